@@ -1,0 +1,75 @@
+//! `Database`: the handle applications hold.
+
+use std::path::Path;
+
+use datolite_kv::{EngineKind, StorageOptions};
+use datolite_store::{Db, Store, Tx, TxOp, TxReport};
+
+use crate::Result;
+
+/// An open database: transact into it, take snapshots of it. Cheap to clone; clones share the
+/// engine. Drop every clone (and every snapshot) to close it.
+#[derive(Clone)]
+pub struct Database {
+    store: Store,
+}
+
+impl Database {
+    /// Opens (or creates, unless `options.create_if_missing` is off) the database in directory
+    /// `path`.
+    pub fn open(path: impl AsRef<Path>, options: StorageOptions) -> Result<Database> {
+        Ok(Database { store: Store::open(Some(path.as_ref()), options)? })
+    }
+
+    /// Opens the database `options.path` names (or a memory database when the engine is
+    /// memory).
+    pub fn open_with(options: StorageOptions) -> Result<Database> {
+        let path = options.path.clone();
+        Ok(Database { store: Store::open(path.as_deref(), options)? })
+    }
+
+    /// A fresh in-memory database (nothing survives the process).
+    pub fn memory() -> Result<Database> {
+        Database::open_with(StorageOptions { engine: EngineKind::Memory, ..StorageOptions::default() })
+    }
+
+    /// Runs EDN transaction data atomically.
+    pub fn transact(&self, edn: &str) -> Result<TxReport> {
+        self.store.transact_edn(edn)
+    }
+
+    /// Runs a transaction built in Rust.
+    pub fn transact_tx(&self, tx: &Tx) -> Result<TxReport> {
+        self.store.transact(tx.ops())
+    }
+
+    /// Runs operations atomically.
+    pub fn transact_ops(&self, ops: &[TxOp]) -> Result<TxReport> {
+        self.store.transact(ops)
+    }
+
+    /// A snapshot of the latest committed state.
+    pub fn db(&self) -> Result<Db> {
+        self.store.db()
+    }
+
+    /// The storage options in force.
+    pub fn options(&self) -> &StorageOptions {
+        self.store.options()
+    }
+
+    /// Flushes committed data to disk (useful after bulk loads with relaxed sync).
+    pub fn sync(&self) -> Result<()> {
+        Ok(self.store.engine().sync()?)
+    }
+
+    /// Bytes used by the engine.
+    pub fn size_on_disk(&self) -> Result<u64> {
+        Ok(self.store.engine().size_on_disk()?)
+    }
+
+    /// The underlying store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+}

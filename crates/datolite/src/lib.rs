@@ -1,0 +1,37 @@
+//! # datolite — an embedded database of immutable facts
+//!
+//! datolite stores **datoms** `[entity attribute value tx added?]` in covering sorted indexes
+//! (EAVT, AEVT, AVET, VAET and a transaction log) inside an embedded key-value engine (LMDB by
+//! default), in the tradition of Datomic, DataScript and Datalevin.
+//!
+//! ```
+//! use datolite::{Database, Index, Value};
+//!
+//! let db = Database::memory()?;
+//! let report = db.transact(r#"[{:db/id "alice" :user/name "Alice" :user/age 34}]"#)?;
+//! let alice = report.tempids["alice"];
+//! let snapshot = db.db()?;
+//! assert_eq!(snapshot.count_attribute(":user/name")?, 1);
+//! let datoms = snapshot.datoms(Index::Eavt, &[Value::Ref(alice)])?;
+//! assert_eq!(datoms.len(), 2);
+//! # Ok::<(), datolite::Error>(())
+//! ```
+//!
+//! The layers underneath are their own crates: `datolite-kv` (engines and [`StorageOptions`])
+//! and `datolite-store` (model, encoding, transactor, statistics, scans).
+
+mod database;
+
+pub use database::Database;
+pub use datolite_kv::{EngineKind, LmdbOptions, StorageOptions, SyncMode};
+pub use datolite_store::edn;
+pub use datolite_store::{
+    AttrStats, Attribute, Cardinality, ColumnBatch, Datom, DatomRef, Db, EntityRef, Index, ParallelScan, RawDatom, Scan,
+    Schema, Stats, Tx, TxOp, TxReport, TxValue, Unique, Value, ValueRef, ValueType,
+};
+
+/// Every error datolite returns.
+pub type Error = datolite_store::StoreError;
+
+/// Result with datolite's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

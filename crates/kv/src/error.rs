@@ -1,0 +1,61 @@
+//! Errors of the key-value layer.
+
+use std::path::PathBuf;
+
+/// Result of a key-value operation.
+pub type Result<T, E = KvError> = std::result::Result<T, E>;
+
+/// Everything that can go wrong below the datom layer, phrased for a user.
+#[derive(Debug, thiserror::Error)]
+pub enum KvError {
+    /// The database directory does not exist and creating it was not asked for.
+    #[error("database directory {0} does not exist")]
+    MissingDirectory(PathBuf),
+    /// The directory cannot be read or written (permissions, not a directory, …).
+    #[error("cannot open database at {path}: {reason}")]
+    Open {
+        /// The directory.
+        path: PathBuf,
+        /// What the operating system or engine said.
+        reason: String,
+    },
+    /// The database is already open: by another process, or by another engine in this process
+    /// (LMDB allows one environment per file per process; a second one would corrupt locking).
+    #[error("database at {0} is already open in this or another process (lock file datolite.lock is held)")]
+    Locked(PathBuf),
+    /// The engine's storage is full and could not grow.
+    #[error("database is full: {0}")]
+    Full(String),
+    /// A key is longer than the engine accepts.
+    #[error("key of {len} bytes is longer than the engine's maximum of {max} bytes")]
+    KeyTooLong {
+        /// Length of the rejected key.
+        len: usize,
+        /// The engine's limit.
+        max: usize,
+    },
+    /// An empty key: LMDB cannot store it, so no engine accepts it.
+    #[error("keys must not be empty")]
+    EmptyKey,
+    /// A `StorageOptions` value is invalid (also used for `DATOLITE_*` variables).
+    #[error("invalid storage option {name}: {reason}")]
+    InvalidOption {
+        /// The option or environment variable.
+        name: String,
+        /// Why it was rejected.
+        reason: String,
+    },
+    /// All snapshot transactions of a database value are busy.
+    #[error("snapshot unavailable: {0}")]
+    Snapshot(String),
+    /// Any other engine error.
+    #[error("storage engine error: {0}")]
+    Engine(String),
+    /// An I/O error.
+    #[error("I/O error: {0}")]
+    Io(#[from] std::io::Error),
+    /// The caller aborted a write transaction (the closure of [`crate::write_with`] failed);
+    /// nothing was written.
+    #[error("transaction aborted")]
+    Aborted,
+}

@@ -1,0 +1,36 @@
+//! # datolite-kv — the key-value engines under datolite
+//!
+//! Every index of datolite is a sorted table of byte keys inside one embedded key-value engine.
+//! This crate hides the engine behind three small object-safe traits:
+//!
+//! - [`Engine`]: opens snapshot read transactions ([`Engine::read`], [`Engine::read_group`]) and
+//!   runs one write transaction at a time ([`Engine::write`]), growing the storage by itself when
+//!   it fills up (LMDB's `MDB_MAP_FULL` never reaches a user).
+//! - [`ReadTxn`]: a consistent snapshot: point gets, visitor scans over key ranges (the hot path,
+//!   one indirect call per key), and pull cursors with seek for merge joins.
+//! - [`WriteTxn`]: puts and deletes plus everything a [`ReadTxn`] can do, seeing its own writes.
+//!
+//! Two engines ship: [`lmdb::LmdbEngine`] (default, via `heed`) and [`memory::MemoryEngine`]
+//! (persistent B-trees, for tests, ephemeral databases and cross-checking). All tuning lives in
+//! [`StorageOptions`], which also reads `DATOLITE_*` environment variables and has named profiles.
+//!
+//! Invariant: the engine knows nothing about datoms. Tables are a fixed set ([`Table`]); keys are
+//! compared as raw bytes (memcmp order), which the store's encoding makes equal to value order.
+
+mod error;
+mod limits;
+pub mod lmdb;
+pub mod memory;
+mod open;
+mod options;
+mod range;
+mod table;
+mod txn;
+
+pub use error::{KvError, Result};
+pub use limits::MAX_KEY_LEN;
+pub use open::open_engine;
+pub use options::{EngineKind, LmdbOptions, StorageOptions, SyncMode, ENV_VARS, MIN_MAP_SIZE, PROFILES};
+pub use range::{prefix_successor, Direction, KeyRange, SliceBounds};
+pub use table::Table;
+pub use txn::{write_with, Engine, KvCursor, ReadOps, ReadTxn, Visit, WriteTxn};

@@ -1,0 +1,73 @@
+//! Growing the memory map when a write finds it full.
+
+use std::sync::PoisonError;
+use std::time::Duration;
+
+use super::{round_to_pages, Shared};
+use crate::{KvError, Result};
+
+impl Shared {
+    /// Grows the map by `map_growth` (at least doubling it).
+    ///
+    /// The caller holds the writer mutex and has aborted its write transaction. This blocks new
+    /// snapshots, waits up to `grow_wait_ms` for open ones to close, then remaps.
+    pub(super) fn grow(&self) -> Result<()> {
+        // Held until the remap is done: `read`, `read_group` and raw scans take the read side
+        // before counting a reader, so no new snapshot can start.
+        let _gate = self.grow_gate.write().unwrap_or_else(PoisonError::into_inner);
+        let current = self.env.info().map_size;
+        let wait = Duration::from_millis(self.options.grow_wait_ms);
+        if let Err(open) = self.readers.wait_for_zero(wait) {
+            return Err(KvError::Full(format!(
+                "the database map ({}) is full and cannot grow while {open} snapshot(s) of this \
+                 process stay open (waited {} ms); close long-lived snapshots (database values) \
+                 before writing, or reopen with a larger DATOLITE_LMDB_MAP_SIZE",
+                human(current as u64),
+                self.options.grow_wait_ms,
+            )));
+        }
+        let factor = self.options.map_growth.max(2);
+        let target = (current as u64)
+            .checked_mul(factor)
+            .and_then(round_to_pages)
+            .and_then(|size| usize::try_from(size).ok())
+            .ok_or_else(|| {
+                KvError::Full(format!(
+                    "the database map ({}) is full and cannot grow {factor}-fold on this platform",
+                    human(current as u64)
+                ))
+            })?;
+        // SAFETY: LMDB requires that no transaction of this process be open during
+        // `mdb_env_set_mapsize`, because the remap invalidates every pointer into the old map.
+        // - Write transactions: only `LmdbEngine::write` opens them, under the writer mutex our
+        //   caller holds, and it dropped (aborted) its transaction before calling us.
+        // - Read transactions: every one is opened through `LmdbSnapshot::open` (including the
+        //   raw benchmark scan), which counts it in `readers` while holding the grow gate's read
+        //   lock. We hold the write lock, so none can start, and the count is zero, so none is
+        //   open. The table-creating transaction at open time committed long ago.
+        // - Other processes: `datolite.lock` is exclusive, so no other engine maps this file.
+        unsafe { self.env.resize(target) }.map_err(|error| {
+            KvError::Full(format!(
+                "the database map is full and growing it from {} to {} failed: {error}",
+                human(current as u64),
+                human(target as u64)
+            ))
+        })
+    }
+}
+
+/// Bytes in the largest binary unit that keeps the number at least 1, e.g. `1.5 GiB`.
+pub(super) fn human(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["bytes", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} bytes")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}

@@ -1,0 +1,60 @@
+//! Reads shared by snapshots and write transactions: point gets and the scan hot path.
+
+use heed::RoTxn;
+
+use super::errors::from_heed;
+use super::Db;
+use crate::limits::storable;
+use crate::{Direction, KeyRange, Result, Visit};
+
+/// The value under `key`, borrowed from the memory map.
+#[inline]
+pub(super) fn get<'t>(txn: &'t RoTxn<'_>, db: Db, key: &[u8]) -> Result<Option<&'t [u8]>> {
+    if !storable(key) {
+        // LMDB answers MDB_BAD_VALSIZE for such keys; for a lookup, "absent" is the truth.
+        return Ok(None);
+    }
+    db.get(txn, key).map_err(from_heed)
+}
+
+/// Visits every key of `range` in `direction` until `visit` says stop.
+///
+/// This is the hot path of every full and range scan, so it is a bare loop over heed's
+/// iterators: keys and values are slices into the memory map (no copy, no allocation per key),
+/// and bounds are checked once per key by heed itself. A full scan uses the plain iterators,
+/// which skip even that comparison.
+pub(super) fn scan(
+    txn: &RoTxn<'_>,
+    db: Db,
+    range: &KeyRange,
+    direction: Direction,
+    visit: &mut dyn FnMut(&[u8], &[u8]) -> Visit,
+) -> Result<()> {
+    if range.is_empty() {
+        return Ok(());
+    }
+    match (direction, range.is_all()) {
+        (Direction::Forward, true) => drive(db.iter(txn).map_err(from_heed)?, visit),
+        (Direction::Forward, false) => drive(db.range(txn, &range.as_slices()).map_err(from_heed)?, visit),
+        (Direction::Reverse, true) => drive(db.rev_iter(txn).map_err(from_heed)?, visit),
+        (Direction::Reverse, false) => {
+            drive(db.rev_range(txn, &range.as_slices()).map_err(from_heed)?, visit)
+        }
+    }
+}
+
+/// Feeds an iterator's items to `visit`; generic so each iterator type gets its own inlined loop.
+#[inline(always)]
+fn drive<'t, I>(iter: I, visit: &mut dyn FnMut(&[u8], &[u8]) -> Visit) -> Result<()>
+where
+    I: Iterator<Item = heed::Result<(&'t [u8], &'t [u8])>>,
+{
+    for item in iter {
+        let (key, value) = item.map_err(from_heed)?;
+        if let Visit::Stop = visit(key, value) {
+            break;
+        }
+    }
+    Ok(())
+}
+

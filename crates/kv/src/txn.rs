@@ -1,0 +1,146 @@
+//! The engine interface: snapshots, write transactions and cursors.
+//!
+//! The traits are object-safe so the store can pick an engine at run time. The hot path of a
+//! full scan is [`ReadOps::scan`]: the engine runs its own tight loop and calls the visitor once
+//! per key with a slice borrowed straight from the engine's memory (LMDB's memory map), so no
+//! key is copied and the only dynamic dispatch is one indirect call per key.
+
+use crate::{Direction, KeyRange, KvError, Result, Table};
+
+/// What a scan visitor wants next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Visit {
+    /// Keep going.
+    Continue,
+    /// Stop the scan now.
+    Stop,
+}
+
+/// Read operations shared by snapshots and write transactions.
+pub trait ReadOps {
+    /// The value stored under `key`, if any.
+    fn get(&self, table: Table, key: &[u8]) -> Result<Option<&[u8]>>;
+
+    /// Calls `visit(key, value)` for every key of `range` in `direction` until it returns
+    /// [`Visit::Stop`]. This is the fast path for full and range scans.
+    fn scan(
+        &self,
+        table: Table,
+        range: &KeyRange,
+        direction: Direction,
+        visit: &mut dyn FnMut(&[u8], &[u8]) -> Visit,
+    ) -> Result<()>;
+
+    /// A pull cursor over `range` in `direction` that can also jump ahead with
+    /// [`KvCursor::seek`] (merge joins, skip scans).
+    fn cursor<'t>(&'t self, table: Table, range: KeyRange, direction: Direction) -> Result<Box<dyn KvCursor<'t> + 't>>;
+
+    /// The first key of `range` in `direction`, with its value.
+    fn first(&self, table: Table, range: &KeyRange, direction: Direction) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
+        let mut found = None;
+        self.scan(table, range, direction, &mut |k, v| {
+            found = Some((k.to_vec(), v.to_vec()));
+            Visit::Stop
+        })?;
+        Ok(found)
+    }
+
+    /// Whether any key lies in `range`.
+    fn any(&self, table: Table, range: &KeyRange) -> Result<bool> {
+        let mut found = false;
+        self.scan(table, range, Direction::Forward, &mut |_, _| {
+            found = true;
+            Visit::Stop
+        })?;
+        Ok(found)
+    }
+}
+
+/// A consistent, read-only view of every table as of one committed write transaction.
+///
+/// A snapshot may move between threads but must not be used by two threads at once (LMDB's rule
+/// for read transactions); parallel scans therefore use one snapshot per worker from
+/// [`Engine::read_group`].
+pub trait ReadTxn: ReadOps + Send {}
+
+/// A write transaction: reads see its own writes; nothing is visible to others until commit.
+pub trait WriteTxn: ReadOps {
+    /// Stores `value` under `key`, replacing any previous value.
+    fn put(&mut self, table: Table, key: &[u8], value: &[u8]) -> Result<()>;
+
+    /// Stores `value` under `key`, a hint that keys arrive in ascending order (bulk loads).
+    /// Engines that have an append mode use it when `key` sorts after the table's last key and
+    /// fall back to [`WriteTxn::put`] otherwise; the result is the same either way.
+    fn put_sorted(&mut self, table: Table, key: &[u8], value: &[u8]) -> Result<()> {
+        self.put(table, key, value)
+    }
+
+    /// Removes `key`; returns whether it was present.
+    fn delete(&mut self, table: Table, key: &[u8]) -> Result<bool>;
+}
+
+/// A pull cursor over a key range; items borrow from the snapshot (`'t`).
+pub trait KvCursor<'t> {
+    /// The next key and value in the cursor's direction.
+    fn next(&mut self) -> Result<Option<(&'t [u8], &'t [u8])>>;
+
+    /// Moves to the first key at or after `key` in the cursor's direction (for a reverse
+    /// cursor: the last key at or before `key`), staying inside the range, and returns it.
+    /// Seeking backwards (against the direction) is allowed and repositions the cursor.
+    fn seek(&mut self, key: &[u8]) -> Result<Option<(&'t [u8], &'t [u8])>>;
+}
+
+/// An embedded key-value engine.
+pub trait Engine: Send + Sync {
+    /// Short name of the engine ("lmdb", "memory").
+    fn name(&self) -> &'static str;
+
+    /// A snapshot of the latest committed state.
+    fn read(&self) -> Result<Box<dyn ReadTxn>>;
+
+    /// `n` snapshots guaranteed to see the same committed state (no commit can land between
+    /// their openings), one per parallel worker.
+    fn read_group(&self, n: usize) -> Result<Vec<Box<dyn ReadTxn>>>;
+
+    /// Runs `body` inside the single write transaction and commits it when `body` returns `Ok`;
+    /// aborts (writing nothing) when it returns `Err`. When the storage fills up — in `body` or
+    /// at commit — the engine aborts, grows the storage and runs `body` again from scratch, so
+    /// `body` must be repeatable. Write transactions are serialized.
+    fn write(&self, body: &mut dyn FnMut(&mut dyn WriteTxn) -> Result<()>) -> Result<()>;
+
+    /// Flushes committed data to stable storage (meaningful with relaxed sync modes).
+    fn sync(&self) -> Result<()>;
+
+    /// Bytes the engine uses on disk (or in memory for the memory engine).
+    fn size_on_disk(&self) -> Result<u64>;
+}
+
+/// Runs `body` in a write transaction of `engine`, returning its value; `body`'s own errors abort
+/// the transaction and come back unchanged (storage-full retries happen inside, see
+/// [`Engine::write`]).
+pub fn write_with<T, E: From<KvError>>(
+    engine: &dyn Engine,
+    mut body: impl FnMut(&mut dyn WriteTxn) -> Result<T, E>,
+) -> Result<T, E> {
+    let mut output: Option<T> = None;
+    let mut failure: Option<E> = None;
+    let outcome = engine.write(&mut |txn| {
+        failure = None;
+        match body(txn) {
+            Ok(value) => {
+                output = Some(value);
+                Ok(())
+            }
+            Err(error) => {
+                failure = Some(error);
+                Err(KvError::Aborted)
+            }
+        }
+    });
+    match (outcome, failure, output) {
+        (Err(KvError::Aborted), Some(error), _) => Err(error),
+        (Err(error), _, _) => Err(error.into()),
+        (Ok(()), _, Some(value)) => Ok(value),
+        (Ok(()), _, None) => Err(KvError::Engine("write transaction committed without a result".into()).into()),
+    }
+}

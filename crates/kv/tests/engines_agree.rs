@@ -1,0 +1,128 @@
+//! Property test: random transactions applied to both engines leave identical tables, seen
+//! through scans in both directions, random ranges and cursor seeks.
+
+mod common;
+
+use std::ops::Bound;
+
+use common::scan;
+use datolite_kv::{Direction, Engine, KeyRange, KvError, ReadOps, Table};
+use proptest::prelude::*;
+
+#[derive(Clone, Debug)]
+enum Op {
+    Put(usize, Vec<u8>, Vec<u8>),
+    PutSorted(usize, Vec<u8>, Vec<u8>),
+    Delete(usize, Vec<u8>),
+}
+
+/// Short keys over a tiny alphabet, so puts, overwrites and deletes collide often.
+fn key() -> impl Strategy<Value = Vec<u8>> {
+    prop::collection::vec(prop::sample::select(vec![0u8, 1, 2, 0x7F, 0xFF]), 1..5)
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let table = 0usize..2;
+    let value = prop::collection::vec(any::<u8>(), 0..8);
+    prop_oneof![
+        4 => (table.clone(), key(), value.clone()).prop_map(|(t, k, v)| Op::Put(t, k, v)),
+        2 => (table.clone(), key(), value).prop_map(|(t, k, v)| Op::PutSorted(t, k, v)),
+        2 => (table, key()).prop_map(|(t, k)| Op::Delete(t, k)),
+    ]
+}
+
+/// A transaction: its operations and whether the body fails at the end (abort).
+fn txn() -> impl Strategy<Value = (Vec<Op>, bool)> {
+    (prop::collection::vec(op(), 0..20), prop::bool::weighted(0.2))
+}
+
+fn bound() -> impl Strategy<Value = Bound<Vec<u8>>> {
+    prop_oneof![
+        Just(Bound::Unbounded),
+        key().prop_map(Bound::Included),
+        key().prop_map(Bound::Excluded),
+    ]
+}
+
+fn range() -> impl Strategy<Value = KeyRange> {
+    prop_oneof![
+        (bound(), bound()).prop_map(|(start, end)| KeyRange { start, end }),
+        key().prop_map(|k| KeyRange::prefix(&k[..1])),
+    ]
+}
+
+const TABLES: [Table; 2] = [Table::Eavt, Table::Avet];
+
+fn apply(engine: &dyn Engine, ops: &[Op], abort: bool) {
+    let result = engine.write(&mut |txn| {
+        for op in ops {
+            match op {
+                Op::Put(t, k, v) => txn.put(TABLES[*t], k, v)?,
+                Op::PutSorted(t, k, v) => txn.put_sorted(TABLES[*t], k, v)?,
+                Op::Delete(t, k) => {
+                    txn.delete(TABLES[*t], k)?;
+                }
+            }
+        }
+        if abort {
+            Err(KvError::Aborted)
+        } else {
+            Ok(())
+        }
+    });
+    assert_eq!(result.is_err(), abort, "{result:?}");
+}
+
+/// Everything a cursor over `range` yields, interleaving seeks to `targets`.
+fn cursor_walk(txn: &dyn ReadOps, table: Table, range: &KeyRange, direction: Direction, targets: &[Vec<u8>]) -> Vec<Option<Vec<u8>>> {
+    let mut cursor = txn.cursor(table, range.clone(), direction).unwrap();
+    let mut out = Vec::new();
+    for target in targets {
+        out.push(cursor.next().unwrap().map(|(k, _)| k.to_vec()));
+        out.push(cursor.seek(target).unwrap().map(|(k, _)| k.to_vec()));
+    }
+    out.push(cursor.next().unwrap().map(|(k, _)| k.to_vec()));
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn engines_agree(
+        txns in prop::collection::vec(txn(), 1..6),
+        ranges in prop::collection::vec(range(), 1..6),
+        targets in prop::collection::vec(key(), 0..6),
+    ) {
+        let memory = common::memory();
+        let lmdb = common::lmdb();
+        for (ops, abort) in &txns {
+            apply(&*memory.engine, ops, *abort);
+            apply(&*lmdb.engine, ops, *abort);
+        }
+        let (m, l) = (memory.engine.read().unwrap(), lmdb.engine.read().unwrap());
+        for table in TABLES {
+            for direction in [Direction::Forward, Direction::Reverse] {
+                let all = scan(&*m, table, &KeyRange::all(), direction);
+                prop_assert_eq!(&all, &scan(&*l, table, &KeyRange::all(), direction));
+                for range in &ranges {
+                    let expected: Vec<_> = {
+                        let mut v: Vec<_> = all.iter().filter(|(k, _)| range.contains(k)).cloned().collect();
+                        if direction == Direction::Reverse { v.sort(); v.reverse(); } else { v.sort(); }
+                        v
+                    };
+                    prop_assert_eq!(&scan(&*m, table, range, direction), &expected, "memory {:?}", range);
+                    prop_assert_eq!(&scan(&*l, table, range, direction), &expected, "lmdb {:?}", range);
+                    prop_assert_eq!(
+                        cursor_walk(&*m, table, range, direction, &targets),
+                        cursor_walk(&*l, table, range, direction, &targets),
+                        "cursor {:?} {:?}", range, direction
+                    );
+                }
+            }
+            for (k, v) in scan(&*m, table, &KeyRange::all(), Direction::Forward) {
+                prop_assert_eq!(l.get(table, &k).unwrap(), Some(&v[..]));
+            }
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! The system attributes and idents every database starts with.
+//!
+//! They are written as ordinary datoms by transaction 1 when a database is created, so queries
+//! can read the schema like any other data (`[?a :db/ident ?ident]`).
+
+use crate::model::ValueType;
+use crate::schema::{Cardinality, Unique};
+
+/// Entity ids (= attribute key ids) of the system attributes.
+pub mod attr {
+    /// `:db/ident` — keyword, unique identity.
+    pub const IDENT: u32 = 1;
+    /// `:db/valueType` — ref to a `:db.type/*` ident.
+    pub const VALUE_TYPE: u32 = 2;
+    /// `:db/cardinality` — ref to a `:db.cardinality/*` ident.
+    pub const CARDINALITY: u32 = 3;
+    /// `:db/unique` — ref to a `:db.unique/*` ident.
+    pub const UNIQUE: u32 = 4;
+    /// `:db/isComponent` — boolean.
+    pub const IS_COMPONENT: u32 = 5;
+    /// `:db/doc` — string.
+    pub const DOC: u32 = 6;
+    /// `:db/txInstant` — instant of a transaction entity.
+    pub const TX_INSTANT: u32 = 7;
+}
+
+/// A system attribute's definition.
+pub struct SystemAttribute {
+    /// Entity / key id.
+    pub id: u32,
+    /// Ident without the colon.
+    pub ident: &'static str,
+    /// Value type.
+    pub value_type: ValueType,
+    /// Cardinality.
+    pub cardinality: Cardinality,
+    /// Uniqueness.
+    pub unique: Option<Unique>,
+}
+
+const fn system(id: u32, ident: &'static str, value_type: ValueType, unique: Option<Unique>) -> SystemAttribute {
+    SystemAttribute { id, ident, value_type, cardinality: Cardinality::One, unique }
+}
+
+/// The system attributes.
+pub const SYSTEM_ATTRIBUTES: [SystemAttribute; 7] = [
+    system(attr::IDENT, "db/ident", ValueType::Keyword, Some(Unique::Identity)),
+    system(attr::VALUE_TYPE, "db/valueType", ValueType::Ref, None),
+    system(attr::CARDINALITY, "db/cardinality", ValueType::Ref, None),
+    system(attr::UNIQUE, "db/unique", ValueType::Ref, None),
+    system(attr::IS_COMPONENT, "db/isComponent", ValueType::Boolean, None),
+    system(attr::DOC, "db/doc", ValueType::String, None),
+    system(attr::TX_INSTANT, "db/txInstant", ValueType::Instant, None),
+];
+
+/// First entity id of the `:db.type/*` idents (in [`ValueType::ALL`] order).
+pub const FIRST_TYPE_IDENT: u64 = 10;
+
+/// Other system idents: (entity id, ident).
+pub const SYSTEM_IDENTS: [(u64, &str); 4] = [
+    (20, "db.cardinality/one"),
+    (21, "db.cardinality/many"),
+    (22, "db.unique/value"),
+    (23, "db.unique/identity"),
+];
+
+/// First entity id handed to user-defined attributes and idents.
+pub const FIRST_USER_SCHEMA_ID: u64 = 100;
+
+/// The entity id of the ident of a value type.
+pub fn type_ident_entity(value_type: ValueType) -> u64 {
+    let position = ValueType::ALL.iter().position(|t| *t == value_type).unwrap_or(0);
+    FIRST_TYPE_IDENT + position as u64
+}
+
+/// The entity id of a cardinality ident.
+pub fn cardinality_entity(cardinality: Cardinality) -> u64 {
+    match cardinality {
+        Cardinality::One => 20,
+        Cardinality::Many => 21,
+    }
+}
+
+/// The entity id of a uniqueness ident.
+pub fn unique_entity(unique: Unique) -> u64 {
+    match unique {
+        Unique::Value => 22,
+        Unique::Identity => 23,
+    }
+}

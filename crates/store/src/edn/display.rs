@@ -1,0 +1,169 @@
+//! Printing [`Edn`] values as EDN text that reads back to an equal value.
+
+use std::fmt::{self, Write};
+
+use super::time::format_inst_millis;
+use super::uuid::format_uuid;
+use super::value::Edn;
+
+impl fmt::Display for Edn {
+    /// Prints valid EDN: strings and characters escaped, doubles always with a
+    /// `.` or an exponent (`##NaN`, `##Inf`, `##-Inf` for the non-finite
+    /// ones), instants as `#inst "2013-08-02T00:00:00.000Z"`, map entries
+    /// separated by `, `.
+    ///
+    /// Values built by hand may not round-trip: a keyword or symbol with an
+    /// invalid name, or `Tagged("inst", ..)`, prints text that reads back
+    /// differently.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Edn::Nil => f.write_str("nil"),
+            Edn::Bool(b) => write!(f, "{b}"),
+            Edn::Long(n) => write!(f, "{n}"),
+            Edn::Double(x) => write_double(f, *x),
+            Edn::String(s) => write_string(f, s),
+            Edn::Char(c) => write_char(f, *c),
+            Edn::Keyword(k) => write!(f, "{k}"),
+            Edn::Symbol(s) => write!(f, "{s}"),
+            Edn::List(items) => write_seq(f, "(", items, ")"),
+            Edn::Vector(items) => write_seq(f, "[", items, "]"),
+            Edn::Set(items) => write_seq(f, "#{", items, "}"),
+            Edn::Map(entries) => {
+                f.write_char('{')?;
+                for (i, (k, v)) in entries.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{k} {v}")?;
+                }
+                f.write_char('}')
+            }
+            Edn::Inst(millis) => write!(f, "#inst \"{}\"", format_inst_millis(*millis)),
+            Edn::Uuid(bytes) => write!(f, "#uuid \"{}\"", format_uuid(bytes)),
+            Edn::Tagged(tag, value) => write!(f, "#{tag} {value}"),
+        }
+    }
+}
+
+fn write_seq(f: &mut fmt::Formatter<'_>, open: &str, items: &[Edn], close: &str) -> fmt::Result {
+    f.write_str(open)?;
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            f.write_char(' ')?;
+        }
+        write!(f, "{item}")?;
+    }
+    f.write_str(close)
+}
+
+fn write_double(f: &mut fmt::Formatter<'_>, x: f64) -> fmt::Result {
+    if x.is_nan() {
+        return f.write_str("##NaN");
+    }
+    if x.is_infinite() {
+        return f.write_str(if x > 0.0 { "##Inf" } else { "##-Inf" });
+    }
+    // Debug prints the shortest text that reads back to the same bits, and
+    // uses an exponent for very large/small magnitudes ("1e300").
+    let text = format!("{x:?}");
+    f.write_str(&text)?;
+    if !text.contains(['.', 'e', 'E']) {
+        // Keep it a double when read back.
+        f.write_str(".0")?;
+    }
+    Ok(())
+}
+
+/// Writes a quoted string, escaping quotes, backslashes and control
+/// characters; everything else is written as is.
+fn write_string(f: &mut fmt::Formatter<'_>, s: &str) -> fmt::Result {
+    f.write_char('"')?;
+    let mut plain_from = 0;
+    for (i, c) in s.char_indices() {
+        let escape = match c {
+            '"' => "\\\"",
+            '\\' => "\\\\",
+            '\n' => "\\n",
+            '\t' => "\\t",
+            '\r' => "\\r",
+            '\u{8}' => "\\b",
+            '\u{c}' => "\\f",
+            c if c.is_ascii_control() => "",
+            _ => continue,
+        };
+        f.write_str(&s[plain_from..i])?;
+        if escape.is_empty() {
+            write!(f, "\\u{:04x}", u32::from(c))?;
+        } else {
+            f.write_str(escape)?;
+        }
+        plain_from = i + c.len_utf8();
+    }
+    f.write_str(&s[plain_from..])?;
+    f.write_char('"')
+}
+
+fn write_char(f: &mut fmt::Formatter<'_>, c: char) -> fmt::Result {
+    match c {
+        '\n' => f.write_str("\\newline"),
+        ' ' => f.write_str("\\space"),
+        '\t' => f.write_str("\\tab"),
+        '\r' => f.write_str("\\return"),
+        '\u{8}' => f.write_str("\\backspace"),
+        '\u{c}' => f.write_str("\\formfeed"),
+        c if c.is_ascii_control() => write!(f, "\\u{:04x}", u32::from(c)),
+        c => write!(f, "\\{c}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::names::{Keyword, Symbol};
+    use super::*;
+
+    #[test]
+    fn scalars() {
+        assert_eq!(Edn::Nil.to_string(), "nil");
+        assert_eq!(Edn::Bool(false).to_string(), "false");
+        assert_eq!(Edn::Long(-42).to_string(), "-42");
+        assert_eq!(Edn::Double(1.0).to_string(), "1.0");
+        assert_eq!(Edn::Double(-2e10).to_string(), "-20000000000.0");
+        assert_eq!(Edn::Double(1e300).to_string(), "1e300");
+        assert_eq!(Edn::Double(1.5e-7).to_string(), "1.5e-7");
+        assert_eq!(Edn::Double(-0.0).to_string(), "-0.0");
+        assert_eq!(Edn::Double(f64::NAN).to_string(), "##NaN");
+        assert_eq!(Edn::Double(f64::NEG_INFINITY).to_string(), "##-Inf");
+        assert_eq!(Edn::Double(f64::INFINITY).to_string(), "##Inf");
+        assert_eq!(
+            Edn::String("a\"b\\c\nd\u{1}é".into()).to_string(),
+            r#""a\"b\\c\nd\u0001é""#
+        );
+        assert_eq!(Edn::Char('a').to_string(), "\\a");
+        assert_eq!(Edn::Char('\n').to_string(), "\\newline");
+        assert_eq!(Edn::Char(' ').to_string(), "\\space");
+        assert_eq!(Edn::Char('\u{7f}').to_string(), "\\u007f");
+        assert_eq!(
+            Edn::Inst(0).to_string(),
+            "#inst \"1970-01-01T00:00:00.000Z\""
+        );
+        assert_eq!(
+            Edn::Uuid([0xab; 16]).to_string(),
+            "#uuid \"abababab-abab-abab-abab-abababababab\""
+        );
+    }
+
+    #[test]
+    fn collections() {
+        let kw = |n: &str| Edn::Keyword(Keyword::new(Some("db"), n));
+        let value = Edn::Vector(vec![
+            Edn::List(vec![Edn::Symbol(Symbol::new(None, "?e")), Edn::Long(1)]),
+            Edn::Map(vec![(kw("id"), Edn::Long(1)), (kw("ident"), Edn::Nil)]),
+            Edn::Set(vec![]),
+            Edn::Tagged("my/tag".into(), Box::new(Edn::Long(3))),
+        ]);
+        assert_eq!(
+            value.to_string(),
+            "[(?e 1) {:db/id 1, :db/ident nil} #{} #my/tag 3]"
+        );
+    }
+}

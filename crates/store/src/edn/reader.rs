@@ -1,0 +1,519 @@
+//! The recursive-descent parser and the public streaming [`Reader`].
+
+use std::borrow::Cow;
+use std::cell::Cell;
+use std::collections::HashSet;
+
+use super::atom::{parse_keyword, parse_number, parse_symbolic, starts_number};
+use super::build::{Builder, EdnBuilder};
+use super::error::{EdnError, Failure, Pos};
+use super::lexer::Cursor;
+use super::names::parse_symbol_token;
+use super::position::{pos_at, LineCursor};
+use super::time::parse_inst;
+use super::uuid::parse_uuid;
+use super::value::Edn;
+
+/// How deeply collections and tags may nest. Parsing recurses once per
+/// level, so without a limit hostile input (`[[[[…`) would overflow the
+/// stack; real data nests a handful of levels.
+pub const MAX_DEPTH: usize = 256;
+
+/// Collections up to this size are checked for duplicates pairwise, which
+/// beats hashing for the typical entity map of a few attributes.
+const PAIRWISE_LIMIT: usize = 16;
+
+/// Longest rendering of a value quoted inside an error message.
+const MAX_SHOWN: usize = 60;
+
+/// Reads EDN forms one at a time from a string.
+///
+/// Lets a large file be processed form by form without holding every form
+/// in memory. After an error the reader yields nothing more.
+///
+/// ```ignore
+/// let mut reader = Reader::new("{:a 1} {:a 2}");
+/// while let Some(form) = reader.next_form() {
+///     let form = form?;
+///     // ...
+/// }
+/// ```
+pub struct Reader<'a> {
+    parser: Parser<'a, EdnBuilder>,
+}
+
+impl<'a> Reader<'a> {
+    /// A reader at the start of `input`.
+    pub fn new(input: &'a str) -> Self {
+        Reader {
+            parser: Parser::new(input, EdnBuilder),
+        }
+    }
+
+    /// Reads the next top-level form; `None` at the end of input or after
+    /// an error has been returned.
+    pub fn next_form(&mut self) -> Option<Result<Edn, EdnError>> {
+        self.parser.next_node()
+    }
+
+    /// The position of the next unread character (just after the last form
+    /// read, or where an error was found).
+    pub fn pos(&self) -> Pos {
+        self.parser.pos()
+    }
+
+    /// The byte offset of the next unread character, e.g. for progress
+    /// reporting against the input length.
+    pub fn offset(&self) -> usize {
+        self.parser.cur.offset
+    }
+}
+
+impl Iterator for Reader<'_> {
+    type Item = Result<Edn, EdnError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_form()
+    }
+}
+
+/// The parser, generic over what it builds.
+pub(crate) struct Parser<'a, B: Builder> {
+    cur: Cursor<'a>,
+    builder: B,
+    /// Current nesting of collections and tags.
+    depth: usize,
+    /// Start offsets of the elements of the collections being read, so a
+    /// duplicate can be reported where it is. Shared by all levels: each
+    /// collection truncates back to where it started.
+    element_offsets: Vec<usize>,
+    /// Set after the end of input or an error: nothing more is read.
+    done: bool,
+    /// Remembers the last position computed by [`Parser::pos`].
+    lines: Cell<LineCursor>,
+}
+
+impl<'a, B: Builder> Parser<'a, B> {
+    pub(crate) fn new(src: &'a str, builder: B) -> Self {
+        Parser {
+            cur: Cursor::new(src),
+            builder,
+            depth: 0,
+            element_offsets: Vec::new(),
+            done: false,
+            lines: Cell::new(LineCursor::default()),
+        }
+    }
+
+    /// The position of the cursor.
+    pub(crate) fn pos(&self) -> Pos {
+        let mut lines = self.lines.get();
+        let pos = lines.advance_to(self.cur.src(), self.cur.offset);
+        self.lines.set(lines);
+        pos
+    }
+
+    /// The next top-level form, as for [`Reader::next_form`].
+    pub(crate) fn next_node(&mut self) -> Option<Result<B::Node, EdnError>> {
+        if self.done {
+            return None;
+        }
+        match self.top_level() {
+            Ok(Some(node)) => Some(Ok(node)),
+            Ok(None) => {
+                self.done = true;
+                None
+            }
+            Err(failure) => {
+                self.done = true;
+                Some(Err(failure.resolve(self.cur.src())))
+            }
+        }
+    }
+
+    /// Reads exactly one form surrounded only by whitespace and comments.
+    pub(crate) fn single(mut self) -> Result<B::Node, EdnError> {
+        let src = self.cur.src();
+        let node = match self.top_level() {
+            Ok(Some(node)) => node,
+            Ok(None) => {
+                return Err(
+                    Failure::at(self.cur.offset, "expected a form, found end of input")
+                        .resolve(src),
+                )
+            }
+            Err(failure) => return Err(failure.resolve(src)),
+        };
+        self.skip_trivia().map_err(|f| f.resolve(src))?;
+        match self.cur.peek_char() {
+            None => Ok(node),
+            Some(c) => Err(Failure::at(
+                self.cur.offset,
+                format!("unexpected '{c}' after the form (expected exactly one form)"),
+            )
+            .resolve(src)),
+        }
+    }
+
+    /// Skips trivia and reads a form; `None` at the end of input.
+    fn top_level(&mut self) -> Result<Option<B::Node>, Failure> {
+        self.skip_trivia()?;
+        match self.cur.peek() {
+            None => Ok(None),
+            Some(b @ (b')' | b']' | b'}')) => Err(Failure::at(
+                self.cur.offset,
+                format!("unmatched '{}'", char::from(b)),
+            )),
+            Some(_) => self.form().map(Some),
+        }
+    }
+
+    /// Skips whitespace, comments and `#_` discards (with their forms).
+    ///
+    /// Discards are counted rather than handled recursively so that
+    /// `#_ #_ a b` discards both `a` and `b`, as in Clojure, and a long run of
+    /// `#_` cannot overflow the stack.
+    fn skip_trivia(&mut self) -> Result<(), Failure> {
+        let mut pending = 0usize;
+        let mut last_discard = 0;
+        loop {
+            self.cur.skip_whitespace();
+            if self.cur.peek() == Some(b'#') && self.cur.peek_at(1) == Some(b'_') {
+                last_discard = self.cur.offset;
+                pending += 1;
+                self.cur.bump(2);
+                continue;
+            }
+            if pending == 0 {
+                return Ok(());
+            }
+            match self.cur.peek() {
+                None | Some(b')' | b']' | b'}') => {
+                    return Err(Failure::at(
+                        last_discard,
+                        "#_ must be followed by a form to discard",
+                    ))
+                }
+                Some(_) => {
+                    self.form()?;
+                    pending -= 1;
+                }
+            }
+        }
+    }
+
+    /// Reads one form; the cursor is on its first byte (trivia skipped).
+    ///
+    /// This and the functions it recurses through (`collection`,
+    /// `elements`, `dispatch`, `tagged`) are kept lean, with scalars and
+    /// error messages built in separate functions, because their stack
+    /// frames add up once per nesting level (unoptimised builds especially).
+    fn form(&mut self) -> Result<B::Node, Failure> {
+        let at = self.cur.offset;
+        let start = self.builder.start(self.cur.src(), at);
+        match self.cur.peek() {
+            Some(open @ (b'(' | b'[' | b'{')) => self.collection(at, start, open),
+            Some(b'#') => self.dispatch(at, start),
+            _ => self.scalar(at, start),
+        }
+    }
+
+    /// Reads a form that contains no other form.
+    #[inline(never)]
+    fn scalar(&mut self, at: usize, start: B::Start) -> Result<B::Node, Failure> {
+        let Some(b) = self.cur.peek() else {
+            return Err(Failure::at(at, "unexpected end of input"));
+        };
+        let scalar = match b {
+            b'"' => Edn::String(self.cur.string()?),
+            b'\\' => Edn::Char(self.cur.char_literal()?),
+            b':' => parse_keyword(self.cur.token()).map_err(|m| Failure::at(at, m))?,
+            b')' | b']' | b'}' => {
+                return Err(Failure::at(at, format!("unexpected '{}'", char::from(b))))
+            }
+            b'\'' => {
+                return Err(Failure::at(
+                    at,
+                    "quote (') is not EDN; write the form without it",
+                ))
+            }
+            b'`' | b'~' | b'@' | b'^' => {
+                return Err(Failure::at(
+                    at,
+                    format!("unexpected character '{}'", char::from(b)),
+                ))
+            }
+            _ if starts_number(b, self.cur.peek_at(1)) => {
+                parse_number(self.cur.token()).map_err(|m| Failure::at(at, m))?
+            }
+            _ => parse_symbolic(self.cur.token()).map_err(|m| Failure::at(at, m))?,
+        };
+        Ok(self.builder.scalar(start, scalar))
+    }
+
+    /// Reads a list, vector or map; the cursor is on the opening delimiter.
+    fn collection(&mut self, at: usize, start: B::Start, open: u8) -> Result<B::Node, Failure> {
+        self.cur.bump(1);
+        let base = self.element_offsets.len();
+        let close = match open {
+            b'(' => b')',
+            b'[' => b']',
+            _ => b'}',
+        };
+        let items = self.elements(at, close)?;
+        let node = match open {
+            b'(' => self.builder.list(start, items),
+            b'[' => self.builder.vector(start, items),
+            _ => self.map(at, start, base, items)?,
+        };
+        self.element_offsets.truncate(base);
+        Ok(node)
+    }
+
+    /// Pairs up and checks the forms read between `{` and `}`.
+    #[inline(never)]
+    fn map(
+        &mut self,
+        at: usize,
+        start: B::Start,
+        base: usize,
+        items: Vec<B::Node>,
+    ) -> Result<B::Node, Failure> {
+        if items.len() % 2 != 0 {
+            return Err(Failure::at(
+                at,
+                format!(
+                    "map literal must contain an even number of forms, found {}",
+                    items.len()
+                ),
+            ));
+        }
+        if let Some(i) = duplicate::<B>(&items, 2) {
+            return Err(Failure::at(
+                self.element_offsets[base + 2 * i],
+                format!("duplicate key {} in map", shown(&B::value(&items[2 * i]))),
+            ));
+        }
+        let mut entries = Vec::with_capacity(items.len() / 2);
+        let mut it = items.into_iter();
+        while let (Some(k), Some(v)) = (it.next(), it.next()) {
+            entries.push((k, v));
+        }
+        Ok(self.builder.map(start, entries))
+    }
+
+    /// Reads forms up to the `close` delimiter (consumed). The cursor is just
+    /// past the opening delimiter at `open_at`.
+    fn elements(&mut self, open_at: usize, close: u8) -> Result<Vec<B::Node>, Failure> {
+        self.enter(open_at)?;
+        let mut items = Vec::new();
+        loop {
+            self.skip_trivia()?;
+            match self.cur.peek() {
+                Some(b) if b == close => {
+                    self.cur.bump(1);
+                    break;
+                }
+                None | Some(b')' | b']' | b'}') => return Err(self.bad_close(open_at, close)),
+                Some(_) => {
+                    self.element_offsets.push(self.cur.offset);
+                    items.push(self.form()?);
+                }
+            }
+        }
+        self.depth -= 1;
+        Ok(items)
+    }
+
+    /// The error for a collection opened at `open_at` that is not closed by
+    /// `close`: the input ends, or another closing delimiter comes first.
+    #[cold]
+    #[inline(never)]
+    fn bad_close(&self, open_at: usize, close: u8) -> Failure {
+        let what = match close {
+            b')' => "list",
+            b']' => "vector",
+            _ if self.cur.src().as_bytes().get(open_at) == Some(&b'#') => "set",
+            _ => "map",
+        };
+        match self.cur.peek() {
+            None => Failure::unterminated(what, open_at),
+            Some(b) => {
+                let opened = pos_at(self.cur.src(), open_at);
+                Failure::at(
+                    self.cur.offset,
+                    format!(
+                        "unexpected '{}': expected '{}' to close the {what} opened at {opened}",
+                        char::from(b),
+                        char::from(close)
+                    ),
+                )
+            }
+        }
+    }
+
+    /// Reads what follows a `#`: a set, a symbolic value or a tagged literal.
+    fn dispatch(&mut self, at: usize, start: B::Start) -> Result<B::Node, Failure> {
+        match self.cur.peek_at(1) {
+            Some(b'{') => {
+                self.cur.bump(2);
+                let base = self.element_offsets.len();
+                let items = self.elements(at, b'}')?;
+                self.set(start, base, items)
+            }
+            Some(b) if b.is_ascii_alphabetic() || !b.is_ascii() => self.tagged(at, start),
+            _ => self.symbolic_value(at, start),
+        }
+    }
+
+    /// Checks the elements read between `#{` and `}`.
+    #[inline(never)]
+    fn set(
+        &mut self,
+        start: B::Start,
+        base: usize,
+        items: Vec<B::Node>,
+    ) -> Result<B::Node, Failure> {
+        if let Some(i) = duplicate::<B>(&items, 1) {
+            return Err(Failure::at(
+                self.element_offsets[base + i],
+                format!("duplicate element {} in set", shown(&B::value(&items[i]))),
+            ));
+        }
+        self.element_offsets.truncate(base);
+        Ok(self.builder.set(start, items))
+    }
+
+    /// Reads `##Inf`, `##-Inf` or `##NaN` (anything else after `#` that is
+    /// not a set or a tag is an error).
+    #[inline(never)]
+    fn symbolic_value(&mut self, at: usize, start: B::Start) -> Result<B::Node, Failure> {
+        if self.cur.peek_at(1) != Some(b'#') {
+            let shown = self.cur.src()[at + 1..].chars().next();
+            return Err(Failure::at(
+                at,
+                match shown {
+                    Some(c) => format!("unsupported dispatch '#{c}'"),
+                    None => "'#' at end of input".to_owned(),
+                },
+            ));
+        }
+        self.cur.bump(2);
+        let value = match self.cur.token() {
+            "Inf" => f64::INFINITY,
+            "-Inf" => f64::NEG_INFINITY,
+            "NaN" => f64::NAN,
+            other => {
+                return Err(Failure::at(
+                    at,
+                    format!("unknown symbolic value '##{other}'"),
+                ))
+            }
+        };
+        Ok(self.builder.scalar(start, Edn::Double(value)))
+    }
+
+    /// Reads `#tag value`; the cursor is on the `#`.
+    fn tagged(&mut self, at: usize, start: B::Start) -> Result<B::Node, Failure> {
+        self.cur.bump(1);
+        let tag = self.cur.token();
+        self.check_tag(at, tag)?;
+        self.enter(at)?;
+        let value_at = self.cur.offset;
+        let value = self.form()?;
+        self.depth -= 1;
+        self.finish_tag(start, tag, value_at, value)
+    }
+
+    /// Checks the tag name and that a value follows it.
+    #[inline(never)]
+    fn check_tag(&mut self, at: usize, tag: &str) -> Result<(), Failure> {
+        parse_symbol_token(tag).map_err(|m| Failure::at(at, format!("invalid tag: {m}")))?;
+        self.skip_trivia()?;
+        match self.cur.peek() {
+            None | Some(b')' | b']' | b'}') => Err(Failure::at(
+                at,
+                format!("tag #{tag} must be followed by a value"),
+            )),
+            Some(_) => Ok(()),
+        }
+    }
+
+    /// Builds the tagged literal, converting `#inst` and `#uuid`.
+    #[inline(never)]
+    fn finish_tag(
+        &mut self,
+        start: B::Start,
+        tag: &str,
+        value_at: usize,
+        value: B::Node,
+    ) -> Result<B::Node, Failure> {
+        let string_for = |what: &str| {
+            B::as_str(&value).ok_or_else(|| {
+                Failure::at(
+                    value_at,
+                    format!(
+                        "#{what} must be followed by a string, not {}",
+                        with_article(B::value(&value).type_name())
+                    ),
+                )
+            })
+        };
+        let scalar = match tag {
+            "inst" => {
+                Edn::Inst(parse_inst(string_for("inst")?).map_err(|m| Failure::at(value_at, m))?)
+            }
+            "uuid" => {
+                Edn::Uuid(parse_uuid(string_for("uuid")?).map_err(|m| Failure::at(value_at, m))?)
+            }
+            _ => return Ok(self.builder.tagged(start, tag.to_owned(), value)),
+        };
+        Ok(self.builder.scalar(start, scalar))
+    }
+
+    /// Enters one more level of nesting.
+    #[inline(never)]
+    fn enter(&mut self, at: usize) -> Result<(), Failure> {
+        if self.depth >= MAX_DEPTH {
+            return Err(Failure::at(
+                at,
+                format!("forms nest too deeply (more than {MAX_DEPTH} levels)"),
+            ));
+        }
+        self.depth += 1;
+        Ok(())
+    }
+}
+
+/// The index (in units of `stride`) of the first node equal to an earlier
+/// one, comparing every `stride`-th node (map keys use stride 2).
+fn duplicate<B: Builder>(nodes: &[B::Node], stride: usize) -> Option<usize> {
+    let count = nodes.len() / stride;
+    if count <= PAIRWISE_LIMIT {
+        (1..count).find(|&i| {
+            let candidate = B::value(&nodes[i * stride]);
+            (0..i).any(|j| B::value(&nodes[j * stride]) == candidate)
+        })
+    } else {
+        let mut seen: HashSet<Cow<'_, Edn>> = HashSet::with_capacity(count);
+        (0..count).find(|&i| !seen.insert(B::value(&nodes[i * stride])))
+    }
+}
+
+/// "an integer", "a keyword": a type name as used in a sentence.
+fn with_article(type_name: &str) -> String {
+    // Vowels but 'u': the only type name starting with it is "uuid".
+    match type_name.as_bytes().first() {
+        Some(b'a' | b'e' | b'i' | b'o') => format!("an {type_name}"),
+        _ => format!("a {type_name}"),
+    }
+}
+
+/// A value as quoted in an error message, shortened if long.
+fn shown(value: &Edn) -> String {
+    let text = value.to_string();
+    match text.char_indices().nth(MAX_SHOWN) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text,
+    }
+}

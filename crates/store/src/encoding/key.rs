@@ -1,0 +1,240 @@
+//! Index keys: each index stores every datom once, as the key itself (values are empty).
+//!
+//! ```text
+//! EAVT  [E u64][A u32][V tagged][T u64]
+//! AEVT  [A u32][E u64][V tagged][T u64]
+//! AVET  [A u32][V tagged][E u64][T u64]
+//! VAET  [V tagged ref][A u32][E u64][T u64]      ref attributes only
+//! LOG   [T u64][op u8][E u64][A u32][V tagged]   op: 0 retraction, 1 assertion
+//! ```
+//! Integers are big-endian so byte order is numeric order. Because every component but `V` has
+//! a fixed width, `V` is located by arithmetic on the key length — decoding never parses a
+//! terminator. (VAET keeps the value's tag byte, one byte more than DESIGN's sketch, so that every
+//! index hands the executor the same tagged value encoding.)
+
+use datolite_kv::Table;
+
+use crate::StoreError;
+
+/// A current-state covering index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Index {
+    /// Entity, attribute, value, tx.
+    Eavt,
+    /// Attribute, entity, value, tx.
+    Aevt,
+    /// Attribute, value, entity, tx.
+    Avet,
+    /// Value (ref), attribute, entity, tx.
+    Vaet,
+}
+
+impl Index {
+    /// Every index.
+    pub const ALL: [Index; 4] = [Index::Eavt, Index::Aevt, Index::Avet, Index::Vaet];
+
+    /// The engine table holding this index.
+    pub fn table(self) -> Table {
+        match self {
+            Index::Eavt => Table::Eavt,
+            Index::Aevt => Table::Aevt,
+            Index::Avet => Table::Avet,
+            Index::Vaet => Table::Vaet,
+        }
+    }
+
+    /// Lower-case name (`eavt`).
+    pub fn name(self) -> &'static str {
+        self.table().name()
+    }
+
+    /// The index named `name` (case-insensitive).
+    pub fn parse(name: &str) -> Option<Index> {
+        Index::ALL.into_iter().find(|i| i.name().eq_ignore_ascii_case(name))
+    }
+
+    /// The order in which this index lays out components.
+    pub fn components(self) -> [Component; 4] {
+        use Component::*;
+        match self {
+            Index::Eavt => [E, A, V, T],
+            Index::Aevt => [A, E, V, T],
+            Index::Avet => [A, V, E, T],
+            Index::Vaet => [V, A, E, T],
+        }
+    }
+}
+
+/// One component of a datom key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Component {
+    /// Entity.
+    E,
+    /// Attribute.
+    A,
+    /// Value.
+    V,
+    /// Transaction.
+    T,
+}
+
+/// A datom as it sits in a key: ids decoded, the value still encoded (late materialization).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RawDatom<'a> {
+    /// Entity.
+    pub e: u64,
+    /// Attribute key id (= the attribute's entity id).
+    pub a: u32,
+    /// The tagged value encoding.
+    pub v: &'a [u8],
+    /// Transaction entity.
+    pub tx: u64,
+}
+
+#[inline]
+fn u64_at(key: &[u8], at: usize) -> u64 {
+    let mut buf = [0u8; 8];
+    buf.copy_from_slice(&key[at..at + 8]);
+    u64::from_be_bytes(buf)
+}
+
+#[inline]
+fn u32_at(key: &[u8], at: usize) -> u32 {
+    let mut buf = [0u8; 4];
+    buf.copy_from_slice(&key[at..at + 4]);
+    u32::from_be_bytes(buf)
+}
+
+/// Bytes of the fixed components of a datom key (E 8 + A 4 + T 8).
+pub const FIXED_LEN: usize = 20;
+/// Length of an encoded ref value (tag + u64).
+const REF_LEN: usize = 9;
+
+/// Appends the key of `(e, a, v, tx)` in `index` to `out`.
+pub fn encode_key(index: Index, e: u64, a: u32, v: &[u8], tx: u64, out: &mut Vec<u8>) {
+    out.reserve(FIXED_LEN + v.len());
+    match index {
+        Index::Eavt => {
+            out.extend_from_slice(&e.to_be_bytes());
+            out.extend_from_slice(&a.to_be_bytes());
+            out.extend_from_slice(v);
+        }
+        Index::Aevt => {
+            out.extend_from_slice(&a.to_be_bytes());
+            out.extend_from_slice(&e.to_be_bytes());
+            out.extend_from_slice(v);
+        }
+        Index::Avet => {
+            out.extend_from_slice(&a.to_be_bytes());
+            out.extend_from_slice(v);
+            out.extend_from_slice(&e.to_be_bytes());
+        }
+        Index::Vaet => {
+            out.extend_from_slice(v);
+            out.extend_from_slice(&a.to_be_bytes());
+            out.extend_from_slice(&e.to_be_bytes());
+        }
+    }
+    out.extend_from_slice(&tx.to_be_bytes());
+}
+
+/// Decodes a key of `index`.
+#[inline]
+pub fn decode_key(index: Index, key: &[u8]) -> Result<RawDatom<'_>, StoreError> {
+    let len = key.len();
+    if len < FIXED_LEN + 2 {
+        return Err(StoreError::Corrupt(format!("{} key of {len} bytes is too short", index.name())));
+    }
+    let tx = u64_at(key, len - 8);
+    Ok(match index {
+        Index::Eavt => RawDatom { e: u64_at(key, 0), a: u32_at(key, 8), v: &key[12..len - 8], tx },
+        Index::Aevt => RawDatom { a: u32_at(key, 0), e: u64_at(key, 4), v: &key[12..len - 8], tx },
+        Index::Avet => RawDatom { a: u32_at(key, 0), v: &key[4..len - 16], e: u64_at(key, len - 16), tx },
+        Index::Vaet => {
+            if len != REF_LEN + FIXED_LEN {
+                return Err(StoreError::Corrupt(format!("vaet key of {len} bytes")));
+            }
+            RawDatom { v: &key[..REF_LEN], a: u32_at(key, REF_LEN), e: u64_at(key, REF_LEN + 4), tx }
+        }
+    })
+}
+
+/// The entity id of a key of `index`, without decoding anything else (key-only scans).
+#[inline]
+pub fn key_entity(index: Index, key: &[u8]) -> u64 {
+    match index {
+        Index::Eavt => u64_at(key, 0),
+        Index::Aevt => u64_at(key, 4),
+        Index::Avet => u64_at(key, key.len() - 16),
+        Index::Vaet => u64_at(key, REF_LEN + 4),
+    }
+}
+
+/// Op byte of a retraction in the log.
+pub const LOG_RETRACT: u8 = 0;
+/// Op byte of an assertion in the log.
+pub const LOG_ASSERT: u8 = 1;
+
+/// Appends the log key of one assertion or retraction.
+pub fn encode_log_key(tx: u64, added: bool, e: u64, a: u32, v: &[u8], out: &mut Vec<u8>) {
+    out.reserve(FIXED_LEN + 1 + v.len());
+    out.extend_from_slice(&tx.to_be_bytes());
+    out.push(if added { LOG_ASSERT } else { LOG_RETRACT });
+    out.extend_from_slice(&e.to_be_bytes());
+    out.extend_from_slice(&a.to_be_bytes());
+    out.extend_from_slice(v);
+}
+
+/// Decodes a log key into the datom and whether it was an assertion.
+pub fn decode_log_key(key: &[u8]) -> Result<(RawDatom<'_>, bool), StoreError> {
+    if key.len() < FIXED_LEN + 3 {
+        return Err(StoreError::Corrupt(format!("log key of {} bytes is too short", key.len())));
+    }
+    let added = match key[8] {
+        LOG_ASSERT => true,
+        LOG_RETRACT => false,
+        op => return Err(StoreError::Corrupt(format!("log key with op {op}"))),
+    };
+    Ok((RawDatom { tx: u64_at(key, 0), e: u64_at(key, 9), a: u32_at(key, 17), v: &key[21..] }, added))
+}
+
+/// Builds key prefixes from leading components.
+#[derive(Clone, Debug, Default)]
+pub struct Prefix {
+    bytes: Vec<u8>,
+}
+
+impl Prefix {
+    /// An empty prefix (the whole index).
+    pub fn new() -> Self {
+        Prefix::default()
+    }
+
+    /// Appends an entity or transaction id.
+    pub fn id(mut self, id: u64) -> Self {
+        self.bytes.extend_from_slice(&id.to_be_bytes());
+        self
+    }
+
+    /// Appends an attribute id.
+    pub fn attr(mut self, a: u32) -> Self {
+        self.bytes.extend_from_slice(&a.to_be_bytes());
+        self
+    }
+
+    /// Appends an encoded value.
+    pub fn value(mut self, v: &[u8]) -> Self {
+        self.bytes.extend_from_slice(v);
+        self
+    }
+
+    /// The prefix bytes.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.bytes
+    }
+
+    /// The prefix bytes, borrowed.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+}

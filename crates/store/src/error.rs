@@ -1,0 +1,85 @@
+//! Errors of the datom layer, phrased for the person who sent the data.
+
+use datolite_kv::KvError;
+
+use crate::edn::EdnError;
+
+/// Result of a store operation.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Everything that can go wrong when reading or writing datoms.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The engine failed (I/O, locking, a missing directory, …).
+    #[error(transparent)]
+    Kv(#[from] KvError),
+    /// The EDN text could not be read.
+    #[error("malformed EDN: {0}")]
+    Edn(#[from] EdnError),
+    /// Transaction data has the wrong shape.
+    #[error("invalid transaction data: {0}")]
+    InvalidTxData(String),
+    /// An attribute is not in the schema (strict schema, or a read of an unknown attribute).
+    #[error("unknown attribute :{0}")]
+    UnknownAttribute(String),
+    /// A keyword used as an entity or ref value names no entity.
+    #[error("unknown ident :{0}")]
+    UnknownIdent(String),
+    /// A value does not have the attribute's declared type.
+    #[error("type mismatch for :{attribute}: expected a {expected}, got {got}")]
+    TypeMismatch {
+        /// The attribute.
+        attribute: String,
+        /// Its declared type.
+        expected: String,
+        /// The offending value, printed.
+        got: String,
+    },
+    /// A unique attribute value is already held by another entity.
+    #[error("unique conflict: :{attribute} {value} already belongs to entity {existing}, cannot assert it for entity {entity}")]
+    UniqueViolation {
+        /// The attribute.
+        attribute: String,
+        /// The value, printed.
+        value: String,
+        /// The entity holding it.
+        existing: u64,
+        /// The entity that tried to take it.
+        entity: u64,
+    },
+    /// A lookup ref matches no entity.
+    #[error("lookup ref [:{attribute} {value}] matches no entity")]
+    LookupRefNotFound {
+        /// The attribute.
+        attribute: String,
+        /// The value, printed.
+        value: String,
+    },
+    /// A tempid is used in a retraction but never asserted, so it names nothing.
+    #[error("tempid {0} is only used in retractions; it does not name an existing entity")]
+    UnresolvedTempid(String),
+    /// Two different values for a cardinality-one attribute of one entity in one transaction.
+    #[error("conflict: entity {entity} gets two values for cardinality-one :{attribute} in one transaction: {first} and {second}")]
+    CardinalityConflict {
+        /// The entity.
+        entity: u64,
+        /// The attribute.
+        attribute: String,
+        /// One value.
+        first: String,
+        /// The other.
+        second: String,
+    },
+    /// A schema definition is invalid.
+    #[error("invalid schema: {0}")]
+    Schema(String),
+    /// An entity id that was never allocated.
+    #[error("entity {0} does not exist")]
+    UnknownEntity(u64),
+    /// A read request is malformed (a scan binding components out of index order, …).
+    #[error("invalid request: {0}")]
+    InvalidArgument(String),
+    /// Stored data does not decode (a bug or a damaged file).
+    #[error("corrupt database: {0}")]
+    Corrupt(String),
+}

@@ -1,0 +1,402 @@
+//! Scans: an index, bound leading components, an optional value range (DESIGN §7).
+//!
+//! Four ways to consume a scan, from cheapest: [`Scan::count`] (statistics or key-only),
+//! [`Scan::for_each_raw`] (ids decoded, values encoded), [`Scan::batches`] (column batches),
+//! [`Scan::for_each`] (typed datoms borrowing the engine's memory), and the owned
+//! [`Scan::iter`] / [`Scan::collect`]. [`Scan::parallel`] splits the range over workers.
+
+use std::collections::VecDeque;
+use std::ops::Bound;
+
+use datolite_kv::{Direction, KeyRange, ReadOps, Visit};
+
+use crate::batch::ColumnBatch;
+use crate::encoding::{decode_key, encoded, Component, Index, RawDatom};
+use crate::model::{Datom, DatomRef, Value};
+use crate::parallel::ParallelScan;
+use crate::snapshot::{visit, Db};
+use crate::values::materialize;
+use crate::{Result, StoreError};
+
+/// A scan under construction or ready to run. Components must be bound in the index's order.
+#[derive(Clone)]
+pub struct Scan<'db> {
+    pub(crate) db: &'db Db,
+    pub(crate) index: Index,
+    prefix: Vec<u8>,
+    bound: usize,
+    value_range: Option<(Bound<Vec<u8>>, Bound<Vec<u8>>)>,
+    direction: Direction,
+    limit: Option<usize>,
+    error: Option<String>,
+}
+
+impl<'db> Scan<'db> {
+    pub(crate) fn new(db: &'db Db, index: Index) -> Self {
+        Scan { db, index, prefix: Vec::new(), bound: 0, value_range: None, direction: Direction::Forward, limit: None, error: None }
+    }
+
+    fn bind(mut self, component: Component, bytes: &[u8]) -> Self {
+        if self.error.is_none() {
+            let order = self.index.components();
+            if self.value_range.is_some() || order.get(self.bound) != Some(&component) {
+                self.error = Some(format!(
+                    "{} scans bind components in the order {:?}; {:?} cannot come next",
+                    self.index.name(),
+                    order,
+                    component
+                ));
+            } else {
+                self.prefix.extend_from_slice(bytes);
+                self.bound += 1;
+            }
+        }
+        self
+    }
+
+    /// Binds the entity.
+    pub fn entity(self, e: u64) -> Self {
+        self.bind(Component::E, &e.to_be_bytes())
+    }
+
+    /// Binds the attribute by ident (`:user/name`).
+    pub fn attribute(mut self, ident: &str) -> Self {
+        match self.db.attribute(ident) {
+            Ok(attr) => {
+                let id = attr.id;
+                self.attribute_id(id)
+            }
+            Err(e) => {
+                self.error.get_or_insert(e.to_string());
+                self
+            }
+        }
+    }
+
+    /// Binds the attribute by id.
+    pub fn attribute_id(self, a: u32) -> Self {
+        self.bind(Component::A, &a.to_be_bytes())
+    }
+
+    /// Binds the value.
+    pub fn value(self, v: &Value) -> Self {
+        let (bytes, _) = encoded(&v.as_ref(), self.db.inner.store.options.inline_value_threshold);
+        self.bind(Component::V, &bytes)
+    }
+
+    /// Binds the transaction.
+    pub fn tx(self, tx: u64) -> Self {
+        self.bind(Component::T, &tx.to_be_bytes())
+    }
+
+    /// Restricts the value (the next component, which must be V) to a range — how the planner
+    /// turns `[(> ?s 50000)]` into AVET bounds.
+    pub fn value_range(mut self, lower: Bound<&Value>, upper: Bound<&Value>) -> Self {
+        if self.index.components().get(self.bound) != Some(&Component::V) {
+            self.error.get_or_insert(format!("{} scans cannot range over the value here", self.index.name()));
+            return self;
+        }
+        let threshold = self.db.inner.store.options.inline_value_threshold;
+        let enc = |v: &Value| {
+            let mut key = self.prefix.clone();
+            key.extend_from_slice(&encoded(&v.as_ref(), threshold).0);
+            key
+        };
+        // Keys extend the value's encoding with more components, so "after v" means after every
+        // key that starts with v's encoding.
+        let start = match lower {
+            Bound::Unbounded => Bound::Unbounded,
+            Bound::Included(v) => Bound::Included(enc(v)),
+            Bound::Excluded(v) => successor(enc(v)),
+        };
+        let end = match upper {
+            Bound::Unbounded => Bound::Unbounded,
+            Bound::Included(v) => successor(enc(v)).map_excluded(),
+            Bound::Excluded(v) => Bound::Excluded(enc(v)),
+        };
+        self.value_range = Some((start, end));
+        self
+    }
+
+    /// Scans in descending order.
+    pub fn reverse(mut self) -> Self {
+        self.direction = Direction::Reverse;
+        self
+    }
+
+    /// Stops after `n` datoms.
+    pub fn limit(mut self, n: usize) -> Self {
+        self.limit = Some(n);
+        self
+    }
+
+    /// The index scanned.
+    pub fn index(&self) -> Index {
+        self.index
+    }
+
+    /// The key range the scan covers.
+    pub fn key_range(&self) -> Result<KeyRange> {
+        if let Some(error) = &self.error {
+            return Err(StoreError::InvalidArgument(error.clone()));
+        }
+        let prefix_range = KeyRange::prefix(&self.prefix);
+        Ok(match &self.value_range {
+            None => prefix_range,
+            Some((start, end)) => KeyRange {
+                start: match start {
+                    Bound::Unbounded => prefix_range.start,
+                    other => other.clone(),
+                },
+                end: match end {
+                    Bound::Unbounded => prefix_range.end,
+                    other => other.clone(),
+                },
+            },
+        })
+    }
+
+    pub(crate) fn direction(&self) -> Direction {
+        self.direction
+    }
+
+    /// Runs `f` on every key in range with one snapshot (the primitive under every consumer).
+    pub(crate) fn run_keys(&self, txn: &dyn ReadOps, range: &KeyRange, f: &mut dyn FnMut(&[u8]) -> bool) -> Result<()> {
+        let mut remaining = self.limit.unwrap_or(usize::MAX);
+        if remaining == 0 {
+            return Ok(());
+        }
+        txn.scan(self.index.table(), range, self.direction, &mut |key, _| {
+            remaining -= 1;
+            visit(f(key) && remaining > 0)
+        })?;
+        Ok(())
+    }
+
+    /// Calls `f` with every raw key; stops when `f` returns `false`.
+    pub fn for_each_key(&self, mut f: impl FnMut(&[u8]) -> bool) -> Result<()> {
+        let range = self.key_range()?;
+        self.db.with_txn(|txn| self.run_keys(txn, &range, &mut f))
+    }
+
+    /// Calls `f` with every datom, ids decoded and the value still encoded.
+    pub fn for_each_raw(&self, mut f: impl FnMut(RawDatom<'_>) -> bool) -> Result<()> {
+        let range = self.key_range()?;
+        let index = self.index;
+        self.db.with_txn(|txn| {
+            let mut failure = None;
+            self.run_keys(txn, &range, &mut |key| match decode_key(index, key) {
+                Ok(raw) => f(raw),
+                Err(e) => {
+                    failure = Some(e);
+                    false
+                }
+            })?;
+            failure.map_or(Ok(()), Err)
+        })
+    }
+
+    /// Calls `f` with every datom decoded into typed values (borrowing the engine's memory).
+    pub fn for_each(&self, mut f: impl FnMut(DatomRef<'_>) -> bool) -> Result<()> {
+        let range = self.key_range()?;
+        self.db.with_txn(|txn| {
+            let mut failure = None;
+            self.run_keys(txn, &range, &mut |key| match decode_datom(self.index, key, txn) {
+                Ok(datom) => f(datom),
+                Err(e) => {
+                    failure = Some(e);
+                    false
+                }
+            })?;
+            failure.map_or(Ok(()), Err)
+        })
+    }
+
+    /// Calls `f` with column batches of up to `scan_batch_size` datoms.
+    pub fn batches(&self, mut f: impl FnMut(&ColumnBatch<'_>) -> bool) -> Result<()> {
+        let range = self.key_range()?;
+        let size = self.db.batch_size().max(1);
+        self.db.with_txn(|txn| {
+            let mut batch = ColumnBatch::new(size, txn);
+            let mut failure = None;
+            let mut stopped = false;
+            self.run_keys(txn, &range, &mut |key| match decode_key(self.index, key) {
+                Ok(raw) => {
+                    batch.push(&raw);
+                    if batch.len() == size {
+                        stopped = !f(&batch);
+                        batch.clear();
+                        !stopped
+                    } else {
+                        true
+                    }
+                }
+                Err(e) => {
+                    failure = Some(e);
+                    false
+                }
+            })?;
+            if let Some(e) = failure {
+                return Err(e);
+            }
+            if !stopped && !batch.is_empty() {
+                f(&batch);
+            }
+            Ok(())
+        })
+    }
+
+    /// The number of datoms in the scan: O(1) from statistics for a whole index or one
+    /// attribute of AEVT/AVET, otherwise a key-only scan that decodes nothing.
+    pub fn count(&self) -> Result<u64> {
+        if let Some(n) = self.count_from_stats()? {
+            return Ok(n);
+        }
+        let mut n = 0u64;
+        self.for_each_key(|_| {
+            n += 1;
+            true
+        })?;
+        Ok(n)
+    }
+
+    fn count_from_stats(&self) -> Result<Option<u64>> {
+        self.key_range()?;
+        if !self.db.has_stats() || self.limit.is_some() || self.value_range.is_some() {
+            return Ok(None);
+        }
+        Ok(match (self.index, self.bound) {
+            (Index::Eavt | Index::Aevt | Index::Avet, 0) => Some(self.db.stats().datoms),
+            (Index::Aevt | Index::Avet, 1) => {
+                let a = u32::from_be_bytes(self.prefix[..4].try_into().map_err(|_| StoreError::Corrupt("prefix".into()))?);
+                Some(self.db.stats().count(a))
+            }
+            _ => None,
+        })
+    }
+
+    /// Every datom, owned.
+    pub fn collect(&self) -> Result<Vec<Datom>> {
+        let mut out = Vec::new();
+        self.for_each(|d| {
+            out.push(d.to_owned());
+            true
+        })?;
+        Ok(out)
+    }
+
+    /// An iterator of owned datoms, fetched `scan_batch_size` at a time (each batch one short
+    /// use of a snapshot, so the iterator can live across other work).
+    pub fn iter(&self) -> Result<DatomIter> {
+        Ok(DatomIter {
+            db: self.db.clone(),
+            index: self.index,
+            range: self.key_range()?,
+            direction: self.direction,
+            remaining: self.limit.unwrap_or(usize::MAX),
+            buffer: VecDeque::new(),
+            last_key: None,
+            done: false,
+        })
+    }
+
+    /// This scan split over `workers` threads, all reading this `Db`'s snapshot.
+    pub fn parallel(&self, workers: usize) -> ParallelScan<'_, 'db> {
+        ParallelScan::new(self, workers)
+    }
+}
+
+trait MapExcluded {
+    fn map_excluded(self) -> Bound<Vec<u8>>;
+}
+
+impl MapExcluded for Bound<Vec<u8>> {
+    /// An upper bound "everything starting with v": the successor excluded.
+    fn map_excluded(self) -> Bound<Vec<u8>> {
+        match self {
+            Bound::Included(k) => Bound::Excluded(k),
+            other => other,
+        }
+    }
+}
+
+/// The smallest key after every key starting with `prefix`, as an inclusive bound.
+fn successor(prefix: Vec<u8>) -> Bound<Vec<u8>> {
+    match datolite_kv::KeyRange::prefix(&prefix).end {
+        Bound::Excluded(next) => Bound::Included(next),
+        _ => Bound::Unbounded,
+    }
+}
+
+/// Decodes a key of `index` into a typed datom.
+#[inline]
+pub(crate) fn decode_datom<'t>(index: Index, key: &'t [u8], txn: &'t dyn ReadOps) -> Result<DatomRef<'t>> {
+    let raw = decode_key(index, key)?;
+    Ok(DatomRef { e: raw.e, a: u64::from(raw.a), v: materialize(raw.v, txn)?, tx: raw.tx, added: true })
+}
+
+/// Owned datoms of a scan, prefetched in batches.
+pub struct DatomIter {
+    db: Db,
+    index: Index,
+    range: KeyRange,
+    direction: Direction,
+    remaining: usize,
+    buffer: VecDeque<Datom>,
+    last_key: Option<Vec<u8>>,
+    done: bool,
+}
+
+impl DatomIter {
+    fn refill(&mut self) -> Result<()> {
+        let mut range = self.range.clone();
+        if let Some(last) = self.last_key.take() {
+            match self.direction {
+                Direction::Forward => range.start = Bound::Excluded(last),
+                Direction::Reverse => range.end = Bound::Excluded(last),
+            }
+        }
+        let want = self.db.batch_size().max(1).min(self.remaining);
+        let (index, direction) = (self.index, self.direction);
+        let mut batch = Vec::with_capacity(want);
+        let mut last = None;
+        self.db.with_txn(|txn| {
+            let mut failure = None;
+            txn.scan(index.table(), &range, direction, &mut |key, _| match decode_datom(index, key, txn) {
+                Ok(d) => {
+                    batch.push(d.to_owned());
+                    if batch.len() == want {
+                        last = Some(key.to_vec());
+                        Visit::Stop
+                    } else {
+                        Visit::Continue
+                    }
+                }
+                Err(e) => {
+                    failure = Some(e);
+                    Visit::Stop
+                }
+            })?;
+            failure.map_or(Ok(()), Err)
+        })?;
+        self.remaining -= batch.len();
+        self.done = last.is_none() || self.remaining == 0;
+        self.last_key = last;
+        self.buffer.extend(batch);
+        Ok(())
+    }
+}
+
+impl Iterator for DatomIter {
+    type Item = Result<Datom>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.buffer.is_empty() && !self.done {
+            if let Err(e) = self.refill() {
+                self.done = true;
+                return Some(Err(e));
+            }
+        }
+        self.buffer.pop_front().map(Ok)
+    }
+}

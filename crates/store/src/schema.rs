@@ -1,0 +1,199 @@
+//! The schema cache: attributes and idents as of one snapshot.
+//!
+//! Attributes are entities; their definitions are ordinary datoms (`:db/ident`,
+//! `:db/valueType`, `:db/cardinality`, `:db/unique`, `:db/isComponent`, `:db/doc`). This module
+//! reads them back into lookup tables, rebuilt only when a transaction touches them.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use datolite_kv::{Direction, KeyRange, ReadOps, Table};
+
+use crate::bootstrap::{attr, SYSTEM_ATTRIBUTES};
+use crate::encoding::{decode_key, Index, Prefix};
+use crate::values::materialize;
+use crate::model::{ValueRef, ValueType};
+use crate::{Result, StoreError};
+
+/// `:db/cardinality`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cardinality {
+    /// One value per entity; asserting a new one replaces the old.
+    One,
+    /// A set of values per entity.
+    Many,
+}
+
+/// `:db/unique`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unique {
+    /// A value belongs to at most one entity; asserting it for another is an error.
+    Value,
+    /// Like `Value`, and an entity map with a tempid and this attribute upserts.
+    Identity,
+}
+
+/// One attribute's definition.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attribute {
+    /// Dense key id = the attribute's entity id.
+    pub id: u32,
+    /// Ident without the colon (`user/name`).
+    pub ident: String,
+    /// Value type.
+    pub value_type: ValueType,
+    /// Cardinality.
+    pub cardinality: Cardinality,
+    /// Uniqueness, if any.
+    pub unique: Option<Unique>,
+    /// Whether referenced entities are components (retracted with their owner).
+    pub is_component: bool,
+    /// Documentation string.
+    pub doc: Option<String>,
+}
+
+impl Attribute {
+    /// Whether the attribute is a reference (and so indexed in VAET).
+    pub fn is_ref(&self) -> bool {
+        self.value_type == ValueType::Ref
+    }
+}
+
+/// All attributes and idents of one snapshot.
+#[derive(Clone, Debug, Default)]
+pub struct Schema {
+    attributes: HashMap<u32, Arc<Attribute>>,
+    attribute_ids: HashMap<String, u32>,
+    idents: HashMap<String, u64>,
+    ident_names: HashMap<u64, String>,
+}
+
+impl Schema {
+    /// The attribute with key id `id`.
+    pub fn attribute(&self, id: u32) -> Option<&Arc<Attribute>> {
+        self.attributes.get(&id)
+    }
+
+    /// The attribute named `ident` (with or without the leading colon).
+    pub fn attribute_named(&self, ident: &str) -> Option<&Arc<Attribute>> {
+        let ident = ident.strip_prefix(':').unwrap_or(ident);
+        self.attribute_ids.get(ident).and_then(|id| self.attributes.get(id))
+    }
+
+    /// The entity id of an ident (attribute or not), with or without the colon.
+    pub fn entity_of_ident(&self, ident: &str) -> Option<u64> {
+        self.idents.get(ident.strip_prefix(':').unwrap_or(ident)).copied()
+    }
+
+    /// The ident of an entity, if it has one (without the colon).
+    pub fn ident_of(&self, entity: u64) -> Option<&str> {
+        self.ident_names.get(&entity).map(String::as_str)
+    }
+
+    /// Every attribute, in id order.
+    pub fn attributes(&self) -> Vec<&Arc<Attribute>> {
+        let mut all: Vec<_> = self.attributes.values().collect();
+        all.sort_by_key(|a| a.id);
+        all
+    }
+
+    /// Adds (or replaces) an attribute in this in-memory schema.
+    pub(crate) fn install(&mut self, attribute: Attribute) {
+        let entity = u64::from(attribute.id);
+        self.idents.insert(attribute.ident.clone(), entity);
+        self.ident_names.insert(entity, attribute.ident.clone());
+        self.attribute_ids.insert(attribute.ident.clone(), attribute.id);
+        self.attributes.insert(attribute.id, Arc::new(attribute));
+    }
+
+    /// Reads the schema from a snapshot.
+    pub fn load(txn: &dyn ReadOps) -> Result<Schema> {
+        let mut schema = Schema::default();
+        let ident_prefix = Prefix::new().attr(attr::IDENT).into_bytes();
+        let mut failure = None;
+        txn.scan(Table::Aevt, &KeyRange::prefix(&ident_prefix), Direction::Forward, &mut |key, _| {
+            match ident_of_key(key, txn) {
+                Ok((e, ident)) => {
+                    schema.ident_names.insert(e, ident.clone());
+                    schema.idents.insert(ident, e);
+                    datolite_kv::Visit::Continue
+                }
+                Err(e) => {
+                    failure = Some(e);
+                    datolite_kv::Visit::Stop
+                }
+            }
+        })?;
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        let entities: Vec<(u64, String)> = schema.ident_names.iter().map(|(e, i)| (*e, i.clone())).collect();
+        for (entity, ident) in entities {
+            if let Some(attribute) = schema.read_attribute(txn, entity, ident)? {
+                schema.attribute_ids.insert(attribute.ident.clone(), attribute.id);
+                schema.attributes.insert(attribute.id, Arc::new(attribute));
+            }
+        }
+        Ok(schema)
+    }
+
+    /// Reads the definition of `entity` if it is an attribute (has `:db/valueType`).
+    fn read_attribute(&self, txn: &dyn ReadOps, entity: u64, ident: String) -> Result<Option<Attribute>> {
+        let Ok(id) = u32::try_from(entity) else { return Ok(None) };
+        let mut value_type = None;
+        let mut cardinality = Cardinality::One;
+        let mut unique = None;
+        let mut is_component = false;
+        let mut doc = None;
+        let prefix = Prefix::new().id(entity).into_bytes();
+        let mut datoms = Vec::new();
+        txn.scan(Table::Eavt, &KeyRange::prefix(&prefix), Direction::Forward, &mut |key, _| {
+            datoms.push(key.to_vec());
+            datolite_kv::Visit::Continue
+        })?;
+        for key in &datoms {
+            let raw = decode_key(Index::Eavt, key)?;
+            let v = materialize(raw.v, txn)?;
+            let target_ident = |v: &ValueRef<'_>| match v {
+                ValueRef::Ref(e) => self.ident_of(*e).unwrap_or(""),
+                _ => "",
+            };
+            match raw.a {
+                attr::VALUE_TYPE => value_type = ValueType::from_ident(target_ident(&v)),
+                attr::CARDINALITY => {
+                    if target_ident(&v) == "db.cardinality/many" {
+                        cardinality = Cardinality::Many
+                    }
+                }
+                attr::UNIQUE => {
+                    unique = match target_ident(&v) {
+                        "db.unique/identity" => Some(Unique::Identity),
+                        "db.unique/value" => Some(Unique::Value),
+                        _ => None,
+                    }
+                }
+                attr::IS_COMPONENT => is_component = matches!(v, ValueRef::Boolean(true)),
+                attr::DOC => {
+                    if let ValueRef::String(s) = &v {
+                        doc = Some(s.to_string())
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(value_type.map(|value_type| Attribute { id, ident, value_type, cardinality, unique, is_component, doc }))
+    }
+
+    /// Whether `attribute` is one of the attributes that define schema.
+    pub fn is_schema_attribute(attribute: u32) -> bool {
+        SYSTEM_ATTRIBUTES.iter().any(|a| a.id == attribute && a.id != attr::TX_INSTANT)
+    }
+}
+
+fn ident_of_key(key: &[u8], txn: &dyn ReadOps) -> Result<(u64, String)> {
+    let raw = decode_key(Index::Aevt, key)?;
+    match materialize(raw.v, txn)? {
+        ValueRef::Keyword(k) => Ok((raw.e, k.into_owned())),
+        _ => Err(StoreError::Corrupt(format!("entity {} has a :db/ident that is not a keyword", raw.e))),
+    }
+}

@@ -1,0 +1,236 @@
+//! `Db`: an immutable snapshot of the database, shareable across threads.
+//!
+//! LMDB lets a read transaction be used by one thread at a time, and cannot open a new read
+//! transaction at an older version. So a `Db` owns a small pool of engine snapshots that all
+//! see the same committed version: a scan checks one out for its duration; a parallel scan
+//! checks out one per worker. When the pool runs dry, a new engine snapshot is opened and kept
+//! only if it still sees this `Db`'s version (nothing was committed since); otherwise the caller
+//! waits for a snapshot to come back (parallel scans use as many as they can get, at least one).
+
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
+
+use datolite_kv::{ReadTxn, Visit};
+
+use crate::encoding::{Component, Index};
+use crate::meta;
+use crate::model::{Datom, Value};
+use crate::scan::Scan;
+use crate::schema::{Attribute, Schema};
+use crate::stats::{AttrStats, Stats};
+use crate::store::{current_version, StoreInner, Version};
+use crate::{Result, StoreError};
+
+/// How long a scan waits for a busy snapshot of its `Db` before giving up.
+const CHECKOUT_WAIT: Duration = Duration::from_secs(30);
+
+pub(crate) struct DbInner {
+    pub store: Arc<StoreInner>,
+    pub version: Arc<Version>,
+    pool: Mutex<Vec<Box<dyn ReadTxn>>>,
+    returned: Condvar,
+}
+
+/// An immutable database value as of one transaction (`basis_t`).
+#[derive(Clone)]
+pub struct Db {
+    pub(crate) inner: Arc<DbInner>,
+}
+
+/// A checked-out engine snapshot; goes back to its `Db`'s pool when dropped.
+pub(crate) struct TxnGuard<'db> {
+    txn: Option<Box<dyn ReadTxn>>,
+    db: &'db DbInner,
+}
+
+impl std::ops::Deref for TxnGuard<'_> {
+    type Target = dyn ReadTxn;
+    fn deref(&self) -> &Self::Target {
+        // The option is only emptied in Drop.
+        self.txn.as_deref().expect("snapshot present until drop")
+    }
+}
+
+impl Drop for TxnGuard<'_> {
+    fn drop(&mut self) {
+        if let (Some(txn), Ok(mut pool)) = (self.txn.take(), self.db.pool.lock()) {
+            pool.push(txn);
+            self.db.returned.notify_one();
+        }
+    }
+}
+
+impl Db {
+    pub(crate) fn open(store: Arc<StoreInner>) -> Result<Db> {
+        let txn = store.engine.read()?;
+        let version = current_version(&store, txn.as_ref())?;
+        Ok(Db { inner: Arc::new(DbInner { store, version, pool: Mutex::new(vec![txn]), returned: Condvar::new() }) })
+    }
+
+    /// The t of the last transaction this snapshot contains.
+    pub fn basis_t(&self) -> u64 {
+        self.inner.version.basis_t
+    }
+
+    /// The schema as of this snapshot.
+    pub fn schema(&self) -> &Schema {
+        &self.inner.version.schema
+    }
+
+    /// Exact statistics as of this snapshot.
+    pub fn stats(&self) -> &Stats {
+        &self.inner.version.stats
+    }
+
+    /// Whether statistics are maintained (otherwise counts scan).
+    pub fn has_stats(&self) -> bool {
+        self.inner.store.options.stats
+    }
+
+    /// Scan batch size in force.
+    pub fn batch_size(&self) -> usize {
+        self.inner.store.options.scan_batch_size
+    }
+
+    /// Parallel workers in force.
+    pub fn parallel_workers(&self) -> usize {
+        self.inner.store.options.parallel_workers
+    }
+
+    /// The attribute named `ident` (with or without the colon).
+    pub fn attribute(&self, ident: &str) -> Result<&Arc<Attribute>> {
+        self.schema().attribute_named(ident).ok_or_else(|| StoreError::UnknownAttribute(ident.trim_start_matches(':').to_string()))
+    }
+
+    /// Total datoms, in O(1) from the statistics (a key-only count when statistics are off).
+    pub fn count(&self) -> Result<u64> {
+        if self.has_stats() {
+            Ok(self.stats().datoms)
+        } else {
+            self.scan(Index::Eavt).count()
+        }
+    }
+
+    /// Datoms of one attribute, in O(1) from the statistics.
+    pub fn count_attribute(&self, ident: &str) -> Result<u64> {
+        let attr = self.attribute(ident)?.id;
+        if self.has_stats() {
+            Ok(self.stats().count(attr))
+        } else {
+            self.scan(Index::Aevt).attribute_id(attr).count()
+        }
+    }
+
+    /// Statistics of one attribute.
+    pub fn attribute_stats(&self, ident: &str) -> Result<AttrStats> {
+        let attr = self.attribute(ident)?.id;
+        Ok(self.stats().attribute(attr))
+    }
+
+    /// A scan over `index`; narrow it with the builder methods of [`Scan`].
+    pub fn scan(&self, index: Index) -> Scan<'_> {
+        Scan::new(self, index)
+    }
+
+    /// Datoms of `index` whose leading components equal `components`, Datomic's
+    /// `(d/datoms db :eavt e a v tx)`: entities and transactions as `Value::Ref` or
+    /// `Value::Long`, attributes as keywords (`Value::keyword(":user/name")`) or ids.
+    pub fn datoms(&self, index: Index, components: &[Value]) -> Result<Vec<Datom>> {
+        let mut scan = self.scan(index);
+        let mut attr: Option<Arc<Attribute>> = None;
+        for (component, value) in index.components().iter().zip(components) {
+            let id = |v: &Value| match v {
+                Value::Ref(n) => Ok(*n),
+                Value::Long(n) if *n >= 0 => Ok(*n as u64),
+                other => Err(StoreError::InvalidArgument(format!("{other} is not an entity id"))),
+            };
+            scan = match component {
+                Component::E => scan.entity(id(value)?),
+                Component::T => scan.tx(id(value)?),
+                Component::A => {
+                    let a = match value {
+                        Value::Keyword(k) => self.attribute(k)?.clone(),
+                        other => {
+                            let n = id(other)?;
+                            u32::try_from(n).ok().and_then(|n| self.schema().attribute(n)).cloned().ok_or_else(|| StoreError::UnknownAttribute(n.to_string()))?
+                        }
+                    };
+                    let a_id = a.id;
+                    attr = Some(a);
+                    scan.attribute_id(a_id)
+                }
+                Component::V => match (&attr, value) {
+                    (Some(a), Value::Long(n)) if a.is_ref() => scan.value(&Value::Ref(*n as u64)),
+                    _ => scan.value(value),
+                },
+            };
+        }
+        if components.len() > 4 {
+            return Err(StoreError::InvalidArgument("a datom has at most 4 components".into()));
+        }
+        scan.collect()
+    }
+
+    /// Every datom of entity `e`.
+    pub fn entity(&self, e: u64) -> Result<Vec<Datom>> {
+        self.scan(Index::Eavt).entity(e).collect()
+    }
+
+    /// Runs `f` with one engine snapshot of this version.
+    pub(crate) fn with_txn<R>(&self, f: impl FnOnce(&dyn ReadTxn) -> Result<R>) -> Result<R> {
+        let guard = self.checkout()?;
+        f(&*guard)
+    }
+
+    /// Checks out one engine snapshot, waiting when all are busy.
+    pub(crate) fn checkout(&self) -> Result<TxnGuard<'_>> {
+        let mut got = self.checkout_up_to(1, true)?;
+        got.pop().ok_or_else(|| StoreError::Kv(datolite_kv::KvError::Snapshot("no snapshot available".into())))
+    }
+
+    /// Checks out between 1 and `n` engine snapshots of this version.
+    pub(crate) fn checkout_up_to(&self, n: usize, wait: bool) -> Result<Vec<TxnGuard<'_>>> {
+        let inner = &*self.inner;
+        let mut out = Vec::with_capacity(n);
+        let lock_error = || StoreError::Kv(datolite_kv::KvError::Snapshot("snapshot pool poisoned".into()));
+        {
+            let mut pool = inner.pool.lock().map_err(|_| lock_error())?;
+            while out.len() < n {
+                match pool.pop() {
+                    Some(txn) => out.push(TxnGuard { txn: Some(txn), db: inner }),
+                    None => break,
+                }
+            }
+        }
+        while out.len() < n {
+            let txn = inner.store.engine.read()?;
+            if meta::require_u64(txn.as_ref(), meta::BASIS_T)? != inner.version.basis_t {
+                break;
+            }
+            out.push(TxnGuard { txn: Some(txn), db: inner });
+        }
+        if out.is_empty() && wait {
+            let pool = inner.pool.lock().map_err(|_| lock_error())?;
+            let (mut pool, _) = inner.returned.wait_timeout_while(pool, CHECKOUT_WAIT, |p| p.is_empty()).map_err(|_| lock_error())?;
+            if let Some(txn) = pool.pop() {
+                out.push(TxnGuard { txn: Some(txn), db: inner });
+            }
+        }
+        if out.is_empty() {
+            return Err(StoreError::Kv(datolite_kv::KvError::Snapshot(format!(
+                "every read transaction of the snapshot at t={} is in use and newer data has been committed since",
+                inner.version.basis_t
+            ))));
+        }
+        Ok(out)
+    }
+}
+
+/// Visitor result helper for scans.
+pub(crate) fn visit(keep_going: bool) -> Visit {
+    if keep_going {
+        Visit::Continue
+    } else {
+        Visit::Stop
+    }
+}

@@ -1,0 +1,173 @@
+//! Exact statistics, maintained in the same write transaction as the datoms (DESIGN §6).
+//!
+//! Per attribute: datom count, distinct entities, distinct values, min and max value (kept in
+//! their order-preserving encoding, so comparing them is a `memcmp`). Plus the total number of
+//! datoms. `count`-style questions read these in O(1); the planner reads cardinalities here.
+//! [`Stats::recount`] recomputes everything from the indexes — the test oracle.
+
+use std::collections::BTreeMap;
+
+use datolite_kv::{Direction, KeyRange, ReadOps, Table, Visit, WriteTxn};
+
+use crate::encoding::{decode_key, Index, Prefix};
+use crate::meta;
+use crate::{Result, StoreError};
+
+/// Statistics of one attribute.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AttrStats {
+    /// Datoms of the attribute.
+    pub count: u64,
+    /// Entities that have at least one value.
+    pub distinct_entities: u64,
+    /// Distinct values.
+    pub distinct_values: u64,
+    /// Smallest value, encoded.
+    pub min: Option<Vec<u8>>,
+    /// Largest value, encoded.
+    pub max: Option<Vec<u8>>,
+}
+
+/// Statistics of one snapshot.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Datoms in the current-state indexes (each datom counted once, not once per index).
+    pub datoms: u64,
+    /// Per attribute key id.
+    pub attributes: BTreeMap<u32, AttrStats>,
+}
+
+impl Stats {
+    /// Statistics of attribute `id` (zeros when it has no datoms).
+    pub fn attribute(&self, id: u32) -> AttrStats {
+        self.attributes.get(&id).cloned().unwrap_or_default()
+    }
+
+    /// Datom count of attribute `id`.
+    pub fn count(&self, id: u32) -> u64 {
+        self.attributes.get(&id).map_or(0, |s| s.count)
+    }
+
+    /// Reads the statistics table.
+    pub fn load(txn: &dyn ReadOps) -> Result<Stats> {
+        let mut stats = Stats { datoms: meta::get_u64(txn, meta::DATOMS)?.unwrap_or(0), ..Stats::default() };
+        let mut failure = None;
+        txn.scan(Table::Stats, &KeyRange::all(), Direction::Forward, &mut |key, value| {
+            match decode_row(key, value) {
+                Ok((id, row)) => {
+                    stats.attributes.insert(id, row);
+                    Visit::Continue
+                }
+                Err(e) => {
+                    failure = Some(e);
+                    Visit::Stop
+                }
+            }
+        })?;
+        failure.map_or(Ok(stats), Err)
+    }
+
+    /// Writes the rows of `changed` attributes and the total.
+    pub fn store(&self, txn: &mut dyn WriteTxn, changed: impl IntoIterator<Item = u32>) -> Result<()> {
+        for id in changed {
+            let key = id.to_be_bytes();
+            match self.attributes.get(&id) {
+                Some(row) if row.count > 0 => txn.put(Table::Stats, &key, &encode_row(row))?,
+                _ => {
+                    txn.delete(Table::Stats, &key)?;
+                }
+            }
+        }
+        meta::put_u64(txn, meta::DATOMS, self.datoms)
+    }
+
+    /// Recomputes every statistic from the indexes (slow; for tests, repair and the stats-off
+    /// mode).
+    pub fn recount(txn: &dyn ReadOps) -> Result<Stats> {
+        let mut stats = Stats::default();
+        let mut last: Option<(u32, u64)> = None;
+        let mut failure = None;
+        txn.scan(Table::Aevt, &KeyRange::all(), Direction::Forward, &mut |key, _| match decode_key(Index::Aevt, key) {
+            Ok(raw) => {
+                stats.datoms += 1;
+                let row = stats.attributes.entry(raw.a).or_default();
+                row.count += 1;
+                if last != Some((raw.a, raw.e)) {
+                    row.distinct_entities += 1;
+                    last = Some((raw.a, raw.e));
+                }
+                Visit::Continue
+            }
+            Err(e) => {
+                failure = Some(e);
+                Visit::Stop
+            }
+        })?;
+        let mut last_value: Option<(u32, Vec<u8>)> = None;
+        txn.scan(Table::Avet, &KeyRange::all(), Direction::Forward, &mut |key, _| match decode_key(Index::Avet, key) {
+            Ok(raw) => {
+                let row = stats.attributes.entry(raw.a).or_default();
+                let same = matches!(&last_value, Some((a, v)) if *a == raw.a && v.as_slice() == raw.v);
+                if !same {
+                    row.distinct_values += 1;
+                    if row.min.is_none() {
+                        row.min = Some(raw.v.to_vec());
+                    }
+                    row.max = Some(raw.v.to_vec());
+                    last_value = Some((raw.a, raw.v.to_vec()));
+                }
+                Visit::Continue
+            }
+            Err(e) => {
+                failure = Some(e);
+                Visit::Stop
+            }
+        })?;
+        failure.map_or(Ok(stats), Err)
+    }
+}
+
+/// The smallest or largest encoded value of attribute `a` in AVET (`Direction::Reverse` = max).
+pub fn extreme_value(txn: &dyn ReadOps, a: u32, direction: Direction) -> Result<Option<Vec<u8>>> {
+    let prefix = Prefix::new().attr(a).into_bytes();
+    match txn.first(Table::Avet, &KeyRange::prefix(&prefix), direction)? {
+        None => Ok(None),
+        Some((key, _)) => Ok(Some(decode_key(Index::Avet, &key)?.v.to_vec())),
+    }
+}
+
+fn encode_row(row: &AttrStats) -> Vec<u8> {
+    let mut out = Vec::with_capacity(40);
+    for n in [row.count, row.distinct_entities, row.distinct_values] {
+        out.extend_from_slice(&n.to_be_bytes());
+    }
+    for bound in [&row.min, &row.max] {
+        let bytes = bound.as_deref().unwrap_or(&[]);
+        out.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
+        out.extend_from_slice(bytes);
+    }
+    out
+}
+
+fn decode_row(key: &[u8], value: &[u8]) -> Result<(u32, AttrStats)> {
+    let corrupt = || StoreError::Corrupt("malformed statistics row".into());
+    let id = u32::from_be_bytes(key.try_into().map_err(|_| corrupt())?);
+    let mut at = 0usize;
+    let mut take = |n: usize| -> Result<&[u8]> {
+        let slice = value.get(at..at + n).ok_or_else(corrupt)?;
+        at += n;
+        Ok(slice)
+    };
+    let mut number = || -> Result<u64> { Ok(u64::from_be_bytes(take(8)?.try_into().map_err(|_| corrupt())?)) };
+    let count = number()?;
+    let distinct_entities = number()?;
+    let distinct_values = number()?;
+    let mut bound = || -> Result<Option<Vec<u8>>> {
+        let len = u32::from_be_bytes(take(4)?.try_into().map_err(|_| corrupt())?) as usize;
+        let bytes = take(len)?;
+        Ok((!bytes.is_empty()).then(|| bytes.to_vec()))
+    };
+    let min = bound()?;
+    let max = bound()?;
+    Ok((id, AttrStats { count, distinct_entities, distinct_values, min, max }))
+}

@@ -1,0 +1,55 @@
+//! The state of one transaction while it runs inside the engine's write transaction.
+//!
+//! Everything here is derived from the write transaction and the operations, so the engine can
+//! rerun a transaction from scratch (after growing its storage) and get the same result.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use datolite_kv::{StorageOptions, WriteTxn};
+
+use super::ops::Tempid;
+use crate::model::Datom;
+use crate::schema::Schema;
+use crate::stats::Stats;
+
+/// One running transaction.
+pub(crate) struct TxContext<'a> {
+    /// The engine's write transaction.
+    pub txn: &'a mut dyn WriteTxn,
+    /// Storage options (inline threshold, strictness, statistics).
+    pub options: &'a StorageOptions,
+    /// The schema, updated as attributes are installed.
+    pub schema: Schema,
+    /// The statistics, updated datom by datom.
+    pub stats: Stats,
+    /// Attributes whose statistics changed.
+    pub changed_attrs: HashSet<u32>,
+    /// Whether schema datoms were written (the schema must be reloaded).
+    pub schema_touched: bool,
+    /// The transaction's t.
+    pub t: u64,
+    /// The transaction entity.
+    pub tx: u64,
+    /// Next counter in the user partition.
+    pub next_user: u64,
+    /// Next counter in the db partition.
+    pub next_db: u64,
+    /// Resolved tempids.
+    pub tempids: HashMap<Tempid, u64>,
+    /// Entities created by this transaction (no datoms before it: seeks can be skipped).
+    pub new_entities: HashSet<u64>,
+    /// `(e, a)` pairs of new entities that received a value in this transaction.
+    pub new_entity_attrs: HashSet<(u64, u32)>,
+    /// Datoms asserted and retracted, in order.
+    pub report: Vec<Datom>,
+    /// Scratch buffer for keys.
+    pub key: Vec<u8>,
+}
+
+impl TxContext<'_> {
+    /// The attribute named `ident`, if known.
+    pub fn attribute(&self, ident: &str) -> Option<Arc<crate::schema::Attribute>> {
+        self.schema.attribute_named(ident).cloned()
+    }
+}

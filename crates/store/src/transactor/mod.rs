@@ -1,0 +1,167 @@
+//! The transactor: EDN or builder operations in, datoms out, atomically.
+//!
+//! [`run`] executes inside the engine's single write transaction and derives everything from it,
+//! so the engine may rerun it after growing its storage. Schema-defining operations (entities
+//! with `:db/valueType`) run first, so a transaction can declare attributes and use them.
+
+mod apply;
+mod builder;
+mod context;
+mod ops;
+mod parse;
+mod resolve;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+
+use datolite_kv::{StorageOptions, WriteTxn};
+
+pub use builder::Tx;
+pub use ops::{EntityMap, EntityRef, Tempid, TxOp, TxValue};
+pub use parse::{keyword_text, parse_tx_data, tx_ops, CURRENT_TX_TEMPID};
+
+use crate::bootstrap::attr as sys;
+use crate::meta;
+use crate::model::{tx_entity, Datom, Value};
+use crate::schema::Schema;
+use crate::stats::Stats;
+use crate::{Result, StoreError};
+use context::TxContext;
+use resolve::Resolved;
+
+/// What a committed transaction did.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TxReport {
+    /// The transaction entity id (the `T` of its datoms).
+    pub tx: u64,
+    /// The transaction's sequence number.
+    pub t: u64,
+    /// Tempids (`"alice"`, `"-1"`) and the entity ids they resolved to.
+    pub tempids: BTreeMap<String, u64>,
+    /// Datoms asserted (`added`) and retracted by the transaction, in order.
+    pub tx_data: Vec<Datom>,
+}
+
+/// The committed state a transaction produced, for the store's caches.
+pub(crate) struct Outcome {
+    pub report: TxReport,
+    pub schema: Arc<Schema>,
+    pub stats: Arc<Stats>,
+}
+
+/// Runs `ops` as one transaction inside `txn`. `schema` and `stats` describe the state `txn`
+/// starts from. `now_ms` is the transaction instant unless the data sets `:db/txInstant`.
+pub(crate) fn run(
+    txn: &mut dyn WriteTxn,
+    options: &StorageOptions,
+    schema: &Schema,
+    stats: &Stats,
+    ops: &[TxOp],
+    now_ms: i64,
+) -> Result<Outcome> {
+    let basis_t = meta::require_u64(&*txn, meta::BASIS_T)?;
+    let next_user = meta::require_u64(&*txn, meta::NEXT_USER)?;
+    let next_db = meta::require_u64(&*txn, meta::NEXT_DB)?;
+    let t = basis_t + 1;
+    let mut cx = TxContext {
+        txn,
+        options,
+        schema: schema.clone(),
+        stats: stats.clone(),
+        changed_attrs: HashSet::new(),
+        schema_touched: false,
+        t,
+        tx: tx_entity(t),
+        next_user,
+        next_db,
+        tempids: HashMap::new(),
+        new_entities: HashSet::new(),
+        new_entity_attrs: HashSet::new(),
+        report: Vec::new(),
+        key: Vec::with_capacity(64),
+    };
+    cx.new_entities.insert(cx.tx);
+    let (schema_ops, data_ops) = split_schema_ops(ops);
+    if !schema_ops.is_empty() {
+        let resolved = cx.resolve(&schema_ops)?;
+        cx.apply(&resolved)?;
+        cx.reload_schema(schema)?;
+    }
+    let resolved = cx.resolve(&data_ops)?;
+    let sets_instant = resolved.iter().any(|r| matches!(r, Resolved::Add(e, a, _) if *e == cx.tx && a.id == sys::TX_INSTANT));
+    cx.apply(&resolved)?;
+    if !sets_instant {
+        let instant = cx.schema.attribute(sys::TX_INSTANT).cloned().ok_or_else(|| StoreError::Corrupt("no :db/txInstant".into()))?;
+        cx.assert_datom(cx.tx, &instant, &Value::Instant(now_ms))?;
+    }
+    if cx.schema_touched {
+        cx.reload_schema(schema)?;
+    }
+    let TxContext { txn, schema: new_schema, stats: new_stats, changed_attrs, next_user, next_db, tempids, report, tx, .. } = cx;
+    if options.stats {
+        new_stats.store(txn, changed_attrs)?;
+    } else {
+        meta::put_u64(txn, meta::STATS_EXACT, 0)?;
+    }
+    meta::put_u64(txn, meta::BASIS_T, t)?;
+    meta::put_u64(txn, meta::NEXT_USER, next_user)?;
+    meta::put_u64(txn, meta::NEXT_DB, next_db)?;
+    let tempids = tempids.into_iter().filter_map(|(k, v)| k.report_key().map(|k| (k, v))).collect();
+    Ok(Outcome {
+        report: TxReport { tx, t, tempids, tx_data: report },
+        schema: Arc::new(new_schema),
+        stats: Arc::new(new_stats),
+    })
+}
+
+impl TxContext<'_> {
+    /// Writes resolved operations: retractions first, then assertions.
+    fn apply(&mut self, resolved: &[Resolved]) -> Result<()> {
+        let mut visited = HashSet::new();
+        for op in resolved {
+            match op {
+                Resolved::RetractEntity(e) => self.retract_entity(*e, &mut visited)?,
+                Resolved::Retract(e, attr, v) => self.retract_datom(*e, attr, v)?,
+                Resolved::RetractAll(e, attr) => self.retract_all(*e, attr)?,
+                Resolved::Add(..) => {}
+            }
+        }
+        for op in resolved {
+            if let Resolved::Add(e, attr, v) = op {
+                self.assert_datom(*e, attr, v)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Rereads the schema from the write transaction; refuses changes of an attribute's type.
+    fn reload_schema(&mut self, before: &Schema) -> Result<()> {
+        let after = Schema::load(&*self.txn)?;
+        for old in before.attributes() {
+            if let Some(new) = after.attribute(old.id) {
+                if new.value_type != old.value_type {
+                    return Err(StoreError::Schema(format!(
+                        "cannot change the type of :{} from {} to {}",
+                        old.ident, old.value_type, new.value_type
+                    )));
+                }
+            }
+        }
+        self.schema = after;
+        self.schema_touched = false;
+        Ok(())
+    }
+}
+
+/// Splits operations into those defining schema (every operation on an entity that gets a
+/// `:db/ident` or `:db/valueType`) and the rest, keeping order within each.
+fn split_schema_ops(ops: &[TxOp]) -> (Vec<TxOp>, Vec<TxOp>) {
+    let is_schema = |a: &str| a == "db/valueType" || a == "db/ident";
+    let defines_type = |op: &TxOp| match op {
+        TxOp::Map(map) => map.attrs.iter().any(|(a, _)| is_schema(a)),
+        TxOp::Add { attr, .. } => is_schema(attr),
+        _ => false,
+    };
+    let schema_entities: Vec<&EntityRef> = ops.iter().filter(|op| defines_type(op)).filter_map(TxOp::entity).collect();
+    ops.iter().cloned().partition(|op| defines_type(op) || op.entity().is_some_and(|e| schema_entities.contains(&e)))
+}

@@ -1,0 +1,107 @@
+//! EDN transaction data → [`TxOp`]s.
+//!
+//! Accepts what Datomic accepts: a vector (or list) of entity maps and list forms
+//! `[:db/add e a v]`, `[:db/retract e a v]`, `[:db/retract e a]`, `[:db/retractEntity e]`
+//! (`:db.fn/retractEntity` too). Interpretation of values (tempid, lookup ref, several values)
+//! waits until the attribute's type is known, so values stay raw EDN here.
+
+use super::ops::{EntityMap, EntityRef, Tempid, TxOp, TxValue};
+use crate::edn::{Edn, Keyword};
+use crate::{Result, StoreError};
+
+/// The name of the tempid that stands for the transaction being committed.
+pub const CURRENT_TX_TEMPID: &str = "datomic.tx";
+
+/// Parses EDN text holding transaction data.
+pub fn parse_tx_data(text: &str) -> Result<Vec<TxOp>> {
+    let form = crate::edn::parse(text)?;
+    tx_ops(&form)
+}
+
+/// Converts one EDN form holding transaction data (a vector of operations).
+pub fn tx_ops(form: &Edn) -> Result<Vec<TxOp>> {
+    let items = match form {
+        Edn::Vector(items) | Edn::List(items) => items,
+        other => return Err(invalid(format!("transaction data must be a vector of operations, got a {}", other.type_name()))),
+    };
+    items.iter().map(tx_op).collect()
+}
+
+/// Converts one operation.
+pub fn tx_op(form: &Edn) -> Result<TxOp> {
+    match form {
+        Edn::Map(entries) => Ok(TxOp::Map(entity_map(entries)?)),
+        Edn::Vector(items) | Edn::List(items) => list_op(items, form),
+        other => Err(invalid(format!("an operation must be a map or a list form, got {other}"))),
+    }
+}
+
+fn list_op(items: &[Edn], form: &Edn) -> Result<TxOp> {
+    let op = items.first().and_then(Edn::as_keyword).map(keyword_text).unwrap_or_default();
+    match (op.as_str(), items.len()) {
+        ("db/add", 4) => Ok(TxOp::Add { e: entity_ref(&items[1])?, attr: attr_name(&items[2])?, value: TxValue::Edn(items[3].clone()) }),
+        ("db/retract", 4) => Ok(TxOp::Retract {
+            e: entity_ref(&items[1])?,
+            attr: attr_name(&items[2])?,
+            value: Some(TxValue::Edn(items[3].clone())),
+        }),
+        ("db/retract", 3) => Ok(TxOp::Retract { e: entity_ref(&items[1])?, attr: attr_name(&items[2])?, value: None }),
+        ("db/retractEntity" | "db.fn/retractEntity", 2) => Ok(TxOp::RetractEntity(entity_ref(&items[1])?)),
+        ("db/add" | "db/retract" | "db/retractEntity" | "db.fn/retractEntity", n) => {
+            Err(invalid(format!("{form} has {n} elements; expected [:db/add e a v], [:db/retract e a v?] or [:db/retractEntity e]")))
+        }
+        _ => Err(invalid(format!("unknown operation {form}; expected :db/add, :db/retract or :db/retractEntity"))),
+    }
+}
+
+fn entity_map(entries: &[(Edn, Edn)]) -> Result<EntityMap> {
+    let mut map = EntityMap::default();
+    for (key, value) in entries {
+        let attr = attr_name(key)?;
+        if attr == "db/id" {
+            map.id = Some(entity_ref(value)?);
+        } else if attr.rsplit('/').next().is_some_and(|name| name.starts_with('_')) {
+            return Err(invalid(format!("reverse attribute :{attr} in an entity map is not supported; assert the forward attribute on the other entity")));
+        } else {
+            map.attrs.push((attr, TxValue::Edn(value.clone())));
+        }
+    }
+    Ok(map)
+}
+
+/// The ident text of a keyword without the colon (`user/name`).
+pub fn keyword_text(k: &Keyword) -> String {
+    match &k.namespace {
+        Some(ns) => format!("{ns}/{}", k.name),
+        None => k.name.clone(),
+    }
+}
+
+fn attr_name(form: &Edn) -> Result<String> {
+    match form {
+        Edn::Keyword(k) => Ok(keyword_text(k)),
+        other => Err(invalid(format!("an attribute must be a keyword, got {other}"))),
+    }
+}
+
+/// Interprets an EDN form in entity position.
+pub fn entity_ref(form: &Edn) -> Result<EntityRef> {
+    match form {
+        Edn::Long(n) if *n >= 0 => Ok(EntityRef::Id(*n as u64)),
+        Edn::Long(n) => Ok(EntityRef::Tempid(Tempid::Numbered(*n))),
+        Edn::String(s) if s == CURRENT_TX_TEMPID => Ok(EntityRef::CurrentTx),
+        Edn::String(s) => Ok(EntityRef::Tempid(Tempid::Named(s.clone()))),
+        Edn::Keyword(k) => Ok(EntityRef::Ident(keyword_text(k))),
+        Edn::Vector(items) if items.len() == 2 => match &items[0] {
+            Edn::Keyword(k) => Ok(EntityRef::Lookup(keyword_text(k), Box::new(TxValue::Edn(items[1].clone())))),
+            _ => Err(invalid(format!("a lookup ref must be [:attribute value], got {form}"))),
+        },
+        other => Err(invalid(format!(
+            "an entity must be an id, a tempid string, a negative integer, an ident or a lookup ref, got {other}"
+        ))),
+    }
+}
+
+fn invalid(message: String) -> StoreError {
+    StoreError::InvalidTxData(message)
+}

@@ -1,0 +1,511 @@
+//! Resolution: from operations with tempids, lookup refs, idents and raw EDN values to concrete
+//! datoms, checking the schema on the way.
+//!
+//! Steps, in order: expand entity maps and nested maps into single assertions (installing
+//! undeclared attributes unless the schema is strict), unify tempids that upsert through a
+//! `:db.unique/identity` value, allocate fresh ids for the remaining tempids, resolve lookup refs
+//! and idents, and check cardinality-one conflicts inside the transaction.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use datolite_kv::{Direction, KeyRange, ReadOps, Table};
+
+use super::context::TxContext;
+use super::ops::{EntityMap, EntityRef, Tempid, TxOp, TxValue};
+use super::parse::{entity_ref, keyword_text};
+use crate::bootstrap::{attr as sys, cardinality_entity, type_ident_entity};
+use crate::edn::Edn;
+use crate::encoding::{decode_key, encoded, Index, Prefix};
+use crate::model::{entity_in, partition_of, tx_t, Value, ValueType, PART_DB, PART_TX, PART_USER};
+use crate::schema::{Attribute, Cardinality, Unique};
+use crate::{Result, StoreError};
+
+/// A value once its attribute is known: a literal, or an entity still to resolve.
+#[derive(Clone, Debug)]
+enum Target {
+    Literal(Value),
+    Entity(EntityRef),
+}
+
+/// One assertion or retraction with its attribute known.
+#[derive(Clone, Debug)]
+struct Pending {
+    e: EntityRef,
+    attr: Arc<Attribute>,
+    /// `None` on a retraction means every value.
+    value: Option<Target>,
+    added: bool,
+}
+
+/// A fully resolved operation.
+#[derive(Clone, Debug)]
+pub(crate) enum Resolved {
+    Add(u64, Arc<Attribute>, Value),
+    Retract(u64, Arc<Attribute>, Value),
+    RetractAll(u64, Arc<Attribute>),
+    RetractEntity(u64),
+}
+
+impl TxContext<'_> {
+    /// Resolves `ops` into concrete operations.
+    pub fn resolve(&mut self, ops: &[TxOp]) -> Result<Vec<Resolved>> {
+        let mut pending = Vec::new();
+        let mut retract_entities = Vec::new();
+        let mut internal = self.tempids.len() as u32;
+        for op in ops {
+            match op {
+                TxOp::Add { e, attr, value } => {
+                    let attribute = self.attribute_for(attr, Some(value))?;
+                    self.expand(e.clone(), &attribute, value, &mut pending, &mut internal)?;
+                }
+                TxOp::Retract { e, attr, value } => {
+                    let attribute = self.known_attribute(attr)?;
+                    match value {
+                        None => pending.push(Pending { e: e.clone(), attr: attribute, value: None, added: false }),
+                        Some(value) => {
+                            let mut targets = Vec::new();
+                            self.targets(&attribute, value, &mut targets, &mut pending, &mut internal)?;
+                            for target in targets {
+                                pending.push(Pending { e: e.clone(), attr: attribute.clone(), value: Some(target), added: false });
+                            }
+                        }
+                    }
+                }
+                TxOp::RetractEntity(e) => retract_entities.push(e.clone()),
+                TxOp::Map(map) => {
+                    let e = map.id.clone().unwrap_or_else(|| next_internal(&mut internal));
+                    self.expand_map(e, map, &mut pending, &mut internal)?;
+                }
+            }
+        }
+        self.upsert(&pending)?;
+        self.allocate(&pending, &retract_entities)?;
+        let mut resolved = Vec::with_capacity(pending.len() + retract_entities.len());
+        for e in &retract_entities {
+            resolved.push(Resolved::RetractEntity(self.entity(e)?));
+        }
+        for p in &pending {
+            let e = self.entity(&p.e)?;
+            let value = match &p.value {
+                None => {
+                    resolved.push(Resolved::RetractAll(e, p.attr.clone()));
+                    continue;
+                }
+                Some(Target::Literal(v)) => v.clone(),
+                Some(Target::Entity(r)) => Value::Ref(self.entity(r)?),
+            };
+            resolved.push(if p.added { Resolved::Add(e, p.attr.clone(), value) } else { Resolved::Retract(e, p.attr.clone(), value) });
+        }
+        check_conflicts(&resolved)?;
+        Ok(resolved)
+    }
+
+    fn expand_map(&mut self, e: EntityRef, map: &EntityMap, pending: &mut Vec<Pending>, internal: &mut u32) -> Result<()> {
+        for (attr, value) in &map.attrs {
+            let attribute = self.attribute_for(attr, Some(value))?;
+            self.expand(e.clone(), &attribute, value, pending, internal)?;
+        }
+        Ok(())
+    }
+
+    fn expand(&mut self, e: EntityRef, attr: &Arc<Attribute>, value: &TxValue, pending: &mut Vec<Pending>, internal: &mut u32) -> Result<()> {
+        let mut targets = Vec::new();
+        self.targets(attr, value, &mut targets, pending, internal)?;
+        for target in targets {
+            pending.push(Pending { e: e.clone(), attr: attr.clone(), value: Some(target), added: true });
+        }
+        Ok(())
+    }
+
+    /// Interprets `value` for `attr`: one or several targets (nested maps become pending
+    /// assertions of their own).
+    fn targets(&mut self, attr: &Arc<Attribute>, value: &TxValue, out: &mut Vec<Target>, pending: &mut Vec<Pending>, internal: &mut u32) -> Result<()> {
+        let many = |items: usize| {
+            if attr.cardinality == Cardinality::One && items != 1 {
+                Err(StoreError::InvalidTxData(format!(
+                    "cardinality-one :{} cannot take a collection of {items} values",
+                    attr.ident
+                )))
+            } else {
+                Ok(())
+            }
+        };
+        match value {
+            TxValue::Many(items) => {
+                many(items.len())?;
+                for item in items {
+                    self.targets(attr, item, out, pending, internal)?;
+                }
+                Ok(())
+            }
+            TxValue::Edn(Edn::Vector(items) | Edn::List(items) | Edn::Set(items)) if !(attr.is_ref() && self.is_lookup_form(items)) => {
+                many(items.len())?;
+                for item in items {
+                    out.push(self.single(attr, &TxValue::Edn(item.clone()), pending, internal)?);
+                }
+                Ok(())
+            }
+            single => {
+                out.push(self.single(attr, single, pending, internal)?);
+                Ok(())
+            }
+        }
+    }
+
+    /// Whether `[kw value]` names a lookup ref (its keyword is a unique attribute).
+    fn is_lookup_form(&self, items: &[Edn]) -> bool {
+        match items {
+            [Edn::Keyword(k), _] => self.schema.attribute_named(&keyword_text(k)).is_some_and(|a| a.unique.is_some()),
+            _ => false,
+        }
+    }
+
+    fn single(&mut self, attr: &Arc<Attribute>, value: &TxValue, pending: &mut Vec<Pending>, internal: &mut u32) -> Result<Target> {
+        if attr.is_ref() {
+            let entity = match value {
+                TxValue::Entity(r) => r.clone(),
+                TxValue::Value(Value::Ref(id)) => EntityRef::Id(*id),
+                TxValue::Value(Value::Long(n)) => entity_ref(&Edn::Long(*n))?,
+                TxValue::Value(Value::Keyword(k)) => EntityRef::Ident(k.clone()),
+                TxValue::Map(map) => {
+                    let e = map.id.clone().unwrap_or_else(|| next_internal(internal));
+                    self.expand_map(e.clone(), map, pending, internal)?;
+                    e
+                }
+                TxValue::Edn(Edn::Map(entries)) => {
+                    let map = nested_map(entries)?;
+                    let e = map.id.clone().unwrap_or_else(|| next_internal(internal));
+                    self.expand_map(e.clone(), &map, pending, internal)?;
+                    e
+                }
+                TxValue::Edn(form @ (Edn::Long(_) | Edn::String(_) | Edn::Keyword(_) | Edn::Vector(_))) => entity_ref(form)?,
+                other => return Err(mismatch(attr, other)),
+            };
+            return Ok(Target::Entity(entity));
+        }
+        Ok(Target::Literal(literal(attr, value)?))
+    }
+
+    /// The attribute named `ident`, installing it (typed by `value`) when the schema is not
+    /// strict.
+    fn attribute_for(&mut self, ident: &str, value: Option<&TxValue>) -> Result<Arc<Attribute>> {
+        if let Some(attr) = self.attribute(ident) {
+            return Ok(attr);
+        }
+        if self.options.strict_schema {
+            return Err(StoreError::UnknownAttribute(ident.to_string()));
+        }
+        if ident.is_empty() || !ident.contains('/') && ident.starts_with("db") {
+            return Err(StoreError::UnknownAttribute(ident.to_string()));
+        }
+        let value_type = value.and_then(infer_type).ok_or_else(|| {
+            StoreError::Schema(format!(
+                "cannot infer the type of undeclared attribute :{ident} from {}; declare it with :db/valueType",
+                value.map_or("nothing".to_string(), describe)
+            ))
+        })?;
+        self.install_attribute(ident, value_type)
+    }
+
+    fn known_attribute(&mut self, ident: &str) -> Result<Arc<Attribute>> {
+        self.attribute(ident).ok_or_else(|| StoreError::UnknownAttribute(ident.to_string()))
+    }
+
+    /// Installs an undeclared attribute: cardinality one, the given type.
+    fn install_attribute(&mut self, ident: &str, value_type: ValueType) -> Result<Arc<Attribute>> {
+        let id = self.next_db;
+        self.next_db += 1;
+        let id32 = u32::try_from(id).map_err(|_| StoreError::Schema("too many attributes".into()))?;
+        let attribute = Attribute {
+            id: id32,
+            ident: ident.to_string(),
+            value_type,
+            cardinality: Cardinality::One,
+            unique: None,
+            is_component: false,
+            doc: None,
+        };
+        self.new_entities.insert(id);
+        let ident_attr = self.system(sys::IDENT)?;
+        let type_attr = self.system(sys::VALUE_TYPE)?;
+        let card_attr = self.system(sys::CARDINALITY)?;
+        self.assert_datom(id, &ident_attr, &Value::Keyword(ident.to_string()))?;
+        self.assert_datom(id, &type_attr, &Value::Ref(type_ident_entity(value_type)))?;
+        self.assert_datom(id, &card_attr, &Value::Ref(cardinality_entity(Cardinality::One)))?;
+        self.schema.install(attribute);
+        self.known_attribute(ident)
+    }
+
+    fn system(&self, id: u32) -> Result<Arc<Attribute>> {
+        self.schema.attribute(id).cloned().ok_or_else(|| StoreError::Corrupt(format!("system attribute {id} is missing")))
+    }
+
+    /// Binds tempids to existing entities through `:db.unique/identity` values, and unifies
+    /// tempids that assert the same identity value.
+    fn upsert(&mut self, pending: &[Pending]) -> Result<()> {
+        let mut owners: HashMap<(u32, Vec<u8>), Tempid> = HashMap::new();
+        for p in pending {
+            let (EntityRef::Tempid(tempid), Some(Target::Literal(value)), true) = (&p.e, &p.value, p.added) else { continue };
+            if p.attr.unique != Some(Unique::Identity) {
+                continue;
+            }
+            let (venc, _) = encoded(&value.as_ref(), self.options.inline_value_threshold);
+            let existing = self.holder(p.attr.id, &venc)?;
+            let target = match existing {
+                Some(e) => Some(e),
+                None => match owners.get(&(p.attr.id, venc.clone())) {
+                    Some(first) if first != tempid => self.tempids.get(first).copied(),
+                    _ => None,
+                },
+            };
+            match (target, self.tempids.get(tempid)) {
+                (Some(e), Some(&bound)) if bound != e => {
+                    return Err(StoreError::InvalidTxData(format!(
+                        "tempid {tempid} resolves to both entity {bound} and entity {e}"
+                    )))
+                }
+                (Some(e), None) => {
+                    self.tempids.insert(tempid.clone(), e);
+                }
+                (None, None) => {
+                    if let Some(first) = owners.get(&(p.attr.id, venc.clone())).cloned() {
+                        if &first != tempid {
+                            let id = self.fresh_id(&first, pending);
+                            self.tempids.insert(first, id);
+                            self.tempids.insert(tempid.clone(), id);
+                        }
+                    }
+                }
+                _ => {}
+            }
+            owners.entry((p.attr.id, venc)).or_insert_with(|| tempid.clone());
+        }
+        Ok(())
+    }
+
+    /// The entity holding `(a, venc)` in AVET.
+    fn holder(&self, a: u32, venc: &[u8]) -> Result<Option<u64>> {
+        let prefix = Prefix::new().attr(a).value(venc).into_bytes();
+        let txn: &dyn ReadOps = &*self.txn;
+        match txn.first(Table::Avet, &KeyRange::prefix(&prefix), Direction::Forward)? {
+            Some((key, _)) => Ok(Some(decode_key(Index::Avet, &key)?.e)),
+            None => Ok(None),
+        }
+    }
+
+    /// Allocates ids for tempids that are asserted; a tempid that only appears in retractions
+    /// is an error (it names nothing).
+    fn allocate(&mut self, pending: &[Pending], retract_entities: &[EntityRef]) -> Result<()> {
+        let mut asserted: Vec<&Tempid> = Vec::new();
+        let mut seen = HashSet::new();
+        for p in pending.iter().filter(|p| p.added) {
+            for tempid in [tempid_of(&p.e), p.value.as_ref().and_then(target_tempid)].into_iter().flatten() {
+                if seen.insert(tempid) {
+                    asserted.push(tempid);
+                }
+            }
+        }
+        for tempid in asserted {
+            if !self.tempids.contains_key(tempid) {
+                let id = self.fresh_id(tempid, pending);
+                self.tempids.insert(tempid.clone(), id);
+            }
+        }
+        let retracted = pending
+            .iter()
+            .filter(|p| !p.added)
+            .flat_map(|p| [tempid_of(&p.e), p.value.as_ref().and_then(target_tempid)])
+            .chain(retract_entities.iter().map(tempid_of))
+            .flatten();
+        for tempid in retracted {
+            if !self.tempids.contains_key(tempid) {
+                return Err(StoreError::UnresolvedTempid(tempid.to_string()));
+            }
+        }
+        Ok(())
+    }
+
+    /// A new entity id for `tempid`: in the schema partition when it defines an ident.
+    fn fresh_id(&mut self, tempid: &Tempid, pending: &[Pending]) -> u64 {
+        let defines_ident = pending
+            .iter()
+            .any(|p| p.added && p.attr.id == sys::IDENT && matches!(&p.e, EntityRef::Tempid(t) if t == tempid));
+        let id = if defines_ident {
+            self.next_db += 1;
+            entity_in(PART_DB, self.next_db - 1)
+        } else {
+            self.next_user += 1;
+            entity_in(PART_USER, self.next_user - 1)
+        };
+        self.new_entities.insert(id);
+        id
+    }
+
+    /// The entity id an entity reference names.
+    fn entity(&mut self, r: &EntityRef) -> Result<u64> {
+        match r {
+            EntityRef::Id(id) => {
+                self.check_exists(*id)?;
+                Ok(*id)
+            }
+            EntityRef::Tempid(t) => self.tempids.get(t).copied().ok_or_else(|| StoreError::UnresolvedTempid(t.to_string())),
+            EntityRef::Ident(ident) => self.schema.entity_of_ident(ident).ok_or_else(|| StoreError::UnknownIdent(ident.clone())),
+            EntityRef::CurrentTx => Ok(self.tx),
+            EntityRef::Lookup(attr, value) => {
+                let attribute = self.known_attribute(attr)?;
+                if attribute.unique.is_none() {
+                    return Err(StoreError::InvalidTxData(format!(
+                        "lookup ref [:{attr} …] needs a :db/unique attribute, and :{attr} is not unique"
+                    )));
+                }
+                let target = match self.single(&attribute, value, &mut Vec::new(), &mut 0)? {
+                    Target::Literal(v) => v,
+                    Target::Entity(r) => Value::Ref(self.entity(&r)?),
+                };
+                let (venc, _) = encoded(&target.as_ref(), self.options.inline_value_threshold);
+                self.holder(attribute.id, &venc)?.ok_or_else(|| StoreError::LookupRefNotFound {
+                    attribute: attr.clone(),
+                    value: target.to_string(),
+                })
+            }
+        }
+    }
+
+    /// Entity ids must have been allocated before (or be this transaction).
+    fn check_exists(&self, id: u64) -> Result<()> {
+        let counter = id & ((1 << crate::model::PARTITION_SHIFT) - 1);
+        let exists = match partition_of(id) {
+            PART_DB => counter < self.next_db,
+            PART_TX => counter >= 1 && tx_t(id) <= self.t,
+            PART_USER => counter < self.next_user,
+            _ => false,
+        };
+        if exists {
+            Ok(())
+        } else {
+            Err(StoreError::UnknownEntity(id))
+        }
+    }
+}
+
+fn next_internal(internal: &mut u32) -> EntityRef {
+    *internal += 1;
+    EntityRef::Tempid(Tempid::Internal(*internal))
+}
+
+fn tempid_of(e: &EntityRef) -> Option<&Tempid> {
+    match e {
+        EntityRef::Tempid(t) => Some(t),
+        _ => None,
+    }
+}
+
+fn target_tempid(target: &Target) -> Option<&Tempid> {
+    match target {
+        Target::Entity(e) => tempid_of(e),
+        Target::Literal(_) => None,
+    }
+}
+
+fn nested_map(entries: &[(Edn, Edn)]) -> Result<EntityMap> {
+    match super::parse::tx_op(&Edn::Map(entries.to_vec()))? {
+        TxOp::Map(map) => Ok(map),
+        _ => Err(StoreError::InvalidTxData("a nested entity must be a map".into())),
+    }
+}
+
+/// The type an undeclared attribute gets from its first value.
+fn infer_type(value: &TxValue) -> Option<ValueType> {
+    match value {
+        TxValue::Value(v) => Some(v.value_type()),
+        TxValue::Entity(_) | TxValue::Map(_) => Some(ValueType::Ref),
+        TxValue::Many(_) => None,
+        TxValue::Edn(edn) => match edn {
+            Edn::Bool(_) => Some(ValueType::Boolean),
+            Edn::Long(_) => Some(ValueType::Long),
+            Edn::Double(_) => Some(ValueType::Double),
+            Edn::String(_) => Some(ValueType::String),
+            Edn::Keyword(_) => Some(ValueType::Keyword),
+            Edn::Inst(_) => Some(ValueType::Instant),
+            Edn::Uuid(_) => Some(ValueType::Uuid),
+            Edn::Map(_) => Some(ValueType::Ref),
+            Edn::Tagged(tag, _) if tag == "bytes" => Some(ValueType::Bytes),
+            _ => None,
+        },
+    }
+}
+
+fn describe(value: &TxValue) -> String {
+    match value {
+        TxValue::Edn(edn) => format!("{edn}"),
+        TxValue::Value(v) => v.to_string(),
+        TxValue::Entity(e) => format!("{e:?}"),
+        TxValue::Map(_) => "a nested map".into(),
+        TxValue::Many(_) => "several values".into(),
+    }
+}
+
+fn mismatch(attr: &Attribute, value: &TxValue) -> StoreError {
+    StoreError::TypeMismatch { attribute: attr.ident.clone(), expected: attr.value_type.to_string(), got: describe(value) }
+}
+
+/// Converts a value for a non-ref attribute, checking its type. Integers are accepted for
+/// double attributes (widened); nothing else is coerced.
+fn literal(attr: &Attribute, value: &TxValue) -> Result<Value> {
+    let converted = match value {
+        TxValue::Value(v) => match (attr.value_type, v) {
+            (ValueType::Double, Value::Long(n)) => Some(Value::Double(*n as f64)),
+            (expected, v) if v.value_type() == expected => Some(v.clone()),
+            _ => None,
+        },
+        TxValue::Edn(edn) => match (attr.value_type, edn) {
+            (ValueType::Boolean, Edn::Bool(b)) => Some(Value::Boolean(*b)),
+            (ValueType::Long, Edn::Long(n)) => Some(Value::Long(*n)),
+            (ValueType::Double, Edn::Double(d)) => Some(Value::Double(*d)),
+            (ValueType::Double, Edn::Long(n)) => Some(Value::Double(*n as f64)),
+            (ValueType::String, Edn::String(s)) => Some(Value::String(s.clone())),
+            (ValueType::Keyword, Edn::Keyword(k)) => Some(Value::Keyword(keyword_text(k))),
+            (ValueType::Instant, Edn::Inst(ms)) => Some(Value::Instant(*ms)),
+            (ValueType::Uuid, Edn::Uuid(u)) => Some(Value::Uuid(*u)),
+            (ValueType::Bytes, Edn::Tagged(tag, inner)) if tag == "bytes" => match inner.as_ref() {
+                Edn::String(hex) => Some(Value::Bytes(parse_hex(hex).ok_or_else(|| mismatch(attr, value))?)),
+                _ => None,
+            },
+            _ => None,
+        },
+        _ => None,
+    };
+    converted.ok_or_else(|| mismatch(attr, value))
+}
+
+fn parse_hex(hex: &str) -> Option<Vec<u8>> {
+    if hex.len() % 2 != 0 {
+        return None;
+    }
+    (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok()).collect()
+}
+
+/// Two different values for one cardinality-one attribute of one entity is a conflict; the
+/// same datom twice is fine.
+fn check_conflicts(resolved: &[Resolved]) -> Result<()> {
+    let mut seen: HashMap<(u64, u32), &Value> = HashMap::new();
+    for op in resolved {
+        if let Resolved::Add(e, attr, v) = op {
+            if attr.cardinality == Cardinality::One {
+                if let Some(first) = seen.insert((*e, attr.id), v) {
+                    if first != v {
+                        return Err(StoreError::CardinalityConflict {
+                            entity: *e,
+                            attribute: attr.ident.clone(),
+                            first: first.to_string(),
+                            second: v.to_string(),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+

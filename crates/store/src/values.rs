@@ -1,0 +1,23 @@
+//! Turning encoded values into values, fetching spilled payloads from the `values` table.
+
+use std::borrow::Cow;
+
+use datolite_kv::{ReadOps, Table};
+
+use crate::encoding::{decode_value, variable, Decoded};
+use crate::model::ValueRef;
+use crate::{Result, StoreError};
+
+/// Decodes the encoded value `v`, looking its full payload up in `txn` when it was spilled.
+#[inline]
+pub fn materialize<'t>(v: &'t [u8], txn: &'t dyn ReadOps) -> Result<ValueRef<'t>> {
+    match decode_value(v)? {
+        Decoded::Value(value) => Ok(value),
+        Decoded::Spilled(value_type) => {
+            let payload = txn
+                .get(Table::Values, v)?
+                .ok_or_else(|| StoreError::Corrupt("a long value is missing from the values table".into()))?;
+            variable(value_type, Cow::Borrowed(payload))
+        }
+    }
+}
