@@ -33,8 +33,11 @@ pub(crate) trait Builder {
     fn tagged(&mut self, start: Self::Start, tag: String, value: Self::Node) -> Self::Node;
     /// The node's string, if it is a string (for `#inst` and `#uuid`).
     fn as_str(node: &Self::Node) -> Option<&str>;
-    /// The node as a plain value, for duplicate checks and messages.
+    /// The node as a plain value, for hashing in duplicate checks and for
+    /// messages.
     fn value(node: &Self::Node) -> Cow<'_, Edn>;
+    /// Whether two nodes are equal as values (positions ignored).
+    fn same(a: &Self::Node, b: &Self::Node) -> bool;
 }
 
 /// Builds plain [`Edn`] values.
@@ -76,6 +79,10 @@ impl Builder for EdnBuilder {
 
     fn value(node: &Edn) -> Cow<'_, Edn> {
         Cow::Borrowed(node)
+    }
+
+    fn same(a: &Edn, b: &Edn) -> bool {
+        a == b
     }
 }
 
@@ -129,5 +136,9 @@ impl Builder for SpannedBuilder {
 
     fn value(node: &SpannedEdn) -> Cow<'_, Edn> {
         Cow::Owned(node.to_edn())
+    }
+
+    fn same(a: &SpannedEdn, b: &SpannedEdn) -> bool {
+        a.same_value(b)
     }
 }

@@ -69,18 +69,18 @@ impl EdnError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Failure {
     /// Byte offset of the problem in the input.
-    pub offset: usize,
+    pub(crate) offset: usize,
     /// Message without position.
-    pub message: String,
+    pub(crate) message: String,
     /// When set, " opened at line L, column C" (for `offset`) is appended,
     /// because the offset is an opening delimiter rather than the place where
     /// reading stopped.
-    pub mentions_opening: bool,
+    pub(crate) mentions_opening: bool,
 }
 
 impl Failure {
     /// A failure at `offset`.
-    pub fn at(offset: usize, message: impl Into<String>) -> Self {
+    pub(crate) fn at(offset: usize, message: impl Into<String>) -> Self {
         Failure {
             offset,
             message: message.into(),
@@ -89,7 +89,7 @@ impl Failure {
     }
 
     /// An "unterminated `what`" failure pointing at its opening delimiter.
-    pub fn unterminated(what: &str, open_offset: usize) -> Self {
+    pub(crate) fn unterminated(what: &str, open_offset: usize) -> Self {
         Failure {
             offset: open_offset,
             message: format!("unterminated {what}"),
@@ -98,7 +98,7 @@ impl Failure {
     }
 
     /// Converts the byte offset to a line/column within `src`.
-    pub fn resolve(self, src: &str) -> EdnError {
+    pub(crate) fn resolve(self, src: &str) -> EdnError {
         let pos = super::position::pos_at(src, self.offset);
         let message = if self.mentions_opening {
             format!("{} opened at {pos}", self.message)

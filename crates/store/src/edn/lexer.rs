@@ -16,18 +16,31 @@ pub(crate) struct Cursor<'a> {
 
 /// Whitespace per EDN (commas included) — ASCII only; other Unicode spaces
 /// are not separators.
-pub(crate) fn is_whitespace(b: u8) -> bool {
+pub(crate) const fn is_whitespace(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b',' | 0x0B | 0x0C)
 }
 
 /// Bytes that end a token (symbol, keyword, number, character name).
 fn is_delimiter(b: u8) -> bool {
-    is_whitespace(b)
-        || matches!(
-            b,
-            b'(' | b')' | b'[' | b']' | b'{' | b'}' | b'"' | b';' | b'\\'
-        )
+    DELIMITERS[usize::from(b)]
 }
+
+/// [`is_delimiter`] as a table: tokens are scanned byte by byte, and this
+/// is the test in that loop.
+const DELIMITERS: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        table[b] = is_whitespace(byte)
+            || matches!(
+                byte,
+                b'(' | b')' | b'[' | b']' | b'{' | b'}' | b'"' | b';' | b'\\'
+            );
+        b += 1;
+    }
+    table
+};
 
 impl<'a> Cursor<'a> {
     /// A cursor at the start of `src`.

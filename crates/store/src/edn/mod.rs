@@ -27,6 +27,7 @@ mod reader;
 mod spanned;
 mod time;
 mod uuid;
+mod value;
 
 #[cfg(test)]
 mod tests;
@@ -37,8 +38,6 @@ pub use reader::{Reader, MAX_DEPTH};
 pub use spanned::{SpannedEdn, SpannedKind};
 pub use time::{format_inst_millis, parse_inst};
 pub use value::Edn;
-
-mod value;
 
 use build::{EdnBuilder, SpannedBuilder};
 use reader::Parser;

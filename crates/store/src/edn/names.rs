@@ -225,13 +225,29 @@ fn check_part(part: &str, kind: NameKind) -> Result<(), &'static str> {
     if part.ends_with(':') || part.contains("::") {
         return Err("misplaced ':'");
     }
-    for c in part.chars() {
-        if !is_name_char(c) {
-            return Err("invalid character");
-        }
+    let valid = if part.is_ascii() {
+        // The common case, checked byte by byte against a table.
+        bytes.iter().all(|&b| ASCII_NAME_BYTES[usize::from(b)])
+    } else {
+        part.chars().all(is_name_char)
+    };
+    if valid {
+        Ok(())
+    } else {
+        Err("invalid character")
     }
-    Ok(())
 }
+
+/// [`is_name_char`] for ASCII bytes, as a table.
+const ASCII_NAME_BYTES: [bool; 128] = {
+    let mut table = [false; 128];
+    let mut b = 0;
+    while b < 128 {
+        table[b] = is_ascii_name_byte(b as u8);
+        b += 1;
+    }
+    table
+};
 
 /// Characters allowed inside symbol and keyword names.
 ///
@@ -240,28 +256,33 @@ fn check_part(part: &str, kind: NameKind) -> Result<(), &'static str> {
 /// would make the printed form ambiguous.
 fn is_name_char(c: char) -> bool {
     if c.is_ascii() {
-        c.is_ascii_alphanumeric()
-            || matches!(
-                c,
-                '.' | '*'
-                    | '+'
-                    | '!'
-                    | '-'
-                    | '_'
-                    | '?'
-                    | '$'
-                    | '%'
-                    | '&'
-                    | '='
-                    | '<'
-                    | '>'
-                    | '\''
-                    | '#'
-                    | ':'
-            )
+        is_ascii_name_byte(c as u8)
     } else {
         !c.is_whitespace() && !c.is_control()
     }
+}
+
+/// The ASCII part of [`is_name_char`].
+const fn is_ascii_name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+        || matches!(
+            b,
+            b'.' | b'*'
+                | b'+'
+                | b'!'
+                | b'-'
+                | b'_'
+                | b'?'
+                | b'$'
+                | b'%'
+                | b'&'
+                | b'='
+                | b'<'
+                | b'>'
+                | b'\''
+                | b'#'
+                | b':'
+        )
 }
 
 #[cfg(test)]

@@ -31,12 +31,16 @@ const MAX_SHOWN: usize = 60;
 /// Lets a large file be processed form by form without holding every form
 /// in memory. After an error the reader yields nothing more.
 ///
-/// ```ignore
-/// let mut reader = Reader::new("{:a 1} {:a 2}");
+/// ```
+/// use datolite_store::edn::{Edn, Reader};
+///
+/// let mut reader = Reader::new("{:n 1} {:n 2}");
+/// let mut total = 0;
 /// while let Some(form) = reader.next_form() {
-///     let form = form?;
-///     // ...
+///     total += form?.get_keyword(":n").and_then(Edn::as_long).unwrap_or(0);
 /// }
+/// assert_eq!(total, 3);
+/// # Ok::<(), datolite_store::edn::EdnError>(())
 /// ```
 pub struct Reader<'a> {
     parser: Parser<'a, EdnBuilder>,
@@ -83,9 +87,12 @@ pub(crate) struct Parser<'a, B: Builder> {
     builder: B,
     /// Current nesting of collections and tags.
     depth: usize,
-    /// Start offsets of the elements of the collections being read, so a
-    /// duplicate can be reported where it is. Shared by all levels: each
-    /// collection truncates back to where it started.
+    /// Elements of the collections being read, innermost last. Sharing one
+    /// stack across levels means each finished collection is moved out with
+    /// a single exact-size allocation, instead of growing its own vector.
+    nodes: Vec<B::Node>,
+    /// The start offset of each entry of `nodes`, so a duplicate can be
+    /// reported where it is.
     element_offsets: Vec<usize>,
     /// Set after the end of input or an error: nothing more is read.
     done: bool,
@@ -99,6 +106,7 @@ impl<'a, B: Builder> Parser<'a, B> {
             cur: Cursor::new(src),
             builder,
             depth: 0,
+            nodes: Vec::new(),
             element_offsets: Vec::new(),
             done: false,
             lines: Cell::new(LineCursor::default()),
@@ -254,31 +262,36 @@ impl<'a, B: Builder> Parser<'a, B> {
     /// Reads a list, vector or map; the cursor is on the opening delimiter.
     fn collection(&mut self, at: usize, start: B::Start, open: u8) -> Result<B::Node, Failure> {
         self.cur.bump(1);
-        let base = self.element_offsets.len();
         let close = match open {
             b'(' => b')',
             b'[' => b']',
             _ => b'}',
         };
-        let items = self.elements(at, close)?;
-        let node = match open {
-            b'(' => self.builder.list(start, items),
-            b'[' => self.builder.vector(start, items),
-            _ => self.map(at, start, base, items)?,
-        };
-        self.element_offsets.truncate(base);
-        Ok(node)
+        let base = self.elements(at, close)?;
+        Ok(match open {
+            b'(' => {
+                let items = self.take(base);
+                self.builder.list(start, items)
+            }
+            b'[' => {
+                let items = self.take(base);
+                self.builder.vector(start, items)
+            }
+            _ => self.map(at, start, base)?,
+        })
     }
 
-    /// Pairs up and checks the forms read between `{` and `}`.
+    /// Moves the elements from `base` on out of the shared stack.
+    fn take(&mut self, base: usize) -> Vec<B::Node> {
+        self.element_offsets.truncate(base);
+        self.nodes.drain(base..).collect()
+    }
+
+    /// Checks and pairs up the forms read between `{` and `}` (the stack
+    /// entries from `base` on).
     #[inline(never)]
-    fn map(
-        &mut self,
-        at: usize,
-        start: B::Start,
-        base: usize,
-        items: Vec<B::Node>,
-    ) -> Result<B::Node, Failure> {
+    fn map(&mut self, at: usize, start: B::Start, base: usize) -> Result<B::Node, Failure> {
+        let items = &self.nodes[base..];
         if items.len() % 2 != 0 {
             return Err(Failure::at(
                 at,
@@ -288,25 +301,28 @@ impl<'a, B: Builder> Parser<'a, B> {
                 ),
             ));
         }
-        if let Some(i) = duplicate::<B>(&items, 2) {
+        if let Some(i) = duplicate::<B>(items, 2) {
             return Err(Failure::at(
                 self.element_offsets[base + 2 * i],
                 format!("duplicate key {} in map", shown(&B::value(&items[2 * i]))),
             ));
         }
         let mut entries = Vec::with_capacity(items.len() / 2);
-        let mut it = items.into_iter();
+        self.element_offsets.truncate(base);
+        let mut it = self.nodes.drain(base..);
         while let (Some(k), Some(v)) = (it.next(), it.next()) {
             entries.push((k, v));
         }
+        drop(it);
         Ok(self.builder.map(start, entries))
     }
 
-    /// Reads forms up to the `close` delimiter (consumed). The cursor is just
-    /// past the opening delimiter at `open_at`.
-    fn elements(&mut self, open_at: usize, close: u8) -> Result<Vec<B::Node>, Failure> {
+    /// Reads forms up to the `close` delimiter (consumed) onto the shared
+    /// stack, returning where they start. The cursor is just past the
+    /// opening delimiter at `open_at`.
+    fn elements(&mut self, open_at: usize, close: u8) -> Result<usize, Failure> {
         self.enter(open_at)?;
-        let mut items = Vec::new();
+        let base = self.nodes.len();
         loop {
             self.skip_trivia()?;
             match self.cur.peek() {
@@ -316,13 +332,15 @@ impl<'a, B: Builder> Parser<'a, B> {
                 }
                 None | Some(b')' | b']' | b'}') => return Err(self.bad_close(open_at, close)),
                 Some(_) => {
-                    self.element_offsets.push(self.cur.offset);
-                    items.push(self.form()?);
+                    let offset = self.cur.offset;
+                    let node = self.form()?;
+                    self.element_offsets.push(offset);
+                    self.nodes.push(node);
                 }
             }
         }
         self.depth -= 1;
-        Ok(items)
+        Ok(base)
     }
 
     /// The error for a collection opened at `open_at` that is not closed by
@@ -357,9 +375,8 @@ impl<'a, B: Builder> Parser<'a, B> {
         match self.cur.peek_at(1) {
             Some(b'{') => {
                 self.cur.bump(2);
-                let base = self.element_offsets.len();
-                let items = self.elements(at, b'}')?;
-                self.set(start, base, items)
+                let base = self.elements(at, b'}')?;
+                self.set(start, base)
             }
             Some(b) if b.is_ascii_alphabetic() || !b.is_ascii() => self.tagged(at, start),
             _ => self.symbolic_value(at, start),
@@ -368,19 +385,15 @@ impl<'a, B: Builder> Parser<'a, B> {
 
     /// Checks the elements read between `#{` and `}`.
     #[inline(never)]
-    fn set(
-        &mut self,
-        start: B::Start,
-        base: usize,
-        items: Vec<B::Node>,
-    ) -> Result<B::Node, Failure> {
-        if let Some(i) = duplicate::<B>(&items, 1) {
+    fn set(&mut self, start: B::Start, base: usize) -> Result<B::Node, Failure> {
+        let items = &self.nodes[base..];
+        if let Some(i) = duplicate::<B>(items, 1) {
             return Err(Failure::at(
                 self.element_offsets[base + i],
                 format!("duplicate element {} in set", shown(&B::value(&items[i]))),
             ));
         }
-        self.element_offsets.truncate(base);
+        let items = self.take(base);
         Ok(self.builder.set(start, items))
     }
 
@@ -490,10 +503,7 @@ impl<'a, B: Builder> Parser<'a, B> {
 fn duplicate<B: Builder>(nodes: &[B::Node], stride: usize) -> Option<usize> {
     let count = nodes.len() / stride;
     if count <= PAIRWISE_LIMIT {
-        (1..count).find(|&i| {
-            let candidate = B::value(&nodes[i * stride]);
-            (0..i).any(|j| B::value(&nodes[j * stride]) == candidate)
-        })
+        (1..count).find(|&i| (0..i).any(|j| B::same(&nodes[j * stride], &nodes[i * stride])))
     } else {
         let mut seen: HashSet<Cow<'_, Edn>> = HashSet::with_capacity(count);
         (0..count).find(|&i| !seen.insert(B::value(&nodes[i * stride])))

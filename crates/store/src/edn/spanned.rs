@@ -110,6 +110,37 @@ impl SpannedEdn {
         }
     }
 
+    /// Whether two forms are equal as values, ignoring positions: the same
+    /// as `a.to_edn() == b.to_edn()` without building the values.
+    pub fn same_value(&self, other: &SpannedEdn) -> bool {
+        let all = |a: &[SpannedEdn], b: &[SpannedEdn]| {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.same_value(y))
+        };
+        match (&self.kind, &other.kind) {
+            (SpannedKind::Nil, SpannedKind::Nil) => true,
+            (SpannedKind::Bool(a), SpannedKind::Bool(b)) => a == b,
+            (SpannedKind::Long(a), SpannedKind::Long(b)) => a == b,
+            (SpannedKind::Double(a), SpannedKind::Double(b)) => Edn::Double(*a) == Edn::Double(*b),
+            (SpannedKind::String(a), SpannedKind::String(b)) => a == b,
+            (SpannedKind::Char(a), SpannedKind::Char(b)) => a == b,
+            (SpannedKind::Keyword(a), SpannedKind::Keyword(b)) => a == b,
+            (SpannedKind::Symbol(a), SpannedKind::Symbol(b)) => a == b,
+            (SpannedKind::List(a), SpannedKind::List(b))
+            | (SpannedKind::Vector(a), SpannedKind::Vector(b))
+            | (SpannedKind::Set(a), SpannedKind::Set(b)) => all(a, b),
+            (SpannedKind::Map(a), SpannedKind::Map(b)) => {
+                a.len() == b.len()
+                    && a.iter()
+                        .zip(b)
+                        .all(|((ka, va), (kb, vb))| ka.same_value(kb) && va.same_value(vb))
+            }
+            (SpannedKind::Inst(a), SpannedKind::Inst(b)) => a == b,
+            (SpannedKind::Uuid(a), SpannedKind::Uuid(b)) => a == b,
+            (SpannedKind::Tagged(t, a), SpannedKind::Tagged(u, b)) => t == u && a.same_value(b),
+            _ => false,
+        }
+    }
+
     /// A short name of the form's type, as [`Edn::type_name`].
     pub fn type_name(&self) -> &'static str {
         match &self.kind {
@@ -198,5 +229,13 @@ mod tests {
         assert_eq!(spanned.type_name(), "vector");
         assert_eq!(spanned.as_seq().map(<[_]>::len), Some(3));
         assert_eq!(spanned.as_seq().unwrap()[0].pos, Pos { line: 2, column: 3 });
+        let moved = SpannedEdn::from_edn(value.clone(), Pos { line: 9, column: 9 });
+        assert_ne!(spanned, moved);
+        assert!(spanned.same_value(&moved));
+        let other = SpannedEdn::from_edn(Edn::Vector(vec![]), Pos::START);
+        assert!(!spanned.same_value(&other));
+        let nan = |x: f64| SpannedEdn::from_edn(Edn::Double(x), Pos::START);
+        assert!(nan(f64::NAN).same_value(&nan(-f64::NAN)));
+        assert!(!nan(0.0).same_value(&nan(-0.0)));
     }
 }

@@ -172,6 +172,9 @@ impl TxContext<'_> {
                 row.min = min;
                 row.max = max;
             }
+            if self.stats.attributes.get(&a).is_some_and(|row| row.count == 0) {
+                self.stats.attributes.remove(&a);
+            }
             self.stats.datoms = self.stats.datoms.saturating_sub(1);
             self.changed_attrs.insert(a);
         }
