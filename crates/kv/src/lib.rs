@@ -17,6 +17,8 @@
 //! Invariant: the engine knows nothing about datoms. Tables are a fixed set ([`Table`]); keys are
 //! compared as raw bytes (memcmp order), which the store's encoding makes equal to value order.
 
+#![warn(missing_docs)]
+
 mod error;
 mod limits;
 pub mod lmdb;
@@ -30,7 +32,9 @@ mod txn;
 pub use error::{KvError, Result};
 pub use limits::MAX_KEY_LEN;
 pub use open::open_engine;
-pub use options::{EngineKind, LmdbOptions, StorageOptions, SyncMode, ENV_VARS, MIN_MAP_SIZE, PROFILES};
+pub use options::{
+    EngineKind, LmdbOptions, StorageOptions, SyncMode, ENV_VARS, MIN_MAP_SIZE, PROFILES,
+};
 pub use range::{prefix_successor, Direction, KeyRange, SliceBounds};
 pub use table::Table;
 pub use txn::{write_with, Engine, KvCursor, ReadOps, ReadTxn, Visit, WriteTxn};

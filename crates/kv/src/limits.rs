@@ -12,7 +12,10 @@ pub(crate) fn check_key(key: &[u8]) -> Result<()> {
     if key.is_empty() {
         Err(KvError::EmptyKey)
     } else if key.len() > MAX_KEY_LEN {
-        Err(KvError::KeyTooLong { len: key.len(), max: MAX_KEY_LEN })
+        Err(KvError::KeyTooLong {
+            len: key.len(),
+            max: MAX_KEY_LEN,
+        })
     } else {
         Ok(())
     }

@@ -27,12 +27,19 @@ pub struct KeyRange {
 impl KeyRange {
     /// Every key of the table.
     pub fn all() -> Self {
-        KeyRange { start: Bound::Unbounded, end: Bound::Unbounded }
+        KeyRange {
+            start: Bound::Unbounded,
+            end: Bound::Unbounded,
+        }
     }
 
     /// Every key that starts with `prefix`.
     pub fn prefix(prefix: &[u8]) -> Self {
-        let start = if prefix.is_empty() { Bound::Unbounded } else { Bound::Included(prefix.to_vec()) };
+        let start = if prefix.is_empty() {
+            Bound::Unbounded
+        } else {
+            Bound::Included(prefix.to_vec())
+        };
         let end = match prefix_successor(prefix) {
             Some(next) => Bound::Excluded(next),
             None => Bound::Unbounded,
@@ -42,7 +49,10 @@ impl KeyRange {
 
     /// Keys `k` with `start <= k < end`.
     pub fn half_open(start: &[u8], end: &[u8]) -> Self {
-        KeyRange { start: Bound::Included(start.to_vec()), end: Bound::Excluded(end.to_vec()) }
+        KeyRange {
+            start: Bound::Included(start.to_vec()),
+            end: Bound::Excluded(end.to_vec()),
+        }
     }
 
     /// Whether `key` lies inside the range.
@@ -69,7 +79,10 @@ impl KeyRange {
 
     /// Whether the range is unbounded on both sides (a full table scan).
     pub fn is_all(&self) -> bool {
-        matches!((&self.start, &self.end), (Bound::Unbounded, Bound::Unbounded))
+        matches!(
+            (&self.start, &self.end),
+            (Bound::Unbounded, Bound::Unbounded)
+        )
     }
 
     /// Borrowed bounds, in the form `RangeBounds<[u8]>` APIs (LMDB, B-tree maps) take.
@@ -161,7 +174,10 @@ mod tests {
         assert!(KeyRange::half_open(b"b", b"a").is_empty());
         assert!(KeyRange::half_open(b"a", b"a").is_empty());
         assert!(!KeyRange::half_open(b"a", b"a\0").is_empty());
-        let point = KeyRange { start: Bound::Included(b"a".to_vec()), end: Bound::Included(b"a".to_vec()) };
+        let point = KeyRange {
+            start: Bound::Included(b"a".to_vec()),
+            end: Bound::Included(b"a".to_vec()),
+        };
         assert!(!point.is_empty());
         assert!(!KeyRange::all().is_empty() && KeyRange::all().is_all());
         assert!(!KeyRange::prefix(&[0xFF]).is_empty());

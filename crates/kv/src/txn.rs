@@ -33,10 +33,20 @@ pub trait ReadOps {
 
     /// A pull cursor over `range` in `direction` that can also jump ahead with
     /// [`KvCursor::seek`] (merge joins, skip scans).
-    fn cursor<'t>(&'t self, table: Table, range: KeyRange, direction: Direction) -> Result<Box<dyn KvCursor<'t> + 't>>;
+    fn cursor<'t>(
+        &'t self,
+        table: Table,
+        range: KeyRange,
+        direction: Direction,
+    ) -> Result<Box<dyn KvCursor<'t> + 't>>;
 
     /// The first key of `range` in `direction`, with its value.
-    fn first(&self, table: Table, range: &KeyRange, direction: Direction) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
+    fn first(
+        &self,
+        table: Table,
+        range: &KeyRange,
+        direction: Direction,
+    ) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
         let mut found = None;
         self.scan(table, range, direction, &mut |k, v| {
             found = Some((k.to_vec(), v.to_vec()));
@@ -141,6 +151,8 @@ pub fn write_with<T, E: From<KvError>>(
         (Err(KvError::Aborted), Some(error), _) => Err(error),
         (Err(error), _, _) => Err(error.into()),
         (Ok(()), _, Some(value)) => Ok(value),
-        (Ok(()), _, None) => Err(KvError::Engine("write transaction committed without a result".into()).into()),
+        (Ok(()), _, None) => {
+            Err(KvError::Engine("write transaction committed without a result".into()).into())
+        }
     }
 }

@@ -58,7 +58,10 @@ fn put_get_delete(engine: &dyn Engine) {
     let snap = engine.read().unwrap();
     assert_eq!(snap.get(Table::Eavt, b"a").unwrap(), Some(&b"one"[..]));
     assert_eq!(snap.get(Table::Eavt, b"b").unwrap(), None);
-    assert_eq!(snap.get(Table::Eavt, b"empty-value").unwrap(), Some(&b""[..]));
+    assert_eq!(
+        snap.get(Table::Eavt, b"empty-value").unwrap(),
+        Some(&b""[..])
+    );
 }
 
 fn tables_are_separate(engine: &dyn Engine) {
@@ -72,7 +75,10 @@ fn tables_are_separate(engine: &dyn Engine) {
         .unwrap();
     let snap = engine.read().unwrap();
     for table in Table::ALL {
-        assert_eq!(snap.get(table, b"k").unwrap(), Some(table.name().as_bytes()));
+        assert_eq!(
+            snap.get(table, b"k").unwrap(),
+            Some(table.name().as_bytes())
+        );
         assert_eq!(keys(&*snap, table, &KeyRange::all(), Forward).len(), 1);
     }
 }
@@ -99,7 +105,11 @@ fn scan_ranges_forward_and_reverse(engine: &dyn Engine) {
     let snap = engine.read().unwrap();
     let check = |range: KeyRange, expected: &[&[u8]]| {
         let forward = keys(&*snap, Table::Aevt, &range, Forward);
-        assert_eq!(forward, expected.iter().map(|k| k.to_vec()).collect::<Vec<_>>(), "forward {range:?}");
+        assert_eq!(
+            forward,
+            expected.iter().map(|k| k.to_vec()).collect::<Vec<_>>(),
+            "forward {range:?}"
+        );
         let mut reverse = keys(&*snap, Table::Aevt, &range, Reverse);
         reverse.reverse();
         assert_eq!(reverse, forward, "reverse {range:?}");
@@ -110,26 +120,59 @@ fn scan_ranges_forward_and_reverse(engine: &dyn Engine) {
     };
     let all: Vec<&[u8]> = data.iter().map(Vec::as_slice).collect();
     check(KeyRange::all(), &all);
-    check(KeyRange::prefix(&[1]), &[&[1], &[1, 0], &[1, 0xFF], &[1, 0xFF, 3]]);
+    check(
+        KeyRange::prefix(&[1]),
+        &[&[1], &[1, 0], &[1, 0xFF], &[1, 0xFF, 3]],
+    );
     check(KeyRange::prefix(&[1, 0xFF]), &[&[1, 0xFF], &[1, 0xFF, 3]]);
     check(KeyRange::prefix(&[0xFF]), &[&[0xFF, 0xFF]]);
     check(KeyRange::prefix(&[4]), &[]);
     check(KeyRange::prefix(&[]), &all);
-    check(KeyRange::half_open(&[1, 0], &[2, 5]), &[&[1, 0], &[1, 0xFF], &[1, 0xFF, 3], &[2]]);
+    check(
+        KeyRange::half_open(&[1, 0], &[2, 5]),
+        &[&[1, 0], &[1, 0xFF], &[1, 0xFF, 3], &[2]],
+    );
     check(KeyRange::half_open(&[0], &[1]), &[]);
     check(KeyRange::half_open(&[2], &[1]), &[]); // inverted
     check(KeyRange::half_open(&[2], &[2]), &[]); // touching
     let bounds = |start, end| KeyRange { start, end };
-    check(bounds(Bound::Excluded(vec![1]), Bound::Included(vec![2])), &[&[1, 0], &[1, 0xFF], &[1, 0xFF, 3], &[2]]);
-    check(bounds(Bound::Included(vec![2, 5]), Bound::Included(vec![2, 5])), &[&[2, 5]]);
-    check(bounds(Bound::Unbounded, Bound::Excluded(vec![1, 0xFF])), &[&[1], &[1, 0]]);
+    check(
+        bounds(Bound::Excluded(vec![1]), Bound::Included(vec![2])),
+        &[&[1, 0], &[1, 0xFF], &[1, 0xFF, 3], &[2]],
+    );
+    check(
+        bounds(Bound::Included(vec![2, 5]), Bound::Included(vec![2, 5])),
+        &[&[2, 5]],
+    );
+    check(
+        bounds(Bound::Unbounded, Bound::Excluded(vec![1, 0xFF])),
+        &[&[1], &[1, 0]],
+    );
     check(bounds(Bound::Unbounded, Bound::Excluded(vec![0])), &[]);
-    check(bounds(Bound::Excluded(vec![3, 0]), Bound::Unbounded), &[&[0xFF, 0xFF]]);
-    check(bounds(Bound::Excluded(vec![0xFF, 0xFF]), Bound::Unbounded), &[]);
+    check(
+        bounds(Bound::Excluded(vec![3, 0]), Bound::Unbounded),
+        &[&[0xFF, 0xFF]],
+    );
+    check(
+        bounds(Bound::Excluded(vec![0xFF, 0xFF]), Bound::Unbounded),
+        &[],
+    );
     // Bounds beyond every key on either side.
-    check(bounds(Bound::Included(vec![0]), Bound::Excluded(vec![0xFF, 0xFF, 0xFF])), &all);
-    check(bounds(Bound::Included(vec![5]), Bound::Excluded(vec![0xFF])), &[]);
-    check(bounds(Bound::Included(vec![3]), Bound::Included(vec![3, 0, 0])), &[&[3, 0]]);
+    check(
+        bounds(
+            Bound::Included(vec![0]),
+            Bound::Excluded(vec![0xFF, 0xFF, 0xFF]),
+        ),
+        &all,
+    );
+    check(
+        bounds(Bound::Included(vec![5]), Bound::Excluded(vec![0xFF])),
+        &[],
+    );
+    check(
+        bounds(Bound::Included(vec![3]), Bound::Included(vec![3, 0, 0])),
+        &[&[3, 0]],
+    );
     // An empty table.
     assert!(keys(&*snap, Table::Vaet, &KeyRange::all(), Reverse).is_empty());
     assert!(keys(&*snap, Table::Vaet, &KeyRange::prefix(&[1]), Reverse).is_empty());
@@ -165,14 +208,28 @@ fn scan_stops_when_asked(engine: &dyn Engine) {
 }
 
 fn first_and_any(engine: &dyn Engine) {
-    put_all(engine, Table::Meta, &[(b"a1", b"x"), (b"a2", b"y"), (b"b1", b"z")]);
+    put_all(
+        engine,
+        Table::Meta,
+        &[(b"a1", b"x"), (b"a2", b"y"), (b"b1", b"z")],
+    );
     let snap = engine.read().unwrap();
     let prefix = KeyRange::prefix(b"a");
-    assert_eq!(snap.first(Table::Meta, &prefix, Forward).unwrap(), Some((b"a1".to_vec(), b"x".to_vec())));
-    assert_eq!(snap.first(Table::Meta, &prefix, Reverse).unwrap(), Some((b"a2".to_vec(), b"y".to_vec())));
+    assert_eq!(
+        snap.first(Table::Meta, &prefix, Forward).unwrap(),
+        Some((b"a1".to_vec(), b"x".to_vec()))
+    );
+    assert_eq!(
+        snap.first(Table::Meta, &prefix, Reverse).unwrap(),
+        Some((b"a2".to_vec(), b"y".to_vec()))
+    );
     assert!(snap.any(Table::Meta, &prefix).unwrap());
     assert!(!snap.any(Table::Meta, &KeyRange::prefix(b"c")).unwrap());
-    assert_eq!(snap.first(Table::Meta, &KeyRange::prefix(b"c"), Forward).unwrap(), None);
+    assert_eq!(
+        snap.first(Table::Meta, &KeyRange::prefix(b"c"), Forward)
+            .unwrap(),
+        None
+    );
 }
 
 /// Keys 10, 20, …, 90 in `Stats`.
@@ -210,9 +267,14 @@ fn cursor_forward_next_and_seek(engine: &dyn Engine) {
     assert_eq!(cursor.next().unwrap(), None);
     // A fresh cursor drains exactly the range.
     let mut cursor = snap.cursor(Table::Stats, range, Forward).unwrap();
-    assert_eq!(drain(&mut *cursor), (2..8).map(|n| vec![n * 10]).collect::<Vec<_>>());
+    assert_eq!(
+        drain(&mut *cursor),
+        (2..8).map(|n| vec![n * 10]).collect::<Vec<_>>()
+    );
     // An empty range and an empty table.
-    let mut cursor = snap.cursor(Table::Stats, KeyRange::half_open(&[50], &[40]), Forward).unwrap();
+    let mut cursor = snap
+        .cursor(Table::Stats, KeyRange::half_open(&[50], &[40]), Forward)
+        .unwrap();
     assert_eq!(cursor.next().unwrap(), None);
     assert_eq!(cursor.seek(&[45]).unwrap(), None);
     let mut cursor = snap.cursor(Table::Vaet, KeyRange::all(), Forward).unwrap();
@@ -233,13 +295,19 @@ fn cursor_reverse_next_and_seek(engine: &dyn Engine) {
     assert_eq!(cursor.next().unwrap().map(|(k, _)| k), Some(&[20][..]));
     assert_eq!(cursor.next().unwrap(), None);
     // Beyond the end of the range: back at the range's last key.
-    assert_eq!(cursor.seek(&[200]).unwrap().map(|(k, _)| k), Some(&[70][..]));
+    assert_eq!(
+        cursor.seek(&[200]).unwrap().map(|(k, _)| k),
+        Some(&[70][..])
+    );
     assert_eq!(cursor.seek(&[80]).unwrap().map(|(k, _)| k), Some(&[70][..]));
     // Before the range start: nothing.
     assert_eq!(cursor.seek(&[19]).unwrap(), None);
     assert_eq!(cursor.seek(&[0]).unwrap(), None);
     let mut cursor = snap.cursor(Table::Stats, range, Reverse).unwrap();
-    assert_eq!(drain(&mut *cursor), (2..8).rev().map(|n| vec![n * 10]).collect::<Vec<_>>());
+    assert_eq!(
+        drain(&mut *cursor),
+        (2..8).rev().map(|n| vec![n * 10]).collect::<Vec<_>>()
+    );
     // Unbounded reverse cursor over the whole table.
     let mut cursor = snap.cursor(Table::Stats, KeyRange::all(), Reverse).unwrap();
     assert_eq!(cursor.next().unwrap().map(|(k, _)| k), Some(&[90][..]));
@@ -256,7 +324,10 @@ fn write_sees_its_own_writes(engine: &dyn Engine) {
             txn.delete(Table::Eavt, b"gone")?;
             assert_eq!(txn.get(Table::Eavt, b"new")?, Some(&b"1"[..]));
             assert_eq!(txn.get(Table::Eavt, b"gone")?, None);
-            assert_eq!(keys(txn, Table::Eavt, &KeyRange::all(), Forward), vec![b"new".to_vec(), b"old".to_vec()]);
+            assert_eq!(
+                keys(txn, Table::Eavt, &KeyRange::all(), Forward),
+                vec![b"new".to_vec(), b"old".to_vec()]
+            );
             let mut cursor = txn.cursor(Table::Eavt, KeyRange::all(), Reverse)?;
             assert_eq!(drain(&mut *cursor), vec![b"old".to_vec(), b"new".to_vec()]);
             // Another snapshot does not see uncommitted writes.
@@ -265,7 +336,10 @@ fn write_sees_its_own_writes(engine: &dyn Engine) {
             Ok(())
         })
         .unwrap();
-    assert_eq!(engine.read().unwrap().get(Table::Eavt, b"new").unwrap(), Some(&b"1"[..]));
+    assert_eq!(
+        engine.read().unwrap().get(Table::Eavt, b"new").unwrap(),
+        Some(&b"1"[..])
+    );
 }
 
 fn failed_body_writes_nothing(engine: &dyn Engine) {
@@ -279,7 +353,10 @@ fn failed_body_writes_nothing(engine: &dyn Engine) {
         .unwrap_err();
     assert!(matches!(error, KvError::Aborted));
     let snap = engine.read().unwrap();
-    assert_eq!(keys(&*snap, Table::Avet, &KeyRange::all(), Forward), vec![b"keep".to_vec()]);
+    assert_eq!(
+        keys(&*snap, Table::Avet, &KeyRange::all(), Forward),
+        vec![b"keep".to_vec()]
+    );
 
     // Through `write_with`, the body's own error type comes back unchanged.
     #[derive(Debug, PartialEq)]
@@ -302,7 +379,10 @@ fn failed_body_writes_nothing(engine: &dyn Engine) {
         Ok(7)
     });
     assert_eq!(value, Ok(7));
-    assert_eq!(engine.read().unwrap().get(Table::Avet, b"new").unwrap(), Some(&b"3"[..]));
+    assert_eq!(
+        engine.read().unwrap().get(Table::Avet, b"new").unwrap(),
+        Some(&b"3"[..])
+    );
 }
 
 fn snapshot_isolation(engine: &dyn Engine) {
@@ -316,9 +396,15 @@ fn snapshot_isolation(engine: &dyn Engine) {
         .unwrap();
     let after = engine.read().unwrap();
     assert_eq!(before.get(Table::Eavt, b"a").unwrap(), Some(&b"1"[..]));
-    assert_eq!(keys(&*before, Table::Eavt, &KeyRange::all(), Forward), vec![b"a".to_vec()]);
+    assert_eq!(
+        keys(&*before, Table::Eavt, &KeyRange::all(), Forward),
+        vec![b"a".to_vec()]
+    );
     assert_eq!(after.get(Table::Eavt, b"a").unwrap(), Some(&b"2"[..]));
-    assert_eq!(keys(&*after, Table::Eavt, &KeyRange::all(), Forward).len(), 2);
+    assert_eq!(
+        keys(&*after, Table::Eavt, &KeyRange::all(), Forward).len(),
+        2
+    );
 }
 
 fn read_group_sees_one_state(engine: &dyn Engine) {
@@ -327,7 +413,10 @@ fn read_group_sees_one_state(engine: &dyn Engine) {
     assert_eq!(group.len(), 4);
     put_all(engine, Table::Log, &[(b"2", b"")]);
     for snap in &group {
-        assert_eq!(keys(&**snap, Table::Log, &KeyRange::all(), Forward), vec![b"1".to_vec()]);
+        assert_eq!(
+            keys(&**snap, Table::Log, &KeyRange::all(), Forward),
+            vec![b"1".to_vec()]
+        );
     }
     assert!(engine.read_group(0).unwrap().is_empty());
 }
@@ -343,9 +432,14 @@ fn read_group_under_concurrent_writes(engine: &dyn Engine) {
         });
         while !writer.is_finished() {
             let group = engine.read_group(3).unwrap();
-            let counts: Vec<usize> =
-                group.iter().map(|snap| keys(&**snap, Table::Log, &KeyRange::all(), Forward).len()).collect();
-            assert!(counts.windows(2).all(|w| w[0] == w[1]), "group saw different states: {counts:?}");
+            let counts: Vec<usize> = group
+                .iter()
+                .map(|snap| keys(&**snap, Table::Log, &KeyRange::all(), Forward).len())
+                .collect();
+            assert!(
+                counts.windows(2).all(|w| w[0] == w[1]),
+                "group saw different states: {counts:?}"
+            );
         }
     });
 }
@@ -369,11 +463,26 @@ fn put_sorted_equals_put(engine: &dyn Engine) {
     let pairs = scan(&*snap, Table::Eavt, &KeyRange::all(), Forward);
     assert_eq!(pairs.len(), 502);
     assert!(pairs.windows(2).all(|w| w[0].0 < w[1].0));
-    assert_eq!(snap.get(Table::Eavt, &key(5)).unwrap(), Some(&b"middle"[..]));
-    assert_eq!(snap.get(Table::Eavt, &key(998)).unwrap(), Some(&b"same-as-last"[..]));
-    assert_eq!(snap.get(Table::Eavt, &key(0)).unwrap(), Some(&b"first-again"[..]));
-    assert_eq!(snap.get(Table::Eavt, &key(2000)).unwrap(), Some(&b"after"[..]));
-    assert_eq!(snap.get(Table::Eavt, &key(4)).unwrap(), Some(&b"sorted"[..]));
+    assert_eq!(
+        snap.get(Table::Eavt, &key(5)).unwrap(),
+        Some(&b"middle"[..])
+    );
+    assert_eq!(
+        snap.get(Table::Eavt, &key(998)).unwrap(),
+        Some(&b"same-as-last"[..])
+    );
+    assert_eq!(
+        snap.get(Table::Eavt, &key(0)).unwrap(),
+        Some(&b"first-again"[..])
+    );
+    assert_eq!(
+        snap.get(Table::Eavt, &key(2000)).unwrap(),
+        Some(&b"after"[..])
+    );
+    assert_eq!(
+        snap.get(Table::Eavt, &key(4)).unwrap(),
+        Some(&b"sorted"[..])
+    );
 }
 
 fn key_limits(engine: &dyn Engine) {
@@ -382,11 +491,21 @@ fn key_limits(engine: &dyn Engine) {
     put_all(engine, Table::Values, &[(&longest, b"ok")]);
     for (bad, sorted) in [(&too_long, false), (&too_long, true)] {
         let error = engine
-            .write(&mut |txn| if sorted { txn.put_sorted(Table::Values, bad, b"") } else { txn.put(Table::Values, bad, b"") })
+            .write(&mut |txn| {
+                if sorted {
+                    txn.put_sorted(Table::Values, bad, b"")
+                } else {
+                    txn.put(Table::Values, bad, b"")
+                }
+            })
             .unwrap_err();
-        assert!(matches!(error, KvError::KeyTooLong { len, max } if len == MAX_KEY_LEN + 1 && max == MAX_KEY_LEN));
+        assert!(
+            matches!(error, KvError::KeyTooLong { len, max } if len == MAX_KEY_LEN + 1 && max == MAX_KEY_LEN)
+        );
     }
-    let error = engine.write(&mut |txn| txn.put(Table::Values, b"", b"")).unwrap_err();
+    let error = engine
+        .write(&mut |txn| txn.put(Table::Values, b"", b""))
+        .unwrap_err();
     assert!(matches!(error, KvError::EmptyKey));
     let snap = engine.read().unwrap();
     assert_eq!(snap.get(Table::Values, &longest).unwrap(), Some(&b"ok"[..]));
@@ -402,7 +521,15 @@ fn key_limits(engine: &dyn Engine) {
     // Large values are fine.
     let big = vec![1u8; 1 << 20];
     put_all(engine, Table::Values, &[(b"big", &big)]);
-    assert_eq!(engine.read().unwrap().get(Table::Values, b"big").unwrap().map(<[u8]>::len), Some(1 << 20));
+    assert_eq!(
+        engine
+            .read()
+            .unwrap()
+            .get(Table::Values, b"big")
+            .unwrap()
+            .map(<[u8]>::len),
+        Some(1 << 20)
+    );
 }
 
 fn snapshots_move_between_threads(engine: &dyn Engine) {
@@ -411,7 +538,9 @@ fn snapshots_move_between_threads(engine: &dyn Engine) {
     let counts: Vec<usize> = std::thread::scope(|scope| {
         let handles: Vec<_> = group
             .into_iter()
-            .map(|snap| scope.spawn(move || keys(&*snap, Table::Eavt, &KeyRange::all(), Forward).len()))
+            .map(|snap| {
+                scope.spawn(move || keys(&*snap, Table::Eavt, &KeyRange::all(), Forward).len())
+            })
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });

@@ -33,7 +33,10 @@ fn op() -> impl Strategy<Value = Op> {
 
 /// A transaction: its operations and whether the body fails at the end (abort).
 fn txn() -> impl Strategy<Value = (Vec<Op>, bool)> {
-    (prop::collection::vec(op(), 0..20), prop::bool::weighted(0.2))
+    (
+        prop::collection::vec(op(), 0..20),
+        prop::bool::weighted(0.2),
+    )
 }
 
 fn bound() -> impl Strategy<Value = Bound<Vec<u8>>> {
@@ -74,7 +77,13 @@ fn apply(engine: &dyn Engine, ops: &[Op], abort: bool) {
 }
 
 /// Everything a cursor over `range` yields, interleaving seeks to `targets`.
-fn cursor_walk(txn: &dyn ReadOps, table: Table, range: &KeyRange, direction: Direction, targets: &[Vec<u8>]) -> Vec<Option<Vec<u8>>> {
+fn cursor_walk(
+    txn: &dyn ReadOps,
+    table: Table,
+    range: &KeyRange,
+    direction: Direction,
+    targets: &[Vec<u8>],
+) -> Vec<Option<Vec<u8>>> {
     let mut cursor = txn.cursor(table, range.clone(), direction).unwrap();
     let mut out = Vec::new();
     for target in targets {
@@ -85,8 +94,37 @@ fn cursor_walk(txn: &dyn ReadOps, table: Table, range: &KeyRange, direction: Dir
     out
 }
 
+/// What [`cursor_walk`] must return, computed on a plain sorted list: `in_range` holds the
+/// range's keys in the cursor's direction.
+fn model_walk(
+    in_range: &[Vec<u8>],
+    direction: Direction,
+    targets: &[Vec<u8>],
+) -> Vec<Option<Vec<u8>>> {
+    let mut position = 0;
+    let next = |position: &mut usize| {
+        let item = in_range.get(*position).cloned();
+        *position += 1;
+        item
+    };
+    let mut out = Vec::new();
+    for target in targets {
+        out.push(next(&mut position));
+        position = in_range
+            .iter()
+            .position(|k| match direction {
+                Direction::Forward => k >= target,
+                Direction::Reverse => k <= target,
+            })
+            .unwrap_or(in_range.len());
+        out.push(next(&mut position));
+    }
+    out.push(next(&mut position));
+    out
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
     #[test]
     fn engines_agree(
@@ -113,10 +151,21 @@ proptest! {
                     };
                     prop_assert_eq!(&scan(&*m, table, range, direction), &expected, "memory {:?}", range);
                     prop_assert_eq!(&scan(&*l, table, range, direction), &expected, "lmdb {:?}", range);
+                    let in_range: Vec<Vec<u8>> = expected.iter().map(|(k, _)| k.clone()).collect();
+                    let model = model_walk(&in_range, direction, &targets);
                     prop_assert_eq!(
-                        cursor_walk(&*m, table, range, direction, &targets),
-                        cursor_walk(&*l, table, range, direction, &targets),
-                        "cursor {:?} {:?}", range, direction
+                        &cursor_walk(&*m, table, range, direction, &targets),
+                        &model,
+                        "memory cursor {:?} {:?}",
+                        range,
+                        direction
+                    );
+                    prop_assert_eq!(
+                        &cursor_walk(&*l, table, range, direction, &targets),
+                        &model,
+                        "lmdb cursor {:?} {:?}",
+                        range,
+                        direction
                     );
                 }
             }

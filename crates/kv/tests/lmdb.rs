@@ -8,7 +8,8 @@ use std::time::Duration;
 use common::{fast_options, key, keys, open_lmdb, put_all};
 use datolite_kv::lmdb::{LmdbEngine, LOCK_FILE};
 use datolite_kv::{
-    open_engine, write_with, Direction, Engine, EngineKind, KeyRange, KvError, StorageOptions, SyncMode, Table,
+    open_engine, write_with, Direction, Engine, EngineKind, KeyRange, KvError, StorageOptions,
+    SyncMode, Table,
 };
 
 /// Options with a tiny initial map, to make growth happen.
@@ -21,7 +22,12 @@ fn tiny_map(map_size: u64, grow_wait_ms: u64) -> StorageOptions {
 
 /// Writes keys `from..to` with `value_len`-byte values in one transaction; returns how many
 /// times the body ran.
-fn write_range(engine: &dyn Engine, from: u64, to: u64, value_len: usize) -> Result<usize, KvError> {
+fn write_range(
+    engine: &dyn Engine,
+    from: u64,
+    to: u64,
+    value_len: usize,
+) -> Result<usize, KvError> {
     let runs = AtomicUsize::new(0);
     let value = vec![0xABu8; value_len];
     engine.write(&mut |txn| {
@@ -35,16 +41,29 @@ fn write_range(engine: &dyn Engine, from: u64, to: u64, value_len: usize) -> Res
 }
 
 fn count(engine: &dyn Engine, table: Table) -> usize {
-    keys(&*engine.read().unwrap(), table, &KeyRange::all(), Direction::Forward).len()
+    keys(
+        &*engine.read().unwrap(),
+        table,
+        &KeyRange::all(),
+        Direction::Forward,
+    )
+    .len()
 }
 
 #[test]
 fn data_survives_drop_and_reopen() {
     let dir = tempfile::tempdir().unwrap();
-    let options = StorageOptions { sync: SyncMode::Full, ..StorageOptions::default() };
+    let options = StorageOptions {
+        sync: SyncMode::Full,
+        ..StorageOptions::default()
+    };
     {
         let engine = open_lmdb(dir.path(), &options);
-        put_all(&engine, Table::Meta, &[(b"version", b"1"), (b"basis-t", b"42")]);
+        put_all(
+            &engine,
+            Table::Meta,
+            &[(b"version", b"1"), (b"basis-t", b"42")],
+        );
     }
     let engine = open_lmdb(dir.path(), &options);
     let snap = engine.read().unwrap();
@@ -64,7 +83,11 @@ fn map_grows_across_many_writes() {
         write_range(&engine, batch * 1000, (batch + 1) * 1000, 1024).unwrap();
     }
     assert_eq!(count(&engine, Table::Eavt), 20_000);
-    assert!(engine.map_size() >= 20 << 20, "map stayed at {} (from {initial})", engine.map_size());
+    assert!(
+        engine.map_size() >= 20 << 20,
+        "map stayed at {} (from {initial})",
+        engine.map_size()
+    );
     let (keys, key_bytes) = engine.raw_scan_count(Table::Eavt).unwrap();
     assert_eq!((keys, key_bytes), (20_000, 20_000 * 8));
     drop(engine);
@@ -99,7 +122,8 @@ fn map_full_is_retried_even_when_the_body_swallows_the_error() {
     // Converts the put's error into its own type and returns it...
     let converted: Result<(), AppError> = write_with(&engine, |txn| {
         for n in 0..2000 {
-            txn.put(Table::Log, &key(n), &value).map_err(AppError::from)?;
+            txn.put(Table::Log, &key(n), &value)
+                .map_err(AppError::from)?;
         }
         Ok(())
     });
@@ -129,7 +153,10 @@ fn growth_with_an_open_snapshot_fails_clearly_and_writes_nothing() {
     assert!(message.contains("1 snapshot"), "{message}");
     assert!(message.contains("DATOLITE_LMDB_MAP_SIZE"), "{message}");
     // The snapshot still reads its state; nothing of the failed write landed.
-    assert_eq!(snapshot.get(Table::Eavt, b"before").unwrap(), Some(&b"1"[..]));
+    assert_eq!(
+        snapshot.get(Table::Eavt, b"before").unwrap(),
+        Some(&b"1"[..])
+    );
     drop(snapshot);
     assert_eq!(engine.open_snapshots(), 0);
     assert_eq!(count(&engine, Table::Eavt), 1);
@@ -183,7 +210,10 @@ fn second_open_of_the_same_directory_is_locked() {
     let dir = tempfile::tempdir().unwrap();
     let first = open_lmdb(dir.path(), &fast_options());
     let error = LmdbEngine::open(dir.path(), &fast_options()).unwrap_err();
-    assert!(matches!(&error, KvError::Locked(path) if path == dir.path()), "{error}");
+    assert!(
+        matches!(&error, KvError::Locked(path) if path == dir.path()),
+        "{error}"
+    );
     drop(first);
     // Released on drop.
     open_lmdb(dir.path(), &fast_options());
@@ -197,7 +227,10 @@ fn snapshots_keep_the_database_open_after_the_engine_is_dropped() {
     let snapshot = engine.read().unwrap();
     drop(engine);
     assert_eq!(snapshot.get(Table::Eavt, b"k").unwrap(), Some(&b"v"[..]));
-    assert!(matches!(LmdbEngine::open(dir.path(), &fast_options()), Err(KvError::Locked(_))));
+    assert!(matches!(
+        LmdbEngine::open(dir.path(), &fast_options()),
+        Err(KvError::Locked(_))
+    ));
     drop(snapshot);
     open_lmdb(dir.path(), &fast_options());
 }
@@ -206,9 +239,15 @@ fn snapshots_keep_the_database_open_after_the_engine_is_dropped() {
 fn missing_directory_is_created_only_when_allowed() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("a/b/db");
-    let refuse = StorageOptions { create_if_missing: false, ..fast_options() };
+    let refuse = StorageOptions {
+        create_if_missing: false,
+        ..fast_options()
+    };
     let error = LmdbEngine::open(&path, &refuse).unwrap_err();
-    assert!(matches!(&error, KvError::MissingDirectory(p) if *p == path), "{error}");
+    assert!(
+        matches!(&error, KvError::MissingDirectory(p) if *p == path),
+        "{error}"
+    );
     assert!(!path.exists());
     open_lmdb(&path, &fast_options());
     assert!(path.is_dir());
@@ -220,7 +259,10 @@ fn a_regular_file_is_not_a_database_directory() {
     let file = dir.path().join("file");
     std::fs::write(&file, b"hello").unwrap();
     let error = LmdbEngine::open(&file, &fast_options()).unwrap_err();
-    assert!(matches!(&error, KvError::Open { path, .. } if *path == file), "{error}");
+    assert!(
+        matches!(&error, KvError::Open { path, .. } if *path == file),
+        "{error}"
+    );
     assert!(error.to_string().contains("not a directory"), "{error}");
     // A path below a regular file cannot be created either.
     let error = LmdbEngine::open(&file.join("db"), &fast_options()).unwrap_err();
@@ -242,7 +284,10 @@ fn invalid_options_are_rejected_before_touching_the_disk() {
     let mut options = fast_options();
     options.lmdb.map_size = 1000;
     let error = LmdbEngine::open(&path, &options).unwrap_err();
-    assert!(matches!(&error, KvError::InvalidOption { name, .. } if name == "lmdb.map_size"), "{error}");
+    assert!(
+        matches!(&error, KvError::InvalidOption { name, .. } if name == "lmdb.map_size"),
+        "{error}"
+    );
     assert!(!path.exists());
 }
 
@@ -253,7 +298,10 @@ fn every_flag_combination_opens_and_writes() {
         StorageOptions::durable(),
         StorageOptions::low_memory(),
         StorageOptions::read_heavy(),
-        StorageOptions { sync: SyncMode::MetaAsync, ..StorageOptions::default() },
+        StorageOptions {
+            sync: SyncMode::MetaAsync,
+            ..StorageOptions::default()
+        },
     ] {
         let dir = tempfile::tempdir().unwrap();
         let engine = open_lmdb(dir.path(), &options);
@@ -268,7 +316,10 @@ fn every_flag_combination_opens_and_writes() {
         engine.sync().unwrap();
         assert_eq!(count(&engine, Table::Eavt), 1000);
         let size = engine.size_on_disk().unwrap();
-        assert!(size > 8 * 1000 && size < 64 << 20, "{options:?}: size {size}");
+        assert!(
+            size > 8 * 1000 && size < 64 << 20,
+            "{options:?}: size {size}"
+        );
     }
 }
 
@@ -277,7 +328,17 @@ fn open_engine_picks_the_engine() {
     let dir = tempfile::tempdir().unwrap();
     let lmdb = open_engine(Some(dir.path()), &fast_options()).unwrap();
     assert_eq!(lmdb.name(), "lmdb");
-    let memory = open_engine(None, &StorageOptions { engine: EngineKind::Memory, ..StorageOptions::default() }).unwrap();
+    let memory = open_engine(
+        None,
+        &StorageOptions {
+            engine: EngineKind::Memory,
+            ..StorageOptions::default()
+        },
+    )
+    .unwrap();
     assert_eq!(memory.name(), "memory");
-    assert!(matches!(open_engine(None, &fast_options()), Err(KvError::InvalidOption { .. })));
+    assert!(matches!(
+        open_engine(None, &fast_options()),
+        Err(KvError::InvalidOption { .. })
+    ));
 }

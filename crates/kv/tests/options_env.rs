@@ -5,7 +5,10 @@ use std::collections::HashMap;
 use datolite_kv::{EngineKind, KvError, StorageOptions, SyncMode, ENV_VARS};
 
 fn lookup(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-    let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let map: HashMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     move |name| map.get(name).cloned()
 }
 
@@ -40,10 +43,24 @@ fn every_variable_is_applied() {
     assert_eq!(options.engine, EngineKind::Memory);
     assert_eq!(options.sync, SyncMode::MetaAsync);
     assert!(!options.create_if_missing);
-    assert_eq!((options.scan_batch_size, options.parallel_workers, options.inline_value_threshold), (2048, 3, 64));
+    assert_eq!(
+        (
+            options.scan_batch_size,
+            options.parallel_workers,
+            options.inline_value_threshold
+        ),
+        (2048, 3, 64)
+    );
     assert!(!options.stats && options.strict_schema);
     assert_eq!(options.lmdb.map_size, 512 << 20);
-    assert_eq!((options.lmdb.map_growth, options.lmdb.max_readers, options.lmdb.grow_wait_ms), (3, 200, 250));
+    assert_eq!(
+        (
+            options.lmdb.map_growth,
+            options.lmdb.max_readers,
+            options.lmdb.grow_wait_ms
+        ),
+        (3, 200, 250)
+    );
     assert!(options.lmdb.no_readahead && options.lmdb.write_map);
 }
 
@@ -53,9 +70,15 @@ fn every_listed_variable_rejects_garbage_and_names_itself() {
         assert!(!description.is_empty());
         let error = from(&[(name, "garbage!")]).unwrap_err();
         match &error {
-            KvError::InvalidOption { name: named, reason } => {
+            KvError::InvalidOption {
+                name: named,
+                reason,
+            } => {
                 assert_eq!(named, name);
-                assert!(reason.contains("expected") && reason.contains("\"garbage!\""), "{reason}");
+                assert!(
+                    reason.contains("expected") && reason.contains("\"garbage!\""),
+                    "{reason}"
+                );
             }
             other => panic!("{name}: unexpected error {other}"),
         }
@@ -77,20 +100,30 @@ fn out_of_range_values_are_rejected() {
         ("DATOLITE_ENGINE", "rocksdb"),
     ] {
         let error = from(&[(name, value)]).unwrap_err();
-        assert!(matches!(&error, KvError::InvalidOption { name: n, .. } if n == name), "{name}={value}: {error}");
+        assert!(
+            matches!(&error, KvError::InvalidOption { name: n, .. } if n == name),
+            "{name}={value}: {error}"
+        );
     }
 }
 
 #[test]
 fn profile_first_then_variables_on_top() {
-    let options = from(&[("DATOLITE_PROFILE", "low_memory"), ("DATOLITE_SCAN_BATCH_SIZE", "512")]).unwrap();
+    let options = from(&[
+        ("DATOLITE_PROFILE", "low_memory"),
+        ("DATOLITE_SCAN_BATCH_SIZE", "512"),
+    ])
+    .unwrap();
     assert_eq!(options.scan_batch_size, 512); // the variable wins
     assert_eq!(options.lmdb.max_readers, 126); // the rest is the profile
     assert!(options.lmdb.no_readahead);
     let options = from(&[("DATOLITE_PROFILE", "bulk-load")]).unwrap();
     assert_eq!(options, StorageOptions::bulk_load());
     let error = from(&[("DATOLITE_PROFILE", "turbo")]).unwrap_err();
-    assert!(matches!(&error, KvError::InvalidOption { name, .. } if name == "DATOLITE_PROFILE"), "{error}");
+    assert!(
+        matches!(&error, KvError::InvalidOption { name, .. } if name == "DATOLITE_PROFILE"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -98,17 +131,41 @@ fn overlay_keeps_existing_options_and_ignores_the_profile() {
     let base = StorageOptions::bulk_load();
     let options = base
         .clone()
-        .overlay_lookup(lookup(&[("DATOLITE_PROFILE", "durable"), ("DATOLITE_STATS", "false")]))
+        .overlay_lookup(lookup(&[
+            ("DATOLITE_PROFILE", "durable"),
+            ("DATOLITE_STATS", "false"),
+        ]))
         .unwrap();
-    assert_eq!(options, StorageOptions { stats: false, ..base });
+    assert_eq!(
+        options,
+        StorageOptions {
+            stats: false,
+            ..base
+        }
+    );
 }
 
 #[test]
 fn empty_and_padded_values() {
     assert_eq!(from(&[("DATOLITE_SYNC", "")]).unwrap().sync, SyncMode::Full);
-    assert_eq!(from(&[("DATOLITE_SYNC", "  none ")]).unwrap().sync, SyncMode::None);
-    assert_eq!(from(&[("DATOLITE_LMDB_MAP_SIZE", "1g")]).unwrap().lmdb.map_size, 1 << 30);
-    assert_eq!(from(&[("DATOLITE_LMDB_MAP_SIZE", "1048576")]).unwrap().lmdb.map_size, 1 << 20);
+    assert_eq!(
+        from(&[("DATOLITE_SYNC", "  none ")]).unwrap().sync,
+        SyncMode::None
+    );
+    assert_eq!(
+        from(&[("DATOLITE_LMDB_MAP_SIZE", "1g")])
+            .unwrap()
+            .lmdb
+            .map_size,
+        1 << 30
+    );
+    assert_eq!(
+        from(&[("DATOLITE_LMDB_MAP_SIZE", "1048576")])
+            .unwrap()
+            .lmdb
+            .map_size,
+        1 << 20
+    );
 }
 
 #[test]

@@ -31,8 +31,19 @@ enum Position<'t> {
 
 impl<'t> LmdbCursor<'t> {
     /// A cursor at the start of `range` (its end, for [`Direction::Reverse`]).
-    pub(super) fn new(txn: &'t RoTxn<'t>, db: Db, range: KeyRange, direction: Direction) -> Result<Self> {
-        let mut cursor = LmdbCursor { txn, db, range, direction, position: Position::Done };
+    pub(super) fn new(
+        txn: &'t RoTxn<'t>,
+        db: Db,
+        range: KeyRange,
+        direction: Direction,
+    ) -> Result<Self> {
+        let mut cursor = LmdbCursor {
+            txn,
+            db,
+            range,
+            direction,
+            position: Position::Done,
+        };
         if !cursor.range.is_empty() {
             let (start, end) = cursor.range.as_slices();
             cursor.position = cursor.open(start, end)?;
@@ -44,8 +55,12 @@ impl<'t> LmdbCursor<'t> {
     fn open(&self, start: Bound<&[u8]>, end: Bound<&[u8]>) -> Result<Position<'t>> {
         let bounds = (start, end);
         Ok(match self.direction {
-            Direction::Forward => Position::Forward(self.db.range(self.txn, &bounds).map_err(from_heed)?),
-            Direction::Reverse => Position::Reverse(self.db.rev_range(self.txn, &bounds).map_err(from_heed)?),
+            Direction::Forward => {
+                Position::Forward(self.db.range(self.txn, &bounds).map_err(from_heed)?)
+            }
+            Direction::Reverse => {
+                Position::Reverse(self.db.rev_range(self.txn, &bounds).map_err(from_heed)?)
+            }
         })
     }
 }

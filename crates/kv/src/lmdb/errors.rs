@@ -25,11 +25,12 @@ pub(super) fn from_heed(error: heed::Error) -> KvError {
              split it into smaller transactions"
                 .into(),
         ),
-        heed::Error::Mdb(MdbError::BadValSize) => {
-            KvError::Engine("LMDB rejected a key or value size (keys must be 1 to 511 bytes)".into())
-        }
+        heed::Error::Mdb(MdbError::BadValSize) => KvError::Engine(
+            "LMDB rejected a key or value size (keys must be 1 to 511 bytes)".into(),
+        ),
         heed::Error::Mdb(MdbError::Corrupted | MdbError::PageNotFound) => KvError::Engine(
-            "the LMDB data file is corrupted (a page is missing or damaged); restore a backup".into(),
+            "the LMDB data file is corrupted (a page is missing or damaged); restore a backup"
+                .into(),
         ),
         heed::Error::Mdb(MdbError::VersionMismatch | MdbError::Invalid) => KvError::Engine(
             "the directory holds an LMDB file of another version or a file that is not LMDB".into(),

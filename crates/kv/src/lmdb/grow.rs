@@ -14,7 +14,10 @@ impl Shared {
     pub(super) fn grow(&self) -> Result<()> {
         // Held until the remap is done: `read`, `read_group` and raw scans take the read side
         // before counting a reader, so no new snapshot can start.
-        let _gate = self.grow_gate.write().unwrap_or_else(PoisonError::into_inner);
+        let _gate = self
+            .grow_gate
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
         let current = self.env.info().map_size;
         let wait = Duration::from_millis(self.options.grow_wait_ms);
         if let Err(open) = self.readers.wait_for_zero(wait) {

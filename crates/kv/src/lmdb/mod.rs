@@ -141,14 +141,20 @@ impl LmdbEngine {
 
     /// One snapshot, opened outside any growth.
     fn snapshot(&self) -> Result<LmdbSnapshot> {
-        let _gate = self.shared.grow_gate.read().unwrap_or_else(PoisonError::into_inner);
+        let _gate = self
+            .shared
+            .grow_gate
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
         LmdbSnapshot::open(&self.shared)
     }
 }
 
 impl std::fmt::Debug for LmdbEngine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LmdbEngine").field("path", &self.shared.path).finish_non_exhaustive()
+        f.debug_struct("LmdbEngine")
+            .field("path", &self.shared.path)
+            .finish_non_exhaustive()
     }
 }
 
@@ -163,9 +169,19 @@ impl Engine for LmdbEngine {
 
     fn read_group(&self, n: usize) -> Result<Vec<Box<dyn ReadTxn>>> {
         // Lock order everywhere: grow gate, then commit gate.
-        let _grow = self.shared.grow_gate.read().unwrap_or_else(PoisonError::into_inner);
-        let _commit = self.shared.commit_gate.read().unwrap_or_else(PoisonError::into_inner);
-        (0..n).map(|_| Ok(Box::new(LmdbSnapshot::open(&self.shared)?) as Box<dyn ReadTxn>)).collect()
+        let _grow = self
+            .shared
+            .grow_gate
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        let _commit = self
+            .shared
+            .commit_gate
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        (0..n)
+            .map(|_| Ok(Box::new(LmdbSnapshot::open(&self.shared)?) as Box<dyn ReadTxn>))
+            .collect()
     }
 
     fn write(&self, body: &mut dyn FnMut(&mut dyn WriteTxn) -> Result<()>) -> Result<()> {
@@ -183,7 +199,10 @@ impl Engine for LmdbEngine {
             }
             outcome?; // an error drops (aborts) the transaction: nothing is written
             let committed = {
-                let _gate = shared.commit_gate.write().unwrap_or_else(PoisonError::into_inner);
+                let _gate = shared
+                    .commit_gate
+                    .write()
+                    .unwrap_or_else(PoisonError::into_inner);
                 txn.commit()
             };
             match committed {

@@ -18,13 +18,20 @@ pub const LOCK_FILE: &str = "datolite.lock";
 pub(super) fn prepare_directory(path: &Path, create_if_missing: bool) -> Result<()> {
     match fs::metadata(path) {
         Ok(meta) if meta.is_dir() => Ok(()),
-        Ok(_) => Err(open_error(path, "the path exists but is not a directory".into())),
+        Ok(_) => Err(open_error(
+            path,
+            "the path exists but is not a directory".into(),
+        )),
         Err(error) if error.kind() == io::ErrorKind::NotFound => {
             if !create_if_missing {
                 return Err(KvError::MissingDirectory(path.to_path_buf()));
             }
-            fs::create_dir_all(path)
-                .map_err(|error| open_error(path, format!("cannot create the directory: {}", describe(&error))))
+            fs::create_dir_all(path).map_err(|error| {
+                open_error(
+                    path,
+                    format!("cannot create the directory: {}", describe(&error)),
+                )
+            })
         }
         Err(error) => Err(open_error(path, describe(&error))),
     }
@@ -44,13 +51,22 @@ pub(super) fn lock_directory(path: &Path) -> Result<File> {
         .create(true)
         .truncate(false)
         .open(&lock_path)
-        .map_err(|error| open_error(path, format!("cannot open the lock file {LOCK_FILE}: {}", describe(&error))))?;
+        .map_err(|error| {
+            open_error(
+                path,
+                format!(
+                    "cannot open the lock file {LOCK_FILE}: {}",
+                    describe(&error)
+                ),
+            )
+        })?;
     match file.try_lock() {
         Ok(()) => Ok(file),
         Err(TryLockError::WouldBlock) => Err(KvError::Locked(path.to_path_buf())),
-        Err(TryLockError::Error(error)) => {
-            Err(open_error(path, format!("cannot lock {LOCK_FILE}: {}", describe(&error))))
-        }
+        Err(TryLockError::Error(error)) => Err(open_error(
+            path,
+            format!("cannot lock {LOCK_FILE}: {}", describe(&error)),
+        )),
     }
 }
 
@@ -61,7 +77,10 @@ pub(super) fn open_env(path: &Path, options: &StorageOptions) -> Result<heed::En
         .and_then(|size| usize::try_from(size).ok())
         .ok_or_else(|| KvError::InvalidOption {
             name: "lmdb.map_size".into(),
-            reason: format!("{} bytes exceed this platform's address space", lmdb.map_size),
+            reason: format!(
+                "{} bytes exceed this platform's address space",
+                lmdb.map_size
+            ),
         })?;
     let mut flags = EnvFlags::empty();
     match options.sync {
@@ -78,7 +97,10 @@ pub(super) fn open_env(path: &Path, options: &StorageOptions) -> Result<heed::En
     // Without TLS, read transactions are tied to their objects rather than to threads, which
     // makes them `Send` and lets one thread hold several snapshots.
     let mut builder = EnvOpenOptions::new().read_txn_without_tls();
-    builder.map_size(map_size).max_readers(lmdb.max_readers).max_dbs(Table::ALL.len() as u32);
+    builder
+        .map_size(map_size)
+        .max_readers(lmdb.max_readers)
+        .max_dbs(Table::ALL.len() as u32);
     // SAFETY: heed marks NO_SYNC and NO_META_SYNC unsafe because they weaken durability after a
     // system crash (the last commits may be lost), which is exactly what `SyncMode` documents
     // and the user chose; they do not affect memory safety within the process.
@@ -126,13 +148,18 @@ pub(super) fn create_tables(env: &heed::Env<WithoutTls>) -> Result<[Db; 8]> {
         .map_err(from_heed)?;
     match committed {
         CommitOrAbort::Commit(dbs) => Ok(dbs),
-        CommitOrAbort::Abort(()) => Err(KvError::Engine("creating the LMDB tables was aborted".into())),
+        CommitOrAbort::Abort(()) => Err(KvError::Engine(
+            "creating the LMDB tables was aborted".into(),
+        )),
     }
 }
 
 /// An [`KvError::Open`] for `path`.
 fn open_error(path: &Path, reason: String) -> KvError {
-    KvError::Open { path: path.to_path_buf(), reason }
+    KvError::Open {
+        path: path.to_path_buf(),
+        reason,
+    }
 }
 
 /// A human sentence for an I/O error, with a hint for the common cases.

@@ -35,11 +35,14 @@ pub(super) fn scan(
     }
     match (direction, range.is_all()) {
         (Direction::Forward, true) => drive(db.iter(txn).map_err(from_heed)?, visit),
-        (Direction::Forward, false) => drive(db.range(txn, &range.as_slices()).map_err(from_heed)?, visit),
-        (Direction::Reverse, true) => drive(db.rev_iter(txn).map_err(from_heed)?, visit),
-        (Direction::Reverse, false) => {
-            drive(db.rev_range(txn, &range.as_slices()).map_err(from_heed)?, visit)
+        (Direction::Forward, false) => {
+            drive(db.range(txn, &range.as_slices()).map_err(from_heed)?, visit)
         }
+        (Direction::Reverse, true) => drive(db.rev_iter(txn).map_err(from_heed)?, visit),
+        (Direction::Reverse, false) => drive(
+            db.rev_range(txn, &range.as_slices()).map_err(from_heed)?,
+            visit,
+        ),
     }
 }
 
@@ -57,4 +60,3 @@ where
     }
     Ok(())
 }
-

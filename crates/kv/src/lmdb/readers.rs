@@ -44,7 +44,11 @@ impl ReaderCount {
             if now >= deadline {
                 return Err(live);
             }
-            guard = self.zero.wait_timeout(guard, deadline - now).unwrap_or_else(PoisonError::into_inner).0;
+            guard = self
+                .zero
+                .wait_timeout(guard, deadline - now)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
         }
     }
 

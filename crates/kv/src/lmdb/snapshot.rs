@@ -55,7 +55,12 @@ impl ReadOps for LmdbSnapshot {
         range: KeyRange,
         direction: Direction,
     ) -> Result<Box<dyn KvCursor<'t> + 't>> {
-        Ok(Box::new(LmdbCursor::new(&self.txn, self.db(table), range, direction)?))
+        Ok(Box::new(LmdbCursor::new(
+            &self.txn,
+            self.db(table),
+            range,
+            direction,
+        )?))
     }
 }
 

@@ -23,7 +23,11 @@ impl<'e> LmdbWriteTxn<'e> {
     /// Begins the write transaction (the caller holds the writer mutex).
     pub(super) fn begin(shared: &'e Shared) -> Result<Self> {
         let txn = shared.env.write_txn().map_err(from_heed)?;
-        Ok(LmdbWriteTxn { txn, dbs: &shared.dbs, map_full: false })
+        Ok(LmdbWriteTxn {
+            txn,
+            dbs: &shared.dbs,
+            map_full: false,
+        })
     }
 
     /// Whether any write of this transaction hit `MDB_MAP_FULL`.
@@ -46,7 +50,9 @@ impl<'e> LmdbWriteTxn<'e> {
     fn fail(&mut self, error: heed::Error) -> KvError {
         if is_map_full(&error) {
             self.map_full = true;
-            return KvError::Full("the LMDB map is full; the write will be retried after growing it".into());
+            return KvError::Full(
+                "the LMDB map is full; the write will be retried after growing it".into(),
+            );
         }
         from_heed(error)
     }
@@ -73,7 +79,12 @@ impl ReadOps for LmdbWriteTxn<'_> {
         range: KeyRange,
         direction: Direction,
     ) -> Result<Box<dyn KvCursor<'t> + 't>> {
-        Ok(Box::new(LmdbCursor::new(&self.txn, self.db(table), range, direction)?))
+        Ok(Box::new(LmdbCursor::new(
+            &self.txn,
+            self.db(table),
+            range,
+            direction,
+        )?))
     }
 }
 
@@ -81,7 +92,8 @@ impl WriteTxn for LmdbWriteTxn<'_> {
     fn put(&mut self, table: Table, key: &[u8], value: &[u8]) -> Result<()> {
         check_key(key)?;
         let db = self.db(table);
-        db.put(&mut self.txn, key, value).map_err(|error| self.fail(error))
+        db.put(&mut self.txn, key, value)
+            .map_err(|error| self.fail(error))
     }
 
     /// Tries LMDB's append mode first: it skips the B-tree search and fills pages completely,
@@ -93,9 +105,9 @@ impl WriteTxn for LmdbWriteTxn<'_> {
         let db = self.db(table);
         match db.put_with_flags(&mut self.txn, PutFlags::APPEND, key, value) {
             Ok(()) => Ok(()),
-            Err(heed::Error::Mdb(heed::MdbError::KeyExist)) => {
-                db.put(&mut self.txn, key, value).map_err(|error| self.fail(error))
-            }
+            Err(heed::Error::Mdb(heed::MdbError::KeyExist)) => db
+                .put(&mut self.txn, key, value)
+                .map_err(|error| self.fail(error)),
             Err(error) => Err(self.fail(error)),
         }
     }
@@ -106,6 +118,7 @@ impl WriteTxn for LmdbWriteTxn<'_> {
         }
         let db = self.db(table);
         // Deletes copy pages too (copy-on-write), so they can fill the map as well.
-        db.delete(&mut self.txn, key).map_err(|error| self.fail(error))
+        db.delete(&mut self.txn, key)
+            .map_err(|error| self.fail(error))
     }
 }

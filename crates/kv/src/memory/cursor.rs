@@ -19,13 +19,20 @@ impl<'t> MemoryCursor<'t> {
     /// A cursor at the start of `range` (its end, for [`Direction::Reverse`]).
     pub(super) fn new(map: &'t Map, range: KeyRange, direction: Direction) -> Self {
         let iter = (!range.is_empty()).then(|| map.range::<_, [u8]>(range.as_slices()));
-        MemoryCursor { map, range, direction, iter }
+        MemoryCursor {
+            map,
+            range,
+            direction,
+            iter,
+        }
     }
 }
 
 impl<'t> KvCursor<'t> for MemoryCursor<'t> {
     fn next(&mut self) -> Result<Option<(&'t [u8], &'t [u8])>> {
-        let Some(iter) = &mut self.iter else { return Ok(None) };
+        let Some(iter) = &mut self.iter else {
+            return Ok(None);
+        };
         let entry = match self.direction {
             Direction::Forward => iter.next(),
             Direction::Reverse => iter.next_back(),
@@ -34,7 +41,10 @@ impl<'t> KvCursor<'t> for MemoryCursor<'t> {
     }
 
     fn seek(&mut self, key: &[u8]) -> Result<Option<(&'t [u8], &'t [u8])>> {
-        self.iter = self.range.seek_bounds(self.direction, key).map(|bounds| self.map.range::<_, [u8]>(bounds));
+        self.iter = self
+            .range
+            .seek_bounds(self.direction, key)
+            .map(|bounds| self.map.range::<_, [u8]>(bounds));
         self.next()
     }
 }

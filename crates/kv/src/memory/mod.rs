@@ -57,7 +57,10 @@ impl std::fmt::Debug for MemoryEngine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let state = self.current();
         let keys: usize = state.tables.iter().map(OrdMap::len).sum();
-        f.debug_struct("MemoryEngine").field("keys", &keys).field("bytes", &state.bytes).finish()
+        f.debug_struct("MemoryEngine")
+            .field("keys", &keys)
+            .field("bytes", &state.bytes)
+            .finish()
     }
 }
 
@@ -72,7 +75,9 @@ impl Engine for MemoryEngine {
 
     fn read_group(&self, n: usize) -> Result<Vec<Box<dyn ReadTxn>>> {
         let state = self.current();
-        Ok((0..n).map(|_| Box::new(MemorySnapshot::new(Arc::clone(&state))) as Box<dyn ReadTxn>).collect())
+        Ok((0..n)
+            .map(|_| Box::new(MemorySnapshot::new(Arc::clone(&state))) as Box<dyn ReadTxn>)
+            .collect())
     }
 
     fn write(&self, body: &mut dyn FnMut(&mut dyn WriteTxn) -> Result<()>) -> Result<()> {

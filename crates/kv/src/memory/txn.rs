@@ -40,7 +40,11 @@ impl ReadOps for MemorySnapshot {
         range: KeyRange,
         direction: Direction,
     ) -> Result<Box<dyn KvCursor<'t> + 't>> {
-        Ok(Box::new(MemoryCursor::new(&self.state.tables[table.index()], range, direction)))
+        Ok(Box::new(MemoryCursor::new(
+            &self.state.tables[table.index()],
+            range,
+            direction,
+        )))
     }
 }
 
@@ -84,7 +88,11 @@ impl ReadOps for MemoryWriteTxn {
         range: KeyRange,
         direction: Direction,
     ) -> Result<Box<dyn KvCursor<'t> + 't>> {
-        Ok(Box::new(MemoryCursor::new(&self.state.tables[table.index()], range, direction)))
+        Ok(Box::new(MemoryCursor::new(
+            &self.state.tables[table.index()],
+            range,
+            direction,
+        )))
     }
 }
 
@@ -119,7 +127,12 @@ fn get<'m>(map: &'m Map, key: &[u8]) -> Option<&'m [u8]> {
 }
 
 /// Visits `range` of `map` in `direction` until `visit` says stop.
-fn scan(map: &Map, range: &KeyRange, direction: Direction, visit: &mut dyn FnMut(&[u8], &[u8]) -> Visit) {
+fn scan(
+    map: &Map,
+    range: &KeyRange,
+    direction: Direction,
+    visit: &mut dyn FnMut(&[u8], &[u8]) -> Visit,
+) {
     if range.is_empty() {
         return;
     }

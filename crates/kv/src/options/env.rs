@@ -55,9 +55,10 @@ impl StorageOptions {
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<StorageOptions> {
         let base = match read(&lookup, "DATOLITE_PROFILE") {
             Some(name) => StorageOptions::profile(&name).map_err(|error| match error {
-                KvError::InvalidOption { reason, .. } => {
-                    KvError::InvalidOption { name: "DATOLITE_PROFILE".into(), reason }
-                }
+                KvError::InvalidOption { reason, .. } => KvError::InvalidOption {
+                    name: "DATOLITE_PROFILE".into(),
+                    reason,
+                },
                 other => other,
             })?,
             None => StorageOptions::default(),
@@ -74,25 +75,35 @@ impl StorageOptions {
 
     /// Like [`StorageOptions::apply_env`], reading variables through `lookup`. The result is
     /// validated.
-    pub fn overlay_lookup(mut self, lookup: impl Fn(&str) -> Option<String>) -> Result<StorageOptions> {
+    pub fn overlay_lookup(
+        mut self,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<StorageOptions> {
         let get = |name: &str| read(&lookup, name);
         if let Some(text) = get("DATOLITE_ENGINE") {
-            self.engine = text.parse().map_err(|_| invalid("DATOLITE_ENGINE", "lmdb or memory", &text))?;
+            self.engine = text
+                .parse()
+                .map_err(|_| invalid("DATOLITE_ENGINE", "lmdb or memory", &text))?;
         }
         if let Some(text) = get("DATOLITE_SYNC") {
-            self.sync = text.parse().map_err(|_| invalid("DATOLITE_SYNC", "full, meta-async or none", &text))?;
+            self.sync = text
+                .parse()
+                .map_err(|_| invalid("DATOLITE_SYNC", "full, meta-async or none", &text))?;
         }
         if let Some(text) = get("DATOLITE_CREATE_IF_MISSING") {
             self.create_if_missing = parse_bool("DATOLITE_CREATE_IF_MISSING", &text)?;
         }
         if let Some(text) = get("DATOLITE_SCAN_BATCH_SIZE") {
-            self.scan_batch_size = parse_in_range("DATOLITE_SCAN_BATCH_SIZE", &text, 1, usize::MAX as u64)?;
+            self.scan_batch_size =
+                parse_in_range("DATOLITE_SCAN_BATCH_SIZE", &text, 1, usize::MAX as u64)?;
         }
         if let Some(text) = get("DATOLITE_PARALLEL_WORKERS") {
-            self.parallel_workers = parse_in_range("DATOLITE_PARALLEL_WORKERS", &text, 1, usize::MAX as u64)?;
+            self.parallel_workers =
+                parse_in_range("DATOLITE_PARALLEL_WORKERS", &text, 1, usize::MAX as u64)?;
         }
         if let Some(text) = get("DATOLITE_INLINE_VALUE_THRESHOLD") {
-            self.inline_value_threshold = parse_in_range("DATOLITE_INLINE_VALUE_THRESHOLD", &text, 16, 200)?;
+            self.inline_value_threshold =
+                parse_in_range("DATOLITE_INLINE_VALUE_THRESHOLD", &text, 16, 200)?;
         }
         if let Some(text) = get("DATOLITE_STATS") {
             self.stats = parse_bool("DATOLITE_STATS", &text)?;
@@ -103,7 +114,11 @@ impl StorageOptions {
         if let Some(text) = get("DATOLITE_LMDB_MAP_SIZE") {
             let size = parse_size("DATOLITE_LMDB_MAP_SIZE", &text)?;
             if size < MIN_MAP_SIZE {
-                return Err(invalid("DATOLITE_LMDB_MAP_SIZE", &format!("at least {MIN_MAP_SIZE} bytes"), &text));
+                return Err(invalid(
+                    "DATOLITE_LMDB_MAP_SIZE",
+                    &format!("at least {MIN_MAP_SIZE} bytes"),
+                    &text,
+                ));
             }
             self.lmdb.map_size = size;
         }
@@ -111,7 +126,8 @@ impl StorageOptions {
             self.lmdb.map_growth = parse_in_range("DATOLITE_LMDB_MAP_GROWTH", &text, 2, 1024)?;
         }
         if let Some(text) = get("DATOLITE_LMDB_MAX_READERS") {
-            self.lmdb.max_readers = parse_in_range("DATOLITE_LMDB_MAX_READERS", &text, 1, u32::MAX.into())?;
+            self.lmdb.max_readers =
+                parse_in_range("DATOLITE_LMDB_MAX_READERS", &text, 1, u32::MAX.into())?;
         }
         if let Some(text) = get("DATOLITE_LMDB_NO_READAHEAD") {
             self.lmdb.no_readahead = parse_bool("DATOLITE_LMDB_NO_READAHEAD", &text)?;
@@ -120,7 +136,8 @@ impl StorageOptions {
             self.lmdb.write_map = parse_bool("DATOLITE_LMDB_WRITE_MAP", &text)?;
         }
         if let Some(text) = get("DATOLITE_LMDB_GROW_WAIT_MS") {
-            self.lmdb.grow_wait_ms = parse_in_range("DATOLITE_LMDB_GROW_WAIT_MS", &text, 0, u64::MAX)?;
+            self.lmdb.grow_wait_ms =
+                parse_in_range("DATOLITE_LMDB_GROW_WAIT_MS", &text, 0, u64::MAX)?;
         }
         self.validate()?;
         Ok(self)
@@ -135,12 +152,17 @@ fn process_env(name: &str) -> Option<String> {
 
 /// A variable's trimmed value; empty counts as unset (so `DATOLITE_X=` in a shell resets it).
 fn read(lookup: &impl Fn(&str) -> Option<String>, name: &str) -> Option<String> {
-    lookup(name).map(|value| value.trim().to_owned()).filter(|value| !value.is_empty())
+    lookup(name)
+        .map(|value| value.trim().to_owned())
+        .filter(|value| !value.is_empty())
 }
 
 /// The error for `name` holding `got` where `expected` was wanted.
 fn invalid(name: &str, expected: &str, got: &str) -> KvError {
-    KvError::InvalidOption { name: name.into(), reason: format!("expected {expected}, got {got:?}") }
+    KvError::InvalidOption {
+        name: name.into(),
+        reason: format!("expected {expected}, got {got:?}"),
+    }
 }
 
 /// Parses a boolean: true/false, 1/0, yes/no, on/off (case-insensitive).
@@ -148,12 +170,21 @@ pub(crate) fn parse_bool(name: &str, text: &str) -> Result<bool> {
     match text.trim().to_ascii_lowercase().as_str() {
         "true" | "1" | "yes" | "on" => Ok(true),
         "false" | "0" | "no" | "off" => Ok(false),
-        _ => Err(invalid(name, "a boolean (true/false, 1/0, yes/no, on/off)", text)),
+        _ => Err(invalid(
+            name,
+            "a boolean (true/false, 1/0, yes/no, on/off)",
+            text,
+        )),
     }
 }
 
 /// Parses an unsigned integer between `min` and `max` (inclusive); `_` separators are allowed.
-pub(crate) fn parse_in_range<T: TryFrom<u64>>(name: &str, text: &str, min: u64, max: u64) -> Result<T> {
+pub(crate) fn parse_in_range<T: TryFrom<u64>>(
+    name: &str,
+    text: &str,
+    min: u64,
+    max: u64,
+) -> Result<T> {
     let expected = || {
         if max == u64::MAX {
             format!("an integer >= {min}")
@@ -162,7 +193,9 @@ pub(crate) fn parse_in_range<T: TryFrom<u64>>(name: &str, text: &str, min: u64, 
         }
     };
     let digits: String = text.trim().chars().filter(|c| *c != '_').collect();
-    let value: u64 = digits.parse().map_err(|_| invalid(name, &expected(), text))?;
+    let value: u64 = digits
+        .parse()
+        .map_err(|_| invalid(name, &expected(), text))?;
     if value < min || value > max {
         return Err(invalid(name, &expected(), text));
     }
@@ -175,7 +208,9 @@ pub(crate) fn parse_in_range<T: TryFrom<u64>>(name: &str, text: &str, min: u64, 
 pub(crate) fn parse_size(name: &str, text: &str) -> Result<u64> {
     const EXPECTED: &str = "a size in bytes such as 1073741824, 512MiB, 64GiB, 1g or 100m";
     let trimmed = text.trim();
-    let split = trimmed.find(|c: char| !(c.is_ascii_digit() || c == '_')).unwrap_or(trimmed.len());
+    let split = trimmed
+        .find(|c: char| !(c.is_ascii_digit() || c == '_'))
+        .unwrap_or(trimmed.len());
     let (number, unit) = trimmed.split_at(split);
     let digits: String = number.chars().filter(|c| *c != '_').collect();
     let value: u64 = digits.parse().map_err(|_| invalid(name, EXPECTED, text))?;
@@ -187,7 +222,9 @@ pub(crate) fn parse_size(name: &str, text: &str) -> Result<u64> {
         "t" | "tb" | "tib" => 40,
         _ => return Err(invalid(name, EXPECTED, text)),
     };
-    value.checked_mul(1u64 << shift).ok_or_else(|| invalid(name, "a size that fits in 64 bits", text))
+    value
+        .checked_mul(1u64 << shift)
+        .ok_or_else(|| invalid(name, "a size that fits in 64 bits", text))
 }
 
 #[cfg(test)]
@@ -203,7 +240,14 @@ mod tests {
         assert_eq!(parse_size("X", "100m").unwrap(), 100 << 20);
         assert_eq!(parse_size("X", " 2 KB ").unwrap(), 2048);
         assert_eq!(parse_size("X", "1_000").unwrap(), 1000);
-        for bad in ["", "MiB", "1.5g", "12 parsecs", "-1", "99999999999999999999t"] {
+        for bad in [
+            "",
+            "MiB",
+            "1.5g",
+            "12 parsecs",
+            "-1",
+            "99999999999999999999t",
+        ] {
             assert!(parse_size("X", bad).is_err(), "{bad} should be rejected");
         }
     }
@@ -225,7 +269,9 @@ mod tests {
         assert!(parse_in_range::<usize>("X", "15", 16, 200).is_err());
         assert!(parse_in_range::<usize>("X", "201", 16, 200).is_err());
         assert!(parse_in_range::<u32>("X", "4294967296", 1, u32::MAX.into()).is_err());
-        let error = parse_in_range::<usize>("X", "zero", 1, u64::MAX).unwrap_err().to_string();
+        let error = parse_in_range::<usize>("X", "zero", 1, u64::MAX)
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("an integer >= 1"), "{error}");
     }
 }

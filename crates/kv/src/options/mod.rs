@@ -186,5 +186,7 @@ impl Default for StorageOptions {
 
 /// Cores available to this process (1 when the platform cannot tell).
 pub(crate) fn available_cores() -> usize {
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
 }

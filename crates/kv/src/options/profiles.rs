@@ -25,7 +25,10 @@ impl StorageOptions {
     /// through a writable map, and the map grows fourfold so a growing load remaps rarely.
     /// A system crash during the load can lose recent commits, never corrupt the database.
     pub fn bulk_load() -> StorageOptions {
-        let mut options = StorageOptions { sync: SyncMode::None, ..StorageOptions::default() };
+        let mut options = StorageOptions {
+            sync: SyncMode::None,
+            ..StorageOptions::default()
+        };
         options.lmdb.write_map = true;
         options.lmdb.map_growth = 4;
         options
@@ -34,7 +37,10 @@ impl StorageOptions {
     /// Every commit reaches stable storage before it returns, and the map is read-only in
     /// memory so stray writes in the process cannot corrupt the database.
     pub fn durable() -> StorageOptions {
-        let mut options = StorageOptions { sync: SyncMode::Full, ..StorageOptions::default() };
+        let mut options = StorageOptions {
+            sync: SyncMode::Full,
+            ..StorageOptions::default()
+        };
         options.lmdb.write_map = false;
         options
     }
@@ -43,8 +49,11 @@ impl StorageOptions {
     /// page cache holds only what is read), fewer reader slots and a 1 GiB initial map (it still
     /// grows when needed).
     pub fn low_memory() -> StorageOptions {
-        let mut options =
-            StorageOptions { scan_batch_size: 256, parallel_workers: 1, ..StorageOptions::default() };
+        let mut options = StorageOptions {
+            scan_batch_size: 256,
+            parallel_workers: 1,
+            ..StorageOptions::default()
+        };
         options.lmdb.no_readahead = true;
         options.lmdb.max_readers = 126;
         options.lmdb.map_size = 1 << 30;
@@ -76,9 +85,15 @@ mod tests {
             let options = StorageOptions::profile(name).unwrap();
             options.validate().unwrap();
         }
-        assert_eq!(StorageOptions::profile("Bulk-Load").unwrap(), StorageOptions::bulk_load());
+        assert_eq!(
+            StorageOptions::profile("Bulk-Load").unwrap(),
+            StorageOptions::bulk_load()
+        );
         let error = StorageOptions::profile("fast").unwrap_err().to_string();
-        assert!(error.contains("read_heavy, bulk_load, durable, low_memory"), "{error}");
+        assert!(
+            error.contains("read_heavy, bulk_load, durable, low_memory"),
+            "{error}"
+        );
     }
 
     #[test]
@@ -88,7 +103,10 @@ mod tests {
         assert!(low.lmdb.no_readahead);
         assert_eq!((low.lmdb.max_readers, low.lmdb.map_size), (126, 1 << 30));
         let bulk = StorageOptions::bulk_load();
-        assert_eq!((bulk.sync, bulk.lmdb.write_map, bulk.lmdb.map_growth), (SyncMode::None, true, 4));
+        assert_eq!(
+            (bulk.sync, bulk.lmdb.write_map, bulk.lmdb.map_growth),
+            (SyncMode::None, true, 4)
+        );
         assert_eq!(StorageOptions::read_heavy().scan_batch_size, 4096);
         assert!(!StorageOptions::durable().lmdb.write_map);
     }

@@ -16,18 +16,37 @@ impl StorageOptions {
         check(self.parallel_workers >= 1, "parallel_workers", || {
             format!("must be at least 1, got {}", self.parallel_workers)
         })?;
-        check((16..=200).contains(&self.inline_value_threshold), "inline_value_threshold", || {
-            format!("must be between 16 and 200, got {}", self.inline_value_threshold)
-        })?;
+        check(
+            (16..=200).contains(&self.inline_value_threshold),
+            "inline_value_threshold",
+            || {
+                format!(
+                    "must be between 16 and 200, got {}",
+                    self.inline_value_threshold
+                )
+            },
+        )?;
         let lmdb = &self.lmdb;
         check(lmdb.map_size >= MIN_MAP_SIZE, "lmdb.map_size", || {
-            format!("must be at least {MIN_MAP_SIZE} bytes, got {}", lmdb.map_size)
+            format!(
+                "must be at least {MIN_MAP_SIZE} bytes, got {}",
+                lmdb.map_size
+            )
         })?;
         // The map is mapped into the address space in one piece, so it must fit a usize.
-        check(usize::try_from(lmdb.map_size).is_ok(), "lmdb.map_size", || {
-            format!("{} bytes exceed this platform's address space", lmdb.map_size)
+        check(
+            usize::try_from(lmdb.map_size).is_ok(),
+            "lmdb.map_size",
+            || {
+                format!(
+                    "{} bytes exceed this platform's address space",
+                    lmdb.map_size
+                )
+            },
+        )?;
+        check(lmdb.max_readers >= 1, "lmdb.max_readers", || {
+            "must be at least 1, got 0".into()
         })?;
-        check(lmdb.max_readers >= 1, "lmdb.max_readers", || "must be at least 1, got 0".into())?;
         Ok(())
     }
 }
@@ -37,7 +56,10 @@ fn check(ok: bool, name: &str, reason: impl FnOnce() -> String) -> Result<()> {
     if ok {
         Ok(())
     } else {
-        Err(KvError::InvalidOption { name: name.into(), reason: reason() })
+        Err(KvError::InvalidOption {
+            name: name.into(),
+            reason: reason(),
+        })
     }
 }
 
@@ -48,12 +70,19 @@ mod tests {
     #[test]
     fn defaults_are_valid_and_out_of_range_values_are_named() {
         StorageOptions::default().validate().unwrap();
-        let mut options = StorageOptions { inline_value_threshold: 8, ..StorageOptions::default() };
+        let mut options = StorageOptions {
+            inline_value_threshold: 8,
+            ..StorageOptions::default()
+        };
         let error = options.validate().unwrap_err().to_string();
         assert!(error.contains("inline_value_threshold"), "{error}");
         options.inline_value_threshold = 16;
         options.lmdb.map_size = MIN_MAP_SIZE - 1;
-        assert!(options.validate().unwrap_err().to_string().contains("lmdb.map_size"));
+        assert!(options
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("lmdb.map_size"));
         options.lmdb.map_size = MIN_MAP_SIZE;
         options.validate().unwrap();
     }

@@ -5,7 +5,9 @@ use std::path::Path;
 
 use datolite_kv::lmdb::LmdbEngine;
 use datolite_kv::memory::MemoryEngine;
-use datolite_kv::{Direction, Engine, KeyRange, KvCursor, ReadOps, StorageOptions, SyncMode, Table, Visit};
+use datolite_kv::{
+    Direction, Engine, KeyRange, KvCursor, ReadOps, StorageOptions, SyncMode, Table, Visit,
+};
 
 /// Owned key-value pairs.
 pub type Pairs = Vec<(Vec<u8>, Vec<u8>)>;
@@ -18,19 +20,28 @@ pub struct Fixture {
 
 /// A fresh memory engine.
 pub fn memory() -> Fixture {
-    Fixture { engine: Box::new(MemoryEngine::new()), dir: None }
+    Fixture {
+        engine: Box::new(MemoryEngine::new()),
+        dir: None,
+    }
 }
 
 /// A fresh LMDB engine in a temp directory (no fsync: tests need no durability).
 pub fn lmdb() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let engine = LmdbEngine::open(dir.path(), &fast_options()).unwrap();
-    Fixture { engine: Box::new(engine), dir: Some(dir) }
+    Fixture {
+        engine: Box::new(engine),
+        dir: Some(dir),
+    }
 }
 
 /// Options for tests: defaults without fsync.
 pub fn fast_options() -> StorageOptions {
-    StorageOptions { sync: SyncMode::None, ..StorageOptions::default() }
+    StorageOptions {
+        sync: SyncMode::None,
+        ..StorageOptions::default()
+    }
 }
 
 /// Opens an LMDB engine at `path` with `options`.
@@ -50,8 +61,16 @@ pub fn scan(txn: &dyn ReadOps, table: Table, range: &KeyRange, direction: Direct
 }
 
 /// Every key of `range` in `direction`.
-pub fn keys(txn: &dyn ReadOps, table: Table, range: &KeyRange, direction: Direction) -> Vec<Vec<u8>> {
-    scan(txn, table, range, direction).into_iter().map(|(k, _)| k).collect()
+pub fn keys(
+    txn: &dyn ReadOps,
+    table: Table,
+    range: &KeyRange,
+    direction: Direction,
+) -> Vec<Vec<u8>> {
+    scan(txn, table, range, direction)
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect()
 }
 
 /// Drains a cursor.

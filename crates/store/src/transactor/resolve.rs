@@ -98,6 +98,13 @@ impl TxContext<'_> {
             resolved.push(if p.added { Resolved::Add(e, p.attr.clone(), value) } else { Resolved::Retract(e, p.attr.clone(), value) });
         }
         check_conflicts(&resolved)?;
+        // The same assertion twice (two maps naming one entity, say) is written once; writing it
+        // twice would count it twice in the statistics.
+        let mut seen = HashSet::new();
+        resolved.retain(|op| match op {
+            Resolved::Add(e, attr, v) => seen.insert((*e, attr.id, v.clone())),
+            _ => true,
+        });
         Ok(resolved)
     }
 

@@ -1,0 +1,93 @@
+//! Parallel scans read exactly one snapshot, even while transactions commit during the scan.
+
+mod common;
+
+use std::sync::mpsc;
+use std::sync::Mutex;
+
+use datolite_kv::StorageOptions;
+use datolite_store::{Index, Store, Tx};
+
+fn load(store: &Store, from: i64, n: i64) {
+    let mut tx = Tx::new();
+    for i in from..from + n {
+        let e = tx.tempid(&format!("e{i}"));
+        tx.add(e.clone(), ":n/value", i).add(e, ":n/label", format!("label {i}"));
+    }
+    store.transact(tx.ops()).unwrap();
+}
+
+fn parallel_scan_sees_one_snapshot(store: &Store) {
+    load(store, 0, 5000);
+    let db = store.db().unwrap();
+    let expected = db.scan(Index::Eavt).collect().unwrap();
+    let expected_count = db.count().unwrap();
+
+    // The first datom any worker sees triggers a write in another thread and waits until it
+    // has committed; the rest of the scan runs after that commit.
+    let (go, wait_for_go) = mpsc::channel::<()>();
+    let (done, wait_for_done) = mpsc::channel::<()>();
+    let writer_store = store.clone();
+    let writer = std::thread::spawn(move || {
+        wait_for_go.recv().unwrap();
+        load(&writer_store, 10_000, 2000);
+        done.send(()).unwrap();
+    });
+    let trigger = Mutex::new(Some((go, wait_for_done)));
+    let seen = db
+        .scan(Index::Eavt)
+        .parallel(2)
+        .fold(
+            Vec::new,
+            |acc, d| {
+                if let Some((go, wait)) = trigger.lock().unwrap().take() {
+                    go.send(()).unwrap();
+                    wait.recv().unwrap();
+                }
+                acc.push(d.to_owned());
+            },
+            |mut a, b| {
+                a.extend(b);
+                a
+            },
+        )
+        .unwrap();
+    writer.join().unwrap();
+    assert_eq!(seen, expected, "the parallel scan saw data from another snapshot");
+    assert_eq!(db.scan(Index::Eavt).parallel(2).count().unwrap(), expected_count);
+    // The write did land: a new snapshot sees it.
+    assert_eq!(store.db().unwrap().count().unwrap(), expected_count + 4001);
+}
+
+#[test]
+fn lmdb_parallel_scan_sees_one_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(Some(&dir.path().join("db")), StorageOptions { parallel_workers: 2, ..Default::default() }).unwrap();
+    parallel_scan_sees_one_snapshot(&store);
+}
+
+#[test]
+fn memory_parallel_scan_sees_one_snapshot() {
+    parallel_scan_sees_one_snapshot(&common::memory());
+}
+
+#[test]
+fn parallel_fold_equals_sequential_on_every_index() {
+    let store = common::memory();
+    load(&store, 0, 3000);
+    let db = store.db().unwrap();
+    for index in Index::ALL {
+        for workers in [1, 2, 3, 8] {
+            let sequential = db.scan(index).collect().unwrap();
+            let parallel = db
+                .scan(index)
+                .parallel(workers)
+                .fold(Vec::new, |acc, d| acc.push(d.to_owned()), |mut a, b| {
+                    a.extend(b);
+                    a
+                })
+                .unwrap();
+            assert_eq!(parallel, sequential, "{index:?} with {workers} workers");
+        }
+    }
+}
