@@ -123,6 +123,10 @@ pub trait Engine: Send + Sync {
 
     /// Bytes the engine uses on disk (or in memory for the memory engine).
     fn size_on_disk(&self) -> Result<u64>;
+
+    /// The benchmarks' yardstick: walks every key of `table` in a fresh snapshot with the
+    /// engine's own bare iterator (no visitor, no decoding) and returns (keys, key bytes).
+    fn raw_scan(&self, table: Table) -> Result<(u64, u64)>;
 }
 
 /// Runs `body` in a write transaction of `engine`, returning its value; `body`'s own errors abort

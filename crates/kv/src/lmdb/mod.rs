@@ -220,6 +220,10 @@ impl Engine for LmdbEngine {
 
     /// The bytes of the data file in use: every page up to the last one written. (With
     /// `write_map` the file itself is as large as the map, but sparse.)
+    fn raw_scan(&self, table: Table) -> Result<(u64, u64)> {
+        self.raw_scan_count(table)
+    }
+
     fn size_on_disk(&self) -> Result<u64> {
         let info = self.shared.env.info();
         let page_size = u64::from(self.shared.env.unnamed_database_stat().page_size);

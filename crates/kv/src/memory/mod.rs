@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use imbl::OrdMap;
 
 use self::txn::{MemorySnapshot, MemoryWriteTxn};
-use crate::{Engine, ReadTxn, Result, WriteTxn};
+use crate::{Engine, ReadTxn, Result, Table, WriteTxn};
 
 /// One table: sorted byte keys to byte values.
 type Map = OrdMap<Vec<u8>, Vec<u8>>;
@@ -95,5 +95,15 @@ impl Engine for MemoryEngine {
     /// The sum of all key and value lengths (the payload; the trees' overhead is not counted).
     fn size_on_disk(&self) -> Result<u64> {
         Ok(self.current().bytes)
+    }
+
+    fn raw_scan(&self, table: Table) -> Result<(u64, u64)> {
+        let state = self.current();
+        let (mut keys, mut bytes) = (0u64, 0u64);
+        for key in state.tables[table.index()].keys() {
+            keys += 1;
+            bytes += key.len() as u64;
+        }
+        Ok((keys, bytes))
     }
 }
