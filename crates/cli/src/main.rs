@@ -1,1 +1,83 @@
-fn main() {}
+//! `datolite`: the command-line tool of the datolite database (DESIGN §9).
+//!
+//! ```text
+//! datolite demo                                  build a sample database and show the system at work
+//! datolite --db DIR transact FILE|-              EDN tx-data; prints tx id, datom count, tempids
+//! datolite --db DIR import FILE...               bulk load EDN tx-data, with progress
+//! datolite --db DIR stats [--format json]        statistics per attribute
+//! datolite --db DIR scan eavt|aevt|avet|vaet|log [--count] [--limit N] [--parallel N]
+//! datolite bench scan [--datoms N] [--format json]
+//! ```
+//!
+//! Storage options come from `DATOLITE_*` environment variables (`StorageOptions::from_env`).
+//! Errors print `error: …` on stderr and exit with 1; usage errors exit with 2.
+
+mod commands;
+mod error;
+mod measure;
+mod output;
+mod progress;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser, Subcommand};
+
+use crate::error::CliError;
+
+/// datolite — an embedded database of immutable facts (datoms in LMDB).
+#[derive(Debug, Parser)]
+#[command(name = "datolite", version, about, long_about = None, after_help = ENV_HELP)]
+struct Cli {
+    /// Database directory (created by `transact` and `import` when missing).
+    #[arg(long, value_name = "DIR", env = "DATOLITE_DB", global = true)]
+    db: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Shown under `--help`: where the storage options come from.
+const ENV_HELP: &str = "Storage options come from DATOLITE_* environment variables \
+(DATOLITE_SYNC, DATOLITE_PARALLEL_WORKERS, DATOLITE_SCAN_BATCH_SIZE, DATOLITE_LMDB_MAP_SIZE, …); \
+an invalid value is an error.";
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Build a sample database of market bars (~124,000 datoms) and show statistics and scans.
+    Demo(commands::demo::DemoArgs),
+    /// Run one transaction of EDN tx-data from FILE (or `-` for stdin).
+    Transact(commands::transact::TransactArgs),
+    /// Bulk-load EDN tx-data files in batches.
+    Import(commands::import::ImportArgs),
+    /// Show statistics: datoms, and per attribute counts, distinct entities and values, min, max.
+    Stats(commands::stats::StatsArgs),
+    /// Print the datoms of an index or the transaction log, or count them.
+    Scan(commands::scan::ScanArgs),
+    /// Benchmarks on a fresh temporary database.
+    Bench(commands::bench::BenchArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // An empty DATOLITE_DB (as `DATOLITE_DB= datolite …` leaves it) means "not set".
+    let db = cli.db.filter(|path| !path.as_os_str().is_empty());
+    let outcome = match cli.command {
+        Command::Demo(args) => commands::demo::run(args),
+        Command::Transact(args) => commands::transact::run(db.as_deref(), args),
+        Command::Import(args) => commands::import::run(db.as_deref(), args),
+        Command::Stats(args) => commands::stats::run(db.as_deref(), args),
+        Command::Scan(args) => commands::scan::run(db.as_deref(), args),
+        Command::Bench(args) => commands::bench::run(args),
+    };
+    match outcome {
+        Ok(()) | Err(CliError::BrokenPipe) => ExitCode::SUCCESS,
+        Err(CliError::Usage(message)) => {
+            Cli::command().error(clap::error::ErrorKind::MissingRequiredArgument, message).exit()
+        }
+        Err(CliError::Message(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -292,7 +292,7 @@ impl<'a, B: Builder> Parser<'a, B> {
     #[inline(never)]
     fn map(&mut self, at: usize, start: B::Start, base: usize) -> Result<B::Node, Failure> {
         let items = &self.nodes[base..];
-        if items.len() % 2 != 0 {
+        if items.len() % 2 == 1 {
             return Err(Failure::at(
                 at,
                 format!(

@@ -1,0 +1,62 @@
+//! One module per subcommand, plus opening the database they share.
+
+pub mod bench;
+pub mod demo;
+pub mod import;
+pub mod scan;
+pub mod stats;
+pub mod transact;
+
+use std::path::Path;
+
+use datolite::{Database, EngineKind, StorageOptions};
+
+use crate::error::{CliError, Result};
+
+/// The file LMDB keeps the data in, inside the database directory.
+pub const LMDB_DATA_FILE: &str = "data.mdb";
+
+/// Whether a command may create the database directory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Create {
+    /// Writers (`transact`, `import`) start a database where there is none.
+    IfMissing,
+    /// Readers (`stats`, `scan`) must not leave an empty database behind after a typo.
+    Never,
+}
+
+/// Storage options from the `DATOLITE_*` environment variables; an invalid variable is an error
+/// naming it.
+pub fn storage_options() -> Result<StorageOptions> {
+    Ok(StorageOptions::from_env()?)
+}
+
+/// Opens the database directory `--db` names, with options from the environment.
+pub fn open_database(db: Option<&Path>, create: Create) -> Result<Database> {
+    let Some(path) = db else {
+        return Err(CliError::Usage(
+            "this command needs a database: pass --db DIR (before or after the command name) or set DATOLITE_DB".into(),
+        ));
+    };
+    let mut options = storage_options()?;
+    if path.exists() && !path.is_dir() {
+        return Err(CliError::msg(format!(
+            "--db {} is not a directory (a datolite database is a directory holding data.mdb)",
+            path.display()
+        )));
+    }
+    if create == Create::Never {
+        if !path.exists() {
+            return Err(CliError::msg(format!(
+                "no database at {}: the directory does not exist (create one with `datolite --db DIR transact FILE` or `import`)",
+                path.display()
+            )));
+        }
+        // Opening would bootstrap a fresh database inside any existing directory.
+        if options.engine == EngineKind::Lmdb && !path.join(LMDB_DATA_FILE).exists() {
+            return Err(CliError::msg(format!("no datolite database in {} (it has no {LMDB_DATA_FILE})", path.display())));
+        }
+        options.create_if_missing = false;
+    }
+    Ok(Database::open(path, options)?)
+}

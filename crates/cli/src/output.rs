@@ -1,0 +1,208 @@
+//! Output formatting shared by every command: formats, tables, values as text and JSON, numbers.
+//!
+//! Results go to stdout, progress and errors to stderr, so `--format json` output can be piped
+//! into other tools untouched.
+
+use std::io::{BufWriter, StdoutLock, Write};
+
+use clap::ValueEnum;
+use comfy_table::{presets, CellAlignment, ContentArrangement, Table};
+use datolite::{Value, ValueRef};
+use datolite_store::edn::format_inst_millis;
+use datolite_store::model::format_uuid;
+
+use crate::error::Result;
+
+/// How a command prints a report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Human-readable tables.
+    Table,
+    /// One JSON document, for scripts.
+    Json,
+}
+
+/// How `scan` prints datoms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ScanFormat {
+    /// One `[e :attr/ident value tx added]` line per datom.
+    Edn,
+    /// A table.
+    Table,
+    /// A JSON array of `[e, ":attr/ident", value, tx, added]` arrays.
+    Json,
+}
+
+/// Buffered stdout. Buffering matters for `scan`, which can print millions of lines.
+pub fn stdout() -> BufWriter<StdoutLock<'static>> {
+    BufWriter::new(std::io::stdout().lock())
+}
+
+/// Pretty-prints `value` to stdout followed by a newline.
+pub fn print_json(value: &serde_json::Value) -> Result<()> {
+    let mut out = stdout();
+    serde_json::to_writer_pretty(&mut out, value)?;
+    writeln!(out)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// Prints `text` (a rendered table or report) to stdout.
+pub fn print_text(text: &str) -> Result<()> {
+    let mut out = stdout();
+    writeln!(out, "{text}")?;
+    out.flush()?;
+    Ok(())
+}
+
+/// A table with datolite's look. Columns listed in `right` (by index) are right-aligned, which
+/// is how numbers line up.
+pub fn table(header: &[&str], right: &[usize]) -> Table {
+    let mut table = Table::new();
+    table.load_preset(presets::UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Disabled).set_header(header.to_vec());
+    for &i in right {
+        if let Some(column) = table.column_mut(i) {
+            column.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    table
+}
+
+/// A value as it reads best in a table or on a line: EDN, except that instants print as bare
+/// RFC 3339 text (the `#inst` tag adds nothing for a reader).
+pub fn value_text(value: &ValueRef<'_>) -> String {
+    match value {
+        ValueRef::Instant(ms) => format_inst_millis(*ms),
+        other => other.to_string(),
+    }
+}
+
+/// Like [`value_text`], cut to `max` characters (long strings would blow up a table's width).
+pub fn value_text_short(value: &ValueRef<'_>, max: usize) -> String {
+    let text = value_text(value);
+    if text.chars().count() <= max {
+        text
+    } else {
+        let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
+        cut.push('…');
+        cut
+    }
+}
+
+/// A value as JSON, following DESIGN §9: strings → strings, keywords → `":ns/name"`, longs,
+/// doubles and entity ids → numbers, instants → RFC 3339 UTC with milliseconds, uuids →
+/// strings. Non-finite doubles have no JSON number, so they become their EDN text (`"##NaN"`).
+pub fn value_json(value: &ValueRef<'_>) -> serde_json::Value {
+    use serde_json::Value as J;
+    match value {
+        ValueRef::Boolean(b) => J::Bool(*b),
+        ValueRef::Long(n) => J::from(*n),
+        ValueRef::Double(d) => serde_json::Number::from_f64(*d).map_or_else(|| J::String(non_finite(*d).to_string()), J::Number),
+        ValueRef::Instant(ms) => J::String(format_inst_millis(*ms)),
+        ValueRef::String(s) => J::String(s.to_string()),
+        ValueRef::Keyword(k) => J::String(format!(":{k}")),
+        ValueRef::Uuid(u) => J::String(format_uuid(u)),
+        ValueRef::Bytes(b) => J::String(b.iter().map(|byte| format!("{byte:02x}")).collect()),
+        ValueRef::Ref(e) => J::from(*e),
+    }
+}
+
+/// The EDN spelling of a double JSON cannot hold.
+fn non_finite(d: f64) -> &'static str {
+    if d.is_nan() {
+        "##NaN"
+    } else if d > 0.0 {
+        "##Inf"
+    } else {
+        "##-Inf"
+    }
+}
+
+/// [`value_json`] of an owned value.
+pub fn owned_value_json(value: &Value) -> serde_json::Value {
+    value_json(&value.as_ref())
+}
+
+/// Milliseconds with three decimals (`1.234`), the unit every timing is shown in.
+pub fn ms(value: f64) -> String {
+    format!("{value:.3}")
+}
+
+/// An integer with thousands separators (`124,000`).
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A byte count in binary units (`12.4 MiB`).
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = n as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+/// A rate in datoms per second, scaled (`52.9 M/s`).
+pub fn rate(items: u64, ms: f64) -> String {
+    if ms <= 0.0 {
+        return "–".to_string();
+    }
+    let per_sec = items as f64 / (ms / 1000.0);
+    if per_sec >= 1e9 {
+        format!("{:.2} G/s", per_sec / 1e9)
+    } else if per_sec >= 1e6 {
+        format!("{:.1} M/s", per_sec / 1e6)
+    } else if per_sec >= 1e3 {
+        format!("{:.1} k/s", per_sec / 1e3)
+    } else {
+        format!("{per_sec:.0} /s")
+    }
+}
+
+/// Rounds to three decimals for JSON, so reports do not carry float noise like `1.2340000001`.
+pub fn round3(value: f64) -> f64 {
+    (value * 1000.0).round() / 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(124_000), "124,000");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
+
+    #[test]
+    fn json_values_follow_the_contract() {
+        assert_eq!(value_json(&ValueRef::Instant(1_375_401_600_000)), serde_json::json!("2013-08-02T00:00:00.000Z"));
+        assert_eq!(owned_value_json(&Value::keyword(":a/b")), serde_json::json!(":a/b"));
+        assert_eq!(value_json(&ValueRef::Double(f64::NAN)), serde_json::json!("##NaN"));
+        assert_eq!(value_json(&ValueRef::Ref(17)), serde_json::json!(17));
+    }
+
+    #[test]
+    fn byte_units() {
+        assert_eq!(bytes(512), "512 B");
+        assert_eq!(bytes(2048), "2.0 KiB");
+    }
+}
