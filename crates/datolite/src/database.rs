@@ -18,19 +18,26 @@ impl Database {
     /// Opens (or creates, unless `options.create_if_missing` is off) the database in directory
     /// `path`.
     pub fn open(path: impl AsRef<Path>, options: StorageOptions) -> Result<Database> {
-        Ok(Database { store: Store::open(Some(path.as_ref()), options)? })
+        Ok(Database {
+            store: Store::open(Some(path.as_ref()), options)?,
+        })
     }
 
     /// Opens the database `options.path` names (or a memory database when the engine is
     /// memory).
     pub fn open_with(options: StorageOptions) -> Result<Database> {
         let path = options.path.clone();
-        Ok(Database { store: Store::open(path.as_deref(), options)? })
+        Ok(Database {
+            store: Store::open(path.as_deref(), options)?,
+        })
     }
 
     /// A fresh in-memory database (nothing survives the process).
     pub fn memory() -> Result<Database> {
-        Database::open_with(StorageOptions { engine: EngineKind::Memory, ..StorageOptions::default() })
+        Database::open_with(StorageOptions {
+            engine: EngineKind::Memory,
+            ..StorageOptions::default()
+        })
     }
 
     /// Runs EDN transaction data atomically.

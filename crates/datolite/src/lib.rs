@@ -26,8 +26,9 @@ pub use database::Database;
 pub use datolite_kv::{EngineKind, LmdbOptions, StorageOptions, SyncMode};
 pub use datolite_store::edn;
 pub use datolite_store::{
-    AttrStats, Attribute, Cardinality, ColumnBatch, Datom, DatomRef, Db, EntityRef, Index, ParallelScan, RawDatom, Scan,
-    Schema, Stats, Tx, TxOp, TxReport, TxValue, Unique, Value, ValueRef, ValueType,
+    AttrStats, Attribute, Cardinality, ColumnBatch, Datom, DatomRef, Db, EntityRef, Index,
+    ParallelScan, RawDatom, Scan, Schema, Stats, Tx, TxOp, TxReport, TxValue, Unique, Value,
+    ValueRef, ValueType,
 };
 
 /// Every error datolite returns.

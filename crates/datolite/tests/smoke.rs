@@ -15,10 +15,17 @@ fn check(db: &Database) {
     let datoms = snap.datoms(Index::Eavt, &[Value::Ref(alice)]).unwrap();
     assert_eq!(datoms.len(), 3, "{datoms:?}");
     // upsert
-    let r2 = db.transact(r#"[{:db/id "x" :user/email "a@x" :user/age 35}]"#).unwrap();
+    let r2 = db
+        .transact(r#"[{:db/id "x" :user/email "a@x" :user/age 35}]"#)
+        .unwrap();
     assert_eq!(r2.tempids["x"], alice);
     let snap = db.db().unwrap();
-    let ages = snap.datoms(Index::Eavt, &[Value::Ref(alice), Value::keyword(":user/age")]).unwrap();
+    let ages = snap
+        .datoms(
+            Index::Eavt,
+            &[Value::Ref(alice), Value::keyword(":user/age")],
+        )
+        .unwrap();
     assert_eq!(ages.len(), 1);
     assert_eq!(ages[0].v, Value::Long(35));
     assert_eq!(snap.stats().clone(), snap.stats().clone());

@@ -63,13 +63,21 @@ impl<'t> ColumnBatch<'t> {
 
     /// The encoded value of row `i`.
     pub fn encoded_value(&self, i: usize) -> &[u8] {
-        let start = if i == 0 { 0 } else { self.value_ends[i - 1] as usize };
+        let start = if i == 0 {
+            0
+        } else {
+            self.value_ends[i - 1] as usize
+        };
         &self.values[start..self.value_ends[i] as usize]
     }
 
     /// The decoded value of row `i`.
     pub fn value(&self, i: usize) -> Result<ValueRef<'_>> {
-        let start = if i == 0 { 0 } else { self.value_ends[i - 1] as usize };
+        let start = if i == 0 {
+            0
+        } else {
+            self.value_ends[i - 1] as usize
+        };
         materialize(&self.values[start..self.value_ends[i] as usize], self.txn)
     }
 }

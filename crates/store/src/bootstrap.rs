@@ -38,17 +38,38 @@ pub struct SystemAttribute {
     pub unique: Option<Unique>,
 }
 
-const fn system(id: u32, ident: &'static str, value_type: ValueType, unique: Option<Unique>) -> SystemAttribute {
-    SystemAttribute { id, ident, value_type, cardinality: Cardinality::One, unique }
+const fn system(
+    id: u32,
+    ident: &'static str,
+    value_type: ValueType,
+    unique: Option<Unique>,
+) -> SystemAttribute {
+    SystemAttribute {
+        id,
+        ident,
+        value_type,
+        cardinality: Cardinality::One,
+        unique,
+    }
 }
 
 /// The system attributes.
 pub const SYSTEM_ATTRIBUTES: [SystemAttribute; 7] = [
-    system(attr::IDENT, "db/ident", ValueType::Keyword, Some(Unique::Identity)),
+    system(
+        attr::IDENT,
+        "db/ident",
+        ValueType::Keyword,
+        Some(Unique::Identity),
+    ),
     system(attr::VALUE_TYPE, "db/valueType", ValueType::Ref, None),
     system(attr::CARDINALITY, "db/cardinality", ValueType::Ref, None),
     system(attr::UNIQUE, "db/unique", ValueType::Ref, None),
-    system(attr::IS_COMPONENT, "db/isComponent", ValueType::Boolean, None),
+    system(
+        attr::IS_COMPONENT,
+        "db/isComponent",
+        ValueType::Boolean,
+        None,
+    ),
     system(attr::DOC, "db/doc", ValueType::String, None),
     system(attr::TX_INSTANT, "db/txInstant", ValueType::Instant, None),
 ];
@@ -69,7 +90,10 @@ pub const FIRST_USER_SCHEMA_ID: u64 = 100;
 
 /// The entity id of the ident of a value type.
 pub fn type_ident_entity(value_type: ValueType) -> u64 {
-    let position = ValueType::ALL.iter().position(|t| *t == value_type).unwrap_or(0);
+    let position = ValueType::ALL
+        .iter()
+        .position(|t| *t == value_type)
+        .unwrap_or(0);
     FIRST_TYPE_IDENT + position as u64
 }
 

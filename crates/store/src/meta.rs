@@ -26,9 +26,12 @@ pub fn get_u64(txn: &dyn ReadOps, key: &[u8]) -> Result<Option<u64>> {
     match txn.get(Table::Meta, key)? {
         None => Ok(None),
         Some(bytes) => {
-            let array: [u8; 8] = bytes
-                .try_into()
-                .map_err(|_| StoreError::Corrupt(format!("meta {} is not 8 bytes", String::from_utf8_lossy(key))))?;
+            let array: [u8; 8] = bytes.try_into().map_err(|_| {
+                StoreError::Corrupt(format!(
+                    "meta {} is not 8 bytes",
+                    String::from_utf8_lossy(key)
+                ))
+            })?;
             Ok(Some(u64::from_be_bytes(array)))
         }
     }
@@ -36,7 +39,9 @@ pub fn get_u64(txn: &dyn ReadOps, key: &[u8]) -> Result<Option<u64>> {
 
 /// Reads a `u64` counter that must exist.
 pub fn require_u64(txn: &dyn ReadOps, key: &[u8]) -> Result<u64> {
-    get_u64(txn, key)?.ok_or_else(|| StoreError::Corrupt(format!("meta {} is missing", String::from_utf8_lossy(key))))
+    get_u64(txn, key)?.ok_or_else(|| {
+        StoreError::Corrupt(format!("meta {} is missing", String::from_utf8_lossy(key)))
+    })
 }
 
 /// Writes a `u64` counter.

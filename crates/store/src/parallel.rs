@@ -22,7 +22,10 @@ pub struct ParallelScan<'s, 'db> {
 
 impl<'s, 'db> ParallelScan<'s, 'db> {
     pub(crate) fn new(scan: &'s Scan<'db>, workers: usize) -> Self {
-        ParallelScan { scan, workers: workers.max(1) }
+        ParallelScan {
+            scan,
+            workers: workers.max(1),
+        }
     }
 
     /// Folds every datom: each worker folds its part from `init()`, then parts are combined in
@@ -35,21 +38,25 @@ impl<'s, 'db> ParallelScan<'s, 'db> {
         R: Fn(T, T) -> T + Sync + Send,
     {
         let index = self.scan.index;
-        self.run(|txn, range| {
-            let mut acc = init();
-            let mut failure = None;
-            self.scan.run_keys(txn, range, &mut |key| match decode_datom(index, key, txn) {
-                Ok(d) => {
-                    fold(&mut acc, d);
-                    true
-                }
-                Err(e) => {
-                    failure = Some(e);
-                    false
-                }
-            })?;
-            failure.map_or(Ok(acc), Err)
-        }, reduce)
+        self.run(
+            |txn, range| {
+                let mut acc = init();
+                let mut failure = None;
+                self.scan
+                    .run_keys(txn, range, &mut |key| match decode_datom(index, key, txn) {
+                        Ok(d) => {
+                            fold(&mut acc, d);
+                            true
+                        }
+                        Err(e) => {
+                            failure = Some(e);
+                            false
+                        }
+                    })?;
+                failure.map_or(Ok(acc), Err)
+            },
+            reduce,
+        )
     }
 
     /// Counts the keys in range, decoding nothing.
@@ -75,7 +82,9 @@ impl<'s, 'db> ParallelScan<'s, 'db> {
         R: Fn(T, T) -> T + Sync + Send,
     {
         if self.scan.direction() == Direction::Reverse {
-            return Err(StoreError::InvalidArgument("parallel scans run forward only".into()));
+            return Err(StoreError::InvalidArgument(
+                "parallel scans run forward only".into(),
+            ));
         }
         let range = self.scan.key_range()?;
         let guards = self.scan.db.checkout_up_to(self.workers, true)?;
@@ -98,13 +107,20 @@ impl<'s, 'db> ParallelScan<'s, 'db> {
 }
 
 /// Splits `range` of `table` into `n` consecutive ranges of about equal key counts.
-pub(crate) fn split(txn: &dyn ReadOps, table: datolite_kv::Table, range: &KeyRange, n: usize) -> Result<Vec<KeyRange>> {
+pub(crate) fn split(
+    txn: &dyn ReadOps,
+    table: datolite_kv::Table,
+    range: &KeyRange,
+    n: usize,
+) -> Result<Vec<KeyRange>> {
     if n <= 1 {
         return Ok(vec![range.clone()]);
     }
     let first = txn.first(table, range, Direction::Forward)?;
     let last = txn.first(table, range, Direction::Reverse)?;
-    let (Some((first, _)), Some((last, _))) = (first, last) else { return Ok(vec![range.clone()]) };
+    let (Some((first, _)), Some((last, _))) = (first, last) else {
+        return Ok(vec![range.clone()]);
+    };
     let common = first.iter().zip(&last).take_while(|(a, b)| a == b).count();
     let slice = |key: &[u8], pad: u8| {
         let mut bytes = [pad; 8];
@@ -126,9 +142,15 @@ pub(crate) fn split(txn: &dyn ReadOps, table: datolite_kv::Table, range: &KeyRan
     let mut parts = Vec::with_capacity(points.len() + 1);
     let mut start = range.start.clone();
     for point in points {
-        parts.push(KeyRange { start, end: Bound::Excluded(point.clone()) });
+        parts.push(KeyRange {
+            start,
+            end: Bound::Excluded(point.clone()),
+        });
         start = Bound::Included(point);
     }
-    parts.push(KeyRange { start, end: range.end.clone() });
+    parts.push(KeyRange {
+        start,
+        end: range.end.clone(),
+    });
     Ok(parts)
 }

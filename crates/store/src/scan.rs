@@ -18,6 +18,9 @@ use crate::snapshot::{visit, Db};
 use crate::values::materialize;
 use crate::{Result, StoreError};
 
+/// Lower and upper bounds of a value range, as encoded keys.
+type KeyBounds = (Bound<Vec<u8>>, Bound<Vec<u8>>);
+
 /// A scan under construction or ready to run. Components must be bound in the index's order.
 #[derive(Clone)]
 pub struct Scan<'db> {
@@ -25,7 +28,7 @@ pub struct Scan<'db> {
     pub(crate) index: Index,
     prefix: Vec<u8>,
     bound: usize,
-    value_range: Option<(Bound<Vec<u8>>, Bound<Vec<u8>>)>,
+    value_range: Option<KeyBounds>,
     direction: Direction,
     limit: Option<usize>,
     error: Option<String>,
@@ -33,7 +36,16 @@ pub struct Scan<'db> {
 
 impl<'db> Scan<'db> {
     pub(crate) fn new(db: &'db Db, index: Index) -> Self {
-        Scan { db, index, prefix: Vec::new(), bound: 0, value_range: None, direction: Direction::Forward, limit: None, error: None }
+        Scan {
+            db,
+            index,
+            prefix: Vec::new(),
+            bound: 0,
+            value_range: None,
+            direction: Direction::Forward,
+            limit: None,
+            error: None,
+        }
     }
 
     fn bind(mut self, component: Component, bytes: &[u8]) -> Self {
@@ -80,7 +92,10 @@ impl<'db> Scan<'db> {
 
     /// Binds the value.
     pub fn value(self, v: &Value) -> Self {
-        let (bytes, _) = encoded(&v.as_ref(), self.db.inner.store.options.inline_value_threshold);
+        let (bytes, _) = encoded(
+            &v.as_ref(),
+            self.db.inner.store.options.inline_value_threshold,
+        );
         self.bind(Component::V, &bytes)
     }
 
@@ -93,7 +108,10 @@ impl<'db> Scan<'db> {
     /// turns `[(> ?s 50000)]` into AVET bounds.
     pub fn value_range(mut self, lower: Bound<&Value>, upper: Bound<&Value>) -> Self {
         if self.index.components().get(self.bound) != Some(&Component::V) {
-            self.error.get_or_insert(format!("{} scans cannot range over the value here", self.index.name()));
+            self.error.get_or_insert(format!(
+                "{} scans cannot range over the value here",
+                self.index.name()
+            ));
             return self;
         }
         let threshold = self.db.inner.store.options.inline_value_threshold;
@@ -161,7 +179,12 @@ impl<'db> Scan<'db> {
     }
 
     /// Runs `f` on every key in range with one snapshot (the primitive under every consumer).
-    pub(crate) fn run_keys(&self, txn: &dyn ReadOps, range: &KeyRange, f: &mut dyn FnMut(&[u8]) -> bool) -> Result<()> {
+    pub(crate) fn run_keys(
+        &self,
+        txn: &dyn ReadOps,
+        range: &KeyRange,
+        f: &mut dyn FnMut(&[u8]) -> bool,
+    ) -> Result<()> {
         let mut remaining = self.limit.unwrap_or(usize::MAX);
         if remaining == 0 {
             return Ok(());
@@ -201,13 +224,17 @@ impl<'db> Scan<'db> {
         let range = self.key_range()?;
         self.db.with_txn(|txn| {
             let mut failure = None;
-            self.run_keys(txn, &range, &mut |key| match decode_datom(self.index, key, txn) {
-                Ok(datom) => f(datom),
-                Err(e) => {
-                    failure = Some(e);
-                    false
-                }
-            })?;
+            self.run_keys(
+                txn,
+                &range,
+                &mut |key| match decode_datom(self.index, key, txn) {
+                    Ok(datom) => f(datom),
+                    Err(e) => {
+                        failure = Some(e);
+                        false
+                    }
+                },
+            )?;
             failure.map_or(Ok(()), Err)
         })
     }
@@ -268,7 +295,11 @@ impl<'db> Scan<'db> {
         Ok(match (self.index, self.bound) {
             (Index::Eavt | Index::Aevt | Index::Avet, 0) => Some(self.db.stats().datoms),
             (Index::Aevt | Index::Avet, 1) => {
-                let a = u32::from_be_bytes(self.prefix[..4].try_into().map_err(|_| StoreError::Corrupt("prefix".into()))?);
+                let a = u32::from_be_bytes(
+                    self.prefix[..4]
+                        .try_into()
+                        .map_err(|_| StoreError::Corrupt("prefix".into()))?,
+                );
                 Some(self.db.stats().count(a))
             }
             _ => None,
@@ -330,9 +361,19 @@ fn successor(prefix: Vec<u8>) -> Bound<Vec<u8>> {
 
 /// Decodes a key of `index` into a typed datom.
 #[inline]
-pub(crate) fn decode_datom<'t>(index: Index, key: &'t [u8], txn: &'t dyn ReadOps) -> Result<DatomRef<'t>> {
+pub(crate) fn decode_datom<'t>(
+    index: Index,
+    key: &'t [u8],
+    txn: &'t dyn ReadOps,
+) -> Result<DatomRef<'t>> {
     let raw = decode_key(index, key)?;
-    Ok(DatomRef { e: raw.e, a: u64::from(raw.a), v: materialize(raw.v, txn)?, tx: raw.tx, added: true })
+    Ok(DatomRef {
+        e: raw.e,
+        a: u64::from(raw.a),
+        v: materialize(raw.v, txn)?,
+        tx: raw.tx,
+        added: true,
+    })
 }
 
 /// Owned datoms of a scan, prefetched in batches.
@@ -362,21 +403,26 @@ impl DatomIter {
         let mut last = None;
         self.db.with_txn(|txn| {
             let mut failure = None;
-            txn.scan(index.table(), &range, direction, &mut |key, _| match decode_datom(index, key, txn) {
-                Ok(d) => {
-                    batch.push(d.to_owned());
-                    if batch.len() == want {
-                        last = Some(key.to_vec());
-                        Visit::Stop
-                    } else {
-                        Visit::Continue
+            txn.scan(
+                index.table(),
+                &range,
+                direction,
+                &mut |key, _| match decode_datom(index, key, txn) {
+                    Ok(d) => {
+                        batch.push(d.to_owned());
+                        if batch.len() == want {
+                            last = Some(key.to_vec());
+                            Visit::Stop
+                        } else {
+                            Visit::Continue
+                        }
                     }
-                }
-                Err(e) => {
-                    failure = Some(e);
-                    Visit::Stop
-                }
-            })?;
+                    Err(e) => {
+                        failure = Some(e);
+                        Visit::Stop
+                    }
+                },
+            )?;
             failure.map_or(Ok(()), Err)
         })?;
         self.remaining -= batch.len();

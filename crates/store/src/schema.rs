@@ -11,8 +11,8 @@ use datolite_kv::{Direction, KeyRange, ReadOps, Table};
 
 use crate::bootstrap::{attr, SYSTEM_ATTRIBUTES};
 use crate::encoding::{decode_key, Index, Prefix};
-use crate::values::materialize;
 use crate::model::{ValueRef, ValueType};
+use crate::values::materialize;
 use crate::{Result, StoreError};
 
 /// `:db/cardinality`.
@@ -77,12 +77,16 @@ impl Schema {
     /// The attribute named `ident` (with or without the leading colon).
     pub fn attribute_named(&self, ident: &str) -> Option<&Arc<Attribute>> {
         let ident = ident.strip_prefix(':').unwrap_or(ident);
-        self.attribute_ids.get(ident).and_then(|id| self.attributes.get(id))
+        self.attribute_ids
+            .get(ident)
+            .and_then(|id| self.attributes.get(id))
     }
 
     /// The entity id of an ident (attribute or not), with or without the colon.
     pub fn entity_of_ident(&self, ident: &str) -> Option<u64> {
-        self.idents.get(ident.strip_prefix(':').unwrap_or(ident)).copied()
+        self.idents
+            .get(ident.strip_prefix(':').unwrap_or(ident))
+            .copied()
     }
 
     /// The ident of an entity, if it has one (without the colon).
@@ -102,7 +106,8 @@ impl Schema {
         let entity = u64::from(attribute.id);
         self.idents.insert(attribute.ident.clone(), entity);
         self.ident_names.insert(entity, attribute.ident.clone());
-        self.attribute_ids.insert(attribute.ident.clone(), attribute.id);
+        self.attribute_ids
+            .insert(attribute.ident.clone(), attribute.id);
         self.attributes.insert(attribute.id, Arc::new(attribute));
     }
 
@@ -111,8 +116,11 @@ impl Schema {
         let mut schema = Schema::default();
         let ident_prefix = Prefix::new().attr(attr::IDENT).into_bytes();
         let mut failure = None;
-        txn.scan(Table::Aevt, &KeyRange::prefix(&ident_prefix), Direction::Forward, &mut |key, _| {
-            match ident_of_key(key, txn) {
+        txn.scan(
+            Table::Aevt,
+            &KeyRange::prefix(&ident_prefix),
+            Direction::Forward,
+            &mut |key, _| match ident_of_key(key, txn) {
                 Ok((e, ident)) => {
                     schema.ident_names.insert(e, ident.clone());
                     schema.idents.insert(ident, e);
@@ -122,15 +130,21 @@ impl Schema {
                     failure = Some(e);
                     datolite_kv::Visit::Stop
                 }
-            }
-        })?;
+            },
+        )?;
         if let Some(e) = failure {
             return Err(e);
         }
-        let entities: Vec<(u64, String)> = schema.ident_names.iter().map(|(e, i)| (*e, i.clone())).collect();
+        let entities: Vec<(u64, String)> = schema
+            .ident_names
+            .iter()
+            .map(|(e, i)| (*e, i.clone()))
+            .collect();
         for (entity, ident) in entities {
             if let Some(attribute) = schema.read_attribute(txn, entity, ident)? {
-                schema.attribute_ids.insert(attribute.ident.clone(), attribute.id);
+                schema
+                    .attribute_ids
+                    .insert(attribute.ident.clone(), attribute.id);
                 schema.attributes.insert(attribute.id, Arc::new(attribute));
             }
         }
@@ -138,8 +152,15 @@ impl Schema {
     }
 
     /// Reads the definition of `entity` if it is an attribute (has `:db/valueType`).
-    fn read_attribute(&self, txn: &dyn ReadOps, entity: u64, ident: String) -> Result<Option<Attribute>> {
-        let Ok(id) = u32::try_from(entity) else { return Ok(None) };
+    fn read_attribute(
+        &self,
+        txn: &dyn ReadOps,
+        entity: u64,
+        ident: String,
+    ) -> Result<Option<Attribute>> {
+        let Ok(id) = u32::try_from(entity) else {
+            return Ok(None);
+        };
         let mut value_type = None;
         let mut cardinality = Cardinality::One;
         let mut unique = None;
@@ -147,10 +168,15 @@ impl Schema {
         let mut doc = None;
         let prefix = Prefix::new().id(entity).into_bytes();
         let mut datoms = Vec::new();
-        txn.scan(Table::Eavt, &KeyRange::prefix(&prefix), Direction::Forward, &mut |key, _| {
-            datoms.push(key.to_vec());
-            datolite_kv::Visit::Continue
-        })?;
+        txn.scan(
+            Table::Eavt,
+            &KeyRange::prefix(&prefix),
+            Direction::Forward,
+            &mut |key, _| {
+                datoms.push(key.to_vec());
+                datolite_kv::Visit::Continue
+            },
+        )?;
         for key in &datoms {
             let raw = decode_key(Index::Eavt, key)?;
             let v = materialize(raw.v, txn)?;
@@ -160,10 +186,8 @@ impl Schema {
             };
             match raw.a {
                 attr::VALUE_TYPE => value_type = ValueType::from_ident(target_ident(&v)),
-                attr::CARDINALITY => {
-                    if target_ident(&v) == "db.cardinality/many" {
-                        cardinality = Cardinality::Many
-                    }
+                attr::CARDINALITY if target_ident(&v) == "db.cardinality/many" => {
+                    cardinality = Cardinality::Many
                 }
                 attr::UNIQUE => {
                     unique = match target_ident(&v) {
@@ -181,12 +205,22 @@ impl Schema {
                 _ => {}
             }
         }
-        Ok(value_type.map(|value_type| Attribute { id, ident, value_type, cardinality, unique, is_component, doc }))
+        Ok(value_type.map(|value_type| Attribute {
+            id,
+            ident,
+            value_type,
+            cardinality,
+            unique,
+            is_component,
+            doc,
+        }))
     }
 
     /// Whether `attribute` is one of the attributes that define schema.
     pub fn is_schema_attribute(attribute: u32) -> bool {
-        SYSTEM_ATTRIBUTES.iter().any(|a| a.id == attribute && a.id != attr::TX_INSTANT)
+        SYSTEM_ATTRIBUTES
+            .iter()
+            .any(|a| a.id == attribute && a.id != attr::TX_INSTANT)
     }
 }
 
@@ -194,6 +228,9 @@ fn ident_of_key(key: &[u8], txn: &dyn ReadOps) -> Result<(u64, String)> {
     let raw = decode_key(Index::Aevt, key)?;
     match materialize(raw.v, txn)? {
         ValueRef::Keyword(k) => Ok((raw.e, k.into_owned())),
-        _ => Err(StoreError::Corrupt(format!("entity {} has a :db/ident that is not a keyword", raw.e))),
+        _ => Err(StoreError::Corrupt(format!(
+            "entity {} has a :db/ident that is not a keyword",
+            raw.e
+        ))),
     }
 }

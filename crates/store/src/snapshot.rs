@@ -64,7 +64,14 @@ impl Db {
     pub(crate) fn open(store: Arc<StoreInner>) -> Result<Db> {
         let txn = store.engine.read()?;
         let version = current_version(&store, txn.as_ref())?;
-        Ok(Db { inner: Arc::new(DbInner { store, version, pool: Mutex::new(vec![txn]), returned: Condvar::new() }) })
+        Ok(Db {
+            inner: Arc::new(DbInner {
+                store,
+                version,
+                pool: Mutex::new(vec![txn]),
+                returned: Condvar::new(),
+            }),
+        })
     }
 
     /// The t of the last transaction this snapshot contains.
@@ -99,7 +106,9 @@ impl Db {
 
     /// The attribute named `ident` (with or without the colon).
     pub fn attribute(&self, ident: &str) -> Result<&Arc<Attribute>> {
-        self.schema().attribute_named(ident).ok_or_else(|| StoreError::UnknownAttribute(ident.trim_start_matches(':').to_string()))
+        self.schema()
+            .attribute_named(ident)
+            .ok_or_else(|| StoreError::UnknownAttribute(ident.trim_start_matches(':').to_string()))
     }
 
     /// Total datoms, in O(1) from the statistics (a key-only count when statistics are off).
@@ -142,7 +151,9 @@ impl Db {
             let id = |v: &Value| match v {
                 Value::Ref(n) => Ok(*n),
                 Value::Long(n) if *n >= 0 => Ok(*n as u64),
-                other => Err(StoreError::InvalidArgument(format!("{other} is not an entity id"))),
+                other => Err(StoreError::InvalidArgument(format!(
+                    "{other} is not an entity id"
+                ))),
             };
             scan = match component {
                 Component::E => scan.entity(id(value)?),
@@ -152,7 +163,11 @@ impl Db {
                         Value::Keyword(k) => self.attribute(k)?.clone(),
                         other => {
                             let n = id(other)?;
-                            u32::try_from(n).ok().and_then(|n| self.schema().attribute(n)).cloned().ok_or_else(|| StoreError::UnknownAttribute(n.to_string()))?
+                            u32::try_from(n)
+                                .ok()
+                                .and_then(|n| self.schema().attribute(n))
+                                .cloned()
+                                .ok_or_else(|| StoreError::UnknownAttribute(n.to_string()))?
                         }
                     };
                     let a_id = a.id;
@@ -166,7 +181,9 @@ impl Db {
             };
         }
         if components.len() > 4 {
-            return Err(StoreError::InvalidArgument("a datom has at most 4 components".into()));
+            return Err(StoreError::InvalidArgument(
+                "a datom has at most 4 components".into(),
+            ));
         }
         scan.collect()
     }
@@ -185,19 +202,30 @@ impl Db {
     /// Checks out one engine snapshot, waiting when all are busy.
     pub(crate) fn checkout(&self) -> Result<TxnGuard<'_>> {
         let mut got = self.checkout_up_to(1, true)?;
-        got.pop().ok_or_else(|| StoreError::Kv(datolite_kv::KvError::Snapshot("no snapshot available".into())))
+        got.pop().ok_or_else(|| {
+            StoreError::Kv(datolite_kv::KvError::Snapshot(
+                "no snapshot available".into(),
+            ))
+        })
     }
 
     /// Checks out between 1 and `n` engine snapshots of this version.
     pub(crate) fn checkout_up_to(&self, n: usize, wait: bool) -> Result<Vec<TxnGuard<'_>>> {
         let inner = &*self.inner;
         let mut out = Vec::with_capacity(n);
-        let lock_error = || StoreError::Kv(datolite_kv::KvError::Snapshot("snapshot pool poisoned".into()));
+        let lock_error = || {
+            StoreError::Kv(datolite_kv::KvError::Snapshot(
+                "snapshot pool poisoned".into(),
+            ))
+        };
         {
             let mut pool = inner.pool.lock().map_err(|_| lock_error())?;
             while out.len() < n {
                 match pool.pop() {
-                    Some(txn) => out.push(TxnGuard { txn: Some(txn), db: inner }),
+                    Some(txn) => out.push(TxnGuard {
+                        txn: Some(txn),
+                        db: inner,
+                    }),
                     None => break,
                 }
             }
@@ -207,13 +235,22 @@ impl Db {
             if meta::require_u64(txn.as_ref(), meta::BASIS_T)? != inner.version.basis_t {
                 break;
             }
-            out.push(TxnGuard { txn: Some(txn), db: inner });
+            out.push(TxnGuard {
+                txn: Some(txn),
+                db: inner,
+            });
         }
         if out.is_empty() && wait {
             let pool = inner.pool.lock().map_err(|_| lock_error())?;
-            let (mut pool, _) = inner.returned.wait_timeout_while(pool, CHECKOUT_WAIT, |p| p.is_empty()).map_err(|_| lock_error())?;
+            let (mut pool, _) = inner
+                .returned
+                .wait_timeout_while(pool, CHECKOUT_WAIT, |p| p.is_empty())
+                .map_err(|_| lock_error())?;
             if let Some(txn) = pool.pop() {
-                out.push(TxnGuard { txn: Some(txn), db: inner });
+                out.push(TxnGuard {
+                    txn: Some(txn),
+                    db: inner,
+                });
             }
         }
         if out.is_empty() {

@@ -50,10 +50,16 @@ impl Stats {
 
     /// Reads the statistics table.
     pub fn load(txn: &dyn ReadOps) -> Result<Stats> {
-        let mut stats = Stats { datoms: meta::get_u64(txn, meta::DATOMS)?.unwrap_or(0), ..Stats::default() };
+        let mut stats = Stats {
+            datoms: meta::get_u64(txn, meta::DATOMS)?.unwrap_or(0),
+            ..Stats::default()
+        };
         let mut failure = None;
-        txn.scan(Table::Stats, &KeyRange::all(), Direction::Forward, &mut |key, value| {
-            match decode_row(key, value) {
+        txn.scan(
+            Table::Stats,
+            &KeyRange::all(),
+            Direction::Forward,
+            &mut |key, value| match decode_row(key, value) {
                 Ok((id, row)) => {
                     stats.attributes.insert(id, row);
                     Visit::Continue
@@ -62,13 +68,17 @@ impl Stats {
                     failure = Some(e);
                     Visit::Stop
                 }
-            }
-        })?;
+            },
+        )?;
         failure.map_or(Ok(stats), Err)
     }
 
     /// Writes the rows of `changed` attributes and the total.
-    pub fn store(&self, txn: &mut dyn WriteTxn, changed: impl IntoIterator<Item = u32>) -> Result<()> {
+    pub fn store(
+        &self,
+        txn: &mut dyn WriteTxn,
+        changed: impl IntoIterator<Item = u32>,
+    ) -> Result<()> {
         for id in changed {
             let key = id.to_be_bytes();
             match self.attributes.get(&id) {
@@ -87,42 +97,53 @@ impl Stats {
         let mut stats = Stats::default();
         let mut last: Option<(u32, u64)> = None;
         let mut failure = None;
-        txn.scan(Table::Aevt, &KeyRange::all(), Direction::Forward, &mut |key, _| match decode_key(Index::Aevt, key) {
-            Ok(raw) => {
-                stats.datoms += 1;
-                let row = stats.attributes.entry(raw.a).or_default();
-                row.count += 1;
-                if last != Some((raw.a, raw.e)) {
-                    row.distinct_entities += 1;
-                    last = Some((raw.a, raw.e));
-                }
-                Visit::Continue
-            }
-            Err(e) => {
-                failure = Some(e);
-                Visit::Stop
-            }
-        })?;
-        let mut last_value: Option<(u32, Vec<u8>)> = None;
-        txn.scan(Table::Avet, &KeyRange::all(), Direction::Forward, &mut |key, _| match decode_key(Index::Avet, key) {
-            Ok(raw) => {
-                let row = stats.attributes.entry(raw.a).or_default();
-                let same = matches!(&last_value, Some((a, v)) if *a == raw.a && v.as_slice() == raw.v);
-                if !same {
-                    row.distinct_values += 1;
-                    if row.min.is_none() {
-                        row.min = Some(raw.v.to_vec());
+        txn.scan(
+            Table::Aevt,
+            &KeyRange::all(),
+            Direction::Forward,
+            &mut |key, _| match decode_key(Index::Aevt, key) {
+                Ok(raw) => {
+                    stats.datoms += 1;
+                    let row = stats.attributes.entry(raw.a).or_default();
+                    row.count += 1;
+                    if last != Some((raw.a, raw.e)) {
+                        row.distinct_entities += 1;
+                        last = Some((raw.a, raw.e));
                     }
-                    row.max = Some(raw.v.to_vec());
-                    last_value = Some((raw.a, raw.v.to_vec()));
+                    Visit::Continue
                 }
-                Visit::Continue
-            }
-            Err(e) => {
-                failure = Some(e);
-                Visit::Stop
-            }
-        })?;
+                Err(e) => {
+                    failure = Some(e);
+                    Visit::Stop
+                }
+            },
+        )?;
+        let mut last_value: Option<(u32, Vec<u8>)> = None;
+        txn.scan(
+            Table::Avet,
+            &KeyRange::all(),
+            Direction::Forward,
+            &mut |key, _| match decode_key(Index::Avet, key) {
+                Ok(raw) => {
+                    let row = stats.attributes.entry(raw.a).or_default();
+                    let same =
+                        matches!(&last_value, Some((a, v)) if *a == raw.a && v.as_slice() == raw.v);
+                    if !same {
+                        row.distinct_values += 1;
+                        if row.min.is_none() {
+                            row.min = Some(raw.v.to_vec());
+                        }
+                        row.max = Some(raw.v.to_vec());
+                        last_value = Some((raw.a, raw.v.to_vec()));
+                    }
+                    Visit::Continue
+                }
+                Err(e) => {
+                    failure = Some(e);
+                    Visit::Stop
+                }
+            },
+        )?;
         failure.map_or(Ok(stats), Err)
     }
 }
@@ -158,7 +179,11 @@ fn decode_row(key: &[u8], value: &[u8]) -> Result<(u32, AttrStats)> {
         at += n;
         Ok(slice)
     };
-    let mut number = || -> Result<u64> { Ok(u64::from_be_bytes(take(8)?.try_into().map_err(|_| corrupt())?)) };
+    let mut number = || -> Result<u64> {
+        Ok(u64::from_be_bytes(
+            take(8)?.try_into().map_err(|_| corrupt())?,
+        ))
+    };
     let count = number()?;
     let distinct_entities = number()?;
     let distinct_values = number()?;
@@ -169,5 +194,14 @@ fn decode_row(key: &[u8], value: &[u8]) -> Result<(u32, AttrStats)> {
     };
     let min = bound()?;
     let max = bound()?;
-    Ok((id, AttrStats { count, distinct_entities, distinct_values, min, max }))
+    Ok((
+        id,
+        AttrStats {
+            count,
+            distinct_entities,
+            distinct_values,
+            min,
+            max,
+        },
+    ))
 }

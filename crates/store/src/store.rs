@@ -75,7 +75,13 @@ impl Store {
         let read = engine.read()?;
         let version = Arc::new(load_version(read.as_ref())?);
         drop(read);
-        Ok(Store { inner: Arc::new(StoreInner { engine, options, latest: Mutex::new(version) }) })
+        Ok(Store {
+            inner: Arc::new(StoreInner {
+                engine,
+                options,
+                latest: Mutex::new(version),
+            }),
+        })
     }
 
     /// The options in force (with the database's own inline threshold).
@@ -100,7 +106,10 @@ impl Store {
 
     /// Runs operations as one atomic transaction.
     pub fn transact(&self, ops: &[TxOp]) -> Result<TxReport> {
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0);
         let options = &self.inner.options;
         let inner = &self.inner;
         let outcome = write_with(inner.engine.as_ref(), |txn| {
@@ -109,7 +118,11 @@ impl Store {
             let base = current_version(inner, &*txn)?;
             transactor::run(txn, options, &base.schema, &base.stats, ops, now)
         })?;
-        let version = Arc::new(Version { basis_t: outcome.report.t, schema: outcome.schema, stats: outcome.stats });
+        let version = Arc::new(Version {
+            basis_t: outcome.report.t,
+            schema: outcome.schema,
+            stats: outcome.stats,
+        });
         if let Ok(mut latest) = inner.latest.lock() {
             if latest.basis_t < version.basis_t {
                 *latest = version;
@@ -140,10 +153,15 @@ fn load_version(txn: &dyn ReadOps) -> Result<Version> {
 
 fn clear_stats(txn: &mut dyn WriteTxn) -> Result<()> {
     let mut keys = Vec::new();
-    txn.scan(datolite_kv::Table::Stats, &datolite_kv::KeyRange::all(), datolite_kv::Direction::Forward, &mut |k, _| {
-        keys.push(k.to_vec());
-        datolite_kv::Visit::Continue
-    })?;
+    txn.scan(
+        datolite_kv::Table::Stats,
+        &datolite_kv::KeyRange::all(),
+        datolite_kv::Direction::Forward,
+        &mut |k, _| {
+            keys.push(k.to_vec());
+            datolite_kv::Visit::Continue
+        },
+    )?;
     for key in keys {
         txn.delete(datolite_kv::Table::Stats, &key)?;
     }
@@ -170,24 +188,47 @@ fn bootstrap_into(txn: &mut dyn WriteTxn, threshold: u64) -> Result<()> {
             doc: None,
         });
     }
-    let add = |e: u64, a: &str, v: Value| TxOp::Add { e: e.into(), attr: a.to_string(), value: v.into() };
+    let add = |e: u64, a: &str, v: Value| TxOp::Add {
+        e: e.into(),
+        attr: a.to_string(),
+        value: v.into(),
+    };
     let mut ops = Vec::new();
     for system in &SYSTEM_ATTRIBUTES {
         let e = u64::from(system.id);
         ops.push(add(e, "db/ident", Value::keyword(system.ident)));
-        ops.push(add(e, "db/valueType", Value::Ref(bootstrap::type_ident_entity(system.value_type))));
-        ops.push(add(e, "db/cardinality", Value::Ref(bootstrap::cardinality_entity(Cardinality::One))));
+        ops.push(add(
+            e,
+            "db/valueType",
+            Value::Ref(bootstrap::type_ident_entity(system.value_type)),
+        ));
+        ops.push(add(
+            e,
+            "db/cardinality",
+            Value::Ref(bootstrap::cardinality_entity(Cardinality::One)),
+        ));
         if let Some(unique) = system.unique {
-            ops.push(add(e, "db/unique", Value::Ref(bootstrap::unique_entity(unique))));
+            ops.push(add(
+                e,
+                "db/unique",
+                Value::Ref(bootstrap::unique_entity(unique)),
+            ));
         }
     }
     for value_type in ValueType::ALL {
-        ops.push(add(bootstrap::type_ident_entity(value_type), "db/ident", Value::keyword(value_type.ident())));
+        ops.push(add(
+            bootstrap::type_ident_entity(value_type),
+            "db/ident",
+            Value::keyword(value_type.ident()),
+        ));
     }
     for (e, ident) in SYSTEM_IDENTS {
         ops.push(add(e, "db/ident", Value::keyword(ident)));
     }
-    let options = StorageOptions { inline_value_threshold: threshold as usize, ..StorageOptions::default() };
+    let options = StorageOptions {
+        inline_value_threshold: threshold as usize,
+        ..StorageOptions::default()
+    };
     transactor::run(txn, &options, &schema, &Stats::default(), &ops, 0)?;
     Ok(())
 }

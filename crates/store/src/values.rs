@@ -14,9 +14,9 @@ pub fn materialize<'t>(v: &'t [u8], txn: &'t dyn ReadOps) -> Result<ValueRef<'t>
     match decode_value(v)? {
         Decoded::Value(value) => Ok(value),
         Decoded::Spilled(value_type) => {
-            let payload = txn
-                .get(Table::Values, v)?
-                .ok_or_else(|| StoreError::Corrupt("a long value is missing from the values table".into()))?;
+            let payload = txn.get(Table::Values, v)?.ok_or_else(|| {
+                StoreError::Corrupt("a long value is missing from the values table".into())
+            })?;
             variable(value_type, Cow::Borrowed(payload))
         }
     }

@@ -6,7 +6,14 @@ use datolite_store::Store;
 
 /// A memory store.
 pub fn memory() -> Store {
-    Store::open(None, StorageOptions { engine: EngineKind::Memory, ..StorageOptions::default() }).unwrap()
+    Store::open(
+        None,
+        StorageOptions {
+            engine: EngineKind::Memory,
+            ..StorageOptions::default()
+        },
+    )
+    .unwrap()
 }
 
 /// An LMDB store in a fresh temporary directory (kept alive by the returned guard).

@@ -50,29 +50,53 @@ fn apply(store: &Store, t: usize, ops: &[Op]) -> Result<(), String> {
     for op in ops {
         let ids: Vec<u8> = match op {
             Op::Friend(i, j) => vec![*i, *j],
-            Op::Name(i, _) | Op::Score(i, _) | Op::Tag(i, _) | Op::Untag(i, _) | Op::RetractName(i) | Op::RetractEntity(i) => vec![*i],
+            Op::Name(i, _)
+            | Op::Score(i, _)
+            | Op::Tag(i, _)
+            | Op::Untag(i, _)
+            | Op::RetractName(i)
+            | Op::RetractEntity(i) => vec![*i],
         };
         for i in ids {
             let e = ensure.tempid(&format!("p{i}"));
             ensure.add(e, ":p/id", i64::from(i));
         }
     }
-    ensure.add(EntityRef::CurrentTx, ":db/txInstant", Value::Instant(1_000_000 + 2 * t as i64));
+    ensure.add(
+        EntityRef::CurrentTx,
+        ":db/txInstant",
+        Value::Instant(1_000_000 + 2 * t as i64),
+    );
     store.transact(ensure.ops()).map_err(|e| e.to_string())?;
     let mut tx = Tx::new();
     for op in ops {
         match op {
             Op::Name(i, s) => tx.add(person(&tx, *i), ":p/name", s.as_str()),
             Op::Score(i, d) => tx.add(person(&tx, *i), ":p/score", *d),
-            Op::Tag(i, t) => tx.add(person(&tx, *i), ":p/tags", Value::keyword(&format!("t/{t}"))),
-            Op::Untag(i, t) => tx.retract(person(&tx, *i), ":p/tags", Value::keyword(&format!("t/{t}"))),
+            Op::Tag(i, t) => tx.add(
+                person(&tx, *i),
+                ":p/tags",
+                Value::keyword(&format!("t/{t}")),
+            ),
+            Op::Untag(i, t) => tx.retract(
+                person(&tx, *i),
+                ":p/tags",
+                Value::keyword(&format!("t/{t}")),
+            ),
             Op::Friend(i, j) => tx.add(person(&tx, *i), ":p/friend", person(&tx, *j)),
             Op::RetractName(i) => tx.retract_all(person(&tx, *i), ":p/name"),
             Op::RetractEntity(i) => tx.retract_entity(person(&tx, *i)),
         };
     }
-    tx.add(EntityRef::CurrentTx, ":db/txInstant", Value::Instant(1_000_001 + 2 * t as i64));
-    store.transact(tx.ops()).map(|_| ()).map_err(|e| e.to_string())
+    tx.add(
+        EntityRef::CurrentTx,
+        ":db/txInstant",
+        Value::Instant(1_000_001 + 2 * t as i64),
+    );
+    store
+        .transact(tx.ops())
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 proptest! {
@@ -114,9 +138,16 @@ fn is_clock_dependent(table: datolite_kv::Table, key: &[u8]) -> bool {
     let tx_of = |k: &[u8]| u64::from_be_bytes(k[k.len() - 8..].try_into().unwrap());
     let early = |tx: u64| (tx & ((1 << 42) - 1)) <= 2;
     match table {
-        Table::Eavt => u32::from_be_bytes(key[8..12].try_into().unwrap()) == TX_INSTANT && early(tx_of(key)),
-        Table::Aevt | Table::Avet => u32::from_be_bytes(key[0..4].try_into().unwrap()) == TX_INSTANT && early(tx_of(key)),
-        Table::Log => early(u64::from_be_bytes(key[0..8].try_into().unwrap())) && u32::from_be_bytes(key[17..21].try_into().unwrap()) == TX_INSTANT,
+        Table::Eavt => {
+            u32::from_be_bytes(key[8..12].try_into().unwrap()) == TX_INSTANT && early(tx_of(key))
+        }
+        Table::Aevt | Table::Avet => {
+            u32::from_be_bytes(key[0..4].try_into().unwrap()) == TX_INSTANT && early(tx_of(key))
+        }
+        Table::Log => {
+            early(u64::from_be_bytes(key[0..8].try_into().unwrap()))
+                && u32::from_be_bytes(key[17..21].try_into().unwrap()) == TX_INSTANT
+        }
         Table::Stats => key == TX_INSTANT.to_be_bytes(),
         _ => false,
     }

@@ -2,7 +2,9 @@
 
 use std::cmp::Ordering;
 
-use datolite_store::encoding::{decode_key, decode_value, encode_key, encoded, Decoded, Index, Stored};
+use datolite_store::encoding::{
+    decode_key, decode_value, encode_key, encoded, Decoded, Index, Stored,
+};
 use datolite_store::{Value, ValueRef};
 use proptest::prelude::*;
 
@@ -13,13 +15,21 @@ fn value() -> impl Strategy<Value = Value> {
         any::<bool>().prop_map(Value::Boolean),
         any::<i64>().prop_map(Value::Long),
         any::<f64>().prop_map(Value::Double),
-        prop_oneof![Just(0.0f64), Just(-0.0), Just(f64::INFINITY), Just(f64::NEG_INFINITY), Just(f64::MIN_POSITIVE)].prop_map(Value::Double),
+        prop_oneof![
+            Just(0.0f64),
+            Just(-0.0),
+            Just(f64::INFINITY),
+            Just(f64::NEG_INFINITY),
+            Just(f64::MIN_POSITIVE)
+        ]
+        .prop_map(Value::Double),
         any::<i64>().prop_map(Value::Instant),
         ".{0,12}".prop_map(Value::String),
         "[a-z]{0,3}\u{0}{0,2}[a-z]{0,3}".prop_map(Value::String),
         "[a-z]{1,5}/[a-z]{1,5}".prop_map(Value::Keyword),
         any::<[u8; 16]>().prop_map(Value::Uuid),
-        prop::collection::vec(prop_oneof![Just(0u8), Just(0xFF), any::<u8>()], 0..10).prop_map(Value::Bytes),
+        prop::collection::vec(prop_oneof![Just(0u8), Just(0xFF), any::<u8>()], 0..10)
+            .prop_map(Value::Bytes),
         any::<u64>().prop_map(Value::Ref),
     ]
 }
@@ -89,9 +99,21 @@ proptest! {
 
 #[test]
 fn doubles_order_by_ieee_total_order() {
-    let values = [f64::NEG_INFINITY, -1.0, -0.0, 0.0, f64::MIN_POSITIVE, 1.0, f64::INFINITY, f64::NAN];
+    let values = [
+        f64::NEG_INFINITY,
+        -1.0,
+        -0.0,
+        0.0,
+        f64::MIN_POSITIVE,
+        1.0,
+        f64::INFINITY,
+        f64::NAN,
+    ];
     for pair in values.windows(2) {
-        let (a, b) = (inline_of(&Value::Double(pair[0])), inline_of(&Value::Double(pair[1])));
+        let (a, b) = (
+            inline_of(&Value::Double(pair[0])),
+            inline_of(&Value::Double(pair[1])),
+        );
         assert_eq!(a.cmp(&b), Ordering::Less, "{pair:?}");
     }
 }

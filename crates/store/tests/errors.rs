@@ -9,7 +9,9 @@ use datolite_store::{Store, StoreError};
 fn seeded(store: &Store) {
     store.transact_edn(SCHEMA).unwrap();
     store
-        .transact_edn(r#"[{:db/id "a" :user/email "a@x" :user/handle "ann" :user/name "Ann" :user/age 30}]"#)
+        .transact_edn(
+            r#"[{:db/id "a" :user/email "a@x" :user/handle "ann" :user/name "Ann" :user/age 30}]"#,
+        )
         .unwrap();
 }
 
@@ -17,36 +19,66 @@ fn rejects(store: &Store, edn: &str, check: impl Fn(&StoreError) -> bool) -> Str
     let before = dump(store);
     let error = store.transact_edn(edn).expect_err("transaction must fail");
     assert!(check(&error), "unexpected error {error:?}");
-    assert_eq!(dump(store), before, "a failed transaction changed the database");
+    assert_eq!(
+        dump(store),
+        before,
+        "a failed transaction changed the database"
+    );
     error.to_string()
 }
 
 fn all_cases(store: &Store) {
     seeded(store);
-    let m = rejects(store, r#"[{:user/name "x" "#, |e| matches!(e, StoreError::Edn(_)));
+    let m = rejects(store, r#"[{:user/name "x" "#, |e| {
+        matches!(e, StoreError::Edn(_))
+    });
     assert!(m.contains("line 1"), "{m}");
-    let m = rejects(store, r#"[{:db/id [:user/email "nobody@x"] :user/age 3}]"#, |e| {
-        matches!(e, StoreError::LookupRefNotFound { .. })
-    });
+    let m = rejects(
+        store,
+        r#"[{:db/id [:user/email "nobody@x"] :user/age 3}]"#,
+        |e| matches!(e, StoreError::LookupRefNotFound { .. }),
+    );
     assert!(m.contains("nobody@x"), "{m}");
-    let m = rejects(store, r#"[{:user/email "b@x" :user/age "old"}]"#, |e| matches!(e, StoreError::TypeMismatch { .. }));
-    assert!(m.contains(":user/age") && m.contains("long"), "{m}");
-    let m = rejects(store, r#"[{:user/email "c@x" :user/handle "ann"}]"#, |e| matches!(e, StoreError::UniqueViolation { .. }));
-    assert!(m.contains("ann"), "{m}");
-    let m = rejects(store, r#"[[:db/retract "ghost" :user/age 3]]"#, |e| matches!(e, StoreError::UnresolvedTempid(_)));
-    assert!(m.contains("ghost"), "{m}");
-    rejects(store, r#"[[:db/add "x" :user/age 1] [:db/add "x" :user/age 2]]"#, |e| {
-        matches!(e, StoreError::CardinalityConflict { .. })
-    });
-    rejects(store, r#"[[:db/add 99999999 :user/age 1]]"#, |e| matches!(e, StoreError::UnknownEntity(_)));
-    rejects(store, r#"[[:db/frobnicate 1 :user/age 1]]"#, |e| matches!(e, StoreError::InvalidTxData(_)));
-    rejects(store, r#"{:not "a vector"}"#, |e| matches!(e, StoreError::InvalidTxData(_)));
-    rejects(store, r#"[{:user/friends :no.such/ident}]"#, |e| matches!(e, StoreError::UnknownIdent(_)));
-    rejects(store, r#"[{:db/ident :user/age :db/valueType :db.type/string}]"#, |e| matches!(e, StoreError::Schema(_)));
-    // A failure late in a transaction undoes the earlier, valid operations too.
-    rejects(store, r#"[{:user/email "d@x" :user/name "Dee"} {:user/email "e@x" :user/age "x"}]"#, |e| {
+    let m = rejects(store, r#"[{:user/email "b@x" :user/age "old"}]"#, |e| {
         matches!(e, StoreError::TypeMismatch { .. })
     });
+    assert!(m.contains(":user/age") && m.contains("long"), "{m}");
+    let m = rejects(store, r#"[{:user/email "c@x" :user/handle "ann"}]"#, |e| {
+        matches!(e, StoreError::UniqueViolation { .. })
+    });
+    assert!(m.contains("ann"), "{m}");
+    let m = rejects(store, r#"[[:db/retract "ghost" :user/age 3]]"#, |e| {
+        matches!(e, StoreError::UnresolvedTempid(_))
+    });
+    assert!(m.contains("ghost"), "{m}");
+    rejects(
+        store,
+        r#"[[:db/add "x" :user/age 1] [:db/add "x" :user/age 2]]"#,
+        |e| matches!(e, StoreError::CardinalityConflict { .. }),
+    );
+    rejects(store, r#"[[:db/add 99999999 :user/age 1]]"#, |e| {
+        matches!(e, StoreError::UnknownEntity(_))
+    });
+    rejects(store, r#"[[:db/frobnicate 1 :user/age 1]]"#, |e| {
+        matches!(e, StoreError::InvalidTxData(_))
+    });
+    rejects(store, r#"{:not "a vector"}"#, |e| {
+        matches!(e, StoreError::InvalidTxData(_))
+    });
+    rejects(store, r#"[{:user/friends :no.such/ident}]"#, |e| {
+        matches!(e, StoreError::UnknownIdent(_))
+    });
+    rejects(
+        store,
+        r#"[{:db/ident :user/age :db/valueType :db.type/string}]"#,
+        |e| matches!(e, StoreError::Schema(_)),
+    );
+    // A failure late in a transaction undoes the earlier, valid operations too.
+    rejects(
+        store,
+        r#"[{:user/email "d@x" :user/name "Dee"} {:user/email "e@x" :user/age "x"}]"#,
+        |e| matches!(e, StoreError::TypeMismatch { .. }),
+    );
 }
 
 #[test]
@@ -62,9 +94,21 @@ fn lmdb_engine_rejects_bad_input_without_changes() {
 
 #[test]
 fn strict_schema_rejects_undeclared_attributes() {
-    let store = Store::open(None, StorageOptions { engine: EngineKind::Memory, strict_schema: true, ..StorageOptions::default() }).unwrap();
+    let store = Store::open(
+        None,
+        StorageOptions {
+            engine: EngineKind::Memory,
+            strict_schema: true,
+            ..StorageOptions::default()
+        },
+    )
+    .unwrap();
     seeded(&store);
-    let m = rejects(&store, r#"[{:user/email "z@x" :user/nickname "zed"}]"#, |e| matches!(e, StoreError::UnknownAttribute(_)));
+    let m = rejects(
+        &store,
+        r#"[{:user/email "z@x" :user/nickname "zed"}]"#,
+        |e| matches!(e, StoreError::UnknownAttribute(_)),
+    );
     assert!(m.contains(":user/nickname"), "{m}");
 }
 
@@ -73,16 +117,25 @@ fn unreadable_or_locked_directories_are_clear_errors() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("plain-file");
     std::fs::write(&file, b"not a database").unwrap();
-    let error = Store::open(Some(&file), StorageOptions::default()).err().expect("a file is not a database");
+    let error = Store::open(Some(&file), StorageOptions::default())
+        .err()
+        .expect("a file is not a database");
     assert!(error.to_string().contains("plain-file"), "{error}");
 
     let missing = dir.path().join("missing");
-    let options = StorageOptions { create_if_missing: false, ..StorageOptions::default() };
-    let error = Store::open(Some(&missing), options).err().expect("missing directory");
+    let options = StorageOptions {
+        create_if_missing: false,
+        ..StorageOptions::default()
+    };
+    let error = Store::open(Some(&missing), options)
+        .err()
+        .expect("missing directory");
     assert!(error.to_string().contains("does not exist"), "{error}");
 
     let path = dir.path().join("db");
     let _first = Store::open(Some(&path), StorageOptions::default()).unwrap();
-    let error = Store::open(Some(&path), StorageOptions::default()).err().expect("second open is locked");
+    let error = Store::open(Some(&path), StorageOptions::default())
+        .err()
+        .expect("second open is locked");
     assert!(error.to_string().contains("already open"), "{error}");
 }

@@ -12,7 +12,8 @@ fn load(store: &Store, from: i64, n: i64) {
     let mut tx = Tx::new();
     for i in from..from + n {
         let e = tx.tempid(&format!("e{i}"));
-        tx.add(e.clone(), ":n/value", i).add(e, ":n/label", format!("label {i}"));
+        tx.add(e.clone(), ":n/value", i)
+            .add(e, ":n/label", format!("label {i}"));
     }
     store.transact(tx.ops()).unwrap();
 }
@@ -53,8 +54,14 @@ fn parallel_scan_sees_one_snapshot(store: &Store) {
         )
         .unwrap();
     writer.join().unwrap();
-    assert_eq!(seen, expected, "the parallel scan saw data from another snapshot");
-    assert_eq!(db.scan(Index::Eavt).parallel(2).count().unwrap(), expected_count);
+    assert_eq!(
+        seen, expected,
+        "the parallel scan saw data from another snapshot"
+    );
+    assert_eq!(
+        db.scan(Index::Eavt).parallel(2).count().unwrap(),
+        expected_count
+    );
     // The write did land: a new snapshot sees it.
     assert_eq!(store.db().unwrap().count().unwrap(), expected_count + 4001);
 }
@@ -62,7 +69,14 @@ fn parallel_scan_sees_one_snapshot(store: &Store) {
 #[test]
 fn lmdb_parallel_scan_sees_one_snapshot() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(Some(&dir.path().join("db")), StorageOptions { parallel_workers: 2, ..Default::default() }).unwrap();
+    let store = Store::open(
+        Some(&dir.path().join("db")),
+        StorageOptions {
+            parallel_workers: 2,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     parallel_scan_sees_one_snapshot(&store);
 }
 
@@ -82,10 +96,14 @@ fn parallel_fold_equals_sequential_on_every_index() {
             let parallel = db
                 .scan(index)
                 .parallel(workers)
-                .fold(Vec::new, |acc, d| acc.push(d.to_owned()), |mut a, b| {
-                    a.extend(b);
-                    a
-                })
+                .fold(
+                    Vec::new,
+                    |acc, d| acc.push(d.to_owned()),
+                    |mut a, b| {
+                        a.extend(b);
+                        a
+                    },
+                )
                 .unwrap();
             assert_eq!(parallel, sequential, "{index:?} with {workers} workers");
         }

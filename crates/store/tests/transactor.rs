@@ -7,7 +7,11 @@ use datolite_store::{Index, Store, Tx, Value};
 
 fn values(store: &Store, e: u64, attr: &str) -> Vec<Value> {
     let db = store.db().unwrap();
-    db.datoms(Index::Eavt, &[Value::Ref(e), Value::keyword(attr)]).unwrap().into_iter().map(|d| d.v).collect()
+    db.datoms(Index::Eavt, &[Value::Ref(e), Value::keyword(attr)])
+        .unwrap()
+        .into_iter()
+        .map(|d| d.v)
+        .collect()
 }
 
 fn semantics(store: &Store) {
@@ -24,41 +28,72 @@ fn semantics(store: &Store) {
     let bob = r.tempids["-1"];
     assert_ne!(ann, bob);
     assert_eq!(values(store, bob, ":user/friends"), vec![Value::Ref(ann)]);
-    assert_eq!(values(store, ann, ":user/tags"), vec![Value::keyword("a"), Value::keyword("b")]);
+    assert_eq!(
+        values(store, ann, ":user/tags"),
+        vec![Value::keyword("a"), Value::keyword("b")]
+    );
     let address = match values(store, ann, ":user/address").as_slice() {
         [Value::Ref(a)] => *a,
         other => panic!("nested map not stored as ref: {other:?}"),
     };
-    assert_eq!(values(store, address, ":address/city"), vec![Value::from("Oslo")]);
+    assert_eq!(
+        values(store, address, ":address/city"),
+        vec![Value::from("Oslo")]
+    );
 
     // The transaction is an entity with an instant.
-    let tx_datoms = store.db().unwrap().datoms(Index::Eavt, &[Value::Ref(r.tx)]).unwrap();
+    let tx_datoms = store
+        .db()
+        .unwrap()
+        .datoms(Index::Eavt, &[Value::Ref(r.tx)])
+        .unwrap();
     assert!(matches!(tx_datoms.as_slice(), [d] if matches!(d.v, Value::Instant(_))));
 
     // Cardinality one replaces; asserting the same value is a no-op.
-    store.transact_edn(&format!("[[:db/add {ann} :user/name \"Anna\"]]")).unwrap();
+    store
+        .transact_edn(&format!("[[:db/add {ann} :user/name \"Anna\"]]"))
+        .unwrap();
     assert_eq!(values(store, ann, ":user/name"), vec![Value::from("Anna")]);
-    let noop = store.transact_edn(&format!("[[:db/add {ann} :user/name \"Anna\"]]")).unwrap();
-    assert_eq!(noop.tx_data.len(), 1, "only the tx instant: {:?}", noop.tx_data);
+    let noop = store
+        .transact_edn(&format!("[[:db/add {ann} :user/name \"Anna\"]]"))
+        .unwrap();
+    assert_eq!(
+        noop.tx_data.len(),
+        1,
+        "only the tx instant: {:?}",
+        noop.tx_data
+    );
 
     // Upsert through a lookup ref and through an identity value.
-    store.transact_edn(r#"[{:db/id [:user/email "ann@x"] :user/age 40} {:user/email "bob@x" :user/age 41}]"#).unwrap();
+    store
+        .transact_edn(
+            r#"[{:db/id [:user/email "ann@x"] :user/age 40} {:user/email "bob@x" :user/age 41}]"#,
+        )
+        .unwrap();
     assert_eq!(values(store, ann, ":user/age"), vec![Value::Long(40)]);
     assert_eq!(values(store, bob, ":user/age"), vec![Value::Long(41)]);
 
     // Integers widen into double attributes.
-    store.transact_edn(&format!("[[:db/add {ann} :user/score 3]]")).unwrap();
+    store
+        .transact_edn(&format!("[[:db/add {ann} :user/score 3]]"))
+        .unwrap();
     assert_eq!(values(store, ann, ":user/score"), vec![Value::Double(3.0)]);
 
     // Retract one value, all values.
-    store.transact_edn(&format!("[[:db/retract {ann} :user/tags :a]]")).unwrap();
+    store
+        .transact_edn(&format!("[[:db/retract {ann} :user/tags :a]]"))
+        .unwrap();
     assert_eq!(values(store, ann, ":user/tags"), vec![Value::keyword("b")]);
-    store.transact_edn(&format!("[[:db/retract {ann} :user/tags]]")).unwrap();
+    store
+        .transact_edn(&format!("[[:db/retract {ann} :user/tags]]"))
+        .unwrap();
     assert!(values(store, ann, ":user/tags").is_empty());
 
     // retractEntity removes the entity, references to it and its components.
     let before = store.db().unwrap().count().unwrap();
-    let gone = store.transact_edn(&format!("[[:db/retractEntity {ann}]]")).unwrap();
+    let gone = store
+        .transact_edn(&format!("[[:db/retractEntity {ann}]]"))
+        .unwrap();
     let retracted = gone.tx_data.iter().filter(|d| !d.added).count() as u64;
     assert_eq!(store.db().unwrap().count().unwrap(), before - retracted + 1);
     assert!(store.db().unwrap().entity(ann).unwrap().is_empty());
@@ -66,28 +101,53 @@ fn semantics(store: &Store) {
     assert!(values(store, bob, ":user/friends").is_empty());
 
     // Undeclared attributes are installed with the type of their first value.
-    store.transact_edn(r#"[{:user/email "bob@x" :user/nickname "B"}]"#).unwrap();
+    store
+        .transact_edn(r#"[{:user/email "bob@x" :user/nickname "B"}]"#)
+        .unwrap();
     let db = store.db().unwrap();
     let attr = db.attribute(":user/nickname").unwrap();
     assert_eq!(attr.value_type, datolite_store::ValueType::String);
 
     // Long values go out of line and come back whole.
     let long = "x".repeat(1000) + "end";
-    store.transact_edn(&format!("[[:db/add {bob} :user/name \"{long}\"]]")).unwrap();
-    assert_eq!(values(store, bob, ":user/name"), vec![Value::from(long.as_str())]);
-    let by_value = store.db().unwrap().scan(Index::Avet).attribute(":user/name").value(&Value::from(long.as_str())).collect().unwrap();
+    store
+        .transact_edn(&format!("[[:db/add {bob} :user/name \"{long}\"]]"))
+        .unwrap();
+    assert_eq!(
+        values(store, bob, ":user/name"),
+        vec![Value::from(long.as_str())]
+    );
+    let by_value = store
+        .db()
+        .unwrap()
+        .scan(Index::Avet)
+        .attribute(":user/name")
+        .value(&Value::from(long.as_str()))
+        .collect()
+        .unwrap();
     assert_eq!(by_value.len(), 1);
 
     // The Rust builder.
     let mut tx = Tx::new();
     let carl = tx.tempid("carl");
-    tx.add(carl.clone(), ":user/email", "carl@x").add(carl, ":user/friends", datolite_store::EntityRef::Id(bob));
+    tx.add(carl.clone(), ":user/email", "carl@x").add(
+        carl,
+        ":user/friends",
+        datolite_store::EntityRef::Id(bob),
+    );
     let r = store.transact(tx.ops()).unwrap();
-    assert_eq!(values(store, r.tempids["carl"], ":user/friends"), vec![Value::Ref(bob)]);
+    assert_eq!(
+        values(store, r.tempids["carl"], ":user/friends"),
+        vec![Value::Ref(bob)]
+    );
 
     // Statistics equal a full recount after all of that.
     let db = store.db().unwrap();
-    let recount = store.engine().read().map(|txn| datolite_store::Stats::recount(txn.as_ref()).unwrap()).unwrap();
+    let recount = store
+        .engine()
+        .read()
+        .map(|txn| datolite_store::Stats::recount(txn.as_ref()).unwrap())
+        .unwrap();
     assert_eq!(db.stats(), &recount);
 }
 
@@ -109,7 +169,9 @@ fn data_survives_close_and_reopen() {
     let (count, stats, ann) = {
         let store = Store::open(Some(&path), Default::default()).unwrap();
         store.transact_edn(SCHEMA).unwrap();
-        let r = store.transact_edn(r#"[{:db/id "ann" :user/email "ann@x" :user/name "Ann"}]"#).unwrap();
+        let r = store
+            .transact_edn(r#"[{:db/id "ann" :user/email "ann@x" :user/name "Ann"}]"#)
+            .unwrap();
         let db = store.db().unwrap();
         (db.count().unwrap(), db.stats().clone(), r.tempids["ann"])
     };

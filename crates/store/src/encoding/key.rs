@@ -50,7 +50,9 @@ impl Index {
 
     /// The index named `name` (case-insensitive).
     pub fn parse(name: &str) -> Option<Index> {
-        Index::ALL.into_iter().find(|i| i.name().eq_ignore_ascii_case(name))
+        Index::ALL
+            .into_iter()
+            .find(|i| i.name().eq_ignore_ascii_case(name))
     }
 
     /// The order in which this index lays out components.
@@ -143,18 +145,41 @@ pub fn encode_key(index: Index, e: u64, a: u32, v: &[u8], tx: u64, out: &mut Vec
 pub fn decode_key(index: Index, key: &[u8]) -> Result<RawDatom<'_>, StoreError> {
     let len = key.len();
     if len < FIXED_LEN + 2 {
-        return Err(StoreError::Corrupt(format!("{} key of {len} bytes is too short", index.name())));
+        return Err(StoreError::Corrupt(format!(
+            "{} key of {len} bytes is too short",
+            index.name()
+        )));
     }
     let tx = u64_at(key, len - 8);
     Ok(match index {
-        Index::Eavt => RawDatom { e: u64_at(key, 0), a: u32_at(key, 8), v: &key[12..len - 8], tx },
-        Index::Aevt => RawDatom { a: u32_at(key, 0), e: u64_at(key, 4), v: &key[12..len - 8], tx },
-        Index::Avet => RawDatom { a: u32_at(key, 0), v: &key[4..len - 16], e: u64_at(key, len - 16), tx },
+        Index::Eavt => RawDatom {
+            e: u64_at(key, 0),
+            a: u32_at(key, 8),
+            v: &key[12..len - 8],
+            tx,
+        },
+        Index::Aevt => RawDatom {
+            a: u32_at(key, 0),
+            e: u64_at(key, 4),
+            v: &key[12..len - 8],
+            tx,
+        },
+        Index::Avet => RawDatom {
+            a: u32_at(key, 0),
+            v: &key[4..len - 16],
+            e: u64_at(key, len - 16),
+            tx,
+        },
         Index::Vaet => {
             if len != REF_LEN + FIXED_LEN {
                 return Err(StoreError::Corrupt(format!("vaet key of {len} bytes")));
             }
-            RawDatom { v: &key[..REF_LEN], a: u32_at(key, REF_LEN), e: u64_at(key, REF_LEN + 4), tx }
+            RawDatom {
+                v: &key[..REF_LEN],
+                a: u32_at(key, REF_LEN),
+                e: u64_at(key, REF_LEN + 4),
+                tx,
+            }
         }
     })
 }
@@ -188,14 +213,25 @@ pub fn encode_log_key(tx: u64, added: bool, e: u64, a: u32, v: &[u8], out: &mut 
 /// Decodes a log key into the datom and whether it was an assertion.
 pub fn decode_log_key(key: &[u8]) -> Result<(RawDatom<'_>, bool), StoreError> {
     if key.len() < FIXED_LEN + 3 {
-        return Err(StoreError::Corrupt(format!("log key of {} bytes is too short", key.len())));
+        return Err(StoreError::Corrupt(format!(
+            "log key of {} bytes is too short",
+            key.len()
+        )));
     }
     let added = match key[8] {
         LOG_ASSERT => true,
         LOG_RETRACT => false,
         op => return Err(StoreError::Corrupt(format!("log key with op {op}"))),
     };
-    Ok((RawDatom { tx: u64_at(key, 0), e: u64_at(key, 9), a: u32_at(key, 17), v: &key[21..] }, added))
+    Ok((
+        RawDatom {
+            tx: u64_at(key, 0),
+            e: u64_at(key, 9),
+            a: u32_at(key, 17),
+            v: &key[21..],
+        },
+        added,
+    ))
 }
 
 /// Builds key prefixes from leading components.

@@ -41,7 +41,9 @@ pub fn tag_of(value_type: ValueType) -> u8 {
 
 /// The value type of a tag, if it is one.
 pub fn type_of(tag: u8) -> Option<ValueType> {
-    ValueType::ALL.get(usize::from(tag).wrapping_sub(1)).copied()
+    ValueType::ALL
+        .get(usize::from(tag).wrapping_sub(1))
+        .copied()
 }
 
 /// Terminator of a variable-length value stored inline: `0x00 0x00`.

@@ -40,7 +40,11 @@ pub fn decode_i64(bytes: [u8; 8]) -> i64 {
 #[inline]
 pub fn encode_f64(d: f64) -> [u8; 8] {
     let bits = d.to_bits();
-    let ordered = if bits >> 63 == 1 { !bits } else { bits | (1 << 63) };
+    let ordered = if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | (1 << 63)
+    };
     ordered.to_be_bytes()
 }
 
@@ -48,7 +52,11 @@ pub fn encode_f64(d: f64) -> [u8; 8] {
 #[inline]
 pub fn decode_f64(bytes: [u8; 8]) -> f64 {
     let ordered = u64::from_be_bytes(bytes);
-    let bits = if ordered >> 63 == 1 { ordered & !(1 << 63) } else { !ordered };
+    let bits = if ordered >> 63 == 1 {
+        ordered & !(1 << 63)
+    } else {
+        !ordered
+    };
     f64::from_bits(bits)
 }
 
@@ -61,7 +69,9 @@ pub fn encode_value(value: &ValueRef<'_>, threshold: usize, out: &mut Vec<u8>) -
         ValueRef::Double(d) => out.extend_from_slice(&encode_f64(*d)),
         ValueRef::Uuid(u) => out.extend_from_slice(u),
         ValueRef::Ref(e) => out.extend_from_slice(&e.to_be_bytes()),
-        ValueRef::String(s) | ValueRef::Keyword(s) => return encode_variable(s.as_bytes(), threshold, out),
+        ValueRef::String(s) | ValueRef::Keyword(s) => {
+            return encode_variable(s.as_bytes(), threshold, out)
+        }
         ValueRef::Bytes(b) => return encode_variable(b, threshold, out),
     }
     Stored::Inline
@@ -76,7 +86,11 @@ pub fn encoded(value: &ValueRef<'_>, threshold: usize) -> (Vec<u8>, Stored) {
 
 fn encode_variable(payload: &[u8], threshold: usize, out: &mut Vec<u8>) -> Stored {
     let spilled = payload.len() > threshold;
-    let kept = if spilled { &payload[..threshold] } else { payload };
+    let kept = if spilled {
+        &payload[..threshold]
+    } else {
+        payload
+    };
     let mut rest = kept;
     while let Some(zero) = memchr::memchr(0, rest) {
         out.extend_from_slice(&rest[..zero]);
@@ -109,7 +123,10 @@ fn corrupt(what: &str) -> StoreError {
 
 #[inline]
 fn fixed<const N: usize>(payload: &[u8]) -> Result<[u8; N], StoreError> {
-    payload.get(..N).and_then(|s| s.try_into().ok()).ok_or_else(|| corrupt("payload too short"))
+    payload
+        .get(..N)
+        .and_then(|s| s.try_into().ok())
+        .ok_or_else(|| corrupt("payload too short"))
 }
 
 /// Decodes one encoded value occupying all of `bytes` (tag included).
@@ -146,8 +163,12 @@ pub fn variable(value_type: ValueType, raw: Cow<'_, [u8]>) -> Result<ValueRef<'_
 
 fn utf8(raw: Cow<'_, [u8]>) -> Result<Cow<'_, str>, StoreError> {
     match raw {
-        Cow::Borrowed(b) => std::str::from_utf8(b).map(Cow::Borrowed).map_err(|_| corrupt("invalid UTF-8")),
-        Cow::Owned(v) => String::from_utf8(v).map(Cow::Owned).map_err(|_| corrupt("invalid UTF-8")),
+        Cow::Borrowed(b) => std::str::from_utf8(b)
+            .map(Cow::Borrowed)
+            .map_err(|_| corrupt("invalid UTF-8")),
+        Cow::Owned(v) => String::from_utf8(v)
+            .map(Cow::Owned)
+            .map_err(|_| corrupt("invalid UTF-8")),
     }
 }
 
@@ -189,7 +210,8 @@ pub fn encoded_len(bytes: &[u8]) -> Result<usize, StoreError> {
         tags::STRING | tags::KEYWORD | tags::BYTES => {
             let mut at = 0;
             loop {
-                let zero = at + memchr::memchr(0, &payload[at..]).ok_or_else(|| corrupt("unterminated"))?;
+                let zero = at
+                    + memchr::memchr(0, &payload[at..]).ok_or_else(|| corrupt("unterminated"))?;
                 match payload.get(zero + 1) {
                     Some(&END_INLINE) => return Ok(1 + zero + 2),
                     Some(&END_SPILLED) => return Ok(1 + zero + 2 + 8),

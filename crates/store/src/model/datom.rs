@@ -37,12 +37,22 @@ pub struct DatomRef<'a> {
 impl DatomRef<'_> {
     /// An owned copy.
     pub fn to_owned(&self) -> Datom {
-        Datom { e: self.e, a: self.a, v: self.v.to_owned(), tx: self.tx, added: self.added }
+        Datom {
+            e: self.e,
+            a: self.a,
+            v: self.v.to_owned(),
+            tx: self.tx,
+            added: self.added,
+        }
     }
 }
 
 impl fmt::Display for Datom {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "[{} {} {} {} {}]", self.e, self.a, self.v, self.tx, self.added)
+        write!(
+            f,
+            "[{} {} {} {} {}]",
+            self.e, self.a, self.v, self.tx, self.added
+        )
     }
 }

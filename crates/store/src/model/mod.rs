@@ -5,5 +5,8 @@ mod entity;
 mod value;
 
 pub use datom::{Datom, DatomRef};
-pub use entity::{entity_in, partition_of, tx_entity, tx_t, EntityId, PARTITION_SHIFT, PART_DB, PART_TX, PART_USER};
+pub use entity::{
+    entity_in, partition_of, tx_entity, tx_t, EntityId, PARTITION_SHIFT, PART_DB, PART_TX,
+    PART_USER,
+};
 pub use value::{format_uuid, Value, ValueRef, ValueType};

@@ -6,7 +6,9 @@ use std::collections::HashSet;
 use datolite_kv::{Direction, KeyRange, ReadOps, Table, Visit};
 
 use super::context::TxContext;
-use crate::encoding::{decode_key, encode_key, encode_log_key, encode_value, tags, Index, Prefix, Stored};
+use crate::encoding::{
+    decode_key, encode_key, encode_log_key, encode_value, tags, Index, Prefix, Stored,
+};
 use crate::model::{Datom, Value, ValueRef};
 use crate::schema::{Attribute, Cardinality};
 use crate::stats::extreme_value;
@@ -22,7 +24,12 @@ impl TxContext<'_> {
     /// the key.
     fn encode(&mut self, value: &Value) -> Result<Vec<u8>> {
         let mut venc = Vec::with_capacity(16);
-        if encode_value(&value.as_ref(), self.options.inline_value_threshold, &mut venc) == Stored::Spilled {
+        if encode_value(
+            &value.as_ref(),
+            self.options.inline_value_threshold,
+            &mut venc,
+        ) == Stored::Spilled
+        {
             let payload: &[u8] = match value {
                 Value::String(s) | Value::Keyword(s) => s.as_bytes(),
                 Value::Bytes(b) => b,
@@ -42,15 +49,23 @@ impl TxContext<'_> {
     }
 
     fn first_key(&self, table: Table, prefix: &[u8]) -> Result<Option<Vec<u8>>> {
-        Ok(self.read().first(table, &KeyRange::prefix(prefix), Direction::Forward)?.map(|(k, _)| k))
+        Ok(self
+            .read()
+            .first(table, &KeyRange::prefix(prefix), Direction::Forward)?
+            .map(|(k, _)| k))
     }
 
     fn keys_with_prefix(&self, table: Table, prefix: &[u8]) -> Result<Vec<Vec<u8>>> {
         let mut keys = Vec::new();
-        self.read().scan(table, &KeyRange::prefix(prefix), Direction::Forward, &mut |k, _| {
-            keys.push(k.to_vec());
-            Visit::Continue
-        })?;
+        self.read().scan(
+            table,
+            &KeyRange::prefix(prefix),
+            Direction::Forward,
+            &mut |k, _| {
+                keys.push(k.to_vec());
+                Visit::Continue
+            },
+        )?;
         Ok(keys)
     }
 
@@ -63,7 +78,11 @@ impl TxContext<'_> {
         let is_new_entity = self.new_entities.contains(&e);
         let had_ea;
         if attr.cardinality == Cardinality::One {
-            let existing = if is_new_entity { None } else { self.first_key(Table::Eavt, &ea)? };
+            let existing = if is_new_entity {
+                None
+            } else {
+                self.first_key(Table::Eavt, &ea)?
+            };
             match existing {
                 Some(key) => {
                     let old = decode_key(Index::Eavt, &key)?;
@@ -89,7 +108,11 @@ impl TxContext<'_> {
             self.new_entity_attrs.insert((e, a));
         }
         let av = Prefix::new().attr(a).value(&venc).into_bytes();
-        let av_holder = if attr.unique.is_some() || self.options.stats { self.first_key(Table::Avet, &av)? } else { None };
+        let av_holder = if attr.unique.is_some() || self.options.stats {
+            self.first_key(Table::Avet, &av)?
+        } else {
+            None
+        };
         if attr.unique.is_some() {
             if let Some(key) = &av_holder {
                 let holder = decode_key(Index::Avet, key)?.e;
@@ -127,9 +150,20 @@ impl TxContext<'_> {
         self.write_keys_at(e, attr, venc, self.tx, added)
     }
 
-    fn write_keys_at(&mut self, e: u64, attr: &Attribute, venc: &[u8], key_tx: u64, added: bool) -> Result<()> {
+    fn write_keys_at(
+        &mut self,
+        e: u64,
+        attr: &Attribute,
+        venc: &[u8],
+        key_tx: u64,
+        added: bool,
+    ) -> Result<()> {
         let mut key = std::mem::take(&mut self.key);
-        let indexes: &[Index] = if attr.is_ref() { &Index::ALL } else { &Index::ALL[..3] };
+        let indexes: &[Index] = if attr.is_ref() {
+            &Index::ALL
+        } else {
+            &Index::ALL[..3]
+        };
         for &index in indexes {
             key.clear();
             encode_key(index, e, attr.id, venc, key_tx, &mut key);
@@ -172,7 +206,12 @@ impl TxContext<'_> {
                 row.min = min;
                 row.max = max;
             }
-            if self.stats.attributes.get(&a).is_some_and(|row| row.count == 0) {
+            if self
+                .stats
+                .attributes
+                .get(&a)
+                .is_some_and(|row| row.count == 0)
+            {
                 self.stats.attributes.remove(&a);
             }
             self.stats.datoms = self.stats.datoms.saturating_sub(1);
@@ -183,7 +222,13 @@ impl TxContext<'_> {
     }
 
     fn note(&mut self, e: u64, attr: &Attribute, v: Value, added: bool) {
-        self.report.push(Datom { e, a: u64::from(attr.id), v, tx: self.tx, added });
+        self.report.push(Datom {
+            e,
+            a: u64::from(attr.id),
+            v,
+            tx: self.tx,
+            added,
+        });
     }
 
     /// Retracts `[e attr value]` if present.
@@ -240,9 +285,10 @@ impl TxContext<'_> {
     }
 
     fn attribute_by_id(&self, id: u32) -> Result<std::sync::Arc<Attribute>> {
-        self.schema
-            .attribute(id)
-            .cloned()
-            .ok_or_else(|| StoreError::Corrupt(format!("datom with attribute {id} that is not in the schema")))
+        self.schema.attribute(id).cloned().ok_or_else(|| {
+            StoreError::Corrupt(format!(
+                "datom with attribute {id} that is not in the schema"
+            ))
+        })
     }
 }

@@ -34,20 +34,42 @@ impl Tx {
     }
 
     /// Asserts `attr` = `value` for `entity` (for ref attributes, pass an [`EntityRef`]).
-    pub fn add(&mut self, entity: impl Into<EntityRef>, attr: &str, value: impl Into<TxValue>) -> &mut Self {
-        self.ops.push(TxOp::Add { e: entity.into(), attr: strip(attr), value: value.into() });
+    pub fn add(
+        &mut self,
+        entity: impl Into<EntityRef>,
+        attr: &str,
+        value: impl Into<TxValue>,
+    ) -> &mut Self {
+        self.ops.push(TxOp::Add {
+            e: entity.into(),
+            attr: strip(attr),
+            value: value.into(),
+        });
         self
     }
 
     /// Retracts `attr` = `value` of `entity`.
-    pub fn retract(&mut self, entity: impl Into<EntityRef>, attr: &str, value: impl Into<TxValue>) -> &mut Self {
-        self.ops.push(TxOp::Retract { e: entity.into(), attr: strip(attr), value: Some(value.into()) });
+    pub fn retract(
+        &mut self,
+        entity: impl Into<EntityRef>,
+        attr: &str,
+        value: impl Into<TxValue>,
+    ) -> &mut Self {
+        self.ops.push(TxOp::Retract {
+            e: entity.into(),
+            attr: strip(attr),
+            value: Some(value.into()),
+        });
         self
     }
 
     /// Retracts every value of `attr` of `entity`.
     pub fn retract_all(&mut self, entity: impl Into<EntityRef>, attr: &str) -> &mut Self {
-        self.ops.push(TxOp::Retract { e: entity.into(), attr: strip(attr), value: None });
+        self.ops.push(TxOp::Retract {
+            e: entity.into(),
+            attr: strip(attr),
+            value: None,
+        });
         self
     }
 

@@ -37,6 +37,8 @@ pub(crate) struct TxContext<'a> {
     pub next_db: u64,
     /// Resolved tempids.
     pub tempids: HashMap<Tempid, u64>,
+    /// Tempids that define an ident (allocated in the schema partition).
+    pub schema_tempids: HashSet<Tempid>,
     /// Entities created by this transaction (no datoms before it: seeks can be skipped).
     pub new_entities: HashSet<u64>,
     /// `(e, a)` pairs of new entities that received a value in this transaction.

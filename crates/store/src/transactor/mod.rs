@@ -18,7 +18,7 @@ use datolite_kv::{StorageOptions, WriteTxn};
 
 pub use builder::Tx;
 pub use ops::{EntityMap, EntityRef, Tempid, TxOp, TxValue};
-pub use parse::{keyword_text, parse_tx_data, tx_ops, CURRENT_TX_TEMPID};
+pub use parse::{entity_ref, keyword_text, parse_tx_data, tx_op, tx_ops, CURRENT_TX_TEMPID};
 
 use crate::bootstrap::attr as sys;
 use crate::meta;
@@ -75,6 +75,7 @@ pub(crate) fn run(
         next_user,
         next_db,
         tempids: HashMap::new(),
+        schema_tempids: HashSet::new(),
         new_entities: HashSet::new(),
         new_entity_attrs: HashSet::new(),
         report: Vec::new(),
@@ -88,16 +89,33 @@ pub(crate) fn run(
         cx.reload_schema(schema)?;
     }
     let resolved = cx.resolve(&data_ops)?;
-    let sets_instant = resolved.iter().any(|r| matches!(r, Resolved::Add(e, a, _) if *e == cx.tx && a.id == sys::TX_INSTANT));
+    let sets_instant = resolved
+        .iter()
+        .any(|r| matches!(r, Resolved::Add(e, a, _) if *e == cx.tx && a.id == sys::TX_INSTANT));
     cx.apply(&resolved)?;
     if !sets_instant {
-        let instant = cx.schema.attribute(sys::TX_INSTANT).cloned().ok_or_else(|| StoreError::Corrupt("no :db/txInstant".into()))?;
+        let instant = cx
+            .schema
+            .attribute(sys::TX_INSTANT)
+            .cloned()
+            .ok_or_else(|| StoreError::Corrupt("no :db/txInstant".into()))?;
         cx.assert_datom(cx.tx, &instant, &Value::Instant(now_ms))?;
     }
     if cx.schema_touched {
         cx.reload_schema(schema)?;
     }
-    let TxContext { txn, schema: new_schema, stats: new_stats, changed_attrs, next_user, next_db, tempids, report, tx, .. } = cx;
+    let TxContext {
+        txn,
+        schema: new_schema,
+        stats: new_stats,
+        changed_attrs,
+        next_user,
+        next_db,
+        tempids,
+        report,
+        tx,
+        ..
+    } = cx;
     if options.stats {
         new_stats.store(txn, changed_attrs)?;
     } else {
@@ -106,9 +124,17 @@ pub(crate) fn run(
     meta::put_u64(txn, meta::BASIS_T, t)?;
     meta::put_u64(txn, meta::NEXT_USER, next_user)?;
     meta::put_u64(txn, meta::NEXT_DB, next_db)?;
-    let tempids = tempids.into_iter().filter_map(|(k, v)| k.report_key().map(|k| (k, v))).collect();
+    let tempids = tempids
+        .into_iter()
+        .filter_map(|(k, v)| k.report_key().map(|k| (k, v)))
+        .collect();
     Ok(Outcome {
-        report: TxReport { tx, t, tempids, tx_data: report },
+        report: TxReport {
+            tx,
+            t,
+            tempids,
+            tx_data: report,
+        },
         schema: Arc::new(new_schema),
         stats: Arc::new(new_stats),
     })
@@ -162,6 +188,12 @@ fn split_schema_ops(ops: &[TxOp]) -> (Vec<TxOp>, Vec<TxOp>) {
         TxOp::Add { attr, .. } => is_schema(attr),
         _ => false,
     };
-    let schema_entities: Vec<&EntityRef> = ops.iter().filter(|op| defines_type(op)).filter_map(TxOp::entity).collect();
-    ops.iter().cloned().partition(|op| defines_type(op) || op.entity().is_some_and(|e| schema_entities.contains(&e)))
+    let schema_entities: Vec<&EntityRef> = ops
+        .iter()
+        .filter(|op| defines_type(op))
+        .filter_map(TxOp::entity)
+        .collect();
+    ops.iter().cloned().partition(|op| {
+        defines_type(op) || op.entity().is_some_and(|e| schema_entities.contains(&e))
+    })
 }

@@ -22,7 +22,12 @@ pub fn parse_tx_data(text: &str) -> Result<Vec<TxOp>> {
 pub fn tx_ops(form: &Edn) -> Result<Vec<TxOp>> {
     let items = match form {
         Edn::Vector(items) | Edn::List(items) => items,
-        other => return Err(invalid(format!("transaction data must be a vector of operations, got a {}", other.type_name()))),
+        other => {
+            return Err(invalid(format!(
+                "transaction data must be a vector of operations, got a {}",
+                other.type_name()
+            )))
+        }
     };
     items.iter().map(tx_op).collect()
 }
@@ -32,12 +37,18 @@ pub fn tx_op(form: &Edn) -> Result<TxOp> {
     match form {
         Edn::Map(entries) => Ok(TxOp::Map(entity_map(entries)?)),
         Edn::Vector(items) | Edn::List(items) => list_op(items, form),
-        other => Err(invalid(format!("an operation must be a map or a list form, got {other}"))),
+        other => Err(invalid(format!(
+            "an operation must be a map or a list form, got {other}"
+        ))),
     }
 }
 
 fn list_op(items: &[Edn], form: &Edn) -> Result<TxOp> {
-    let op = items.first().and_then(Edn::as_keyword).map(keyword_text).unwrap_or_default();
+    let op = items
+        .first()
+        .and_then(Edn::as_keyword)
+        .map(keyword_text)
+        .unwrap_or_default();
     match (op.as_str(), items.len()) {
         ("db/add", 4) => Ok(TxOp::Add { e: entity_ref(&items[1])?, attr: attr_name(&items[2])?, value: TxValue::Edn(items[3].clone()) }),
         ("db/retract", 4) => Ok(TxOp::Retract {
@@ -60,7 +71,11 @@ fn entity_map(entries: &[(Edn, Edn)]) -> Result<EntityMap> {
         let attr = attr_name(key)?;
         if attr == "db/id" {
             map.id = Some(entity_ref(value)?);
-        } else if attr.rsplit('/').next().is_some_and(|name| name.starts_with('_')) {
+        } else if attr
+            .rsplit('/')
+            .next()
+            .is_some_and(|name| name.starts_with('_'))
+        {
             return Err(invalid(format!("reverse attribute :{attr} in an entity map is not supported; assert the forward attribute on the other entity")));
         } else {
             map.attrs.push((attr, TxValue::Edn(value.clone())));
@@ -80,7 +95,9 @@ pub fn keyword_text(k: &Keyword) -> String {
 fn attr_name(form: &Edn) -> Result<String> {
     match form {
         Edn::Keyword(k) => Ok(keyword_text(k)),
-        other => Err(invalid(format!("an attribute must be a keyword, got {other}"))),
+        other => Err(invalid(format!(
+            "an attribute must be a keyword, got {other}"
+        ))),
     }
 }
 

@@ -62,23 +62,47 @@ impl TxContext<'_> {
                 TxOp::Retract { e, attr, value } => {
                     let attribute = self.known_attribute(attr)?;
                     match value {
-                        None => pending.push(Pending { e: e.clone(), attr: attribute, value: None, added: false }),
+                        None => pending.push(Pending {
+                            e: e.clone(),
+                            attr: attribute,
+                            value: None,
+                            added: false,
+                        }),
                         Some(value) => {
                             let mut targets = Vec::new();
-                            self.targets(&attribute, value, &mut targets, &mut pending, &mut internal)?;
+                            self.targets(
+                                &attribute,
+                                value,
+                                &mut targets,
+                                &mut pending,
+                                &mut internal,
+                            )?;
                             for target in targets {
-                                pending.push(Pending { e: e.clone(), attr: attribute.clone(), value: Some(target), added: false });
+                                pending.push(Pending {
+                                    e: e.clone(),
+                                    attr: attribute.clone(),
+                                    value: Some(target),
+                                    added: false,
+                                });
                             }
                         }
                     }
                 }
                 TxOp::RetractEntity(e) => retract_entities.push(e.clone()),
                 TxOp::Map(map) => {
-                    let e = map.id.clone().unwrap_or_else(|| next_internal(&mut internal));
+                    let e = map
+                        .id
+                        .clone()
+                        .unwrap_or_else(|| next_internal(&mut internal));
                     self.expand_map(e, map, &mut pending, &mut internal)?;
                 }
             }
         }
+        self.schema_tempids = pending
+            .iter()
+            .filter(|p| p.added && p.attr.id == sys::IDENT)
+            .filter_map(|p| tempid_of(&p.e).cloned())
+            .collect();
         self.upsert(&pending)?;
         self.allocate(&pending, &retract_entities)?;
         let mut resolved = Vec::with_capacity(pending.len() + retract_entities.len());
@@ -95,7 +119,11 @@ impl TxContext<'_> {
                 Some(Target::Literal(v)) => v.clone(),
                 Some(Target::Entity(r)) => Value::Ref(self.entity(r)?),
             };
-            resolved.push(if p.added { Resolved::Add(e, p.attr.clone(), value) } else { Resolved::Retract(e, p.attr.clone(), value) });
+            resolved.push(if p.added {
+                Resolved::Add(e, p.attr.clone(), value)
+            } else {
+                Resolved::Retract(e, p.attr.clone(), value)
+            });
         }
         check_conflicts(&resolved)?;
         // The same assertion twice (two maps naming one entity, say) is written once; writing it
@@ -108,7 +136,13 @@ impl TxContext<'_> {
         Ok(resolved)
     }
 
-    fn expand_map(&mut self, e: EntityRef, map: &EntityMap, pending: &mut Vec<Pending>, internal: &mut u32) -> Result<()> {
+    fn expand_map(
+        &mut self,
+        e: EntityRef,
+        map: &EntityMap,
+        pending: &mut Vec<Pending>,
+        internal: &mut u32,
+    ) -> Result<()> {
         for (attr, value) in &map.attrs {
             let attribute = self.attribute_for(attr, Some(value))?;
             self.expand(e.clone(), &attribute, value, pending, internal)?;
@@ -116,18 +150,37 @@ impl TxContext<'_> {
         Ok(())
     }
 
-    fn expand(&mut self, e: EntityRef, attr: &Arc<Attribute>, value: &TxValue, pending: &mut Vec<Pending>, internal: &mut u32) -> Result<()> {
+    fn expand(
+        &mut self,
+        e: EntityRef,
+        attr: &Arc<Attribute>,
+        value: &TxValue,
+        pending: &mut Vec<Pending>,
+        internal: &mut u32,
+    ) -> Result<()> {
         let mut targets = Vec::new();
         self.targets(attr, value, &mut targets, pending, internal)?;
         for target in targets {
-            pending.push(Pending { e: e.clone(), attr: attr.clone(), value: Some(target), added: true });
+            pending.push(Pending {
+                e: e.clone(),
+                attr: attr.clone(),
+                value: Some(target),
+                added: true,
+            });
         }
         Ok(())
     }
 
     /// Interprets `value` for `attr`: one or several targets (nested maps become pending
     /// assertions of their own).
-    fn targets(&mut self, attr: &Arc<Attribute>, value: &TxValue, out: &mut Vec<Target>, pending: &mut Vec<Pending>, internal: &mut u32) -> Result<()> {
+    fn targets(
+        &mut self,
+        attr: &Arc<Attribute>,
+        value: &TxValue,
+        out: &mut Vec<Target>,
+        pending: &mut Vec<Pending>,
+        internal: &mut u32,
+    ) -> Result<()> {
         let many = |items: usize| {
             if attr.cardinality == Cardinality::One && items != 1 {
                 Err(StoreError::InvalidTxData(format!(
@@ -146,7 +199,9 @@ impl TxContext<'_> {
                 }
                 Ok(())
             }
-            TxValue::Edn(Edn::Vector(items) | Edn::List(items) | Edn::Set(items)) if !(attr.is_ref() && self.is_lookup_form(items)) => {
+            TxValue::Edn(Edn::Vector(items) | Edn::List(items) | Edn::Set(items))
+                if !(attr.is_ref() && self.is_lookup_form(items)) =>
+            {
                 many(items.len())?;
                 for item in items {
                     out.push(self.single(attr, &TxValue::Edn(item.clone()), pending, internal)?);
@@ -163,12 +218,21 @@ impl TxContext<'_> {
     /// Whether `[kw value]` names a lookup ref (its keyword is a unique attribute).
     fn is_lookup_form(&self, items: &[Edn]) -> bool {
         match items {
-            [Edn::Keyword(k), _] => self.schema.attribute_named(&keyword_text(k)).is_some_and(|a| a.unique.is_some()),
+            [Edn::Keyword(k), _] => self
+                .schema
+                .attribute_named(&keyword_text(k))
+                .is_some_and(|a| a.unique.is_some()),
             _ => false,
         }
     }
 
-    fn single(&mut self, attr: &Arc<Attribute>, value: &TxValue, pending: &mut Vec<Pending>, internal: &mut u32) -> Result<Target> {
+    fn single(
+        &mut self,
+        attr: &Arc<Attribute>,
+        value: &TxValue,
+        pending: &mut Vec<Pending>,
+        internal: &mut u32,
+    ) -> Result<Target> {
         if attr.is_ref() {
             let entity = match value {
                 TxValue::Entity(r) => r.clone(),
@@ -186,7 +250,9 @@ impl TxContext<'_> {
                     self.expand_map(e.clone(), &map, pending, internal)?;
                     e
                 }
-                TxValue::Edn(form @ (Edn::Long(_) | Edn::String(_) | Edn::Keyword(_) | Edn::Vector(_))) => entity_ref(form)?,
+                TxValue::Edn(
+                    form @ (Edn::Long(_) | Edn::String(_) | Edn::Keyword(_) | Edn::Vector(_)),
+                ) => entity_ref(form)?,
                 other => return Err(mismatch(attr, other)),
             };
             return Ok(Target::Entity(entity));
@@ -216,14 +282,16 @@ impl TxContext<'_> {
     }
 
     fn known_attribute(&mut self, ident: &str) -> Result<Arc<Attribute>> {
-        self.attribute(ident).ok_or_else(|| StoreError::UnknownAttribute(ident.to_string()))
+        self.attribute(ident)
+            .ok_or_else(|| StoreError::UnknownAttribute(ident.to_string()))
     }
 
     /// Installs an undeclared attribute: cardinality one, the given type.
     fn install_attribute(&mut self, ident: &str, value_type: ValueType) -> Result<Arc<Attribute>> {
         let id = self.next_db;
         self.next_db += 1;
-        let id32 = u32::try_from(id).map_err(|_| StoreError::Schema("too many attributes".into()))?;
+        let id32 =
+            u32::try_from(id).map_err(|_| StoreError::Schema("too many attributes".into()))?;
         let attribute = Attribute {
             id: id32,
             ident: ident.to_string(),
@@ -239,13 +307,20 @@ impl TxContext<'_> {
         let card_attr = self.system(sys::CARDINALITY)?;
         self.assert_datom(id, &ident_attr, &Value::Keyword(ident.to_string()))?;
         self.assert_datom(id, &type_attr, &Value::Ref(type_ident_entity(value_type)))?;
-        self.assert_datom(id, &card_attr, &Value::Ref(cardinality_entity(Cardinality::One)))?;
+        self.assert_datom(
+            id,
+            &card_attr,
+            &Value::Ref(cardinality_entity(Cardinality::One)),
+        )?;
         self.schema.install(attribute);
         self.known_attribute(ident)
     }
 
     fn system(&self, id: u32) -> Result<Arc<Attribute>> {
-        self.schema.attribute(id).cloned().ok_or_else(|| StoreError::Corrupt(format!("system attribute {id} is missing")))
+        self.schema
+            .attribute(id)
+            .cloned()
+            .ok_or_else(|| StoreError::Corrupt(format!("system attribute {id} is missing")))
     }
 
     /// Binds tempids to existing entities through `:db.unique/identity` values, and unifies
@@ -253,7 +328,11 @@ impl TxContext<'_> {
     fn upsert(&mut self, pending: &[Pending]) -> Result<()> {
         let mut owners: HashMap<(u32, Vec<u8>), Tempid> = HashMap::new();
         for p in pending {
-            let (EntityRef::Tempid(tempid), Some(Target::Literal(value)), true) = (&p.e, &p.value, p.added) else { continue };
+            let (EntityRef::Tempid(tempid), Some(Target::Literal(value)), true) =
+                (&p.e, &p.value, p.added)
+            else {
+                continue;
+            };
             if p.attr.unique != Some(Unique::Identity) {
                 continue;
             }
@@ -278,7 +357,7 @@ impl TxContext<'_> {
                 (None, None) => {
                     if let Some(first) = owners.get(&(p.attr.id, venc.clone())).cloned() {
                         if &first != tempid {
-                            let id = self.fresh_id(&first, pending);
+                            let id = self.fresh_id(&first);
                             self.tempids.insert(first, id);
                             self.tempids.insert(tempid.clone(), id);
                         }
@@ -286,7 +365,9 @@ impl TxContext<'_> {
                 }
                 _ => {}
             }
-            owners.entry((p.attr.id, venc)).or_insert_with(|| tempid.clone());
+            owners
+                .entry((p.attr.id, venc))
+                .or_insert_with(|| tempid.clone());
         }
         Ok(())
     }
@@ -307,7 +388,10 @@ impl TxContext<'_> {
         let mut asserted: Vec<&Tempid> = Vec::new();
         let mut seen = HashSet::new();
         for p in pending.iter().filter(|p| p.added) {
-            for tempid in [tempid_of(&p.e), p.value.as_ref().and_then(target_tempid)].into_iter().flatten() {
+            for tempid in [tempid_of(&p.e), p.value.as_ref().and_then(target_tempid)]
+                .into_iter()
+                .flatten()
+            {
                 if seen.insert(tempid) {
                     asserted.push(tempid);
                 }
@@ -315,7 +399,7 @@ impl TxContext<'_> {
         }
         for tempid in asserted {
             if !self.tempids.contains_key(tempid) {
-                let id = self.fresh_id(tempid, pending);
+                let id = self.fresh_id(tempid);
                 self.tempids.insert(tempid.clone(), id);
             }
         }
@@ -334,11 +418,8 @@ impl TxContext<'_> {
     }
 
     /// A new entity id for `tempid`: in the schema partition when it defines an ident.
-    fn fresh_id(&mut self, tempid: &Tempid, pending: &[Pending]) -> u64 {
-        let defines_ident = pending
-            .iter()
-            .any(|p| p.added && p.attr.id == sys::IDENT && matches!(&p.e, EntityRef::Tempid(t) if t == tempid));
-        let id = if defines_ident {
+    fn fresh_id(&mut self, tempid: &Tempid) -> u64 {
+        let id = if self.schema_tempids.contains(tempid) {
             self.next_db += 1;
             entity_in(PART_DB, self.next_db - 1)
         } else {
@@ -356,8 +437,15 @@ impl TxContext<'_> {
                 self.check_exists(*id)?;
                 Ok(*id)
             }
-            EntityRef::Tempid(t) => self.tempids.get(t).copied().ok_or_else(|| StoreError::UnresolvedTempid(t.to_string())),
-            EntityRef::Ident(ident) => self.schema.entity_of_ident(ident).ok_or_else(|| StoreError::UnknownIdent(ident.clone())),
+            EntityRef::Tempid(t) => self
+                .tempids
+                .get(t)
+                .copied()
+                .ok_or_else(|| StoreError::UnresolvedTempid(t.to_string())),
+            EntityRef::Ident(ident) => self
+                .schema
+                .entity_of_ident(ident)
+                .ok_or_else(|| StoreError::UnknownIdent(ident.clone())),
             EntityRef::CurrentTx => Ok(self.tx),
             EntityRef::Lookup(attr, value) => {
                 let attribute = self.known_attribute(attr)?;
@@ -371,10 +459,11 @@ impl TxContext<'_> {
                     Target::Entity(r) => Value::Ref(self.entity(&r)?),
                 };
                 let (venc, _) = encoded(&target.as_ref(), self.options.inline_value_threshold);
-                self.holder(attribute.id, &venc)?.ok_or_else(|| StoreError::LookupRefNotFound {
-                    attribute: attr.clone(),
-                    value: target.to_string(),
-                })
+                self.holder(attribute.id, &venc)?
+                    .ok_or_else(|| StoreError::LookupRefNotFound {
+                        attribute: attr.clone(),
+                        value: target.to_string(),
+                    })
             }
         }
     }
@@ -418,7 +507,9 @@ fn target_tempid(target: &Target) -> Option<&Tempid> {
 fn nested_map(entries: &[(Edn, Edn)]) -> Result<EntityMap> {
     match super::parse::tx_op(&Edn::Map(entries.to_vec()))? {
         TxOp::Map(map) => Ok(map),
-        _ => Err(StoreError::InvalidTxData("a nested entity must be a map".into())),
+        _ => Err(StoreError::InvalidTxData(
+            "a nested entity must be a map".into(),
+        )),
     }
 }
 
@@ -454,7 +545,11 @@ fn describe(value: &TxValue) -> String {
 }
 
 fn mismatch(attr: &Attribute, value: &TxValue) -> StoreError {
-    StoreError::TypeMismatch { attribute: attr.ident.clone(), expected: attr.value_type.to_string(), got: describe(value) }
+    StoreError::TypeMismatch {
+        attribute: attr.ident.clone(),
+        expected: attr.value_type.to_string(),
+        got: describe(value),
+    }
 }
 
 /// Converts a value for a non-ref attribute, checking its type. Integers are accepted for
@@ -476,7 +571,9 @@ fn literal(attr: &Attribute, value: &TxValue) -> Result<Value> {
             (ValueType::Instant, Edn::Inst(ms)) => Some(Value::Instant(*ms)),
             (ValueType::Uuid, Edn::Uuid(u)) => Some(Value::Uuid(*u)),
             (ValueType::Bytes, Edn::Tagged(tag, inner)) if tag == "bytes" => match inner.as_ref() {
-                Edn::String(hex) => Some(Value::Bytes(parse_hex(hex).ok_or_else(|| mismatch(attr, value))?)),
+                Edn::String(hex) => Some(Value::Bytes(
+                    parse_hex(hex).ok_or_else(|| mismatch(attr, value))?,
+                )),
                 _ => None,
             },
             _ => None,
@@ -487,10 +584,13 @@ fn literal(attr: &Attribute, value: &TxValue) -> Result<Value> {
 }
 
 fn parse_hex(hex: &str) -> Option<Vec<u8>> {
-    if hex.len() % 2 != 0 {
+    if !hex.len().is_multiple_of(2) {
         return None;
     }
-    (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok()).collect()
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+        .collect()
 }
 
 /// Two different values for one cardinality-one attribute of one entity is a conflict; the
@@ -515,4 +615,3 @@ fn check_conflicts(resolved: &[Resolved]) -> Result<()> {
     }
     Ok(())
 }
-
