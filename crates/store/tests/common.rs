@@ -23,8 +23,11 @@ pub fn lmdb() -> (Store, tempfile::TempDir) {
     (store, dir)
 }
 
+/// Keys and values of one table.
+pub type Rows = Vec<(Vec<u8>, Vec<u8>)>;
+
 /// Every key and value of every table, for whole-database comparisons.
-pub fn dump(store: &Store) -> Vec<(Table, Vec<(Vec<u8>, Vec<u8>)>)> {
+pub fn dump(store: &Store) -> Vec<(Table, Rows)> {
     let txn = store.engine().read().unwrap();
     Table::ALL
         .iter()

@@ -117,7 +117,7 @@ proptest! {
         // the two stores; everything else must be equal byte for byte.
         let (dm, dd) = (dump(&mem), dump(&disk));
         for ((table, rows_m), (_, rows_d)) in dm.iter().zip(dd.iter()) {
-            let strip = |rows: &Vec<(Vec<u8>, Vec<u8>)>| -> Vec<(Vec<u8>, Vec<u8>)> {
+            let strip = |rows: &common::Rows| -> common::Rows {
                 rows.iter().filter(|(k, _)| !is_clock_dependent(*table, k)).cloned().collect()
             };
             prop_assert_eq!(strip(rows_m), strip(rows_d), "table {:?} differs", table);
