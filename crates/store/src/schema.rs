@@ -4,7 +4,7 @@
 //! `:db/valueType`, `:db/cardinality`, `:db/unique`, `:db/isComponent`, `:db/doc`). This module
 //! reads them back into lookup tables, rebuilt only when a transaction touches them.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 
 use datolite_kv::{Direction, KeyRange, ReadOps, Table};

@@ -1,16 +1,17 @@
 //! Writing resolved datoms: the four indexes, the log, the values table and the statistics, all
 //! in the transaction's single engine write.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 
 use datolite_kv::{Direction, KeyRange, ReadOps, Table, Visit};
 
+use super::buffer;
 use super::context::TxContext;
 use crate::encoding::{
     decode_key, encode_key, encode_log_key, encode_value, tags, Index, Prefix, Stored,
 };
 use crate::model::{Datom, Value, ValueRef};
-use crate::schema::{Attribute, Cardinality};
+use crate::schema::{Attribute, Cardinality, Schema};
 use crate::stats::extreme_value;
 use crate::values::materialize;
 use crate::{Result, StoreError};
@@ -70,94 +71,145 @@ impl TxContext<'_> {
     }
 
     /// Asserts `[e attr value]`: a no-op when present; replaces the old value of a
-    /// cardinality-one attribute.
+    /// cardinality-one attribute. The index keys are buffered until [`TxContext::flush`].
     pub fn assert_datom(&mut self, e: u64, attr: &Attribute, value: &Value) -> Result<()> {
         let a = attr.id;
         let venc = self.encode(value)?;
-        let ea = Prefix::new().id(e).attr(a).into_bytes();
         let is_new_entity = self.new_entities.contains(&e);
-        let had_ea;
-        if attr.cardinality == Cardinality::One {
-            let existing = if is_new_entity {
-                None
-            } else {
-                self.first_key(Table::Eavt, &ea)?
-            };
-            match existing {
-                Some(key) => {
+        let had_ea = if attr.cardinality == Cardinality::One {
+            if !is_new_entity {
+                let ea = Prefix::new().id(e).attr(a).into_bytes();
+                if let Some(key) = self.first_key(Table::Eavt, &ea)? {
                     let old = decode_key(Index::Eavt, &key)?;
                     if old.v == venc.as_slice() {
                         return Ok(());
                     }
                     let (old_v, old_tx) = (old.v.to_vec(), old.tx);
                     self.remove(e, attr, &old_v, old_tx)?;
-                    had_ea = false;
                 }
-                None => had_ea = false,
             }
+            // Resolution leaves at most one assertion per entity and cardinality-one attribute.
+            false
         } else if is_new_entity {
-            had_ea = self.new_entity_attrs.contains(&(e, a));
+            self.added_ea.contains(&(e, a))
         } else {
             let eav = Prefix::new().id(e).attr(a).value(&venc).into_bytes();
             if self.first_key(Table::Eavt, &eav)?.is_some() {
                 return Ok(());
             }
-            had_ea = self.first_key(Table::Eavt, &ea)?.is_some();
-        }
-        if is_new_entity {
-            self.new_entity_attrs.insert((e, a));
-        }
-        let av = Prefix::new().attr(a).value(&venc).into_bytes();
-        let av_holder = if attr.unique.is_some() || self.options.stats {
-            self.first_key(Table::Avet, &av)?
-        } else {
-            None
+            let ea = Prefix::new().id(e).attr(a).into_bytes();
+            self.added_ea.contains(&(e, a)) || self.first_key(Table::Eavt, &ea)?.is_some()
         };
+        self.added_ea.insert((e, a));
         if attr.unique.is_some() {
-            if let Some(key) = &av_holder {
-                let holder = decode_key(Index::Avet, key)?.e;
-                if holder != e {
-                    return Err(StoreError::UniqueViolation {
-                        attribute: attr.ident.clone(),
-                        value: value.to_string(),
-                        existing: holder,
-                        entity: e,
-                    });
-                }
-            }
+            self.check_unique(e, attr, value, &venc)?;
         }
-        self.write_keys(e, attr, &venc, true)?;
+        self.buffer_keys(e, attr, &venc);
         if self.options.stats {
             let row = self.stats.attributes.entry(a).or_default();
             row.count += 1;
             row.distinct_entities += u64::from(!had_ea);
-            row.distinct_values += u64::from(av_holder.is_none());
-            if row.min.as_deref().is_none_or(|min| venc.as_slice() < min) {
-                row.min = Some(venc.clone());
-            }
-            if row.max.as_deref().is_none_or(|max| venc.as_slice() > max) {
-                row.max = Some(venc.clone());
-            }
             self.stats.datoms += 1;
             self.changed_attrs.insert(a);
+            let bounds = self
+                .added_bounds
+                .entry(a)
+                .or_insert_with(|| (venc.clone(), venc.clone()));
+            if venc < bounds.0 {
+                bounds.0 = venc.clone();
+            }
+            if venc > bounds.1 {
+                bounds.1 = venc;
+            }
         }
         self.note(e, attr, value.clone(), true);
         Ok(())
     }
 
-    /// Puts (`added`) or deletes the keys of `[e a v tx]` in every index, and logs the change.
-    fn write_keys(&mut self, e: u64, attr: &Attribute, venc: &[u8], added: bool) -> Result<()> {
-        self.write_keys_at(e, attr, venc, self.tx, added)
+    /// A unique value may belong to one entity: in the committed state (after this
+    /// transaction's retractions) and among this transaction's assertions.
+    fn check_unique(&mut self, e: u64, attr: &Attribute, value: &Value, venc: &[u8]) -> Result<()> {
+        let av = Prefix::new().attr(attr.id).value(venc).into_bytes();
+        let committed = match self.first_key(Table::Avet, &av)? {
+            Some(key) => Some(decode_key(Index::Avet, &key)?.e),
+            None => None,
+        };
+        let holder = committed.or_else(|| self.unique_values.get(&av).copied());
+        match holder {
+            Some(holder) if holder != e => Err(StoreError::UniqueViolation {
+                attribute: attr.ident.clone(),
+                value: value.to_string(),
+                existing: holder,
+                entity: e,
+            }),
+            _ => {
+                self.unique_values.insert(av, e);
+                Ok(())
+            }
+        }
     }
 
-    fn write_keys_at(
-        &mut self,
-        e: u64,
-        attr: &Attribute,
-        venc: &[u8],
-        key_tx: u64,
-        added: bool,
-    ) -> Result<()> {
+    /// Buffers the keys of an assertion in every index and the log.
+    fn buffer_keys(&mut self, e: u64, attr: &Attribute, venc: &[u8]) {
+        let indexes: &[Index] = if attr.is_ref() {
+            &Index::ALL
+        } else {
+            &Index::ALL[..3]
+        };
+        for &index in indexes {
+            self.buffers[buffer::slot(index)]
+                .push_with(|out| encode_key(index, e, attr.id, venc, self.tx, out));
+        }
+        self.buffers[buffer::LOG]
+            .push_with(|out| encode_log_key(self.tx, true, e, attr.id, venc, out));
+        if Schema::is_schema_attribute(attr.id) {
+            self.schema_touched = true;
+        }
+    }
+
+    /// Writes the buffered assertions in key order and completes their statistics: distinct
+    /// values are counted here, once per new `(attribute, value)` run of the sorted AVET keys.
+    pub fn flush(&mut self) -> Result<()> {
+        let mut buffers = std::mem::take(&mut self.buffers);
+        let stats_on = self.options.stats;
+        for (slot, table) in buffer::BUFFERED.into_iter().enumerate() {
+            if slot == buffer::slot(Index::Avet) && stats_on {
+                let mut previous_run: Option<Vec<u8>> = None;
+                let mut new_values: Vec<u32> = Vec::new();
+                buffers[slot].write_sorted(&mut *self.txn, table, |txn, key| {
+                    let run = &key[..key.len() - 16];
+                    if previous_run.as_deref() != Some(run) {
+                        if !(&*txn as &dyn ReadOps).any(Table::Avet, &KeyRange::prefix(run))? {
+                            new_values.push(u32::from_be_bytes([run[0], run[1], run[2], run[3]]));
+                        }
+                        previous_run = Some(run.to_vec());
+                    }
+                    Ok(())
+                })?;
+                for a in new_values {
+                    self.stats.attributes.entry(a).or_default().distinct_values += 1;
+                }
+            } else {
+                buffers[slot].write_sorted(&mut *self.txn, table, |_, _| Ok(()))?;
+            }
+            buffers[slot].clear();
+        }
+        self.buffers = buffers;
+        for (a, (min, max)) in std::mem::take(&mut self.added_bounds) {
+            let row = self.stats.attributes.entry(a).or_default();
+            if row.min.as_deref().is_none_or(|m| min.as_slice() < m) {
+                row.min = Some(min);
+            }
+            if row.max.as_deref().is_none_or(|m| max.as_slice() > m) {
+                row.max = Some(max);
+            }
+        }
+        self.unique_values.clear();
+        Ok(())
+    }
+
+    /// Deletes the keys of `[e a v key_tx]` from every index and logs the retraction.
+    fn delete_keys(&mut self, e: u64, attr: &Attribute, venc: &[u8], key_tx: u64) -> Result<()> {
         let mut key = std::mem::take(&mut self.key);
         let indexes: &[Index] = if attr.is_ref() {
             &Index::ALL
@@ -167,17 +219,13 @@ impl TxContext<'_> {
         for &index in indexes {
             key.clear();
             encode_key(index, e, attr.id, venc, key_tx, &mut key);
-            if added {
-                self.txn.put(index.table(), &key, &[])?;
-            } else {
-                self.txn.delete(index.table(), &key)?;
-            }
+            self.txn.delete(index.table(), &key)?;
         }
         key.clear();
-        encode_log_key(self.tx, added, e, attr.id, venc, &mut key);
+        encode_log_key(self.tx, false, e, attr.id, venc, &mut key);
         self.txn.put(Table::Log, &key, &[])?;
         self.key = key;
-        if crate::schema::Schema::is_schema_attribute(attr.id) {
+        if Schema::is_schema_attribute(attr.id) {
             self.schema_touched = true;
         }
         Ok(())
@@ -186,7 +234,7 @@ impl TxContext<'_> {
     /// Removes the current datom `[e a venc old_tx]` (a retraction by this transaction).
     fn remove(&mut self, e: u64, attr: &Attribute, venc: &[u8], old_tx: u64) -> Result<()> {
         let value = materialize(venc, self.read())?.to_owned();
-        self.write_keys_at(e, attr, venc, old_tx, false)?;
+        self.delete_keys(e, attr, venc, old_tx)?;
         if self.options.stats {
             let a = attr.id;
             let ea = Prefix::new().id(e).attr(a).into_bytes();

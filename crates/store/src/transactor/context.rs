@@ -3,11 +3,14 @@
 //! Everything here is derived from the write transaction and the operations, so the engine can
 //! rerun a transaction from scratch (after growing its storage) and get the same result.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::Arc;
 
 use datolite_kv::{StorageOptions, WriteTxn};
 
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use super::buffer::KeyBuffer;
 use super::ops::Tempid;
 use crate::model::Datom;
 use crate::schema::Schema;
@@ -41,8 +44,14 @@ pub(crate) struct TxContext<'a> {
     pub schema_tempids: HashSet<Tempid>,
     /// Entities created by this transaction (no datoms before it: seeks can be skipped).
     pub new_entities: HashSet<u64>,
-    /// `(e, a)` pairs of new entities that received a value in this transaction.
-    pub new_entity_attrs: HashSet<(u64, u32)>,
+    /// `(e, a)` pairs asserted by this transaction.
+    pub added_ea: FxHashSet<(u64, u32)>,
+    /// Unique `(a, v)` prefixes asserted by this transaction and their entity.
+    pub unique_values: FxHashMap<Vec<u8>, u64>,
+    /// Smallest and largest encoded value asserted per attribute (merged at flush).
+    pub added_bounds: FxHashMap<u32, (Vec<u8>, Vec<u8>)>,
+    /// Buffered assertion keys per table (see `buffer.rs`).
+    pub buffers: [KeyBuffer; 5],
     /// Datoms asserted and retracted, in order.
     pub report: Vec<Datom>,
     /// Scratch buffer for keys.

@@ -5,13 +5,16 @@
 //! with `:db/valueType`) run first, so a transaction can declare attributes and use them.
 
 mod apply;
+mod buffer;
 mod builder;
 mod context;
 mod ops;
 mod parse;
 mod resolve;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::Arc;
 
 use datolite_kv::{StorageOptions, WriteTxn};
@@ -68,16 +71,19 @@ pub(crate) fn run(
         options,
         schema: schema.clone(),
         stats: stats.clone(),
-        changed_attrs: HashSet::new(),
+        changed_attrs: HashSet::default(),
         schema_touched: false,
         t,
         tx: tx_entity(t),
         next_user,
         next_db,
-        tempids: HashMap::new(),
-        schema_tempids: HashSet::new(),
-        new_entities: HashSet::new(),
-        new_entity_attrs: HashSet::new(),
+        tempids: HashMap::default(),
+        schema_tempids: HashSet::default(),
+        new_entities: HashSet::default(),
+        added_ea: Default::default(),
+        unique_values: Default::default(),
+        added_bounds: Default::default(),
+        buffers: Default::default(),
         report: Vec::new(),
         key: Vec::with_capacity(64),
     };
@@ -100,6 +106,7 @@ pub(crate) fn run(
             .cloned()
             .ok_or_else(|| StoreError::Corrupt("no :db/txInstant".into()))?;
         cx.assert_datom(cx.tx, &instant, &Value::Instant(now_ms))?;
+        cx.flush()?;
     }
     if cx.schema_touched {
         cx.reload_schema(schema)?;
@@ -143,7 +150,7 @@ pub(crate) fn run(
 impl TxContext<'_> {
     /// Writes resolved operations: retractions first, then assertions.
     fn apply(&mut self, resolved: &[Resolved]) -> Result<()> {
-        let mut visited = HashSet::new();
+        let mut visited = HashSet::default();
         for op in resolved {
             match op {
                 Resolved::RetractEntity(e) => self.retract_entity(*e, &mut visited)?,
@@ -157,7 +164,7 @@ impl TxContext<'_> {
                 self.assert_datom(*e, attr, v)?;
             }
         }
-        Ok(())
+        self.flush()
     }
 
     /// Rereads the schema from the write transaction; refuses changes of an attribute's type.
@@ -181,19 +188,22 @@ impl TxContext<'_> {
 
 /// Splits operations into those defining schema (every operation on an entity that gets a
 /// `:db/ident` or `:db/valueType`) and the rest, keeping order within each.
-fn split_schema_ops(ops: &[TxOp]) -> (Vec<TxOp>, Vec<TxOp>) {
+fn split_schema_ops(ops: &[TxOp]) -> (Vec<&TxOp>, Vec<&TxOp>) {
     let is_schema = |a: &str| a == "db/valueType" || a == "db/ident";
-    let defines_type = |op: &TxOp| match op {
+    let defines_schema = |op: &TxOp| match op {
         TxOp::Map(map) => map.attrs.iter().any(|(a, _)| is_schema(a)),
         TxOp::Add { attr, .. } => is_schema(attr),
         _ => false,
     };
     let schema_entities: Vec<&EntityRef> = ops
         .iter()
-        .filter(|op| defines_type(op))
+        .filter(|op| defines_schema(op))
         .filter_map(TxOp::entity)
         .collect();
-    ops.iter().cloned().partition(|op| {
-        defines_type(op) || op.entity().is_some_and(|e| schema_entities.contains(&e))
+    if schema_entities.is_empty() && !ops.iter().any(defines_schema) {
+        return (Vec::new(), ops.iter().collect());
+    }
+    ops.iter().partition(|op| {
+        defines_schema(op) || op.entity().is_some_and(|e| schema_entities.contains(&e))
     })
 }

@@ -6,7 +6,7 @@
 //! `:db.unique/identity` value, allocate fresh ids for the remaining tempids, resolve lookup refs
 //! and idents, and check cardinality-one conflicts inside the transaction.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::Arc;
 
 use datolite_kv::{Direction, KeyRange, ReadOps, Table};
@@ -49,12 +49,12 @@ pub(crate) enum Resolved {
 
 impl TxContext<'_> {
     /// Resolves `ops` into concrete operations.
-    pub fn resolve(&mut self, ops: &[TxOp]) -> Result<Vec<Resolved>> {
+    pub fn resolve(&mut self, ops: &[&TxOp]) -> Result<Vec<Resolved>> {
         let mut pending = Vec::new();
         let mut retract_entities = Vec::new();
         let mut internal = self.tempids.len() as u32;
         for op in ops {
-            match op {
+            match *op {
                 TxOp::Add { e, attr, value } => {
                     let attribute = self.attribute_for(attr, Some(value))?;
                     self.expand(e.clone(), &attribute, value, &mut pending, &mut internal)?;
@@ -125,14 +125,9 @@ impl TxContext<'_> {
                 Resolved::Retract(e, p.attr.clone(), value)
             });
         }
-        check_conflicts(&resolved)?;
-        // The same assertion twice (two maps naming one entity, say) is written once; writing it
-        // twice would count it twice in the statistics.
-        let mut seen = HashSet::new();
-        resolved.retain(|op| match op {
-            Resolved::Add(e, attr, v) => seen.insert((*e, attr.id, v.clone())),
-            _ => true,
-        });
+        let keep = check_conflicts(&resolved)?;
+        let mut keep = keep.into_iter();
+        resolved.retain(|_| keep.next().unwrap_or(true));
         Ok(resolved)
     }
 
@@ -326,7 +321,7 @@ impl TxContext<'_> {
     /// Binds tempids to existing entities through `:db.unique/identity` values, and unifies
     /// tempids that assert the same identity value.
     fn upsert(&mut self, pending: &[Pending]) -> Result<()> {
-        let mut owners: HashMap<(u32, Vec<u8>), Tempid> = HashMap::new();
+        let mut owners: HashMap<(u32, Vec<u8>), Tempid> = HashMap::default();
         for p in pending {
             let (EntityRef::Tempid(tempid), Some(Target::Literal(value)), true) =
                 (&p.e, &p.value, p.added)
@@ -386,7 +381,7 @@ impl TxContext<'_> {
     /// is an error (it names nothing).
     fn allocate(&mut self, pending: &[Pending], retract_entities: &[EntityRef]) -> Result<()> {
         let mut asserted: Vec<&Tempid> = Vec::new();
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         for p in pending.iter().filter(|p| p.added) {
             for tempid in [tempid_of(&p.e), p.value.as_ref().and_then(target_tempid)]
                 .into_iter()
@@ -593,25 +588,33 @@ fn parse_hex(hex: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
-/// Two different values for one cardinality-one attribute of one entity is a conflict; the
-/// same datom twice is fine.
-fn check_conflicts(resolved: &[Resolved]) -> Result<()> {
-    let mut seen: HashMap<(u64, u32), &Value> = HashMap::new();
+/// Two different values for one cardinality-one attribute of one entity is a conflict. The same
+/// assertion twice (two maps naming one entity, say) must be written once, or the statistics
+/// would count it twice: the returned mask keeps the first of each.
+fn check_conflicts(resolved: &[Resolved]) -> Result<Vec<bool>> {
+    let mut one: HashMap<(u64, u32), &Value> = HashMap::default();
+    let mut many: HashSet<(u64, u32, &Value)> = HashSet::default();
+    let mut keep = Vec::with_capacity(resolved.len());
     for op in resolved {
-        if let Resolved::Add(e, attr, v) = op {
-            if attr.cardinality == Cardinality::One {
-                if let Some(first) = seen.insert((*e, attr.id), v) {
-                    if first != v {
+        let first = match op {
+            Resolved::Add(e, attr, v) if attr.cardinality == Cardinality::One => {
+                match one.insert((*e, attr.id), v) {
+                    Some(first) if first != v => {
                         return Err(StoreError::CardinalityConflict {
                             entity: *e,
                             attribute: attr.ident.clone(),
                             first: first.to_string(),
                             second: v.to_string(),
-                        });
+                        })
                     }
+                    Some(_) => false,
+                    None => true,
                 }
             }
-        }
+            Resolved::Add(e, attr, v) => many.insert((*e, attr.id, v)),
+            _ => true,
+        };
+        keep.push(first);
     }
-    Ok(())
+    Ok(keep)
 }
