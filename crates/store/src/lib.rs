@@ -22,6 +22,7 @@ mod parallel;
 mod scan;
 mod schema;
 mod snapshot;
+mod split;
 mod stats;
 mod store;
 pub mod transactor;

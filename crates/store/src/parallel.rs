@@ -1,9 +1,7 @@
 //! Parallel scans: one key range split over rayon workers, every worker reading the same
 //! snapshot (its own engine read transaction of the `Db`'s version — see `snapshot.rs`).
 //!
-//! Split points interpolate between the first and last key of the range on the 8 bytes after
-//! their common prefix. Datom keys lead with dense ids (entities, attributes), so equal
-//! numeric slices hold about equal numbers of keys.
+//! Where the range is cut is decided in `split.rs`.
 
 use std::ops::Bound;
 
@@ -12,6 +10,7 @@ use rayon::prelude::*;
 
 use crate::model::DatomRef;
 use crate::scan::{decode_datom, Scan};
+use crate::split::cut_points;
 use crate::{Result, StoreError};
 
 /// A scan split over several workers.
@@ -88,7 +87,16 @@ impl<'s, 'db> ParallelScan<'s, 'db> {
         }
         let range = self.scan.key_range()?;
         let guards = self.scan.db.checkout_up_to(self.workers, true)?;
-        let parts = split(&*guards[0], self.scan.index.table(), &range, guards.len())?;
+        let points = cut_points(
+            self.scan.db,
+            &*guards[0],
+            self.scan.index,
+            self.scan.prefix(),
+            self.scan.bound(),
+            &range,
+            guards.len(),
+        )?;
+        let parts = parts(&range, points);
         let results: Vec<Result<T>> = guards
             .into_par_iter()
             .zip(parts.into_par_iter())
@@ -106,39 +114,8 @@ impl<'s, 'db> ParallelScan<'s, 'db> {
     }
 }
 
-/// Splits `range` of `table` into `n` consecutive ranges of about equal key counts.
-pub(crate) fn split(
-    txn: &dyn ReadOps,
-    table: datolite_kv::Table,
-    range: &KeyRange,
-    n: usize,
-) -> Result<Vec<KeyRange>> {
-    if n <= 1 {
-        return Ok(vec![range.clone()]);
-    }
-    let first = txn.first(table, range, Direction::Forward)?;
-    let last = txn.first(table, range, Direction::Reverse)?;
-    let (Some((first, _)), Some((last, _))) = (first, last) else {
-        return Ok(vec![range.clone()]);
-    };
-    let common = first.iter().zip(&last).take_while(|(a, b)| a == b).count();
-    let slice = |key: &[u8], pad: u8| {
-        let mut bytes = [pad; 8];
-        for (i, b) in key.iter().skip(common).take(8).enumerate() {
-            bytes[i] = *b;
-        }
-        u64::from_be_bytes(bytes) as u128
-    };
-    let (lo, hi) = (slice(&first, 0), slice(&last, 0xFF));
-    let mut points: Vec<Vec<u8>> = Vec::with_capacity(n - 1);
-    for i in 1..n as u128 {
-        let point = lo + (hi - lo) * i / n as u128;
-        let mut key = first[..common].to_vec();
-        key.extend_from_slice(&(point as u64).to_be_bytes());
-        if points.last().is_none_or(|p| *p < key) && key > first {
-            points.push(key);
-        }
-    }
+/// Consecutive ranges covering `range`, cut at `points` (sorted, inside the range).
+fn parts(range: &KeyRange, points: Vec<Vec<u8>>) -> Vec<KeyRange> {
     let mut parts = Vec::with_capacity(points.len() + 1);
     let mut start = range.start.clone();
     for point in points {
@@ -152,5 +129,5 @@ pub(crate) fn split(
         start,
         end: range.end.clone(),
     });
-    Ok(parts)
+    parts
 }

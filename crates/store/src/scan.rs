@@ -174,6 +174,16 @@ impl<'db> Scan<'db> {
         })
     }
 
+    /// Bytes of the bound leading components.
+    pub(crate) fn prefix(&self) -> &[u8] {
+        &self.prefix
+    }
+
+    /// How many leading components are bound.
+    pub(crate) fn bound(&self) -> usize {
+        self.bound
+    }
+
     pub(crate) fn direction(&self) -> Direction {
         self.direction
     }

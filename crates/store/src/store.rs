@@ -20,6 +20,10 @@ use crate::Result;
 #[derive(Debug)]
 pub(crate) struct Version {
     pub basis_t: u64,
+    /// Next counter of the schema partition (its ids are dense below it).
+    pub next_db: u64,
+    /// Next counter of the user partition (its ids are dense below it).
+    pub next_user: u64,
     pub schema: Arc<Schema>,
     pub stats: Arc<Stats>,
 }
@@ -120,6 +124,8 @@ impl Store {
         })?;
         let version = Arc::new(Version {
             basis_t: outcome.report.t,
+            next_db: outcome.next_db,
+            next_user: outcome.next_user,
             schema: outcome.schema,
             stats: outcome.stats,
         });
@@ -146,6 +152,8 @@ pub(crate) fn current_version(inner: &StoreInner, txn: &dyn ReadOps) -> Result<A
 fn load_version(txn: &dyn ReadOps) -> Result<Version> {
     Ok(Version {
         basis_t: meta::require_u64(txn, meta::BASIS_T)?,
+        next_db: meta::require_u64(txn, meta::NEXT_DB)?,
+        next_user: meta::require_u64(txn, meta::NEXT_USER)?,
         schema: Arc::new(Schema::load(txn)?),
         stats: Arc::new(Stats::load(txn)?),
     })

@@ -48,6 +48,8 @@ pub struct TxReport {
 /// The committed state a transaction produced, for the store's caches.
 pub(crate) struct Outcome {
     pub report: TxReport,
+    pub next_db: u64,
+    pub next_user: u64,
     pub schema: Arc<Schema>,
     pub stats: Arc<Stats>,
 }
@@ -142,6 +144,8 @@ pub(crate) fn run(
             tempids,
             tx_data: report,
         },
+        next_db,
+        next_user,
         schema: Arc::new(new_schema),
         stats: Arc::new(new_stats),
     })
