@@ -73,6 +73,24 @@ impl<'s, 'db> ParallelScan<'s, 'db> {
         )
     }
 
+    /// The number of keys in each part the range is cut into (how balanced the work is).
+    pub fn part_sizes(&self) -> Result<Vec<u64>> {
+        self.run(
+            |txn, range| {
+                let mut n = 0u64;
+                self.scan.run_keys(txn, range, &mut |_| {
+                    n += 1;
+                    true
+                })?;
+                Ok(vec![n])
+            },
+            |mut a, b| {
+                a.extend(b);
+                a
+            },
+        )
+    }
+
     /// Runs `part` on every part of the range, each on its own worker and snapshot.
     fn run<T, P, R>(&self, part: P, reduce: R) -> Result<T>
     where

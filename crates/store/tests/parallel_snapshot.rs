@@ -109,3 +109,25 @@ fn parallel_fold_equals_sequential_on_every_index() {
         }
     }
 }
+
+#[test]
+fn parallel_parts_are_balanced() {
+    let store = common::memory();
+    for chunk in 0..4 {
+        load(&store, chunk * 2500, 2500);
+    }
+    let db = store.db().unwrap();
+    for index in [Index::Eavt, Index::Aevt, Index::Avet] {
+        for workers in [2usize, 4] {
+            let sizes = db.scan(index).parallel(workers).part_sizes().unwrap();
+            let total: u64 = sizes.iter().sum();
+            assert_eq!(total, db.scan(index).count().unwrap());
+            let ideal = total / workers as u64;
+            assert!(sizes.len() == workers, "{index:?}: {sizes:?}");
+            assert!(sizes.iter().all(|&s| s <= ideal * 2), "{index:?} with {workers} workers: {sizes:?}");
+        }
+    }
+    // One attribute of AEVT splits by entity.
+    let sizes = db.scan(Index::Aevt).attribute(":n/value").parallel(2).part_sizes().unwrap();
+    assert!(sizes.iter().all(|&s| (3000..=7000).contains(&s)), "{sizes:?}");
+}
