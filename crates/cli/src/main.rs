@@ -27,10 +27,13 @@ use crate::error::CliError;
 
 /// datolite — an embedded database of immutable facts (datoms in LMDB).
 #[derive(Debug, Parser)]
-#[command(name = "datolite", version, about, long_about = None, after_help = ENV_HELP)]
+#[command(name = "datolite", version, after_help = ENV_HELP)]
 struct Cli {
-    /// Database directory (created by `transact` and `import` when missing).
-    #[arg(long, value_name = "DIR", env = "DATOLITE_DB", global = true)]
+    /// Database directory; default: the DATOLITE_DB environment variable. `transact` and
+    /// `import` create it when missing.
+    // Not clap's `env`: clap rejects an empty variable, while every DATOLITE_* variable treats
+    // empty as unset (so `DATOLITE_DB= datolite …` clears it).
+    #[arg(long, value_name = "DIR", global = true)]
     db: Option<PathBuf>,
 
     #[command(subcommand)]
@@ -60,8 +63,10 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    // An empty DATOLITE_DB (as `DATOLITE_DB= datolite …` leaves it) means "not set".
-    let db = cli.db.filter(|path| !path.as_os_str().is_empty());
+    let db = cli
+        .db
+        .or_else(|| std::env::var_os("DATOLITE_DB").map(PathBuf::from))
+        .filter(|path| !path.as_os_str().is_empty());
     let outcome = match cli.command {
         Command::Demo(args) => commands::demo::run(args),
         Command::Transact(args) => commands::transact::run(db.as_deref(), args),
@@ -72,9 +77,9 @@ fn main() -> ExitCode {
     };
     match outcome {
         Ok(()) | Err(CliError::BrokenPipe) => ExitCode::SUCCESS,
-        Err(CliError::Usage(message)) => {
-            Cli::command().error(clap::error::ErrorKind::MissingRequiredArgument, message).exit()
-        }
+        Err(CliError::Usage(message)) => Cli::command()
+            .error(clap::error::ErrorKind::MissingRequiredArgument, message)
+            .exit(),
         Err(CliError::Message(message)) => {
             eprintln!("error: {message}");
             ExitCode::FAILURE

@@ -10,9 +10,11 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use datolite::{Database, DatomRef, Db, Index, ValueRef};
-use datolite_kv::{Direction, KeyRange, Table, Visit};
+use datolite_kv::Table;
+use serde::Serialize;
 
 use crate::error::{CliError, Result};
+use crate::output::round3;
 
 /// Timings of one snapshot's scans, in milliseconds.
 #[derive(Clone, Debug)]
@@ -35,11 +37,66 @@ pub struct ScanTimings {
     pub single_worker_scan_ms: f64,
     /// Workers of the parallel scan (the `parallel_workers` option).
     pub workers: usize,
-    /// The engine's own key loop over the EAVT table, nothing decoded.
+    /// The engine's bare iterator over the EAVT table, nothing decoded.
     pub raw_engine_scan_ms: f64,
+    /// The engine's name (`lmdb`, `memory`).
+    pub engine: &'static str,
+}
+
+/// [`ScanTimings`] as JSON: the keys `demo --format json` and `bench scan --format json` share.
+#[derive(Debug, Serialize)]
+pub struct ScanJson {
+    /// Datoms every full scan visited.
+    pub datoms: u64,
+    /// Full decoded EAVT scan.
+    pub scan_decoded_ms: f64,
+    /// Key-only EAVT count.
+    pub scan_keys_only_ms: f64,
+    /// `db.count()`.
+    pub count_ms: f64,
+    /// `db.count_attribute(count_attribute)`.
+    pub count_attr_ms: f64,
+    /// The attribute counted.
+    pub count_attribute: String,
+    /// Its datoms.
+    pub count_attribute_datoms: u64,
+    /// Parallel decoded fold.
+    pub parallel_scan_ms: f64,
+    /// The same fold on one worker.
+    pub single_worker_scan_ms: f64,
+    /// Workers of the parallel fold.
+    pub workers: usize,
+    /// Raw engine scan, nothing decoded.
+    pub raw_engine_scan_ms: f64,
+    /// The engine scanned.
+    pub engine: &'static str,
+    /// `scan_decoded_ms / raw_engine_scan_ms`.
+    pub ratio_decoded_to_raw: f64,
+    /// `single_worker_scan_ms / parallel_scan_ms`.
+    pub parallel_speedup: f64,
 }
 
 impl ScanTimings {
+    /// The JSON form, timings rounded to microseconds.
+    pub fn to_json(&self) -> ScanJson {
+        ScanJson {
+            datoms: self.datoms,
+            scan_decoded_ms: round3(self.scan_decoded_ms),
+            scan_keys_only_ms: round3(self.scan_keys_only_ms),
+            count_ms: round3(self.count_ms),
+            count_attr_ms: round3(self.count_attr_ms),
+            count_attribute: self.count_attr.0.clone(),
+            count_attribute_datoms: self.count_attr.1,
+            parallel_scan_ms: round3(self.parallel_scan_ms),
+            single_worker_scan_ms: round3(self.single_worker_scan_ms),
+            workers: self.workers,
+            raw_engine_scan_ms: round3(self.raw_engine_scan_ms),
+            engine: self.engine,
+            ratio_decoded_to_raw: round3(self.ratio_decoded_to_raw()),
+            parallel_speedup: round3(self.parallel_speedup()),
+        }
+    }
+
     /// How many times slower decoding every datom is than walking the raw keys.
     pub fn ratio_decoded_to_raw(&self) -> f64 {
         ratio(self.scan_decoded_ms, self.raw_engine_scan_ms)
@@ -70,7 +127,8 @@ pub fn best_of<T>(runs: usize, mut f: impl FnMut() -> Result<T>) -> Result<(f64,
         best = best.min(start.elapsed().as_secs_f64() * 1000.0);
         last = Some(value);
     }
-    last.map(|value| (best, value)).ok_or_else(|| CliError::msg("no measurement ran"))
+    last.map(|value| (best, value))
+        .ok_or_else(|| CliError::msg("no measurement ran"))
 }
 
 /// A number derived from every part of a value, so the compiler cannot skip decoding it.
@@ -80,7 +138,9 @@ pub fn touch(value: &ValueRef<'_>) -> u64 {
         ValueRef::Boolean(b) => u64::from(*b),
         ValueRef::Long(n) | ValueRef::Instant(n) => *n as u64,
         ValueRef::Double(d) => d.to_bits(),
-        ValueRef::String(s) | ValueRef::Keyword(s) => s.len() as u64 + u64::from(s.as_bytes().first().copied().unwrap_or(0)),
+        ValueRef::String(s) | ValueRef::Keyword(s) => {
+            s.len() as u64 + u64::from(s.as_bytes().first().copied().unwrap_or(0))
+        }
         ValueRef::Uuid(u) => u64::from(u[0]),
         ValueRef::Bytes(b) => b.len() as u64,
         ValueRef::Ref(e) => *e,
@@ -91,7 +151,10 @@ pub fn touch(value: &ValueRef<'_>) -> u64 {
 #[inline]
 fn fold_datom(acc: &mut (u64, u64), d: DatomRef<'_>) {
     acc.0 += 1;
-    acc.1 = acc.1.wrapping_add(d.e ^ d.tx ^ d.a).wrapping_add(touch(&d.v));
+    acc.1 = acc
+        .1
+        .wrapping_add(d.e ^ d.tx ^ d.a)
+        .wrapping_add(touch(&d.v));
 }
 
 /// Measures every scan of the current snapshot of `database`, `runs` times each, and checks
@@ -113,7 +176,8 @@ pub fn measure_scans(database: &Database, attribute: &str, runs: usize) -> Resul
     let (count_attr_ms, attr_count) = best_of(runs, || Ok(db.count_attribute(attribute)?))?;
     let (parallel_scan_ms, parallel) = best_of(runs, || parallel_fold(&db, workers))?;
     let (single_worker_scan_ms, single) = best_of(runs, || parallel_fold(&db, 1))?;
-    let (raw_engine_scan_ms, (raw, _raw_bytes)) = best_of(runs, || raw_engine_scan(database, Table::Eavt))?;
+    let (raw_engine_scan_ms, (raw, _raw_bytes)) =
+        best_of(runs, || raw_engine_scan(database, Table::Eavt))?;
 
     let counts = [decoded.0, keys, counted, parallel.0, single.0, raw];
     if counts.iter().any(|&n| n != decoded.0) || parallel.1 != decoded.1 || single.1 != decoded.1 {
@@ -134,6 +198,7 @@ pub fn measure_scans(database: &Database, attribute: &str, runs: usize) -> Resul
         single_worker_scan_ms,
         workers,
         raw_engine_scan_ms,
+        engine: database.store().engine().name(),
     })
 }
 
@@ -156,21 +221,8 @@ fn parallel_fold(db: &Db, workers: usize) -> Result<(u64, u64)> {
     )?)
 }
 
-/// The raw engine scan of `table`: (keys, key bytes), nothing decoded.
-///
-/// LEAD: this is the single call site to switch to `engine.raw_scan(table)` (a bare heed cursor)
-/// once the `Engine` trait has it. Until then it runs the engine's own scan loop with a visitor
-/// that only counts — the same loop every datolite scan sits on, so the decoded/raw ratio shows
-/// exactly what decoding costs. (`LmdbEngine::raw_scan_count` exists but the store holds the
-/// engine as `Arc<dyn Engine>` with no way to reach the concrete type, and opening the LMDB
-/// directory a second time is impossible: it is locked.)
+/// The raw engine scan of `table`: (keys, key bytes) from the engine's bare iterator in a fresh
+/// snapshot — no visitor, nothing decoded. The floor every decoded scan is compared against.
 pub fn raw_engine_scan(database: &Database, table: Table) -> Result<(u64, u64)> {
-    let txn = database.store().engine().read()?;
-    let (mut keys, mut bytes) = (0u64, 0u64);
-    txn.scan(table, &KeyRange::all(), Direction::Forward, &mut |key, _| {
-        keys += 1;
-        bytes += key.len() as u64;
-        Visit::Continue
-    })?;
-    Ok((keys, bytes))
+    Ok(database.store().engine().raw_scan(table)?)
 }

@@ -38,8 +38,9 @@ pub fn stdout() -> BufWriter<StdoutLock<'static>> {
     BufWriter::new(std::io::stdout().lock())
 }
 
-/// Pretty-prints `value` to stdout followed by a newline.
-pub fn print_json(value: &serde_json::Value) -> Result<()> {
+/// Pretty-prints `value` to stdout followed by a newline. Reports are structs deriving
+/// `Serialize`, which keeps their keys in a meaningful order (a `json!` map would sort them).
+pub fn print_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<()> {
     let mut out = stdout();
     serde_json::to_writer_pretty(&mut out, value)?;
     writeln!(out)?;
@@ -59,7 +60,10 @@ pub fn print_text(text: &str) -> Result<()> {
 /// is how numbers line up.
 pub fn table(header: &[&str], right: &[usize]) -> Table {
     let mut table = Table::new();
-    table.load_preset(presets::UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Disabled).set_header(header.to_vec());
+    table
+        .load_style(presets::UTF8_FULL_CONDENSED.with_rounded_corners())
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header(header.to_vec());
     for &i in right {
         if let Some(column) = table.column_mut(i) {
             column.set_cell_alignment(CellAlignment::Right);
@@ -97,7 +101,8 @@ pub fn value_json(value: &ValueRef<'_>) -> serde_json::Value {
     match value {
         ValueRef::Boolean(b) => J::Bool(*b),
         ValueRef::Long(n) => J::from(*n),
-        ValueRef::Double(d) => serde_json::Number::from_f64(*d).map_or_else(|| J::String(non_finite(*d).to_string()), J::Number),
+        ValueRef::Double(d) => serde_json::Number::from_f64(*d)
+            .map_or_else(|| J::String(non_finite(*d).to_string()), J::Number),
         ValueRef::Instant(ms) => J::String(format_inst_millis(*ms)),
         ValueRef::String(s) => J::String(s.to_string()),
         ValueRef::Keyword(k) => J::String(format!(":{k}")),
@@ -133,7 +138,7 @@ pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -194,9 +199,18 @@ mod tests {
 
     #[test]
     fn json_values_follow_the_contract() {
-        assert_eq!(value_json(&ValueRef::Instant(1_375_401_600_000)), serde_json::json!("2013-08-02T00:00:00.000Z"));
-        assert_eq!(owned_value_json(&Value::keyword(":a/b")), serde_json::json!(":a/b"));
-        assert_eq!(value_json(&ValueRef::Double(f64::NAN)), serde_json::json!("##NaN"));
+        assert_eq!(
+            value_json(&ValueRef::Instant(1_375_401_600_000)),
+            serde_json::json!("2013-08-02T00:00:00.000Z")
+        );
+        assert_eq!(
+            owned_value_json(&Value::keyword(":a/b")),
+            serde_json::json!(":a/b")
+        );
+        assert_eq!(
+            value_json(&ValueRef::Double(f64::NAN)),
+            serde_json::json!("##NaN")
+        );
         assert_eq!(value_json(&ValueRef::Ref(17)), serde_json::json!(17));
     }
 

@@ -15,7 +15,11 @@ pub enum Unit {
 
 /// A progress bar of `total` units on stderr, hidden when stderr is not a terminal.
 pub fn bar(total: u64, unit: Unit) -> ProgressBar {
-    let target = if std::io::stderr().is_terminal() { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() };
+    let target = if std::io::stderr().is_terminal() {
+        ProgressDrawTarget::stderr()
+    } else {
+        ProgressDrawTarget::hidden()
+    };
     let bar = ProgressBar::with_draw_target(Some(total), target);
     let template = match unit {
         Unit::Items(name) => format!("{{spinner}} {{elapsed_precise}} [{{wide_bar}}] {{human_pos}}/{{human_len}} {name} ({{per_sec}}) {{msg}}"),
@@ -23,7 +27,8 @@ pub fn bar(total: u64, unit: Unit) -> ProgressBar {
     };
     // The templates are constants, so a failure would be a bug; fall back to the default look
     // rather than refusing to load data over a cosmetic problem.
-    let style = ProgressStyle::with_template(&template).unwrap_or_else(|_| ProgressStyle::default_bar());
+    let style =
+        ProgressStyle::with_template(&template).unwrap_or_else(|_| ProgressStyle::default_bar());
     bar.set_style(style.progress_chars("=> "));
     bar
 }

@@ -8,7 +8,7 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(124_000);
     let dir = tempfile::tempdir().unwrap();
-    let db = Database::open(dir.path().join("db"), StorageOptions::default()).unwrap();
+    let db = Database::open(dir.path().join("db"), StorageOptions::from_env().unwrap()).unwrap();
     let entities = n / 5;
     let t0 = Instant::now();
     let mut e = 0;

@@ -1,0 +1,280 @@
+//! `datolite --db DIR scan eavt|aevt|avet|vaet|log`: print datoms in index order, or count them.
+//!
+//! Index scans stream straight from the engine (`Scan::for_each`), so printing a whole index
+//! never holds it in memory (except `--format table`, which must measure its columns). The log
+//! is read from the engine's log table in transaction order, with retractions.
+
+use std::io::Write;
+use std::path::Path;
+
+use clap::{Args, ValueEnum};
+use datolite::{Database, Db, Index, ValueRef};
+use datolite_kv::{Direction, KeyRange, Table, Visit};
+use datolite_store::encoding::decode_log_key;
+use datolite_store::materialize;
+
+use crate::commands::{open_database, Create};
+use crate::error::{CliError, Result};
+use crate::output::{self, ScanFormat};
+
+/// What to scan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Source {
+    /// Entity, attribute, value, tx: every datom grouped by entity.
+    Eavt,
+    /// Attribute, entity, value, tx: every datom grouped by attribute.
+    Aevt,
+    /// Attribute, value, entity, tx: datoms by value.
+    Avet,
+    /// Value, attribute, entity, tx: references, by the entity referred to.
+    Vaet,
+    /// The transaction log: every assertion and retraction, in transaction order.
+    Log,
+}
+
+/// Arguments of `scan`.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Index (or the log) to scan.
+    #[arg(value_enum)]
+    source: Source,
+
+    /// Print only the number of datoms (from statistics when the whole index or one attribute
+    /// of aevt/avet is counted, otherwise a key-only scan).
+    #[arg(long)]
+    count: bool,
+
+    /// Stop after N datoms.
+    #[arg(long, value_name = "N")]
+    limit: Option<usize>,
+
+    /// Count with a parallel scan over N workers (needs --count).
+    #[arg(long, value_name = "N", requires = "count", conflicts_with = "limit", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    parallel: Option<u64>,
+
+    /// Only datoms of entity E (for vaet: datoms referring to E).
+    #[arg(long, value_name = "E")]
+    entity: Option<u64>,
+
+    /// Only datoms of this attribute (`:user/name`).
+    #[arg(long, value_name = ":ns/name")]
+    attribute: Option<String>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value = "edn")]
+    format: ScanFormat,
+}
+
+/// Runs `scan`.
+pub fn run(db_path: Option<&Path>, args: ScanArgs) -> Result<()> {
+    let database = open_database(db_path, Create::Never)?;
+    let db = database.db()?;
+    let index = match args.source {
+        Source::Eavt => Index::Eavt,
+        Source::Aevt => Index::Aevt,
+        Source::Avet => Index::Avet,
+        Source::Vaet => Index::Vaet,
+        Source::Log => return scan_log(&database, &db, &args),
+    };
+    let mut scan = bind(&db, index, &args)?;
+    if let Some(n) = args.limit {
+        scan = scan.limit(n);
+    }
+    if args.count {
+        let n = match args.parallel {
+            Some(workers) => scan
+                .parallel(usize::try_from(workers).unwrap_or(1))
+                .count()?,
+            None => scan.count()?,
+        };
+        return print_count(n, args.format);
+    }
+    let mut printer = Printer::new(&db, args.format);
+    let mut failure = None;
+    scan.for_each(|d| match printer.datom(d.e, d.a, &d.v, d.tx, true) {
+        Ok(()) => true,
+        Err(e) => {
+            failure = Some(e);
+            false
+        }
+    })?;
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    printer.finish()
+}
+
+/// Binds `--entity` and `--attribute` in the index's component order, explaining which
+/// combinations an index cannot narrow to (a scan binds a prefix of its key).
+fn bind<'db>(db: &'db Db, index: Index, args: &ScanArgs) -> Result<datolite::Scan<'db>> {
+    let scan = db.scan(index);
+    let attribute = || -> Result<String> {
+        let ident = args.attribute.as_deref().unwrap_or_default();
+        // Fail early with the library's "unknown attribute" message.
+        db.attribute(ident)?;
+        Ok(ident.to_string())
+    };
+    Ok(match (index, args.entity, &args.attribute) {
+        (_, None, None) => scan,
+        (Index::Eavt, Some(e), None) => scan.entity(e),
+        (Index::Eavt, Some(e), Some(_)) => scan.entity(e).attribute(&attribute()?),
+        (Index::Eavt, None, Some(_)) => {
+            return Err(CliError::msg("eavt is ordered by entity first: --attribute needs --entity (use aevt to scan one attribute)"))
+        }
+        (Index::Aevt, None, Some(_)) => scan.attribute(&attribute()?),
+        (Index::Aevt, Some(e), Some(_)) => scan.attribute(&attribute()?).entity(e),
+        (Index::Aevt | Index::Avet, Some(_), None) => {
+            return Err(CliError::msg(format!(
+                "{} is ordered by attribute first: --entity needs --attribute (use eavt to scan one entity)",
+                index.name()
+            )))
+        }
+        (Index::Avet, _, Some(_)) => {
+            if args.entity.is_some() {
+                return Err(CliError::msg("avet is ordered attribute, value, entity: it cannot narrow to an entity without a value (use aevt)"));
+            }
+            scan.attribute(&attribute()?)
+        }
+        (Index::Vaet, Some(e), None) => scan.value(&datolite::Value::Ref(e)),
+        (Index::Vaet, Some(e), Some(_)) => scan.value(&datolite::Value::Ref(e)).attribute(&attribute()?),
+        (Index::Vaet, None, Some(_)) => {
+            return Err(CliError::msg("vaet is ordered by the referenced entity first: --attribute needs --entity (use aevt to scan one attribute)"))
+        }
+    })
+}
+
+/// Prints a count alone (or `{"count": n}`).
+fn print_count(n: u64, format: ScanFormat) -> Result<()> {
+    match format {
+        ScanFormat::Json => output::print_json(&serde_json::json!({ "count": n })),
+        ScanFormat::Edn | ScanFormat::Table => output::print_text(&n.to_string()),
+    }
+}
+
+/// Scans the transaction log in order, filtered by `--entity` / `--attribute`.
+fn scan_log(database: &Database, db: &Db, args: &ScanArgs) -> Result<()> {
+    if args.parallel.is_some() {
+        return Err(CliError::msg(
+            "--parallel applies to index scans, not to the log",
+        ));
+    }
+    let attribute = match &args.attribute {
+        Some(ident) => Some(db.attribute(ident)?.id),
+        None => None,
+    };
+    let limit = args.limit.unwrap_or(usize::MAX);
+    let txn = database.store().engine().read()?;
+    let mut printer = Printer::new(db, args.format);
+    let (mut seen, mut failure) = (0usize, None::<CliError>);
+    if limit > 0 {
+        txn.scan(
+            Table::Log,
+            &KeyRange::all(),
+            Direction::Forward,
+            &mut |key, _| {
+                let mut step = || -> Result<bool> {
+                    let (raw, added) = decode_log_key(key)?;
+                    if args.entity.is_some_and(|e| e != raw.e)
+                        || attribute.is_some_and(|a| a != raw.a)
+                    {
+                        return Ok(true);
+                    }
+                    seen += 1;
+                    if !args.count {
+                        let value = materialize(raw.v, txn.as_ref())?;
+                        printer.datom(raw.e, u64::from(raw.a), &value, raw.tx, added)?;
+                    }
+                    Ok(seen < limit)
+                };
+                match step() {
+                    Ok(true) => Visit::Continue,
+                    Ok(false) => Visit::Stop,
+                    Err(e) => {
+                        failure = Some(e);
+                        Visit::Stop
+                    }
+                }
+            },
+        )?;
+    }
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    if args.count {
+        return print_count(seen as u64, args.format);
+    }
+    printer.finish()
+}
+
+/// Prints datoms as they stream by, in the chosen format.
+struct Printer<'db> {
+    db: &'db Db,
+    format: ScanFormat,
+    out: std::io::BufWriter<std::io::StdoutLock<'static>>,
+    /// Rows of `--format table`, which needs every row before printing.
+    table: Option<comfy_table::Table>,
+    /// Datoms printed so far (JSON needs commas between them).
+    printed: u64,
+}
+
+impl<'db> Printer<'db> {
+    fn new(db: &'db Db, format: ScanFormat) -> Self {
+        let table = (format == ScanFormat::Table)
+            .then(|| output::table(&["e", "a", "v", "tx", "added"], &[0, 3]));
+        Printer {
+            db,
+            format,
+            out: output::stdout(),
+            table,
+            printed: 0,
+        }
+    }
+
+    /// The ident of attribute `a` (`:user/name`), or its id when the schema does not know it.
+    fn ident(&self, a: u64) -> String {
+        u32::try_from(a)
+            .ok()
+            .and_then(|id| self.db.schema().attribute(id))
+            .map_or_else(|| a.to_string(), |attr| format!(":{}", attr.ident))
+    }
+
+    fn datom(&mut self, e: u64, a: u64, v: &ValueRef<'_>, tx: u64, added: bool) -> Result<()> {
+        let ident = self.ident(a);
+        match self.format {
+            ScanFormat::Edn => writeln!(self.out, "[{e} {ident} {v} {tx} {added}]")?,
+            ScanFormat::Json => {
+                let row = serde_json::json!([e, ident, output::value_json(v), tx, added]);
+                let lead = if self.printed == 0 { "[\n  " } else { ",\n  " };
+                write!(self.out, "{lead}{row}")?;
+            }
+            ScanFormat::Table => {
+                if let Some(table) = &mut self.table {
+                    table.add_row(vec![
+                        e.to_string(),
+                        ident,
+                        output::value_text_short(v, 48),
+                        tx.to_string(),
+                        added.to_string(),
+                    ]);
+                }
+            }
+        }
+        self.printed += 1;
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<()> {
+        match self.format {
+            ScanFormat::Json if self.printed == 0 => writeln!(self.out, "[]")?,
+            ScanFormat::Json => writeln!(self.out, "\n]")?,
+            ScanFormat::Table => {
+                if let Some(table) = &self.table {
+                    writeln!(self.out, "{table}")?;
+                }
+            }
+            ScanFormat::Edn => {}
+        }
+        self.out.flush()?;
+        Ok(())
+    }
+}

@@ -1,0 +1,647 @@
+//! End-to-end tests of the `datolite` binary: every test runs the real executable against a
+//! database in a temporary directory and checks its stdout, stderr and exit code.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value as Json;
+use tempfile::TempDir;
+
+/// The binary with a clean environment: no `DATOLITE_*` variable of the caller leaks in.
+fn datolite() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_datolite"));
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("DATOLITE_") {
+            command.env_remove(&name);
+        }
+    }
+    command
+}
+
+/// Runs `datolite --db DB args…`.
+fn run(db: &Path, args: &[&str]) -> Output {
+    datolite()
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .output()
+        .expect("run datolite")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Asserts success and returns stdout.
+fn ok(output: Output) -> String {
+    assert!(
+        output.status.success(),
+        "datolite failed: {:?}\nstdout: {}\nstderr: {}",
+        output.status,
+        stdout(&output),
+        stderr(&output)
+    );
+    stdout(&output)
+}
+
+fn json(text: &str) -> Json {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+/// A file `name` with `text` inside `dir`.
+fn file(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write test file");
+    path
+}
+
+const SCHEMA_AND_PEOPLE: &str = r#"[
+ {:db/ident :user/email :db/valueType :db.type/string :db/cardinality :db.cardinality/one :db/unique :db.unique/identity}
+ {:db/ident :user/name :db/valueType :db.type/string :db/cardinality :db.cardinality/one}
+ {:db/ident :user/age :db/valueType :db.type/long :db/cardinality :db.cardinality/one}
+ {:db/id "alice" :user/email "alice@example.com" :user/name "Alice" :user/age 34}
+ {:db/id "bob" :user/email "bob@example.com" :user/name "Bob" :user/age 27}
+]"#;
+
+/// A temporary directory holding a database with the people above.
+fn people_db() -> (TempDir, PathBuf) {
+    let tmp = TempDir::new().expect("temp dir");
+    let db = tmp.path().join("db");
+    let tx = file(tmp.path(), "people.edn", SCHEMA_AND_PEOPLE);
+    ok(run(&db, &["transact", tx.to_str().expect("utf-8 path")]));
+    (tmp, db)
+}
+
+fn stats_json(db: &Path) -> Json {
+    json(&ok(run(db, &["stats", "--format", "json"])))
+}
+
+/// The statistics row of attribute `ident`.
+fn attribute<'a>(stats: &'a Json, ident: &str) -> Option<&'a Json> {
+    stats["attributes"]
+        .as_array()
+        .expect("attributes array")
+        .iter()
+        .find(|row| row["ident"] == ident)
+}
+
+fn attr_count(stats: &Json, ident: &str) -> u64 {
+    attribute(stats, ident).map_or(0, |row| row["count"].as_u64().expect("count"))
+}
+
+#[test]
+fn transact_then_stats_json_shows_the_datoms() {
+    let (_tmp, db) = people_db();
+    let stats = stats_json(&db);
+    assert_eq!(attr_count(&stats, ":user/name"), 2);
+    assert_eq!(attr_count(&stats, ":user/email"), 2);
+    let age = attribute(&stats, ":user/age").expect(":user/age row");
+    assert_eq!(age["type"], "long");
+    assert_eq!(age["min"], 27);
+    assert_eq!(age["max"], 34);
+    assert_eq!(
+        attribute(&stats, ":user/email").expect("email row")["unique"],
+        "identity"
+    );
+    assert!(stats["datoms"].as_u64().expect("datoms") > 6);
+    assert_eq!(stats["basis_t"], 2);
+}
+
+#[test]
+fn transact_prints_tx_and_tempids_as_json() {
+    let tmp = TempDir::new().expect("temp dir");
+    let db = tmp.path().join("db");
+    let tx = file(tmp.path(), "people.edn", SCHEMA_AND_PEOPLE);
+    let report = json(&ok(run(
+        &db,
+        &["transact", "--format", "json", tx.to_str().expect("utf-8")],
+    )));
+    assert_eq!(report["t"], 2);
+    assert!(report["tx"].as_u64().is_some());
+    assert!(report["tempids"]["alice"].as_u64().is_some());
+    assert!(report["tempids"]["bob"].as_u64().is_some());
+    // 3 attributes (ident, type, cardinality, +unique for email = 10 datoms), 2 people × 3, txInstant.
+    assert_eq!(report["datoms"], 17);
+}
+
+#[test]
+fn transact_reads_stdin() {
+    let tmp = TempDir::new().expect("temp dir");
+    let db = tmp.path().join("db");
+    let mut child = datolite()
+        .arg("--db")
+        .arg(&db)
+        .args(["transact", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(br#"[{:db/id "x" :thing/label "from stdin"}]"#)
+        .expect("write stdin");
+    let output = child.wait_with_output().expect("wait");
+    ok(output);
+    assert_eq!(attr_count(&stats_json(&db), ":thing/label"), 1);
+}
+
+#[test]
+fn scan_eavt_limit_prints_three_datoms() {
+    let (_tmp, db) = people_db();
+    let out = ok(run(&db, &["scan", "eavt", "--limit", "3"]));
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    for line in lines {
+        assert!(line.starts_with('[') && line.ends_with(" true]"), "{line}");
+        // The attribute prints as its ident.
+        assert!(
+            line.split_whitespace()
+                .nth(1)
+                .is_some_and(|a| a.starts_with(':')),
+            "{line}"
+        );
+    }
+}
+
+#[test]
+fn scan_entity_and_attribute_narrow_the_scan() {
+    let (_tmp, db) = people_db();
+    let out = ok(run(&db, &["scan", "aevt", "--attribute", ":user/name"]));
+    assert_eq!(out.lines().count(), 2, "{out}");
+    assert!(
+        out.contains("\"Alice\"") && out.contains("\"Bob\""),
+        "{out}"
+    );
+    let json_rows = json(&ok(run(
+        &db,
+        &[
+            "scan",
+            "aevt",
+            "--attribute",
+            ":user/age",
+            "--format",
+            "json",
+        ],
+    )));
+    let rows = json_rows.as_array().expect("array");
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0][1], ":user/age");
+    let entity = rows[0][0].as_u64().expect("entity id").to_string();
+    let out = ok(run(&db, &["scan", "eavt", "--entity", &entity]));
+    assert_eq!(out.lines().count(), 3, "{out}");
+    let failed = run(&db, &["scan", "eavt", "--attribute", ":user/name"]);
+    assert_eq!(failed.status.code(), Some(1));
+    assert!(stderr(&failed).contains("--entity"), "{}", stderr(&failed));
+    let unknown = run(&db, &["scan", "aevt", "--attribute", ":no/such"]);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(
+        stderr(&unknown).contains("unknown attribute"),
+        "{}",
+        stderr(&unknown)
+    );
+}
+
+#[test]
+fn scan_log_prints_assertions_and_retractions_in_tx_order() {
+    let (tmp, db) = people_db();
+    let change = file(
+        tmp.path(),
+        "older.edn",
+        r#"[[:db/add [:user/email "alice@example.com"] :user/age 35]]"#,
+    );
+    ok(run(&db, &["transact", change.to_str().expect("utf-8")]));
+    let out = ok(run(&db, &["scan", "log"]));
+    let txs: Vec<u64> = out
+        .lines()
+        .map(|line| {
+            line.trim_end_matches(']')
+                .split_whitespace()
+                .rev()
+                .nth(1)
+                .and_then(|tx| tx.parse().ok())
+                .expect("tx column")
+        })
+        .collect();
+    assert!(
+        txs.windows(2).all(|w| w[0] <= w[1]),
+        "log out of order:\n{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.contains(":user/age 34") && l.ends_with(" false]")),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.contains(":user/age 35") && l.ends_with(" true]")),
+        "{out}"
+    );
+    let count: u64 = ok(run(&db, &["scan", "log", "--count"]))
+        .trim()
+        .parse()
+        .expect("count");
+    assert_eq!(count as usize, out.lines().count());
+}
+
+#[test]
+fn scan_aevt_count_matches_statistics() {
+    let (_tmp, db) = people_db();
+    let total = stats_json(&db)["datoms"].as_u64().expect("datoms");
+    let count: u64 = ok(run(&db, &["scan", "aevt", "--count"]))
+        .trim()
+        .parse()
+        .expect("count");
+    assert_eq!(count, total);
+    let eavt_lines = ok(run(&db, &["scan", "eavt"])).lines().count() as u64;
+    assert_eq!(eavt_lines, total);
+    let names: u64 = ok(run(
+        &db,
+        &["scan", "aevt", "--attribute", ":user/name", "--count"],
+    ))
+    .trim()
+    .parse()
+    .expect("count");
+    assert_eq!(names, 2);
+}
+
+#[test]
+fn scan_eavt_parallel_count_matches() {
+    let (_tmp, db) = people_db();
+    let total = stats_json(&db)["datoms"].as_u64().expect("datoms");
+    let count: u64 = ok(run(&db, &["scan", "eavt", "--count", "--parallel", "2"]))
+        .trim()
+        .parse()
+        .expect("count");
+    assert_eq!(count, total);
+    // --parallel only counts.
+    let usage = run(&db, &["scan", "eavt", "--parallel", "2"]);
+    assert_eq!(usage.status.code(), Some(2));
+}
+
+#[test]
+fn import_of_a_multi_form_file() {
+    let tmp = TempDir::new().expect("temp dir");
+    let db = tmp.path().join("db");
+    let data = file(
+        tmp.path(),
+        "items.edn",
+        r#"; schema first, as one vector
+[{:db/ident :item/sku :db/valueType :db.type/string :db/cardinality :db.cardinality/one :db/unique :db.unique/identity}
+ {:db/ident :item/n :db/valueType :db.type/long :db/cardinality :db.cardinality/one}]
+{:item/sku "a" :item/n 1}
+{:item/sku "b" :item/n 2}
+[{:item/sku "c" :item/n 3} {:item/sku "d" :item/n 4}]
+[:db/add [:item/sku "a"] :item/n 10]
+"#,
+    );
+    let report = json(&ok(run(
+        &db,
+        &[
+            "import",
+            "--batch",
+            "2",
+            "--format",
+            "json",
+            data.to_str().expect("utf-8"),
+        ],
+    )));
+    assert_eq!(report["files"], 1);
+    assert_eq!(report["ops"], 7);
+    assert_eq!(report["transactions"], 4);
+    assert!(report["datoms"].as_u64().expect("datoms") > 10);
+    assert!(report["seconds"].is_number() && report["datoms_per_sec"].is_number());
+    let stats = stats_json(&db);
+    assert_eq!(attr_count(&stats, ":item/sku"), 4);
+    assert_eq!(attr_count(&stats, ":item/n"), 4);
+    assert_eq!(attribute(&stats, ":item/n").expect("row")["max"], 10);
+}
+
+#[test]
+fn import_of_malformed_edn_keeps_only_earlier_batches() {
+    let tmp = TempDir::new().expect("temp dir");
+    let db = tmp.path().join("db");
+    let data = file(
+        tmp.path(),
+        "broken.edn",
+        "{:item/n 1}\n{:item/n 2}\n{:item/n 3}\n{:item/n 4}\n{:item/n 5}\n{:item/n 6 \"unclosed}\n",
+    );
+    let output = run(
+        &db,
+        &["import", "--batch", "2", data.to_str().expect("utf-8")],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(err.contains("broken.edn"), "{err}");
+    assert!(err.contains("line 6") && err.contains("column"), "{err}");
+    assert!(err.contains("committed"), "{err}");
+    // Two batches of two made it; the fifth item waited for its batch and was not written.
+    assert_eq!(attr_count(&stats_json(&db), ":item/n"), 4);
+}
+
+#[test]
+fn import_failure_in_a_batch_names_file_and_batch() {
+    let tmp = TempDir::new().expect("temp dir");
+    let db = tmp.path().join("db");
+    let data = file(
+        tmp.path(),
+        "typed.edn",
+        "[{:db/ident :item/n :db/valueType :db.type/long :db/cardinality :db.cardinality/one}]\n{:item/n 1}\n{:item/n \"two\"}\n",
+    );
+    let output = run(
+        &db,
+        &["import", "--batch", "1", data.to_str().expect("utf-8")],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(
+        err.contains("typed.edn") && err.contains("batch 3") && err.contains("type mismatch"),
+        "{err}"
+    );
+    assert_eq!(attr_count(&stats_json(&db), ":item/n"), 1);
+}
+
+#[test]
+fn import_rejects_formats_other_than_edn() {
+    let tmp = TempDir::new().expect("temp dir");
+    let db = tmp.path().join("db");
+    let csv = file(tmp.path(), "rows.csv", "a,b\n1,2\n");
+    let output = run(&db, &["import", csv.to_str().expect("utf-8")]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains(".edn"), "{}", stderr(&output));
+    assert!(
+        !db.exists(),
+        "a rejected import must not create the database"
+    );
+}
+
+#[test]
+fn malformed_edn_to_transact_leaves_the_database_unchanged() {
+    let (tmp, db) = people_db();
+    let before = ok(run(&db, &["stats", "--format", "json"]));
+    let bad = file(
+        tmp.path(),
+        "bad.edn",
+        "[{:user/name \"Carol\"\n :user/age }",
+    );
+    let output = run(&db, &["transact", bad.to_str().expect("utf-8")]);
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(
+        err.starts_with("error: ") && err.contains("malformed EDN"),
+        "{err}"
+    );
+    assert!(err.contains("line"), "{err}");
+    assert_eq!(ok(run(&db, &["stats", "--format", "json"])), before);
+}
+
+#[test]
+fn unknown_lookup_ref_is_an_error() {
+    let (tmp, db) = people_db();
+    let before = ok(run(&db, &["stats", "--format", "json"]));
+    let tx = file(
+        tmp.path(),
+        "lookup.edn",
+        r#"[[:db/add [:user/email "nobody@example.com"] :user/name "Nobody"]]"#,
+    );
+    let output = run(&db, &["transact", tx.to_str().expect("utf-8")]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("lookup ref"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(ok(run(&db, &["stats", "--format", "json"])), before);
+}
+
+#[test]
+fn type_mismatch_is_an_error() {
+    let (tmp, db) = people_db();
+    let before = ok(run(&db, &["stats", "--format", "json"]));
+    let tx = file(
+        tmp.path(),
+        "age.edn",
+        r#"[{:db/id "carol" :user/name "Carol" :user/age "old"}]"#,
+    );
+    let output = run(&db, &["transact", tx.to_str().expect("utf-8")]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("type mismatch"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(ok(run(&db, &["stats", "--format", "json"])), before);
+}
+
+#[test]
+fn db_pointing_at_a_regular_file_is_a_clear_error() {
+    let tmp = TempDir::new().expect("temp dir");
+    let not_a_dir = file(tmp.path(), "plain.txt", "hello");
+    for args in [&["stats"][..], &["scan", "eavt"], &["transact", "-"]] {
+        let output = run(&not_a_dir, args);
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        assert!(
+            stderr(&output).contains("not a directory"),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+    }
+}
+
+#[test]
+fn reading_a_missing_database_fails_without_creating_it() {
+    let tmp = TempDir::new().expect("temp dir");
+    let db = tmp.path().join("nothing-here");
+    let output = run(&db, &["stats"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("does not exist"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!db.exists());
+}
+
+#[test]
+fn invalid_storage_variable_is_named_in_the_error() {
+    let (_tmp, db) = people_db();
+    let output = datolite()
+        .env("DATOLITE_SCAN_BATCH_SIZE", "abc")
+        .arg("--db")
+        .arg(&db)
+        .arg("stats")
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("DATOLITE_SCAN_BATCH_SIZE"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn db_from_environment_variable() {
+    let (_tmp, db) = people_db();
+    let output = datolite()
+        .env("DATOLITE_DB", &db)
+        .args(["scan", "aevt", "--count"])
+        .output()
+        .expect("run");
+    assert!(ok(output).trim().parse::<u64>().expect("count") > 0);
+}
+
+#[test]
+fn missing_db_is_a_clear_usage_error() {
+    let output = datolite().args(["stats"]).output().expect("run");
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert!(err.contains("--db") && err.contains("DATOLITE_DB"), "{err}");
+    // An empty variable counts as unset, like every DATOLITE_* variable.
+    let output = datolite()
+        .env("DATOLITE_DB", "")
+        .args(["scan", "eavt"])
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("DATOLITE_DB"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn unknown_bench_is_a_usage_error() {
+    let output = datolite().args(["bench", "people"]).output().expect("run");
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn demo_builds_then_reuses_a_small_database() {
+    let tmp = TempDir::new().expect("temp dir");
+    let dir = tmp.path().join("demo");
+    let dir_arg = dir.to_str().expect("utf-8");
+    let first = json(&ok(datolite()
+        .args([
+            "demo", "--dir", dir_arg, "--bars", "100", "--format", "json",
+        ])
+        .output()
+        .expect("run")));
+    assert_eq!(first["built"], true);
+    assert_eq!(first["bars"], 100);
+    assert_eq!(first["symbols"], 20);
+    let datoms = first["datoms"].as_u64().expect("datoms");
+    assert_eq!(first["scans"]["datoms"], datoms);
+    for key in [
+        "scan_decoded_ms",
+        "scan_keys_only_ms",
+        "count_ms",
+        "count_attr_ms",
+        "parallel_scan_ms",
+        "raw_engine_scan_ms",
+        "ratio_decoded_to_raw",
+    ] {
+        assert!(first["scans"][key].is_number(), "{key} missing: {first}");
+    }
+    assert!(first["attributes"]
+        .as_array()
+        .expect("attributes")
+        .iter()
+        .any(|a| a["ident"] == ":bar/close"));
+
+    let again = json(&ok(datolite()
+        .args([
+            "demo", "--dir", dir_arg, "--bars", "100", "--format", "json",
+        ])
+        .output()
+        .expect("run")));
+    assert_eq!(again["built"], false);
+    assert_eq!(again["datoms"], datoms);
+
+    // A different size is a different build: rebuilt, not appended to.
+    let other = json(&ok(datolite()
+        .args(["demo", "--dir", dir_arg, "--bars", "40", "--format", "json"])
+        .output()
+        .expect("run")));
+    assert_eq!(other["built"], true);
+    assert_eq!(other["bars"], 40);
+
+    let table = ok(datolite()
+        .args(["demo", "--dir", dir_arg, "--bars", "40", "--rebuild"])
+        .output()
+        .expect("run"));
+    assert!(
+        table.contains(":bar/close") && table.contains("raw lmdb scan"),
+        "{table}"
+    );
+
+    // The demo database is an ordinary database.
+    let count: u64 = ok(run(
+        &dir,
+        &["scan", "aevt", "--attribute", ":bar/close", "--count"],
+    ))
+    .trim()
+    .parse()
+    .expect("count");
+    assert_eq!(count, 40);
+}
+
+#[test]
+fn demo_refuses_a_directory_that_is_not_a_database() {
+    let tmp = TempDir::new().expect("temp dir");
+    file(tmp.path(), "precious.txt", "keep me");
+    let output = datolite()
+        .args(["demo", "--bars", "10", "--dir"])
+        .arg(tmp.path())
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("precious.txt"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(tmp.path().join("precious.txt").exists());
+}
+
+#[test]
+fn bench_scan_json_has_every_key() {
+    let output = datolite()
+        .args([
+            "bench", "scan", "--datoms", "2000", "--format", "json", "--runs", "1",
+        ])
+        .output()
+        .expect("run");
+    let report = json(&ok(output));
+    for key in [
+        "datoms",
+        "load_ms",
+        "scan_decoded_ms",
+        "scan_keys_only_ms",
+        "count_ms",
+        "count_attr_ms",
+        "parallel_scan_ms",
+        "workers",
+        "raw_engine_scan_ms",
+        "load_datoms_per_sec",
+        "peak_rss_anon_mb",
+        "ratio_decoded_to_raw",
+        "parallel_speedup",
+    ] {
+        assert!(
+            report[key].is_number(),
+            "{key} missing or not a number: {report}"
+        );
+    }
+    // 2,000 bench datoms plus the bootstrap schema, the bench schema and transaction instants.
+    assert!(report["datoms"].as_u64().expect("datoms") >= 2000);
+    assert_eq!(report["count_attribute_datoms"], 400);
+}
