@@ -221,7 +221,7 @@ impl<'db> Scan<'db> {
             self.run_keys(txn, &range, &mut |key| match decode_key(index, key) {
                 Ok(raw) => f(raw),
                 Err(e) => {
-                    failure = Some(e);
+                    failure = Some(StoreError::from(e));
                     false
                 }
             })?;
@@ -240,7 +240,7 @@ impl<'db> Scan<'db> {
                 &mut |key| match decode_datom(self.index, key, txn) {
                     Ok(datom) => f(datom),
                     Err(e) => {
-                        failure = Some(e);
+                        failure = Some(StoreError::from(e));
                         false
                     }
                 },
@@ -269,7 +269,7 @@ impl<'db> Scan<'db> {
                     }
                 }
                 Err(e) => {
-                    failure = Some(e);
+                    failure = Some(StoreError::from(e));
                     false
                 }
             })?;
@@ -370,7 +370,7 @@ fn successor(prefix: Vec<u8>) -> Bound<Vec<u8>> {
 }
 
 /// Decodes a key of `index` into a typed datom.
-#[inline]
+#[inline(always)]
 pub(crate) fn decode_datom<'t>(
     index: Index,
     key: &'t [u8],
@@ -428,7 +428,7 @@ impl DatomIter {
                         }
                     }
                     Err(e) => {
-                        failure = Some(e);
+                        failure = Some(StoreError::from(e));
                         Visit::Stop
                     }
                 },

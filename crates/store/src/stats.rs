@@ -65,7 +65,7 @@ impl Stats {
                     Visit::Continue
                 }
                 Err(e) => {
-                    failure = Some(e);
+                    failure = Some(StoreError::from(e));
                     Visit::Stop
                 }
             },
@@ -113,7 +113,7 @@ impl Stats {
                     Visit::Continue
                 }
                 Err(e) => {
-                    failure = Some(e);
+                    failure = Some(StoreError::from(e));
                     Visit::Stop
                 }
             },
@@ -139,7 +139,7 @@ impl Stats {
                     Visit::Continue
                 }
                 Err(e) => {
-                    failure = Some(e);
+                    failure = Some(StoreError::from(e));
                     Visit::Stop
                 }
             },

@@ -9,15 +9,24 @@ use crate::model::ValueRef;
 use crate::{Result, StoreError};
 
 /// Decodes the encoded value `v`, looking its full payload up in `txn` when it was spilled.
-#[inline]
+#[inline(always)]
 pub fn materialize<'t>(v: &'t [u8], txn: &'t dyn ReadOps) -> Result<ValueRef<'t>> {
     match decode_value(v)? {
         Decoded::Value(value) => Ok(value),
-        Decoded::Spilled(value_type) => {
-            let payload = txn.get(Table::Values, v)?.ok_or_else(|| {
-                StoreError::Corrupt("a long value is missing from the values table".into())
-            })?;
-            variable(value_type, Cow::Borrowed(payload))
-        }
+        Decoded::Spilled(value_type) => spilled(v, value_type, txn),
     }
+}
+
+/// The cold path of [`materialize`]: the payload lives in the `values` table.
+#[cold]
+#[inline(never)]
+fn spilled<'t>(
+    v: &'t [u8],
+    value_type: crate::model::ValueType,
+    txn: &'t dyn ReadOps,
+) -> Result<ValueRef<'t>> {
+    let payload = txn.get(Table::Values, v)?.ok_or_else(|| {
+        StoreError::Corrupt("a long value is missing from the values table".into())
+    })?;
+    Ok(variable(value_type, Cow::Borrowed(payload))?)
 }

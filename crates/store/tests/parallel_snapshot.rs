@@ -124,10 +124,21 @@ fn parallel_parts_are_balanced() {
             assert_eq!(total, db.scan(index).count().unwrap());
             let ideal = total / workers as u64;
             assert!(sizes.len() == workers, "{index:?}: {sizes:?}");
-            assert!(sizes.iter().all(|&s| s <= ideal * 2), "{index:?} with {workers} workers: {sizes:?}");
+            assert!(
+                sizes.iter().all(|&s| s <= ideal * 2),
+                "{index:?} with {workers} workers: {sizes:?}"
+            );
         }
     }
     // One attribute of AEVT splits by entity.
-    let sizes = db.scan(Index::Aevt).attribute(":n/value").parallel(2).part_sizes().unwrap();
-    assert!(sizes.iter().all(|&s| (3000..=7000).contains(&s)), "{sizes:?}");
+    let sizes = db
+        .scan(Index::Aevt)
+        .attribute(":n/value")
+        .parallel(2)
+        .part_sizes()
+        .unwrap();
+    assert!(
+        sizes.iter().all(|&s| (3000..=7000).contains(&s)),
+        "{sizes:?}"
+    );
 }

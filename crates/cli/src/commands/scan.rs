@@ -173,7 +173,7 @@ fn scan_log(database: &Database, db: &Db, args: &ScanArgs) -> Result<()> {
             Direction::Forward,
             &mut |key, _| {
                 let mut step = || -> Result<bool> {
-                    let (raw, added) = decode_log_key(key)?;
+                    let (raw, added) = decode_log_key(key).map_err(datolite::Error::from)?;
                     if args.entity.is_some_and(|e| e != raw.e)
                         || attribute.is_some_and(|a| a != raw.a)
                     {

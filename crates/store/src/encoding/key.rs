@@ -14,7 +14,7 @@
 
 use datolite_kv::Table;
 
-use crate::StoreError;
+use super::DecodeError;
 
 /// A current-state covering index.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -141,14 +141,11 @@ pub fn encode_key(index: Index, e: u64, a: u32, v: &[u8], tx: u64, out: &mut Vec
 }
 
 /// Decodes a key of `index`.
-#[inline]
-pub fn decode_key(index: Index, key: &[u8]) -> Result<RawDatom<'_>, StoreError> {
+#[inline(always)]
+pub fn decode_key(index: Index, key: &[u8]) -> Result<RawDatom<'_>, DecodeError> {
     let len = key.len();
     if len < FIXED_LEN + 2 {
-        return Err(StoreError::Corrupt(format!(
-            "{} key of {len} bytes is too short",
-            index.name()
-        )));
+        return Err(DecodeError("index key too short"));
     }
     let tx = u64_at(key, len - 8);
     Ok(match index {
@@ -172,7 +169,7 @@ pub fn decode_key(index: Index, key: &[u8]) -> Result<RawDatom<'_>, StoreError> 
         },
         Index::Vaet => {
             if len != REF_LEN + FIXED_LEN {
-                return Err(StoreError::Corrupt(format!("vaet key of {len} bytes")));
+                return Err(DecodeError("vaet key of the wrong length"));
             }
             RawDatom {
                 v: &key[..REF_LEN],
@@ -211,17 +208,14 @@ pub fn encode_log_key(tx: u64, added: bool, e: u64, a: u32, v: &[u8], out: &mut 
 }
 
 /// Decodes a log key into the datom and whether it was an assertion.
-pub fn decode_log_key(key: &[u8]) -> Result<(RawDatom<'_>, bool), StoreError> {
+pub fn decode_log_key(key: &[u8]) -> Result<(RawDatom<'_>, bool), DecodeError> {
     if key.len() < FIXED_LEN + 3 {
-        return Err(StoreError::Corrupt(format!(
-            "log key of {} bytes is too short",
-            key.len()
-        )));
+        return Err(DecodeError("log key too short"));
     }
     let added = match key[8] {
         LOG_ASSERT => true,
         LOG_RETRACT => false,
-        op => return Err(StoreError::Corrupt(format!("log key with op {op}"))),
+        _ => return Err(DecodeError("log key with an unknown op")),
     };
     Ok((
         RawDatom {

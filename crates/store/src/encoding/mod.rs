@@ -15,3 +15,15 @@ pub use value::{
     decode_f64, decode_i64, decode_value, encode_f64, encode_i64, encode_value, encoded,
     encoded_len, variable, Decoded, Stored,
 };
+
+/// Stored bytes that do not decode: a bug or a damaged file. Small on purpose, so the decoding
+/// hot path returns it in registers; it becomes a [`crate::StoreError::Corrupt`] at the API.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DecodeError(pub &'static str);
+
+impl From<DecodeError> for crate::StoreError {
+    #[cold]
+    fn from(error: DecodeError) -> Self {
+        crate::StoreError::Corrupt(format!("malformed key or value: {}", error.0))
+    }
+}

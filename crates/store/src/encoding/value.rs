@@ -12,8 +12,8 @@
 use std::borrow::Cow;
 
 use super::tags::{self, END_INLINE, END_SPILLED, ESCAPED_ZERO};
+use super::DecodeError;
 use crate::model::{ValueRef, ValueType};
-use crate::StoreError;
 
 /// What encoding a value produced.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -117,12 +117,13 @@ pub enum Decoded<'a> {
     Spilled(ValueType),
 }
 
-fn corrupt(what: &str) -> StoreError {
-    StoreError::Corrupt(format!("malformed encoded value: {what}"))
+#[cold]
+fn corrupt(what: &'static str) -> DecodeError {
+    DecodeError(what)
 }
 
 #[inline]
-fn fixed<const N: usize>(payload: &[u8]) -> Result<[u8; N], StoreError> {
+fn fixed<const N: usize>(payload: &[u8]) -> Result<[u8; N], DecodeError> {
     payload
         .get(..N)
         .and_then(|s| s.try_into().ok())
@@ -130,8 +131,8 @@ fn fixed<const N: usize>(payload: &[u8]) -> Result<[u8; N], StoreError> {
 }
 
 /// Decodes one encoded value occupying all of `bytes` (tag included).
-#[inline]
-pub fn decode_value(bytes: &[u8]) -> Result<Decoded<'_>, StoreError> {
+#[inline(always)]
+pub fn decode_value(bytes: &[u8]) -> Result<Decoded<'_>, DecodeError> {
     let (&tag, payload) = bytes.split_first().ok_or_else(|| corrupt("empty"))?;
     let value = match tag {
         tags::LONG => ValueRef::Long(decode_i64(fixed(payload)?)),
@@ -153,7 +154,7 @@ pub fn decode_value(bytes: &[u8]) -> Result<Decoded<'_>, StoreError> {
 }
 
 /// Builds a string, keyword or bytes value from its raw payload.
-pub fn variable(value_type: ValueType, raw: Cow<'_, [u8]>) -> Result<ValueRef<'_>, StoreError> {
+pub fn variable(value_type: ValueType, raw: Cow<'_, [u8]>) -> Result<ValueRef<'_>, DecodeError> {
     Ok(match value_type {
         ValueType::Bytes => ValueRef::Bytes(raw),
         ValueType::String => ValueRef::String(utf8(raw)?),
@@ -161,7 +162,7 @@ pub fn variable(value_type: ValueType, raw: Cow<'_, [u8]>) -> Result<ValueRef<'_
     })
 }
 
-fn utf8(raw: Cow<'_, [u8]>) -> Result<Cow<'_, str>, StoreError> {
+fn utf8(raw: Cow<'_, [u8]>) -> Result<Cow<'_, str>, DecodeError> {
     match raw {
         Cow::Borrowed(b) => std::str::from_utf8(b)
             .map(Cow::Borrowed)
@@ -174,7 +175,7 @@ fn utf8(raw: Cow<'_, [u8]>) -> Result<Cow<'_, str>, StoreError> {
 
 /// The raw payload of an escaped, terminated variable-length encoding, or `None` when the value
 /// was spilled out of line.
-fn unescape(payload: &[u8]) -> Result<Option<Cow<'_, [u8]>>, StoreError> {
+fn unescape(payload: &[u8]) -> Result<Option<Cow<'_, [u8]>>, DecodeError> {
     let first = memchr::memchr(0, payload).ok_or_else(|| corrupt("unterminated"))?;
     match payload.get(first + 1) {
         Some(&END_INLINE) => return Ok(Some(Cow::Borrowed(&payload[..first]))),
@@ -201,7 +202,7 @@ fn unescape(payload: &[u8]) -> Result<Option<Cow<'_, [u8]>>, StoreError> {
 
 /// The length of the encoded value at the start of `bytes` (for the log, where a value is the
 /// last component and length is implied, and for tests).
-pub fn encoded_len(bytes: &[u8]) -> Result<usize, StoreError> {
+pub fn encoded_len(bytes: &[u8]) -> Result<usize, DecodeError> {
     let (&tag, payload) = bytes.split_first().ok_or_else(|| corrupt("empty"))?;
     let fixed = match tag {
         tags::BOOLEAN => 1,
