@@ -48,7 +48,7 @@ impl<'s, 'db> ParallelScan<'s, 'db> {
                             true
                         }
                         Err(e) => {
-                            failure = Some(StoreError::from(e));
+                            failure = Some(e);
                             false
                         }
                     })?;

@@ -240,7 +240,7 @@ impl<'db> Scan<'db> {
                 &mut |key| match decode_datom(self.index, key, txn) {
                     Ok(datom) => f(datom),
                     Err(e) => {
-                        failure = Some(StoreError::from(e));
+                        failure = Some(e);
                         false
                     }
                 },
@@ -428,7 +428,7 @@ impl DatomIter {
                         }
                     }
                     Err(e) => {
-                        failure = Some(StoreError::from(e));
+                        failure = Some(e);
                         Visit::Stop
                     }
                 },

@@ -127,7 +127,7 @@ impl Schema {
                     datolite_kv::Visit::Continue
                 }
                 Err(e) => {
-                    failure = Some(StoreError::from(e));
+                    failure = Some(e);
                     datolite_kv::Visit::Stop
                 }
             },

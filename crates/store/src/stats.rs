@@ -65,7 +65,7 @@ impl Stats {
                     Visit::Continue
                 }
                 Err(e) => {
-                    failure = Some(StoreError::from(e));
+                    failure = Some(e);
                     Visit::Stop
                 }
             },
