@@ -10,15 +10,18 @@
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
-use datolite_kv::{ReadTxn, Visit};
+use std::ops::{Bound, RangeBounds};
 
-use crate::encoding::{Component, Index};
+use datolite_kv::{Direction, KeyRange, ReadTxn, Table, Visit};
+
+use crate::encoding::{decode_log_key, Component, Index};
 use crate::meta;
-use crate::model::{Datom, Value};
+use crate::model::{Datom, DatomRef, Value};
 use crate::scan::Scan;
 use crate::schema::{Attribute, Schema};
 use crate::stats::{AttrStats, Stats};
 use crate::store::{current_version, StoreInner, Version};
+use crate::values::materialize;
 use crate::{Result, StoreError};
 
 /// How long a scan waits for a busy snapshot of its `Db` before giving up.
@@ -186,6 +189,58 @@ impl Db {
             ));
         }
         scan.collect()
+    }
+
+    /// Decodes an encoded value (statistics' min and max, raw scans, column batches) through
+    /// this snapshot, which holds the payloads of long values.
+    pub fn decode_value(&self, encoded: &[u8]) -> Result<Value> {
+        self.with_txn(|txn| Ok(materialize(encoded, txn)?.to_owned()))
+    }
+
+    /// Calls `f` with every entry of the transaction log whose transaction entity lies in
+    /// `txs`, in transaction order: assertions (`added`) and retractions. Stops when `f`
+    /// returns `false`.
+    pub fn log(
+        &self,
+        txs: impl RangeBounds<u64>,
+        mut f: impl FnMut(DatomRef<'_>) -> bool,
+    ) -> Result<()> {
+        let bound = |b: Bound<&u64>, end: bool| match b {
+            Bound::Unbounded => Bound::Unbounded,
+            Bound::Included(t) if end => Bound::Excluded((t + 1).to_be_bytes().to_vec()),
+            Bound::Included(t) => Bound::Included(t.to_be_bytes().to_vec()),
+            Bound::Excluded(t) if end => Bound::Excluded(t.to_be_bytes().to_vec()),
+            Bound::Excluded(t) => Bound::Included((t + 1).to_be_bytes().to_vec()),
+        };
+        let range = KeyRange {
+            start: bound(txs.start_bound(), false),
+            end: bound(txs.end_bound(), true),
+        };
+        self.with_txn(|txn| {
+            let mut failure = None;
+            txn.scan(Table::Log, &range, Direction::Forward, &mut |key, _| {
+                let entry =
+                    decode_log_key(key)
+                        .map_err(StoreError::from)
+                        .and_then(|(raw, added)| {
+                            Ok(DatomRef {
+                                e: raw.e,
+                                a: u64::from(raw.a),
+                                v: materialize(raw.v, txn)?,
+                                tx: raw.tx,
+                                added,
+                            })
+                        });
+                match entry {
+                    Ok(datom) => visit(f(datom)),
+                    Err(e) => {
+                        failure = Some(e);
+                        Visit::Stop
+                    }
+                }
+            })?;
+            failure.map_or(Ok(()), Err)
+        })
     }
 
     /// Every datom of entity `e`.

@@ -55,7 +55,7 @@ impl Store {
         let threshold = options.inline_value_threshold as u64;
         write_with(engine.as_ref(), |txn| -> Result<()> {
             if meta::get_u64(&*txn, meta::BASIS_T)?.is_none() {
-                bootstrap_into(txn, threshold)?;
+                bootstrap_into(txn, threshold, now_millis())?;
             }
             Ok(())
         })?;
@@ -110,10 +110,7 @@ impl Store {
 
     /// Runs operations as one atomic transaction.
     pub fn transact(&self, ops: &[TxOp]) -> Result<TxReport> {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_millis() as i64)
-            .unwrap_or(0);
+        let now = now_millis();
         let options = &self.inner.options;
         let inner = &self.inner;
         let outcome = write_with(inner.engine.as_ref(), |txn| {
@@ -177,7 +174,7 @@ fn clear_stats(txn: &mut dyn WriteTxn) -> Result<()> {
 }
 
 /// Writes the system schema as transaction 1 of a new database.
-fn bootstrap_into(txn: &mut dyn WriteTxn, threshold: u64) -> Result<()> {
+fn bootstrap_into(txn: &mut dyn WriteTxn, threshold: u64, now_ms: i64) -> Result<()> {
     meta::put_u64(txn, meta::FORMAT, meta::FORMAT_VERSION)?;
     meta::put_u64(txn, meta::INLINE_THRESHOLD, threshold)?;
     meta::put_u64(txn, meta::BASIS_T, 0)?;
@@ -237,6 +234,14 @@ fn bootstrap_into(txn: &mut dyn WriteTxn, threshold: u64) -> Result<()> {
         inline_value_threshold: threshold as usize,
         ..StorageOptions::default()
     };
-    transactor::run(txn, &options, &schema, &Stats::default(), &ops, 0)?;
+    transactor::run(txn, &options, &schema, &Stats::default(), &ops, now_ms)?;
     Ok(())
+}
+
+/// Milliseconds since the Unix epoch (0 if the clock is before 1970).
+fn now_millis() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }

@@ -443,7 +443,7 @@ fn report(
     format: Format,
 ) -> Result<()> {
     let db = database.db()?;
-    let rows = attribute_rows(database, &db)?;
+    let rows = attribute_rows(&db)?;
     let total = db.count()?;
     let bars = db.count_attribute(COUNTED_ATTRIBUTE)?;
     let symbols = db.count_attribute(":symbol/ticker")?;

@@ -8,10 +8,7 @@ use std::io::Write;
 use std::path::Path;
 
 use clap::{Args, ValueEnum};
-use datolite::{Database, Db, Index, ValueRef};
-use datolite_kv::{Direction, KeyRange, Table, Visit};
-use datolite_store::encoding::decode_log_key;
-use datolite_store::materialize;
+use datolite::{Db, Index, ValueRef};
 
 use crate::commands::{open_database, Create};
 use crate::error::{CliError, Result};
@@ -74,7 +71,7 @@ pub fn run(db_path: Option<&Path>, args: ScanArgs) -> Result<()> {
         Source::Aevt => Index::Aevt,
         Source::Avet => Index::Avet,
         Source::Vaet => Index::Vaet,
-        Source::Log => return scan_log(&database, &db, &args),
+        Source::Log => return scan_log(&db, &args),
     };
     let mut scan = bind(&db, index, &args)?;
     if let Some(n) = args.limit {
@@ -152,7 +149,7 @@ fn print_count(n: u64, format: ScanFormat) -> Result<()> {
 }
 
 /// Scans the transaction log in order, filtered by `--entity` / `--attribute`.
-fn scan_log(database: &Database, db: &Db, args: &ScanArgs) -> Result<()> {
+fn scan_log(db: &Db, args: &ScanArgs) -> Result<()> {
     if args.parallel.is_some() {
         return Err(CliError::msg(
             "--parallel applies to index scans, not to the log",
@@ -163,39 +160,24 @@ fn scan_log(database: &Database, db: &Db, args: &ScanArgs) -> Result<()> {
         None => None,
     };
     let limit = args.limit.unwrap_or(usize::MAX);
-    let txn = database.store().engine().read()?;
     let mut printer = Printer::new(db, args.format);
     let (mut seen, mut failure) = (0usize, None::<CliError>);
     if limit > 0 {
-        txn.scan(
-            Table::Log,
-            &KeyRange::all(),
-            Direction::Forward,
-            &mut |key, _| {
-                let mut step = || -> Result<bool> {
-                    let (raw, added) = decode_log_key(key).map_err(datolite::Error::from)?;
-                    if args.entity.is_some_and(|e| e != raw.e)
-                        || attribute.is_some_and(|a| a != raw.a)
-                    {
-                        return Ok(true);
-                    }
-                    seen += 1;
-                    if !args.count {
-                        let value = materialize(raw.v, txn.as_ref())?;
-                        printer.datom(raw.e, u64::from(raw.a), &value, raw.tx, added)?;
-                    }
-                    Ok(seen < limit)
-                };
-                match step() {
-                    Ok(true) => Visit::Continue,
-                    Ok(false) => Visit::Stop,
-                    Err(e) => {
-                        failure = Some(e);
-                        Visit::Stop
-                    }
+        db.log(.., |d| {
+            if args.entity.is_some_and(|e| e != d.e)
+                || attribute.is_some_and(|a| u64::from(a) != d.a)
+            {
+                return true;
+            }
+            seen += 1;
+            if !args.count {
+                if let Err(e) = printer.datom(d.e, d.a, &d.v, d.tx, d.added) {
+                    failure = Some(e);
+                    return false;
                 }
-            },
-        )?;
+            }
+            seen < limit
+        })?;
     }
     if let Some(e) = failure {
         return Err(e);

@@ -7,8 +7,7 @@
 use std::path::Path;
 
 use clap::Args;
-use datolite::{Cardinality, Database, Db, Unique, Value};
-use datolite_store::materialize;
+use datolite::{Cardinality, Db, Unique, Value};
 use serde::Serialize;
 
 use crate::commands::{open_database, Create};
@@ -88,14 +87,12 @@ struct StatsJson {
 }
 
 /// Rows of every attribute that has datoms in snapshot `db`, in attribute id order.
-pub fn attribute_rows(database: &Database, db: &Db) -> Result<Vec<AttrRow>> {
-    // Min and max are kept encoded; long strings are spilled to the values table, so decoding
-    // them needs an engine snapshot.
-    let txn = database.store().engine().read()?;
+pub fn attribute_rows(db: &Db) -> Result<Vec<AttrRow>> {
+    // Min and max are kept encoded; the snapshot decodes them (long values live out of line).
     let decode = |bytes: &Option<Vec<u8>>| -> Result<Option<Value>> {
         match bytes {
             None => Ok(None),
-            Some(b) => Ok(Some(materialize(b, txn.as_ref())?.to_owned())),
+            Some(b) => Ok(Some(db.decode_value(b)?)),
         }
     };
     let mut rows = Vec::new();
@@ -164,7 +161,7 @@ pub fn attribute_table(rows: &[AttrRow], schema_columns: bool) -> comfy_table::T
 pub fn run(db_path: Option<&Path>, args: StatsArgs) -> Result<()> {
     let database = open_database(db_path, Create::Never)?;
     let db = database.db()?;
-    let rows = attribute_rows(&database, &db)?;
+    let rows = attribute_rows(&db)?;
     let size = database.size_on_disk()?;
     let total = db.count()?;
     match args.format {

@@ -17,6 +17,13 @@ pub const LOCK_FILE: &str = "datolite.lock";
 /// Makes sure `path` is a usable directory, creating it when missing and allowed.
 pub(super) fn prepare_directory(path: &Path, create_if_missing: bool) -> Result<()> {
     match fs::metadata(path) {
+        Ok(meta) if meta.is_dir() && !create_if_missing && !path.join("data.mdb").exists() => {
+            Err(open_error(
+                path,
+                "the directory holds no database (no data.mdb) and creating one was not asked for"
+                    .into(),
+            ))
+        }
         Ok(meta) if meta.is_dir() => Ok(()),
         Ok(_) => Err(open_error(
             path,
