@@ -37,4 +37,4 @@ pub use options::{
 };
 pub use range::{prefix_successor, Direction, KeyRange, SliceBounds};
 pub use table::Table;
-pub use txn::{write_with, Engine, KvCursor, ReadOps, ReadTxn, Visit, WriteTxn};
+pub use txn::{write_with, Engine, KvCursor, ReadOps, ReadTxn, Visit, WriteTxn, SCAN_CHUNK};

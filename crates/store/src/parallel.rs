@@ -42,7 +42,7 @@ impl<'s, 'db> ParallelScan<'s, 'db> {
                 let mut acc = init();
                 let mut failure = None;
                 self.scan
-                    .run_keys(txn, range, &mut |key| match decode_datom(index, key, txn) {
+                    .run_keys(txn, range, |key| match decode_datom(index, key, txn) {
                         Ok(d) => {
                             fold(&mut acc, d);
                             true
@@ -63,7 +63,7 @@ impl<'s, 'db> ParallelScan<'s, 'db> {
         self.run(
             |txn, range| {
                 let mut n = 0u64;
-                self.scan.run_keys(txn, range, &mut |_| {
+                self.scan.run_keys(txn, range, |_| {
                     n += 1;
                     true
                 })?;
@@ -78,7 +78,7 @@ impl<'s, 'db> ParallelScan<'s, 'db> {
         self.run(
             |txn, range| {
                 let mut n = 0u64;
-                self.scan.run_keys(txn, range, &mut |_| {
+                self.scan.run_keys(txn, range, |_| {
                     n += 1;
                     true
                 })?;

@@ -14,7 +14,7 @@ use crate::batch::ColumnBatch;
 use crate::encoding::{decode_key, encoded, Component, Index, RawDatom};
 use crate::model::{Datom, DatomRef, Value};
 use crate::parallel::ParallelScan;
-use crate::snapshot::{visit, Db};
+use crate::snapshot::Db;
 use crate::values::materialize;
 use crate::{Result, StoreError};
 
@@ -193,15 +193,21 @@ impl<'db> Scan<'db> {
         &self,
         txn: &dyn ReadOps,
         range: &KeyRange,
-        f: &mut dyn FnMut(&[u8]) -> bool,
+        mut f: impl FnMut(&[u8]) -> bool,
     ) -> Result<()> {
         let mut remaining = self.limit.unwrap_or(usize::MAX);
         if remaining == 0 {
             return Ok(());
         }
-        txn.scan(self.index.table(), range, self.direction, &mut |key, _| {
-            remaining -= 1;
-            visit(f(key) && remaining > 0)
+        // Chunks keep the per-key work free of indirect calls: `f` is inlined into this loop.
+        txn.scan_keys(self.index.table(), range, self.direction, &mut |chunk| {
+            for key in chunk {
+                remaining -= 1;
+                if !f(key) || remaining == 0 {
+                    return Visit::Stop;
+                }
+            }
+            Visit::Continue
         })?;
         Ok(())
     }
@@ -218,7 +224,7 @@ impl<'db> Scan<'db> {
         let index = self.index;
         self.db.with_txn(|txn| {
             let mut failure = None;
-            self.run_keys(txn, &range, &mut |key| match decode_key(index, key) {
+            self.run_keys(txn, &range, |key| match decode_key(index, key) {
                 Ok(raw) => f(raw),
                 Err(e) => {
                     failure = Some(StoreError::from(e));
@@ -234,17 +240,15 @@ impl<'db> Scan<'db> {
         let range = self.key_range()?;
         self.db.with_txn(|txn| {
             let mut failure = None;
-            self.run_keys(
-                txn,
-                &range,
-                &mut |key| match decode_datom(self.index, key, txn) {
+            self.run_keys(txn, &range, |key| {
+                match decode_datom(self.index, key, txn) {
                     Ok(datom) => f(datom),
                     Err(e) => {
                         failure = Some(e);
                         false
                     }
-                },
-            )?;
+                }
+            })?;
             failure.map_or(Ok(()), Err)
         })
     }
@@ -257,7 +261,7 @@ impl<'db> Scan<'db> {
             let mut batch = ColumnBatch::new(size, txn);
             let mut failure = None;
             let mut stopped = false;
-            self.run_keys(txn, &range, &mut |key| match decode_key(self.index, key) {
+            self.run_keys(txn, &range, |key| match decode_key(self.index, key) {
                 Ok(raw) => {
                     batch.push(&raw);
                     if batch.len() == size {

@@ -60,3 +60,52 @@ where
     }
     Ok(())
 }
+
+/// [`crate::ReadOps::scan_keys`] over one LMDB database.
+pub(super) fn scan_keys(
+    txn: &RoTxn<'_>,
+    db: Db,
+    range: &KeyRange,
+    direction: Direction,
+    visit: &mut dyn FnMut(&[&[u8]]) -> Visit,
+) -> Result<()> {
+    if range.is_empty() {
+        return Ok(());
+    }
+    match (direction, range.is_all()) {
+        (Direction::Forward, true) => drive_chunks(db.iter(txn).map_err(from_heed)?, visit),
+        (Direction::Forward, false) => {
+            drive_chunks(db.range(txn, &range.as_slices()).map_err(from_heed)?, visit)
+        }
+        (Direction::Reverse, true) => drive_chunks(db.rev_iter(txn).map_err(from_heed)?, visit),
+        (Direction::Reverse, false) => drive_chunks(
+            db.rev_range(txn, &range.as_slices()).map_err(from_heed)?,
+            visit,
+        ),
+    }
+}
+
+/// Collects keys into chunks of [`crate::SCAN_CHUNK`] and hands each to `visit`. Holding keys
+/// across cursor moves is sound: in a read transaction LMDB's pages never move, and heed ties
+/// the slices to the transaction's lifetime.
+#[inline(always)]
+fn drive_chunks<'t, I>(iter: I, visit: &mut dyn FnMut(&[&[u8]]) -> Visit) -> Result<()>
+where
+    I: Iterator<Item = heed::Result<(&'t [u8], &'t [u8])>>,
+{
+    let mut chunk: Vec<&'t [u8]> = Vec::with_capacity(crate::SCAN_CHUNK);
+    for item in iter {
+        let (key, _) = item.map_err(from_heed)?;
+        chunk.push(key);
+        if chunk.len() == crate::SCAN_CHUNK {
+            if let Visit::Stop = visit(&chunk) {
+                return Ok(());
+            }
+            chunk.clear();
+        }
+    }
+    if !chunk.is_empty() {
+        visit(&chunk);
+    }
+    Ok(())
+}

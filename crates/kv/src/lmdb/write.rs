@@ -73,6 +73,16 @@ impl ReadOps for LmdbWriteTxn<'_> {
         ops::scan(&self.txn, self.db(table), range, direction, visit)
     }
 
+    fn scan_keys(
+        &self,
+        table: Table,
+        range: &KeyRange,
+        direction: Direction,
+        visit: &mut dyn FnMut(&[&[u8]]) -> Visit,
+    ) -> Result<()> {
+        ops::scan_keys(&self.txn, self.db(table), range, direction, visit)
+    }
+
     fn cursor<'t>(
         &'t self,
         table: Table,

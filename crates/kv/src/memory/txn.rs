@@ -34,6 +34,17 @@ impl ReadOps for MemorySnapshot {
         Ok(())
     }
 
+    fn scan_keys(
+        &self,
+        table: Table,
+        range: &KeyRange,
+        direction: Direction,
+        visit: &mut dyn FnMut(&[&[u8]]) -> Visit,
+    ) -> Result<()> {
+        scan_keys(&self.state.tables[table.index()], range, direction, visit);
+        Ok(())
+    }
+
     fn cursor<'t>(
         &'t self,
         table: Table,
@@ -79,6 +90,17 @@ impl ReadOps for MemoryWriteTxn {
         visit: &mut dyn FnMut(&[u8], &[u8]) -> Visit,
     ) -> Result<()> {
         scan(&self.state.tables[table.index()], range, direction, visit);
+        Ok(())
+    }
+
+    fn scan_keys(
+        &self,
+        table: Table,
+        range: &KeyRange,
+        direction: Direction,
+        visit: &mut dyn FnMut(&[&[u8]]) -> Visit,
+    ) -> Result<()> {
+        scan_keys(&self.state.tables[table.index()], range, direction, visit);
         Ok(())
     }
 
@@ -152,5 +174,35 @@ fn drive<'m>(
         if let Visit::Stop = visit(key, value) {
             break;
         }
+    }
+}
+
+/// Visits `range` of `map` in chunks of keys until `visit` says stop.
+fn scan_keys(
+    map: &Map,
+    range: &KeyRange,
+    direction: Direction,
+    visit: &mut dyn FnMut(&[&[u8]]) -> Visit,
+) {
+    if range.is_empty() {
+        return;
+    }
+    let iter = map.range::<_, [u8]>(range.as_slices());
+    let keys: Box<dyn Iterator<Item = &[u8]>> = match direction {
+        Direction::Forward => Box::new(iter.map(|(k, _)| k.as_slice())),
+        Direction::Reverse => Box::new(iter.rev().map(|(k, _)| k.as_slice())),
+    };
+    let mut chunk = Vec::with_capacity(crate::SCAN_CHUNK);
+    for key in keys {
+        chunk.push(key);
+        if chunk.len() == crate::SCAN_CHUNK {
+            if let Visit::Stop = visit(&chunk) {
+                return;
+            }
+            chunk.clear();
+        }
+    }
+    if !chunk.is_empty() {
+        visit(&chunk);
     }
 }
