@@ -1,0 +1,98 @@
+//! `cargo bench -p datolite-store`: scans of a 124,000-datom LMDB database against the bare
+//! engine cursor over the same table, measured in one run so the ratio is meaningful on a
+//! noisy machine. (`datolite bench scan` reports the same figures from the CLI.)
+
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use datolite_kv::{StorageOptions, Table};
+use datolite_store::{EntityRef, Index, Store, Tx, Value, ValueRef};
+
+const ENTITIES: i64 = 24_800;
+
+fn database() -> (Store, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let store = Store::open(Some(&dir.path().join("db")), StorageOptions::default()).expect("open");
+    let mut previous: Option<u64> = None;
+    for chunk in 0..(ENTITIES / 2_000) {
+        let mut tx = Tx::new();
+        for i in chunk * 2_000..(chunk + 1) * 2_000 {
+            let e = tx.tempid(&format!("e{i}"));
+            tx.add(e.clone(), ":bench/long", i)
+                .add(e.clone(), ":bench/double", i as f64 / 3.0)
+                .add(e.clone(), ":bench/string", format!("name {}", i % 977))
+                .add(
+                    e.clone(),
+                    ":bench/instant",
+                    Value::Instant(1_700_000_000_000 + i * 60_000),
+                );
+            match previous {
+                Some(p) => tx.add(e, ":bench/ref", EntityRef::Id(p)),
+                None => tx.add(e, ":bench/ref", EntityRef::CurrentTx),
+            };
+        }
+        let report = store.transact(tx.ops()).expect("load");
+        previous = report.tempids.values().next().copied();
+    }
+    (store, dir)
+}
+
+fn touch(v: &ValueRef<'_>) -> u64 {
+    match v {
+        ValueRef::Long(n) | ValueRef::Instant(n) => *n as u64,
+        ValueRef::Double(d) => d.to_bits(),
+        ValueRef::String(s) | ValueRef::Keyword(s) => s.len() as u64,
+        ValueRef::Ref(e) => *e,
+        _ => 1,
+    }
+}
+
+fn scans(c: &mut Criterion) {
+    let (store, _dir) = database();
+    let db = store.db().expect("snapshot");
+    let mut group = c.benchmark_group("eavt_124k");
+    group.bench_function("raw_engine_scan", |b| {
+        b.iter(|| black_box(store.engine().raw_scan(Table::Eavt).expect("raw")))
+    });
+    group.bench_function("scan_keys_only", |b| {
+        b.iter(|| {
+            let mut n = 0u64;
+            db.scan(Index::Eavt)
+                .for_each_key(|_| {
+                    n += 1;
+                    true
+                })
+                .expect("scan");
+            black_box(n)
+        })
+    });
+    group.bench_function("scan_decoded", |b| {
+        b.iter(|| {
+            let mut sum = 0u64;
+            db.scan(Index::Eavt)
+                .for_each(|d| {
+                    sum = sum.wrapping_add(d.e ^ touch(&d.v));
+                    true
+                })
+                .expect("scan");
+            black_box(sum)
+        })
+    });
+    group.bench_function("parallel_2_decoded", |b| {
+        b.iter(|| {
+            black_box(
+                db.scan(Index::Eavt)
+                    .parallel(2)
+                    .fold(|| 0u64, |n, d| *n += touch(&d.v) & 1, |a, b| a + b)
+                    .expect("scan"),
+            )
+        })
+    });
+    group.bench_function("count_statistics", |b| {
+        b.iter(|| black_box(db.count().expect("count")))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, scans);
+criterion_main!(benches);
