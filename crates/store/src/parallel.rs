@@ -60,35 +60,27 @@ impl<'s, 'db> ParallelScan<'s, 'db> {
 
     /// Counts the keys in range, decoding nothing.
     pub fn count(&self) -> Result<u64> {
-        self.run(
-            |txn, range| {
-                let mut n = 0u64;
-                self.scan.run_keys(txn, range, |_| {
-                    n += 1;
-                    true
-                })?;
-                Ok(n)
-            },
-            |a, b| a + b,
-        )
+        self.run(|txn, range| self.count_part(txn, range), |a, b| a + b)
     }
 
     /// The number of keys in each part the range is cut into (how balanced the work is).
     pub fn part_sizes(&self) -> Result<Vec<u64>> {
         self.run(
-            |txn, range| {
-                let mut n = 0u64;
-                self.scan.run_keys(txn, range, |_| {
-                    n += 1;
-                    true
-                })?;
-                Ok(vec![n])
-            },
+            |txn, range| Ok(vec![self.count_part(txn, range)?]),
             |mut a, b| {
                 a.extend(b);
                 a
             },
         )
+    }
+
+    fn count_part(&self, txn: &dyn ReadOps, range: &KeyRange) -> Result<u64> {
+        let mut n = 0u64;
+        self.scan.run_keys(txn, range, |_| {
+            n += 1;
+            true
+        })?;
+        Ok(n)
     }
 
     /// Runs `part` on every part of the range, each on its own worker and snapshot.

@@ -109,3 +109,50 @@ where
     }
     Ok(())
 }
+
+/// Implements [`crate::ReadOps`] for a type with a `txn` field (a heed read or write
+/// transaction) and a `db(table)` method: snapshots and write transactions read alike.
+macro_rules! lmdb_read_ops {
+    ($($ty:tt)+) => {
+        impl $crate::ReadOps for $($ty)+ {
+    fn get(&self, table: $crate::Table, key: &[u8]) -> $crate::Result<Option<&[u8]>> {
+        $crate::lmdb::ops::get(&self.txn, self.db(table), key)
+    }
+
+    fn scan(
+        &self,
+        table: $crate::Table,
+        range: &$crate::KeyRange,
+        direction: $crate::Direction,
+        visit: &mut dyn FnMut(&[u8], &[u8]) -> $crate::Visit,
+    ) -> $crate::Result<()> {
+        $crate::lmdb::ops::scan(&self.txn, self.db(table), range, direction, visit)
+    }
+
+    fn scan_keys(
+        &self,
+        table: $crate::Table,
+        range: &$crate::KeyRange,
+        direction: $crate::Direction,
+        visit: &mut dyn FnMut(&[&[u8]]) -> $crate::Visit,
+    ) -> $crate::Result<()> {
+        $crate::lmdb::ops::scan_keys(&self.txn, self.db(table), range, direction, visit)
+    }
+
+    fn cursor<'t>(
+        &'t self,
+        table: $crate::Table,
+        range: $crate::KeyRange,
+        direction: $crate::Direction,
+    ) -> $crate::Result<Box<dyn $crate::KvCursor<'t> + 't>> {
+        Ok(Box::new($crate::lmdb::cursor::LmdbCursor::new(
+            &self.txn,
+            self.db(table),
+            range,
+            direction,
+        )?))
+    }
+}
+    };
+}
+pub(super) use lmdb_read_ops;

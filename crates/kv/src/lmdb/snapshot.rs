@@ -4,11 +4,10 @@ use std::sync::Arc;
 
 use heed::{RoTxn, WithoutTls};
 
-use super::cursor::LmdbCursor;
 use super::errors::from_heed;
 use super::readers::ReaderGuard;
-use super::{ops, Db, Shared};
-use crate::{Direction, KeyRange, KvCursor, ReadOps, ReadTxn, Result, Table, Visit};
+use super::{Db, Shared};
+use crate::{ReadTxn, Result, Table};
 
 /// A read transaction that owns (a handle to) its environment, so it is `'static` and can be
 /// boxed as a [`ReadTxn`]; `WithoutTls` makes it `Send`.
@@ -34,44 +33,6 @@ impl LmdbSnapshot {
     }
 }
 
-impl ReadOps for LmdbSnapshot {
-    fn get(&self, table: Table, key: &[u8]) -> Result<Option<&[u8]>> {
-        ops::get(&self.txn, self.db(table), key)
-    }
-
-    fn scan(
-        &self,
-        table: Table,
-        range: &KeyRange,
-        direction: Direction,
-        visit: &mut dyn FnMut(&[u8], &[u8]) -> Visit,
-    ) -> Result<()> {
-        ops::scan(&self.txn, self.db(table), range, direction, visit)
-    }
-
-    fn scan_keys(
-        &self,
-        table: Table,
-        range: &KeyRange,
-        direction: Direction,
-        visit: &mut dyn FnMut(&[&[u8]]) -> Visit,
-    ) -> Result<()> {
-        ops::scan_keys(&self.txn, self.db(table), range, direction, visit)
-    }
-
-    fn cursor<'t>(
-        &'t self,
-        table: Table,
-        range: KeyRange,
-        direction: Direction,
-    ) -> Result<Box<dyn KvCursor<'t> + 't>> {
-        Ok(Box::new(LmdbCursor::new(
-            &self.txn,
-            self.db(table),
-            range,
-            direction,
-        )?))
-    }
-}
+super::ops::lmdb_read_ops!(LmdbSnapshot);
 
 impl ReadTxn for LmdbSnapshot {}

@@ -2,11 +2,10 @@
 
 use heed::{PutFlags, RwTxn};
 
-use super::cursor::LmdbCursor;
 use super::errors::{from_heed, is_map_full};
-use super::{ops, Db, Shared};
+use super::{Db, Shared};
 use crate::limits::{check_key, storable};
-use crate::{Direction, KeyRange, KvCursor, KvError, ReadOps, Result, Table, Visit, WriteTxn};
+use crate::{KvError, Result, Table, WriteTxn};
 
 /// A heed write transaction plus the "map full happened" flag.
 ///
@@ -58,45 +57,7 @@ impl<'e> LmdbWriteTxn<'e> {
     }
 }
 
-impl ReadOps for LmdbWriteTxn<'_> {
-    fn get(&self, table: Table, key: &[u8]) -> Result<Option<&[u8]>> {
-        ops::get(&self.txn, self.db(table), key)
-    }
-
-    fn scan(
-        &self,
-        table: Table,
-        range: &KeyRange,
-        direction: Direction,
-        visit: &mut dyn FnMut(&[u8], &[u8]) -> Visit,
-    ) -> Result<()> {
-        ops::scan(&self.txn, self.db(table), range, direction, visit)
-    }
-
-    fn scan_keys(
-        &self,
-        table: Table,
-        range: &KeyRange,
-        direction: Direction,
-        visit: &mut dyn FnMut(&[&[u8]]) -> Visit,
-    ) -> Result<()> {
-        ops::scan_keys(&self.txn, self.db(table), range, direction, visit)
-    }
-
-    fn cursor<'t>(
-        &'t self,
-        table: Table,
-        range: KeyRange,
-        direction: Direction,
-    ) -> Result<Box<dyn KvCursor<'t> + 't>> {
-        Ok(Box::new(LmdbCursor::new(
-            &self.txn,
-            self.db(table),
-            range,
-            direction,
-        )?))
-    }
-}
+super::ops::lmdb_read_ops!(LmdbWriteTxn<'_>);
 
 impl WriteTxn for LmdbWriteTxn<'_> {
     fn put(&mut self, table: Table, key: &[u8], value: &[u8]) -> Result<()> {

@@ -18,46 +18,55 @@ impl MemorySnapshot {
     }
 }
 
-impl ReadOps for MemorySnapshot {
-    fn get(&self, table: Table, key: &[u8]) -> Result<Option<&[u8]>> {
-        Ok(get(&self.state.tables[table.index()], key))
-    }
+/// Implements [`ReadOps`] for a type holding the engine state in a `state` field: snapshots and
+/// write transactions read alike.
+macro_rules! memory_read_ops {
+    ($ty:ty) => {
+        impl ReadOps for $ty {
+            fn get(&self, table: Table, key: &[u8]) -> Result<Option<&[u8]>> {
+                Ok(get(&self.state.tables[table.index()], key))
+            }
 
-    fn scan(
-        &self,
-        table: Table,
-        range: &KeyRange,
-        direction: Direction,
-        visit: &mut dyn FnMut(&[u8], &[u8]) -> Visit,
-    ) -> Result<()> {
-        scan(&self.state.tables[table.index()], range, direction, visit);
-        Ok(())
-    }
+            fn scan(
+                &self,
+                table: Table,
+                range: &KeyRange,
+                direction: Direction,
+                visit: &mut dyn FnMut(&[u8], &[u8]) -> Visit,
+            ) -> Result<()> {
+                scan(&self.state.tables[table.index()], range, direction, visit);
+                Ok(())
+            }
 
-    fn scan_keys(
-        &self,
-        table: Table,
-        range: &KeyRange,
-        direction: Direction,
-        visit: &mut dyn FnMut(&[&[u8]]) -> Visit,
-    ) -> Result<()> {
-        scan_keys(&self.state.tables[table.index()], range, direction, visit);
-        Ok(())
-    }
+            fn scan_keys(
+                &self,
+                table: Table,
+                range: &KeyRange,
+                direction: Direction,
+                visit: &mut dyn FnMut(&[&[u8]]) -> Visit,
+            ) -> Result<()> {
+                scan_keys(&self.state.tables[table.index()], range, direction, visit);
+                Ok(())
+            }
 
-    fn cursor<'t>(
-        &'t self,
-        table: Table,
-        range: KeyRange,
-        direction: Direction,
-    ) -> Result<Box<dyn KvCursor<'t> + 't>> {
-        Ok(Box::new(MemoryCursor::new(
-            &self.state.tables[table.index()],
-            range,
-            direction,
-        )))
-    }
+            fn cursor<'t>(
+                &'t self,
+                table: Table,
+                range: KeyRange,
+                direction: Direction,
+            ) -> Result<Box<dyn KvCursor<'t> + 't>> {
+                Ok(Box::new(MemoryCursor::new(
+                    &self.state.tables[table.index()],
+                    range,
+                    direction,
+                )))
+            }
+        }
+    };
 }
+
+memory_read_ops!(MemorySnapshot);
+memory_read_ops!(MemoryWriteTxn);
 
 impl ReadTxn for MemorySnapshot {}
 
@@ -74,47 +83,6 @@ impl MemoryWriteTxn {
     /// The state to publish.
     pub(super) fn into_state(self) -> State {
         self.state
-    }
-}
-
-impl ReadOps for MemoryWriteTxn {
-    fn get(&self, table: Table, key: &[u8]) -> Result<Option<&[u8]>> {
-        Ok(get(&self.state.tables[table.index()], key))
-    }
-
-    fn scan(
-        &self,
-        table: Table,
-        range: &KeyRange,
-        direction: Direction,
-        visit: &mut dyn FnMut(&[u8], &[u8]) -> Visit,
-    ) -> Result<()> {
-        scan(&self.state.tables[table.index()], range, direction, visit);
-        Ok(())
-    }
-
-    fn scan_keys(
-        &self,
-        table: Table,
-        range: &KeyRange,
-        direction: Direction,
-        visit: &mut dyn FnMut(&[&[u8]]) -> Visit,
-    ) -> Result<()> {
-        scan_keys(&self.state.tables[table.index()], range, direction, visit);
-        Ok(())
-    }
-
-    fn cursor<'t>(
-        &'t self,
-        table: Table,
-        range: KeyRange,
-        direction: Direction,
-    ) -> Result<Box<dyn KvCursor<'t> + 't>> {
-        Ok(Box::new(MemoryCursor::new(
-            &self.state.tables[table.index()],
-            range,
-            direction,
-        )))
     }
 }
 
