@@ -154,6 +154,7 @@ pub fn decode_value(bytes: &[u8]) -> Result<Decoded<'_>, DecodeError> {
 }
 
 /// Builds a string, keyword or bytes value from its raw payload.
+#[inline]
 pub fn variable(value_type: ValueType, raw: Cow<'_, [u8]>) -> Result<ValueRef<'_>, DecodeError> {
     Ok(match value_type {
         ValueType::Bytes => ValueRef::Bytes(raw),
@@ -162,6 +163,7 @@ pub fn variable(value_type: ValueType, raw: Cow<'_, [u8]>) -> Result<ValueRef<'_
     })
 }
 
+#[inline]
 fn utf8(raw: Cow<'_, [u8]>) -> Result<Cow<'_, str>, DecodeError> {
     match raw {
         Cow::Borrowed(b) => std::str::from_utf8(b)
@@ -175,6 +177,7 @@ fn utf8(raw: Cow<'_, [u8]>) -> Result<Cow<'_, str>, DecodeError> {
 
 /// The raw payload of an escaped, terminated variable-length encoding, or `None` when the value
 /// was spilled out of line.
+#[inline]
 fn unescape(payload: &[u8]) -> Result<Option<Cow<'_, [u8]>>, DecodeError> {
     let first = memchr::memchr(0, payload).ok_or_else(|| corrupt("unterminated"))?;
     match payload.get(first + 1) {
@@ -183,7 +186,13 @@ fn unescape(payload: &[u8]) -> Result<Option<Cow<'_, [u8]>>, DecodeError> {
         Some(&ESCAPED_ZERO) => {}
         _ => return Err(corrupt("bad escape")),
     }
-    // Rare path: the payload contains zero bytes and must be copied.
+    unescape_copy(payload, first)
+}
+
+/// The rare path of [`unescape`]: the payload contains zero bytes and must be copied.
+#[cold]
+#[inline(never)]
+fn unescape_copy(payload: &[u8], first: usize) -> Result<Option<Cow<'_, [u8]>>, DecodeError> {
     let mut raw = payload[..first].to_vec();
     raw.push(0);
     let mut rest = &payload[first + 2..];
