@@ -85,6 +85,10 @@ pub const SYSTEM_IDENTS: [(u64, &str); 4] = [
     (23, "db.unique/identity"),
 ];
 
+/// First counter of the user partition (user entity ids start at `4·2^42 + 1000`, as in
+/// Datomic).
+pub const FIRST_USER_COUNTER: u64 = 1000;
+
 /// First entity id handed to user-defined attributes and idents.
 pub const FIRST_USER_SCHEMA_ID: u64 = 100;
 

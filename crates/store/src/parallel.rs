@@ -4,6 +4,7 @@
 //! Where the range is cut is decided in `split.rs`.
 
 use std::ops::Bound;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use datolite_kv::{Direction, KeyRange, ReadOps};
 use rayon::prelude::*;
@@ -12,6 +13,10 @@ use crate::model::DatomRef;
 use crate::scan::{decode_datom, Scan};
 use crate::split::cut_points;
 use crate::{Result, StoreError};
+
+/// Parts per worker: the model that places cut points is approximate, so the range is cut finer
+/// than the number of workers and a worker that finishes early takes another part.
+const PARTS_PER_WORKER: usize = 4;
 
 /// A scan split over several workers.
 pub struct ParallelScan<'s, 'db> {
@@ -63,7 +68,8 @@ impl<'s, 'db> ParallelScan<'s, 'db> {
         self.run(|txn, range| self.count_part(txn, range), |a, b| a + b)
     }
 
-    /// The number of keys in each part the range is cut into (how balanced the work is).
+    /// The number of keys in each part the range is cut into (how balanced the work is;
+    /// parts are handed to workers as they become free).
     pub fn part_sizes(&self) -> Result<Vec<u64>> {
         self.run(
             |txn, range| Ok(vec![self.count_part(txn, range)?]),
@@ -97,6 +103,11 @@ impl<'s, 'db> ParallelScan<'s, 'db> {
         }
         let range = self.scan.key_range()?;
         let guards = self.scan.db.checkout_up_to(self.workers, true)?;
+        let wanted = if guards.len() > 1 {
+            guards.len() * PARTS_PER_WORKER
+        } else {
+            1
+        };
         let points = cut_points(
             self.scan.db,
             &*guards[0],
@@ -104,16 +115,28 @@ impl<'s, 'db> ParallelScan<'s, 'db> {
             self.scan.prefix(),
             self.scan.bound(),
             &range,
-            guards.len(),
+            wanted,
         )?;
         let parts = parts(&range, points);
-        let results: Vec<Result<T>> = guards
+        // Workers take parts from a shared counter until none are left, each with its own
+        // snapshot of the same version; results are put back in key order before reducing.
+        let next = AtomicUsize::new(0);
+        let mut results: Vec<(usize, Result<T>)> = guards
             .into_par_iter()
-            .zip(parts.into_par_iter())
-            .map(|(guard, range)| part(&*guard, &range))
+            .map(|guard| {
+                let mut mine = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(range) = parts.get(i) else { break };
+                    mine.push((i, part(&*guard, range)));
+                }
+                mine
+            })
+            .flatten()
             .collect();
+        results.sort_by_key(|(i, _)| *i);
         let mut combined: Option<T> = None;
-        for result in results {
+        for (_, result) in results {
             let value = result?;
             combined = Some(match combined {
                 None => value,

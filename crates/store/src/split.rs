@@ -9,6 +9,7 @@
 
 use datolite_kv::{Direction, KeyRange, ReadOps, Table};
 
+use crate::bootstrap::FIRST_USER_COUNTER;
 use crate::encoding::{tags, Component, Index};
 use crate::model::{entity_in, tx_entity, PART_USER};
 use crate::snapshot::Db;
@@ -74,8 +75,8 @@ fn entity_segments(db: &Db) -> Vec<Segment> {
             weight: tx_weight,
         },
         Segment {
-            start: entity_in(PART_USER, 0),
-            end: entity_in(PART_USER, version.next_user.max(1)),
+            start: entity_in(PART_USER, FIRST_USER_COUNTER),
+            end: entity_in(PART_USER, version.next_user.max(FIRST_USER_COUNTER + 1)),
             weight: user_weight,
         },
     ]

@@ -178,7 +178,7 @@ fn bootstrap_into(txn: &mut dyn WriteTxn, threshold: u64, now_ms: i64) -> Result
     meta::put_u64(txn, meta::FORMAT, meta::FORMAT_VERSION)?;
     meta::put_u64(txn, meta::INLINE_THRESHOLD, threshold)?;
     meta::put_u64(txn, meta::BASIS_T, 0)?;
-    meta::put_u64(txn, meta::NEXT_USER, 1000)?;
+    meta::put_u64(txn, meta::NEXT_USER, bootstrap::FIRST_USER_COUNTER)?;
     meta::put_u64(txn, meta::NEXT_DB, bootstrap::FIRST_USER_SCHEMA_ID)?;
     meta::put_u64(txn, meta::STATS_EXACT, 1)?;
     let mut schema = Schema::default();
