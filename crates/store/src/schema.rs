@@ -218,9 +218,8 @@ impl Schema {
 
     /// Whether `attribute` is one of the attributes that define schema.
     pub fn is_schema_attribute(attribute: u32) -> bool {
-        SYSTEM_ATTRIBUTES
-            .iter()
-            .any(|a| a.id == attribute && a.id != attr::TX_INSTANT)
+        // System attributes 1..=6 define schema; 7 is :db/txInstant.
+        (attr::IDENT..=attr::DOC).contains(&attribute)
     }
 }
 

@@ -52,13 +52,26 @@ impl KeyBuffer {
         &self.bytes[start..self.ends[i] as usize]
     }
 
-    /// Key positions in ascending key order (already-sorted input costs one pass).
+    /// Key positions in ascending key order (already-sorted input costs one pass). Sorting
+    /// compares the first 16 bytes as one integer and only looks further on a tie.
     pub fn sorted(&self) -> Vec<u32> {
-        let mut order: Vec<u32> = (0..self.ends.len() as u32).collect();
-        if !order.is_sorted_by(|a, b| self.key(*a as usize) <= self.key(*b as usize)) {
-            order.sort_unstable_by(|a, b| self.key(*a as usize).cmp(self.key(*b as usize)));
+        let mut order: Vec<(u128, u32)> = (0..self.ends.len())
+            .map(|i| {
+                let key = self.key(i);
+                let mut head = [0u8; 16];
+                let n = key.len().min(16);
+                head[..n].copy_from_slice(&key[..n]);
+                (u128::from_be_bytes(head), i as u32)
+            })
+            .collect();
+        let in_order = |a: &(u128, u32), b: &(u128, u32)| {
+            a.0.cmp(&b.0)
+                .then_with(|| self.key(a.1 as usize).cmp(self.key(b.1 as usize)))
+        };
+        if !order.is_sorted_by(|a, b| in_order(a, b).is_le()) {
+            order.sort_unstable_by(in_order);
         }
-        order
+        order.into_iter().map(|(_, i)| i).collect()
     }
 
     /// Empties the buffer, keeping its memory.
