@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use datolite_kv::{Direction, KeyRange, ReadOps, Table};
 
-use crate::bootstrap::{attr, SYSTEM_ATTRIBUTES};
+use crate::bootstrap::attr;
 use crate::encoding::{decode_key, Index, Prefix};
 use crate::model::{ValueRef, ValueType};
 use crate::values::materialize;

@@ -1,0 +1,56 @@
+//! Errors reported while parsing and validating a query.
+
+use datolite_store::edn::{EdnError, Pos};
+
+/// Everything that can go wrong turning query text into a [`Query`](crate::Query).
+///
+/// Every variant that points into the text displays as
+/// `line L, column C: message`, and messages quote the offending form printed
+/// as EDN (`unknown function foo in (foo ?x)`), so the user can find it even
+/// in a long query.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum QueryError {
+    /// The text is not valid EDN.
+    #[error("{0}")]
+    Edn(#[from] EdnError),
+    /// The text is EDN but not a valid query, rule set or clause.
+    #[error("line {}, column {}: {message}", pos.line, pos.column)]
+    Invalid {
+        /// What went wrong, naming the form.
+        message: String,
+        /// Where the offending form starts.
+        pos: Pos,
+    },
+    /// The query was called with the wrong number of inputs.
+    #[error("query expects {expected} inputs ({names}), got {got}")]
+    InputCount {
+        /// How many inputs `:in` declares.
+        expected: usize,
+        /// The `:in` forms, space separated (`$ ?name`).
+        names: String,
+        /// How many the caller supplied.
+        got: usize,
+    },
+}
+
+impl QueryError {
+    /// An [`QueryError::Invalid`] at `pos`.
+    pub fn invalid(message: impl Into<String>, pos: Pos) -> Self {
+        QueryError::Invalid {
+            message: message.into(),
+            pos,
+        }
+    }
+
+    /// The position the error points at, if it points into the text.
+    pub fn pos(&self) -> Option<Pos> {
+        match self {
+            QueryError::Edn(e) => Some(e.pos()),
+            QueryError::Invalid { pos, .. } => Some(*pos),
+            QueryError::InputCount { .. } => None,
+        }
+    }
+}
+
+/// Results of this crate.
+pub type Result<T, E = QueryError> = std::result::Result<T, E>;

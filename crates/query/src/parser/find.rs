@@ -1,0 +1,433 @@
+//! The query's outer shape (vector or map form) and its `:find`, `:keys`,
+//! `:with`, `:order-by` and `:limit` parts.
+
+use datolite_store::edn::{SpannedEdn, SpannedKind};
+
+use std::collections::BTreeSet;
+
+use super::{as_var, binding, clauses, error_at, inputs, show};
+use crate::ast::{
+    Aggregate, AggregateFn, Direction, FindElem, FindSpec, Input, OrderBy, Query, SrcVar, Var,
+};
+use crate::error::Result;
+
+/// The keys a query may have, in the order they are printed in messages.
+const KEYS: &[&str] = &["find", "keys", "with", "in", "where", "order-by", "limit"];
+
+/// One `:key` of the query with what follows it.
+struct Section<'a> {
+    /// The keyword itself (for positions and messages).
+    key: &'a SpannedEdn,
+    /// The forms of the section: in the vector form, the forms up to the
+    /// next keyword; in the map form, the elements of the value (or the
+    /// value itself for `:order-by` / `:limit`).
+    items: Vec<&'a SpannedEdn>,
+}
+
+/// Keys whose value is a single form in both query shapes.
+fn single_valued(key: &str) -> bool {
+    key == "order-by" || key == "limit"
+}
+
+/// Splits a query form into its sections, checking for unknown and
+/// repeated keys.
+fn sections(form: &SpannedEdn) -> Result<Vec<(&'static str, Section<'_>)>> {
+    let mut out: Vec<(&'static str, Section<'_>)> = Vec::new();
+    let key_name = |key: &'_ SpannedEdn| -> Result<&'static str> {
+        let name = key
+            .as_keyword()
+            .filter(|k| k.namespace.is_none())
+            .and_then(|k| KEYS.iter().copied().find(|n| *n == k.name))
+            .ok_or_else(|| {
+                error_at(
+                    key,
+                    format!(
+                        "unknown query key {}; expected one of :{}",
+                        show(key),
+                        KEYS.join(" :")
+                    ),
+                )
+            })?;
+        Ok(name)
+    };
+    match &form.kind {
+        SpannedKind::Vector(items) => {
+            for item in items {
+                if item.as_keyword().is_some() {
+                    let name = key_name(item)?;
+                    out.push((
+                        name,
+                        Section {
+                            key: item,
+                            items: Vec::new(),
+                        },
+                    ));
+                } else if let Some((_, section)) = out.last_mut() {
+                    section.items.push(item);
+                } else {
+                    return Err(error_at(
+                        item,
+                        format!("a query must start with :find, found {}", show(item)),
+                    ));
+                }
+            }
+        }
+        SpannedKind::Map(entries) => {
+            for (key, value) in entries {
+                let name = key_name(key)?;
+                let items = if single_valued(name) {
+                    vec![value]
+                } else {
+                    match &value.kind {
+                        SpannedKind::Vector(items) => items.iter().collect(),
+                        _ => {
+                            return Err(error_at(
+                                value,
+                                format!(
+                                    "the value of :{name} must be a vector, got {} {}",
+                                    value.type_name(),
+                                    show(value)
+                                ),
+                            ))
+                        }
+                    }
+                };
+                out.push((name, Section { key, items }));
+            }
+        }
+        _ => {
+            return Err(error_at(
+                form,
+                format!(
+                    "a query must be a vector or a map, got {} {}",
+                    form.type_name(),
+                    show(form)
+                ),
+            ))
+        }
+    }
+    for (i, (name, section)) in out.iter().enumerate() {
+        if out[..i].iter().any(|(n, _)| n == name) {
+            return Err(error_at(section.key, format!("repeated query key :{name}")));
+        }
+    }
+    Ok(out)
+}
+
+/// Parses the query form (without the binding checks).
+pub(super) fn parse_query_shape(form: &SpannedEdn) -> Result<Query> {
+    let sections = sections(form)?;
+    let get = |name: &str| sections.iter().find(|(n, _)| *n == name).map(|(_, s)| s);
+
+    let find_section = get("find")
+        .ok_or_else(|| error_at(form, format!("query has no :find in {}", show(form))))?;
+    let find = parse_find(find_section)?;
+
+    let keys = match get("keys") {
+        Some(section) => Some(parse_keys(section, find.elements().len())?),
+        None => None,
+    };
+    let with = match get("with") {
+        Some(section) => section
+            .items
+            .iter()
+            .map(|item| {
+                as_var(item).ok_or_else(|| {
+                    error_at(item, format!(":with takes variables, got {}", show(item)))
+                })
+            })
+            .collect::<Result<Vec<Var>>>()?,
+        None => Vec::new(),
+    };
+    let inputs = match get("in") {
+        Some(section) => section
+            .items
+            .iter()
+            .map(|item| inputs::parse_input(item))
+            .collect::<Result<Vec<_>>>()?,
+        // Datomic's default: the query reads one database.
+        None => vec![Input::Src(SrcVar("$".to_owned()))],
+    };
+    let where_clauses = match get("where") {
+        Some(section) => section
+            .items
+            .iter()
+            .map(|item| clauses::parse_clause(item))
+            .collect::<Result<Vec<_>>>()?,
+        None => Vec::new(),
+    };
+    let order_by = match get("order-by") {
+        Some(section) => parse_order_by(section, find.elements())?,
+        None => Vec::new(),
+    };
+    let limit = match get("limit") {
+        Some(section) => Some(parse_limit(section)?),
+        None => None,
+    };
+    let query = Query {
+        find,
+        keys,
+        with,
+        inputs,
+        where_clauses,
+        order_by,
+        limit,
+        pos: form.pos,
+    };
+    let bound = binding::check_query(&query)?;
+    // Checked on the forms rather than the AST so the error points at the
+    // element that names the variable.
+    for (name, section) in [("find", get("find")), ("with", get("with"))] {
+        for item in section.map(|s| s.items.as_slice()).unwrap_or_default() {
+            check_bound(item, item, name, &bound)?;
+        }
+    }
+    Ok(query)
+}
+
+/// Errors if a variable in `form` (a `:find`/`:with` element, searched
+/// recursively) is not in `bound`.
+fn check_bound(
+    form: &SpannedEdn,
+    element: &SpannedEdn,
+    section: &str,
+    bound: &BTreeSet<Var>,
+) -> Result<()> {
+    if let Some(var) = as_var(form) {
+        if !bound.contains(&var) {
+            return Err(error_at(
+                element,
+                format!(
+                    "unbound variable {var} in :{section} element {} (no :in input or :where clause binds it)",
+                    show(element)
+                ),
+            ));
+        }
+    }
+    for child in form.as_seq().unwrap_or_default() {
+        // Inside a tuple/collection find spec each element is its own.
+        let element = if matches!(form.kind, SpannedKind::Vector(_)) {
+            child
+        } else {
+            element
+        };
+        check_bound(child, element, section, bound)?;
+    }
+    Ok(())
+}
+
+/// The section's single value, or an error naming the key.
+fn single<'a>(section: &Section<'a>) -> Result<&'a SpannedEdn> {
+    match section.items.as_slice() {
+        [one] => Ok(one),
+        items => Err(error_at(
+            section.key,
+            format!(
+                "{} takes exactly one value, got {}",
+                show(section.key),
+                items.len()
+            ),
+        )),
+    }
+}
+
+/// `:find` elements → the find spec.
+fn parse_find(section: &Section<'_>) -> Result<FindSpec> {
+    match section.items.as_slice() {
+        [] => Err(error_at(
+            section.key,
+            ":find is empty; name at least one variable in :find",
+        )),
+        [elem, dot] if dot.is_symbol_named(".") => Ok(FindSpec::Scalar(parse_find_elem(elem)?)),
+        [SpannedEdn {
+            kind: SpannedKind::Vector(items),
+            ..
+        }] => {
+            let vector = section.items[0];
+            match items.as_slice() {
+                [elem, dots] if dots.is_symbol_named("...") => {
+                    Ok(FindSpec::Coll(parse_find_elem(elem)?))
+                }
+                [] => Err(error_at(
+                    vector,
+                    format!("empty tuple find spec {}", show(vector)),
+                )),
+                _ => Ok(FindSpec::Tuple(
+                    items.iter().map(parse_find_elem).collect::<Result<_>>()?,
+                )),
+            }
+        }
+        items => Ok(FindSpec::Rel(
+            items
+                .iter()
+                .map(|item| parse_find_elem(item))
+                .collect::<Result<_>>()?,
+        )),
+    }
+}
+
+/// A variable or an aggregate call.
+fn parse_find_elem(form: &SpannedEdn) -> Result<FindElem> {
+    if let Some(var) = as_var(form) {
+        return Ok(FindElem::Var(var));
+    }
+    if let SpannedKind::List(items) = &form.kind {
+        let name = items.first().and_then(|f| f.as_symbol());
+        let Some(name) = name else {
+            return Err(error_at(
+                form,
+                format!("an aggregate must start with its name in {}", show(form)),
+            ));
+        };
+        let name = name.to_string();
+        let func = AggregateFn::from_name(&name)
+            .ok_or_else(|| error_at(form, format!("unknown aggregate {name} in {}", show(form))))?;
+        return match &items[1..] {
+            [arg] => match as_var(arg) {
+                Some(arg) => Ok(FindElem::Aggregate(Aggregate { func, arg })),
+                None => Err(error_at(
+                    arg,
+                    format!(
+                        "aggregate {name} takes a variable, got {} in {}",
+                        show(arg),
+                        show(form)
+                    ),
+                )),
+            },
+            args => Err(error_at(
+                form,
+                format!(
+                    "aggregate {name} takes 1 argument, got {} in {}",
+                    args.len(),
+                    show(form)
+                ),
+            )),
+        };
+    }
+    Err(error_at(
+        form,
+        format!(
+            "a find element must be a variable or an aggregate, got {}",
+            show(form)
+        ),
+    ))
+}
+
+/// `:keys a b` → the names; their count must match the find elements.
+fn parse_keys(section: &Section<'_>, n_find: usize) -> Result<Vec<String>> {
+    let keys = section
+        .items
+        .iter()
+        .map(|item| match item.as_symbol() {
+            Some(sym) if !sym.name.starts_with('?') => Ok(sym.to_string()),
+            _ => Err(error_at(
+                item,
+                format!(":keys takes plain symbols, got {}", show(item)),
+            )),
+        })
+        .collect::<Result<Vec<_>>>()?;
+    if keys.len() != n_find {
+        return Err(error_at(
+            section.key,
+            format!(
+                ":keys names {} keys but :find has {} elements in :keys {}",
+                keys.len(),
+                n_find,
+                keys.join(" ")
+            ),
+        ));
+    }
+    Ok(keys)
+}
+
+/// `:order-by [[?x :asc] [?y :desc]]`, `[?x :desc ?y]` or `[?x ?y]`.
+fn parse_order_by(section: &Section<'_>, find: &[FindElem]) -> Result<Vec<OrderBy>> {
+    let value = single(section)?;
+    let items = match &value.kind {
+        SpannedKind::Vector(items) => items,
+        _ => {
+            return Err(error_at(
+                value,
+                format!(":order-by must be a vector, got {}", show(value)),
+            ))
+        }
+    };
+    let direction = |form: &SpannedEdn| {
+        if form.is_keyword_named(":asc") {
+            Some(Direction::Asc)
+        } else if form.is_keyword_named(":desc") {
+            Some(Direction::Desc)
+        } else {
+            None
+        }
+    };
+    let column = |var: &Var, form: &SpannedEdn| {
+        find.iter()
+            .position(|e| matches!(e, FindElem::Var(v) if v == var))
+            .ok_or_else(|| {
+                error_at(
+                    form,
+                    format!(
+                        ":order-by variable {var} is not a variable of :find in {}",
+                        show(value)
+                    ),
+                )
+            })
+    };
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(item) = items.get(i) {
+        i += 1;
+        let (var, dir) = if let Some(var) = as_var(item) {
+            // A bare variable, optionally followed by its direction.
+            match items.get(i).and_then(direction) {
+                Some(dir) => {
+                    i += 1;
+                    (var, dir)
+                }
+                None => (var, Direction::Asc),
+            }
+        } else {
+            match &item.kind {
+                SpannedKind::Vector(pair) => match pair.as_slice() {
+                    [v, d] => match (as_var(v), direction(d)) {
+                        (Some(var), Some(dir)) => (var, dir),
+                        _ => return Err(bad_order(item)),
+                    },
+                    [v] => match as_var(v) {
+                        Some(var) => (var, Direction::Asc),
+                        None => return Err(bad_order(item)),
+                    },
+                    _ => return Err(bad_order(item)),
+                },
+                _ => return Err(bad_order(item)),
+            }
+        };
+        let column = column(&var, item)?;
+        out.push(OrderBy { var, column, dir });
+    }
+    Ok(out)
+}
+
+/// A malformed `:order-by` entry.
+fn bad_order(item: &SpannedEdn) -> crate::error::QueryError {
+    error_at(
+        item,
+        format!(
+            ":order-by entries are ?var, [?var :asc] or [?var :desc], got {}",
+            show(item)
+        ),
+    )
+}
+
+/// `:limit N` with N a non-negative integer.
+fn parse_limit(section: &Section<'_>) -> Result<u64> {
+    let value = single(section)?;
+    match value.kind {
+        SpannedKind::Long(n) if n >= 0 => Ok(n.unsigned_abs()),
+        _ => Err(error_at(
+            value,
+            format!(":limit must be a non-negative integer, got {}", show(value)),
+        )),
+    }
+}
