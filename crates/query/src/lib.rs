@@ -16,6 +16,7 @@
 
 pub mod ast;
 pub mod error;
+pub mod naive;
 pub mod parser;
 
 pub use ast::{

@@ -1,0 +1,436 @@
+//! The value order and the built-in functions and predicates.
+
+use std::cmp::Ordering;
+
+use datolite_store::Value;
+
+use super::eval::{Ctx, FnVal};
+use super::{InputValue, QueryResult, Row};
+use crate::ast::{Binding, Call, Clause, Constant, FnArg, Input};
+use crate::error::{QueryError, Result};
+
+/// The one total order used for comparisons, equality, joins, `min`/`max`
+/// and result sorting.
+///
+/// - Numbers compare numerically with each other: `Long`, `Double` and
+///   `Ref` (entity ids are numbers), so `Long 1 = Double 1.0 = Ref 1`.
+///   Two integers (Long/Ref) compare exactly; with a Double both sides are
+///   compared as `f64` (`-0.0 = 0.0`, NaN after every other number).
+/// - Values of different kinds order by kind: Boolean < numbers < Instant <
+///   String < Keyword < Uuid < Bytes.
+/// - Otherwise by `Value`'s own `Ord` (booleans false < true, strings and
+///   keywords bytewise, ...).
+pub fn compare(a: &Value, b: &Value) -> Ordering {
+    fn rank(v: &Value) -> u8 {
+        match v {
+            Value::Boolean(_) => 0,
+            Value::Long(_) | Value::Double(_) | Value::Ref(_) => 1,
+            Value::Instant(_) => 2,
+            Value::String(_) => 3,
+            Value::Keyword(_) => 4,
+            Value::Uuid(_) => 5,
+            Value::Bytes(_) => 6,
+        }
+    }
+    fn int(v: &Value) -> Option<i128> {
+        match v {
+            Value::Long(n) => Some(i128::from(*n)),
+            Value::Ref(n) => Some(i128::from(*n)),
+            _ => None,
+        }
+    }
+    fn float(v: &Value) -> f64 {
+        match v {
+            Value::Long(n) => *n as f64,
+            Value::Ref(n) => *n as f64,
+            Value::Double(d) => *d,
+            _ => f64::NAN,
+        }
+    }
+    let (ra, rb) = (rank(a), rank(b));
+    if ra != rb {
+        return ra.cmp(&rb);
+    }
+    if ra == 1 {
+        return match (int(a), int(b)) {
+            (Some(x), Some(y)) => x.cmp(&y),
+            _ => {
+                let (x, y) = (float(a), float(b));
+                x.partial_cmp(&y)
+                    .unwrap_or_else(|| x.is_nan().cmp(&y.is_nan()))
+            }
+        };
+    }
+    a.cmp(b)
+}
+
+/// A literal as a function value (`nil` → Nil, a vector → Seq).
+pub(crate) fn constant(c: &Constant) -> FnVal {
+    FnVal::One(match c {
+        Constant::Nil => return FnVal::Nil,
+        Constant::Bool(b) => Value::Boolean(*b),
+        Constant::Long(n) => Value::Long(*n),
+        Constant::Double(d) => Value::Double(*d),
+        Constant::String(s) => Value::String(s.clone()),
+        Constant::Keyword(k) => Value::Keyword(k.clone()),
+        Constant::Inst(ms) => Value::Instant(*ms),
+        Constant::Uuid(u) => Value::Uuid(*u),
+        Constant::Vector(items) => return FnVal::Seq(items.iter().map(constant).collect()),
+    })
+}
+
+/// Evaluates a call in `row`.
+pub(crate) fn call(ctx: &Ctx<'_>, row: &Row, c: &Call, clause: &Clause) -> Result<FnVal> {
+    let err = |msg: String| QueryError::invalid(format!("{msg} in {}", clause.form), clause.pos);
+    // Subquery: the first argument is the query, the rest its inputs.
+    if c.func == "q" {
+        let Some(FnArg::Query(sub)) = c.args.first() else {
+            return Err(err("q needs a quoted query as first argument".into()));
+        };
+        let mut inputs = Vec::new();
+        for (arg, input) in c.args[1..]
+            .iter()
+            .zip(sub.inputs.iter().chain(std::iter::repeat(&Input::Rules)))
+        {
+            inputs.push(match arg {
+                FnArg::Src(_) => InputValue::Db,
+                FnArg::Rules => InputValue::Rules,
+                FnArg::Query(_) => return Err(err("a query is not a q input".into())),
+                FnArg::Var(_) | FnArg::Const(_) => {
+                    let v = arg_value(row, arg).map_err(err)?;
+                    let ones = |v: FnVal| -> Result<Vec<Value>> {
+                        match v {
+                            FnVal::Seq(items) => items
+                                .into_iter()
+                                .map(|i| match i {
+                                    FnVal::One(x) => Ok(x),
+                                    other => Err(err(format!("bad q input element {other:?}"))),
+                                })
+                                .collect(),
+                            other => Err(err(format!(
+                                "q input {input} needs a vector, got {other:?}"
+                            ))),
+                        }
+                    };
+                    match (input, v) {
+                        (Input::Binding(Binding::Scalar(_)), FnVal::One(x)) => {
+                            InputValue::Scalar(x)
+                        }
+                        (Input::Binding(Binding::Coll(_)), v) => InputValue::Collection(ones(v)?),
+                        (Input::Binding(Binding::Tuple(_)), v) => InputValue::Tuple(ones(v)?),
+                        (Input::Binding(Binding::Rel(_)), FnVal::Seq(ts)) => {
+                            InputValue::Relation(ts.into_iter().map(&ones).collect::<Result<_>>()?)
+                        }
+                        (input, v) => {
+                            return Err(err(format!("q input {input} cannot take {v:?}")))
+                        }
+                    }
+                }
+            });
+        }
+        let one = |c: super::Cell| match c {
+            super::Cell::Value(v) => FnVal::One(v),
+            super::Cell::Set(vs) => FnVal::Seq(vs.into_iter().map(FnVal::One).collect()),
+        };
+        let tuple = |r: Vec<super::Cell>| FnVal::Seq(r.into_iter().map(one).collect());
+        return Ok(match super::run(ctx, sub, &inputs)? {
+            QueryResult::Relation(rows) => FnVal::Seq(rows.into_iter().map(tuple).collect()),
+            QueryResult::Scalar(v) => v.map_or(FnVal::Nil, one),
+            QueryResult::Collection(vs) => FnVal::Seq(vs.into_iter().map(one).collect()),
+            QueryResult::Tuple(t) => t.map_or(FnVal::Nil, tuple),
+        });
+    }
+    let args: Vec<FnVal> = c
+        .args
+        .iter()
+        .map(|a| arg_value(row, a))
+        .collect::<std::result::Result<_, String>>()
+        .map_err(err)?;
+    builtin(ctx, &c.func, args).map_err(err)
+}
+
+fn arg_value(row: &Row, a: &FnArg) -> std::result::Result<FnVal, String> {
+    match a {
+        FnArg::Var(v) => row
+            .get(v)
+            .cloned()
+            .map(FnVal::One)
+            .ok_or_else(|| format!("variable {v} is not bound")),
+        FnArg::Const(c) => Ok(constant(c)),
+        // Sources are the one db; `%` has no value.
+        FnArg::Src(_) | FnArg::Rules => Ok(FnVal::Nil),
+        FnArg::Query(_) => Err("a nested query is only allowed as q's first argument".into()),
+    }
+}
+
+type R<T> = std::result::Result<T, String>;
+
+fn one(v: &FnVal) -> R<&Value> {
+    match v {
+        FnVal::One(x) => Ok(x),
+        other => Err(format!("expected a value, got {other:?}")),
+    }
+}
+
+fn long(v: &FnVal) -> R<i64> {
+    match one(v)? {
+        Value::Long(n) => Ok(*n),
+        other => Err(format!("expected a Long, got {other}")),
+    }
+}
+
+fn string(v: &FnVal) -> R<&str> {
+    match one(v)? {
+        Value::String(s) => Ok(s),
+        other => Err(format!("expected a String, got {other}")),
+    }
+}
+
+enum Num {
+    L(i64),
+    D(f64),
+}
+
+fn num(v: &FnVal) -> R<Num> {
+    match one(v)? {
+        Value::Long(n) => Ok(Num::L(*n)),
+        Value::Double(d) => Ok(Num::D(*d)),
+        other => Err(format!("expected a number, got {other}")),
+    }
+}
+
+fn to_f(n: &Num) -> f64 {
+    match n {
+        Num::L(x) => *x as f64,
+        Num::D(x) => *x,
+    }
+}
+
+fn from_num(n: Num) -> FnVal {
+    FnVal::One(match n {
+        Num::L(x) => Value::Long(x),
+        Num::D(x) => Value::Double(x),
+    })
+}
+
+/// Long arithmetic stays Long (overflow is an error); any Double makes the
+/// result Double.
+fn arith(a: Num, b: Num, op: &str) -> R<Num> {
+    let overflow = || format!("Long overflow in {op}");
+    Ok(match (a, b) {
+        (Num::L(x), Num::L(y)) => Num::L(match op {
+            "+" => x.checked_add(y).ok_or_else(overflow)?,
+            "-" => x.checked_sub(y).ok_or_else(overflow)?,
+            "*" => x.checked_mul(y).ok_or_else(overflow)?,
+            // `/` of Longs: a Long when exact, else a Double (Datomic would
+            // return a ratio).
+            _ => {
+                if y == 0 {
+                    return Err("division by zero".into());
+                }
+                if x % y != 0 {
+                    return Ok(Num::D(x as f64 / y as f64));
+                }
+                x.checked_div(y).ok_or_else(overflow)?
+            }
+        }),
+        (a, b) => {
+            let (x, y) = (to_f(&a), to_f(&b));
+            Num::D(match op {
+                "+" => x + y,
+                "-" => x - y,
+                "*" => x * y,
+                _ => x / y,
+            })
+        }
+    })
+}
+
+/// Entity id of an argument: a Ref, a non-negative Long or an ident keyword.
+fn entity(ctx: &Ctx<'_>, v: &FnVal) -> R<Option<u64>> {
+    Ok(match one(v)? {
+        Value::Ref(e) => Some(*e),
+        Value::Long(n) => u64::try_from(*n).ok(),
+        Value::Keyword(k) => ctx.db.schema().entity_of_ident(k),
+        other => return Err(format!("{other} is not an entity")),
+    })
+}
+
+/// Attribute entity id of a keyword argument (`None` if unknown).
+fn attribute(ctx: &Ctx<'_>, v: &FnVal) -> R<Option<(u64, bool)>> {
+    match one(v)? {
+        Value::Keyword(k) => Ok(ctx.db.schema().attribute_named(k).map(|a| {
+            (
+                u64::from(a.id),
+                a.cardinality == datolite_store::Cardinality::Many,
+            )
+        })),
+        other => Err(format!("{other} is not an attribute keyword")),
+    }
+}
+
+/// The values of attribute `a` on entity `e`.
+fn values(ctx: &Ctx<'_>, e: Option<u64>, a: Option<(u64, bool)>) -> Vec<Value> {
+    let (Some(e), Some((a, _))) = (e, a) else {
+        return Vec::new();
+    };
+    ctx.datoms
+        .iter()
+        .filter(|d| d.e == e && d.a == a && d.added)
+        .map(|d| d.v.clone())
+        .collect()
+}
+
+/// Civil (year, month, day, hour, minute, second) in UTC of epoch millis
+/// (Howard Hinnant's `civil_from_days`).
+fn civil(ms: i64) -> (i64, i64, i64, i64, i64, i64) {
+    let days = ms.div_euclid(86_400_000);
+    let of_day = ms.rem_euclid(86_400_000) / 1000;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (
+        year,
+        month,
+        day,
+        of_day / 3600,
+        of_day / 60 % 60,
+        of_day % 60,
+    )
+}
+
+fn builtin(ctx: &Ctx<'_>, f: &str, args: Vec<FnVal>) -> R<FnVal> {
+    let b = |x: bool| Ok(FnVal::One(Value::Boolean(x)));
+    let s = |x: String| Ok(FnVal::One(Value::String(x)));
+    let l = |x: i64| Ok(FnVal::One(Value::Long(x)));
+    match f {
+        "=" | "!=" | "not=" | "<" | ">" | "<=" | ">=" => {
+            let vals: Vec<&Value> = args.iter().map(one).collect::<R<_>>()?;
+            let all = |p: fn(Ordering) -> bool| vals.windows(2).all(|w| p(compare(w[0], w[1])));
+            match f {
+                "=" => b(all(|o| o == Ordering::Equal)),
+                "!=" | "not=" => b(!all(|o| o == Ordering::Equal)),
+                "<" => b(all(|o| o == Ordering::Less)),
+                ">" => b(all(|o| o == Ordering::Greater)),
+                "<=" => b(all(|o| o != Ordering::Greater)),
+                _ => b(all(|o| o != Ordering::Less)),
+            }
+        }
+        "+" | "*" | "-" | "/" => {
+            let mut nums = args.iter().map(num).collect::<R<Vec<_>>>()?.into_iter();
+            let first = match (f, args.len()) {
+                ("+", 0) => return l(0),
+                ("*", 0) => return l(1),
+                ("-", 1) => return arith(Num::L(0), nums.next().expect("one"), "-").map(from_num),
+                ("/", 1) => return arith(Num::L(1), nums.next().expect("one"), "/").map(from_num),
+                _ => nums.next().expect("at least one"),
+            };
+            nums.try_fold(first, |acc, n| arith(acc, n, f))
+                .map(from_num)
+        }
+        "quot" | "rem" | "mod" => {
+            let (x, y) = (long(&args[0])?, long(&args[1])?);
+            if y == 0 {
+                return Err("division by zero".into());
+            }
+            let r = match f {
+                "quot" => x.checked_div(y),
+                "rem" => x.checked_rem(y),
+                _ => x.checked_rem(y).map(|r| {
+                    if r != 0 && (r < 0) != (y < 0) {
+                        r + y
+                    } else {
+                        r
+                    }
+                }),
+            };
+            r.map_or_else(|| Err("Long overflow".into()), l)
+        }
+        "inc" => arith(num(&args[0])?, Num::L(1), "+").map(from_num),
+        "dec" => arith(num(&args[0])?, Num::L(1), "-").map(from_num),
+        "identity" | "untuple" => Ok(args[0].clone()),
+        "tuple" => Ok(FnVal::Seq(args)),
+        "ground" => Ok(args[0].clone()),
+        "str" => {
+            let mut out = String::new();
+            for a in &args {
+                match a {
+                    FnVal::Nil => {}
+                    FnVal::One(Value::String(x)) => out.push_str(x),
+                    FnVal::One(Value::Keyword(k)) => {
+                        out.push(':');
+                        out.push_str(k);
+                    }
+                    FnVal::One(v) => out.push_str(&v.to_string()),
+                    FnVal::Seq(_) => return Err("str of a tuple".into()),
+                }
+            }
+            s(out)
+        }
+        "subs" => {
+            let chars: Vec<char> = string(&args[0])?.chars().collect();
+            let start = long(&args[1])?;
+            let end = match args.get(2) {
+                Some(e) => long(e)?,
+                None => chars.len() as i64,
+            };
+            if start < 0 || end < start || end > chars.len() as i64 {
+                return Err(format!("subs range {start}..{end} out of bounds"));
+            }
+            s(chars[start as usize..end as usize].iter().collect())
+        }
+        "get-else" => {
+            let attr = attribute(ctx, &args[2])?;
+            if attr.is_some_and(|(_, many)| many) {
+                return Err("get-else on a cardinality-many attribute".into());
+            }
+            let vals = values(ctx, entity(ctx, &args[1])?, attr);
+            Ok(vals
+                .into_iter()
+                .next()
+                .map_or_else(|| args[3].clone(), FnVal::One))
+        }
+        "get-some" => {
+            let e = entity(ctx, &args[1])?;
+            for a in &args[2..] {
+                let attr = attribute(ctx, a)?;
+                if let (Some(v), Some((id, _))) =
+                    (values(ctx, e, attr).into_iter().min_by(compare), attr)
+                {
+                    return Ok(FnVal::Seq(vec![FnVal::One(Value::Ref(id)), FnVal::One(v)]));
+                }
+            }
+            Ok(FnVal::Nil)
+        }
+        "missing?" => {
+            let attr = attribute(ctx, &args[2])?;
+            b(values(ctx, entity(ctx, &args[1])?, attr).is_empty())
+        }
+        "clojure.string/starts-with?" => b(string(&args[0])?.starts_with(string(&args[1])?)),
+        "clojure.string/ends-with?" => b(string(&args[0])?.ends_with(string(&args[1])?)),
+        "clojure.string/includes?" => b(string(&args[0])?.contains(string(&args[1])?)),
+        "clojure.string/lower-case" => s(string(&args[0])?.to_lowercase()),
+        "clojure.string/upper-case" => s(string(&args[0])?.to_uppercase()),
+        "year" | "month" | "day" | "hour" | "minute" | "second" => {
+            let Value::Instant(ms) = one(&args[0])? else {
+                return Err(format!("{f} of a non-instant"));
+            };
+            let (y, mo, d, h, mi, se) = civil(*ms);
+            l(match f {
+                "year" => y,
+                "month" => mo,
+                "day" => d,
+                "hour" => h,
+                "minute" => mi,
+                _ => se,
+            })
+        }
+        other => Err(format!("unknown function {other}")),
+    }
+}
