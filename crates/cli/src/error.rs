@@ -6,7 +6,6 @@
 
 use std::fmt;
 
-use datolite::Error as StoreError;
 use datolite_kv::KvError;
 
 /// Result of a CLI command.
@@ -42,8 +41,20 @@ impl fmt::Display for CliError {
 
 impl std::error::Error for CliError {}
 
-impl From<StoreError> for CliError {
-    fn from(error: StoreError) -> Self {
+impl From<datolite::Error> for CliError {
+    fn from(error: datolite::Error) -> Self {
+        CliError::Message(error.to_string())
+    }
+}
+
+impl From<datolite_store::StoreError> for CliError {
+    fn from(error: datolite_store::StoreError) -> Self {
+        CliError::Message(error.to_string())
+    }
+}
+
+impl From<datolite::QueryError> for CliError {
+    fn from(error: datolite::QueryError) -> Self {
         CliError::Message(error.to_string())
     }
 }

@@ -42,22 +42,22 @@ impl Database {
 
     /// Runs EDN transaction data atomically.
     pub fn transact(&self, edn: &str) -> Result<TxReport> {
-        self.store.transact_edn(edn)
+        Ok(self.store.transact_edn(edn)?)
     }
 
     /// Runs a transaction built in Rust.
     pub fn transact_tx(&self, tx: &Tx) -> Result<TxReport> {
-        self.store.transact(tx.ops())
+        Ok(self.store.transact(tx.ops())?)
     }
 
     /// Runs operations atomically.
     pub fn transact_ops(&self, ops: &[TxOp]) -> Result<TxReport> {
-        self.store.transact(ops)
+        Ok(self.store.transact(ops)?)
     }
 
     /// A snapshot of the latest committed state.
     pub fn db(&self) -> Result<Db> {
-        self.store.db()
+        Ok(self.store.db()?)
     }
 
     /// The storage options in force.

@@ -21,18 +21,20 @@
 //! and `datolite-store` (model, encoding, transactor, statistics, scans).
 
 mod database;
+mod error;
+mod query;
 
 pub use database::Database;
 pub use datolite_kv::{EngineKind, LmdbOptions, StorageOptions, SyncMode};
+pub use datolite_query::{Cell, InputValue, QueryError, QueryResult};
 pub use datolite_store::edn;
 pub use datolite_store::{
     AttrStats, Attribute, Cardinality, ColumnBatch, Datom, DatomRef, Db, EntityRef, Index,
     ParallelScan, RawDatom, Scan, Schema, Stats, Tx, TxOp, TxReport, TxValue, Unique, Value,
     ValueRef, ValueType,
 };
-
-/// Every error datolite returns.
-pub type Error = datolite_store::StoreError;
+pub use error::Error;
+pub use query::DbQueries;
 
 /// Result with datolite's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;

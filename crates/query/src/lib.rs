@@ -14,15 +14,20 @@
 
 #![warn(missing_docs)]
 
+pub mod args;
 pub mod ast;
 pub mod error;
 pub mod naive;
 pub mod parser;
+mod run;
 
+pub use args::{bind_args, value_of};
 pub use ast::{
     Aggregate, AggregateFn, BindVar, Binding, Call, Clause, ClauseKind, Constant, Direction,
     FindElem, FindSpec, FnArg, Input, OrderBy, Pattern, Pos, Query, Rule, RuleVars, SrcVar, Term,
     Var,
 };
 pub use error::{QueryError, Result};
+pub use naive::{compare, Cell, InputValue, QueryResult};
 pub use parser::{parse_query, parse_query_form, parse_rules, parse_rules_form};
+pub use run::{q, q_edn};

@@ -1,0 +1,40 @@
+//! Datalog queries on snapshots: `snapshot.q(query, inputs)`.
+
+use datolite_query::{parse_query, parse_rules, q, q_edn, InputValue, QueryResult};
+use datolite_store::edn;
+use datolite_store::Db;
+
+use crate::Result;
+
+/// Queries on a snapshot. `use datolite::DbQueries;` to call them on a [`Db`].
+pub trait DbQueries {
+    /// Runs a Datomic-dialect query (EDN text). `inputs` follow `:in` in order, with
+    /// `InputValue::Db` for `$`; use [`DbQueries::q_rules`] when the query takes rules (`%`).
+    fn q(&self, query: &str, inputs: &[InputValue]) -> Result<QueryResult>;
+
+    /// Like [`DbQueries::q`], with the rules (EDN text) that `%` stands for.
+    fn q_rules(&self, query: &str, inputs: &[InputValue], rules: &str) -> Result<QueryResult>;
+
+    /// Runs a query with arguments as EDN text, one per non-source `:in` element (`$` is this
+    /// snapshot), as the command line passes them: `q_edn(query, &["\"Ivan\"", "[1 2]"])`.
+    fn q_edn(&self, query: &str, args: &[&str]) -> Result<QueryResult>;
+}
+
+impl DbQueries for Db {
+    fn q(&self, query: &str, inputs: &[InputValue]) -> Result<QueryResult> {
+        Ok(q(self, &parse_query(query)?, inputs, &[])?)
+    }
+
+    fn q_rules(&self, query: &str, inputs: &[InputValue], rules: &str) -> Result<QueryResult> {
+        Ok(q(self, &parse_query(query)?, inputs, &parse_rules(rules)?)?)
+    }
+
+    fn q_edn(&self, query: &str, args: &[&str]) -> Result<QueryResult> {
+        let args = args
+            .iter()
+            .map(|a| edn::parse(a))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(datolite_query::QueryError::from)?;
+        Ok(q_edn(self, query, &args)?)
+    }
+}
