@@ -148,6 +148,11 @@ impl Db {
     /// `(d/datoms db :eavt e a v tx)`: entities and transactions as `Value::Ref` or
     /// `Value::Long`, attributes as keywords (`Value::keyword(":user/name")`) or ids.
     pub fn datoms(&self, index: Index, components: &[Value]) -> Result<Vec<Datom>> {
+        if components.len() > 4 {
+            return Err(StoreError::InvalidArgument(
+                "a datom has at most 4 components".into(),
+            ));
+        }
         let mut scan = self.scan(index);
         let mut attr: Option<Arc<Attribute>> = None;
         for (component, value) in index.components().iter().zip(components) {
@@ -182,11 +187,6 @@ impl Db {
                     _ => scan.value(value),
                 },
             };
-        }
-        if components.len() > 4 {
-            return Err(StoreError::InvalidArgument(
-                "a datom has at most 4 components".into(),
-            ));
         }
         scan.collect()
     }

@@ -4,7 +4,7 @@ mod common;
 
 use common::{dump, lmdb, memory, SCHEMA};
 use datolite_kv::{EngineKind, StorageOptions};
-use datolite_store::{Store, StoreError};
+use datolite_store::{Index, Store, StoreError, Value};
 
 fn seeded(store: &Store) {
     store.transact_edn(SCHEMA).unwrap();
@@ -138,4 +138,36 @@ fn unreadable_or_locked_directories_are_clear_errors() {
         .err()
         .expect("second open is locked");
     assert!(error.to_string().contains("already open"), "{error}");
+}
+
+#[test]
+fn malformed_reads_are_clear_errors() {
+    let store = memory();
+    seeded(&store);
+    let db = store.db().unwrap();
+    let five = [
+        Value::Ref(1),
+        Value::keyword("db/ident"),
+        Value::Long(1),
+        Value::Ref(1),
+        Value::Long(0),
+    ];
+    assert!(matches!(
+        db.datoms(Index::Eavt, &five),
+        Err(StoreError::InvalidArgument(_))
+    ));
+    let unknown = db
+        .datoms(Index::Aevt, &[Value::keyword(":no/such")])
+        .unwrap_err();
+    assert!(unknown.to_string().contains(":no/such"), "{unknown}");
+    // Components out of index order: EAVT cannot bind a value before an entity.
+    let out_of_order = db
+        .scan(Index::Eavt)
+        .value(&Value::Long(1))
+        .collect()
+        .unwrap_err();
+    assert!(
+        matches!(out_of_order, StoreError::InvalidArgument(_)),
+        "{out_of_order}"
+    );
 }
