@@ -1,6 +1,6 @@
 //! Datalog queries on snapshots: `snapshot.q(query, inputs)`.
 
-use datolite_query::{parse_query, parse_rules, q, q_edn, InputValue, QueryResult};
+use datolite_query::{explain_edn, parse_query, parse_rules, q, q_edn, InputValue, QueryResult};
 use datolite_store::edn;
 use datolite_store::Db;
 
@@ -18,6 +18,19 @@ pub trait DbQueries {
     /// Runs a query with arguments as EDN text, one per non-source `:in` element (`$` is this
     /// snapshot), as the command line passes them: `q_edn(query, &["\"Ivan\"", "[1 2]"])`.
     fn q_edn(&self, query: &str, args: &[&str]) -> Result<QueryResult>;
+
+    /// The plan the query would run with these EDN arguments (as [`DbQueries::q_edn`] takes
+    /// them): one line per step with index, bound components and estimated rows; with
+    /// `analyze` the query runs and each line also gives the actual rows.
+    fn explain(&self, query: &str, args: &[&str], analyze: bool) -> Result<String>;
+}
+
+fn edn_args(args: &[&str]) -> Result<Vec<edn::Edn>> {
+    Ok(args
+        .iter()
+        .map(|a| edn::parse(a))
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(datolite_query::QueryError::from)?)
 }
 
 impl DbQueries for Db {
@@ -30,11 +43,10 @@ impl DbQueries for Db {
     }
 
     fn q_edn(&self, query: &str, args: &[&str]) -> Result<QueryResult> {
-        let args = args
-            .iter()
-            .map(|a| edn::parse(a))
-            .collect::<std::result::Result<Vec<_>, _>>()
-            .map_err(datolite_query::QueryError::from)?;
-        Ok(q_edn(self, query, &args)?)
+        Ok(q_edn(self, query, &edn_args(args)?)?)
+    }
+
+    fn explain(&self, query: &str, args: &[&str], analyze: bool) -> Result<String> {
+        Ok(explain_edn(self, query, &edn_args(args)?, analyze)?)
     }
 }

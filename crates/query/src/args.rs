@@ -10,8 +10,8 @@ use datolite_store::Value;
 
 use crate::ast::{Binding, Input, Query, Rule};
 use crate::error::{QueryError, Result};
-use crate::naive::InputValue;
 use crate::parser::parse_rules;
+use crate::result::InputValue;
 
 /// The inputs (and the rules, for `%`) that `args` provide to `query`.
 pub fn bind_args(query: &Query, args: &[Edn]) -> Result<(Vec<InputValue>, Vec<Rule>)> {

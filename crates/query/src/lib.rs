@@ -1,9 +1,13 @@
 //! datolite's query language: the Datomic dialect of Datalog.
 //!
-//! Step 1 of the engine: the AST ([`ast`]) and the parser ([`parse_query`],
-//! [`parse_rules`]) turning EDN text into it, with binding analysis and
-//! errors that quote the offending form and its line/column. Planning and
-//! execution come later and consume [`Query`] and [`Rule`].
+//! The AST ([`ast`]) and the parser ([`parse_query`], [`parse_rules`]) turning
+//! EDN text into it, with binding analysis and errors that quote the offending
+//! form and its line/column; the planner ([`plan`]: index choice and join order
+//! from live statistics, range pushdown, Cartesian-product refusal) and the
+//! executor ([`exec`]) behind [`q`] and [`explain`]; the naive reference
+//! evaluator ([`naive`]) they are tested against. Both evaluators share the
+//! function library, the value order [`compare`], input binding and the find
+//! step (aggregates, sorting, result shapes).
 //!
 //! ```
 //! use datolite_query::{parse_query, FindSpec};
@@ -17,8 +21,13 @@
 pub mod args;
 pub mod ast;
 pub mod error;
+pub mod exec;
+mod functions;
 pub mod naive;
 pub mod parser;
+pub mod plan;
+mod result;
+mod rows;
 mod run;
 
 pub use args::{bind_args, value_of};
@@ -28,6 +37,7 @@ pub use ast::{
     Var,
 };
 pub use error::{QueryError, Result};
-pub use naive::{compare, Cell, InputValue, QueryResult};
+pub use functions::compare;
 pub use parser::{parse_query, parse_query_form, parse_rules, parse_rules_form};
-pub use run::{q, q_edn};
+pub use result::{Cell, InputValue, QueryResult};
+pub use run::{explain, explain_edn, q, q_edn};

@@ -1,4 +1,4 @@
-//! The entry points applications and the CLI call: parse, bind arguments, evaluate.
+//! The entry points applications and the CLI call: parse, bind arguments, plan, execute.
 
 use datolite_store::edn::Edn;
 use datolite_store::Db;
@@ -6,17 +6,17 @@ use datolite_store::Db;
 use crate::args::bind_args;
 use crate::ast::{Query, Rule};
 use crate::error::Result;
-use crate::naive::{self, InputValue, QueryResult};
+use crate::exec;
 use crate::parser::parse_query;
+use crate::result::{InputValue, QueryResult};
 
 /// Runs `query` on `db` with already-shaped `inputs` (one per `:in` element, `InputValue::Db`
 /// for sources) and the `rules` that `%` stands for.
 ///
-/// Status: evaluation currently runs on the naive reference evaluator ([`crate::naive`]) —
-/// correct, but a nested loop over every datom per pattern. The planner and executor replace
-/// it here.
+/// Evaluation runs on the planner ([`crate::plan`]) and executor ([`crate::exec`]); the naive
+/// reference evaluator ([`crate::naive`]) stays as the oracle the tests compare against.
 pub fn q(db: &Db, query: &Query, inputs: &[InputValue], rules: &[Rule]) -> Result<QueryResult> {
-    naive::q(db, query, inputs, rules)
+    exec::q(db, query, inputs, rules)
 }
 
 /// Parses `text` and runs it with EDN arguments (one per non-source `:in` element, as the CLI
@@ -25,4 +25,23 @@ pub fn q_edn(db: &Db, text: &str, args: &[Edn]) -> Result<QueryResult> {
     let query = parse_query(text)?;
     let (inputs, rules) = bind_args(&query, args)?;
     q(db, &query, &inputs, &rules)
+}
+
+/// The plan [`q`] would run for `query`, one line per step (index, bound components, estimated
+/// rows); with `analyze` the query is run and each line also gives the actual rows.
+pub fn explain(
+    db: &Db,
+    query: &Query,
+    inputs: &[InputValue],
+    rules: &[Rule],
+    analyze: bool,
+) -> Result<String> {
+    exec::explain(db, query, inputs, rules, analyze)
+}
+
+/// [`explain`] of query text with EDN arguments, as [`q_edn`] takes them.
+pub fn explain_edn(db: &Db, text: &str, args: &[Edn], analyze: bool) -> Result<String> {
+    let query = parse_query(text)?;
+    let (inputs, rules) = bind_args(&query, args)?;
+    explain(db, &query, &inputs, &rules, analyze)
 }

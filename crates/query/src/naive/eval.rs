@@ -1,29 +1,18 @@
 //! Clause evaluation: patterns, predicates, functions, `not`, `or`, rules.
 
 use std::cell::RefCell;
-use std::cmp::Ordering;
 use std::collections::{BTreeSet, HashMap};
 
 use datolite_store::{Datom, Db, Value};
 
-use super::functions::{call, compare, constant};
-use super::Row;
-use crate::ast::{BindVar, Binding, Clause, ClauseKind, Constant, Pattern, Pos, Rule, Term, Var};
+use crate::ast::{Clause, ClauseKind, Pattern, Pos, Rule, Term, Var};
 use crate::error::{QueryError, Result};
+use crate::functions::{call, Env};
+use crate::result::{InputValue, QueryResult};
+use crate::rows::{bind_all, match_datom, merge, project, ready, unify_term, FnVal, Row};
 
 /// At most this many fixpoint rounds before rule evaluation gives up.
 pub(crate) const MAX_ROUNDS: usize = 10_000;
-
-/// A function argument or result: nothing, one value, or a sequence.
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) enum FnVal {
-    /// `nil`.
-    Nil,
-    /// One value.
-    One(Value),
-    /// A tuple or collection.
-    Seq(Vec<FnVal>),
-}
 
 /// Everything evaluation needs: the snapshot, all its datoms, the rules and
 /// the rule relations computed so far.
@@ -152,7 +141,7 @@ impl<'a> Ctx<'a> {
             }
             ClauseKind::Pred(c) => {
                 for row in rows {
-                    let v = call(self, &row, c, clause)?;
+                    let v = call(self as &dyn Env, &row, c, clause)?;
                     if !matches!(v, FnVal::Nil | FnVal::One(Value::Boolean(false))) {
                         out.insert(row);
                     }
@@ -160,7 +149,7 @@ impl<'a> Ctx<'a> {
             }
             ClauseKind::Fn { call: c, binding } => {
                 for row in rows {
-                    let v = call(self, &row, c, clause)?;
+                    let v = call(self as &dyn Env, &row, c, clause)?;
                     out.extend(bind_all(vec![row], binding, &v, &clause.form, clause.pos)?);
                 }
             }
@@ -239,245 +228,29 @@ impl<'a> Ctx<'a> {
 
     /// The row extended by matching pattern `p` against datom `d`, if it matches.
     fn match_pattern(&self, row: &Row, p: &Pattern, d: &Datom) -> Option<Row> {
-        let schema = self.db.schema();
-        let mut r = row.clone();
-        let e_ok = match &p.e {
-            Term::Const(Constant::Long(n)) => u64::try_from(*n) == Ok(d.e),
-            Term::Const(Constant::Keyword(k)) => schema.entity_of_ident(k) == Some(d.e),
-            Term::Const(_) | Term::Src(_) => false,
-            t => unify(&mut r, t, &Value::Ref(d.e)),
-        };
-        let a_ok = e_ok
-            && match &p.a {
-                Term::Const(Constant::Keyword(k)) => {
-                    schema.attribute_named(k).map(|a| u64::from(a.id)) == Some(d.a)
-                }
-                Term::Const(Constant::Long(n)) => u64::try_from(*n) == Ok(d.a),
-                Term::Const(_) | Term::Src(_) => false,
-                t => unify(&mut r, t, &Value::Ref(d.a)),
-            };
-        let ok = a_ok
-            && self.unify_term(&mut r, &p.v, &d.v)
-            && match &p.tx {
-                Term::Const(Constant::Long(n)) => u64::try_from(*n) == Ok(d.tx),
-                Term::Const(_) | Term::Src(_) => false,
-                t => unify(&mut r, t, &Value::Ref(d.tx)),
-            }
-            && match &p.added {
-                Term::Const(Constant::Bool(b)) => *b == d.added,
-                Term::Const(_) | Term::Src(_) => false,
-                t => unify(&mut r, t, &Value::Boolean(d.added)),
-            };
-        ok.then_some(r)
+        match_datom(self.db.schema(), row, p, d)
     }
 
     /// Unifies a value-position term (pattern V, rule argument) with `v`.
     fn unify_term(&self, row: &mut Row, t: &Term, v: &Value) -> bool {
-        match t {
-            Term::Const(c) => self.constant_matches(c, v),
-            Term::Src(_) => false,
-            t => unify(row, t, v),
-        }
-    }
-
-    /// Whether a constant written in a value position matches `v`: a
-    /// `Ref(x)` equals a Long `x` or a keyword naming entity `x`; otherwise
-    /// [`compare`] equality (so Long 1 = Double 1.0).
-    pub fn constant_matches(&self, c: &Constant, v: &Value) -> bool {
-        if let (Value::Ref(x), Constant::Keyword(k)) = (v, c) {
-            return self.db.schema().entity_of_ident(k) == Some(*x);
-        }
-        match constant(c) {
-            FnVal::One(cv) => compare(&cv, v) == Ordering::Equal,
-            _ => false,
-        }
+        unify_term(self.db.schema(), row, t, v)
     }
 }
 
-/// Unifies a variable / blank term with `v`: a bound variable must be
-/// equal by [`compare`], an unbound one is bound.
-fn unify(row: &mut Row, t: &Term, v: &Value) -> bool {
-    match t {
-        Term::Blank => true,
-        Term::Var(var) => unify_var(row, var, v),
-        _ => false,
+impl Env for Ctx<'_> {
+    fn db(&self) -> &Db {
+        self.db
     }
-}
 
-fn unify_var(row: &mut Row, var: &Var, v: &Value) -> bool {
-    match row.get(var) {
-        Some(old) => compare(old, v) == Ordering::Equal,
-        None => {
-            row.insert(var.clone(), v.clone());
-            true
-        }
+    fn values(&self, e: u64, a: u64) -> Vec<Value> {
+        self.datoms
+            .iter()
+            .filter(|d| d.e == e && d.a == a && d.added)
+            .map(|d| d.v.clone())
+            .collect()
     }
-}
 
-/// The row restricted to `vars`.
-fn project<'v>(row: &Row, vars: impl Iterator<Item = &'v Var>) -> Row {
-    vars.filter_map(|v| row.get(v).map(|x| (v.clone(), x.clone())))
-        .collect()
-}
-
-/// `a` extended with `b`, if they agree on their common variables.
-fn merge(a: &Row, b: &Row) -> Option<Row> {
-    let mut r = a.clone();
-    for (k, v) in b {
-        if !unify_var(&mut r, k, v) {
-            return None;
-        }
-    }
-    Some(r)
-}
-
-/// Binds `value` (a function result or an input) with `binding` in every
-/// row: a scalar binds one value (nil drops the row), a tuple destructures,
-/// a collection yields a row per element, a relation a row per tuple.
-pub(crate) fn bind_all(
-    rows: Vec<Row>,
-    binding: &Binding,
-    value: &FnVal,
-    form: &str,
-    pos: Pos,
-) -> Result<Vec<Row>> {
-    let bad = |what: &str| {
-        QueryError::invalid(format!("cannot bind {what} with {binding} in {form}"), pos)
-    };
-    let seq = |v: &FnVal| -> Result<Vec<FnVal>> {
-        match v {
-            FnVal::Seq(items) => Ok(items.clone()),
-            FnVal::Nil => Ok(Vec::new()),
-            FnVal::One(x) => Err(bad(&format!("the single value {x}"))),
-        }
-    };
-    // Each alternative: a list of (binding var, value) pairs.
-    let alternatives: Vec<Vec<(&BindVar, FnVal)>> = match binding {
-        Binding::Scalar(b) => match value {
-            FnVal::Nil => vec![],
-            v => vec![vec![(b, v.clone())]],
-        },
-        Binding::Coll(b) => seq(value)?.into_iter().map(|v| vec![(b, v)]).collect(),
-        Binding::Tuple(bs) => match value {
-            FnVal::Nil => vec![],
-            v => {
-                let items = seq(v)?;
-                if items.len() != bs.len() {
-                    return Err(bad(&format!("a tuple of {} values", items.len())));
-                }
-                vec![bs.iter().zip(items).collect()]
-            }
-        },
-        Binding::Rel(bs) => {
-            let mut alts = Vec::new();
-            for t in seq(value)? {
-                let items = seq(&t)?;
-                if items.len() != bs.len() {
-                    return Err(bad(&format!("a tuple of {} values", items.len())));
-                }
-                alts.push(bs.iter().zip(items).collect());
-            }
-            alts
-        }
-    };
-    let mut out = Vec::new();
-    for row in &rows {
-        'alt: for alt in &alternatives {
-            let mut r = row.clone();
-            for (b, v) in alt {
-                let BindVar::Var(var) = b else { continue };
-                match v {
-                    FnVal::One(x) => {
-                        if !unify_var(&mut r, var, x) {
-                            continue 'alt;
-                        }
-                    }
-                    FnVal::Nil => continue 'alt,
-                    FnVal::Seq(_) => {
-                        return Err(bad("a tuple or collection (variables hold single values)"))
-                    }
-                }
-            }
-            out.push(r);
-        }
-    }
-    Ok(out)
-}
-
-/// Variables a clause mentions (a negation binds nothing outside).
-fn produced(c: &Clause) -> BTreeSet<Var> {
-    match &c.kind {
-        ClauseKind::Not { .. } => BTreeSet::new(),
-        _ => mentioned(c),
-    }
-}
-
-/// Every variable a clause mentions.
-fn mentioned(c: &Clause) -> BTreeSet<Var> {
-    let mut s = BTreeSet::new();
-    let term = |s: &mut BTreeSet<Var>, t: &Term| {
-        if let Term::Var(v) = t {
-            s.insert(v.clone());
-        }
-    };
-    match &c.kind {
-        ClauseKind::Pattern(p) => {
-            for t in [&p.e, &p.a, &p.v, &p.tx, &p.added] {
-                term(&mut s, t);
-            }
-        }
-        ClauseKind::Pred(call) => s.extend(call_vars(call)),
-        ClauseKind::Fn { call, binding } => {
-            s.extend(call_vars(call));
-            s.extend(binding.vars().into_iter().cloned());
-        }
-        ClauseKind::Not {
-            join_vars: Some(vs),
-            ..
-        } => s.extend(vs.iter().cloned()),
-        ClauseKind::Not { clauses, .. } | ClauseKind::And(clauses) => {
-            s.extend(clauses.iter().flat_map(mentioned))
-        }
-        ClauseKind::Or { join: Some(j), .. } => s.extend(j.all().cloned()),
-        ClauseKind::Or { branches, .. } => s.extend(branches.iter().flat_map(mentioned)),
-        ClauseKind::RuleCall { args, .. } => {
-            for t in args {
-                term(&mut s, t);
-            }
-        }
-    }
-    s
-}
-
-fn call_vars(call: &crate::ast::Call) -> BTreeSet<Var> {
-    call.args
-        .iter()
-        .filter_map(|a| match a {
-            crate::ast::FnArg::Var(v) => Some(v.clone()),
-            _ => None,
-        })
-        .collect()
-}
-
-/// Whether `pending[i]` can run now: patterns, rule calls and plain `or`
-/// always can; predicates and functions need their argument variables
-/// bound; `or-join` its required variables; a negation waits until no other
-/// pending clause could still bind one of its variables.
-fn ready(c: &Clause, bound: &BTreeSet<Var>, pending: &[&Clause], i: usize) -> bool {
-    match &c.kind {
-        ClauseKind::Pred(call) | ClauseKind::Fn { call, .. } => call_vars(call).is_subset(bound),
-        ClauseKind::Or { join: Some(j), .. } => j.required.iter().all(|v| bound.contains(v)),
-        ClauseKind::Not { .. } => {
-            let others: BTreeSet<Var> = pending
-                .iter()
-                .enumerate()
-                .filter(|&(j, _)| j != i)
-                .flat_map(|(_, c)| produced(c))
-                .collect();
-            mentioned(c)
-                .iter()
-                .all(|v| bound.contains(v) || !others.contains(v))
-        }
-        _ => true,
+    fn subquery(&self, query: &crate::ast::Query, inputs: &[InputValue]) -> Result<QueryResult> {
+        super::run(self, query, inputs)
     }
 }

@@ -16,68 +16,15 @@
 //! - `:keys` is ignored (the result is positional).
 
 mod eval;
-mod functions;
 
-use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet};
+use datolite_store::{Db, Index};
 
-use datolite_store::{Db, Index, Value};
-
-use crate::ast::{AggregateFn, Direction, FindElem, FindSpec, Input, Query, Rule, Var};
+use crate::ast::{Query, Rule};
 use crate::error::{QueryError, Result};
+use crate::result::{bind_inputs, find, shape};
 
-pub use functions::compare;
-
-/// One input supplied to [`q`], matching the query's `:in` list in order.
-#[derive(Clone, Debug, PartialEq)]
-pub enum InputValue {
-    /// For a source input (`$`, `$h`): the `db` passed to [`q`].
-    Db,
-    /// For `?x`.
-    Scalar(Value),
-    /// For `[?x ...]`.
-    Collection(Vec<Value>),
-    /// For `[?x ?y]`.
-    Tuple(Vec<Value>),
-    /// For `[[?x ?y]]`.
-    Relation(Vec<Vec<Value>>),
-    /// For `%`: the `rules` passed to [`q`].
-    Rules,
-}
-
-/// One cell of a result: a value, or the set returned by the `distinct`
-/// aggregate (sorted by [`compare`]).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Cell {
-    /// A plain value.
-    Value(Value),
-    /// The values of a `(distinct ?x)` aggregate, sorted, without duplicates.
-    Set(Vec<Value>),
-}
-
-impl From<Value> for Cell {
-    fn from(v: Value) -> Self {
-        Cell::Value(v)
-    }
-}
-
-/// The result of [`q`], shaped by the find spec.
-#[derive(Clone, Debug, PartialEq)]
-pub enum QueryResult {
-    /// `:find ?a ?b`: deduplicated (set semantics; `:with` only affects
-    /// aggregation) and sorted lexicographically by [`compare`] (ties broken
-    /// by `Value`'s own order), then `:order-by` (stable) and `:limit`.
-    Relation(Vec<Vec<Cell>>),
-    /// `:find ?x .`: the first value of the sorted relation, if any.
-    Scalar(Option<Cell>),
-    /// `:find [?x ...]`: the sorted, deduplicated values.
-    Collection(Vec<Cell>),
-    /// `:find [?a ?b]`: the first tuple of the sorted relation, if any.
-    Tuple(Option<Vec<Cell>>),
-}
-
-/// A binding row: variable → value.
-pub(crate) type Row = BTreeMap<Var, Value>;
+pub use crate::functions::compare;
+pub use crate::result::{Cell, InputValue, QueryResult};
 
 /// Runs `query` against `db` with `inputs` (one per `:in` entry) and the
 /// rule set `rules` (used by rule calls whether or not `%` is declared).
@@ -92,43 +39,13 @@ pub fn q(db: &Db, query: &Query, inputs: &[InputValue], rules: &[Rule]) -> Resul
 }
 
 /// [`q`] with an already built context (also used for subqueries).
-fn run(ctx: &eval::Ctx<'_>, query: &Query, inputs: &[InputValue]) -> Result<QueryResult> {
+pub(crate) fn run(
+    ctx: &eval::Ctx<'_>,
+    query: &Query,
+    inputs: &[InputValue],
+) -> Result<QueryResult> {
     query.check_inputs(inputs.len())?;
-    // 1. Input bindings.
-    let mut rows: Vec<Row> = vec![Row::new()];
-    for (input, value) in query.inputs.iter().zip(inputs) {
-        match (input, value) {
-            (Input::Src(_), InputValue::Db) | (Input::Rules, InputValue::Rules) => {}
-            (Input::Binding(b), v) => {
-                let fv = match v {
-                    InputValue::Scalar(x) => eval::FnVal::One(x.clone()),
-                    InputValue::Collection(xs) | InputValue::Tuple(xs) => {
-                        eval::FnVal::Seq(xs.iter().cloned().map(eval::FnVal::One).collect())
-                    }
-                    InputValue::Relation(rs) => eval::FnVal::Seq(
-                        rs.iter()
-                            .map(|r| {
-                                eval::FnVal::Seq(r.iter().cloned().map(eval::FnVal::One).collect())
-                            })
-                            .collect(),
-                    ),
-                    InputValue::Db | InputValue::Rules => {
-                        return Err(QueryError::invalid(
-                            format!("input {input} expects a value, got {v:?}"),
-                            query.pos,
-                        ))
-                    }
-                };
-                rows = eval::bind_all(rows, b, &fv, &format!("input {input}"), query.pos)?;
-            }
-            (input, v) => {
-                return Err(QueryError::invalid(
-                    format!("input {input} cannot take {v:?}"),
-                    query.pos,
-                ))
-            }
-        }
-    }
+    let rows = bind_inputs(query, inputs)?;
     // 2. Rules reachable from the query, computed to a fixpoint.
     ctx.prepare_rules(&query.where_clauses)?;
     // 3. Clauses.
@@ -136,184 +53,4 @@ fn run(ctx: &eval::Ctx<'_>, query: &Query, inputs: &[InputValue]) -> Result<Quer
     // 4. Find.
     let rel = find(&rows, query)?;
     Ok(shape(rel, &query.find))
-}
-
-/// The total order of results: [`compare`], ties broken by `Value`'s `Ord`
-/// (so `Long 1` and `Double 1.0` stay distinct but adjacent).
-fn order(a: &Value, b: &Value) -> Ordering {
-    compare(a, b).then_with(|| a.cmp(b))
-}
-
-fn cell_order(a: &Cell, b: &Cell) -> Ordering {
-    match (a, b) {
-        (Cell::Value(x), Cell::Value(y)) => order(x, y),
-        (Cell::Set(x), Cell::Set(y)) => lex(x, y, order),
-        (Cell::Value(_), Cell::Set(_)) => Ordering::Less,
-        (Cell::Set(_), Cell::Value(_)) => Ordering::Greater,
-    }
-}
-
-fn lex<T>(a: &[T], b: &[T], f: impl Fn(&T, &T) -> Ordering) -> Ordering {
-    for (x, y) in a.iter().zip(b) {
-        let o = f(x, y);
-        if o != Ordering::Equal {
-            return o;
-        }
-    }
-    a.len().cmp(&b.len())
-}
-
-fn lookup<'r>(row: &'r Row, var: &Var, query: &Query) -> Result<&'r Value> {
-    row.get(var)
-        .ok_or_else(|| QueryError::invalid(format!("find variable {var} is not bound"), query.pos))
-}
-
-/// Projects, aggregates, deduplicates, sorts, orders and limits.
-fn find(rows: &[Row], query: &Query) -> Result<Vec<Vec<Cell>>> {
-    let elems = query.find_elements();
-    let has_agg = elems.iter().any(|e| matches!(e, FindElem::Aggregate(_)));
-    let mut out: Vec<Vec<Cell>> = if !has_agg {
-        let mut set = BTreeSet::new();
-        for row in rows {
-            let tuple: Vec<Value> = elems
-                .iter()
-                .map(|e| lookup(row, e.var(), query).cloned())
-                .collect::<Result<_>>()?;
-            set.insert(tuple);
-        }
-        set.into_iter()
-            .map(|t| t.into_iter().map(Cell::Value).collect())
-            .collect()
-    } else {
-        // The relation projected to find + :with variables is a set.
-        let mut set = BTreeSet::new();
-        for row in rows {
-            let mut tuple: Vec<Value> = elems
-                .iter()
-                .map(|e| lookup(row, e.var(), query).cloned())
-                .collect::<Result<_>>()?;
-            for w in &query.with {
-                tuple.push(lookup(row, w, query)?.clone());
-            }
-            set.insert(tuple);
-        }
-        // Group by the non-aggregate columns.
-        let key_cols: Vec<usize> = (0..elems.len())
-            .filter(|&i| matches!(elems[i], FindElem::Var(_)))
-            .collect();
-        let mut groups: BTreeMap<Vec<Value>, Vec<Vec<Value>>> = BTreeMap::new();
-        for t in set {
-            let key = key_cols.iter().map(|&i| t[i].clone()).collect();
-            groups.entry(key).or_default().push(t);
-        }
-        let mut out = Vec::new();
-        for (_, members) in groups {
-            let mut row = Vec::new();
-            for (i, e) in elems.iter().enumerate() {
-                row.push(match e {
-                    FindElem::Var(_) => Cell::Value(members[0][i].clone()),
-                    FindElem::Aggregate(a) => {
-                        let col: Vec<Value> = members.iter().map(|t| t[i].clone()).collect();
-                        aggregate(a.func, col, query)?
-                    }
-                });
-            }
-            out.push(row);
-        }
-        out.sort();
-        out.dedup();
-        out
-    };
-    out.sort_by(|a, b| lex(a, b, cell_order));
-    for ob in query.order_by.iter().rev() {
-        out.sort_by(|a, b| {
-            let o = cell_order(&a[ob.column], &b[ob.column]);
-            match ob.dir {
-                Direction::Asc => o,
-                Direction::Desc => o.reverse(),
-            }
-        });
-    }
-    if let Some(limit) = query.limit {
-        out.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-    }
-    Ok(out)
-}
-
-/// One aggregate over the column of a group (duplicates present only
-/// through `:with`).
-///
-/// `count` → Long; `count-distinct` → Long; `sum` → Long if every value is a
-/// Long, else Double; `avg` → Double; `min`/`max` by [`compare`]; `median` →
-/// the middle value for an odd count, the Double mean of the two middle
-/// values for an even count; `distinct` → [`Cell::Set`].
-fn aggregate(func: AggregateFn, mut col: Vec<Value>, query: &Query) -> Result<Cell> {
-    let num = |v: &Value| -> Result<f64> {
-        match v {
-            Value::Long(n) => Ok(*n as f64),
-            Value::Double(d) => Ok(*d),
-            other => Err(QueryError::invalid(
-                format!("{} of a non-number {other}", func.name()),
-                query.pos,
-            )),
-        }
-    };
-    col.sort_by(order);
-    let distinct = |col: &[Value]| {
-        let mut d = col.to_vec();
-        d.dedup_by(|a, b| compare(a, b) == Ordering::Equal);
-        d
-    };
-    Ok(Cell::Value(match func {
-        AggregateFn::Count => Value::Long(col.len() as i64),
-        AggregateFn::CountDistinct => Value::Long(distinct(&col).len() as i64),
-        AggregateFn::Sum => {
-            if col.iter().all(|v| matches!(v, Value::Long(_))) {
-                let mut s: i64 = 0;
-                for v in &col {
-                    if let Value::Long(n) = v {
-                        s = s.checked_add(*n).ok_or_else(|| {
-                            QueryError::invalid("sum overflows a Long", query.pos)
-                        })?;
-                    }
-                }
-                Value::Long(s)
-            } else {
-                let mut s = 0.0;
-                for v in &col {
-                    s += num(v)?;
-                }
-                Value::Double(s)
-            }
-        }
-        AggregateFn::Avg => {
-            let mut s = 0.0;
-            for v in &col {
-                s += num(v)?;
-            }
-            Value::Double(s / col.len() as f64)
-        }
-        AggregateFn::Min => col[0].clone(),
-        AggregateFn::Max => col[col.len() - 1].clone(),
-        AggregateFn::Median => {
-            let n = col.len();
-            if n % 2 == 1 {
-                col[n / 2].clone()
-            } else {
-                Value::Double((num(&col[n / 2 - 1])? + num(&col[n / 2])?) / 2.0)
-            }
-        }
-        AggregateFn::Distinct => return Ok(Cell::Set(distinct(&col))),
-    }))
-}
-
-fn shape(rel: Vec<Vec<Cell>>, spec: &FindSpec) -> QueryResult {
-    match spec {
-        FindSpec::Rel(_) => QueryResult::Relation(rel),
-        FindSpec::Scalar(_) => QueryResult::Scalar(rel.into_iter().next().map(|mut r| r.remove(0))),
-        FindSpec::Coll(_) => {
-            QueryResult::Collection(rel.into_iter().map(|mut r| r.remove(0)).collect())
-        }
-        FindSpec::Tuple(_) => QueryResult::Tuple(rel.into_iter().next()),
-    }
 }

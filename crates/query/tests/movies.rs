@@ -1,8 +1,26 @@
-//! The naive reference evaluator on the movie fixture, every expected answer
-//! computed by hand from `fixtures/movies.edn`.
+//! Movie-fixture tests (every expected answer computed by hand from `fixtures/movies.edn`),
+//! run through the planner and executor (`datolite_query::q`) AND the naive reference
+//! evaluator: both must give the literal expected answer (or both fail).
 
-use datolite_query::naive::{q, Cell, InputValue, QueryResult};
+use datolite_query::{naive, Cell, InputValue, Query, QueryResult};
 use datolite_query::{parse_query, parse_rules, QueryError, Rule};
+
+/// The executor's answer, checked against the naive evaluator's (results and errors alike).
+fn q(
+    db: &Db,
+    query: &Query,
+    inputs: &[InputValue],
+    rules: &[Rule],
+) -> Result<QueryResult, QueryError> {
+    let got = datolite_query::q(db, query, inputs, rules);
+    let want = naive::q(db, query, inputs, rules);
+    match (&got, &want) {
+        (Ok(g), Ok(w)) => assert_eq!(g, w, "executor and naive differ on {query:?}"),
+        (Err(_), Err(_)) => {}
+        _ => panic!("executor {got:?} but naive {want:?} on {query:?}"),
+    }
+    got
+}
 use datolite_store::edn::parse_inst;
 use datolite_store::{Db, Value};
 

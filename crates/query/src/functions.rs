@@ -1,13 +1,14 @@
-//! The value order and the built-in functions and predicates.
+//! The value order and the built-in functions and predicates, shared by both evaluators
+//! through the [`Env`] they provide.
 
 use std::cmp::Ordering;
 
 use datolite_store::Value;
 
-use super::eval::{Ctx, FnVal};
-use super::{InputValue, QueryResult, Row};
 use crate::ast::{Binding, Call, Clause, Constant, FnArg, Input};
 use crate::error::{QueryError, Result};
+use crate::result::{Cell, InputValue, QueryResult};
+use crate::rows::{FnVal, Row};
 
 /// The one total order used for comparisons, equality, joins, `min`/`max`
 /// and result sorting.
@@ -79,8 +80,18 @@ pub(crate) fn constant(c: &Constant) -> FnVal {
     })
 }
 
+/// What the function library needs from an evaluator.
+pub(crate) trait Env {
+    /// The snapshot.
+    fn db(&self) -> &datolite_store::Db;
+    /// The current values of attribute `a` on entity `e`.
+    fn values(&self, e: u64, a: u64) -> Vec<Value>;
+    /// Runs a subquery (`q`) with this evaluator.
+    fn subquery(&self, query: &crate::ast::Query, inputs: &[InputValue]) -> Result<QueryResult>;
+}
+
 /// Evaluates a call in `row`.
-pub(crate) fn call(ctx: &Ctx<'_>, row: &Row, c: &Call, clause: &Clause) -> Result<FnVal> {
+pub(crate) fn call(ctx: &dyn Env, row: &Row, c: &Call, clause: &Clause) -> Result<FnVal> {
     let err = |msg: String| QueryError::invalid(format!("{msg} in {}", clause.form), clause.pos);
     // Subquery: the first argument is the query, the rest its inputs.
     if c.func == "q" {
@@ -128,12 +139,12 @@ pub(crate) fn call(ctx: &Ctx<'_>, row: &Row, c: &Call, clause: &Clause) -> Resul
                 }
             });
         }
-        let one = |c: super::Cell| match c {
-            super::Cell::Value(v) => FnVal::One(v),
-            super::Cell::Set(vs) => FnVal::Seq(vs.into_iter().map(FnVal::One).collect()),
+        let one = |c: Cell| match c {
+            Cell::Value(v) => FnVal::One(v),
+            Cell::Set(vs) => FnVal::Seq(vs.into_iter().map(FnVal::One).collect()),
         };
-        let tuple = |r: Vec<super::Cell>| FnVal::Seq(r.into_iter().map(one).collect());
-        return Ok(match super::run(ctx, sub, &inputs)? {
+        let tuple = |r: Vec<Cell>| FnVal::Seq(r.into_iter().map(one).collect());
+        return Ok(match ctx.subquery(sub, &inputs)? {
             QueryResult::Relation(rows) => FnVal::Seq(rows.into_iter().map(tuple).collect()),
             QueryResult::Scalar(v) => v.map_or(FnVal::Nil, one),
             QueryResult::Collection(vs) => FnVal::Seq(vs.into_iter().map(one).collect()),
@@ -247,19 +258,19 @@ fn arith(a: Num, b: Num, op: &str) -> R<Num> {
 }
 
 /// Entity id of an argument: a Ref, a non-negative Long or an ident keyword.
-fn entity(ctx: &Ctx<'_>, v: &FnVal) -> R<Option<u64>> {
+fn entity(ctx: &dyn Env, v: &FnVal) -> R<Option<u64>> {
     Ok(match one(v)? {
         Value::Ref(e) => Some(*e),
         Value::Long(n) => u64::try_from(*n).ok(),
-        Value::Keyword(k) => ctx.db.schema().entity_of_ident(k),
+        Value::Keyword(k) => ctx.db().schema().entity_of_ident(k),
         other => return Err(format!("{other} is not an entity")),
     })
 }
 
 /// Attribute entity id of a keyword argument (`None` if unknown).
-fn attribute(ctx: &Ctx<'_>, v: &FnVal) -> R<Option<(u64, bool)>> {
+fn attribute(ctx: &dyn Env, v: &FnVal) -> R<Option<(u64, bool)>> {
     match one(v)? {
-        Value::Keyword(k) => Ok(ctx.db.schema().attribute_named(k).map(|a| {
+        Value::Keyword(k) => Ok(ctx.db().schema().attribute_named(k).map(|a| {
             (
                 u64::from(a.id),
                 a.cardinality == datolite_store::Cardinality::Many,
@@ -270,15 +281,11 @@ fn attribute(ctx: &Ctx<'_>, v: &FnVal) -> R<Option<(u64, bool)>> {
 }
 
 /// The values of attribute `a` on entity `e`.
-fn values(ctx: &Ctx<'_>, e: Option<u64>, a: Option<(u64, bool)>) -> Vec<Value> {
+fn values(ctx: &dyn Env, e: Option<u64>, a: Option<(u64, bool)>) -> Vec<Value> {
     let (Some(e), Some((a, _))) = (e, a) else {
         return Vec::new();
     };
-    ctx.datoms
-        .iter()
-        .filter(|d| d.e == e && d.a == a && d.added)
-        .map(|d| d.v.clone())
-        .collect()
+    ctx.values(e, a)
 }
 
 /// Civil (year, month, day, hour, minute, second) in UTC of epoch millis
@@ -305,7 +312,7 @@ fn civil(ms: i64) -> (i64, i64, i64, i64, i64, i64) {
     )
 }
 
-fn builtin(ctx: &Ctx<'_>, f: &str, args: Vec<FnVal>) -> R<FnVal> {
+fn builtin(ctx: &dyn Env, f: &str, args: Vec<FnVal>) -> R<FnVal> {
     let b = |x: bool| Ok(FnVal::One(Value::Boolean(x)));
     let s = |x: String| Ok(FnVal::One(Value::String(x)));
     let l = |x: i64| Ok(FnVal::One(Value::Long(x)));

@@ -1,0 +1,226 @@
+//! The planner's choices, checked through `explain`, and the executor's answers against the
+//! naive evaluator on a small people database.
+
+use datolite_query::{explain_edn, naive, parse_query, q_edn, Cell, QueryError, QueryResult};
+use datolite_store::edn;
+use datolite_store::{Db, Value};
+
+fn people() -> Db {
+    let db = datolite::Database::memory().unwrap();
+    db.transact(
+        "[{:db/ident :name :db/valueType :db.type/string :db/cardinality :db.cardinality/one}
+          {:db/ident :age :db/valueType :db.type/long :db/cardinality :db.cardinality/one}
+          {:db/ident :salary :db/valueType :db.type/long :db/cardinality :db.cardinality/one}
+          {:db/ident :friend :db/valueType :db.type/ref :db/cardinality :db.cardinality/many}]",
+    )
+    .unwrap();
+    let mut tx = String::from("[");
+    for i in 0..200 {
+        let name = if i % 50 == 0 {
+            "Ivan".to_string()
+        } else {
+            format!("p{i}")
+        };
+        tx.push_str(&format!(
+            "{{:db/id \"p{i}\" :name \"{name}\" :age {} :salary {} :friend \"p{}\"}}",
+            i % 40,
+            i * 1000,
+            (i + 1) % 200
+        ));
+    }
+    tx.push(']');
+    db.transact(&tx).unwrap();
+    db.db().unwrap()
+}
+
+fn args(a: &[&str]) -> Vec<edn::Edn> {
+    a.iter().map(|x| edn::parse(x).unwrap()).collect()
+}
+
+fn explain(db: &Db, text: &str, a: &[&str], analyze: bool) -> String {
+    explain_edn(db, text, &args(a), analyze).unwrap_or_else(|e| panic!("{text}: {e}"))
+}
+
+/// Executor and naive evaluator agree on `text`.
+fn same(db: &Db, text: &str, a: &[&str]) {
+    let got = q_edn(db, text, &args(a)).unwrap_or_else(|e| panic!("{text}: {e}"));
+    let query = parse_query(text).unwrap();
+    let (inputs, rules) = datolite_query::bind_args(&query, &args(a)).unwrap();
+    let want = naive::q(db, &query, &inputs, &rules).unwrap();
+    assert_eq!(got, want, "{text}");
+}
+
+#[test]
+fn bound_value_uses_avet() {
+    let db = people();
+    let text = "[:find ?e :where [?e :name \"Ivan\"]]";
+    let plan = explain(&db, text, &[], false);
+    assert!(plan.contains("AVET [a v]"), "{plan}");
+    same(&db, text, &[]);
+}
+
+#[test]
+fn bound_ref_value_uses_vaet_and_bound_entity_eavt() {
+    let db = people();
+    let text = "[:find ?n :in $ ?x :where [?x :name ?n2] [?e :friend ?x] [?e :name ?n]]";
+    let plan = explain(&db, text, &["7"], false);
+    assert!(plan.contains("EAVT [e a]"), "{plan}");
+    assert!(plan.contains("VAET [v a]"), "{plan}");
+    same(&db, text, &["7"]);
+}
+
+#[test]
+fn range_predicate_becomes_avet_range() {
+    let db = people();
+    let text = "[:find ?e :where [?e :salary ?s] [(> ?s 150000)]]";
+    let plan = explain(&db, text, &[], true);
+    assert!(plan.contains("AVET [a] range v > 150000"), "{plan}");
+    assert!(plan.contains("actual rows 49"), "{plan}");
+    same(&db, text, &[]);
+    // With a scalar input, inlined as a constant, and a Double bound on a Long attribute.
+    let text = "[:find ?e :in $ ?min :where [?e :salary ?s] [(< ?min ?s)]]";
+    let plan = explain(&db, text, &["150000.5"], false);
+    assert!(plan.contains("AVET [a] range v >= 150000"), "{plan}");
+    assert!(plan.contains("inputs inlined: ?min = 150000.5"), "{plan}");
+    same(&db, text, &["150000.5"]);
+    same(&db, text, &["-3"]);
+    same(
+        &db,
+        "[:find ?e :where [?e :salary ?s] [(<= ?s 3000)] [(>= ?s 1000)]]",
+        &[],
+    );
+}
+
+#[test]
+fn single_pattern_count_comes_from_statistics() {
+    let db = people();
+    let text = "[:find (count ?e) . :where [?e :age _]]";
+    let plan = explain(&db, text, &[], false);
+    assert!(plan.contains("count from statistics"), "{plan}");
+    assert!(plan.contains("= 200"), "{plan}");
+    same(&db, text, &[]);
+    let text = "[:find (count ?a) . :where [_ :age ?a]]";
+    assert!(explain(&db, text, &[], false).contains("distinct values of :age = 40"));
+    same(&db, text, &[]);
+}
+
+#[test]
+fn clause_order_does_not_change_the_plan() {
+    let db = people();
+    let q2 = "[:find ?e ?a :where [?e :name \"Ivan\"] [?e :age ?a]]";
+    let q2_switch = "[:find ?e ?a :where [?e :age ?a] [?e :name \"Ivan\"]]";
+    let a = explain(&db, q2, &[], false);
+    let b = explain(&db, q2_switch, &[], false);
+    assert_eq!(a, b);
+    let lines: Vec<&str> = a.lines().collect();
+    assert!(
+        lines[1].contains("AVET [a v]") && lines[1].contains(":name"),
+        "{a}"
+    );
+    assert!(
+        lines[2].contains("EAVT [e a]") && lines[2].contains(":age"),
+        "{a}"
+    );
+    same(&db, q2, &[]);
+    same(&db, q2_switch, &[]);
+}
+
+#[test]
+fn cartesian_product_is_an_error_naming_both_groups() {
+    let db = people();
+    let text = "[:find ?e ?f :where [?e :name \"Ivan\"] [?f :age 3]]";
+    let err = q_edn(&db, text, &[]).unwrap_err();
+    let msg = err.to_string();
+    assert!(matches!(err, QueryError::Invalid { .. }));
+    assert!(msg.contains("Cartesian product"), "{msg}");
+    assert!(msg.contains("[?e :name \"Ivan\"]"), "{msg}");
+    assert!(msg.contains("[?f :age 3]"), "{msg}");
+    // Joined through a predicate is a deliberate theta join, not an accident.
+    same(
+        &db,
+        "[:find ?e ?f :where [?e :name \"Ivan\"] [?f :age 3] [?e :salary ?s] [?f :salary ?t] [(< ?s ?t)]]",
+        &[],
+    );
+}
+
+#[test]
+fn analyze_reports_actual_rows_and_hash_join_agrees() {
+    let db = people();
+    let text = "[:find ?e ?a :where [?e :name ?n] [?e :age ?a]]";
+    let plan = explain(&db, text, &[], true);
+    assert!(plan.contains("actual rows 200"), "{plan}");
+    // 200 rows joining :friend, :age: large enough for the hash join.
+    same(
+        &db,
+        "[:find ?e ?f ?a :where [?e :name ?n] [?e :friend ?f] [?f :age ?a]]",
+        &[],
+    );
+    same(&db, "[:find (count ?e) (max ?a) :with ?f :where [?e :salary ?s] [?e :friend ?f] [?f :age ?a] [(> ?s 1000)]]", &[]);
+}
+
+#[test]
+fn recursive_rules_semi_naive() {
+    let db = people();
+    let rules = "[[(reach ?a ?b) [?a :friend ?b]] [(reach ?a ?b) [?a :friend ?x] (reach ?x ?b)]]";
+    // Every person reaches the whole 200-cycle of friends.
+    let text = "[:find (count ?b) . :in $ % :where [?a :name \"p5\"] (reach ?a ?b)]";
+    let got = q_edn(&db, text, &args(&[rules])).unwrap();
+    assert_eq!(
+        got,
+        QueryResult::Scalar(Some(Cell::Value(Value::Long(200))))
+    );
+    // Against the naive evaluator on a short chain (its naive fixpoint is slow).
+    let small = datolite::Database::memory().unwrap();
+    small
+        .transact(
+            "[{:db/ident :friend :db/valueType :db.type/ref :db/cardinality :db.cardinality/many}]",
+        )
+        .unwrap();
+    small
+        .transact("[{:db/id \"a\" :db/doc \"a\" :friend \"b\"} {:db/id \"b\" :db/doc \"b\" :friend \"c\"} {:db/id \"c\" :db/doc \"c\" :friend \"d\"} {:db/id \"d\" :db/doc \"d\" :friend \"b\"}]")
+        .unwrap();
+    let small = small.db().unwrap();
+    same_rules(&small, "[:find ?a ?b :in $ % :where (reach ?a ?b)]", rules);
+    same_rules(
+        &small,
+        "[:find ?a :in $ % :where [?a :friend _] (not (reach ?a ?a))]",
+        rules,
+    );
+}
+
+fn same_rules(db: &Db, text: &str, rules: &str) {
+    let got = q_edn(db, text, &args(&[rules])).unwrap();
+    let query = parse_query(text).unwrap();
+    let (inputs, rules) = datolite_query::bind_args(&query, &args(&[rules])).unwrap();
+    assert_eq!(
+        got,
+        naive::q(db, &query, &inputs, &rules).unwrap(),
+        "{text}"
+    );
+}
+
+#[test]
+fn explain_through_the_facade() {
+    use datolite::DbQueries;
+    let db = people();
+    let text = "[:find ?n ?s :in $ ?min :where [?e :name ?n] [?e :salary ?s] [(>= ?s ?min)]]";
+    let plan = db.explain(text, &["190000"], true).unwrap();
+    eprintln!("{plan}");
+    assert!(plan.contains("AVET [a] range v >= 190000"), "{plan}");
+    assert!(plan.contains("EAVT [e a] [?e :name ?n]"), "{plan}");
+    assert!(plan.contains("actual rows 10"), "{plan}");
+    let err = db.explain("[:find ?e ?f :where [?e :name _] [?f :age _]]", &[], false);
+    assert!(err.unwrap_err().to_string().contains("Cartesian product"));
+}
+
+#[test]
+fn large_relation_hash_joins() {
+    let db = people();
+    let text = "[:find ?f ?s :where [?e :name \"Ivan\"] [?e :age ?a] [?f :age ?a] [?f :salary ?s] [?g :salary ?s]]";
+    same(&db, text, &[]);
+    let text = "[:find ?e ?f ?s :where [?e :age ?a] [?f :age ?a] [?f :salary ?s]]";
+    let plan = explain(&db, text, &[], true);
+    eprintln!("{plan}");
+    assert!(plan.contains("(hash join)"), "{plan}");
+    same(&db, text, &[]);
+}
