@@ -6,7 +6,10 @@
 //! datolite --db DIR import FILE...               bulk load EDN tx-data, with progress
 //! datolite --db DIR stats [--format json]        statistics per attribute
 //! datolite --db DIR scan eavt|aevt|avet|vaet|log [--count] [--limit N] [--parallel N]
+//! datolite --db DIR query [--format table|edn|json] QUERY [ARG ...]   each ARG one EDN value
+//! datolite --db DIR repl                         interactive queries (stdin script when piped)
 //! datolite bench scan [--datoms N] [--format json]
+//! datolite bench people [--data FILE.edn] [--runs R] [--format json]
 //! ```
 //!
 //! Storage options come from `DATOLITE_*` environment variables (`StorageOptions::from_env`).
@@ -55,6 +58,10 @@ enum Command {
     Import(commands::import::ImportArgs),
     /// Show statistics: datoms, and per attribute counts, distinct entities and values, min, max.
     Stats(commands::stats::StatsArgs),
+    /// Run a Datalog query (EDN text or @FILE); each ARG is one EDN value for `:in`.
+    Query(commands::query::QueryArgs),
+    /// Interactive Datalog prompt; with stdin not a terminal, runs every form it reads.
+    Repl(commands::repl::ReplArgs),
     /// Print the datoms of an index or the transaction log, or count them.
     Scan(commands::scan::ScanArgs),
     /// Benchmarks on a fresh temporary database.
@@ -73,6 +80,8 @@ fn main() -> ExitCode {
         Command::Import(args) => commands::import::run(db.as_deref(), args),
         Command::Stats(args) => commands::stats::run(db.as_deref(), args),
         Command::Scan(args) => commands::scan::run(db.as_deref(), args),
+        Command::Query(args) => commands::query::run(db.as_deref(), args),
+        Command::Repl(args) => commands::repl::run(db.as_deref(), args),
         Command::Bench(args) => commands::bench::run(args),
     };
     match outcome {

@@ -520,7 +520,7 @@ fn missing_db_is_a_clear_usage_error() {
 
 #[test]
 fn unknown_bench_is_a_usage_error() {
-    let output = datolite().args(["bench", "people"]).output().expect("run");
+    let output = datolite().args(["bench", "nosuch"]).output().expect("run");
     assert_eq!(output.status.code(), Some(2));
 }
 
@@ -538,6 +538,15 @@ fn demo_builds_then_reuses_a_small_database() {
     assert_eq!(first["built"], true);
     assert_eq!(first["bars"], 100);
     assert_eq!(first["symbols"], 20);
+    // The demo queries: name, query, timing, rows and the result as JSON.
+    let queries = first["queries"].as_array().expect("queries");
+    assert_eq!(queries.len(), 4, "{queries:?}");
+    assert_eq!(queries[0]["name"], "bar_count");
+    assert_eq!(queries[0]["result"], 100);
+    assert!(queries
+        .iter()
+        .all(|q| q["ms"].is_number() && q["rows"].is_u64()));
+    assert_eq!(queries[2]["result"], queries[3]["result"]);
     let datoms = first["datoms"].as_u64().expect("datoms");
     assert_eq!(first["scans"]["datoms"], datoms);
     for key in [

@@ -22,6 +22,7 @@
 
 mod database;
 mod error;
+mod format;
 mod query;
 
 pub use database::Database;
@@ -34,6 +35,7 @@ pub use datolite_store::{
     ValueRef, ValueType,
 };
 pub use error::Error;
+pub use format::{cell_edn_string, result_edn, result_json, value_json};
 pub use query::DbQueries;
 
 /// Result with datolite's [`Error`].

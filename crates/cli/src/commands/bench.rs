@@ -1,3 +1,5 @@
+//! `datolite bench people` lives in `people.rs`.
+//!
 //! `datolite bench scan --datoms N`: load N datoms into a fresh temporary database, then time
 //! every scan of the storage plan (see `measure.rs`) against the raw engine scan.
 //!
@@ -32,6 +34,9 @@ pub struct BenchArgs {
 enum Bench {
     /// Load N datoms, then time decoded, key-only, counted, parallel and raw scans.
     Scan(ScanBenchArgs),
+    /// The datascript-bench people workload: load 20,000 people in one transaction, then time
+    /// queries q1–q4 and the predicate queries (median of --runs).
+    People(crate::commands::people::PeopleBenchArgs),
 }
 
 /// Arguments of `bench scan`.
@@ -66,6 +71,7 @@ const SCHEMA: &str = r#"[
 pub fn run(args: BenchArgs) -> Result<()> {
     match args.which {
         Bench::Scan(args) => scan(args),
+        Bench::People(args) => crate::commands::people::run(args),
     }
 }
 

@@ -3,6 +3,9 @@
 pub mod bench;
 pub mod demo;
 pub mod import;
+pub mod people;
+pub mod query;
+pub mod repl;
 pub mod scan;
 pub mod stats;
 pub mod transact;

@@ -1,0 +1,180 @@
+//! `datolite --db DIR query [--format table|edn|json] QUERY [ARG ...]`: one Datalog query.
+//!
+//! QUERY is EDN text (or `@file.edn` to read it from a file); each ARG is one EDN value for a
+//! non-source `:in` element, in order (`$` is the database). Results print as a table (header =
+//! the find elements as written), as EDN, or as JSON per DESIGN §9 (see
+//! [`datolite::result_json`]).
+
+use std::path::Path;
+
+use clap::{Args, ValueEnum};
+use datolite::{edn, Cell, Db, DbQueries, QueryResult, Value};
+
+use crate::commands::{open_database, Create};
+use crate::error::{Context, Result};
+use crate::output;
+
+/// How a query result prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum QueryFormat {
+    /// A table whose header is the find elements.
+    Table,
+    /// The result as EDN: a relation as `[[…] …]`, a scalar as its value, a collection or a
+    /// tuple as a vector.
+    Edn,
+    /// The result as JSON (DESIGN §9).
+    Json,
+}
+
+/// Arguments of `query`.
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    format: QueryFormat,
+
+    /// The query as EDN text, or `@FILE` to read it from a file.
+    #[arg(value_name = "QUERY", allow_hyphen_values = true)]
+    query: String,
+
+    /// Inputs for the non-source `:in` elements, each one EDN value (`'"Ivan"'`, `1987`,
+    /// `'[1 2]'`, `'#inst "2024-01-02"'`).
+    #[arg(value_name = "ARG", allow_hyphen_values = true)]
+    args: Vec<String>,
+}
+
+/// Runs `query`.
+pub fn run(db_path: Option<&Path>, args: QueryArgs) -> Result<()> {
+    let text = query_text(&args.query)?;
+    let database = open_database(db_path, Create::Never)?;
+    let db = database.db()?;
+    let inputs: Vec<&str> = args.args.iter().map(String::as_str).collect();
+    let result = db.q_edn(&text, &inputs)?;
+    output::print_text(&render(&text, &result, args.format))
+}
+
+/// The query text of a `QUERY` argument: itself, or the file `@path` names.
+pub fn query_text(arg: &str) -> Result<String> {
+    match arg.strip_prefix('@') {
+        Some(path) => std::fs::read_to_string(path).context(|| format!("cannot read {path}")),
+        None => Ok(arg.to_string()),
+    }
+}
+
+/// Runs `text` with `args` on snapshot `db`.
+pub fn run_query(db: &Db, text: &str, args: &[&str]) -> Result<QueryResult> {
+    Ok(db.q_edn(text, args)?)
+}
+
+/// `result` of query `text` in `format`.
+pub fn render(text: &str, result: &QueryResult, format: QueryFormat) -> String {
+    match format {
+        QueryFormat::Edn => datolite::result_edn(result),
+        QueryFormat::Json => datolite::result_json(result),
+        QueryFormat::Table => result_table(&find_headers(text), result).to_string(),
+    }
+}
+
+/// The find elements of query `text` as written (`?title`, `(count ?e)`), for table headers.
+/// Falls back to `?1`, `?2`, … names when the text cannot be read (the query ran, so this only
+/// happens for forms the header reader does not know).
+pub fn find_headers(text: &str) -> Vec<String> {
+    let Ok(form) = edn::parse(text) else {
+        return Vec::new();
+    };
+    let is_find = |e: &edn::Edn| matches!(e, edn::Edn::Keyword(k) if k.to_string().trim_start_matches(':') == "find");
+    let elements: Vec<edn::Edn> = match form {
+        edn::Edn::Vector(items) => items
+            .iter()
+            .skip_while(|e| !is_find(e))
+            .skip(1)
+            .take_while(|e| !matches!(e, edn::Edn::Keyword(_)))
+            .cloned()
+            .collect(),
+        edn::Edn::Map(pairs) => match pairs.into_iter().find(|(k, _)| is_find(k)) {
+            Some((_, edn::Edn::Vector(items))) => items,
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    };
+    let mut headers = Vec::new();
+    for element in elements {
+        match element {
+            // `?x .` — the dot is not an element.
+            edn::Edn::Symbol(s) if s.to_string() == "." => {}
+            // `[?x ...]` and `[?x ?y]`.
+            edn::Edn::Vector(items) => headers.extend(
+                items
+                    .iter()
+                    .filter(|e| !matches!(e, edn::Edn::Symbol(s) if s.to_string() == "..."))
+                    .map(ToString::to_string),
+            ),
+            other => headers.push(other.to_string()),
+        }
+    }
+    headers
+}
+
+/// The result as a table with `headers` (padded with `?1`, `?2`, … if too few).
+fn result_table(headers: &[String], result: &QueryResult) -> comfy_table::Table {
+    let rows: Vec<&[Cell]> = match result {
+        QueryResult::Relation(rows) => rows.iter().map(Vec::as_slice).collect(),
+        QueryResult::Scalar(cell) => cell.iter().map(std::slice::from_ref).collect(),
+        QueryResult::Collection(cells) => cells.iter().map(std::slice::from_ref).collect(),
+        QueryResult::Tuple(cells) => cells.iter().map(Vec::as_slice).collect(),
+    };
+    let width = rows.first().map_or(headers.len(), |r| r.len());
+    let header: Vec<String> = (0..width.max(headers.len()))
+        .map(|i| {
+            headers
+                .get(i)
+                .cloned()
+                .unwrap_or_else(|| format!("?{}", i + 1))
+        })
+        .collect();
+    let header_refs: Vec<&str> = header.iter().map(String::as_str).collect();
+    // Numbers line up on the right.
+    let right: Vec<usize> = (0..width)
+        .filter(|&i| {
+            rows.first().is_some_and(|r| {
+                matches!(
+                    r[i],
+                    Cell::Value(Value::Long(_) | Value::Double(_) | Value::Ref(_))
+                )
+            })
+        })
+        .collect();
+    let mut table = output::table(&header_refs, &right);
+    for row in rows {
+        table.add_row(row.iter().map(cell_text).collect::<Vec<_>>());
+    }
+    table
+}
+
+/// A cell as table text: strings without quotes, instants as bare RFC 3339, sets as `#{…}`.
+fn cell_text(cell: &Cell) -> String {
+    match cell {
+        Cell::Value(Value::String(s)) => s.clone(),
+        Cell::Value(v) => output::value_text(&v.as_ref()),
+        Cell::Set(_) => datolite::cell_edn_string(cell),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_are_the_find_elements() {
+        assert_eq!(
+            find_headers("[:find ?t (count ?e) :where [?e :a ?t]]"),
+            ["?t", "(count ?e)"]
+        );
+        assert_eq!(find_headers("[:find ?t . :where [?e :a ?t]]"), ["?t"]);
+        assert_eq!(find_headers("[:find [?t ...] :where [?e :a ?t]]"), ["?t"]);
+        assert_eq!(
+            find_headers("{:find [?a ?b] :where [[?a :x ?b]]}"),
+            ["?a", "?b"]
+        );
+    }
+}

@@ -1,0 +1,331 @@
+//! End-to-end tests of `query`, `repl` and `bench people` against the learndatalogtoday movie
+//! fixture (`fixtures/movies.edn`), loaded with `transact` into a temporary database.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value as Json;
+use tempfile::TempDir;
+
+/// The binary with a clean environment: no `DATOLITE_*` variable of the caller leaks in.
+fn datolite() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_datolite"));
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("DATOLITE_") {
+            command.env_remove(&name);
+        }
+    }
+    command
+}
+
+fn fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/movies.edn")
+}
+
+/// A temporary database holding the movie fixture.
+fn movies() -> (TempDir, PathBuf) {
+    let tmp = TempDir::new().expect("temp dir");
+    let db = tmp.path().join("movies");
+    let output = datolite()
+        .arg("--db")
+        .arg(&db)
+        .arg("transact")
+        .arg(fixture())
+        .output()
+        .expect("run transact");
+    assert!(output.status.success(), "{}", stderr(&output));
+    (tmp, db)
+}
+
+fn query(db: &Path, args: &[&str]) -> Output {
+    datolite()
+        .arg("--db")
+        .arg(db)
+        .arg("query")
+        .args(args)
+        .output()
+        .expect("run query")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn ok(output: Output) -> String {
+    assert!(
+        output.status.success(),
+        "datolite failed: {:?}\nstdout: {}\nstderr: {}",
+        output.status,
+        stdout(&output),
+        stderr(&output)
+    );
+    stdout(&output)
+}
+
+/// Asserts exit code 1 and returns stderr.
+fn fails(output: Output) -> String {
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "expected exit 1\nstdout: {}\nstderr: {}",
+        stdout(&output),
+        stderr(&output)
+    );
+    stderr(&output)
+}
+
+fn json(text: &str) -> Json {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+const TITLES_1987: &str = "[:find ?title :where [?m :movie/year 1987] [?m :movie/title ?title]]";
+const DIRECTOR: &str = "[:find ?name . :in $ ?title :where [?m :movie/title ?title] [?m :movie/director ?d] [?d :person/name ?name]]";
+
+#[test]
+fn query_formats_edn_json_table() {
+    let (_tmp, db) = movies();
+    assert_eq!(
+        ok(query(&db, &["--format", "edn", TITLES_1987])),
+        "[[\"Lethal Weapon\"] [\"Predator\"] [\"RoboCop\"]]\n"
+    );
+    assert_eq!(
+        json(&ok(query(&db, &["--format", "json", TITLES_1987]))),
+        serde_json::json!([["Lethal Weapon"], ["Predator"], ["RoboCop"]])
+    );
+    assert_eq!(
+        ok(query(&db, &[TITLES_1987])),
+        "╭───────────────╮\n\
+         │ ?title        │\n\
+         ╞═══════════════╡\n\
+         │ Lethal Weapon │\n\
+         │ Predator      │\n\
+         │ RoboCop       │\n\
+         ╰───────────────╯\n"
+    );
+}
+
+#[test]
+fn query_scalar_collection_tuple_and_inputs() {
+    let (_tmp, db) = movies();
+    assert_eq!(
+        ok(query(
+            &db,
+            &["--format", "edn", DIRECTOR, "\"The Terminator\""]
+        )),
+        "\"James Cameron\"\n"
+    );
+    assert_eq!(
+        ok(query(
+            &db,
+            &["--format", "json", DIRECTOR, "\"The Terminator\""]
+        )),
+        "\"James Cameron\"\n"
+    );
+    // No such movie: a scalar with no value is null.
+    assert_eq!(
+        ok(query(&db, &["--format", "json", DIRECTOR, "\"Nope\""])),
+        "null\n"
+    );
+    let coll = "[:find [?title ...] :in $ [?year ...] :where [?m :movie/year ?year] [?m :movie/title ?title]]";
+    assert_eq!(
+        json(&ok(query(&db, &["--format", "json", coll, "[1979 1981]"]))),
+        serde_json::json!(["Alien", "Mad Max", "Mad Max 2"])
+    );
+    let tuple = "[:find [?year ?title] :where [?m :movie/title ?title] [?m :movie/year ?year] [(= ?title \"Alien\")]]";
+    assert_eq!(
+        ok(query(&db, &["--format", "edn", tuple])),
+        "[1979 \"Alien\"]\n"
+    );
+    // The table header is the find elements as written.
+    let table = ok(query(
+        &db,
+        &["[:find ?year (count ?m) :where [?m :movie/year ?year] [(< ?year 1982)]]"],
+    ));
+    assert!(
+        table.contains("?year") && table.contains("(count ?m)"),
+        "{table}"
+    );
+    assert!(table.contains("1979") && table.contains(" 2 "), "{table}");
+}
+
+#[test]
+fn query_json_values_follow_the_contract() {
+    let (_tmp, db) = movies();
+    let born = "[:find ?born . :where [?p :person/name \"Arnold Schwarzenegger\"] [?p :person/born ?born]]";
+    assert_eq!(
+        ok(query(&db, &["--format", "json", born])),
+        "\"1947-07-30T00:00:00.000Z\"\n"
+    );
+    assert_eq!(
+        ok(query(&db, &["--format", "edn", born])),
+        "#inst \"1947-07-30T00:00:00.000Z\"\n"
+    );
+    // Entity ids are numbers, keywords ":ns/name", distinct sets arrays.
+    let entity = json(&ok(query(
+        &db,
+        &[
+            "--format",
+            "json",
+            "[:find ?p . :where [?p :person/name \"Mel Gibson\"]]",
+        ],
+    )));
+    assert!(entity.is_u64(), "{entity}");
+    let keyword =
+        "[:find ?v . :where [?a :db/ident :movie/year] [?a :db/cardinality ?c] [?c :db/ident ?v]]";
+    assert_eq!(
+        ok(query(&db, &["--format", "json", keyword])),
+        "\":db.cardinality/one\"\n"
+    );
+    let distinct = "[:find (distinct ?y) . :where [?m :movie/year ?y] [(< ?y 1982)]]";
+    assert_eq!(
+        ok(query(&db, &["--format", "json", distinct])),
+        "[1979,1981]\n"
+    );
+    // @file reads the query from a file.
+    let file = db.parent().expect("tmp").join("q.edn");
+    std::fs::write(&file, TITLES_1987).expect("write query");
+    let at = format!("@{}", file.display());
+    assert_eq!(
+        json(&ok(query(&db, &["--format", "json", &at]))),
+        serde_json::json!([["Lethal Weapon"], ["Predator"], ["RoboCop"]])
+    );
+}
+
+#[test]
+fn query_errors_exit_1_with_messages() {
+    let (_tmp, db) = movies();
+    let err = fails(query(
+        &db,
+        &["[:find ?title\n :where [?m :movie/title ?title]"],
+    ));
+    assert!(err.contains("line 1, column 1"), "{err}");
+    let err = fails(query(&db, &["[:find ?x :where [?m :movie/title ?title]]"]));
+    assert!(err.contains("?x") && err.contains("unbound"), "{err}");
+    let err = fails(query(&db, &[DIRECTOR]));
+    assert!(err.contains("expects 1 input"), "{err}");
+    let err = fails(query(&db, &[DIRECTOR, "\"a\"", "\"b\""]));
+    assert!(err.contains("expects 1 input"), "{err}");
+    let err = fails(query(&db, &[DIRECTOR, "[1 2"]));
+    assert!(err.starts_with("error: "), "{err}");
+}
+
+#[test]
+fn repl_runs_multi_line_forms_from_stdin() {
+    let (_tmp, db) = movies();
+    let mut child = datolite()
+        .arg("--db")
+        .arg(&db)
+        .arg("repl")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn repl");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(
+            b"[:find ?title\n :where [?m :movie/year 1987]\n        [?m :movie/title ?title]]\n\
+              .transact [{:movie/title \"Short Circuit\" :movie/year 1986}]\n\
+              .format json\n\
+              [:find [?t ...] :where [?m :movie/year 1986] [?m :movie/title ?t]]\n\
+              .quit\n[:find ?never :where [?never :movie/title \"x\"]]\n",
+        )
+        .expect("write stdin");
+    let output = child.wait_with_output().expect("wait repl");
+    let out = ok(output);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[0],
+        "[[\"Lethal Weapon\"] [\"Predator\"] [\"RoboCop\"]]"
+    );
+    assert!(lines[1].starts_with("tx "), "{out}");
+    assert_eq!(lines[2], "[\"Aliens\",\"Short Circuit\"]");
+    assert_eq!(lines.len(), 3, "{out}");
+}
+
+#[test]
+fn repl_reports_errors_and_continues() {
+    let (_tmp, db) = movies();
+    let mut child = datolite()
+        .arg("--db")
+        .arg(&db)
+        .arg("repl")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn repl");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b".nope\n[:find ?x :where [?m :movie/title ?t]]\n.stats\n")
+        .expect("write stdin");
+    let output = child.wait_with_output().expect("wait repl");
+    let err = fails(output.clone());
+    assert!(err.contains("unknown command .nope"), "{err}");
+    assert!(err.contains("?x"), "{err}");
+    assert!(stdout(&output).contains(":movie/title"));
+}
+
+#[test]
+fn bench_people_json_has_every_key() {
+    let tmp = TempDir::new().expect("temp dir");
+    let data = tmp.path().join("people.edn");
+    std::fs::write(
+        &data,
+        r#"[{:name "Ivan" :last-name "Ivanov" :sex :male :age 30 :salary 60000}
+            {:name "Ivan" :last-name "Petrov" :sex :female :age 20 :salary 10000}
+            {:name "Oleg" :last-name "Sidorov" :sex :male :age 40 :salary 70000}]"#,
+    )
+    .expect("write data");
+    let out = ok(datolite()
+        .args([
+            "bench", "people", "--format", "json", "--runs", "1", "--data",
+        ])
+        .arg(&data)
+        .output()
+        .expect("run bench"));
+    let report = json(&out);
+    assert!(report["add_all_ms"].is_number(), "{report}");
+    for name in ["q1", "q2", "q2_switch", "q3", "q4", "qpred1", "qpred2"] {
+        assert!(report[format!("{name}_ms")].is_number(), "{name}: {report}");
+    }
+    let rows = |name: &str| report[format!("{name}_rows")].as_u64().expect("rows");
+    assert_eq!(rows("q1"), 2);
+    assert_eq!(rows("q2"), 2);
+    assert_eq!(rows("q2_switch"), 2);
+    assert_eq!(rows("q3"), 1);
+    assert_eq!(rows("q4"), 1);
+    assert_eq!(rows("qpred1"), 2);
+    assert_eq!(rows("qpred2"), 2);
+}
+
+#[test]
+fn repl_explains_a_query() {
+    let (_tmp, db) = movies();
+    let mut child = datolite()
+        .arg("--db")
+        .arg(&db)
+        .arg("repl")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn repl");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b".explain [:find ?t\n  :where [?m :movie/year 1987] [?m :movie/title ?t]]\n")
+        .expect("write stdin");
+    let out = ok(child.wait_with_output().expect("wait repl"));
+    assert!(out.contains(":movie/year"), "{out}");
+}

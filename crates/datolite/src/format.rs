@@ -1,0 +1,225 @@
+//! Query results as text: EDN (what the REPL, `query --format edn` and the README tutorial
+//! show) and JSON (the command line's contract, DESIGN §9), written by hand so the facade needs
+//! no serializer.
+//!
+//! ```
+//! use datolite::{result_edn, result_json, Cell, QueryResult, Value};
+//! let r = QueryResult::Relation(vec![vec![Cell::Value(Value::from("Ivan")), Cell::Value(Value::Long(3))]]);
+//! assert_eq!(result_edn(&r), r#"[["Ivan" 3]]"#);
+//! assert_eq!(result_json(&r), r#"[["Ivan",3]]"#);
+//! assert_eq!(result_json(&QueryResult::Scalar(None)), "null");
+//! ```
+
+use std::fmt::Write;
+
+use datolite_query::{Cell, QueryResult};
+use datolite_store::edn::format_inst_millis;
+use datolite_store::model::format_uuid;
+use datolite_store::{Value, ValueRef};
+
+/// A query result as EDN: a relation as a vector of tuples `[[…] …]` (in the result's sorted
+/// order), a scalar as its value (`nil` when none), a collection and a tuple as vectors. A
+/// `(distinct ?x)` cell prints as a set `#{…}`.
+pub fn result_edn(result: &QueryResult) -> String {
+    let mut out = String::new();
+    match result {
+        QueryResult::Relation(rows) => {
+            out.push('[');
+            for (i, row) in rows.iter().enumerate() {
+                if i > 0 {
+                    out.push(' ');
+                }
+                tuple_edn(&mut out, row);
+            }
+            out.push(']');
+        }
+        QueryResult::Scalar(None) | QueryResult::Tuple(None) => out.push_str("nil"),
+        QueryResult::Scalar(Some(cell)) => cell_edn(&mut out, cell),
+        QueryResult::Collection(cells) | QueryResult::Tuple(Some(cells)) => {
+            tuple_edn(&mut out, cells)
+        }
+    }
+    out
+}
+
+/// A query result as compact JSON (DESIGN §9): a relation → array of arrays; a scalar → one
+/// value (`null` when none); a collection → array; a tuple → array (`null` when none). Values
+/// as [`value_json`]; a `(distinct ?x)` cell → array.
+pub fn result_json(result: &QueryResult) -> String {
+    let mut out = String::new();
+    match result {
+        QueryResult::Relation(rows) => {
+            out.push('[');
+            for (i, row) in rows.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                cells_json(&mut out, row);
+            }
+            out.push(']');
+        }
+        QueryResult::Scalar(None) | QueryResult::Tuple(None) => out.push_str("null"),
+        QueryResult::Scalar(Some(cell)) => cell_json(&mut out, cell),
+        QueryResult::Collection(cells) | QueryResult::Tuple(Some(cells)) => {
+            cells_json(&mut out, cells)
+        }
+    }
+    out
+}
+
+/// One cell as EDN.
+pub fn cell_edn_string(cell: &Cell) -> String {
+    let mut out = String::new();
+    cell_edn(&mut out, cell);
+    out
+}
+
+/// A value as JSON text: strings → strings; keywords → `":ns/name"`; longs, doubles and entity
+/// ids → numbers; instants → RFC 3339 UTC with milliseconds; uuids → strings; booleans →
+/// booleans; bytes → hex strings; non-finite doubles → their EDN text (`"##NaN"`).
+pub fn value_json(value: &Value) -> String {
+    let mut out = String::new();
+    write_value_json(&mut out, value);
+    out
+}
+
+fn tuple_edn(out: &mut String, cells: &[Cell]) {
+    out.push('[');
+    for (i, cell) in cells.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        cell_edn(out, cell);
+    }
+    out.push(']');
+}
+
+fn cell_edn(out: &mut String, cell: &Cell) {
+    match cell {
+        Cell::Value(v) => {
+            let _ = write!(out, "{v}");
+        }
+        Cell::Set(values) => {
+            out.push_str("#{");
+            for (i, v) in values.iter().enumerate() {
+                if i > 0 {
+                    out.push(' ');
+                }
+                let _ = write!(out, "{v}");
+            }
+            out.push('}');
+        }
+    }
+}
+
+fn cells_json(out: &mut String, cells: &[Cell]) {
+    out.push('[');
+    for (i, cell) in cells.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        cell_json(out, cell);
+    }
+    out.push(']');
+}
+
+fn cell_json(out: &mut String, cell: &Cell) {
+    match cell {
+        Cell::Value(v) => write_value_json(out, v),
+        Cell::Set(values) => {
+            out.push('[');
+            for (i, v) in values.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_value_json(out, v);
+            }
+            out.push(']');
+        }
+    }
+}
+
+fn write_value_json(out: &mut String, value: &Value) {
+    match value.as_ref() {
+        ValueRef::Boolean(b) => {
+            let _ = write!(out, "{b}");
+        }
+        ValueRef::Long(n) => {
+            let _ = write!(out, "{n}");
+        }
+        ValueRef::Ref(e) => {
+            let _ = write!(out, "{e}");
+        }
+        ValueRef::Double(d) if d.is_finite() => {
+            let _ = write!(out, "{d:?}");
+        }
+        ValueRef::Double(d) => json_string(
+            out,
+            if d.is_nan() {
+                "##NaN"
+            } else if d > 0.0 {
+                "##Inf"
+            } else {
+                "##-Inf"
+            },
+        ),
+        ValueRef::Instant(ms) => json_string(out, &format_inst_millis(ms)),
+        ValueRef::String(s) => json_string(out, &s),
+        ValueRef::Keyword(k) => json_string(out, &format!(":{k}")),
+        ValueRef::Uuid(u) => json_string(out, &format_uuid(&u)),
+        ValueRef::Bytes(b) => {
+            let hex: String = b.iter().map(|byte| format!("{byte:02x}")).collect();
+            json_string(out, &hex)
+        }
+    }
+}
+
+/// `s` as a JSON string literal.
+fn json_string(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_values_follow_the_contract() {
+        assert_eq!(
+            value_json(&Value::Instant(1_375_401_600_000)),
+            "\"2013-08-02T00:00:00.000Z\""
+        );
+        assert_eq!(value_json(&Value::keyword(":a/b")), "\":a/b\"");
+        assert_eq!(value_json(&Value::Double(1.5)), "1.5");
+        assert_eq!(value_json(&Value::Double(2.0)), "2.0");
+        assert_eq!(value_json(&Value::Double(f64::NAN)), "\"##NaN\"");
+        assert_eq!(value_json(&Value::Ref(17)), "17");
+        assert_eq!(value_json(&Value::from("a\"b\n")), "\"a\\\"b\\n\"");
+    }
+
+    #[test]
+    fn results_as_edn_and_json() {
+        let set = QueryResult::Scalar(Some(Cell::Set(vec![Value::Long(1), Value::Long(2)])));
+        assert_eq!(result_edn(&set), "#{1 2}");
+        assert_eq!(result_json(&set), "[1,2]");
+        let coll = QueryResult::Collection(vec![Cell::Value(Value::keyword(":x"))]);
+        assert_eq!(result_edn(&coll), "[:x]");
+        assert_eq!(result_json(&coll), "[\":x\"]");
+        assert_eq!(result_edn(&QueryResult::Tuple(None)), "nil");
+        assert_eq!(result_edn(&QueryResult::Relation(vec![])), "[]");
+    }
+}

@@ -1,0 +1,125 @@
+//! Runs every example of README.md's "Query tutorial" against the movie fixture, so the examples
+//! cannot rot.
+//!
+//! The convention: inside the section, a fenced block whose first line starts with
+//! `$ datolite --db movies query --format edn ` is an example. After that prefix come shell
+//! words — single-quoted strings (which may span lines) or bare words — up to the end of the
+//! line that closes the last quote: the first word is the query, the others its EDN arguments.
+//! The block's remaining lines are the expected output, exactly as [`datolite::result_edn`]
+//! prints it (the CLI's `--format edn`).
+
+use datolite::{result_edn, Database, DbQueries};
+
+const PREFIX: &str = "$ datolite --db movies query --format edn ";
+
+/// One tutorial example.
+#[derive(Debug)]
+struct Example {
+    line: usize,
+    words: Vec<String>,
+    expected: String,
+}
+
+/// The fenced blocks of the "Query tutorial" section, with the line each starts on.
+fn tutorial_blocks(readme: &str) -> Vec<(usize, String)> {
+    let mut blocks = Vec::new();
+    let mut in_section = false;
+    let mut current: Option<(usize, String)> = None;
+    for (i, line) in readme.lines().enumerate() {
+        if current.is_none() && line.starts_with("## ") {
+            in_section = line.trim() == "## Query tutorial";
+            continue;
+        }
+        if !in_section {
+            continue;
+        }
+        if line.starts_with("```") {
+            match current.take() {
+                Some(block) => blocks.push(block),
+                None => current = Some((i + 1, String::new())),
+            }
+        } else if let Some((_, text)) = current.as_mut() {
+            text.push_str(line);
+            text.push('\n');
+        }
+    }
+    blocks
+}
+
+/// Splits shell words (single quotes, no escapes) from `text`, stopping at the first newline
+/// outside quotes; returns the words and the rest of the text.
+fn shell_words(text: &str) -> (Vec<String>, &str) {
+    let mut words = Vec::new();
+    let mut word: Option<String> = None;
+    let mut quoted = false;
+    for (i, c) in text.char_indices() {
+        match c {
+            '\'' => {
+                quoted = !quoted;
+                word.get_or_insert_with(String::new);
+            }
+            '\n' if !quoted => {
+                words.extend(word.take());
+                return (words, &text[i + 1..]);
+            }
+            c if c.is_whitespace() && !quoted => words.extend(word.take()),
+            c => word.get_or_insert_with(String::new).push(c),
+        }
+    }
+    assert!(!quoted, "unterminated quote in {text}");
+    words.extend(word);
+    (words, "")
+}
+
+fn examples() -> Vec<Example> {
+    let readme = include_str!("../../../README.md");
+    tutorial_blocks(readme)
+        .into_iter()
+        .filter_map(|(line, block)| {
+            let command = block.strip_prefix(PREFIX)?;
+            let (words, rest) = shell_words(command);
+            Some(Example {
+                line,
+                words,
+                expected: rest.trim_end().to_string(),
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn readme_tutorial_examples_run_as_shown() {
+    let examples = examples();
+    assert!(
+        examples.len() >= 10,
+        "the Query tutorial should hold at least 10 examples, found {}",
+        examples.len()
+    );
+    let db = Database::memory().expect("memory database");
+    db.transact(include_str!("../../../fixtures/movies.edn"))
+        .expect("load the movie fixture");
+    let snapshot = db.db().expect("snapshot");
+    let mut failures = Vec::new();
+    for example in &examples {
+        let (query, args) = example.words.split_first().expect("a query");
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let got = match snapshot.q_edn(query, &args) {
+            Ok(result) => result_edn(&result),
+            Err(error) => format!("error: {error}"),
+        };
+        if got != example.expected {
+            failures.push(format!(
+                "README.md line {}: {query}\n  expected {}\n  got      {got}",
+                example.line, example.expected
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn shell_words_split_like_sh() {
+    let (words, rest) = shell_words("'[:find ?x\n :where]' 1985 '\"a b\"'\n[1]\n");
+    assert_eq!(words, ["[:find ?x\n :where]", "1985", "\"a b\""]);
+    assert_eq!(rest, "[1]\n");
+}
