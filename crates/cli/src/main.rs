@@ -7,6 +7,7 @@
 //! datolite --db DIR stats [--format json]        statistics per attribute
 //! datolite --db DIR scan eavt|aevt|avet|vaet|log [--count] [--limit N] [--parallel N]
 //! datolite --db DIR query [--format table|edn|json] QUERY [ARG ...]   each ARG one EDN value
+//! datolite --db DIR explain [--analyze] QUERY [ARG ...]
 //! datolite --db DIR repl                         interactive queries (stdin script when piped)
 //! datolite bench scan [--datoms N] [--format json]
 //! datolite bench people [--data FILE.edn] [--runs R] [--format json]
@@ -60,6 +61,8 @@ enum Command {
     Stats(commands::stats::StatsArgs),
     /// Run a Datalog query (EDN text or @FILE); each ARG is one EDN value for `:in`.
     Query(commands::query::QueryArgs),
+    /// Show the plan of a query (`--analyze` also runs it and shows actual rows).
+    Explain(commands::explain::ExplainArgs),
     /// Interactive Datalog prompt; with stdin not a terminal, runs every form it reads.
     Repl(commands::repl::ReplArgs),
     /// Print the datoms of an index or the transaction log, or count them.
@@ -81,6 +84,7 @@ fn main() -> ExitCode {
         Command::Stats(args) => commands::stats::run(db.as_deref(), args),
         Command::Scan(args) => commands::scan::run(db.as_deref(), args),
         Command::Query(args) => commands::query::run(db.as_deref(), args),
+        Command::Explain(args) => commands::explain::run(db.as_deref(), args),
         Command::Repl(args) => commands::repl::run(db.as_deref(), args),
         Command::Bench(args) => commands::bench::run(args),
     };

@@ -329,3 +329,28 @@ fn repl_explains_a_query() {
     let out = ok(child.wait_with_output().expect("wait repl"));
     assert!(out.contains(":movie/year"), "{out}");
 }
+
+#[test]
+fn explain_shows_the_plan_and_actual_rows() {
+    let (_tmp, db) = movies();
+    let run = |args: &[&str]| {
+        datolite()
+            .arg("--db")
+            .arg(&db)
+            .arg("explain")
+            .args(args)
+            .output()
+            .expect("run explain")
+    };
+    let plan = ok(run(&[TITLES_1987]));
+    assert!(
+        plan.contains("AVET"),
+        "a bound value should use AVET:\n{plan}"
+    );
+    assert!(!plan.contains("actual rows"), "{plan}");
+    let analyzed = ok(run(&["--analyze", TITLES_1987]));
+    assert!(analyzed.contains("actual rows"), "{analyzed}");
+    let bad = run(&["[:find ?x :where [?e :movie/title ?t]]"]);
+    assert!(!bad.status.success());
+    assert!(stderr(&bad).contains("?x"), "{}", stderr(&bad));
+}

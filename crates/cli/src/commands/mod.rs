@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod demo;
+pub mod explain;
 pub mod import;
 pub mod people;
 pub mod query;
