@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use datolite_store::{Datom, Schema, Value};
 
-use crate::ast::{BindVar, Binding, Clause, ClauseKind, Constant, Pattern, Pos, Term, Var};
+use crate::ast::{BindVar, Binding, Clause, ClauseKind, Constant, Pattern, Pos, Rule, Term, Var};
 use crate::error::{QueryError, Result};
 use crate::functions::compare;
 use crate::functions::constant;
@@ -269,4 +269,31 @@ pub(crate) fn constant_matches(schema: &Schema, c: &Constant, v: &Value) -> bool
         FnVal::One(cv) => compare(&cv, v) == Ordering::Equal,
         _ => false,
     }
+}
+
+/// The names of every rule that `clauses` call, directly or through other rules, `not`, `or`
+/// and `and`; a call of a rule that `rules` does not define is an error naming the call.
+pub(crate) fn reachable_rules(clauses: &[Clause], rules: &[Rule]) -> Result<BTreeSet<String>> {
+    let mut names = BTreeSet::new();
+    let mut todo: Vec<&Clause> = clauses.iter().collect();
+    while let Some(c) = todo.pop() {
+        match &c.kind {
+            ClauseKind::RuleCall { name, .. } => {
+                let defs: Vec<&Rule> = rules.iter().filter(|r| &r.name == name).collect();
+                if defs.is_empty() {
+                    return Err(QueryError::invalid(
+                        format!("unknown rule {name} in {}", c.form),
+                        c.pos,
+                    ));
+                }
+                if names.insert(name.clone()) {
+                    todo.extend(defs.iter().flat_map(|r| &r.body));
+                }
+            }
+            ClauseKind::Not { clauses, .. } | ClauseKind::And(clauses) => todo.extend(clauses),
+            ClauseKind::Or { branches, .. } => todo.extend(branches),
+            _ => {}
+        }
+    }
+    Ok(names)
 }

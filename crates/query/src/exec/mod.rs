@@ -29,7 +29,7 @@ use crate::error::{QueryError, Result};
 use crate::functions::{call, constant, Env};
 use crate::plan::{self, Access, Step, StepKind};
 use crate::result::{bind_inputs, find, shape, Cell, InputValue, QueryResult};
-use crate::rows::{bind_all, match_datom, merge, project, unify_term, FnVal, Row};
+use crate::rows::{bind_all, match_datom, merge, project, reachable_rules, unify_term, FnVal, Row};
 
 /// A rule relation: tuples over the head variables.
 type Relation = BTreeSet<Vec<Value>>;
@@ -369,27 +369,7 @@ impl<'a> Exec<'a> {
 
     /// Computes every rule reachable from `clauses` by a semi-naive fixpoint.
     fn prepare_rules(&self, clauses: &[Clause]) -> Result<()> {
-        let mut names = BTreeSet::new();
-        let mut todo: Vec<&Clause> = clauses.iter().collect();
-        while let Some(c) = todo.pop() {
-            match &c.kind {
-                ClauseKind::RuleCall { name, .. } => {
-                    let defs: Vec<&Rule> = self.rules.iter().filter(|r| &r.name == name).collect();
-                    if defs.is_empty() {
-                        return Err(QueryError::invalid(
-                            format!("unknown rule {name} in {}", c.form),
-                            c.pos,
-                        ));
-                    }
-                    if names.insert(name.clone()) {
-                        todo.extend(defs.iter().flat_map(|r| &r.body));
-                    }
-                }
-                ClauseKind::Not { clauses, .. } | ClauseKind::And(clauses) => todo.extend(clauses),
-                ClauseKind::Or { branches, .. } => todo.extend(branches),
-                _ => {}
-            }
-        }
+        let names = reachable_rules(clauses, self.rules)?;
         if names.iter().all(|n| self.rels.borrow().contains_key(n)) {
             return Ok(());
         }

@@ -9,7 +9,9 @@ use crate::ast::{Clause, ClauseKind, Pattern, Pos, Rule, Term, Var};
 use crate::error::{QueryError, Result};
 use crate::functions::{call, Env};
 use crate::result::{InputValue, QueryResult};
-use crate::rows::{bind_all, match_datom, merge, project, ready, unify_term, FnVal, Row};
+use crate::rows::{
+    bind_all, match_datom, merge, project, reachable_rules, ready, unify_term, FnVal, Row,
+};
 
 /// At most this many fixpoint rounds before rule evaluation gives up.
 pub(crate) const MAX_ROUNDS: usize = 10_000;
@@ -38,27 +40,7 @@ impl<'a> Ctx<'a> {
     /// naive bottom-up fixpoint: each round evaluates every definition's body
     /// against the relations of the previous round, until nothing new appears.
     pub fn prepare_rules(&self, clauses: &[Clause]) -> Result<()> {
-        let mut names = BTreeSet::new();
-        let mut todo: Vec<&Clause> = clauses.iter().collect();
-        while let Some(c) = todo.pop() {
-            match &c.kind {
-                ClauseKind::RuleCall { name, .. } => {
-                    let defs: Vec<&Rule> = self.rules.iter().filter(|r| &r.name == name).collect();
-                    if defs.is_empty() {
-                        return Err(QueryError::invalid(
-                            format!("unknown rule {name} in {}", c.form),
-                            c.pos,
-                        ));
-                    }
-                    if names.insert(name.clone()) {
-                        todo.extend(defs.iter().flat_map(|r| &r.body));
-                    }
-                }
-                ClauseKind::Not { clauses, .. } | ClauseKind::And(clauses) => todo.extend(clauses),
-                ClauseKind::Or { branches, .. } => todo.extend(branches),
-                _ => {}
-            }
-        }
+        let names = reachable_rules(clauses, self.rules)?;
         if names.iter().all(|n| self.rels.borrow().contains_key(n)) {
             return Ok(());
         }
