@@ -9,7 +9,6 @@ use clap::ValueEnum;
 use comfy_table::{presets, CellAlignment, ContentArrangement, Table};
 use datolite::{Value, ValueRef};
 use datolite_store::edn::format_inst_millis;
-use datolite_store::model::format_uuid;
 
 use crate::error::Result;
 
@@ -93,34 +92,12 @@ pub fn value_text_short(value: &ValueRef<'_>, max: usize) -> String {
     }
 }
 
-/// A value as JSON, following DESIGN §9: strings → strings, keywords → `":ns/name"`, longs,
-/// doubles and entity ids → numbers, instants → RFC 3339 UTC with milliseconds, uuids →
-/// strings. Non-finite doubles have no JSON number, so they become their EDN text (`"##NaN"`).
+/// A value as JSON, following DESIGN §9 — the contract lives in one place,
+/// [`datolite::value_json`], whose text is turned into a `serde_json::Value` here.
 pub fn value_json(value: &ValueRef<'_>) -> serde_json::Value {
-    use serde_json::Value as J;
-    match value {
-        ValueRef::Boolean(b) => J::Bool(*b),
-        ValueRef::Long(n) => J::from(*n),
-        ValueRef::Double(d) => serde_json::Number::from_f64(*d)
-            .map_or_else(|| J::String(non_finite(*d).to_string()), J::Number),
-        ValueRef::Instant(ms) => J::String(format_inst_millis(*ms)),
-        ValueRef::String(s) => J::String(s.to_string()),
-        ValueRef::Keyword(k) => J::String(format!(":{k}")),
-        ValueRef::Uuid(u) => J::String(format_uuid(u)),
-        ValueRef::Bytes(b) => J::String(b.iter().map(|byte| format!("{byte:02x}")).collect()),
-        ValueRef::Ref(e) => J::from(*e),
-    }
-}
-
-/// The EDN spelling of a double JSON cannot hold.
-fn non_finite(d: f64) -> &'static str {
-    if d.is_nan() {
-        "##NaN"
-    } else if d > 0.0 {
-        "##Inf"
-    } else {
-        "##-Inf"
-    }
+    let text = datolite::value_json(&value.to_owned());
+    // The facade writes valid JSON; should it ever not, show the text rather than lose it.
+    serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text))
 }
 
 /// [`value_json`] of an owned value.

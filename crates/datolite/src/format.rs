@@ -23,16 +23,7 @@ use datolite_store::{Value, ValueRef};
 pub fn result_edn(result: &QueryResult) -> String {
     let mut out = String::new();
     match result {
-        QueryResult::Relation(rows) => {
-            out.push('[');
-            for (i, row) in rows.iter().enumerate() {
-                if i > 0 {
-                    out.push(' ');
-                }
-                tuple_edn(&mut out, row);
-            }
-            out.push(']');
-        }
+        QueryResult::Relation(rows) => seq(&mut out, ("[", "]", " "), rows, |o, r| tuple_edn(o, r)),
         QueryResult::Scalar(None) | QueryResult::Tuple(None) => out.push_str("nil"),
         QueryResult::Scalar(Some(cell)) => cell_edn(&mut out, cell),
         QueryResult::Collection(cells) | QueryResult::Tuple(Some(cells)) => {
@@ -49,14 +40,7 @@ pub fn result_json(result: &QueryResult) -> String {
     let mut out = String::new();
     match result {
         QueryResult::Relation(rows) => {
-            out.push('[');
-            for (i, row) in rows.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                cells_json(&mut out, row);
-            }
-            out.push(']');
+            seq(&mut out, ("[", "]", ","), rows, |o, r| cells_json(o, r))
         }
         QueryResult::Scalar(None) | QueryResult::Tuple(None) => out.push_str("null"),
         QueryResult::Scalar(Some(cell)) => cell_json(&mut out, cell),
@@ -83,15 +67,26 @@ pub fn value_json(value: &Value) -> String {
     out
 }
 
-fn tuple_edn(out: &mut String, cells: &[Cell]) {
-    out.push('[');
-    for (i, cell) in cells.iter().enumerate() {
+/// Writes `items` between `open` and `close`, separated by `sep`, each with `each`: the one
+/// shape of every EDN vector and set and every JSON array below.
+fn seq<T>(
+    out: &mut String,
+    (open, close, sep): (&str, &str, &str),
+    items: &[T],
+    mut each: impl FnMut(&mut String, &T),
+) {
+    out.push_str(open);
+    for (i, item) in items.iter().enumerate() {
         if i > 0 {
-            out.push(' ');
+            out.push_str(sep);
         }
-        cell_edn(out, cell);
+        each(out, item);
     }
-    out.push(']');
+    out.push_str(close);
+}
+
+fn tuple_edn(out: &mut String, cells: &[Cell]) {
+    seq(out, ("[", "]", " "), cells, cell_edn);
 }
 
 fn cell_edn(out: &mut String, cell: &Cell) {
@@ -99,43 +94,20 @@ fn cell_edn(out: &mut String, cell: &Cell) {
         Cell::Value(v) => {
             let _ = write!(out, "{v}");
         }
-        Cell::Set(values) => {
-            out.push_str("#{");
-            for (i, v) in values.iter().enumerate() {
-                if i > 0 {
-                    out.push(' ');
-                }
-                let _ = write!(out, "{v}");
-            }
-            out.push('}');
-        }
+        Cell::Set(values) => seq(out, ("#{", "}", " "), values, |o, v| {
+            let _ = write!(o, "{v}");
+        }),
     }
 }
 
 fn cells_json(out: &mut String, cells: &[Cell]) {
-    out.push('[');
-    for (i, cell) in cells.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        cell_json(out, cell);
-    }
-    out.push(']');
+    seq(out, ("[", "]", ","), cells, cell_json);
 }
 
 fn cell_json(out: &mut String, cell: &Cell) {
     match cell {
         Cell::Value(v) => write_value_json(out, v),
-        Cell::Set(values) => {
-            out.push('[');
-            for (i, v) in values.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_value_json(out, v);
-            }
-            out.push(']');
-        }
+        Cell::Set(values) => seq(out, ("[", "]", ","), values, write_value_json),
     }
 }
 
