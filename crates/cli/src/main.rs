@@ -21,6 +21,7 @@ mod error;
 mod measure;
 mod output;
 mod progress;
+mod rng;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -24,6 +24,7 @@ use crate::error::{CliError, Context, Result};
 use crate::measure::{measure_scans, ScanJson, ScanTimings};
 use crate::output::{self, round3, Format};
 use crate::progress::{self, Unit};
+use crate::rng::XorShift;
 
 /// Datoms the default demo database holds.
 pub const TARGET_DATOMS: u64 = 124_000;
@@ -436,25 +437,6 @@ fn load(database: &Database, plan: Plan) -> Result<Build> {
         ms: start.elapsed().as_secs_f64() * 1000.0,
         transactions: batches.len(),
     })
-}
-
-/// xorshift64: a tiny deterministic generator, so every demo database is the same.
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-
-    /// Uniform in [0, 1).
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
 }
 
 /// Prices rounded to cents, as exchanges quote them.

@@ -14,6 +14,7 @@ use serde_json::{Map, Value as Json};
 use crate::commands::storage_options;
 use crate::error::{CliError, Context, Result};
 use crate::output::{self, round3, Format};
+use crate::rng::XorShift;
 
 /// Arguments of `bench people`.
 #[derive(Debug, Args)]
@@ -94,24 +95,6 @@ pub const QUERIES: [(&str, &str, &[&str]); 7] = [
 enum Data {
     Generated(Tx),
     Edn(String),
-}
-
-/// xorshift64, as in `demo`: every run generates the same people.
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
 }
 
 /// The 20,000 generated people as one transaction of entity maps.
