@@ -78,16 +78,10 @@ fn batch(session: &mut Session<'_>) -> Result<()> {
     let mut buffer = String::new();
     let mut failures = 0usize;
     for line in std::io::stdin().lock().lines() {
-        let line = line?;
-        if !buffer.is_empty() {
-            buffer.push('\n');
-        }
-        buffer.push_str(&line);
-        if !is_complete(&buffer) {
+        let Some(entry) = add_line(&mut buffer, &line?) else {
             continue;
-        }
-        let entry = std::mem::take(&mut buffer);
-        match session.entry(entry.trim()) {
+        };
+        match session.entry(&entry) {
             Ok(Next::Continue) => {}
             Ok(Next::Quit) => return finish(failures),
             Err(CliError::BrokenPipe) => return Err(CliError::BrokenPipe),
@@ -105,6 +99,19 @@ fn batch(session: &mut Session<'_>) -> Result<()> {
         failures += 1;
     }
     finish(failures)
+}
+
+/// Appends `line` to the form being typed; once its brackets balance, takes the whole form out
+/// (trimmed) and returns it.
+fn add_line(buffer: &mut String, line: &str) -> Option<String> {
+    if !buffer.is_empty() {
+        buffer.push('\n');
+    }
+    buffer.push_str(line);
+    if !is_complete(buffer) {
+        return None;
+    }
+    Some(std::mem::take(buffer).trim().to_string())
 }
 
 fn finish(failures: usize) -> Result<()> {
@@ -137,20 +144,14 @@ fn interactive(session: &mut Session<'_>) -> Result<()> {
         };
         match editor.readline(prompt) {
             Ok(line) => {
-                if !buffer.is_empty() {
-                    buffer.push('\n');
-                }
-                buffer.push_str(&line);
-                if !is_complete(&buffer) {
+                let Some(entry) = add_line(&mut buffer, &line) else {
                     continue;
-                }
-                let entry = std::mem::take(&mut buffer);
-                let entry = entry.trim();
+                };
                 if entry.is_empty() {
                     continue;
                 }
-                let _ = editor.add_history_entry(entry);
-                match session.entry(entry) {
+                let _ = editor.add_history_entry(&entry);
+                match session.entry(&entry) {
                     Ok(Next::Continue) => {}
                     Ok(Next::Quit) => break,
                     Err(error) => eprintln!("error: {error}"),
