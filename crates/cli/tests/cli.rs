@@ -1,64 +1,13 @@
 //! End-to-end tests of the `datolite` binary: every test runs the real executable against a
 //! database in a temporary directory and checks its stdout, stderr and exit code.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
 
 use serde_json::Value as Json;
 use tempfile::TempDir;
 
-/// The binary with a clean environment: no `DATOLITE_*` variable of the caller leaks in.
-fn datolite() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_datolite"));
-    for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("DATOLITE_") {
-            command.env_remove(&name);
-        }
-    }
-    command
-}
-
-/// Runs `datolite --db DB args…`.
-fn run(db: &Path, args: &[&str]) -> Output {
-    datolite()
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .output()
-        .expect("run datolite")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-/// Asserts success and returns stdout.
-fn ok(output: Output) -> String {
-    assert!(
-        output.status.success(),
-        "datolite failed: {:?}\nstdout: {}\nstderr: {}",
-        output.status,
-        stdout(&output),
-        stderr(&output)
-    );
-    stdout(&output)
-}
-
-fn json(text: &str) -> Json {
-    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
-}
-
-/// A file `name` with `text` inside `dir`.
-fn file(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, text).expect("write test file");
-    path
-}
+mod common;
+use common::*;
 
 const SCHEMA_AND_PEOPLE: &str = r#"[
  {:db/ident :user/email :db/valueType :db.type/string :db/cardinality :db.cardinality/one :db/unique :db.unique/identity}
@@ -133,22 +82,11 @@ fn transact_prints_tx_and_tempids_as_json() {
 fn transact_reads_stdin() {
     let tmp = TempDir::new().expect("temp dir");
     let db = tmp.path().join("db");
-    let mut child = datolite()
-        .arg("--db")
-        .arg(&db)
-        .args(["transact", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(br#"[{:db/id "x" :thing/label "from stdin"}]"#)
-        .expect("write stdin");
-    let output = child.wait_with_output().expect("wait");
+    let output = run_with_stdin(
+        &db,
+        &["transact", "-"],
+        br#"[{:db/id "x" :thing/label "from stdin"}]"#,
+    );
     ok(output);
     assert_eq!(attr_count(&stats_json(&db), ":thing/label"), 1);
 }

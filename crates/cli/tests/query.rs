@@ -1,23 +1,13 @@
 //! End-to-end tests of `query`, `repl` and `bench people` against the learndatalogtoday movie
 //! fixture (`fixtures/movies.edn`), loaded with `transact` into a temporary database.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
-use serde_json::Value as Json;
 use tempfile::TempDir;
 
-/// The binary with a clean environment: no `DATOLITE_*` variable of the caller leaks in.
-fn datolite() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_datolite"));
-    for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("DATOLITE_") {
-            command.env_remove(&name);
-        }
-    }
-    command
-}
+mod common;
+use common::*;
 
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/movies.edn")
@@ -46,41 +36,6 @@ fn query(db: &Path, args: &[&str]) -> Output {
         .args(args)
         .output()
         .expect("run query")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn ok(output: Output) -> String {
-    assert!(
-        output.status.success(),
-        "datolite failed: {:?}\nstdout: {}\nstderr: {}",
-        output.status,
-        stdout(&output),
-        stderr(&output)
-    );
-    stdout(&output)
-}
-
-/// Asserts exit code 1 and returns stderr.
-fn fails(output: Output) -> String {
-    assert_eq!(
-        output.status.code(),
-        Some(1),
-        "expected exit 1\nstdout: {}\nstderr: {}",
-        stdout(&output),
-        stderr(&output)
-    );
-    stderr(&output)
-}
-
-fn json(text: &str) -> Json {
-    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
 }
 
 const TITLES_1987: &str = "[:find ?title :where [?m :movie/year 1987] [?m :movie/title ?title]]";
@@ -217,28 +172,15 @@ fn query_errors_exit_1_with_messages() {
 #[test]
 fn repl_runs_multi_line_forms_from_stdin() {
     let (_tmp, db) = movies();
-    let mut child = datolite()
-        .arg("--db")
-        .arg(&db)
-        .arg("repl")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn repl");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(
-            b"[:find ?title\n :where [?m :movie/year 1987]\n        [?m :movie/title ?title]]\n\
+    let output = run_with_stdin(
+        &db,
+        &["repl"],
+        b"[:find ?title\n :where [?m :movie/year 1987]\n        [?m :movie/title ?title]]\n\
               .transact [{:movie/title \"Short Circuit\" :movie/year 1986}]\n\
               .format json\n\
               [:find [?t ...] :where [?m :movie/year 1986] [?m :movie/title ?t]]\n\
               .quit\n[:find ?never :where [?never :movie/title \"x\"]]\n",
-        )
-        .expect("write stdin");
-    let output = child.wait_with_output().expect("wait repl");
+    );
     let out = ok(output);
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(
@@ -253,22 +195,11 @@ fn repl_runs_multi_line_forms_from_stdin() {
 #[test]
 fn repl_reports_errors_and_continues() {
     let (_tmp, db) = movies();
-    let mut child = datolite()
-        .arg("--db")
-        .arg(&db)
-        .arg("repl")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn repl");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(b".nope\n[:find ?x :where [?m :movie/title ?t]]\n.stats\n")
-        .expect("write stdin");
-    let output = child.wait_with_output().expect("wait repl");
+    let output = run_with_stdin(
+        &db,
+        &["repl"],
+        b".nope\n[:find ?x :where [?m :movie/title ?t]]\n.stats\n",
+    );
     let err = fails(output.clone());
     assert!(err.contains("unknown command .nope"), "{err}");
     assert!(err.contains("?x"), "{err}");
@@ -311,22 +242,11 @@ fn bench_people_json_has_every_key() {
 #[test]
 fn repl_explains_a_query() {
     let (_tmp, db) = movies();
-    let mut child = datolite()
-        .arg("--db")
-        .arg(&db)
-        .arg("repl")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn repl");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(b".explain [:find ?t\n  :where [?m :movie/year 1987] [?m :movie/title ?t]]\n")
-        .expect("write stdin");
-    let out = ok(child.wait_with_output().expect("wait repl"));
+    let out = ok(run_with_stdin(
+        &db,
+        &["repl"],
+        b".explain [:find ?t\n  :where [?m :movie/year 1987] [?m :movie/title ?t]]\n",
+    ));
     assert!(out.contains(":movie/year"), "{out}");
 }
 

@@ -1,0 +1,96 @@
+//! Helpers shared by the CLI's end-to-end tests: run the real `datolite` binary with a clean
+//! environment and look at its stdout, stderr and exit code.
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value as Json;
+
+/// The binary with a clean environment: no `DATOLITE_*` variable of the caller leaks in.
+pub fn datolite() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_datolite"));
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("DATOLITE_") {
+            command.env_remove(&name);
+        }
+    }
+    command
+}
+
+/// Runs `datolite --db DB args…`.
+pub fn run(db: &Path, args: &[&str]) -> Output {
+    datolite()
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .output()
+        .expect("run datolite")
+}
+
+/// Runs `datolite --db DB args…` with `input` on stdin.
+pub fn run_with_stdin(db: &Path, args: &[&str], input: &[u8]) -> Output {
+    let mut child = datolite()
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn datolite");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input)
+        .expect("write stdin");
+    child.wait_with_output().expect("wait for datolite")
+}
+
+/// Stdout as text.
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Stderr as text.
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Asserts success and returns stdout.
+pub fn ok(output: Output) -> String {
+    assert!(
+        output.status.success(),
+        "datolite failed: {:?}\nstdout: {}\nstderr: {}",
+        output.status,
+        stdout(&output),
+        stderr(&output)
+    );
+    stdout(&output)
+}
+
+/// Asserts exit code 1 and returns stderr.
+pub fn fails(output: Output) -> String {
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "expected exit 1\nstdout: {}\nstderr: {}",
+        stdout(&output),
+        stderr(&output)
+    );
+    stderr(&output)
+}
+
+/// Parses JSON output.
+pub fn json(text: &str) -> Json {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+/// A file `name` with `text` inside `dir`.
+pub fn file(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write test file");
+    path
+}
