@@ -288,30 +288,6 @@ fn values(ctx: &dyn Env, e: Option<u64>, a: Option<(u64, bool)>) -> Vec<Value> {
     ctx.values(e, a)
 }
 
-/// Civil (year, month, day, hour, minute, second) in UTC of epoch millis
-/// (Howard Hinnant's `civil_from_days`).
-fn civil(ms: i64) -> (i64, i64, i64, i64, i64, i64) {
-    let days = ms.div_euclid(86_400_000);
-    let of_day = ms.rem_euclid(86_400_000) / 1000;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (
-        year,
-        month,
-        day,
-        of_day / 3600,
-        of_day / 60 % 60,
-        of_day % 60,
-    )
-}
-
 fn builtin(ctx: &dyn Env, f: &str, args: Vec<FnVal>) -> R<FnVal> {
     let b = |x: bool| Ok(FnVal::One(Value::Boolean(x)));
     let s = |x: String| Ok(FnVal::One(Value::String(x)));
@@ -428,7 +404,7 @@ fn builtin(ctx: &dyn Env, f: &str, args: Vec<FnVal>) -> R<FnVal> {
             let Value::Instant(ms) = one(&args[0])? else {
                 return Err(format!("{f} of a non-instant"));
             };
-            let (y, mo, d, h, mi, se) = civil(*ms);
+            let (y, mo, d, h, mi, se) = datolite_store::edn::civil_utc(*ms);
             l(match f {
                 "year" => y,
                 "month" => mo,

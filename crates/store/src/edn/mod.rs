@@ -36,7 +36,7 @@ pub use error::{EdnError, Pos};
 pub use names::{Keyword, Symbol};
 pub use reader::{Reader, MAX_DEPTH};
 pub use spanned::{SpannedEdn, SpannedKind};
-pub use time::{format_inst_millis, parse_inst};
+pub use time::{civil_utc, format_inst_millis, parse_inst};
 pub use value::Edn;
 
 use build::{EdnBuilder, SpannedBuilder};

@@ -59,6 +59,23 @@ fn days_from_civil(year: i128, month: i128, day: i128) -> i128 {
     era * 146_097 + doe - 719_468
 }
 
+/// The UTC civil time of `millis` since the epoch: (year, month 1–12, day 1–31, hour, minute,
+/// second). Shared by printing instants and the query functions `year` … `second`.
+pub fn civil_utc(millis: i64) -> (i64, i64, i64, i64, i64, i64) {
+    let days = millis.div_euclid(86_400_000);
+    let of_day = millis.rem_euclid(86_400_000) / 1000;
+    let (year, month, day) = civil_from_days(i128::from(days));
+    // An i64 of milliseconds spans under 300 million years: every part fits an i64.
+    (
+        year as i64,
+        month as i64,
+        day as i64,
+        of_day / 3600,
+        of_day / 60 % 60,
+        of_day % 60,
+    )
+}
+
 /// The (year, month, day) of a day number relative to 1970-01-01.
 fn civil_from_days(days: i128) -> (i128, i128, i128) {
     let z = days + 719_468;
@@ -246,6 +263,18 @@ impl InstParser<'_> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn civil_parts_in_utc() {
+        let ms = parse_inst("1985-04-12T23:20:50.52Z").unwrap();
+        assert_eq!(civil_utc(ms), (1985, 4, 12, 23, 20, 50));
+        assert_eq!(civil_utc(-1), (1969, 12, 31, 23, 59, 59));
+        assert_eq!(
+            civil_utc(parse_inst("2000-02-29").unwrap()),
+            (2000, 2, 29, 0, 0, 0)
+        );
+    }
+
     use super::*;
 
     #[test]
