@@ -31,6 +31,9 @@ pub enum QueryError {
         /// How many the caller supplied.
         got: usize,
     },
+    /// Reading the database failed while the query ran.
+    #[error("reading the database failed: {0}")]
+    Storage(String),
 }
 
 impl QueryError {
@@ -47,8 +50,14 @@ impl QueryError {
         match self {
             QueryError::Edn(e) => Some(e.pos()),
             QueryError::Invalid { pos, .. } => Some(*pos),
-            QueryError::InputCount { .. } => None,
+            QueryError::InputCount { .. } | QueryError::Storage(_) => None,
         }
+    }
+}
+
+impl From<datolite_store::StoreError> for QueryError {
+    fn from(e: datolite_store::StoreError) -> Self {
+        QueryError::Storage(e.to_string())
     }
 }
 

@@ -5,7 +5,7 @@ use std::cmp::Ordering;
 
 use datolite_store::Value;
 
-use crate::ast::{Binding, Call, Clause, Constant, FnArg, Input};
+use crate::ast::{Binding, Call, Clause, Constant, FnArg, Input, Var};
 use crate::error::{QueryError, Result};
 use crate::result::{Cell, InputValue, QueryResult};
 use crate::rows::{FnVal, Row};
@@ -90,8 +90,21 @@ pub(crate) trait Env {
     fn subquery(&self, query: &crate::ast::Query, inputs: &[InputValue]) -> Result<QueryResult>;
 }
 
-/// Evaluates a call in `row`.
+/// How a call finds the values of its variable arguments.
+pub(crate) type Lookup<'a> = &'a dyn Fn(&Var) -> Option<Value>;
+
+/// Evaluates a call in a binding row.
 pub(crate) fn call(ctx: &dyn Env, row: &Row, c: &Call, clause: &Clause) -> Result<FnVal> {
+    call_with(ctx, &|v: &Var| row.get(v).cloned(), c, clause)
+}
+
+/// Evaluates a call with variable values from `row`.
+pub(crate) fn call_with(
+    ctx: &dyn Env,
+    row: Lookup<'_>,
+    c: &Call,
+    clause: &Clause,
+) -> Result<FnVal> {
     let err = |msg: String| QueryError::invalid(format!("{msg} in {}", clause.form), clause.pos);
     // Subquery: the first argument is the query, the rest its inputs.
     if c.func == "q" {
@@ -160,11 +173,9 @@ pub(crate) fn call(ctx: &dyn Env, row: &Row, c: &Call, clause: &Clause) -> Resul
     builtin(ctx, &c.func, args).map_err(err)
 }
 
-fn arg_value(row: &Row, a: &FnArg) -> std::result::Result<FnVal, String> {
+fn arg_value(row: Lookup<'_>, a: &FnArg) -> std::result::Result<FnVal, String> {
     match a {
-        FnArg::Var(v) => row
-            .get(v)
-            .cloned()
+        FnArg::Var(v) => row(v)
             .map(FnVal::One)
             .ok_or_else(|| format!("variable {v} is not bound")),
         FnArg::Const(c) => Ok(constant(c)),

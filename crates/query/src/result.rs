@@ -3,7 +3,7 @@
 //! semantics, sorting, `:order-by`, `:limit`, result shape).
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use datolite_store::Value;
 
@@ -124,46 +124,62 @@ fn lex<T>(a: &[T], b: &[T], f: impl Fn(&T, &T) -> Ordering) -> Ordering {
     a.len().cmp(&b.len())
 }
 
-fn lookup<'r>(row: &'r Row, var: &Var, query: &Query) -> Result<&'r Value> {
-    row.get(var)
-        .ok_or_else(|| QueryError::invalid(format!("find variable {var} is not bound"), query.pos))
+/// The variables the find step reads, in order: the find elements' variables, then (only when
+/// aggregating) the `:with` variables.
+pub(crate) fn find_vars(query: &Query) -> Vec<Var> {
+    let elems = query.find_elements();
+    let mut vars: Vec<Var> = elems.iter().map(|e| e.var().clone()).collect();
+    if elems.iter().any(|e| matches!(e, FindElem::Aggregate(_))) {
+        vars.extend(query.with.iter().cloned());
+    }
+    vars
 }
 
-/// Projects, aggregates, deduplicates, sorts, orders and limits.
+/// The error for a find (or `:with`) variable that the clauses leave unbound.
+pub(crate) fn unbound_find_var(var: &Var, query: &Query) -> QueryError {
+    QueryError::invalid(format!("find variable {var} is not bound"), query.pos)
+}
+
+/// [`find_tuples`] of binding rows.
 pub(crate) fn find(rows: &[Row], query: &Query) -> Result<Vec<Vec<Cell>>> {
+    let vars = find_vars(query);
+    let tuples = rows
+        .iter()
+        .map(|row| {
+            vars.iter()
+                .map(|v| {
+                    row.get(v)
+                        .cloned()
+                        .ok_or_else(|| unbound_find_var(v, query))
+                })
+                .collect::<Result<Vec<Value>>>()
+        })
+        .collect::<Result<_>>()?;
+    find_tuples(tuples, query)
+}
+
+/// Aggregates, deduplicates, sorts, orders and limits `tuples`, each the values of
+/// [`find_vars`] in one row (a bag: duplicates allowed).
+pub(crate) fn find_tuples(mut tuples: Vec<Vec<Value>>, query: &Query) -> Result<Vec<Vec<Cell>>> {
     let elems = query.find_elements();
     let has_agg = elems.iter().any(|e| matches!(e, FindElem::Aggregate(_)));
+    // Sorting by the result order then dropping adjacent duplicates is the set: equal under
+    // `order` means identical values.
+    sort_tuples(&mut tuples, |x, y| order(x, y));
+    tuples.dedup();
     let mut out: Vec<Vec<Cell>> = if !has_agg {
-        let mut set = BTreeSet::new();
-        for row in rows {
-            let tuple: Vec<Value> = elems
-                .iter()
-                .map(|e| lookup(row, e.var(), query).cloned())
-                .collect::<Result<_>>()?;
-            set.insert(tuple);
-        }
-        set.into_iter()
+        tuples
+            .into_iter()
             .map(|t| t.into_iter().map(Cell::Value).collect())
             .collect()
     } else {
-        // The relation projected to find + :with variables is a set.
-        let mut set = BTreeSet::new();
-        for row in rows {
-            let mut tuple: Vec<Value> = elems
-                .iter()
-                .map(|e| lookup(row, e.var(), query).cloned())
-                .collect::<Result<_>>()?;
-            for w in &query.with {
-                tuple.push(lookup(row, w, query)?.clone());
-            }
-            set.insert(tuple);
-        }
-        // Group by the non-aggregate columns.
+        // The relation projected to find + :with variables is a set; group it by the
+        // non-aggregate columns.
         let key_cols: Vec<usize> = (0..elems.len())
             .filter(|&i| matches!(elems[i], FindElem::Var(_)))
             .collect();
         let mut groups: BTreeMap<Vec<Value>, Vec<Vec<Value>>> = BTreeMap::new();
-        for t in set {
+        for t in tuples {
             let key = key_cols.iter().map(|&i| t[i].clone()).collect();
             groups.entry(key).or_default().push(t);
         }
@@ -183,9 +199,9 @@ pub(crate) fn find(rows: &[Row], query: &Query) -> Result<Vec<Vec<Cell>>> {
         }
         out.sort();
         out.dedup();
+        sort_tuples(&mut out, cell_order);
         out
     };
-    out.sort_by(|a, b| lex(a, b, cell_order));
     for ob in query.order_by.iter().rev() {
         out.sort_by(|a, b| {
             let o = cell_order(&a[ob.column], &b[ob.column]);
@@ -199,6 +215,15 @@ pub(crate) fn find(rows: &[Row], query: &Query) -> Result<Vec<Vec<Cell>>> {
         out.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
     }
     Ok(out)
+}
+
+/// Sorts tuples lexicographically by `cmp`; the common already-sorted case (rows that came out
+/// of an index in order) costs one pass.
+fn sort_tuples<T>(tuples: &mut [Vec<T>], cmp: impl Fn(&T, &T) -> Ordering) {
+    let lt = |a: &Vec<T>, b: &Vec<T>| lex(a, b, &cmp);
+    if !tuples.is_sorted_by(|a, b| lt(a, b) != Ordering::Greater) {
+        tuples.sort_by(lt);
+    }
 }
 
 /// One aggregate over the column of a group (duplicates present only

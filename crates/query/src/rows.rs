@@ -75,6 +75,30 @@ pub(crate) fn bind_all(
     form: &str,
     pos: Pos,
 ) -> Result<Vec<Row>> {
+    let alternatives = alternatives(binding, value, form, pos)?;
+    let mut out = Vec::new();
+    for row in &rows {
+        'alt: for alt in &alternatives {
+            let mut r = row.clone();
+            for (var, x) in alt {
+                if !unify_var(&mut r, var, x) {
+                    continue 'alt;
+                }
+            }
+            out.push(r);
+        }
+    }
+    Ok(out)
+}
+
+/// What binding `value` with `binding` gives: one list of (variable, value) pairs per
+/// alternative (a collection or relation has several, a nil scalar none; `_` binds nothing).
+pub(crate) fn alternatives<'b>(
+    binding: &'b Binding,
+    value: &FnVal,
+    form: &str,
+    pos: Pos,
+) -> Result<Vec<Vec<(&'b Var, Value)>>> {
     let bad = |what: &str| {
         QueryError::invalid(format!("cannot bind {what} with {binding} in {form}"), pos)
     };
@@ -85,8 +109,7 @@ pub(crate) fn bind_all(
             FnVal::One(x) => Err(bad(&format!("the single value {x}"))),
         }
     };
-    // Each alternative: a list of (binding var, value) pairs.
-    let alternatives: Vec<Vec<(&BindVar, FnVal)>> = match binding {
+    let raw: Vec<Vec<(&BindVar, FnVal)>> = match binding {
         Binding::Scalar(b) => match value {
             FnVal::Nil => vec![],
             v => vec![vec![(b, v.clone())]],
@@ -114,26 +137,20 @@ pub(crate) fn bind_all(
             alts
         }
     };
-    let mut out = Vec::new();
-    for row in &rows {
-        'alt: for alt in &alternatives {
-            let mut r = row.clone();
-            for (b, v) in alt {
-                let BindVar::Var(var) = b else { continue };
-                match v {
-                    FnVal::One(x) => {
-                        if !unify_var(&mut r, var, x) {
-                            continue 'alt;
-                        }
-                    }
-                    FnVal::Nil => continue 'alt,
-                    FnVal::Seq(_) => {
-                        return Err(bad("a tuple or collection (variables hold single values)"))
-                    }
+    let mut out = Vec::with_capacity(raw.len());
+    'alt: for alt in raw {
+        let mut pairs = Vec::with_capacity(alt.len());
+        for (b, v) in alt {
+            let BindVar::Var(var) = b else { continue };
+            match v {
+                FnVal::One(x) => pairs.push((var, x)),
+                FnVal::Nil => continue 'alt,
+                FnVal::Seq(_) => {
+                    return Err(bad("a tuple or collection (variables hold single values)"))
                 }
             }
-            out.push(r);
         }
+        out.push(pairs);
     }
     Ok(out)
 }

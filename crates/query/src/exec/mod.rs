@@ -1,44 +1,46 @@
-//! The executor: runs the planner's steps over a relation of binding rows (DESIGN §8).
+//! The executor: runs the planner's steps over relations of cells (DESIGN §8).
 //!
-//! - Data patterns: an index nested-loop join — for each input row one prefix scan with the
-//!   row's bound components (EAVT / AVET / VAET / AEVT as the values allow) — or, when the
-//!   input relation is large and the pattern alone is small, a hash join: the pattern is
-//!   scanned once with its constants and hashed on a shared variable. Bound values are coerced
-//!   to the attribute's type so that [`crate::compare`] equality (`Long 1 = Double 1.0 =
-//!   Ref 1`) holds as in the naive evaluator; every candidate datom is re-checked by the same
-//!   unification the naive evaluator uses.
-//! - Predicates, function expressions (subquery `q` included), `not`/`not-join`,
-//!   `or`/`or-join`/`and` as in the naive evaluator, with nested clause lists planned too.
-//! - Rules: relations computed bottom-up by a semi-naive fixpoint (a recursive call reads only
-//!   the previous round's new tuples), bodies evaluated with the same index-based patterns.
+//! - A relation ([`rel::Rel`]) is rows of [`val::Val`] cells over one variable list: ids and
+//!   numbers unboxed, strings and other values decoded only when a variable binds them and
+//!   shared after that. Values are built for the user only in the find step.
+//! - Every read of a query goes through one [`Reader`] (one snapshot held for the query).
+//! - Data patterns ([`pattern`]): index lookups per input row, or one scan hash-joined to the
+//!   input when that reads less; the choice is made per step from the statistics.
+//! - Predicates (comparisons without building values), function expressions (subquery `q`
+//!   included), and `not`/`not-join`/`or`/`or-join`/`and` evaluated once for the distinct
+//!   join tuples of the whole input, then joined back.
+//! - Rules ([`rules`]): relations computed bottom-up by a semi-naive fixpoint.
 //! - `(count ?x)` over a single attribute pattern is answered from statistics in O(1).
 //!
-//! Rows hold decoded `Value`s; column batches of encoded values are the later optimization.
+//! Intermediate relations are bags (a pattern over distinct datoms cannot duplicate a row
+//! anyway); the find step and rule relations are sets.
 
-use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::ops::Bound;
+mod pattern;
+mod rel;
+mod rules;
+mod val;
 
-use datolite_store::{Datom, Db, Index, Value, ValueType};
+use std::cell::{Cell as StdCell, RefCell};
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use datolite_store::{Db, Index, Reader, Value};
 
 use crate::ast::{
-    AggregateFn, BindVar, Binding, Clause, ClauseKind, Constant, FindElem, Input, Pattern, Pos,
-    Query, Rule, Term, Var,
+    AggregateFn, BindVar, Binding, Call, Clause, ClauseKind, FindElem, FnArg, Input, Query, Rule,
+    Term, Var,
 };
-use crate::error::{QueryError, Result};
-use crate::functions::{call, constant, Env};
-use crate::plan::{self, Access, Step, StepKind};
-use crate::result::{bind_inputs, find, shape, Cell, InputValue, QueryResult};
-use crate::rows::{bind_all, match_datom, merge, project, reachable_rules, unify_term, FnVal, Row};
+use crate::error::Result;
+use crate::functions::{call_with, constant, Env};
+use crate::plan::{self, Step, StepKind};
+use crate::result::{
+    bind_inputs, find_tuples, find_vars, shape, unbound_find_var, Cell, InputValue, QueryResult,
+};
+use crate::rows::{alternatives, mentioned, FnVal};
 
-/// A rule relation: tuples over the head variables.
-type Relation = BTreeSet<Vec<Value>>;
-
-/// At most this many fixpoint rounds before rule evaluation gives up.
-const MAX_ROUNDS: usize = 10_000;
-
-/// From this many input rows on, a pattern may be hash-joined instead of looked up per row.
-const HASH_MIN_ROWS: usize = 256;
+use pattern::Mode;
+use rel::Rel;
+use val::Val;
 
 /// Runs `query` (see [`crate::q`]).
 pub(crate) fn q(
@@ -47,7 +49,7 @@ pub(crate) fn q(
     inputs: &[InputValue],
     rules: &[Rule],
 ) -> Result<QueryResult> {
-    Exec::new(db, rules).run(query, inputs, None)
+    Exec::new(db, rules)?.run(query, inputs, None)
 }
 
 /// The plan of `query`, one line per step; with `analyze`, run and with actual rows.
@@ -58,7 +60,7 @@ pub(crate) fn explain(
     rules: &[Rule],
     analyze: bool,
 ) -> Result<String> {
-    let exec = Exec::new(db, rules);
+    let exec = Exec::new(db, rules)?;
     let mut trace = Trace {
         analyze,
         lines: Vec::new(),
@@ -72,15 +74,20 @@ struct Trace {
     lines: Vec<String>,
 }
 
-struct Exec<'a> {
+/// A rule relation: tuples over the head variables.
+type Tuples = HashSet<Vec<Val>>;
+
+/// What one query evaluation shares: the snapshot, the rules and their relations.
+pub(crate) struct Exec<'a> {
     db: &'a Db,
+    reader: Reader<'a>,
     rules: &'a [Rule],
-    /// Rule name → its relation (tuples over the head variables).
-    rels: RefCell<HashMap<String, BTreeSet<Vec<Value>>>>,
+    /// Rule name → its relation.
+    rels: RefCell<HashMap<String, Tuples>>,
     /// During a semi-naive round: the rule call that reads the delta, and the delta.
-    delta: RefCell<Option<(*const Clause, Relation)>>,
-    /// Whether the last pattern step ran as a hash join (for `explain` with analyze).
-    hashed: std::cell::Cell<bool>,
+    delta: RefCell<Option<(*const Clause, Tuples)>>,
+    /// How the last pattern step ran (for `explain` with analyze).
+    last_mode: StdCell<Option<Mode>>,
 }
 
 impl Env for Exec<'_> {
@@ -95,9 +102,9 @@ impl Env for Exec<'_> {
         let mut out = Vec::new();
         let scan = self.db.scan(Index::Eavt).entity(e).attribute_id(a);
         // A failed read yields no values, as an absent attribute does.
-        let _ = scan.for_each(|d| {
-            if d.added {
-                out.push(d.v.to_owned());
+        let _ = self.reader.for_each_raw(&scan, |raw| {
+            if let Ok(v) = self.reader.value(raw.v) {
+                out.push(v);
             }
             true
         });
@@ -109,129 +116,70 @@ impl Env for Exec<'_> {
     }
 }
 
-/// Where a lookup stands on one datom component.
-enum Res<T> {
-    /// Not bound: scan over it.
-    Free,
-    /// Bound to this.
-    Is(T),
-    /// Bound to something no datom can have.
-    Never,
+/// A comparison predicate on two cells, evaluated without building values.
+struct Comparison {
+    test: fn(Ordering) -> bool,
+    left: Operand,
+    right: Operand,
 }
 
-/// A bound value as the attribute's index sees it.
-enum Lookup {
-    /// Exactly this encoded value.
-    Exact(Value),
-    /// `0.0` of a Double attribute: both zeros.
-    Zero,
-    /// No index narrowing possible (NaN, huge integers): scan the attribute and filter.
-    Scan,
-    /// No value of the attribute can equal it.
-    Never,
+enum Operand {
+    Col(usize),
+    Lit(Val),
 }
 
-const EXACT_F64: f64 = 9_007_199_254_740_992.0; // 2^53
-
-fn coerce(v: &Value, vt: ValueType) -> Lookup {
-    use Lookup::*;
-    match (vt, v) {
-        (ValueType::Long, Value::Long(_)) => Exact(v.clone()),
-        (ValueType::Long, Value::Ref(r)) => {
-            i64::try_from(*r).map_or(Never, |n| Exact(Value::Long(n)))
+impl Comparison {
+    /// `(op x y)` with `op` one of `= != not= < > <= >=` and each side a bound variable or a
+    /// literal value; `None` for anything else (the general function path handles it).
+    fn of(call: &Call, rel: &Rel) -> Option<Comparison> {
+        let test: fn(Ordering) -> bool = match call.func.as_str() {
+            "=" => |o| o == Ordering::Equal,
+            "!=" | "not=" => |o| o != Ordering::Equal,
+            "<" => |o| o == Ordering::Less,
+            ">" => |o| o == Ordering::Greater,
+            "<=" => |o| o != Ordering::Greater,
+            ">=" => |o| o != Ordering::Less,
+            _ => return None,
+        };
+        let operand = |a: &FnArg| match a {
+            FnArg::Var(v) => rel.col(v).map(Operand::Col),
+            FnArg::Const(c) => match constant(c) {
+                FnVal::One(v) => Some(Operand::Lit(Val::from(v))),
+                _ => None,
+            },
+            _ => None,
+        };
+        match call.args.as_slice() {
+            [l, r] => Some(Comparison {
+                test,
+                left: operand(l)?,
+                right: operand(r)?,
+            }),
+            _ => None,
         }
-        (ValueType::Long, Value::Double(d)) => {
-            if d.is_nan() || d.fract() != 0.0 {
-                Never
-            } else if d.abs() < EXACT_F64 {
-                Exact(Value::Long(*d as i64))
-            } else {
-                Scan
-            }
-        }
-        (ValueType::Double, Value::Double(d)) => {
-            if d.is_nan() {
-                Scan
-            } else if *d == 0.0 {
-                Zero
-            } else {
-                Exact(v.clone())
-            }
-        }
-        (ValueType::Double, Value::Long(_) | Value::Ref(_)) => {
-            let n = match v {
-                Value::Long(n) => *n as f64,
-                Value::Ref(n) => *n as f64,
-                _ => unreachable!(),
-            };
-            if n == 0.0 {
-                Zero
-            } else if n.abs() < EXACT_F64 {
-                Exact(Value::Double(n))
-            } else {
-                Scan
-            }
-        }
-        (ValueType::Ref, Value::Ref(_)) => Exact(v.clone()),
-        (ValueType::Ref, Value::Long(n)) => {
-            u64::try_from(*n).map_or(Never, |n| Exact(Value::Ref(n)))
-        }
-        (ValueType::Ref, Value::Double(d)) => {
-            if d.is_nan() || d.fract() != 0.0 || *d < 0.0 {
-                Never
-            } else if *d < EXACT_F64 {
-                Exact(Value::Ref(*d as u64))
-            } else {
-                Scan
-            }
-        }
-        (vt, v) if v.value_type() == vt => Exact(v.clone()),
-        _ => Never,
     }
-}
 
-/// The entity id a value denotes in the E position (compare-equal to `Ref(id)`).
-fn entity_of(v: &Value) -> Res<u64> {
-    match v {
-        Value::Ref(x) => Res::Is(*x),
-        Value::Long(n) => u64::try_from(*n).map_or(Res::Never, Res::Is),
-        Value::Double(d) if d.fract() == 0.0 && *d >= 0.0 && *d < EXACT_F64 => Res::Is(*d as u64),
-        _ => Res::Never,
+    fn holds(&self, row: &[Val]) -> bool {
+        fn get<'v>(row: &'v [Val], o: &'v Operand) -> &'v Val {
+            match o {
+                Operand::Col(c) => &row[*c],
+                Operand::Lit(v) => v,
+            }
+        }
+        (self.test)(get(row, &self.left).compare(get(row, &self.right)))
     }
-}
-
-/// A hash key under which [`crate::compare`]-equal values collide.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
-enum Key {
-    Int(i128),
-    Float(u64),
-    Other(Value),
-}
-
-fn key(v: &Value) -> Key {
-    match v {
-        Value::Long(n) => Key::Int(i128::from(*n)),
-        Value::Ref(n) => Key::Int(i128::from(*n)),
-        Value::Double(d) if d.fract() == 0.0 && d.abs() < 1e30 => Key::Int(*d as i128),
-        Value::Double(d) if d.is_nan() => Key::Float(f64::NAN.to_bits()),
-        Value::Double(d) => Key::Float(d.to_bits()),
-        other => Key::Other(other.clone()),
-    }
-}
-
-fn scan_error(e: datolite_store::StoreError, clause: &Clause) -> QueryError {
-    QueryError::invalid(format!("scan failed for {}: {e}", clause.form), clause.pos)
 }
 
 impl<'a> Exec<'a> {
-    fn new(db: &'a Db, rules: &'a [Rule]) -> Self {
-        Exec {
+    fn new(db: &'a Db, rules: &'a [Rule]) -> Result<Self> {
+        Ok(Exec {
             db,
+            reader: db.reader()?,
             rules,
             rels: RefCell::new(HashMap::new()),
             delta: RefCell::new(None),
-            hashed: std::cell::Cell::new(false),
-        }
+            last_mode: StdCell::new(None),
+        })
     }
 
     fn run(
@@ -263,39 +211,36 @@ impl<'a> Exec<'a> {
                 consts.insert(v.clone(), x.clone());
             }
         }
+        let rel = Rel::from_rows(&rows);
         let sizes = self.rule_sizes();
         let env = plan::Env {
             db: self.db,
             consts: &consts,
             rule_sizes: &sizes,
         };
-        let bound: BTreeSet<Var> = rows
-            .first()
-            .map(|r| r.keys().cloned().collect())
-            .unwrap_or_default();
-        let steps = plan::plan(&env, &query.where_clauses, &bound, rows.len() as f64)?;
-        let rows = match trace {
-            None => self.run_steps(rows, &steps, None)?,
+        let steps = plan::plan(&env, &query.where_clauses, &rel.var_set(), rel.len() as f64)?;
+        let rel = match trace {
+            None => self.run_steps(rel, &steps, None)?,
             Some(t) => {
                 if !consts.is_empty() {
                     let c: Vec<String> = consts.iter().map(|(k, v)| format!("{k} = {v}")).collect();
                     t.lines.push(format!("inputs inlined: {}", c.join(", ")));
                 }
-                t.lines.push(format!("input rows: {}", rows.len()));
+                t.lines.push(format!("input rows: {}", rel.len()));
                 let mut actual = Vec::new();
                 let out = if t.analyze {
-                    self.run_steps(rows, &steps, Some(&mut actual))?
+                    self.run_steps(rel, &steps, Some(&mut actual))?
                 } else {
-                    Vec::new()
+                    Rel::empty(Vec::new())
                 };
                 for (i, s) in steps.iter().enumerate() {
                     let mut line = format!("{}. {}", i + 1, s.describe());
                     if t.analyze {
                         match actual.get(i) {
-                            Some((n, hashed)) => {
+                            Some((n, mode)) => {
                                 line.push_str(&format!("  actual rows {n}"));
-                                if *hashed {
-                                    line.push_str(" (hash join)");
+                                if let Some(m) = mode {
+                                    line.push_str(&format!(" ({})", m.describe()));
                                 }
                             }
                             None => line.push_str("  (not run: no rows left)"),
@@ -306,8 +251,18 @@ impl<'a> Exec<'a> {
                 out
             }
         };
-        let rel = find(&rows, query)?;
-        Ok(shape(rel, &query.find))
+        let vars = find_vars(query);
+        let mut tuples = Vec::with_capacity(rel.len());
+        if !rel.is_empty() {
+            let cols = vars
+                .iter()
+                .map(|v| rel.col(v).ok_or_else(|| unbound_find_var(v, query)))
+                .collect::<Result<Vec<usize>>>()?;
+            for row in rel.rows() {
+                tuples.push(cols.iter().map(|&c| row[c].to_value()).collect());
+            }
+        }
+        Ok(shape(find_tuples(tuples, query)?, &query.find))
     }
 
     fn rule_sizes(&self) -> HashMap<String, usize> {
@@ -367,107 +322,10 @@ impl<'a> Exec<'a> {
         }
     }
 
-    /// Computes every rule reachable from `clauses` by a semi-naive fixpoint.
-    fn prepare_rules(&self, clauses: &[Clause]) -> Result<()> {
-        let names = reachable_rules(clauses, self.rules)?;
-        if names.iter().all(|n| self.rels.borrow().contains_key(n)) {
-            return Ok(());
-        }
-        for n in &names {
-            self.rels.borrow_mut().insert(n.clone(), BTreeSet::new());
-        }
-        let defs: Vec<&Rule> = self
-            .rules
-            .iter()
-            .filter(|r| names.contains(&r.name))
-            .collect();
-        let mut delta: HashMap<String, BTreeSet<Vec<Value>>> = HashMap::new();
-        for round in 0..MAX_ROUNDS {
-            let mut new: HashMap<String, BTreeSet<Vec<Value>>> = HashMap::new();
-            for rule in &defs {
-                let calls: Vec<(usize, &String)> = rule
-                    .body
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(i, c)| match &c.kind {
-                        ClauseKind::RuleCall { name, .. } if names.contains(name) => {
-                            Some((i, name))
-                        }
-                        _ => None,
-                    })
-                    .collect();
-                let nested = rule
-                    .body
-                    .iter()
-                    .any(|c| !matches!(c.kind, ClauseKind::RuleCall { .. }) && mentions_rule(c));
-                let mut tuples = Vec::new();
-                if round == 0 || nested {
-                    tuples = self.rule_tuples(rule)?;
-                } else {
-                    for (i, name) in calls {
-                        let Some(d) = delta.get(name).filter(|d| !d.is_empty()) else {
-                            continue;
-                        };
-                        *self.delta.borrow_mut() =
-                            Some((&rule.body[i] as *const Clause, d.clone()));
-                        let got = self.rule_tuples(rule);
-                        *self.delta.borrow_mut() = None;
-                        tuples.extend(got?);
-                    }
-                }
-                let rels = self.rels.borrow();
-                let known = &rels[&rule.name];
-                for t in tuples {
-                    if !known.contains(&t) {
-                        new.entry(rule.name.clone()).or_default().insert(t);
-                    }
-                }
-            }
-            if new.is_empty() {
-                return Ok(());
-            }
-            let mut rels = self.rels.borrow_mut();
-            for (name, ts) in &new {
-                rels.get_mut(name)
-                    .expect("initialised above")
-                    .extend(ts.iter().cloned());
-            }
-            delta = new;
-        }
-        Err(QueryError::invalid(
-            format!("rules did not reach a fixpoint in {MAX_ROUNDS} rounds"),
-            clauses
-                .first()
-                .map_or(Pos { line: 1, column: 1 }, |c| c.pos),
-        ))
-    }
-
-    fn rule_tuples(&self, rule: &Rule) -> Result<Vec<Vec<Value>>> {
-        let rows = self.eval_clauses(vec![Row::new()], &rule.body)?;
-        rows.into_iter()
-            .map(|row| {
-                rule.vars
-                    .all()
-                    .map(|v| {
-                        row.get(v).cloned().ok_or_else(|| {
-                            QueryError::invalid(
-                                format!(
-                                    "rule head variable {v} is not bound by the body of {}",
-                                    rule.form
-                                ),
-                                rule.pos,
-                            )
-                        })
-                    })
-                    .collect()
-            })
-            .collect()
-    }
-
-    /// Plans and runs a nested clause list (rule body, `not`, `or` branch).
-    fn eval_clauses(&self, rows: Vec<Row>, clauses: &[Clause]) -> Result<Vec<Row>> {
-        if rows.is_empty() {
-            return Ok(rows);
+    /// Plans and runs a nested clause list (rule body, `not`, `or` branch) over `rel`.
+    fn eval_clauses(&self, rel: Rel, clauses: &[Clause]) -> Result<Rel> {
+        if rel.is_empty() {
+            return Ok(rel);
         }
         let consts = BTreeMap::new();
         let sizes = self.rule_sizes();
@@ -476,354 +334,197 @@ impl<'a> Exec<'a> {
             consts: &consts,
             rule_sizes: &sizes,
         };
-        let bound: BTreeSet<Var> = rows[0].keys().cloned().collect();
-        let steps = plan::plan(&env, clauses, &bound, rows.len() as f64)?;
-        self.run_steps(rows, &steps, None)
+        let steps = plan::plan(&env, clauses, &rel.var_set(), rel.len() as f64)?;
+        self.run_steps(rel, &steps, None)
     }
 
     fn run_steps(
         &self,
-        mut rows: Vec<Row>,
+        mut rel: Rel,
         steps: &[Step<'_>],
-        mut actual: Option<&mut Vec<(usize, bool)>>,
-    ) -> Result<Vec<Row>> {
+        mut actual: Option<&mut Vec<(usize, Option<Mode>)>>,
+    ) -> Result<Rel> {
         for step in steps {
-            if rows.is_empty() {
+            if rel.is_empty() {
                 break;
             }
-            self.hashed.set(false);
-            rows = self.run_step(rows, step)?;
+            self.last_mode.set(None);
+            rel = self.run_step(rel, step)?;
             if let Some(a) = actual.as_deref_mut() {
-                a.push((rows.len(), self.hashed.get()));
+                a.push((rel.len(), self.last_mode.get()));
             }
         }
-        Ok(rows)
+        Ok(rel)
     }
 
-    fn run_step(&self, rows: Vec<Row>, step: &Step<'_>) -> Result<Vec<Row>> {
+    fn run_step(&self, rel: Rel, step: &Step<'_>) -> Result<Rel> {
         let clause = step.clause;
-        let mut out = BTreeSet::new();
         match (&step.kind, &clause.kind) {
             (StepKind::Pattern(access), ClauseKind::Pattern(p)) => {
-                let range = match access {
-                    Access::AvetRange(lo, hi) => Some((lo.clone(), hi.clone())),
-                    _ => None,
-                };
-                if let Some(rows) = self.hash_join(&rows, p, clause, range.as_ref())? {
-                    return Ok(rows);
-                }
-                let schema = self.db.schema();
-                for row in &rows {
-                    for d in self.lookup(p, row, range.as_ref(), clause)? {
-                        if let Some(r) = match_datom(schema, row, p, &d) {
-                            out.insert(r);
-                        }
-                    }
-                }
+                self.pattern_step(rel, p, clause, access)
             }
-            (_, ClauseKind::Pred(c)) => {
-                for row in rows {
-                    let v = call(self as &dyn Env, &row, c, clause)?;
-                    if !matches!(v, FnVal::Nil | FnVal::One(Value::Boolean(false))) {
-                        out.insert(row);
-                    }
-                }
-            }
-            (_, ClauseKind::Fn { call: c, binding }) => {
-                for row in rows {
-                    let v = call(self as &dyn Env, &row, c, clause)?;
-                    out.extend(bind_all(vec![row], binding, &v, &clause.form, clause.pos)?);
-                }
-            }
+            (_, ClauseKind::Pred(c)) => self.filter(rel, c, clause),
+            (_, ClauseKind::Fn { call: c, binding }) => self.bind(rel, c, binding, clause),
             (
                 _,
                 ClauseKind::Not {
                     join_vars, clauses, ..
                 },
             ) => {
-                for row in rows {
-                    let start = match join_vars {
-                        Some(vars) => project(&row, vars.iter()),
-                        None => row.clone(),
-                    };
-                    if self.eval_clauses(vec![start], clauses)?.is_empty() {
-                        out.insert(row);
-                    }
-                }
+                let keys: Vec<Var> = match join_vars {
+                    Some(vs) => vs.clone(),
+                    None => mentioned(clause).into_iter().collect(),
+                };
+                self.anti_join(rel, &keys, clauses)
             }
             (_, ClauseKind::Or { join, branches, .. }) => {
-                for row in rows {
-                    let start = match join {
-                        Some(vars) => project(&row, vars.all()),
-                        None => row.clone(),
-                    };
-                    for branch in branches {
-                        let body = match &branch.kind {
-                            ClauseKind::And(cs) => cs.as_slice(),
-                            _ => std::slice::from_ref(branch),
-                        };
-                        for r in self.eval_clauses(vec![start.clone()], body)? {
-                            let r = match join {
-                                Some(vars) => project(&r, vars.all()),
-                                None => r,
-                            };
-                            if let Some(merged) = merge(&row, &r) {
-                                out.insert(merged);
-                            }
-                        }
-                    }
-                }
-            }
-            (_, ClauseKind::And(cs)) => return self.eval_clauses(rows, cs),
-            (_, ClauseKind::RuleCall { name, args, .. }) => {
-                let delta = self.delta.borrow();
-                let rels = self.rels.borrow();
-                let rel = match delta.as_ref() {
-                    Some((ptr, d)) if std::ptr::eq(*ptr, clause) => d,
-                    _ => rels.get(name).ok_or_else(|| {
-                        QueryError::invalid(
-                            format!("unknown rule {name} in {}", clause.form),
-                            clause.pos,
-                        )
-                    })?,
+                let targets: Vec<Var> = match join {
+                    Some(j) => j.all().cloned().collect(),
+                    None => mentioned(clause).into_iter().collect(),
                 };
-                let schema = self.db.schema();
-                if let Some(t) = rel.iter().find(|t| t.len() != args.len()) {
-                    return Err(QueryError::invalid(
-                        format!(
-                            "rule {name} takes {} arguments, {} given in {}",
-                            t.len(),
-                            args.len(),
-                            clause.form
-                        ),
-                        clause.pos,
-                    ));
-                }
-                // Many rows: index the relation on an argument every row binds.
-                let first = &rows[0];
-                let keyed = args.iter().position(|t| match t {
-                    Term::Var(v) => first.contains_key(v),
-                    _ => false,
-                });
-                if let (Some(i), true) = (keyed, rows.len() * rel.len() > 4096) {
-                    let Term::Var(var) = &args[i] else {
-                        unreachable!("a variable position")
-                    };
-                    let mut index: BTreeMap<Key, Vec<&Vec<Value>>> = BTreeMap::new();
-                    for t in rel {
-                        index.entry(key(&t[i])).or_default().push(t);
-                    }
-                    for row in &rows {
-                        let Some(v) = row.get(var) else { continue };
-                        for tuple in index.get(&key(v)).into_iter().flatten() {
-                            let mut r = row.clone();
-                            if args
-                                .iter()
-                                .zip(tuple.iter())
-                                .all(|(t, v)| unify_term(schema, &mut r, t, v))
-                            {
-                                out.insert(r);
-                            }
-                        }
-                    }
-                    return Ok(out.into_iter().collect());
-                }
-                for row in &rows {
-                    for tuple in rel {
-                        if tuple.len() != args.len() {
-                            return Err(QueryError::invalid(
-                                format!(
-                                    "rule {name} takes {} arguments, {} given in {}",
-                                    tuple.len(),
-                                    args.len(),
-                                    clause.form
-                                ),
-                                clause.pos,
-                            ));
-                        }
-                        let mut r = row.clone();
-                        if args
-                            .iter()
-                            .zip(tuple)
-                            .all(|(t, v)| unify_term(schema, &mut r, t, v))
-                        {
-                            out.insert(r);
-                        }
-                    }
-                }
+                self.union(rel, &targets, branches)
             }
+            (_, ClauseKind::And(cs)) => self.eval_clauses(rel, cs),
+            (_, ClauseKind::RuleCall { name, args, .. }) => self.rule_step(rel, clause, name, args),
             (_, ClauseKind::Pattern(_)) => unreachable!("patterns are planned as pattern steps"),
         }
-        Ok(out.into_iter().collect())
     }
 
-    /// A hash join of `p` with `rows`, when worth it: many rows, a shared variable in E, A or V,
-    /// and the pattern alone (its constants bound) no bigger than a couple of rows per row.
-    fn hash_join(
-        &self,
-        rows: &[Row],
-        p: &Pattern,
-        clause: &Clause,
-        range: Option<&(Bound<Value>, Bound<Value>)>,
-    ) -> Result<Option<Vec<Row>>> {
-        if rows.len() < HASH_MIN_ROWS {
-            return Ok(None);
+    /// Keeps the rows for which the predicate is true (not `nil`, not `false`).
+    fn filter(&self, rel: Rel, c: &Call, clause: &Clause) -> Result<Rel> {
+        let mut out = Rel::empty(rel.vars().to_vec());
+        if let Some(cmp) = Comparison::of(c, &rel) {
+            for row in rel.rows().filter(|r| cmp.holds(r)) {
+                out.push(row);
+            }
+            return Ok(out);
         }
-        let first = &rows[0];
-        let shared = |t: &Term| matches!(t, Term::Var(v) if first.contains_key(v));
-        let (pos, var) = match (&p.e, &p.a, &p.v) {
-            (Term::Var(v), _, _) if shared(&p.e) => (0, v),
-            (_, Term::Var(v), _) if shared(&p.a) => (1, v),
-            (_, _, Term::Var(v)) if shared(&p.v) => (2, v),
-            _ => return Ok(None),
-        };
-        // The pattern with only its constants: its size bounds the scan.
-        let empty = Row::new();
-        let alone = match plan::const_attribute(self.db, p) {
-            Some(a) => self.db.stats().count(a.id),
-            None => return Ok(None),
-        };
-        if alone as usize > rows.len().saturating_mul(2) {
-            return Ok(None);
-        }
-        let datoms = self.lookup(p, &empty, range, clause)?;
-        let mut table: BTreeMap<Key, Vec<usize>> = BTreeMap::new();
-        for (i, d) in datoms.iter().enumerate() {
-            let k = match pos {
-                0 => key(&Value::Ref(d.e)),
-                1 => key(&Value::Ref(d.a)),
-                _ => key(&d.v),
-            };
-            table.entry(k).or_default().push(i);
-        }
-        let schema = self.db.schema();
-        let mut out = BTreeSet::new();
-        for row in rows {
-            let Some(v) = row.get(var) else { continue };
-            if let Some(hits) = table.get(&key(v)) {
-                for &i in hits {
-                    if let Some(r) = match_datom(schema, row, p, &datoms[i]) {
-                        out.insert(r);
-                    }
-                }
+        for row in rel.rows() {
+            let v = call_with(
+                self,
+                &|v: &Var| rel.col(v).map(|c| row[c].to_value()),
+                c,
+                clause,
+            )?;
+            if !matches!(v, FnVal::Nil | FnVal::One(Value::Boolean(false))) {
+                out.push(row);
             }
         }
-        self.hashed.set(true);
-        Ok(Some(out.into_iter().collect()))
-    }
-
-    /// Candidate datoms for `p` in `row`: one index scan narrowed by what the row and the
-    /// constants bind (the caller re-checks each with [`match_datom`]).
-    fn lookup(
-        &self,
-        p: &Pattern,
-        row: &Row,
-        range: Option<&(Bound<Value>, Bound<Value>)>,
-        clause: &Clause,
-    ) -> Result<Vec<Datom>> {
-        let schema = self.db.schema();
-        let e = match &p.e {
-            Term::Const(Constant::Long(n)) => u64::try_from(*n).map_or(Res::Never, Res::Is),
-            Term::Const(Constant::Keyword(k)) => {
-                schema.entity_of_ident(k).map_or(Res::Never, Res::Is)
-            }
-            Term::Const(_) | Term::Src(_) => Res::Never,
-            Term::Var(v) => row.get(v).map_or(Res::Free, entity_of),
-            Term::Blank => Res::Free,
-        };
-        let a = match &p.a {
-            Term::Const(_) => {
-                plan::const_attribute(self.db, p).map_or(Res::Never, |a| Res::Is(a.clone()))
-            }
-            Term::Var(v) => match row.get(v).map(entity_of) {
-                None => Res::Free,
-                Some(Res::Is(id)) => u32::try_from(id)
-                    .ok()
-                    .and_then(|id| schema.attribute(id))
-                    .map_or(Res::Never, |a| Res::Is(a.as_ref().clone())),
-                Some(_) => Res::Never,
-            },
-            Term::Blank => Res::Free,
-            Term::Src(_) => Res::Never,
-        };
-        let v: Option<Value> = match &p.v {
-            Term::Const(Constant::Keyword(k)) => match &a {
-                Res::Is(attr) if attr.is_ref() => match schema.entity_of_ident(k) {
-                    Some(x) => Some(Value::Ref(x)),
-                    None => return Ok(Vec::new()),
-                },
-                _ => Some(Value::Keyword(k.clone())),
-            },
-            Term::Const(c) => match constant(c) {
-                FnVal::One(x) => Some(x),
-                _ => return Ok(Vec::new()),
-            },
-            Term::Var(var) => row.get(var).cloned(),
-            _ => None,
-        };
-        let lookup = match (&a, &v) {
-            (Res::Is(attr), Some(x)) => Some(coerce(x, attr.value_type)),
-            _ => None,
-        };
-        if matches!(e, Res::Never)
-            || matches!(a, Res::Never)
-            || matches!(lookup, Some(Lookup::Never))
-        {
-            return Ok(Vec::new());
-        }
-        let zero = (Value::Double(-0.0), Value::Double(0.0));
-        let scan = match (&e, &a) {
-            (Res::Is(e), Res::Is(attr)) => {
-                let s = self.db.scan(Index::Eavt).entity(*e).attribute_id(attr.id);
-                match &lookup {
-                    Some(Lookup::Exact(x)) => s.value(x),
-                    Some(Lookup::Zero) => {
-                        s.value_range(Bound::Included(&zero.0), Bound::Included(&zero.1))
-                    }
-                    _ => s,
-                }
-            }
-            (Res::Is(e), _) => self.db.scan(Index::Eavt).entity(*e),
-            (_, Res::Is(attr)) => match &lookup {
-                Some(Lookup::Exact(x)) if attr.is_ref() => {
-                    self.db.scan(Index::Vaet).value(x).attribute_id(attr.id)
-                }
-                Some(Lookup::Exact(x)) => self.db.scan(Index::Avet).attribute_id(attr.id).value(x),
-                Some(Lookup::Zero) => self
-                    .db
-                    .scan(Index::Avet)
-                    .attribute_id(attr.id)
-                    .value_range(Bound::Included(&zero.0), Bound::Included(&zero.1)),
-                Some(_) => self.db.scan(Index::Aevt).attribute_id(attr.id),
-                None => match range {
-                    Some((lo, hi)) => self
-                        .db
-                        .scan(Index::Avet)
-                        .attribute_id(attr.id)
-                        .value_range(lo.as_ref(), hi.as_ref()),
-                    None => self.db.scan(Index::Aevt).attribute_id(attr.id),
-                },
-            },
-            _ => self.db.scan(Index::Eavt),
-        };
-        let mut out = Vec::new();
-        scan.for_each(|d| {
-            out.push(d.to_owned());
-            true
-        })
-        .map_err(|e| scan_error(e, clause))?;
         Ok(out)
     }
-}
 
-/// Whether a clause calls a rule anywhere inside it.
-fn mentions_rule(c: &Clause) -> bool {
-    match &c.kind {
-        ClauseKind::RuleCall { .. } => true,
-        ClauseKind::Not { clauses, .. } | ClauseKind::And(clauses) => {
-            clauses.iter().any(mentions_rule)
+    /// Extends each row by binding the function's result.
+    fn bind(&self, rel: Rel, c: &Call, binding: &Binding, clause: &Clause) -> Result<Rel> {
+        let mut new_vars: Vec<Var> = Vec::new();
+        for v in binding.vars() {
+            if rel.col(v).is_none() && !new_vars.contains(v) {
+                new_vars.push(v.clone());
+            }
         }
-        ClauseKind::Or { branches, .. } => branches.iter().any(mentions_rule),
-        _ => false,
+        let mut vars = rel.vars().to_vec();
+        vars.extend(new_vars.iter().cloned());
+        let mut out = Rel::empty(vars);
+        let mut extra: Vec<Option<Val>> = vec![None; new_vars.len()];
+        for row in rel.rows() {
+            let v = call_with(
+                self,
+                &|v: &Var| rel.col(v).map(|c| row[c].to_value()),
+                c,
+                clause,
+            )?;
+            'alt: for alt in alternatives(binding, &v, &clause.form, clause.pos)? {
+                extra.iter_mut().for_each(|x| *x = None);
+                for (var, x) in alt {
+                    let x = Val::from(x);
+                    if let Some(col) = rel.col(var) {
+                        if !row[col].same(&x) {
+                            continue 'alt;
+                        }
+                    } else if let Some(i) = new_vars.iter().position(|n| n == var) {
+                        match &extra[i] {
+                            Some(old) if !old.same(&x) => continue 'alt,
+                            Some(_) => {}
+                            None => extra[i] = Some(x),
+                        }
+                    }
+                }
+                let cells: Option<Vec<Val>> = extra.iter().cloned().collect();
+                if let Some(cells) = cells {
+                    out.push_extended(row, &cells);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// `not` / `not-join`: the body runs once over the distinct tuples of the key variables the
+    /// input binds; rows whose tuple the body satisfies are dropped.
+    fn anti_join(&self, rel: Rel, keys: &[Var], clauses: &[Clause]) -> Result<Rel> {
+        let cols: Vec<usize> = keys.iter().filter_map(|v| rel.col(v)).collect();
+        let start = rel.distinct_projection(&cols);
+        let k = cols.len();
+        let res = self.eval_clauses(start, clauses)?;
+        let hits: HashSet<&[Val]> = res.rows().map(|r| &r[..k]).collect();
+        let mut out = Rel::empty(rel.vars().to_vec());
+        let mut key = Vec::with_capacity(k);
+        for row in rel.rows() {
+            key.clear();
+            key.extend(cols.iter().map(|&c| row[c].clone()));
+            if !hits.contains(key.as_slice()) {
+                out.push(row);
+            }
+        }
+        Ok(out)
+    }
+
+    /// `or` / `or-join` / `and`: each branch runs once over the distinct tuples of the target
+    /// variables the input binds; their union is joined back on those variables and binds the
+    /// targets the input did not.
+    fn union(&self, rel: Rel, targets: &[Var], branches: &[Clause]) -> Result<Rel> {
+        let cols: Vec<usize> = targets.iter().filter_map(|v| rel.col(v)).collect();
+        let k = cols.len();
+        let start = rel.distinct_projection(&cols);
+        let mut results = Vec::new();
+        for branch in branches {
+            let body = match &branch.kind {
+                ClauseKind::And(cs) => cs.as_slice(),
+                _ => std::slice::from_ref(branch),
+            };
+            let res = self.eval_clauses(start.clone(), body)?;
+            if !res.is_empty() {
+                results.push(res);
+            }
+        }
+        // The targets every non-empty branch result binds.
+        let new_vars: Vec<Var> = targets
+            .iter()
+            .filter(|v| rel.col(v).is_none() && results.iter().all(|r| r.col(v).is_some()))
+            .cloned()
+            .collect();
+        let mut matches: HashMap<Vec<Val>, Vec<Vec<Val>>> = HashMap::new();
+        let mut seen: HashSet<Vec<Val>> = HashSet::new();
+        for res in &results {
+            let new_cols: Vec<usize> = new_vars.iter().filter_map(|v| res.col(v)).collect();
+            for row in res.rows() {
+                let mut t: Vec<Val> = row[..k].to_vec();
+                t.extend(new_cols.iter().map(|&c| row[c].clone()));
+                if seen.insert(t.clone()) {
+                    let extra = t.split_off(k);
+                    matches.entry(t).or_default().push(extra);
+                }
+            }
+        }
+        let mut vars = rel.vars().to_vec();
+        vars.extend(new_vars);
+        let mut out = Rel::empty(vars);
+        let mut key = Vec::with_capacity(k);
+        for row in rel.rows() {
+            key.clear();
+            key.extend(cols.iter().map(|&c| row[c].clone()));
+            for extra in matches.get(&key).into_iter().flatten() {
+                out.push_extended(row, extra);
+            }
+        }
+        Ok(out)
     }
 }

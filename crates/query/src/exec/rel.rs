@@ -1,0 +1,126 @@
+//! A relation: rows of cells over one list of variables, stored flat.
+//!
+//! Every row binds every variable of the relation (the planner's steps bind the same
+//! variables in every row), so a row is a fixed-width slice and a variable is a column index
+//! found once per step instead of a name looked up per row.
+
+use std::collections::BTreeSet;
+
+use crate::ast::Var;
+use crate::exec::val::Val;
+use crate::rows::Row;
+
+/// Rows over `vars`, row-major.
+#[derive(Clone, Debug)]
+pub(crate) struct Rel {
+    vars: Vec<Var>,
+    cells: Vec<Val>,
+    len: usize,
+}
+
+impl Rel {
+    /// No rows over `vars`.
+    pub(crate) fn empty(vars: Vec<Var>) -> Rel {
+        Rel {
+            vars,
+            cells: Vec::new(),
+            len: 0,
+        }
+    }
+
+    /// The one row over no variables (the start of a clause list).
+    pub(crate) fn unit() -> Rel {
+        Rel {
+            vars: Vec::new(),
+            cells: Vec::new(),
+            len: 1,
+        }
+    }
+
+    /// The relation of binding rows that all bind the same variables.
+    pub(crate) fn from_rows(rows: &[Row]) -> Rel {
+        let vars: Vec<Var> = rows
+            .first()
+            .map(|r| r.keys().cloned().collect())
+            .unwrap_or_default();
+        let mut rel = Rel::empty(vars);
+        for row in rows {
+            let cells: Vec<Val> = rel
+                .vars
+                .iter()
+                .filter_map(|v| row.get(v).cloned().map(Val::from))
+                .collect();
+            if cells.len() == rel.vars.len() {
+                rel.push(&cells);
+            }
+        }
+        rel
+    }
+
+    /// The variables, in column order.
+    pub(crate) fn vars(&self) -> &[Var] {
+        &self.vars
+    }
+
+    /// The variables as a set (what the planner calls bound).
+    pub(crate) fn var_set(&self) -> BTreeSet<Var> {
+        self.vars.iter().cloned().collect()
+    }
+
+    /// The column of `var`, if the relation binds it.
+    pub(crate) fn col(&self, var: &Var) -> Option<usize> {
+        self.vars.iter().position(|v| v == var)
+    }
+
+    /// Row count.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether there are no rows.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Row `i`.
+    pub(crate) fn row(&self, i: usize) -> &[Val] {
+        let w = self.vars.len();
+        &self.cells[i * w..(i + 1) * w]
+    }
+
+    /// Every row, in order.
+    pub(crate) fn rows(&self) -> impl Iterator<Item = &[Val]> + '_ {
+        (0..self.len).map(|i| self.row(i))
+    }
+
+    /// Appends a row of exactly the relation's width.
+    pub(crate) fn push(&mut self, row: &[Val]) {
+        debug_assert_eq!(row.len(), self.vars.len());
+        self.cells.extend_from_slice(row);
+        self.len += 1;
+    }
+
+    /// Appends `base` followed by `extra` (a row extended by a step's new variables).
+    pub(crate) fn push_extended(&mut self, base: &[Val], extra: &[Val]) {
+        debug_assert_eq!(base.len() + extra.len(), self.vars.len());
+        self.cells.extend_from_slice(base);
+        self.cells.extend_from_slice(extra);
+        self.len += 1;
+    }
+
+    /// The rows projected onto `cols`, duplicates removed (first occurrence kept, exact
+    /// identity), over the matching variables.
+    pub(crate) fn distinct_projection(&self, cols: &[usize]) -> Rel {
+        let vars = cols.iter().map(|&c| self.vars[c].clone()).collect();
+        let mut out = Rel::empty(vars);
+        let mut seen = std::collections::HashSet::new();
+        for row in self.rows() {
+            let key: Vec<Val> = cols.iter().map(|&c| row[c].clone()).collect();
+            if !seen.contains(&key) {
+                out.push(&key);
+                seen.insert(key);
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,63 @@
+//! A snapshot held across many small reads: the query executor's index lookups.
+//!
+//! Every [`Scan`] run on its own checks a snapshot out of the [`Db`]'s pool and back in; a
+//! query that looks up one entity per input row would pay that (a lock and a pool round trip)
+//! thousands of times. A [`Reader`] checks one snapshot out for as long as it lives and runs
+//! any number of scans on it. Everything a query reads must go through its reader: a second
+//! checkout while the reader is held may have to wait for it when a commit has landed since
+//! the `Db` was taken.
+
+use crate::encoding::{decode_key, RawDatom};
+use crate::model::Value;
+use crate::scan::Scan;
+use crate::snapshot::{Db, TxnGuard};
+use crate::values::materialize;
+use crate::{Result, StoreError};
+
+/// One snapshot of a [`Db`], checked out until dropped.
+pub struct Reader<'db> {
+    db: &'db Db,
+    txn: TxnGuard<'db>,
+}
+
+impl Db {
+    /// A [`Reader`] on this database value.
+    pub fn reader(&self) -> Result<Reader<'_>> {
+        Ok(Reader {
+            db: self,
+            txn: self.checkout()?,
+        })
+    }
+}
+
+impl<'db> Reader<'db> {
+    /// The database value read.
+    pub fn db(&self) -> &'db Db {
+        self.db
+    }
+
+    /// Calls `f` with every datom of `scan` (ids decoded, value still encoded) until it
+    /// returns `false`, on this reader's snapshot.
+    pub fn for_each_raw(
+        &self,
+        scan: &Scan<'_>,
+        mut f: impl FnMut(RawDatom<'_>) -> bool,
+    ) -> Result<()> {
+        let range = scan.key_range()?;
+        let index = scan.index();
+        let mut failure = None;
+        scan.run_keys(&*self.txn, &range, |key| match decode_key(index, key) {
+            Ok(raw) => f(raw),
+            Err(e) => {
+                failure = Some(StoreError::from(e));
+                false
+            }
+        })?;
+        failure.map_or(Ok(()), Err)
+    }
+
+    /// The value an encoded value (from [`RawDatom::v`]) stands for, spilled payloads fetched.
+    pub fn value(&self, encoded: &[u8]) -> Result<Value> {
+        Ok(materialize(encoded, &*self.txn)?.to_owned())
+    }
+}
