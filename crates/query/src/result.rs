@@ -165,7 +165,7 @@ pub(crate) fn find_tuples(mut tuples: Vec<Vec<Value>>, query: &Query) -> Result<
     let has_agg = elems.iter().any(|e| matches!(e, FindElem::Aggregate(_)));
     // Sorting by the result order then dropping adjacent duplicates is the set: equal under
     // `order` means identical values.
-    sort_tuples(&mut tuples, |x, y| order(x, y));
+    sort_tuples(&mut tuples, order);
     tuples.dedup();
     let mut out: Vec<Vec<Cell>> = if !has_agg {
         tuples

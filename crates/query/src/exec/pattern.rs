@@ -342,9 +342,7 @@ impl<'a> Exec<'a> {
             Slot::Const(Constant::Keyword(k)) => schema
                 .attribute_named(k)
                 .map_or(Res::Never, |a| Res::Is(a.as_ref())),
-            Slot::Const(Constant::Long(n)) => {
-                u64::try_from(*n).map_or(Res::Never, |id| attr_by_id(id))
-            }
+            Slot::Const(Constant::Long(n)) => u64::try_from(*n).map_or(Res::Never, &attr_by_id),
             Slot::Const(_) | Slot::Never => Res::Never,
             Slot::Col(c) => match row.map(|r| entity_of(&r[c])) {
                 None => Res::Free,
