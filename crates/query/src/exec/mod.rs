@@ -22,7 +22,9 @@ mod val;
 
 use std::cell::{Cell as StdCell, RefCell};
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use datolite_store::{Db, Index, Reader, Value};
 
@@ -75,7 +77,7 @@ struct Trace {
 }
 
 /// A rule relation: tuples over the head variables.
-type Tuples = HashSet<Vec<Val>>;
+type Tuples = FxHashSet<Vec<Val>>;
 
 /// What one query evaluation shares: the snapshot, the rules and their relations.
 pub(crate) struct Exec<'a> {
@@ -83,7 +85,7 @@ pub(crate) struct Exec<'a> {
     reader: Reader<'a>,
     rules: &'a [Rule],
     /// Rule name → its relation.
-    rels: RefCell<HashMap<String, Tuples>>,
+    rels: RefCell<FxHashMap<String, Tuples>>,
     /// During a semi-naive round: the rule call that reads the delta, and the delta.
     delta: RefCell<Option<(*const Clause, Tuples)>>,
     /// How the last pattern step ran (for `explain` with analyze).
@@ -176,7 +178,7 @@ impl<'a> Exec<'a> {
             db,
             reader: db.reader()?,
             rules,
-            rels: RefCell::new(HashMap::new()),
+            rels: RefCell::new(FxHashMap::default()),
             delta: RefCell::new(None),
             last_mode: StdCell::new(None),
         })
@@ -464,7 +466,7 @@ impl<'a> Exec<'a> {
         let start = rel.distinct_projection(&cols);
         let k = cols.len();
         let res = self.eval_clauses(start, clauses)?;
-        let hits: HashSet<&[Val]> = res.rows().map(|r| &r[..k]).collect();
+        let hits: FxHashSet<&[Val]> = res.rows().map(|r| &r[..k]).collect();
         let mut out = Rel::empty(rel.vars().to_vec());
         let mut key = Vec::with_capacity(k);
         for row in rel.rows() {
@@ -501,8 +503,8 @@ impl<'a> Exec<'a> {
             .filter(|v| rel.col(v).is_none() && results.iter().all(|r| r.col(v).is_some()))
             .cloned()
             .collect();
-        let mut matches: HashMap<Vec<Val>, Vec<Vec<Val>>> = HashMap::new();
-        let mut seen: HashSet<Vec<Val>> = HashSet::new();
+        let mut matches: FxHashMap<Vec<Val>, Vec<Vec<Val>>> = FxHashMap::default();
+        let mut seen: FxHashSet<Vec<Val>> = FxHashSet::default();
         for res in &results {
             let new_cols: Vec<usize> = new_vars.iter().filter_map(|v| res.col(v)).collect();
             for row in res.rows() {

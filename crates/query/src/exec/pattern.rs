@@ -9,6 +9,8 @@
 //! the naive evaluator's unification ([`Val::same`], [`constant_matches`]).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use rustc_hash::FxHashMap;
 use std::ops::Bound;
 
 use datolite_store::{Attribute, Index, RawDatom, Scan, Value, ValueType};
@@ -228,6 +230,8 @@ impl<'a> Exec<'a> {
         let mut vars = rel.vars().to_vec();
         vars.extend(cp.new_vars.iter().cloned());
         let mut out = Rel::empty(vars);
+        // The cells a candidate adds, reused for every candidate.
+        let mut scratch = Vec::with_capacity(cp.new_vars.len());
         let mode = self.choose_mode(&rel, &cp, p, clause);
         self.last_mode.set(Some(mode));
         match mode {
@@ -237,7 +241,7 @@ impl<'a> Exec<'a> {
                         continue;
                     };
                     self.scan_candidates(&lookup, clause, |c| {
-                        self.extend(&cp, row, c, lookup.v_fixed, true, &mut out)
+                        self.extend(&cp, row, c, lookup.v_fixed, true, &mut scratch, &mut out)
                     })?;
                 }
             }
@@ -247,7 +251,7 @@ impl<'a> Exec<'a> {
                 };
                 self.scan_candidates(&lookup, clause, |c| {
                     for row in rel.rows() {
-                        self.extend(&cp, row, c, lookup.v_fixed, false, &mut out)?;
+                        self.extend(&cp, row, c, lookup.v_fixed, false, &mut scratch, &mut out)?;
                     }
                     Ok(())
                 })?;
@@ -265,7 +269,7 @@ impl<'a> Exec<'a> {
                         _ => None,
                     })
                     .expect("hash join needs a shared column");
-                let mut table: HashMap<HashKey, Vec<usize>> = HashMap::new();
+                let mut table: FxHashMap<HashKey, Vec<usize>> = FxHashMap::default();
                 for (i, row) in rel.rows().enumerate() {
                     table.entry(row[col].hash_key()).or_default().push(i);
                 }
@@ -278,7 +282,7 @@ impl<'a> Exec<'a> {
                     };
                     if let Some(hits) = table.get(&key) {
                         for &i in hits {
-                            self.extend(&cp, rel.row(i), c, lookup.v_fixed, false, &mut out)?;
+                            self.extend(&cp, rel.row(i), c, lookup.v_fixed, false, &mut scratch, &mut out)?;
                         }
                     }
                     Ok(())
@@ -463,10 +467,12 @@ impl<'a> Exec<'a> {
         c: &mut Candidate<'_>,
         v_fixed: bool,
         prefix_fixed: bool,
+        scratch: &mut Vec<Val>,
         out: &mut Rel,
     ) -> Result<()> {
         let schema = self.db.schema();
-        let mut new: Vec<Val> = Vec::with_capacity(cp.new_vars.len());
+        let new = scratch;
+        new.clear();
         // Checks or binds one id-valued position (E, A, tx).
         let id =
             |slot: Slot<'_>, x: u64, fixed: bool, new: &mut Vec<Val>, const_ok: bool| match slot {
@@ -480,23 +486,10 @@ impl<'a> Exec<'a> {
                 Slot::Again(i) => new[i].same(&Val::Ref(x)),
                 Slot::Never => false,
             };
-        let e_const = match cp.e {
-            Slot::Const(Constant::Long(n)) => u64::try_from(*n) == Ok(c.raw.e),
-            Slot::Const(Constant::Keyword(k)) => schema.entity_of_ident(k) == Some(c.raw.e),
-            _ => false,
-        };
-        if !id(cp.e, c.raw.e, prefix_fixed, &mut new, e_const) {
-            return Ok(());
-        }
-        let a = u64::from(c.raw.a);
-        let a_const = match cp.a {
-            Slot::Const(Constant::Keyword(k)) => {
-                schema.attribute_named(k).map(|x| u64::from(x.id)) == Some(a)
-            }
-            Slot::Const(Constant::Long(n)) => u64::try_from(*n) == Ok(a),
-            _ => false,
-        };
-        if !id(cp.a, a, prefix_fixed, &mut new, a_const) {
+        // A constant E or A is always part of the scanned prefix (see `lookup`).
+        if !id(cp.e, c.raw.e, prefix_fixed, new, true)
+            || !id(cp.a, u64::from(c.raw.a), prefix_fixed, new, true)
+        {
             return Ok(());
         }
         let v_ok = match cp.v {
@@ -515,7 +508,7 @@ impl<'a> Exec<'a> {
         }
         let tx_const =
             matches!(cp.tx, Slot::Const(Constant::Long(n)) if u64::try_from(*n) == Ok(c.raw.tx));
-        if !id(cp.tx, c.raw.tx, false, &mut new, tx_const) {
+        if !id(cp.tx, c.raw.tx, false, new, tx_const) {
             return Ok(());
         }
         // Every datom in the indexes is an assertion.
@@ -531,7 +524,7 @@ impl<'a> Exec<'a> {
             Slot::Again(i) => new[i].same(&Val::Bool(true)),
         };
         if added_ok {
-            out.push_extended(row, &new);
+            out.push_extended(row, new);
         }
         Ok(())
     }

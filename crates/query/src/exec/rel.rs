@@ -6,6 +6,8 @@
 
 use std::collections::BTreeSet;
 
+use rustc_hash::FxHashSet;
+
 use crate::ast::Var;
 use crate::exec::val::Val;
 use crate::rows::Row;
@@ -113,7 +115,7 @@ impl Rel {
     pub(crate) fn distinct_projection(&self, cols: &[usize]) -> Rel {
         let vars = cols.iter().map(|&c| self.vars[c].clone()).collect();
         let mut out = Rel::empty(vars);
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = FxHashSet::default();
         for row in self.rows() {
             let key: Vec<Val> = cols.iter().map(|&c| row[c].clone()).collect();
             if !seen.contains(&key) {

@@ -1,7 +1,7 @@
 //! Rules: relations computed bottom-up by a semi-naive fixpoint, and rule calls joined to the
 //! input through those relations.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::ast::{Clause, ClauseKind, Constant, Pos, Rule, Term, Var};
 use crate::error::{QueryError, Result};
@@ -37,16 +37,16 @@ impl Exec<'_> {
             return Ok(());
         }
         for n in &names {
-            self.rels.borrow_mut().insert(n.clone(), HashSet::new());
+            self.rels.borrow_mut().insert(n.clone(), FxHashSet::default());
         }
         let defs: Vec<&Rule> = self
             .rules
             .iter()
             .filter(|r| names.contains(&r.name))
             .collect();
-        let mut delta: HashMap<String, Tuples> = HashMap::new();
+        let mut delta: FxHashMap<String, Tuples> = FxHashMap::default();
         for round in 0..MAX_ROUNDS {
-            let mut new: HashMap<String, Tuples> = HashMap::new();
+            let mut new: FxHashMap<String, Tuples> = FxHashMap::default();
             for rule in &defs {
                 let calls: Vec<(usize, &String)> = rule
                     .body
@@ -214,7 +214,7 @@ impl Exec<'_> {
         });
         match keyed {
             Some((i, col)) if rel.len().saturating_mul(tuples.len()) > INDEX_MIN_PAIRS => {
-                let mut index: HashMap<HashKey, Vec<&Vec<Val>>> = HashMap::new();
+                let mut index: FxHashMap<HashKey, Vec<&Vec<Val>>> = FxHashMap::default();
                 for t in tuples {
                     index.entry(t[i].hash_key()).or_default().push(t);
                 }
