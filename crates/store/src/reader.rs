@@ -8,7 +8,7 @@
 //! the `Db` was taken.
 
 use crate::encoding::{decode_key, RawDatom};
-use crate::model::Value;
+use crate::model::{Value, ValueRef};
 use crate::scan::Scan;
 use crate::snapshot::{Db, TxnGuard};
 use crate::values::materialize;
@@ -58,6 +58,12 @@ impl<'db> Reader<'db> {
 
     /// The value an encoded value (from [`RawDatom::v`]) stands for, spilled payloads fetched.
     pub fn value(&self, encoded: &[u8]) -> Result<Value> {
-        Ok(materialize(encoded, &*self.txn)?.to_owned())
+        Ok(self.value_ref(encoded)?.to_owned())
+    }
+
+    /// [`Reader::value`] without copying: strings and bytes borrow the key or the snapshot.
+    #[inline]
+    pub fn value_ref<'k>(&'k self, encoded: &'k [u8]) -> Result<ValueRef<'k>> {
+        materialize(encoded, &*self.txn)
     }
 }

@@ -393,26 +393,32 @@ impl<'a> Exec<'a> {
     }
 
     /// Keeps the rows for which the predicate is true (not `nil`, not `false`).
-    fn filter(&self, rel: Rel, c: &Call, clause: &Clause) -> Result<Rel> {
-        let mut out = Rel::empty(rel.vars().to_vec());
+    fn filter(&self, mut rel: Rel, c: &Call, clause: &Clause) -> Result<Rel> {
         if let Some(cmp) = Comparison::of(c, &rel) {
-            for row in rel.rows().filter(|r| cmp.holds(r)) {
-                out.push(row);
-            }
-            return Ok(out);
+            rel.retain(|row| cmp.holds(row));
+            return Ok(rel);
         }
-        for row in rel.rows() {
-            let v = call_with(
+        let vars = rel.vars().to_vec();
+        let col = |v: &Var| vars.iter().position(|x| x == v);
+        let mut failure = None;
+        rel.retain(|row| {
+            if failure.is_some() {
+                return false;
+            }
+            match call_with(
                 self,
-                &|v: &Var| rel.col(v).map(|c| row[c].to_value()),
+                &|v: &Var| col(v).map(|c| row[c].to_value()),
                 c,
                 clause,
-            )?;
-            if !matches!(v, FnVal::Nil | FnVal::One(Value::Boolean(false))) {
-                out.push(row);
+            ) {
+                Ok(v) => !matches!(v, FnVal::Nil | FnVal::One(Value::Boolean(false))),
+                Err(e) => {
+                    failure = Some(e);
+                    false
+                }
             }
-        }
-        Ok(out)
+        });
+        failure.map_or(Ok(rel), Err)
     }
 
     /// Extends each row by binding the function's result.

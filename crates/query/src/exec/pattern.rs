@@ -38,6 +38,8 @@ pub(crate) enum Mode {
     Lookups,
     /// One scan, hash-joined to the input rows.
     HashJoin,
+    /// One scan in entity order, merged with input rows sorted by the entity.
+    MergeJoin,
     /// One scan, every datom joined to every input row (no shared variable).
     Product,
 }
@@ -48,6 +50,7 @@ impl Mode {
         match self {
             Mode::Lookups => "index lookups",
             Mode::HashJoin => "scan + hash join",
+            Mode::MergeJoin => "scan + merge join",
             Mode::Product => "scan",
         }
     }
@@ -120,6 +123,18 @@ impl Compiled<'_> {
             .iter()
             .any(|s| matches!(s, Slot::Col(_)))
     }
+}
+
+/// The entity ids of column `col`, if every row holds one and they ascend.
+fn sorted_entities(rel: &Rel, col: usize) -> Option<Vec<u64>> {
+    let ids: Vec<u64> = rel
+        .rows()
+        .map(|r| match r[col] {
+            Val::Ref(e) => Some(e),
+            _ => None,
+        })
+        .collect::<Option<_>>()?;
+    ids.is_sorted().then_some(ids)
 }
 
 /// Where a lookup stands on one datom component.
@@ -205,6 +220,14 @@ struct Lookup<'db> {
     scan: Scan<'db>,
     /// E, A (when bound) are in the prefix; this says whether V's equality is too.
     v_fixed: bool,
+    /// Whether the scan yields datoms in ascending entity order (a merge join can use it).
+    e_ordered: bool,
+}
+
+/// The rows a step produces, and the cells a candidate adds (reused for every candidate).
+struct Output {
+    rel: Rel,
+    scratch: Vec<Val>,
 }
 
 /// One candidate datom, its value decoded at most once.
@@ -229,9 +252,10 @@ impl<'a> Exec<'a> {
         };
         let mut vars = rel.vars().to_vec();
         vars.extend(cp.new_vars.iter().cloned());
-        let mut out = Rel::empty(vars);
-        // The cells a candidate adds, reused for every candidate.
-        let mut scratch = Vec::with_capacity(cp.new_vars.len());
+        let mut out = Output {
+            rel: Rel::empty(vars),
+            scratch: Vec::with_capacity(cp.new_vars.len()),
+        };
         let mode = self.choose_mode(&rel, &cp, p, clause);
         self.last_mode.set(Some(mode));
         match mode {
@@ -241,24 +265,25 @@ impl<'a> Exec<'a> {
                         continue;
                     };
                     self.scan_candidates(&lookup, clause, |c| {
-                        self.extend(&cp, row, c, lookup.v_fixed, true, &mut scratch, &mut out)
+                        self.extend(&cp, row, c, lookup.v_fixed, true, &mut out)?;
+                        Ok(true)
                     })?;
                 }
             }
             Mode::Product => {
                 let Some(lookup) = self.lookup(&cp, None, range.as_ref())? else {
-                    return Ok(out);
+                    return Ok(out.rel);
                 };
                 self.scan_candidates(&lookup, clause, |c| {
                     for row in rel.rows() {
-                        self.extend(&cp, row, c, lookup.v_fixed, false, &mut scratch, &mut out)?;
+                        self.extend(&cp, row, c, lookup.v_fixed, false, &mut out)?;
                     }
-                    Ok(())
+                    Ok(true)
                 })?;
             }
-            Mode::HashJoin => {
+            Mode::HashJoin | Mode::MergeJoin => {
                 let Some(lookup) = self.lookup(&cp, None, range.as_ref())? else {
-                    return Ok(out);
+                    return Ok(out.rel);
                 };
                 // Key on the first input column the pattern shares (E, then A, V, tx).
                 let (which, col) = [cp.e, cp.a, cp.v, cp.tx]
@@ -269,6 +294,27 @@ impl<'a> Exec<'a> {
                         _ => None,
                     })
                     .expect("hash join needs a shared column");
+                if which == 0 && lookup.e_ordered {
+                    if let Some(entities) = sorted_entities(&rel, col) {
+                        self.last_mode.set(Some(Mode::MergeJoin));
+                        // Both sides ascend by entity: walk them together, and stop reading
+                        // once the input's last entity is passed.
+                        let mut i = 0;
+                        self.scan_candidates(&lookup, clause, |c| {
+                            while i < entities.len() && entities[i] < c.raw.e {
+                                i += 1;
+                            }
+                            let mut j = i;
+                            while j < entities.len() && entities[j] == c.raw.e {
+                                let row = rel.row(j);
+                                self.extend(&cp, row, c, lookup.v_fixed, false, &mut out)?;
+                                j += 1;
+                            }
+                            Ok(i < entities.len())
+                        })?;
+                        return Ok(out.rel);
+                    }
+                }
                 let mut table: FxHashMap<HashKey, Vec<usize>> = FxHashMap::default();
                 for (i, row) in rel.rows().enumerate() {
                     table.entry(row[col].hash_key()).or_default().push(i);
@@ -282,14 +328,14 @@ impl<'a> Exec<'a> {
                     };
                     if let Some(hits) = table.get(&key) {
                         for &i in hits {
-                            self.extend(&cp, rel.row(i), c, lookup.v_fixed, false, &mut scratch, &mut out)?;
+                            self.extend(&cp, rel.row(i), c, lookup.v_fixed, false, &mut out)?;
                         }
                     }
-                    Ok(())
+                    Ok(true)
                 })?;
             }
         }
-        Ok(out)
+        Ok(out.rel)
     }
 
     /// Lookups per row, or one scan when that reads fewer datoms than the lookups would cost.
@@ -387,41 +433,53 @@ impl<'a> Exec<'a> {
         };
         let fixed = matches!(coerced, Some(Coerced::Exact(_) | Coerced::Zero));
         let db = self.db;
-        let (scan, v_fixed) = match (&e, &a) {
+        // (scan, V fixed by the prefix, datoms in ascending E order)
+        let (scan, v_fixed, e_ordered) = match (&e, &a) {
             (Res::Is(e), Res::Is(attr)) => {
                 let s = db.scan(Index::Eavt).entity(*e).attribute_id(attr.id);
                 match &coerced {
-                    Some(Coerced::Exact(x)) => (s.value(x), true),
-                    Some(Coerced::Zero) => (zero_range(s), true),
-                    _ => (s, false),
+                    Some(Coerced::Exact(x)) => (s.value(x), true, true),
+                    Some(Coerced::Zero) => (zero_range(s), true, true),
+                    _ => (s, false, true),
                 }
             }
-            (Res::Is(e), _) => (db.scan(Index::Eavt).entity(*e), false),
+            (Res::Is(e), _) => (db.scan(Index::Eavt).entity(*e), false, true),
             (_, Res::Is(attr)) => match &coerced {
-                Some(Coerced::Exact(x)) if attr.is_ref() => {
-                    (db.scan(Index::Vaet).value(x).attribute_id(attr.id), true)
-                }
-                Some(Coerced::Exact(x)) => {
-                    (db.scan(Index::Avet).attribute_id(attr.id).value(x), true)
-                }
-                Some(Coerced::Zero) => {
-                    (zero_range(db.scan(Index::Avet).attribute_id(attr.id)), true)
-                }
-                Some(_) => (db.scan(Index::Aevt).attribute_id(attr.id), false),
+                Some(Coerced::Exact(x)) if attr.is_ref() => (
+                    db.scan(Index::Vaet).value(x).attribute_id(attr.id),
+                    true,
+                    true,
+                ),
+                Some(Coerced::Exact(x)) => (
+                    db.scan(Index::Avet).attribute_id(attr.id).value(x),
+                    true,
+                    true,
+                ),
+                Some(Coerced::Zero) => (
+                    zero_range(db.scan(Index::Avet).attribute_id(attr.id)),
+                    true,
+                    false,
+                ),
+                Some(_) => (db.scan(Index::Aevt).attribute_id(attr.id), false, true),
                 None => match range {
                     Some((lo, hi)) => (
                         db.scan(Index::Avet)
                             .attribute_id(attr.id)
                             .value_range(lo.as_ref(), hi.as_ref()),
                         false,
+                        false,
                     ),
-                    None => (db.scan(Index::Aevt).attribute_id(attr.id), false),
+                    None => (db.scan(Index::Aevt).attribute_id(attr.id), false, true),
                 },
             },
-            _ => (db.scan(Index::Eavt), false),
+            _ => (db.scan(Index::Eavt), false, true),
         };
         debug_assert!(!v_fixed || fixed);
-        Ok(Some(Lookup { scan, v_fixed }))
+        Ok(Some(Lookup {
+            scan,
+            v_fixed,
+            e_ordered,
+        }))
     }
 
     /// Runs a lookup's scan on the query's snapshot, calling `f` per candidate.
@@ -429,14 +487,14 @@ impl<'a> Exec<'a> {
         &self,
         lookup: &Lookup<'_>,
         clause: &Clause,
-        mut f: impl FnMut(&mut Candidate<'_>) -> Result<()>,
+        mut f: impl FnMut(&mut Candidate<'_>) -> Result<bool>,
     ) -> Result<()> {
         let mut failure = None;
         self.reader
             .for_each_raw(&lookup.scan, |raw| {
                 let mut c = Candidate { raw, v: None };
                 match f(&mut c) {
-                    Ok(()) => true,
+                    Ok(more) => more,
                     Err(e) => {
                         failure = Some(e);
                         false
@@ -452,7 +510,7 @@ impl<'a> Exec<'a> {
         if let Some(v) = &c.v {
             return Ok(v.clone());
         }
-        let v = Val::from(self.reader.value(c.raw.v)?);
+        let v = Val::from_ref(self.reader.value_ref(c.raw.v)?);
         c.v = Some(v.clone());
         Ok(v)
     }
@@ -467,11 +525,13 @@ impl<'a> Exec<'a> {
         c: &mut Candidate<'_>,
         v_fixed: bool,
         prefix_fixed: bool,
-        scratch: &mut Vec<Val>,
-        out: &mut Rel,
+        out: &mut Output,
     ) -> Result<()> {
         let schema = self.db.schema();
-        let new = scratch;
+        let Output {
+            rel: out,
+            scratch: new,
+        } = out;
         new.clear();
         // Checks or binds one id-valued position (E, A, tx).
         let id =

@@ -110,6 +110,24 @@ impl Rel {
         self.len += 1;
     }
 
+    /// Keeps the rows for which `keep` is true, in place.
+    pub(crate) fn retain(&mut self, mut keep: impl FnMut(&[Val]) -> bool) {
+        let w = self.vars.len();
+        let mut kept = 0;
+        for i in 0..self.len {
+            if keep(&self.cells[i * w..(i + 1) * w]) {
+                if kept != i {
+                    for j in 0..w {
+                        self.cells.swap(kept * w + j, i * w + j);
+                    }
+                }
+                kept += 1;
+            }
+        }
+        self.cells.truncate(kept * w);
+        self.len = kept;
+    }
+
     /// The rows projected onto `cols`, duplicates removed (first occurrence kept, exact
     /// identity), over the matching variables.
     pub(crate) fn distinct_projection(&self, cols: &[usize]) -> Rel {

@@ -37,7 +37,9 @@ impl Exec<'_> {
             return Ok(());
         }
         for n in &names {
-            self.rels.borrow_mut().insert(n.clone(), FxHashSet::default());
+            self.rels
+                .borrow_mut()
+                .insert(n.clone(), FxHashSet::default());
         }
         let defs: Vec<&Rule> = self
             .rules

@@ -9,7 +9,7 @@
 use std::cmp::Ordering;
 use std::rc::Rc;
 
-use datolite_store::Value;
+use datolite_store::{Value, ValueRef};
 
 use crate::functions::compare;
 
@@ -88,6 +88,19 @@ impl From<Value> for Val {
 }
 
 impl Val {
+    /// The cell of a value read from the index (only strings and other boxed values copy).
+    #[inline]
+    pub(crate) fn from_ref(v: ValueRef<'_>) -> Val {
+        match v {
+            ValueRef::Ref(x) => Val::Ref(x),
+            ValueRef::Long(n) => Val::Long(n),
+            ValueRef::Double(d) => Val::Double(d),
+            ValueRef::Instant(ms) => Val::Instant(ms),
+            ValueRef::Boolean(b) => Val::Bool(b),
+            other => Val::Obj(Rc::new(other.to_owned())),
+        }
+    }
+
     /// The value, for functions and output.
     pub(crate) fn to_value(&self) -> Value {
         match self {

@@ -508,7 +508,10 @@ fn pattern_estimate(env: &Env<'_>, p: &Pattern, bound: &BTreeSet<Var>, pending: 
         return 0.0;
     }
     match (e, v) {
-        (true, true) => 1.0,
+        // The chance that a given entity has a given value: a filter, cheaper the rarer.
+        (true, true) => {
+            (count / s.distinct_entities.max(1) as f64 / s.distinct_values.max(1) as f64).min(1.0)
+        }
         (true, false) => count / s.distinct_entities.max(1) as f64,
         (false, true) => count / s.distinct_values.max(1) as f64,
         (false, false) => {
