@@ -37,7 +37,8 @@ pub use ast::{
     Var,
 };
 pub use error::{QueryError, Result};
+pub use exec::JoinStrategy;
 pub use functions::compare;
 pub use parser::{parse_query, parse_query_form, parse_rules, parse_rules_form};
 pub use result::{Cell, InputValue, QueryResult};
-pub use run::{explain, explain_edn, q, q_edn};
+pub use run::{explain, explain_edn, q, q_edn, q_with};

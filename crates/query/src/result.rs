@@ -230,12 +230,13 @@ fn sort_tuples<T>(tuples: &mut [Vec<T>], cmp: impl Fn(&T, &T) -> Ordering) {
 /// longs — the usual first column): those sort as plain integers, in the same order
 /// [`compare`] gives them, and only runs of equal integers go through the full comparison.
 fn sort_value_tuples(tuples: &mut Vec<Vec<Value>>) {
+    // Integers as u64 in the same order: the sign bit flipped (ids are below 2^63).
     let int = |t: &Vec<Value>| match t.first() {
-        Some(Value::Long(n)) => Some(i128::from(*n)),
-        Some(Value::Ref(n)) => Some(i128::from(*n)),
+        Some(Value::Long(n)) => Some((*n as u64) ^ (1 << 63)),
+        Some(Value::Ref(n)) => i64::try_from(*n).ok().map(|n| (n as u64) ^ (1 << 63)),
         _ => None,
     };
-    let keys: Option<Vec<(i128, usize)>> = tuples
+    let keys: Option<Vec<(u64, usize)>> = tuples
         .iter()
         .enumerate()
         .map(|(i, t)| int(t).map(|k| (k, i)))

@@ -6,7 +6,7 @@ use datolite_store::Db;
 use crate::args::bind_args;
 use crate::ast::{Query, Rule};
 use crate::error::Result;
-use crate::exec;
+use crate::exec::{self, JoinStrategy};
 use crate::parser::parse_query;
 use crate::result::{InputValue, QueryResult};
 
@@ -16,7 +16,19 @@ use crate::result::{InputValue, QueryResult};
 /// Evaluation runs on the planner ([`crate::plan`]) and executor ([`crate::exec`]); the naive
 /// reference evaluator ([`crate::naive`]) stays as the oracle the tests compare against.
 pub fn q(db: &Db, query: &Query, inputs: &[InputValue], rules: &[Rule]) -> Result<QueryResult> {
-    exec::q(db, query, inputs, rules)
+    exec::q(db, query, inputs, rules, JoinStrategy::Auto)
+}
+
+/// [`q`] with every data pattern joined by `strategy` instead of the per-step choice (the
+/// property tests run each join method against the naive evaluator this way).
+pub fn q_with(
+    db: &Db,
+    query: &Query,
+    inputs: &[InputValue],
+    rules: &[Rule],
+    strategy: JoinStrategy,
+) -> Result<QueryResult> {
+    exec::q(db, query, inputs, rules, strategy)
 }
 
 /// Parses `text` and runs it with EDN arguments (one per non-source `:in` element, as the CLI

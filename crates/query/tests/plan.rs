@@ -1,7 +1,9 @@
 //! The planner's choices, checked through `explain`, and the executor's answers against the
 //! naive evaluator on a small people database.
 
-use datolite_query::{explain_edn, naive, parse_query, q_edn, Cell, QueryError, QueryResult};
+use datolite_query::{
+    explain_edn, naive, parse_query, q_edn, q_with, Cell, JoinStrategy, QueryError, QueryResult,
+};
 use datolite_store::edn;
 use datolite_store::{Db, Value};
 
@@ -48,6 +50,10 @@ fn same(db: &Db, text: &str, a: &[&str]) {
     let (inputs, rules) = datolite_query::bind_args(&query, &args(a)).unwrap();
     let want = naive::q(db, &query, &inputs, &rules).unwrap();
     assert_eq!(got, want, "{text}");
+    for strategy in [JoinStrategy::Lookups, JoinStrategy::Scans] {
+        let forced = q_with(db, &query, &inputs, &rules, strategy).unwrap();
+        assert_eq!(forced, want, "{text} joined by {strategy:?}");
+    }
 }
 
 #[test]
@@ -192,11 +198,12 @@ fn same_rules(db: &Db, text: &str, rules: &str) {
     let got = q_edn(db, text, &args(&[rules])).unwrap();
     let query = parse_query(text).unwrap();
     let (inputs, rules) = datolite_query::bind_args(&query, &args(&[rules])).unwrap();
-    assert_eq!(
-        got,
-        naive::q(db, &query, &inputs, &rules).unwrap(),
-        "{text}"
-    );
+    let want = naive::q(db, &query, &inputs, &rules).unwrap();
+    assert_eq!(got, want, "{text}");
+    for strategy in [JoinStrategy::Lookups, JoinStrategy::Scans] {
+        let forced = q_with(db, &query, &inputs, &rules, strategy).unwrap();
+        assert_eq!(forced, want, "{text} joined by {strategy:?}");
+    }
 }
 
 #[test]
@@ -222,5 +229,29 @@ fn large_relation_hash_joins() {
     let plan = explain(&db, text, &[], true);
     eprintln!("{plan}");
     assert!(plan.contains("(scan + hash join)"), "{plan}");
+    same(&db, text, &[]);
+}
+
+#[test]
+fn star_patterns_merge_join_in_entity_order() {
+    let db = people();
+    // 200 people in entity order from AEVT; :salary and :friend per person are read by one
+    // scan each, walked together with the rows instead of one lookup per person.
+    let text = "[:find ?e ?a ?s ?f :where [?e :age ?a] [?e :salary ?s] [?e :friend ?f] [(> ?a 3)]]";
+    let plan = explain(&db, text, &[], true);
+    eprintln!("{plan}");
+    assert!(plan.contains("(scan + merge join)"), "{plan}");
+    same(&db, text, &[]);
+}
+
+#[test]
+fn bound_entity_and_value_is_estimated_as_a_filter() {
+    let db = people();
+    // [?e :name "Ivan"] with ?e bound keeps 1 person in 50: it runs before [?e :salary ?s].
+    let text = "[:find ?e ?s :where [?e :age ?a] [(< ?a 20)] [?e :salary ?s] [?e :name \"Ivan\"]]";
+    let plan = explain(&db, text, &[], false);
+    let name = plan.find(":name").expect("name step");
+    let salary = plan.find(":salary").expect("salary step");
+    assert!(name < salary, "{plan}");
     same(&db, text, &[]);
 }

@@ -44,14 +44,30 @@ use pattern::Mode;
 use rel::Rel;
 use val::Val;
 
-/// Runs `query` (see [`crate::q`]).
+/// How data patterns join the rows before them (normally chosen per step from statistics).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum JoinStrategy {
+    /// Per step, whichever reads less: the default.
+    #[default]
+    Auto,
+    /// Always one index lookup per input row.
+    Lookups,
+    /// Always one scan joined by hashing (or merging, when both sides are in entity order),
+    /// however few the input rows; rule calls always index their relation.
+    Scans,
+}
+
+/// Runs `query` (see [`crate::q`]) joining with `strategy`.
 pub(crate) fn q(
     db: &Db,
     query: &Query,
     inputs: &[InputValue],
     rules: &[Rule],
+    strategy: JoinStrategy,
 ) -> Result<QueryResult> {
-    Exec::new(db, rules)?.run(query, inputs, None)
+    let mut exec = Exec::new(db, rules)?;
+    exec.strategy = strategy;
+    exec.run(query, inputs, None)
 }
 
 /// The plan of `query`, one line per step; with `analyze`, run and with actual rows.
@@ -90,6 +106,8 @@ pub(crate) struct Exec<'a> {
     delta: RefCell<Option<(*const Clause, Tuples)>>,
     /// How the last pattern step ran (for `explain` with analyze).
     last_mode: StdCell<Option<Mode>>,
+    /// How patterns join.
+    strategy: JoinStrategy,
 }
 
 impl Env for Exec<'_> {
@@ -181,6 +199,7 @@ impl<'a> Exec<'a> {
             rels: RefCell::new(FxHashMap::default()),
             delta: RefCell::new(None),
             last_mode: StdCell::new(None),
+            strategy: JoinStrategy::Auto,
         })
     }
 

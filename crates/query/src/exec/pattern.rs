@@ -19,7 +19,7 @@ use crate::ast::{Clause, Constant, Pattern, Term, Var};
 use crate::error::{QueryError, Result};
 use crate::exec::rel::Rel;
 use crate::exec::val::{HashKey, Val};
-use crate::exec::Exec;
+use crate::exec::{Exec, JoinStrategy};
 use crate::functions::constant;
 use crate::plan::{self, Access};
 use crate::rows::{constant_matches, FnVal};
@@ -343,8 +343,14 @@ impl<'a> Exec<'a> {
         if !cp.shares() {
             return Mode::Product;
         }
-        if rel.len() < HASH_MIN_ROWS || matches!(cp.added, Slot::Col(_)) {
+        if matches!(cp.added, Slot::Col(_)) {
             return Mode::Lookups;
+        }
+        match self.strategy {
+            JoinStrategy::Lookups => return Mode::Lookups,
+            JoinStrategy::Scans => return Mode::HashJoin,
+            JoinStrategy::Auto if rel.len() < HASH_MIN_ROWS => return Mode::Lookups,
+            JoinStrategy::Auto => {}
         }
         if plan::const_attribute(self.db, p).is_none() {
             return Mode::Lookups;
@@ -584,7 +590,7 @@ impl<'a> Exec<'a> {
             Slot::Again(i) => new[i].same(&Val::Bool(true)),
         };
         if added_ok {
-            out.push_extended(row, new);
+            out.push_drained(row, new);
         }
         Ok(())
     }

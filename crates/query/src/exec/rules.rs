@@ -7,7 +7,7 @@ use crate::ast::{Clause, ClauseKind, Constant, Pos, Rule, Term, Var};
 use crate::error::{QueryError, Result};
 use crate::exec::rel::Rel;
 use crate::exec::val::{HashKey, Val};
-use crate::exec::{Exec, Tuples};
+use crate::exec::{Exec, JoinStrategy, Tuples};
 use crate::rows::{constant_matches, reachable_rules};
 
 /// At most this many fixpoint rounds before rule evaluation gives up.
@@ -215,7 +215,10 @@ impl Exec<'_> {
             _ => None,
         });
         match keyed {
-            Some((i, col)) if rel.len().saturating_mul(tuples.len()) > INDEX_MIN_PAIRS => {
+            Some((i, col))
+                if self.strategy == JoinStrategy::Scans
+                    || rel.len().saturating_mul(tuples.len()) > INDEX_MIN_PAIRS =>
+            {
                 let mut index: FxHashMap<HashKey, Vec<&Vec<Val>>> = FxHashMap::default();
                 for t in tuples {
                     index.entry(t[i].hash_key()).or_default().push(t);
