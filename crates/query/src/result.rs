@@ -296,32 +296,29 @@ fn aggregate(func: AggregateFn, mut col: Vec<Value>, query: &Query) -> Result<Ce
     Ok(Cell::Value(match func {
         AggregateFn::Count => Value::Long(col.len() as i64),
         AggregateFn::CountDistinct => Value::Long(distinct(&col).len() as i64),
-        AggregateFn::Sum => {
-            if col.iter().all(|v| matches!(v, Value::Long(_))) {
-                let mut s: i64 = 0;
-                for v in &col {
-                    if let Value::Long(n) = v {
-                        s = s.checked_add(*n).ok_or_else(|| {
-                            QueryError::invalid("sum overflows a Long", query.pos)
-                        })?;
-                    }
-                }
-                Value::Long(s)
-            } else {
+        AggregateFn::Sum => match exact_long_sum(&col) {
+            Some(s) => Value::Long(
+                i64::try_from(s)
+                    .map_err(|_| QueryError::invalid("sum overflows a Long", query.pos))?,
+            ),
+            None => {
                 let mut s = 0.0;
                 for v in &col {
                     s += num(v)?;
                 }
                 Value::Double(s)
             }
-        }
-        AggregateFn::Avg => {
-            let mut s = 0.0;
-            for v in &col {
-                s += num(v)?;
+        },
+        AggregateFn::Avg => match exact_long_sum(&col) {
+            Some(s) => Value::Double(s as f64 / col.len() as f64),
+            None => {
+                let mut s = 0.0;
+                for v in &col {
+                    s += num(v)?;
+                }
+                Value::Double(s / col.len() as f64)
             }
-            Value::Double(s / col.len() as f64)
-        }
+        },
         AggregateFn::Min => col[0].clone(),
         AggregateFn::Max => col[col.len() - 1].clone(),
         AggregateFn::Median => {
@@ -334,6 +331,17 @@ fn aggregate(func: AggregateFn, mut col: Vec<Value>, query: &Query) -> Result<Ce
         }
         AggregateFn::Distinct => return Ok(Cell::Set(distinct(&col))),
     }))
+}
+
+/// The exact sum of a column of Longs (`None` when any value is not a Long): no intermediate
+/// overflow, and the same answer in any order (the scan-time aggregation relies on that).
+fn exact_long_sum(col: &[Value]) -> Option<i128> {
+    col.iter()
+        .map(|v| match v {
+            Value::Long(n) => Some(i128::from(*n)),
+            _ => None,
+        })
+        .sum()
 }
 
 pub(crate) fn shape(rel: Vec<Vec<Cell>>, spec: &FindSpec) -> QueryResult {

@@ -255,3 +255,22 @@ fn bound_entity_and_value_is_estimated_as_a_filter() {
     assert!(name < salary, "{plan}");
     same(&db, text, &[]);
 }
+
+#[test]
+fn single_pattern_aggregates_run_while_scanning() {
+    let db = people();
+    for text in [
+        "[:find (min ?s) (max ?s) :where [?e :salary ?s]]",
+        "[:find (count ?e) (sum ?s) (avg ?s) :with ?s :where [?e :salary ?s]]",
+        "[:find (sum ?a) (count-distinct ?a) (max ?e) :with ?e :where [?e :age ?a]]",
+        "[:find (count ?f) :with ?e :where [?e :friend ?f]]",
+    ] {
+        let plan = explain(&db, text, &[], true);
+        assert!(plan.contains("aggregate while scanning"), "{text}\n{plan}");
+        same(&db, text, &[]);
+    }
+    // Bag semantics the scan cannot see: the set of ?a values is summed, not every datom.
+    let text = "[:find (sum ?a) :where [?e :age ?a]]";
+    assert!(!explain(&db, text, &[], false).contains("aggregate while scanning"));
+    same(&db, text, &[]);
+}

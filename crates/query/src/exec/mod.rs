@@ -15,6 +15,7 @@
 //! Intermediate relations are bags (a pattern over distinct datoms cannot duplicate a row
 //! anyway); the find step and rule relations are sets.
 
+mod aggregate;
 mod pattern;
 mod rel;
 mod rules;
@@ -65,9 +66,26 @@ pub(crate) fn q(
     rules: &[Rule],
     strategy: JoinStrategy,
 ) -> Result<QueryResult> {
+    if let Some(plan) = scan_aggregate(db, query, inputs)? {
+        return Ok(shape(aggregate::run(db, &plan, query)?, &query.find));
+    }
     let mut exec = Exec::new(db, rules)?;
     exec.strategy = strategy;
     exec.run(query, inputs, None)
+}
+
+/// The single-pattern aggregation plan, when it applies (see [`aggregate`]). Only at the top
+/// level: a parallel scan needs snapshots of its own, which a running query's reader holds.
+fn scan_aggregate<'d>(
+    db: &'d Db,
+    query: &Query,
+    inputs: &[InputValue],
+) -> Result<Option<aggregate::ScanAggregate<'d>>> {
+    query.check_inputs(inputs.len())?;
+    if count_from_stats(db, query, inputs).is_some() {
+        return Ok(None);
+    }
+    Ok(aggregate::plan(db, query, inputs))
 }
 
 /// The plan of `query`, one line per step; with `analyze`, run and with actual rows.
@@ -78,6 +96,14 @@ pub(crate) fn explain(
     rules: &[Rule],
     analyze: bool,
 ) -> Result<String> {
+    if let Some(plan) = scan_aggregate(db, query, inputs)? {
+        let mut line = plan.describe(db, query);
+        if analyze {
+            let rows = aggregate::run(db, &plan, query)?.len();
+            line.push_str(&format!("  actual rows {rows}"));
+        }
+        return Ok(line);
+    }
     let exec = Exec::new(db, rules)?;
     let mut trace = Trace {
         analyze,
@@ -133,6 +159,55 @@ impl Env for Exec<'_> {
 
     fn subquery(&self, query: &Query, inputs: &[InputValue]) -> Result<QueryResult> {
         self.run(query, inputs, None)
+    }
+}
+
+/// `[:find (count ?x) :where [?e :a ?v]]` with `?x` the entity or the value: the distinct
+/// entities or values of `:a`, straight from the statistics.
+fn count_from_stats(db: &Db, query: &Query, inputs: &[InputValue]) -> Option<(u64, String)> {
+    if !db.has_stats()
+        || !query.with.is_empty()
+        || query.limit == Some(0)
+        || query.where_clauses.len() != 1
+        || !inputs.iter().all(|i| *i == InputValue::Db)
+    {
+        return None;
+    }
+    let [FindElem::Aggregate(agg)] = query.find_elements() else {
+        return None;
+    };
+    if !matches!(agg.func, AggregateFn::Count | AggregateFn::CountDistinct) {
+        return None;
+    }
+    let ClauseKind::Pattern(p) = &query.where_clauses[0].kind else {
+        return None;
+    };
+    if p.tx != Term::Blank || p.added != Term::Blank {
+        return None;
+    }
+    let attr = plan::const_attribute(db, p)?;
+    let var = |t: &Term| match t {
+        Term::Var(v) => Some(Some(v.clone())),
+        Term::Blank => Some(None),
+        _ => None,
+    };
+    let (e, v) = (var(&p.e)?, var(&p.v)?);
+    if e.is_some() && e == v {
+        return None;
+    }
+    let s = db.stats().attribute(attr.id);
+    if e.as_ref() == Some(&agg.arg) {
+        Some((
+            s.distinct_entities,
+            format!("distinct entities of :{}", attr.ident),
+        ))
+    } else if v.as_ref() == Some(&agg.arg) {
+        Some((
+            s.distinct_values,
+            format!("distinct values of :{}", attr.ident),
+        ))
+    } else {
+        None
     }
 }
 
@@ -210,7 +285,7 @@ impl<'a> Exec<'a> {
         trace: Option<&mut Trace>,
     ) -> Result<QueryResult> {
         let rows = bind_inputs(query, inputs)?;
-        if let Some((n, why)) = self.count_from_stats(query, inputs) {
+        if let Some((n, why)) = count_from_stats(self.db, query, inputs) {
             if let Some(t) = trace {
                 t.lines.push(format!(
                     "1. count from statistics: {why} = {n} (O(1), no scan)"
@@ -292,55 +367,6 @@ impl<'a> Exec<'a> {
             .iter()
             .map(|(k, v)| (k.clone(), v.len()))
             .collect()
-    }
-
-    /// `[:find (count ?x) :where [?e :a ?v]]` with `?x` the entity or the value: the distinct
-    /// entities or values of `:a`, straight from the statistics.
-    fn count_from_stats(&self, query: &Query, inputs: &[InputValue]) -> Option<(u64, String)> {
-        if !self.db.has_stats()
-            || !query.with.is_empty()
-            || query.limit == Some(0)
-            || query.where_clauses.len() != 1
-            || !inputs.iter().all(|i| *i == InputValue::Db)
-        {
-            return None;
-        }
-        let [FindElem::Aggregate(agg)] = query.find_elements() else {
-            return None;
-        };
-        if !matches!(agg.func, AggregateFn::Count | AggregateFn::CountDistinct) {
-            return None;
-        }
-        let ClauseKind::Pattern(p) = &query.where_clauses[0].kind else {
-            return None;
-        };
-        if p.tx != Term::Blank || p.added != Term::Blank {
-            return None;
-        }
-        let attr = plan::const_attribute(self.db, p)?;
-        let var = |t: &Term| match t {
-            Term::Var(v) => Some(Some(v.clone())),
-            Term::Blank => Some(None),
-            _ => None,
-        };
-        let (e, v) = (var(&p.e)?, var(&p.v)?);
-        if e.is_some() && e == v {
-            return None;
-        }
-        let s = self.db.stats().attribute(attr.id);
-        if e.as_ref() == Some(&agg.arg) {
-            Some((
-                s.distinct_entities,
-                format!("distinct entities of :{}", attr.ident),
-            ))
-        } else if v.as_ref() == Some(&agg.arg) {
-            Some((
-                s.distinct_values,
-                format!("distinct values of :{}", attr.ident),
-            ))
-        } else {
-            None
-        }
     }
 
     /// Plans and runs a nested clause list (rule body, `not`, `or` branch) over `rel`.
