@@ -100,6 +100,17 @@ pub trait WriteTxn: ReadOps {
         self.put(table, key, value)
     }
 
+    /// Stores every key of `keys` (ascending, no duplicates, all sorting after the table's last
+    /// key) with an empty value: a bulk append. Engines with an append mode keep one cursor at
+    /// the end of the table for the whole batch; a key that turns out not to sort last is
+    /// still stored, by an ordinary put.
+    fn append_keys(&mut self, table: Table, keys: &mut dyn Iterator<Item = &[u8]>) -> Result<()> {
+        for key in keys {
+            self.put_sorted(table, key, &[])?;
+        }
+        Ok(())
+    }
+
     /// Removes `key`; returns whether it was present.
     fn delete(&mut self, table: Table, key: &[u8]) -> Result<bool>;
 }

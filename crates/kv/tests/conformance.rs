@@ -35,6 +35,7 @@ conformance!(
     read_group_sees_one_state,
     read_group_under_concurrent_writes,
     put_sorted_equals_put,
+    append_keys_stores_every_key,
     key_limits,
     snapshots_move_between_threads,
     size_grows_with_data,
@@ -442,6 +443,30 @@ fn read_group_under_concurrent_writes(engine: &dyn Engine) {
             );
         }
     });
+}
+
+fn append_keys_stores_every_key(engine: &dyn Engine) {
+    // A batch after the table's last key, then one whose third key does not sort last (it
+    // must still be stored, by the fallback), then an empty batch.
+    put_all(engine, Table::Aevt, &[(&key(10), b"")]);
+    engine
+        .write(&mut |txn| {
+            let first: Vec<Vec<u8>> = (11..400).map(key).collect();
+            txn.append_keys(Table::Aevt, &mut first.iter().map(|k| k.as_slice()))?;
+            let second = [key(500), key(501), key(3), key(600)];
+            txn.append_keys(Table::Aevt, &mut second.iter().map(|k| k.as_slice()))?;
+            txn.append_keys(Table::Aevt, &mut std::iter::empty())
+        })
+        .unwrap();
+    let snap = engine.read().unwrap();
+    let keys: Vec<Vec<u8>> = scan(&*snap, Table::Aevt, &KeyRange::all(), Forward)
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    let mut want: Vec<Vec<u8>> = (10..400).map(key).collect();
+    want.extend([key(3), key(500), key(501), key(600)]);
+    want.sort();
+    assert_eq!(keys, want);
 }
 
 fn put_sorted_equals_put(engine: &dyn Engine) {

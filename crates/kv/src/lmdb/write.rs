@@ -83,6 +83,50 @@ impl WriteTxn for LmdbWriteTxn<'_> {
         }
     }
 
+    /// One write cursor for the batch: LMDB's append through a cursor that already stands at
+    /// the end of the table skips the descent to the last page that every `mdb_put` with
+    /// `MDB_APPEND` makes.
+    fn append_keys(&mut self, table: Table, keys: &mut dyn Iterator<Item = &[u8]>) -> Result<()> {
+        let db = self.db(table);
+        let mut rest: Option<&[u8]> = None;
+        let outcome = (|| -> heed::Result<()> {
+            let mut cursor = db.iter_mut(&mut self.txn)?;
+            for key in &mut *keys {
+                if !storable(key) {
+                    rest = Some(key);
+                    return Ok(());
+                }
+                // SAFETY: nothing borrowed from the database is alive while we write: `key`
+                // comes from the caller's buffer and the value is empty.
+                let put = unsafe {
+                    cursor.put_current_with_options::<heed::types::Bytes>(
+                        PutFlags::APPEND,
+                        key,
+                        &[],
+                    )
+                };
+                match put {
+                    Ok(()) => {}
+                    Err(heed::Error::Mdb(heed::MdbError::KeyExist)) => {
+                        rest = Some(key);
+                        return Ok(());
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            Ok(())
+        })();
+        outcome.map_err(|error| self.fail(error))?;
+        // A key that did not sort last (or is too long to store): ordinary puts from there on.
+        if let Some(key) = rest {
+            self.put(table, key, &[])?;
+            for key in keys {
+                self.put(table, key, &[])?;
+            }
+        }
+        Ok(())
+    }
+
     fn delete(&mut self, table: Table, key: &[u8]) -> Result<bool> {
         if !storable(key) {
             return Ok(false);

@@ -176,10 +176,18 @@ impl TxContext<'_> {
             if slot == buffer::slot(Index::Avet) && stats_on {
                 let mut previous_run: Option<Vec<u8>> = None;
                 let mut new_values: Vec<u32> = Vec::new();
-                buffers[slot].write_sorted(&mut *self.txn, table, |txn, key| {
+                buffers[slot].write_sorted(&mut *self.txn, table, |txn, key, last| {
                     let run = &key[..key.len() - 16];
                     if previous_run.as_deref() != Some(run) {
-                        if !(&*txn as &dyn ReadOps).any(Table::Avet, &KeyRange::prefix(run))? {
+                        // A value sorting after everything already stored is new without
+                        // looking; otherwise ask the index.
+                        let stored = match last {
+                            Some(last) if run <= last => {
+                                (&*txn as &dyn ReadOps).any(Table::Avet, &KeyRange::prefix(run))?
+                            }
+                            _ => false,
+                        };
+                        if !stored {
                             new_values.push(u32::from_be_bytes([run[0], run[1], run[2], run[3]]));
                         }
                         previous_run = Some(run.to_vec());
@@ -190,7 +198,7 @@ impl TxContext<'_> {
                     self.stats.attributes.entry(a).or_default().distinct_values += 1;
                 }
             } else {
-                buffers[slot].write_sorted(&mut *self.txn, table, |_, _| Ok(()))?;
+                buffers[slot].write_sorted(&mut *self.txn, table, |_, _, _| Ok(()))?;
             }
             buffers[slot].clear();
         }

@@ -80,37 +80,39 @@ impl KeyBuffer {
         self.ends.clear();
     }
 
-    /// Writes every key (empty value) into `table` in key order, calling `before_put` on each
-    /// key first (statistics look at the committed state there). Appends when the whole batch
-    /// sorts after the table's last key.
+    /// Writes every key (empty value) into `table` in key order. `before_put` sees each key
+    /// first, with the table's last key before this batch, while the table still holds none of
+    /// the batch (statistics look at the committed state there). Keys that sort after that
+    /// last key are appended in one batch, without tree searches.
     pub fn write_sorted(
         &self,
         txn: &mut dyn WriteTxn,
         table: Table,
-        mut before_put: impl FnMut(&mut dyn WriteTxn, &[u8]) -> Result<()>,
+        mut before_put: impl FnMut(&mut dyn WriteTxn, &[u8], Option<&[u8]>) -> Result<()>,
     ) -> Result<()> {
         if self.ends.is_empty() {
             return Ok(());
         }
-        let order = self.sorted();
+        let mut order = self.sorted();
+        order.dedup_by(|a, b| self.key(*a as usize) == self.key(*b as usize));
         let last = txn
             .first(table, &KeyRange::all(), Direction::Reverse)?
             .map(|(k, _)| k);
-        let append = last.is_none_or(|last| self.key(order[0] as usize) > last.as_slice());
-        let mut previous: Option<&[u8]> = None;
-        for i in order {
-            let key = self.key(i as usize);
-            if previous == Some(key) {
-                continue;
-            }
-            before_put(txn, key)?;
-            if append {
-                txn.put_sorted(table, key, &[])?;
-            } else {
-                txn.put(table, key, &[])?;
-            }
-            previous = Some(key);
+        for &i in &order {
+            before_put(txn, self.key(i as usize), last.as_deref())?;
         }
+        // Sorted input: once one key is past the old last key, all the rest are too.
+        let split = order.partition_point(|&i| {
+            last.as_deref()
+                .is_some_and(|last| self.key(i as usize) <= last)
+        });
+        for &i in &order[..split] {
+            txn.put(table, self.key(i as usize), &[])?;
+        }
+        txn.append_keys(
+            table,
+            &mut order[split..].iter().map(|&i| self.key(i as usize)),
+        )?;
         Ok(())
     }
 }
