@@ -172,11 +172,21 @@ impl TxContext<'_> {
     pub fn flush(&mut self) -> Result<()> {
         let mut buffers = std::mem::take(&mut self.buffers);
         let stats_on = self.options.stats;
+        let mut eavt_order: Option<Vec<u32>> = None;
         for (slot, table) in buffer::BUFFERED.into_iter().enumerate() {
+            // The log holds the same assertions as EAVT, pushed in step, and within one
+            // transaction both order by (e, a, v): EAVT's sort serves the log too.
+            let order = match eavt_order.take() {
+                Some(o) if slot == buffer::LOG && o.len() == buffers[slot].len() => o,
+                _ => buffers[slot].sorted(),
+            };
+            if slot == buffer::slot(Index::Eavt) {
+                eavt_order = Some(order.clone());
+            }
             if slot == buffer::slot(Index::Avet) && stats_on {
                 let mut previous_run: Option<Vec<u8>> = None;
                 let mut new_values: Vec<u32> = Vec::new();
-                buffers[slot].write_sorted(&mut *self.txn, table, |txn, key, last| {
+                buffers[slot].write_sorted(&mut *self.txn, table, order, |txn, key, last| {
                     let run = &key[..key.len() - 16];
                     if previous_run.as_deref() != Some(run) {
                         // A value sorting after everything already stored is new without
@@ -198,7 +208,7 @@ impl TxContext<'_> {
                     self.stats.attributes.entry(a).or_default().distinct_values += 1;
                 }
             } else {
-                buffers[slot].write_sorted(&mut *self.txn, table, |_, _, _| Ok(()))?;
+                buffers[slot].write_sorted(&mut *self.txn, table, order, |_, _, _| Ok(()))?;
             }
             buffers[slot].clear();
         }

@@ -80,7 +80,13 @@ impl KeyBuffer {
         self.ends.clear();
     }
 
-    /// Writes every key (empty value) into `table` in key order. `before_put` sees each key
+    /// Number of keys buffered.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Writes every key (empty value) into `table` in `order` (from [`KeyBuffer::sorted`], or
+    /// an order known to be the same). `before_put` sees each key
     /// first, with the table's last key before this batch, while the table still holds none of
     /// the batch (statistics look at the committed state there). Keys that sort after that
     /// last key are appended in one batch, without tree searches.
@@ -88,12 +94,12 @@ impl KeyBuffer {
         &self,
         txn: &mut dyn WriteTxn,
         table: Table,
+        mut order: Vec<u32>,
         mut before_put: impl FnMut(&mut dyn WriteTxn, &[u8], Option<&[u8]>) -> Result<()>,
     ) -> Result<()> {
         if self.ends.is_empty() {
             return Ok(());
         }
-        let mut order = self.sorted();
         order.dedup_by(|a, b| self.key(*a as usize) == self.key(*b as usize));
         let last = txn
             .first(table, &KeyRange::all(), Direction::Reverse)?
