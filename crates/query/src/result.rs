@@ -165,8 +165,9 @@ pub(crate) fn find_tuples(mut tuples: Vec<Vec<Value>>, query: &Query) -> Result<
     let has_agg = elems.iter().any(|e| matches!(e, FindElem::Aggregate(_)));
     // Sorting by the result order then dropping adjacent duplicates is the set: equal under
     // `order` means identical values.
-    sort_value_tuples(&mut tuples);
-    tuples.dedup();
+    if !sort_value_tuples(&mut tuples) {
+        tuples.dedup();
+    }
     let mut out: Vec<Vec<Cell>> = if !has_agg {
         tuples
             .into_iter()
@@ -229,7 +230,8 @@ fn sort_tuples<T>(tuples: &mut [Vec<T>], cmp: impl Fn(&T, &T) -> Ordering) {
 /// [`sort_tuples`] by [`order`], faster when every first value is an integer (entity ids,
 /// longs — the usual first column): those sort as plain integers, in the same order
 /// [`compare`] gives them, and only runs of equal integers go through the full comparison.
-fn sort_value_tuples(tuples: &mut Vec<Vec<Value>>) {
+/// Returns whether the tuples are known to be distinct (no two first integers equal).
+fn sort_value_tuples(tuples: &mut Vec<Vec<Value>>) -> bool {
     // Integers as u64 in the same order: the sign bit flipped (ids are below 2^63).
     let int = |t: &Vec<Value>| match t.first() {
         Some(Value::Long(n)) => Some((*n as u64) ^ (1 << 63)),
@@ -242,18 +244,20 @@ fn sort_value_tuples(tuples: &mut Vec<Vec<Value>>) {
         .map(|(i, t)| int(t).map(|k| (k, i)))
         .collect();
     let Some(mut keys) = keys else {
-        return sort_tuples(tuples, order);
+        sort_tuples(tuples, order);
+        return false;
     };
-    if keys.is_sorted_by(|a, b| a.0 <= b.0) {
-        return sort_tuples(tuples, order);
+    if !keys.is_sorted_by(|a, b| a.0 <= b.0) {
+        keys.sort_unstable();
+        let mut slots: Vec<Option<Vec<Value>>> =
+            std::mem::take(tuples).into_iter().map(Some).collect();
+        *tuples = keys
+            .iter()
+            .map(|&(_, i)| slots[i].take().expect("each index once"))
+            .collect();
     }
-    keys.sort_unstable();
-    let mut slots: Vec<Option<Vec<Value>>> = std::mem::take(tuples).into_iter().map(Some).collect();
-    let mut sorted: Vec<Vec<Value>> = keys
-        .iter()
-        .map(|&(_, i)| slots[i].take().expect("each index once"))
-        .collect();
     // Runs of equal first integers: order them fully.
+    let mut distinct = true;
     let mut start = 0;
     while start < keys.len() {
         let end = start
@@ -262,11 +266,12 @@ fn sort_value_tuples(tuples: &mut Vec<Vec<Value>>) {
                 .take_while(|k| k.0 == keys[start].0)
                 .count();
         if end - start > 1 {
-            sort_tuples(&mut sorted[start..end], order);
+            distinct = false;
+            sort_tuples(&mut tuples[start..end], order);
         }
         start = end;
     }
-    *tuples = sorted;
+    distinct
 }
 
 /// One aggregate over the column of a group (duplicates present only

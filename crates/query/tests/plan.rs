@@ -274,3 +274,46 @@ fn single_pattern_aggregates_run_while_scanning() {
     assert!(!explain(&db, text, &[], false).contains("aggregate while scanning"));
     same(&db, text, &[]);
 }
+
+#[test]
+fn exact_ranges_absorb_their_predicates() {
+    let db = people();
+    let text = "[:find ?e ?s :where [?e :salary ?s] [(> ?s 150000)]]";
+    let plan = explain(&db, text, &[], true);
+    assert!(plan.contains("AVET [a] range v > 150000"), "{plan}");
+    assert!(plan.contains("+ [(> ?s 150000)]"), "{plan}");
+    assert!(!plan.contains("filter"), "{plan}");
+    same(&db, text, &[]);
+    // Strings order exactly too; both bounds come from two predicates.
+    let text = "[:find ?e ?n :where [?e :name ?n] [(>= ?n \"p15\")] [(< ?n \"p2\")]]";
+    let plan = explain(&db, text, &[], false);
+    assert!(
+        plan.contains("AVET [a] range v >= \"p15\", v < \"p2\""),
+        "{plan}"
+    );
+    same(&db, text, &[]);
+}
+
+#[test]
+fn double_ranges_are_conservative_around_zero() {
+    let database = datolite::Database::memory().unwrap();
+    database
+        .transact(
+            "[{:db/ident :x :db/valueType :db.type/double :db/cardinality :db.cardinality/many}
+              {:db/id \"a\" :x [-2.5 -0.0 0.0 1.5 3.0]}
+              {:db/id \"b\" :x [-1.0 0.5 2.0]}]",
+        )
+        .unwrap();
+    let db = database.db().unwrap();
+    for text in [
+        "[:find ?x :where [_ :x ?x] [(>= ?x 0.0)]]",
+        "[:find ?x :where [_ :x ?x] [(> ?x 0)]]",
+        "[:find ?x :where [_ :x ?x] [(<= ?x 0.0)]]",
+        "[:find ?x :where [_ :x ?x] [(< ?x 2)] [(> ?x -2.0)]]",
+    ] {
+        let plan = explain(&db, text, &[], false);
+        assert!(plan.contains("AVET [a] range"), "{text}\n{plan}");
+        assert!(plan.contains("filter"), "doubles keep their filter: {plan}");
+        same(&db, text, &[]);
+    }
+}

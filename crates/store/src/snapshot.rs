@@ -102,6 +102,12 @@ impl Db {
         self.inner.store.options.scan_batch_size
     }
 
+    /// Values longer than this many bytes keep only a prefix and hash in index keys (the
+    /// threshold the database was created with); shorter ones order exactly in the indexes.
+    pub fn inline_threshold(&self) -> usize {
+        self.inner.store.options.inline_value_threshold
+    }
+
     /// Parallel workers in force.
     pub fn parallel_workers(&self) -> usize {
         self.inner.store.options.parallel_workers

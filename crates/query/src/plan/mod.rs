@@ -100,6 +100,8 @@ pub(crate) struct Step<'q> {
     pub kind: StepKind,
     /// Estimated rows after the step.
     pub est: f64,
+    /// Range predicates this step's AVET bounds answer exactly (they run no filter).
+    pub absorbed: Vec<&'q Clause>,
 }
 
 impl Step<'_> {
@@ -113,8 +115,13 @@ impl Step<'_> {
             StepKind::Or => "union".into(),
             StepKind::Rule => "rule".into(),
         };
+        let absorbed: String = self
+            .absorbed
+            .iter()
+            .map(|c| format!(" + {}", c.form))
+            .collect();
         format!(
-            "{what} {}  (est. rows {})",
+            "{what} {}{absorbed}  (est. rows {})",
             self.clause.form,
             fmt_est(self.est)
         )
@@ -172,6 +179,7 @@ pub(crate) fn plan<'q>(
                 clause,
                 kind,
                 est: rows,
+                absorbed: Vec::new(),
             });
             done.push(clause);
             continue;
@@ -192,6 +200,7 @@ pub(crate) fn plan<'q>(
                 clause,
                 kind: kind_of(env, clause, &bound, &pending),
                 est: rows,
+                absorbed: Vec::new(),
             });
             bound.extend(produced(clause));
             done.push(clause);
@@ -247,11 +256,20 @@ pub(crate) fn plan<'q>(
         let (est, _, i) = best.expect("a candidate");
         let clause = pending.remove(i);
         let kind = kind_of(env, clause, &bound, &pending);
+        // Range predicates the AVET bounds answer exactly need no filter step.
+        let absorbed: Vec<&'q Clause> = match (&kind, &clause.kind) {
+            (StepKind::Pattern(Access::AvetRange(..)), ClauseKind::Pattern(p)) => {
+                absorbed_predicates(env, p, &pending)
+            }
+            _ => Vec::new(),
+        };
+        pending.retain(|c| !absorbed.iter().any(|a| std::ptr::eq(*a, *c)));
         rows *= est;
         steps.push(Step {
             clause,
             kind,
             est: rows,
+            absorbed,
         });
         bound.extend(produced(clause));
         done.push(clause);
@@ -355,7 +373,7 @@ pub(crate) fn access(
     }
     if a {
         if let (Some(attr), Term::Var(var)) = (const_attribute(env.db, p), &p.v) {
-            if let Some((lo, hi)) = range(env, attr.value_type, var, pending) {
+            if let Some((lo, hi)) = range(env, attr, var, pending) {
                 return Access::AvetRange(lo, hi);
             }
         }
@@ -368,13 +386,36 @@ pub(crate) fn access(
 /// predicates among `pending` whose other side is a constant or a scalar input.
 fn range(
     env: &Env<'_>,
-    vt: ValueType,
+    attr: &Attribute,
     var: &Var,
     pending: &[&Clause],
 ) -> Option<(Bound<Value>, Bound<Value>)> {
-    let mut lo: Bound<Value> = Bound::Unbounded;
-    let mut hi: Bound<Value> = Bound::Unbounded;
-    let mut any = false;
+    let (lo, hi, _) = range_bounds(env, attr, var, pending)?;
+    Some((lo, hi))
+}
+
+/// The predicates among `pending` that pattern `p`'s AVET range answers exactly.
+fn absorbed_predicates<'q>(env: &Env<'_>, p: &Pattern, pending: &[&'q Clause]) -> Vec<&'q Clause> {
+    match (const_attribute(env.db, p), &p.v) {
+        (Some(attr), Term::Var(var)) => range_bounds(env, attr, var, pending)
+            .map(|(_, _, exact)| exact)
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    }
+}
+
+/// AVET bounds for `var` (the value of `attr`) from the range predicates among `pending` whose
+/// other side is a constant or a scalar input, and the predicates whose bound is exact (the
+/// range keeps exactly the values they keep).
+fn range_bounds<'q>(
+    env: &Env<'_>,
+    attr: &Attribute,
+    var: &Var,
+    pending: &[&'q Clause],
+) -> Option<(Bound<Value>, Bound<Value>, Vec<&'q Clause>)> {
+    let vt = attr.value_type;
+    let mut lo: Option<(Bound<Value>, Option<&'q Clause>)> = None;
+    let mut hi: Option<(Bound<Value>, Option<&'q Clause>)> = None;
     for c in pending {
         let ClauseKind::Pred(call) = &c.kind else {
             continue;
@@ -387,13 +428,14 @@ fn range(
                 FnArg::Const(Constant::Long(n)) => Some(Value::Long(*n)),
                 FnArg::Const(Constant::Double(d)) => Some(Value::Double(*d)),
                 FnArg::Const(Constant::Inst(ms)) => Some(Value::Instant(*ms)),
+                FnArg::Const(Constant::String(s)) => Some(Value::String(s.clone())),
                 FnArg::Var(v) => env.consts.get(v).cloned(),
                 _ => None,
             }
         };
         let is_var = |a: &FnArg| matches!(a, FnArg::Var(v) if v == var);
         // Normalise to `?v op c`.
-        let (op, c) = if is_var(&call.args[0]) {
+        let (op, c_value) = if is_var(&call.args[0]) {
             (call.func.as_str(), value_of(&call.args[1]))
         } else if is_var(&call.args[1]) {
             let flipped = match call.func.as_str() {
@@ -407,48 +449,106 @@ fn range(
         } else {
             continue;
         };
-        let Some(c) = c else { continue };
-        let lower = matches!(op, ">" | ">=");
+        let Some(c_value) = c_value else { continue };
         if !matches!(op, ">" | ">=" | "<" | "<=") {
             continue;
         }
-        let Some(b) = typed_bound(vt, &c, lower, op.len() == 1) else {
+        let lower = matches!(op, ">" | ">=");
+        if lower && vt == ValueType::Double && !no_negative_nan(env.db, attr) {
+            continue;
+        }
+        let Some((b, exact)) = typed_bound(env.db, vt, &c_value, lower, op.len() == 1) else {
             continue;
         };
-        any = true;
         // Several bounds on one side: keep either (both are conservative); keep the last.
+        let side = Some((b, exact.then_some(*c)));
         if lower {
-            lo = b;
+            lo = side;
         } else {
-            hi = b;
+            hi = side;
         }
     }
-    any.then_some((lo, hi))
+    if lo.is_none() && hi.is_none() {
+        return None;
+    }
+    let mut exact = Vec::new();
+    let mut bound = |side: Option<(Bound<Value>, Option<&'q Clause>)>| match side {
+        None => Bound::Unbounded,
+        Some((b, clause)) => {
+            exact.extend(clause);
+            b
+        }
+    };
+    let (lo, hi) = (bound(lo), bound(hi));
+    // A predicate giving both bounds is not possible (one op per call), so each clause is
+    // absorbed at most once.
+    Some((lo, hi, exact))
+}
+
+/// Whether no value of a Double attribute is a NaN with the sign bit set: such NaNs sort below
+/// every number in the index, yet [`crate::compare`] puts NaN above them, so a lower bound
+/// would lose them. Known from the attribute's smallest value in the statistics.
+fn no_negative_nan(db: &Db, attr: &Attribute) -> bool {
+    if !db.has_stats() {
+        return false;
+    }
+    match db.stats().attribute(attr.id).min {
+        None => true,
+        Some(min) => matches!(db.decode_value(&min), Ok(Value::Double(d)) if !d.is_nan()),
+    }
 }
 
 /// The bound `?v op c` gives on values of type `vt`, conservative (it may let through values
-/// the predicate then drops, never drop one it keeps). `None` when the index order of `vt`
-/// does not agree with [`crate::compare`] for `c`.
-fn typed_bound(vt: ValueType, c: &Value, lower: bool, strict: bool) -> Option<Bound<Value>> {
+/// the predicate then drops, never drop one it keeps), and whether it is exact (keeps exactly
+/// what the predicate keeps). `None` when the index order of `vt` does not agree with
+/// [`crate::compare`] for `c`.
+fn typed_bound(
+    db: &Db,
+    vt: ValueType,
+    c: &Value,
+    lower: bool,
+    strict: bool,
+) -> Option<(Bound<Value>, bool)> {
+    let exact = |v: Value| {
+        Some((
+            if strict {
+                Bound::Excluded(v)
+            } else {
+                Bound::Included(v)
+            },
+            true,
+        ))
+    };
     match (vt, c) {
-        (ValueType::Long, Value::Long(n)) => Some(if strict {
-            Bound::Excluded(Value::Long(*n))
-        } else {
-            Bound::Included(Value::Long(*n))
-        }),
+        (ValueType::Long, Value::Long(n)) => exact(Value::Long(*n)),
         (ValueType::Long, Value::Double(d)) if d.is_finite() => {
             let x = if lower { d.floor() } else { d.ceil() };
             if !(-9.2e18..=9.2e18).contains(&x) {
                 return None;
             }
-            Some(Bound::Included(Value::Long(x as i64)))
+            Some((Bound::Included(Value::Long(x as i64)), false))
         }
-        (ValueType::Instant, Value::Instant(ms)) => Some(if strict {
-            Bound::Excluded(Value::Instant(*ms))
-        } else {
-            Bound::Included(Value::Instant(*ms))
-        }),
-        (ValueType::Ref, Value::Long(n)) if *n >= 0 => Some(Bound::Included(Value::Ref(*n as u64))),
+        (ValueType::Instant, Value::Instant(ms)) => exact(Value::Instant(*ms)),
+        (ValueType::Ref, Value::Long(n)) if *n >= 0 => {
+            Some((Bound::Included(Value::Ref(*n as u64)), false))
+        }
+        // Both zeros compare equal; the index puts -0.0 first. Included bounds widened over
+        // the zeros are conservative; the predicate stays as a filter.
+        (ValueType::Double, Value::Double(d)) if !d.is_nan() => {
+            let d = match (*d == 0.0, lower) {
+                (true, true) => -0.0,
+                (true, false) => 0.0,
+                _ => *d,
+            };
+            Some((Bound::Included(Value::Double(d)), false))
+        }
+        (ValueType::Double, Value::Long(n)) if n.unsigned_abs() < (1 << 53) => {
+            typed_bound(db, vt, &Value::Double(*n as f64), lower, strict)
+        }
+        // Inline strings order exactly in the index (long ones only by prefix).
+        (ValueType::String, Value::String(s)) if s.len() <= db.inline_threshold() => {
+            exact(c.clone())
+        }
         _ => None,
     }
 }
