@@ -248,7 +248,8 @@ fn sort_value_tuples(tuples: &mut Vec<Vec<Value>>) -> bool {
         return false;
     };
     if !keys.is_sorted_by(|a, b| a.0 <= b.0) {
-        keys.sort_unstable();
+        // A stable radix sort on the integer: a few linear passes instead of n log n compares.
+        radsort::sort_by_key(&mut keys, |k| k.0);
         let mut slots: Vec<Option<Vec<Value>>> =
             std::mem::take(tuples).into_iter().map(Some).collect();
         *tuples = keys

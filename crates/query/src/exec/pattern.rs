@@ -118,6 +118,17 @@ fn compile<'p>(p: &'p Pattern, rel: &Rel) -> Compiled<'p> {
 }
 
 impl Compiled<'_> {
+    /// Whether every datom of a lookup whose prefix fixed the constants (and V, when
+    /// `v_fixed`) matches without a check: only new variables, blanks and fixed constants.
+    fn binds_without_checks(&self, v_fixed: bool) -> bool {
+        let free = |s: &Slot<'_>| matches!(s, Slot::New | Slot::Blank);
+        matches!(self.e, Slot::New | Slot::Blank | Slot::Const(_))
+            && matches!(self.a, Slot::New | Slot::Blank | Slot::Const(_))
+            && (free(&self.v) || (v_fixed && matches!(self.v, Slot::Const(_))))
+            && free(&self.tx)
+            && (free(&self.added) || matches!(self.added, Slot::Const(Constant::Bool(true))))
+    }
+
     fn shares(&self) -> bool {
         [self.e, self.a, self.v, self.tx, self.added]
             .iter()
@@ -274,6 +285,33 @@ impl<'a> Exec<'a> {
                 let Some(lookup) = self.lookup(&cp, None, range.as_ref())? else {
                     return Ok(out.rel);
                 };
+                if rel.len() == 1 && cp.binds_without_checks(lookup.v_fixed) {
+                    // The usual first step: one input row and nothing to check per datom (the
+                    // prefix fixed every constant): each datom's new cells go straight out.
+                    let base = rel.row(0);
+                    self.scan_candidates(&lookup, clause, |c| {
+                        out.rel.push_with(base, |cells| {
+                            if matches!(cp.e, Slot::New) {
+                                cells.push(Val::Ref(c.raw.e));
+                            }
+                            if matches!(cp.a, Slot::New) {
+                                cells.push(Val::Ref(u64::from(c.raw.a)));
+                            }
+                            if matches!(cp.v, Slot::New) {
+                                cells.push(Val::from_ref(self.reader.value_ref(c.raw.v)?));
+                            }
+                            if matches!(cp.tx, Slot::New) {
+                                cells.push(Val::Ref(c.raw.tx));
+                            }
+                            if matches!(cp.added, Slot::New) {
+                                cells.push(Val::Bool(true));
+                            }
+                            Ok::<(), QueryError>(())
+                        })?;
+                        Ok(true)
+                    })?;
+                    return Ok(out.rel);
+                }
                 self.scan_candidates(&lookup, clause, |c| {
                     for row in rel.rows() {
                         self.extend(&cp, row, c, lookup.v_fixed, false, &mut out)?;

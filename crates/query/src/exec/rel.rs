@@ -128,6 +128,20 @@ impl Rel {
         self.len = kept;
     }
 
+    /// Appends `base` followed by the cells `extend` pushes (exactly the missing width).
+    #[inline]
+    pub(crate) fn push_with<E>(
+        &mut self,
+        base: &[Val],
+        extend: impl FnOnce(&mut Vec<Val>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.cells.extend_from_slice(base);
+        extend(&mut self.cells)?;
+        debug_assert_eq!(self.cells.len(), (self.len + 1) * self.vars.len());
+        self.len += 1;
+        Ok(())
+    }
+
     /// Appends `base` followed by the cells drained out of `extra` (moved, not cloned).
     #[inline]
     pub(crate) fn push_drained(&mut self, base: &[Val], extra: &mut Vec<Val>) {
