@@ -312,5 +312,65 @@ pub(crate) fn reachable_rules(clauses: &[Clause], rules: &[Rule]) -> Result<BTre
             _ => {}
         }
     }
+    check_stratified(&names, rules)?;
     Ok(names)
+}
+
+/// The rule calls anywhere in `clauses` (inside `not`, `or`, `and` too): the rule's name,
+/// whether the call sits under a `not`, and the call.
+pub(crate) fn rule_calls(clauses: &[Clause]) -> Vec<(&str, bool, &Clause)> {
+    fn walk<'c>(clauses: &'c [Clause], negated: bool, out: &mut Vec<(&'c str, bool, &'c Clause)>) {
+        for c in clauses {
+            match &c.kind {
+                ClauseKind::RuleCall { name, .. } => out.push((name, negated, c)),
+                ClauseKind::Not { clauses, .. } => walk(clauses, true, out),
+                ClauseKind::And(clauses) => walk(clauses, negated, out),
+                ClauseKind::Or { branches, .. } => walk(branches, negated, out),
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(clauses, false, &mut out);
+    out
+}
+
+/// Rejects rules that depend on themselves through negation (`(not (r ...))` inside the
+/// definition of something `r` calls): their bottom-up fixpoint has no single meaning, and
+/// neither evaluator would compute one a user could rely on.
+fn check_stratified(names: &BTreeSet<String>, rules: &[Rule]) -> Result<()> {
+    let mut edges: Vec<(&str, &str, bool, &Clause)> = Vec::new();
+    for rule in rules.iter().filter(|r| names.contains(&r.name)) {
+        edges.extend(
+            rule_calls(&rule.body)
+                .into_iter()
+                .map(|(to, neg, c)| (rule.name.as_str(), to, neg, c)),
+        );
+    }
+    let reaches = |from: &str, target: &str| {
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
+        let mut todo = vec![from];
+        while let Some(n) = todo.pop() {
+            if n == target {
+                return true;
+            }
+            if seen.insert(n) {
+                todo.extend(edges.iter().filter(|e| e.0 == n).map(|e| e.1));
+            }
+        }
+        false
+    };
+    for &(from, to, negated, clause) in &edges {
+        if negated && reaches(to, from) {
+            return Err(QueryError::invalid(
+                format!(
+                    "rule {from} depends on itself through negation ({} under not); \
+                     such rules have no stratified meaning",
+                    clause.form
+                ),
+                clause.pos,
+            ));
+        }
+    }
+    Ok(())
 }

@@ -355,6 +355,39 @@ fn missing_rule_is_an_error_naming_it() {
 }
 
 #[test]
+fn negation_through_recursion_is_an_error_for_both_evaluators() {
+    let db = movies();
+    let rules = parse_rules(
+        "[[(odd ?m) [?m :movie/title]] \
+          [(odd ?m) (not (even ?m))] \
+          [(even ?m) [?m :movie/year]] \
+          [(even ?m) (odd ?m)]]",
+    )
+    .unwrap();
+    let query = parse_query("[:find ?m :in $ % :where (odd ?m)]").unwrap();
+    let inputs = [InputValue::Db, InputValue::Rules];
+    for err in [
+        q(&db, &query, &inputs, &rules).unwrap_err(),
+        naive::q(&db, &query, &inputs, &rules).unwrap_err(),
+    ] {
+        let text = err.to_string();
+        assert!(text.contains("through negation"), "{text}");
+        assert!(text.contains("(even ?m)"), "{text}");
+    }
+    // Negating a rule that does not lead back is fine.
+    let rules = parse_rules(
+        "[[(old ?m) [?m :movie/year ?y] [(< ?y 1985)]] \
+          [(recent ?m) [?m :movie/title] (not (old ?m))]]",
+    )
+    .unwrap();
+    let query = parse_query("[:find (count ?m) . :in $ % :where (recent ?m)]").unwrap();
+    assert_eq!(
+        q(&db, &query, &inputs, &rules).unwrap(),
+        naive::q(&db, &query, &inputs, &rules).unwrap()
+    );
+}
+
+#[test]
 fn insufficient_inputs_is_an_error() {
     let db = movies();
     let query =

@@ -8,7 +8,7 @@ use crate::error::{QueryError, Result};
 use crate::exec::rel::Rel;
 use crate::exec::val::{HashKey, Val};
 use crate::exec::{Exec, JoinStrategy, Tuples};
-use crate::rows::{constant_matches, reachable_rules};
+use crate::rows::{constant_matches, reachable_rules, rule_calls};
 
 /// At most this many fixpoint rounds before rule evaluation gives up.
 const MAX_ROUNDS: usize = 10_000;
@@ -32,10 +32,22 @@ impl Exec<'_> {
     /// round, a body is re-run once per recursive call with that call reading only the tuples
     /// the previous round added.
     pub(crate) fn prepare_rules(&self, clauses: &[Clause]) -> Result<()> {
-        let names = reachable_rules(clauses, self.rules)?;
-        if names.iter().all(|n| self.rels.borrow().contains_key(n)) {
+        let mut names = reachable_rules(clauses, self.rules)?;
+        names.retain(|n| !self.rels.borrow().contains_key(n));
+        if names.is_empty() {
             return Ok(());
         }
+        // Strata: a rule negated inside these definitions is computed completely first (it
+        // cannot lead back here: `reachable_rules` rejects negation through recursion), so a
+        // `not` never reads a relation that is still growing.
+        for rule in self.rules.iter().filter(|r| names.contains(&r.name)) {
+            for (_, negated, call) in rule_calls(&rule.body) {
+                if negated {
+                    self.prepare_rules(std::slice::from_ref(call))?;
+                }
+            }
+        }
+        names.retain(|n| !self.rels.borrow().contains_key(n));
         for n in &names {
             self.rels
                 .borrow_mut()
