@@ -317,3 +317,35 @@ fn double_ranges_are_conservative_around_zero() {
         same(&db, text, &[]);
     }
 }
+
+#[test]
+fn explain_shows_not_or_and_rule_bodies() {
+    let db = people();
+    let text = "[:find ?e :in $ % :where [?e :age ?a] (not [?e :salary 0]) \
+                (or-join [?e] [?e :name \"Ivan\"] (and [?e :friend ?f] [?f :age 3])) (linked ?e ?x)]";
+    let rules =
+        "[[(linked ?a ?b) [?a :friend ?b]] [(linked ?a ?b) [?a :friend ?c] (linked ?c ?b)]]";
+    let query = parse_query(text).unwrap();
+    let (inputs, rules_parsed) = datolite_query::bind_args(&query, &args(&[rules])).unwrap();
+    let plan = datolite_query::explain(&db, &query, &inputs, &rules_parsed, true).unwrap();
+    eprintln!("{plan}");
+    for want in [
+        "   not:\n      1. scan EAVT [e a v] [?e :salary 0]",
+        "   branch:\n      1. scan",
+        "[?f :age 3]",
+        "rules (computed bottom-up before the query, semi-naive):",
+        "(linked ?c ?b)]  (",
+        "      2. rule (linked ?c ?b)",
+    ] {
+        assert!(plan.contains(want), "missing {want:?} in\n{plan}");
+    }
+    // The anti-join's line names no join mode (its body's patterns have their own).
+    let anti = plan
+        .lines()
+        .find(|l| l.contains("anti-join"))
+        .expect("anti-join line");
+    assert!(
+        !anti.contains("lookups") && !anti.contains("scan +"),
+        "{anti}"
+    );
+}

@@ -23,7 +23,7 @@ mod val;
 
 use std::cell::{Cell as StdCell, RefCell};
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -39,7 +39,7 @@ use crate::plan::{self, Step, StepKind};
 use crate::result::{
     bind_inputs, find_tuples, find_vars, shape, unbound_find_var, Cell, InputValue, QueryResult,
 };
-use crate::rows::{alternatives, mentioned, FnVal};
+use crate::rows::{alternatives, mentioned, produced, reachable_rules, FnVal};
 
 use pattern::Mode;
 use rel::Rel;
@@ -211,6 +211,40 @@ fn count_from_stats(db: &Db, query: &Query, inputs: &[InputValue]) -> Option<(u6
     }
 }
 
+/// The plans of the clause lists inside `clause` (`not` bodies, `or` branches), indented under
+/// its explain line, as they would be planned for rows binding `bound`. Nested steps show
+/// estimates only.
+fn nested_plan(
+    env: &plan::Env<'_>,
+    clause: &Clause,
+    bound: &BTreeSet<Var>,
+    depth: usize,
+    lines: &mut Vec<String>,
+) -> Result<()> {
+    let indent = "   ".repeat(depth);
+    let lists: Vec<(&str, &[Clause])> = match &clause.kind {
+        ClauseKind::Not { clauses, .. } => vec![("not", clauses.as_slice())],
+        ClauseKind::Or { branches, .. } => branches
+            .iter()
+            .map(|b| match &b.kind {
+                ClauseKind::And(cs) => ("branch", cs.as_slice()),
+                _ => ("branch", std::slice::from_ref(b)),
+            })
+            .collect(),
+        _ => return Ok(()),
+    };
+    for (what, clauses) in lists {
+        lines.push(format!("{indent}{what}:"));
+        let mut inner = bound.clone();
+        for (i, s) in plan::plan(env, clauses, bound, 1.0)?.iter().enumerate() {
+            lines.push(format!("{indent}   {}. {}", i + 1, s.describe()));
+            nested_plan(env, s.clause, &inner, depth + 2, lines)?;
+            inner.extend(produced(s.clause));
+        }
+    }
+    Ok(())
+}
+
 /// A comparison predicate on two cells, evaluated without building values.
 struct Comparison {
     test: fn(Ordering) -> bool,
@@ -314,7 +348,8 @@ impl<'a> Exec<'a> {
             consts: &consts,
             rule_sizes: &sizes,
         };
-        let steps = plan::plan(&env, &query.where_clauses, &rel.var_set(), rel.len() as f64)?;
+        let rel_vars = rel.var_set();
+        let steps = plan::plan(&env, &query.where_clauses, &rel_vars, rel.len() as f64)?;
         let rel = match trace {
             None => self.run_steps(rel, &steps, None)?,
             Some(t) => {
@@ -329,6 +364,7 @@ impl<'a> Exec<'a> {
                 } else {
                     Rel::empty(Vec::new())
                 };
+                let mut bound = rel_vars.clone();
                 for (i, s) in steps.iter().enumerate() {
                     let mut line = format!("{}. {}", i + 1, s.describe());
                     if t.analyze {
@@ -343,7 +379,10 @@ impl<'a> Exec<'a> {
                         }
                     }
                     t.lines.push(line);
+                    nested_plan(&env, s.clause, &bound, 1, &mut t.lines)?;
+                    bound.extend(produced(s.clause));
                 }
+                self.explain_rules(&query.where_clauses, &mut t.lines)?;
                 out
             }
         };
@@ -359,6 +398,36 @@ impl<'a> Exec<'a> {
             }
         }
         Ok(shape(find_tuples(tuples, query)?, &query.find))
+    }
+
+    /// For `explain`: each rule the query reaches, its relation's size, and each
+    /// definition's body as planned from no bound variables (how rounds evaluate it).
+    fn explain_rules(&self, clauses: &[Clause], lines: &mut Vec<String>) -> Result<()> {
+        let names = reachable_rules(clauses, self.rules)?;
+        if names.is_empty() {
+            return Ok(());
+        }
+        lines.push("rules (computed bottom-up before the query, semi-naive):".into());
+        let (consts, sizes) = (BTreeMap::new(), self.rule_sizes());
+        let env = plan::Env {
+            db: self.db,
+            consts: &consts,
+            rule_sizes: &sizes,
+        };
+        for rule in self.rules.iter().filter(|r| names.contains(&r.name)) {
+            let size = sizes.get(&rule.name).copied().unwrap_or(0);
+            lines.push(format!("   {}  ({size} tuples)", rule.form));
+            let mut bound = BTreeSet::new();
+            for (i, s) in plan::plan(&env, &rule.body, &bound, 1.0)?
+                .iter()
+                .enumerate()
+            {
+                lines.push(format!("      {}. {}", i + 1, s.describe()));
+                nested_plan(&env, s.clause, &bound, 3, lines)?;
+                bound.extend(produced(s.clause));
+            }
+        }
+        Ok(())
     }
 
     fn rule_sizes(&self) -> HashMap<String, usize> {
@@ -398,7 +467,11 @@ impl<'a> Exec<'a> {
             self.last_mode.set(None);
             rel = self.run_step(rel, step)?;
             if let Some(a) = actual.as_deref_mut() {
-                a.push((rel.len(), self.last_mode.get()));
+                // Only a pattern step's own mode (a `not` body's patterns set one too).
+                let mode = matches!(step.kind, StepKind::Pattern(_))
+                    .then(|| self.last_mode.get())
+                    .flatten();
+                a.push((rel.len(), mode));
             }
         }
         Ok(rel)
