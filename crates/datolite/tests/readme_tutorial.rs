@@ -6,16 +6,20 @@
 //! words — single-quoted strings (which may span lines) or bare words — up to the end of the
 //! line that closes the last quote: the first word is the query, the others its EDN arguments.
 //! The block's remaining lines are the expected output, exactly as [`datolite::result_edn`]
-//! prints it (the CLI's `--format edn`).
+//! prints it (the CLI's `--format edn`). A block starting `$ datolite --db movies explain
+//! --analyze ` is checked the same way against the plan `explain` prints.
 
 use datolite::{result_edn, Database, DbQueries};
 
 const PREFIX: &str = "$ datolite --db movies query --format edn ";
+const EXPLAIN_PREFIX: &str = "$ datolite --db movies explain --analyze ";
 
 /// One tutorial example.
 #[derive(Debug)]
 struct Example {
     line: usize,
+    /// `explain --analyze` rather than `query`.
+    explain: bool,
     words: Vec<String>,
     expected: String,
 }
@@ -76,10 +80,14 @@ fn examples() -> Vec<Example> {
     tutorial_blocks(readme)
         .into_iter()
         .filter_map(|(line, block)| {
-            let command = block.strip_prefix(PREFIX)?;
+            let (explain, command) = match block.strip_prefix(PREFIX) {
+                Some(command) => (false, command),
+                None => (true, block.strip_prefix(EXPLAIN_PREFIX)?),
+            };
             let (words, rest) = shell_words(command);
             Some(Example {
                 line,
+                explain,
                 words,
                 expected: rest.trim_end().to_string(),
             })
@@ -103,10 +111,14 @@ fn readme_tutorial_examples_run_as_shown() {
     for example in &examples {
         let (query, args) = example.words.split_first().expect("a query");
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let got = match snapshot.q_edn(query, &args) {
-            Ok(result) => result_edn(&result),
-            Err(error) => format!("error: {error}"),
+        let got = if example.explain {
+            snapshot.explain(query, &args, true)
+        } else {
+            snapshot
+                .q_edn(query, &args)
+                .map(|result| result_edn(&result))
         };
+        let got = got.unwrap_or_else(|error| format!("error: {error}"));
         if got != example.expected {
             failures.push(format!(
                 "README.md line {}: {query}\n  expected {}\n  got      {got}",
@@ -115,6 +127,10 @@ fn readme_tutorial_examples_run_as_shown() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(
+        examples.iter().any(|e| e.explain),
+        "the tutorial shows one explain example"
+    );
 }
 
 #[test]
