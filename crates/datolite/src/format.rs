@@ -97,6 +97,9 @@ fn cell_edn(out: &mut String, cell: &Cell) {
         Cell::Set(values) => seq(out, ("#{", "}", " "), values, |o, v| {
             let _ = write!(o, "{v}");
         }),
+        Cell::Vector(values) => seq(out, ("[", "]", " "), values, |o, v| {
+            let _ = write!(o, "{v}");
+        }),
     }
 }
 
@@ -107,7 +110,9 @@ fn cells_json(out: &mut String, cells: &[Cell]) {
 fn cell_json(out: &mut String, cell: &Cell) {
     match cell {
         Cell::Value(v) => write_value_json(out, v),
-        Cell::Set(values) => seq(out, ("[", "]", ","), values, write_value_json),
+        Cell::Set(values) | Cell::Vector(values) => {
+            seq(out, ("[", "]", ","), values, write_value_json)
+        }
     }
 }
 
@@ -188,6 +193,9 @@ mod tests {
         let set = QueryResult::Scalar(Some(Cell::Set(vec![Value::Long(1), Value::Long(2)])));
         assert_eq!(result_edn(&set), "#{1 2}");
         assert_eq!(result_json(&set), "[1,2]");
+        let least = QueryResult::Scalar(Some(Cell::Vector(vec![Value::Long(1), Value::Long(1)])));
+        assert_eq!(result_edn(&least), "[1 1]");
+        assert_eq!(result_json(&least), "[1,1]");
         let coll = QueryResult::Collection(vec![Cell::Value(Value::keyword(":x"))]);
         assert_eq!(result_edn(&coll), "[:x]");
         assert_eq!(result_json(&coll), "[\":x\"]");

@@ -192,6 +192,10 @@ pub enum AggregateFn {
     Median,
     /// `distinct`: the set of values.
     Distinct,
+    /// `(min n ?x)`: up to `n` least values, least first (a bag: `:with` keeps duplicates).
+    MinN(usize),
+    /// `(max n ?x)`: up to `n` greatest values, greatest first.
+    MaxN(usize),
 }
 
 impl AggregateFn {
@@ -217,8 +221,8 @@ impl AggregateFn {
             AggregateFn::CountDistinct => "count-distinct",
             AggregateFn::Sum => "sum",
             AggregateFn::Avg => "avg",
-            AggregateFn::Min => "min",
-            AggregateFn::Max => "max",
+            AggregateFn::Min | AggregateFn::MinN(_) => "min",
+            AggregateFn::Max | AggregateFn::MaxN(_) => "max",
             AggregateFn::Median => "median",
             AggregateFn::Distinct => "distinct",
         }

@@ -154,7 +154,9 @@ pub(crate) fn call_with(
         }
         let one = |c: Cell| match c {
             Cell::Value(v) => FnVal::One(v),
-            Cell::Set(vs) => FnVal::Seq(vs.into_iter().map(FnVal::One).collect()),
+            Cell::Set(vs) | Cell::Vector(vs) => {
+                FnVal::Seq(vs.into_iter().map(FnVal::One).collect())
+            }
         };
         let tuple = |r: Vec<Cell>| FnVal::Seq(r.into_iter().map(one).collect());
         return Ok(match ctx.subquery(sub, &inputs)? {

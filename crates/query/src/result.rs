@@ -37,6 +37,8 @@ pub enum Cell {
     Value(Value),
     /// The values of a `(distinct ?x)` aggregate, sorted, without duplicates.
     Set(Vec<Value>),
+    /// The values of `(min n ?x)` / `(max n ?x)`, in that aggregate's order.
+    Vector(Vec<Value>),
 }
 
 impl From<Value> for Cell {
@@ -108,9 +110,17 @@ pub(crate) fn order(a: &Value, b: &Value) -> Ordering {
 fn cell_order(a: &Cell, b: &Cell) -> Ordering {
     match (a, b) {
         (Cell::Value(x), Cell::Value(y)) => order(x, y),
-        (Cell::Set(x), Cell::Set(y)) => lex(x, y, order),
-        (Cell::Value(_), Cell::Set(_)) => Ordering::Less,
-        (Cell::Set(_), Cell::Value(_)) => Ordering::Greater,
+        (Cell::Set(x), Cell::Set(y)) | (Cell::Vector(x), Cell::Vector(y)) => lex(x, y, order),
+        // Across kinds: values, then sets, then vectors.
+        (a, b) => kind_rank(a).cmp(&kind_rank(b)),
+    }
+}
+
+fn kind_rank(c: &Cell) -> u8 {
+    match c {
+        Cell::Value(_) => 0,
+        Cell::Set(_) => 1,
+        Cell::Vector(_) => 2,
     }
 }
 
@@ -281,7 +291,8 @@ fn sort_value_tuples(tuples: &mut Vec<Vec<Value>>) -> bool {
 /// `count` → Long; `count-distinct` → Long; `sum` → Long if every value is a
 /// Long, else Double; `avg` → Double; `min`/`max` by [`compare`]; `median` →
 /// the middle value for an odd count, the Double mean of the two middle
-/// values for an even count; `distinct` → [`Cell::Set`].
+/// values for an even count; `distinct` → [`Cell::Set`]; `(min n ?x)` / `(max n ?x)` → a
+/// [`Cell::Vector`] of the `n` least (greatest) values, duplicates kept.
 fn aggregate(func: AggregateFn, mut col: Vec<Value>, query: &Query) -> Result<Cell> {
     let num = |v: &Value| -> Result<f64> {
         match v {
@@ -336,6 +347,8 @@ fn aggregate(func: AggregateFn, mut col: Vec<Value>, query: &Query) -> Result<Ce
             }
         }
         AggregateFn::Distinct => return Ok(Cell::Set(distinct(&col))),
+        AggregateFn::MinN(n) => return Ok(Cell::Vector(col.into_iter().take(n).collect())),
+        AggregateFn::MaxN(n) => return Ok(Cell::Vector(col.into_iter().rev().take(n).collect())),
     }))
 }
 

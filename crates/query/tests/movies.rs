@@ -407,6 +407,28 @@ fn insufficient_inputs_is_an_error() {
 }
 
 #[test]
+fn min_and_max_of_n() {
+    let db = movies();
+    let years = |xs: &[i64]| Cell::Vector(xs.iter().map(|&y| Value::Long(y)).collect());
+    // Without :with the years are a set; with :with ?m every movie's year counts.
+    let r = run(
+        &db,
+        "[:find (min 2 ?y) (max 3 ?y) :where [_ :movie/year ?y]]",
+    );
+    assert_eq!(
+        r,
+        QueryResult::Relation(vec![vec![years(&[1979, 1981]), years(&[2003, 1995, 1992])]])
+    );
+    let r = run(
+        &db,
+        "[:find (min 3 ?y) . :with ?m :where [?m :movie/year ?y]]",
+    );
+    assert_eq!(r, QueryResult::Scalar(Some(years(&[1979, 1979, 1981]))));
+    let err = parse_query("[:find (min \"a\" ?y) :where [?m :movie/year ?y]]").unwrap_err();
+    assert!(err.to_string().contains("(min 3 ?x)"), "{err}");
+}
+
+#[test]
 fn aggregates() {
     let db = movies();
     let scalar = |text: &str| match run(&db, text) {

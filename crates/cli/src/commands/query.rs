@@ -151,12 +151,13 @@ fn result_table(headers: &[String], result: &QueryResult) -> comfy_table::Table 
     table
 }
 
-/// A cell as table text: strings without quotes, instants as bare RFC 3339, sets as `#{…}`.
+/// A cell as table text: strings without quotes, instants as bare RFC 3339, sets as `#{…}`,
+/// vectors as `[…]`.
 fn cell_text(cell: &Cell) -> String {
     match cell {
         Cell::Value(Value::String(s)) => s.clone(),
         Cell::Value(v) => output::value_text(&v.as_ref()),
-        Cell::Set(_) => datolite::cell_edn_string(cell),
+        Cell::Set(_) | Cell::Vector(_) => datolite::cell_edn_string(cell),
     }
 }
 

@@ -174,7 +174,10 @@ impl Acc {
             AggregateFn::CountDistinct => {
                 self.distinct.insert(canonical(x));
             }
-            AggregateFn::Median | AggregateFn::Distinct => {}
+            AggregateFn::Median
+            | AggregateFn::Distinct
+            | AggregateFn::MinN(_)
+            | AggregateFn::MaxN(_) => {}
         }
     }
 
@@ -251,9 +254,10 @@ pub(crate) fn run(db: &Db, plan: &ScanAggregate<'_>, query: &Query) -> Result<Ve
             AggregateFn::Avg => Value::Double(acc.sum as f64 / acc.count as f64),
             AggregateFn::Min => acc.min.expect("a datom was seen"),
             AggregateFn::Max => acc.max.expect("a datom was seen"),
-            AggregateFn::Median | AggregateFn::Distinct => {
-                unreachable!("not planned here")
-            }
+            AggregateFn::Median
+            | AggregateFn::Distinct
+            | AggregateFn::MinN(_)
+            | AggregateFn::MaxN(_) => unreachable!("not planned here"),
         }));
     }
     Ok(vec![row])

@@ -294,6 +294,28 @@ fn parse_find_elem(form: &SpannedEdn) -> Result<FindElem> {
                     ),
                 )),
             },
+            [n, arg] if matches!(func, AggregateFn::Min | AggregateFn::Max) => {
+                let count = match &n.kind {
+                    SpannedKind::Long(k) => usize::try_from(*k).ok(),
+                    _ => None,
+                };
+                let (Some(count), Some(arg)) = (count, as_var(arg)) else {
+                    return Err(error_at(
+                        form,
+                        format!(
+                            "{name} with two arguments takes a count and a variable, as in \
+                             ({name} 3 ?x), got {}",
+                            show(form)
+                        ),
+                    ));
+                };
+                let func = if func == AggregateFn::Min {
+                    AggregateFn::MinN(count)
+                } else {
+                    AggregateFn::MaxN(count)
+                };
+                Ok(FindElem::Aggregate(Aggregate { func, arg }))
+            }
             args => Err(error_at(
                 form,
                 format!(
