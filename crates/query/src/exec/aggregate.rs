@@ -132,6 +132,59 @@ pub(crate) fn plan<'d>(
     })
 }
 
+/// `[:find (count ?x) :where [?e :a ?v]]` with `?x` the entity or the value: the distinct
+/// entities or values of `:a`, straight from the statistics.
+pub(crate) fn count_from_stats(
+    db: &Db,
+    query: &Query,
+    inputs: &[InputValue],
+) -> Option<(u64, String)> {
+    if !db.has_stats()
+        || !query.with.is_empty()
+        || query.limit == Some(0)
+        || query.where_clauses.len() != 1
+        || !inputs.iter().all(|i| *i == InputValue::Db)
+    {
+        return None;
+    }
+    let [FindElem::Aggregate(agg)] = query.find_elements() else {
+        return None;
+    };
+    if !matches!(agg.func, AggregateFn::Count | AggregateFn::CountDistinct) {
+        return None;
+    }
+    let ClauseKind::Pattern(p) = &query.where_clauses[0].kind else {
+        return None;
+    };
+    if p.tx != Term::Blank || p.added != Term::Blank {
+        return None;
+    }
+    let attr = plan::const_attribute(db, p)?;
+    let var = |t: &Term| match t {
+        Term::Var(v) => Some(Some(v.clone())),
+        Term::Blank => Some(None),
+        _ => None,
+    };
+    let (e, v) = (var(&p.e)?, var(&p.v)?);
+    if e.is_some() && e == v {
+        return None;
+    }
+    let s = db.stats().attribute(attr.id);
+    if e.as_ref() == Some(&agg.arg) {
+        Some((
+            s.distinct_entities,
+            format!("distinct entities of :{}", attr.ident),
+        ))
+    } else if v.as_ref() == Some(&agg.arg) {
+        Some((
+            s.distinct_values,
+            format!("distinct values of :{}", attr.ident),
+        ))
+    } else {
+        None
+    }
+}
+
 /// One element's running state.
 #[derive(Clone, Default)]
 struct Acc {

@@ -1,46 +1,53 @@
 //! The executor: runs the planner's steps over relations of cells (DESIGN §8).
 //!
-//! - A relation ([`rel::Rel`]) is rows of [`val::Val`] cells over one variable list: ids and
+//! - A relation (`rel::Rel`) is rows of `val::Val` cells over one variable list: ids and
 //!   numbers unboxed, strings and other values decoded only when a variable binds them and
 //!   shared after that. Values are built for the user only in the find step.
 //! - Every read of a query goes through one [`Reader`] (one snapshot held for the query).
-//! - Data patterns ([`pattern`]): index lookups per input row, or one scan hash-joined to the
-//!   input when that reads less; the choice is made per step from the statistics.
-//! - Predicates (comparisons without building values), function expressions (subquery `q`
-//!   included), and `not`/`not-join`/`or`/`or-join`/`and` evaluated once for the distinct
-//!   join tuples of the whole input, then joined back.
-//! - Rules ([`rules`]): relations computed bottom-up by a semi-naive fixpoint.
-//! - `(count ?x)` over a single attribute pattern is answered from statistics in O(1).
+//! - Data patterns (`pattern`, `lookup`, `slots`): index lookups per input row, or one
+//!   scan hash- or merge-joined to the input when that reads less; chosen per step from the
+//!   statistics (or forced with [`JoinStrategy`]).
+//! - Predicates and function expressions (`calls`): comparisons on cells without building
+//!   values, everything else through the shared function library (subquery `q` included).
+//! - `not`/`not-join`/`or`/`or-join`/`and` (`not_or`): evaluated once for the distinct join
+//!   tuples of the whole input, then joined back.
+//! - Rules (`rules`): relations computed bottom-up by a semi-naive fixpoint, stratified.
+//! - Aggregates (`aggregate`): `(count ?x)` of one pattern from statistics in O(1); other
+//!   single-pattern aggregates while scanning, in parallel for large attributes.
+//! - `explain`: the plan as text, nested bodies included.
 //!
 //! Intermediate relations are bags (a pattern over distinct datoms cannot duplicate a row
 //! anyway); the find step and rule relations are sets.
 
 mod aggregate;
+mod calls;
+mod explain;
+mod lookup;
+mod not_or;
 mod pattern;
 mod rel;
 mod rules;
+mod slots;
 mod val;
 
 use std::cell::{Cell as StdCell, RefCell};
-use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use datolite_store::{Db, Index, Reader, Value};
 
-use crate::ast::{
-    AggregateFn, BindVar, Binding, Call, Clause, ClauseKind, FindElem, FnArg, Input, Query, Rule,
-    Term, Var,
-};
+use crate::ast::{BindVar, Binding, Clause, ClauseKind, Input, Query, Rule, Var};
 use crate::error::Result;
-use crate::functions::{call_with, constant, Env};
+use crate::functions::Env;
 use crate::plan::{self, Step, StepKind};
 use crate::result::{
     bind_inputs, find_tuples, find_vars, shape, unbound_find_var, Cell, InputValue, QueryResult,
 };
-use crate::rows::{alternatives, mentioned, produced, reachable_rules, FnVal};
+use crate::rows::mentioned;
 
+pub(crate) use explain::explain;
+use explain::Trace;
 use pattern::Mode;
 use rel::Rel;
 use val::Val;
@@ -82,40 +89,10 @@ fn scan_aggregate<'d>(
     inputs: &[InputValue],
 ) -> Result<Option<aggregate::ScanAggregate<'d>>> {
     query.check_inputs(inputs.len())?;
-    if count_from_stats(db, query, inputs).is_some() {
+    if aggregate::count_from_stats(db, query, inputs).is_some() {
         return Ok(None);
     }
     Ok(aggregate::plan(db, query, inputs))
-}
-
-/// The plan of `query`, one line per step; with `analyze`, run and with actual rows.
-pub(crate) fn explain(
-    db: &Db,
-    query: &Query,
-    inputs: &[InputValue],
-    rules: &[Rule],
-    analyze: bool,
-) -> Result<String> {
-    if let Some(plan) = scan_aggregate(db, query, inputs)? {
-        let mut line = plan.describe(db, query);
-        if analyze {
-            let rows = aggregate::run(db, &plan, query)?.len();
-            line.push_str(&format!("  actual rows {rows}"));
-        }
-        return Ok(line);
-    }
-    let exec = Exec::new(db, rules)?;
-    let mut trace = Trace {
-        analyze,
-        lines: Vec::new(),
-    };
-    exec.run(query, inputs, Some(&mut trace))?;
-    Ok(trace.lines.join("\n"))
-}
-
-struct Trace {
-    analyze: bool,
-    lines: Vec<String>,
 }
 
 /// A rule relation: tuples over the head variables.
@@ -162,143 +139,6 @@ impl Env for Exec<'_> {
     }
 }
 
-/// `[:find (count ?x) :where [?e :a ?v]]` with `?x` the entity or the value: the distinct
-/// entities or values of `:a`, straight from the statistics.
-fn count_from_stats(db: &Db, query: &Query, inputs: &[InputValue]) -> Option<(u64, String)> {
-    if !db.has_stats()
-        || !query.with.is_empty()
-        || query.limit == Some(0)
-        || query.where_clauses.len() != 1
-        || !inputs.iter().all(|i| *i == InputValue::Db)
-    {
-        return None;
-    }
-    let [FindElem::Aggregate(agg)] = query.find_elements() else {
-        return None;
-    };
-    if !matches!(agg.func, AggregateFn::Count | AggregateFn::CountDistinct) {
-        return None;
-    }
-    let ClauseKind::Pattern(p) = &query.where_clauses[0].kind else {
-        return None;
-    };
-    if p.tx != Term::Blank || p.added != Term::Blank {
-        return None;
-    }
-    let attr = plan::const_attribute(db, p)?;
-    let var = |t: &Term| match t {
-        Term::Var(v) => Some(Some(v.clone())),
-        Term::Blank => Some(None),
-        _ => None,
-    };
-    let (e, v) = (var(&p.e)?, var(&p.v)?);
-    if e.is_some() && e == v {
-        return None;
-    }
-    let s = db.stats().attribute(attr.id);
-    if e.as_ref() == Some(&agg.arg) {
-        Some((
-            s.distinct_entities,
-            format!("distinct entities of :{}", attr.ident),
-        ))
-    } else if v.as_ref() == Some(&agg.arg) {
-        Some((
-            s.distinct_values,
-            format!("distinct values of :{}", attr.ident),
-        ))
-    } else {
-        None
-    }
-}
-
-/// The plans of the clause lists inside `clause` (`not` bodies, `or` branches), indented under
-/// its explain line, as they would be planned for rows binding `bound`. Nested steps show
-/// estimates only.
-fn nested_plan(
-    env: &plan::Env<'_>,
-    clause: &Clause,
-    bound: &BTreeSet<Var>,
-    depth: usize,
-    lines: &mut Vec<String>,
-) -> Result<()> {
-    let indent = "   ".repeat(depth);
-    let lists: Vec<(&str, &[Clause])> = match &clause.kind {
-        ClauseKind::Not { clauses, .. } => vec![("not", clauses.as_slice())],
-        ClauseKind::Or { branches, .. } => branches
-            .iter()
-            .map(|b| match &b.kind {
-                ClauseKind::And(cs) => ("branch", cs.as_slice()),
-                _ => ("branch", std::slice::from_ref(b)),
-            })
-            .collect(),
-        _ => return Ok(()),
-    };
-    for (what, clauses) in lists {
-        lines.push(format!("{indent}{what}:"));
-        let mut inner = bound.clone();
-        for (i, s) in plan::plan(env, clauses, bound, 1.0)?.iter().enumerate() {
-            lines.push(format!("{indent}   {}. {}", i + 1, s.describe()));
-            nested_plan(env, s.clause, &inner, depth + 2, lines)?;
-            inner.extend(produced(s.clause));
-        }
-    }
-    Ok(())
-}
-
-/// A comparison predicate on two cells, evaluated without building values.
-struct Comparison {
-    test: fn(Ordering) -> bool,
-    left: Operand,
-    right: Operand,
-}
-
-enum Operand {
-    Col(usize),
-    Lit(Val),
-}
-
-impl Comparison {
-    /// `(op x y)` with `op` one of `= != not= < > <= >=` and each side a bound variable or a
-    /// literal value; `None` for anything else (the general function path handles it).
-    fn of(call: &Call, rel: &Rel) -> Option<Comparison> {
-        let test: fn(Ordering) -> bool = match call.func.as_str() {
-            "=" => |o| o == Ordering::Equal,
-            "!=" | "not=" => |o| o != Ordering::Equal,
-            "<" => |o| o == Ordering::Less,
-            ">" => |o| o == Ordering::Greater,
-            "<=" => |o| o != Ordering::Greater,
-            ">=" => |o| o != Ordering::Less,
-            _ => return None,
-        };
-        let operand = |a: &FnArg| match a {
-            FnArg::Var(v) => rel.col(v).map(Operand::Col),
-            FnArg::Const(c) => match constant(c) {
-                FnVal::One(v) => Some(Operand::Lit(Val::from(v))),
-                _ => None,
-            },
-            _ => None,
-        };
-        match call.args.as_slice() {
-            [l, r] => Some(Comparison {
-                test,
-                left: operand(l)?,
-                right: operand(r)?,
-            }),
-            _ => None,
-        }
-    }
-
-    fn holds(&self, row: &[Val]) -> bool {
-        fn get<'v>(row: &'v [Val], o: &'v Operand) -> &'v Val {
-            match o {
-                Operand::Col(c) => &row[*c],
-                Operand::Lit(v) => v,
-            }
-        }
-        (self.test)(get(row, &self.left).compare(get(row, &self.right)))
-    }
-}
-
 impl<'a> Exec<'a> {
     fn new(db: &'a Db, rules: &'a [Rule]) -> Result<Self> {
         Ok(Exec {
@@ -319,7 +159,7 @@ impl<'a> Exec<'a> {
         trace: Option<&mut Trace>,
     ) -> Result<QueryResult> {
         let rows = bind_inputs(query, inputs)?;
-        if let Some((n, why)) = count_from_stats(self.db, query, inputs) {
+        if let Some((n, why)) = aggregate::count_from_stats(self.db, query, inputs) {
             if let Some(t) = trace {
                 t.lines.push(format!(
                     "1. count from statistics: {why} = {n} (O(1), no scan)"
@@ -352,39 +192,7 @@ impl<'a> Exec<'a> {
         let steps = plan::plan(&env, &query.where_clauses, &rel_vars, rel.len() as f64)?;
         let rel = match trace {
             None => self.run_steps(rel, &steps, None)?,
-            Some(t) => {
-                if !consts.is_empty() {
-                    let c: Vec<String> = consts.iter().map(|(k, v)| format!("{k} = {v}")).collect();
-                    t.lines.push(format!("inputs inlined: {}", c.join(", ")));
-                }
-                t.lines.push(format!("input rows: {}", rel.len()));
-                let mut actual = Vec::new();
-                let out = if t.analyze {
-                    self.run_steps(rel, &steps, Some(&mut actual))?
-                } else {
-                    Rel::empty(Vec::new())
-                };
-                let mut bound = rel_vars.clone();
-                for (i, s) in steps.iter().enumerate() {
-                    let mut line = format!("{}. {}", i + 1, s.describe());
-                    if t.analyze {
-                        match actual.get(i) {
-                            Some((n, mode)) => {
-                                line.push_str(&format!("  actual rows {n}"));
-                                if let Some(m) = mode {
-                                    line.push_str(&format!(" ({})", m.describe()));
-                                }
-                            }
-                            None => line.push_str("  (not run: no rows left)"),
-                        }
-                    }
-                    t.lines.push(line);
-                    nested_plan(&env, s.clause, &bound, 1, &mut t.lines)?;
-                    bound.extend(produced(s.clause));
-                }
-                self.explain_rules(&query.where_clauses, &mut t.lines)?;
-                out
-            }
+            Some(t) => self.run_traced(rel, &steps, &env, t, &query.where_clauses)?,
         };
         let vars = find_vars(query);
         let mut tuples = Vec::with_capacity(rel.len());
@@ -398,36 +206,6 @@ impl<'a> Exec<'a> {
             }
         }
         Ok(shape(find_tuples(tuples, query)?, &query.find))
-    }
-
-    /// For `explain`: each rule the query reaches, its relation's size, and each
-    /// definition's body as planned from no bound variables (how rounds evaluate it).
-    fn explain_rules(&self, clauses: &[Clause], lines: &mut Vec<String>) -> Result<()> {
-        let names = reachable_rules(clauses, self.rules)?;
-        if names.is_empty() {
-            return Ok(());
-        }
-        lines.push("rules (computed bottom-up before the query, semi-naive):".into());
-        let (consts, sizes) = (BTreeMap::new(), self.rule_sizes());
-        let env = plan::Env {
-            db: self.db,
-            consts: &consts,
-            rule_sizes: &sizes,
-        };
-        for rule in self.rules.iter().filter(|r| names.contains(&r.name)) {
-            let size = sizes.get(&rule.name).copied().unwrap_or(0);
-            lines.push(format!("   {}  ({size} tuples)", rule.form));
-            let mut bound = BTreeSet::new();
-            for (i, s) in plan::plan(&env, &rule.body, &bound, 1.0)?
-                .iter()
-                .enumerate()
-            {
-                lines.push(format!("      {}. {}", i + 1, s.describe()));
-                nested_plan(&env, s.clause, &bound, 3, lines)?;
-                bound.extend(produced(s.clause));
-            }
-        }
-        Ok(())
     }
 
     fn rule_sizes(&self) -> HashMap<String, usize> {
@@ -508,149 +286,5 @@ impl<'a> Exec<'a> {
             (_, ClauseKind::RuleCall { name, args, .. }) => self.rule_step(rel, clause, name, args),
             (_, ClauseKind::Pattern(_)) => unreachable!("patterns are planned as pattern steps"),
         }
-    }
-
-    /// Keeps the rows for which the predicate is true (not `nil`, not `false`).
-    fn filter(&self, mut rel: Rel, c: &Call, clause: &Clause) -> Result<Rel> {
-        if let Some(cmp) = Comparison::of(c, &rel) {
-            rel.retain(|row| cmp.holds(row));
-            return Ok(rel);
-        }
-        let vars = rel.vars().to_vec();
-        let col = |v: &Var| vars.iter().position(|x| x == v);
-        let mut failure = None;
-        rel.retain(|row| {
-            if failure.is_some() {
-                return false;
-            }
-            match call_with(
-                self,
-                &|v: &Var| col(v).map(|c| row[c].to_value()),
-                c,
-                clause,
-            ) {
-                Ok(v) => !matches!(v, FnVal::Nil | FnVal::One(Value::Boolean(false))),
-                Err(e) => {
-                    failure = Some(e);
-                    false
-                }
-            }
-        });
-        failure.map_or(Ok(rel), Err)
-    }
-
-    /// Extends each row by binding the function's result.
-    fn bind(&self, rel: Rel, c: &Call, binding: &Binding, clause: &Clause) -> Result<Rel> {
-        let mut new_vars: Vec<Var> = Vec::new();
-        for v in binding.vars() {
-            if rel.col(v).is_none() && !new_vars.contains(v) {
-                new_vars.push(v.clone());
-            }
-        }
-        let mut vars = rel.vars().to_vec();
-        vars.extend(new_vars.iter().cloned());
-        let mut out = Rel::empty(vars);
-        let mut extra: Vec<Option<Val>> = vec![None; new_vars.len()];
-        for row in rel.rows() {
-            let v = call_with(
-                self,
-                &|v: &Var| rel.col(v).map(|c| row[c].to_value()),
-                c,
-                clause,
-            )?;
-            'alt: for alt in alternatives(binding, &v, &clause.form, clause.pos)? {
-                extra.iter_mut().for_each(|x| *x = None);
-                for (var, x) in alt {
-                    let x = Val::from(x);
-                    if let Some(col) = rel.col(var) {
-                        if !row[col].same(&x) {
-                            continue 'alt;
-                        }
-                    } else if let Some(i) = new_vars.iter().position(|n| n == var) {
-                        match &extra[i] {
-                            Some(old) if !old.same(&x) => continue 'alt,
-                            Some(_) => {}
-                            None => extra[i] = Some(x),
-                        }
-                    }
-                }
-                let cells: Option<Vec<Val>> = extra.iter().cloned().collect();
-                if let Some(cells) = cells {
-                    out.push_extended(row, &cells);
-                }
-            }
-        }
-        Ok(out)
-    }
-
-    /// `not` / `not-join`: the body runs once over the distinct tuples of the key variables the
-    /// input binds; rows whose tuple the body satisfies are dropped.
-    fn anti_join(&self, rel: Rel, keys: &[Var], clauses: &[Clause]) -> Result<Rel> {
-        let cols: Vec<usize> = keys.iter().filter_map(|v| rel.col(v)).collect();
-        let start = rel.distinct_projection(&cols);
-        let k = cols.len();
-        let res = self.eval_clauses(start, clauses)?;
-        let hits: FxHashSet<&[Val]> = res.rows().map(|r| &r[..k]).collect();
-        let mut out = Rel::empty(rel.vars().to_vec());
-        let mut key = Vec::with_capacity(k);
-        for row in rel.rows() {
-            key.clear();
-            key.extend(cols.iter().map(|&c| row[c].clone()));
-            if !hits.contains(key.as_slice()) {
-                out.push(row);
-            }
-        }
-        Ok(out)
-    }
-
-    /// `or` / `or-join` / `and`: each branch runs once over the distinct tuples of the target
-    /// variables the input binds; their union is joined back on those variables and binds the
-    /// targets the input did not.
-    fn union(&self, rel: Rel, targets: &[Var], branches: &[Clause]) -> Result<Rel> {
-        let cols: Vec<usize> = targets.iter().filter_map(|v| rel.col(v)).collect();
-        let k = cols.len();
-        let start = rel.distinct_projection(&cols);
-        let mut results = Vec::new();
-        for branch in branches {
-            let body = match &branch.kind {
-                ClauseKind::And(cs) => cs.as_slice(),
-                _ => std::slice::from_ref(branch),
-            };
-            let res = self.eval_clauses(start.clone(), body)?;
-            if !res.is_empty() {
-                results.push(res);
-            }
-        }
-        // The targets every non-empty branch result binds.
-        let new_vars: Vec<Var> = targets
-            .iter()
-            .filter(|v| rel.col(v).is_none() && results.iter().all(|r| r.col(v).is_some()))
-            .cloned()
-            .collect();
-        let mut matches: FxHashMap<Vec<Val>, Vec<Vec<Val>>> = FxHashMap::default();
-        let mut seen: FxHashSet<Vec<Val>> = FxHashSet::default();
-        for res in &results {
-            let new_cols: Vec<usize> = new_vars.iter().filter_map(|v| res.col(v)).collect();
-            for row in res.rows() {
-                let mut t: Vec<Val> = row[..k].to_vec();
-                t.extend(new_cols.iter().map(|&c| row[c].clone()));
-                if seen.insert(t.clone()) {
-                    let extra = t.split_off(k);
-                    matches.entry(t).or_default().push(extra);
-                }
-            }
-        }
-        let mut vars = rel.vars().to_vec();
-        vars.extend(new_vars);
-        let mut out = Rel::empty(vars);
-        let mut key = Vec::with_capacity(k);
-        for row in rel.rows() {
-            key.clear();
-            key.extend(cols.iter().map(|&c| row[c].clone()));
-            for extra in matches.get(&key).into_iter().flatten() {
-                out.push_extended(row, extra);
-            }
-        }
-        Ok(out)
     }
 }

@@ -10,7 +10,7 @@
 //!
 //! Deliberate simplifications, all documented where they happen:
 //! - every source (`$`, `$h`, ...) denotes the one `db` passed to [`q`];
-//! - variables hold a single [`Value`]: a function result that is a tuple or
+//! - variables hold a single [`Value`](datolite_store::Value): a function result that is a tuple or
 //!   collection must be destructured by its binding form (`[?a ?b]`,
 //!   `[?x ...]`, `[[?a ?b]]`), binding it to a scalar variable is an error;
 //! - `:keys` is ignored (the result is positional).

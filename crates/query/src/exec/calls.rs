@@ -1,0 +1,152 @@
+//! Predicate and function-expression steps.
+//!
+//! Two-argument comparisons of bound variables and literals (`[(> ?s 50000)]`) compare cells
+//! directly; every other call goes through the shared function library
+//! ([`crate::functions`]) with the row's values, as the naive evaluator does.
+
+use std::cmp::Ordering;
+
+use datolite_store::Value;
+
+use crate::ast::{Binding, Call, Clause, FnArg, Var};
+use crate::error::Result;
+use crate::exec::rel::Rel;
+use crate::exec::val::Val;
+use crate::exec::Exec;
+use crate::functions::{call_with, constant};
+use crate::rows::{alternatives, FnVal};
+
+/// A comparison predicate on two cells, evaluated without building values.
+struct Comparison {
+    test: fn(Ordering) -> bool,
+    left: Operand,
+    right: Operand,
+}
+
+enum Operand {
+    Col(usize),
+    Lit(Val),
+}
+
+impl Comparison {
+    /// `(op x y)` with `op` one of `= != not= < > <= >=` and each side a bound variable or a
+    /// literal value; `None` for anything else (the general function path handles it).
+    fn of(call: &Call, rel: &Rel) -> Option<Comparison> {
+        let test: fn(Ordering) -> bool = match call.func.as_str() {
+            "=" => |o| o == Ordering::Equal,
+            "!=" | "not=" => |o| o != Ordering::Equal,
+            "<" => |o| o == Ordering::Less,
+            ">" => |o| o == Ordering::Greater,
+            "<=" => |o| o != Ordering::Greater,
+            ">=" => |o| o != Ordering::Less,
+            _ => return None,
+        };
+        let operand = |a: &FnArg| match a {
+            FnArg::Var(v) => rel.col(v).map(Operand::Col),
+            FnArg::Const(c) => match constant(c) {
+                FnVal::One(v) => Some(Operand::Lit(Val::from(v))),
+                _ => None,
+            },
+            _ => None,
+        };
+        match call.args.as_slice() {
+            [l, r] => Some(Comparison {
+                test,
+                left: operand(l)?,
+                right: operand(r)?,
+            }),
+            _ => None,
+        }
+    }
+
+    fn holds(&self, row: &[Val]) -> bool {
+        fn get<'v>(row: &'v [Val], o: &'v Operand) -> &'v Val {
+            match o {
+                Operand::Col(c) => &row[*c],
+                Operand::Lit(v) => v,
+            }
+        }
+        (self.test)(get(row, &self.left).compare(get(row, &self.right)))
+    }
+}
+
+impl Exec<'_> {
+    /// Keeps the rows for which the predicate is true (not `nil`, not `false`).
+    pub(crate) fn filter(&self, mut rel: Rel, c: &Call, clause: &Clause) -> Result<Rel> {
+        if let Some(cmp) = Comparison::of(c, &rel) {
+            rel.retain(|row| cmp.holds(row));
+            return Ok(rel);
+        }
+        let vars = rel.vars().to_vec();
+        let col = |v: &Var| vars.iter().position(|x| x == v);
+        let mut failure = None;
+        rel.retain(|row| {
+            if failure.is_some() {
+                return false;
+            }
+            match call_with(
+                self,
+                &|v: &Var| col(v).map(|c| row[c].to_value()),
+                c,
+                clause,
+            ) {
+                Ok(v) => !matches!(v, FnVal::Nil | FnVal::One(Value::Boolean(false))),
+                Err(e) => {
+                    failure = Some(e);
+                    false
+                }
+            }
+        });
+        failure.map_or(Ok(rel), Err)
+    }
+
+    /// Extends each row by binding the function's result.
+    pub(crate) fn bind(
+        &self,
+        rel: Rel,
+        c: &Call,
+        binding: &Binding,
+        clause: &Clause,
+    ) -> Result<Rel> {
+        let mut new_vars: Vec<Var> = Vec::new();
+        for v in binding.vars() {
+            if rel.col(v).is_none() && !new_vars.contains(v) {
+                new_vars.push(v.clone());
+            }
+        }
+        let mut vars = rel.vars().to_vec();
+        vars.extend(new_vars.iter().cloned());
+        let mut out = Rel::empty(vars);
+        let mut extra: Vec<Option<Val>> = vec![None; new_vars.len()];
+        for row in rel.rows() {
+            let v = call_with(
+                self,
+                &|v: &Var| rel.col(v).map(|c| row[c].to_value()),
+                c,
+                clause,
+            )?;
+            'alt: for alt in alternatives(binding, &v, &clause.form, clause.pos)? {
+                extra.iter_mut().for_each(|x| *x = None);
+                for (var, x) in alt {
+                    let x = Val::from(x);
+                    if let Some(col) = rel.col(var) {
+                        if !row[col].same(&x) {
+                            continue 'alt;
+                        }
+                    } else if let Some(i) = new_vars.iter().position(|n| n == var) {
+                        match &extra[i] {
+                            Some(old) if !old.same(&x) => continue 'alt,
+                            Some(_) => {}
+                            None => extra[i] = Some(x),
+                        }
+                    }
+                }
+                let cells: Option<Vec<Val>> = extra.iter().cloned().collect();
+                if let Some(cells) = cells {
+                    out.push_extended(row, &cells);
+                }
+            }
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,262 @@
+//! Turning a compiled pattern and (optionally) an input row into one index scan: which index,
+//! which bound prefix, which value range — with bound values coerced to the attribute's type
+//! so that [`crate::compare`] equality (`Long 1 = Double 1.0 = Ref 1`) holds as in the naive
+//! evaluator — and running it on the query's snapshot.
+
+use std::ops::Bound;
+
+use datolite_store::{Attribute, Index, RawDatom, Scan, Value, ValueType};
+
+use crate::ast::{Clause, Constant};
+use crate::error::{QueryError, Result};
+use crate::exec::slots::{Compiled, Slot};
+use crate::exec::val::Val;
+use crate::exec::Exec;
+use crate::functions::constant;
+use crate::rows::FnVal;
+
+/// Where a lookup stands on one datom component.
+enum Res<T> {
+    Free,
+    Is(T),
+    Never,
+}
+
+/// A bound value as the attribute's index sees it.
+enum Coerced {
+    /// Exactly this encoded value.
+    Exact(Value),
+    /// `0.0` of a Double attribute: both zeros.
+    Zero,
+    /// No index narrowing possible (NaN, huge integers): scan the attribute and filter.
+    Scan,
+    /// No value of the attribute can equal it.
+    Never,
+}
+
+const EXACT_F64: f64 = 9_007_199_254_740_992.0; // 2^53
+
+/// `v` as a value of type `vt` that is [`crate::compare`]-equal to it, when there is one.
+fn coerce(v: &Value, vt: ValueType) -> Coerced {
+    use Coerced::*;
+    let int_like = |n: f64| {
+        if n == 0.0 {
+            Zero
+        } else if n.abs() < EXACT_F64 {
+            Exact(Value::Double(n))
+        } else {
+            Scan
+        }
+    };
+    match (vt, v) {
+        (ValueType::Long, Value::Long(_)) | (ValueType::Ref, Value::Ref(_)) => Exact(v.clone()),
+        (ValueType::Long, Value::Ref(r)) => {
+            i64::try_from(*r).map_or(Never, |n| Exact(Value::Long(n)))
+        }
+        (ValueType::Long, Value::Double(d)) => {
+            if d.is_nan() || d.fract() != 0.0 {
+                Never
+            } else if d.abs() < EXACT_F64 {
+                Exact(Value::Long(*d as i64))
+            } else {
+                Scan
+            }
+        }
+        (ValueType::Double, Value::Double(d)) if d.is_nan() => Scan,
+        (ValueType::Double, Value::Double(d)) if *d == 0.0 => Zero,
+        (ValueType::Double, Value::Long(n)) => int_like(*n as f64),
+        (ValueType::Double, Value::Ref(n)) => int_like(*n as f64),
+        (ValueType::Ref, Value::Long(n)) => {
+            u64::try_from(*n).map_or(Never, |n| Exact(Value::Ref(n)))
+        }
+        (ValueType::Ref, Value::Double(d)) => {
+            if d.is_nan() || d.fract() != 0.0 || *d < 0.0 {
+                Never
+            } else if *d < EXACT_F64 {
+                Exact(Value::Ref(*d as u64))
+            } else {
+                Scan
+            }
+        }
+        (vt, v) if v.value_type() == vt => Exact(v.clone()),
+        _ => Never,
+    }
+}
+
+/// The entity id a cell denotes in the E (or A, or tx) position.
+fn entity_of(v: &Val) -> Res<u64> {
+    match v {
+        Val::Ref(x) => Res::Is(*x),
+        Val::Long(n) => u64::try_from(*n).map_or(Res::Never, Res::Is),
+        Val::Double(d) if d.fract() == 0.0 && *d >= 0.0 && *d < EXACT_F64 => Res::Is(*d as u64),
+        _ => Res::Never,
+    }
+}
+
+/// One index scan for a pattern and what its key prefix already guarantees.
+pub(crate) struct Lookup<'db> {
+    pub scan: Scan<'db>,
+    /// E, A (when bound) are in the prefix; this says whether V's equality is too.
+    pub v_fixed: bool,
+    /// Whether the scan yields datoms in ascending entity order (a merge join can use it).
+    pub e_ordered: bool,
+}
+
+/// One candidate datom, its value decoded at most once.
+pub(crate) struct Candidate<'k> {
+    pub raw: RawDatom<'k>,
+    pub v: Option<Val>,
+}
+
+impl<'a> Exec<'a> {
+    /// The scan for `cp` given `row` (or only the constants, without a row); `None` when no
+    /// datom can match.
+    pub(crate) fn lookup(
+        &self,
+        cp: &Compiled<'_>,
+        row: Option<&[Val]>,
+        range: Option<&(Bound<Value>, Bound<Value>)>,
+    ) -> Result<Option<Lookup<'a>>> {
+        let schema = self.db.schema();
+        let e = match cp.e {
+            Slot::Const(Constant::Long(n)) => u64::try_from(*n).map_or(Res::Never, Res::Is),
+            Slot::Const(Constant::Keyword(k)) => {
+                schema.entity_of_ident(k).map_or(Res::Never, Res::Is)
+            }
+            Slot::Const(_) | Slot::Never => Res::Never,
+            Slot::Col(c) => row.map_or(Res::Free, |r| entity_of(&r[c])),
+            _ => Res::Free,
+        };
+        let attr_by_id = |id: u64| -> Res<&Attribute> {
+            u32::try_from(id)
+                .ok()
+                .and_then(|id| schema.attribute(id))
+                .map_or(Res::Never, |a| Res::Is(a.as_ref()))
+        };
+        let a: Res<&Attribute> = match cp.a {
+            Slot::Const(Constant::Keyword(k)) => schema
+                .attribute_named(k)
+                .map_or(Res::Never, |a| Res::Is(a.as_ref())),
+            Slot::Const(Constant::Long(n)) => u64::try_from(*n).map_or(Res::Never, &attr_by_id),
+            Slot::Const(_) | Slot::Never => Res::Never,
+            Slot::Col(c) => match row.map(|r| entity_of(&r[c])) {
+                None => Res::Free,
+                Some(Res::Is(id)) => attr_by_id(id),
+                Some(_) => Res::Never,
+            },
+            _ => Res::Free,
+        };
+        let v: Option<Value> = match cp.v {
+            Slot::Const(Constant::Keyword(k)) => match &a {
+                Res::Is(attr) if attr.is_ref() => match schema.entity_of_ident(k) {
+                    Some(x) => Some(Value::Ref(x)),
+                    None => return Ok(None),
+                },
+                _ => Some(Value::Keyword(k.clone())),
+            },
+            Slot::Const(c) => match constant(c) {
+                FnVal::One(x) => Some(x),
+                _ => return Ok(None),
+            },
+            Slot::Col(c) => row.map(|r| r[c].to_value()),
+            Slot::Never => return Ok(None),
+            _ => None,
+        };
+        let coerced = match (&a, &v) {
+            (Res::Is(attr), Some(x)) => Some(coerce(x, attr.value_type)),
+            _ => None,
+        };
+        if matches!(e, Res::Never)
+            || matches!(a, Res::Never)
+            || matches!(coerced, Some(Coerced::Never))
+        {
+            return Ok(None);
+        }
+        let zero = (Value::Double(-0.0), Value::Double(0.0));
+        let zero_range = |s: Scan<'a>| -> Scan<'a> {
+            s.value_range(Bound::Included(&zero.0), Bound::Included(&zero.1))
+        };
+        let fixed = matches!(coerced, Some(Coerced::Exact(_) | Coerced::Zero));
+        let db = self.db;
+        // (scan, V fixed by the prefix, datoms in ascending E order)
+        let (scan, v_fixed, e_ordered) = match (&e, &a) {
+            (Res::Is(e), Res::Is(attr)) => {
+                let s = db.scan(Index::Eavt).entity(*e).attribute_id(attr.id);
+                match &coerced {
+                    Some(Coerced::Exact(x)) => (s.value(x), true, true),
+                    Some(Coerced::Zero) => (zero_range(s), true, true),
+                    _ => (s, false, true),
+                }
+            }
+            (Res::Is(e), _) => (db.scan(Index::Eavt).entity(*e), false, true),
+            (_, Res::Is(attr)) => match &coerced {
+                Some(Coerced::Exact(x)) if attr.is_ref() => (
+                    db.scan(Index::Vaet).value(x).attribute_id(attr.id),
+                    true,
+                    true,
+                ),
+                Some(Coerced::Exact(x)) => (
+                    db.scan(Index::Avet).attribute_id(attr.id).value(x),
+                    true,
+                    true,
+                ),
+                Some(Coerced::Zero) => (
+                    zero_range(db.scan(Index::Avet).attribute_id(attr.id)),
+                    true,
+                    false,
+                ),
+                Some(_) => (db.scan(Index::Aevt).attribute_id(attr.id), false, true),
+                None => match range {
+                    Some((lo, hi)) => (
+                        db.scan(Index::Avet)
+                            .attribute_id(attr.id)
+                            .value_range(lo.as_ref(), hi.as_ref()),
+                        false,
+                        false,
+                    ),
+                    None => (db.scan(Index::Aevt).attribute_id(attr.id), false, true),
+                },
+            },
+            _ => (db.scan(Index::Eavt), false, true),
+        };
+        debug_assert!(!v_fixed || fixed);
+        Ok(Some(Lookup {
+            scan,
+            v_fixed,
+            e_ordered,
+        }))
+    }
+
+    /// Runs a lookup's scan on the query's snapshot, calling `f` per candidate.
+    pub(crate) fn scan_candidates(
+        &self,
+        lookup: &Lookup<'_>,
+        clause: &Clause,
+        mut f: impl FnMut(&mut Candidate<'_>) -> Result<bool>,
+    ) -> Result<()> {
+        let mut failure = None;
+        self.reader
+            .for_each_raw(&lookup.scan, |raw| {
+                let mut c = Candidate { raw, v: None };
+                match f(&mut c) {
+                    Ok(more) => more,
+                    Err(e) => {
+                        failure = Some(e);
+                        false
+                    }
+                }
+            })
+            .map_err(|e| QueryError::Storage(format!("scanning for {}: {e}", clause.form)))?;
+        failure.map_or(Ok(()), Err)
+    }
+
+    /// The candidate's value as a cell (decoded on first use).
+    pub(crate) fn value_of(&self, c: &mut Candidate<'_>) -> Result<Val> {
+        if let Some(v) = &c.v {
+            return Ok(v.clone());
+        }
+        let v = Val::from_ref(self.reader.value_ref(c.raw.v)?);
+        c.v = Some(v.clone());
+        Ok(v)
+    }
+}

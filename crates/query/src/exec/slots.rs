@@ -1,0 +1,85 @@
+//! A data pattern compiled against the columns of the relation it joins: what each position
+//! (E, A, V, tx, added) is — constant, input column, new variable, repeat, blank.
+
+use crate::ast::{Constant, Pattern, Term, Var};
+use crate::exec::rel::Rel;
+
+/// What one pattern position is in a step.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Slot<'p> {
+    /// `_`, or a position nothing can constrain.
+    Blank,
+    /// A constant.
+    Const(&'p Constant),
+    /// A variable the input binds: its column.
+    Col(usize),
+    /// A variable first bound here (its cells follow the input's, in order).
+    New,
+    /// A variable bound earlier in this same pattern (`[?x :a ?x]`): that new variable.
+    Again(usize),
+    /// A source (`$`) or other term no datom can match.
+    Never,
+}
+
+/// A pattern compiled against the input's columns.
+pub(crate) struct Compiled<'p> {
+    pub e: Slot<'p>,
+    pub a: Slot<'p>,
+    pub v: Slot<'p>,
+    pub tx: Slot<'p>,
+    pub added: Slot<'p>,
+    pub new_vars: Vec<Var>,
+}
+
+pub(crate) fn compile<'p>(p: &'p Pattern, rel: &Rel) -> Compiled<'p> {
+    let mut new_vars: Vec<Var> = Vec::new();
+    let mut slot = |t: &'p Term| match t {
+        Term::Blank => Slot::Blank,
+        Term::Const(c) => Slot::Const(c),
+        Term::Src(_) => Slot::Never,
+        Term::Var(v) => {
+            if let Some(c) = rel.col(v) {
+                Slot::Col(c)
+            } else if let Some(i) = new_vars.iter().position(|n| n == v) {
+                Slot::Again(i)
+            } else {
+                new_vars.push(v.clone());
+                Slot::New
+            }
+        }
+    };
+    let (e, a, v, tx, added) = (
+        slot(&p.e),
+        slot(&p.a),
+        slot(&p.v),
+        slot(&p.tx),
+        slot(&p.added),
+    );
+    Compiled {
+        e,
+        a,
+        v,
+        tx,
+        added,
+        new_vars,
+    }
+}
+
+impl Compiled<'_> {
+    /// Whether every datom of a lookup whose prefix fixed the constants (and V, when
+    /// `v_fixed`) matches without a check: only new variables, blanks and fixed constants.
+    pub(crate) fn binds_without_checks(&self, v_fixed: bool) -> bool {
+        let free = |s: &Slot<'_>| matches!(s, Slot::New | Slot::Blank);
+        matches!(self.e, Slot::New | Slot::Blank | Slot::Const(_))
+            && matches!(self.a, Slot::New | Slot::Blank | Slot::Const(_))
+            && (free(&self.v) || (v_fixed && matches!(self.v, Slot::Const(_))))
+            && free(&self.tx)
+            && (free(&self.added) || matches!(self.added, Slot::Const(Constant::Bool(true))))
+    }
+
+    pub(crate) fn shares(&self) -> bool {
+        [self.e, self.a, self.v, self.tx, self.added]
+            .iter()
+            .any(|s| matches!(s, Slot::Col(_)))
+    }
+}
