@@ -1,6 +1,6 @@
 //! The transactor: EDN or builder operations in, datoms out, atomically.
 //!
-//! [`run`] executes inside the engine's single write transaction and derives everything from it,
+//! `run` executes inside the engine's single write transaction and derives everything from it,
 //! so the engine may rerun it after growing its storage. Schema-defining operations (entities
 //! with `:db/valueType`) run first, so a transaction can declare attributes and use them.
 
