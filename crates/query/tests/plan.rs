@@ -349,3 +349,56 @@ fn explain_shows_not_or_and_rule_bodies() {
         "{anti}"
     );
 }
+
+#[test]
+fn long_values_kept_out_of_line_join_and_compare_like_short_ones() {
+    let database = datolite::Database::memory().unwrap();
+    database
+        .transact(
+            "[{:db/ident :s :db/valueType :db.type/string :db/cardinality :db.cardinality/one}
+              {:db/ident :k :db/valueType :db.type/keyword :db/cardinality :db.cardinality/one}]",
+        )
+        .unwrap();
+    // Strings past the inline threshold (128 bytes) share long prefixes; short ones too.
+    let long = |tail: &str| format!("{}{tail}", "x".repeat(200));
+    let mut tx = String::from("[");
+    for (i, s) in [long("a"), long("b"), long("a"), "short".into(), long("c")]
+        .iter()
+        .enumerate()
+    {
+        tx.push_str(&format!("{{:db/id \"e{i}\" :s \"{s}\" :k :kw/v{}}}", i % 2));
+    }
+    tx.push(']');
+    database.transact(&tx).unwrap();
+    let db = database.db().unwrap();
+    let input = format!("\"{}\"", long("a"));
+    for (text, args) in [
+        (
+            "[:find ?a ?b :where [?a :s ?x] [?b :s ?x] [(!= ?a ?b)]]",
+            vec![],
+        ),
+        ("[:find ?x :where [_ :s ?x] [(< ?x \"xy\")]]", vec![]),
+        (
+            "[:find ?e :in $ ?x :where [?e :s ?x]]",
+            vec![input.as_str()],
+        ),
+        (
+            "[:find ?e ?k :where [?e :s ?x] [(clojure.string/ends-with? ?x \"c\")] [?e :k ?k]]",
+            vec![],
+        ),
+        ("[:find (count-distinct ?x) . :where [_ :s ?x]]", vec![]),
+        ("[:find ?k (count ?e) :where [?e :k ?k]]", vec![]),
+    ] {
+        same(&db, text, &args);
+    }
+    match q_edn(
+        &db,
+        "[:find (count ?a) . :where [?a :s ?x] [?b :s ?x] [(!= ?a ?b)]]",
+        &[],
+    )
+    .unwrap()
+    {
+        QueryResult::Scalar(Some(Cell::Value(Value::Long(2)))) => {}
+        other => panic!("{other:?}"),
+    }
+}

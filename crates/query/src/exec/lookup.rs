@@ -250,12 +250,21 @@ impl<'a> Exec<'a> {
         failure.map_or(Ok(()), Err)
     }
 
-    /// The candidate's value as a cell (decoded on first use).
+    /// The cell of an encoded value from an index key (out-of-line values fetched).
+    #[inline]
+    pub(crate) fn cell(&self, encoded: &[u8]) -> Result<Val> {
+        match Val::from_encoded(encoded) {
+            Some(v) => Ok(v),
+            None => Ok(Val::Obj(std::rc::Rc::new(self.reader.value(encoded)?))),
+        }
+    }
+
+    /// The candidate's value as a cell (made on first use).
     pub(crate) fn value_of(&self, c: &mut Candidate<'_>) -> Result<Val> {
         if let Some(v) = &c.v {
             return Ok(v.clone());
         }
-        let v = Val::from_ref(self.reader.value_ref(c.raw.v)?);
+        let v = self.cell(c.raw.v)?;
         c.v = Some(v.clone());
         Ok(v)
     }

@@ -125,7 +125,7 @@ impl<'a> Exec<'a> {
                                 cells.push(Val::Ref(u64::from(c.raw.a)));
                             }
                             if matches!(cp.v, Slot::New) {
-                                cells.push(Val::from_ref(self.reader.value_ref(c.raw.v)?));
+                                cells.push(self.cell(c.raw.v)?);
                             }
                             if matches!(cp.tx, Slot::New) {
                                 cells.push(Val::Ref(c.raw.tx));

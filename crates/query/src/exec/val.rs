@@ -1,14 +1,21 @@
-//! The executor's cell: ids and numbers unboxed, everything else decoded once and shared.
+//! The executor's cell: ids and numbers unboxed, strings and other values still encoded.
 //!
 //! Rows are copied on every join step, so a cell must be cheap to clone: entity ids, longs,
-//! doubles, instants and booleans are stored inline; strings, keywords, UUIDs and byte arrays
-//! are decoded from the index only when a variable binds them, then shared by reference count.
+//! doubles, instants and booleans are stored inline (their fixed-width encodings decode to
+//! them for free); strings, keywords, UUIDs and byte arrays keep the index's encoding, shared by
+//! reference count, and become user values only when the find step (or a function) needs them
+//! — late materialization. Encodings order and compare like their values (DESIGN §4), so joins
+//! and comparisons between cells of one type never decode. Values the index keeps only as a
+//! prefix and hash (longer than the inline threshold) and values computed by functions are held
+//! decoded instead ([`Val::Obj`]).
+//!
 //! Equality is [`compare`] equality (`Long 1 = Double 1.0 = Ref 1`), as in the naive evaluator;
 //! [`Val::hash_key`] gives equal cells equal keys for hash joins.
 
 use std::cmp::Ordering;
 use std::rc::Rc;
 
+use datolite_store::encoding::{decode_value, encoded, Decoded};
 use datolite_store::{Value, ValueRef};
 
 use crate::functions::compare;
@@ -27,7 +34,10 @@ pub(crate) enum Val {
     Instant(i64),
     /// A boolean.
     Bool(bool),
-    /// Any other value, shared.
+    /// A string, keyword, UUID or byte array in its inline index encoding (tag included).
+    Enc(Rc<[u8]>),
+    /// A value the index keeps out of line (longer than the inline threshold), fetched and
+    /// decoded once, shared.
     Obj(Rc<Value>),
 }
 
@@ -42,8 +52,8 @@ pub(crate) enum HashKey {
     Instant(i64),
     /// A boolean.
     Bool(bool),
-    /// Anything else, by value.
-    Obj(Rc<Value>),
+    /// Anything else, by its inline encoding.
+    Bytes(Rc<[u8]>),
 }
 
 impl PartialEq for Val {
@@ -53,7 +63,12 @@ impl PartialEq for Val {
             (Val::Long(a), Val::Long(b)) | (Val::Instant(a), Val::Instant(b)) => a == b,
             (Val::Double(a), Val::Double(b)) => a.to_bits() == b.to_bits(),
             (Val::Bool(a), Val::Bool(b)) => a == b,
+            (Val::Enc(a), Val::Enc(b)) => a == b,
             (Val::Obj(a), Val::Obj(b)) => a == b,
+            (Val::Enc(_), Val::Obj(b)) | (Val::Obj(b), Val::Enc(_)) => {
+                let enc = if let Val::Enc(_) = self { self } else { other };
+                enc.to_value() == **b
+            }
             _ => false,
         }
     }
@@ -63,13 +78,20 @@ impl Eq for Val {}
 
 impl std::hash::Hash for Val {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        std::mem::discriminant(self).hash(state);
+        // Enc and Obj share a discriminant: they may be equal.
+        let kind = match self {
+            Val::Obj(_) => std::mem::discriminant(&Val::Enc(Rc::from(&[][..]))),
+            other => std::mem::discriminant(other),
+        };
+        kind.hash(state);
         match self {
             Val::Ref(x) => x.hash(state),
             Val::Long(n) | Val::Instant(n) => n.hash(state),
             Val::Double(d) => d.to_bits().hash(state),
             Val::Bool(b) => b.hash(state),
-            Val::Obj(v) => v.hash(state),
+            // An encoded value and the same value decoded hash alike.
+            Val::Enc(bytes) => bytes.hash(state),
+            Val::Obj(v) => inline_encoding(v).hash(state),
         }
     }
 }
@@ -82,22 +104,31 @@ impl From<Value> for Val {
             Value::Double(d) => Val::Double(d),
             Value::Instant(ms) => Val::Instant(ms),
             Value::Boolean(b) => Val::Bool(b),
-            other => Val::Obj(Rc::new(other)),
+            other => Val::Enc(inline_encoding(&other)),
         }
     }
 }
 
+/// The inline encoding of a value, whatever its length (the form [`Val::Enc`] holds).
+fn inline_encoding(v: &Value) -> Rc<[u8]> {
+    encoded(&v.as_ref(), usize::MAX).0.into()
+}
+
 impl Val {
-    /// The cell of a value read from the index (only strings and other boxed values copy).
+    /// The cell of an encoded value read from an index; `None` when the value is kept out of
+    /// line (the caller fetches it), or the bytes do not decode.
     #[inline]
-    pub(crate) fn from_ref(v: ValueRef<'_>) -> Val {
-        match v {
-            ValueRef::Ref(x) => Val::Ref(x),
-            ValueRef::Long(n) => Val::Long(n),
-            ValueRef::Double(d) => Val::Double(d),
-            ValueRef::Instant(ms) => Val::Instant(ms),
-            ValueRef::Boolean(b) => Val::Bool(b),
-            other => Val::Obj(Rc::new(other.to_owned())),
+    pub(crate) fn from_encoded(bytes: &[u8]) -> Option<Val> {
+        match decode_value(bytes).ok()? {
+            Decoded::Value(v) => Some(match v {
+                ValueRef::Ref(x) => Val::Ref(x),
+                ValueRef::Long(n) => Val::Long(n),
+                ValueRef::Double(d) => Val::Double(d),
+                ValueRef::Instant(ms) => Val::Instant(ms),
+                ValueRef::Boolean(b) => Val::Bool(b),
+                _ => Val::Enc(Rc::from(bytes)),
+            }),
+            Decoded::Spilled(_) => None,
         }
     }
 
@@ -109,6 +140,11 @@ impl Val {
             Val::Double(d) => Value::Double(*d),
             Val::Instant(ms) => Value::Instant(*ms),
             Val::Bool(b) => Value::Boolean(*b),
+            Val::Enc(bytes) => match decode_value(bytes) {
+                Ok(Decoded::Value(v)) => v.to_owned(),
+                // Only inline encodings that decoded are ever stored (`from_encoded`).
+                _ => unreachable!("an Enc cell holds a checked inline encoding"),
+            },
             Val::Obj(v) => (**v).clone(),
         }
     }
@@ -119,6 +155,8 @@ impl Val {
             (Val::Ref(a), Val::Ref(b)) => a.cmp(b),
             (Val::Long(a), Val::Long(b)) | (Val::Instant(a), Val::Instant(b)) => a.cmp(b),
             (Val::Bool(a), Val::Bool(b)) => a.cmp(b),
+            // One type (same tag): the encoding's byte order is the value order.
+            (Val::Enc(a), Val::Enc(b)) if a.first() == b.first() => a.cmp(b),
             (Val::Obj(a), Val::Obj(b)) => compare(a, b),
             _ => compare(&self.to_value(), &other.to_value()),
         }
@@ -129,6 +167,7 @@ impl Val {
         match (self, other) {
             (Val::Ref(a), Val::Ref(b)) => a == b,
             (Val::Long(a), Val::Long(b)) => a == b,
+            (Val::Enc(a), Val::Enc(b)) => a == b,
             _ => self.compare(other) == Ordering::Equal,
         }
     }
@@ -143,7 +182,8 @@ impl Val {
             Val::Double(d) => HashKey::Float(d.to_bits()),
             Val::Instant(ms) => HashKey::Instant(*ms),
             Val::Bool(b) => HashKey::Bool(*b),
-            Val::Obj(v) => HashKey::Obj(v.clone()),
+            Val::Enc(bytes) => HashKey::Bytes(bytes.clone()),
+            Val::Obj(v) => HashKey::Bytes(inline_encoding(v)),
         }
     }
 }
