@@ -248,6 +248,15 @@ fn sort_value_tuples(tuples: &mut Vec<Vec<Value>>) -> bool {
         Some(Value::Ref(n)) => i64::try_from(*n).ok().map(|n| (n as u64) ^ (1 << 63)),
         _ => None,
     };
+    // The common case, rows that came out of an index in entity order: one pass, no copies.
+    let mut previous = None;
+    let ascending = tuples.iter().all(|t| match int(t) {
+        Some(k) => previous.replace(k).is_none_or(|p| p < k),
+        None => false,
+    });
+    if ascending {
+        return true;
+    }
     let keys: Option<Vec<(u64, usize)>> = tuples
         .iter()
         .enumerate()
