@@ -178,7 +178,7 @@ pub(crate) fn find_tuples(mut tuples: Vec<Vec<Value>>, query: &Query) -> Result<
     if !sort_value_tuples(&mut tuples) {
         tuples.dedup();
     }
-    let mut out: Vec<Vec<Cell>> = if !has_agg {
+    let out: Vec<Vec<Cell>> = if !has_agg {
         tuples
             .into_iter()
             .map(|t| t.into_iter().map(Cell::Value).collect())
@@ -208,11 +208,21 @@ pub(crate) fn find_tuples(mut tuples: Vec<Vec<Value>>, query: &Query) -> Result<
             }
             out.push(row);
         }
-        out.sort();
-        out.dedup();
-        sort_tuples(&mut out, cell_order);
-        out
+        return Ok(finish_aggregated(out, query));
     };
+    Ok(order_and_limit(out, query))
+}
+
+/// Aggregated rows (one per group) sorted like every result, then `:order-by` and `:limit`.
+pub(crate) fn finish_aggregated(mut out: Vec<Vec<Cell>>, query: &Query) -> Vec<Vec<Cell>> {
+    out.sort();
+    out.dedup();
+    sort_tuples(&mut out, cell_order);
+    order_and_limit(out, query)
+}
+
+/// Applies `:order-by` (stable, last key first) and `:limit` to sorted result rows.
+fn order_and_limit(mut out: Vec<Vec<Cell>>, query: &Query) -> Vec<Vec<Cell>> {
     for ob in query.order_by.iter().rev() {
         out.sort_by(|a, b| {
             let o = cell_order(&a[ob.column], &b[ob.column]);
@@ -225,7 +235,7 @@ pub(crate) fn find_tuples(mut tuples: Vec<Vec<Value>>, query: &Query) -> Result<
     if let Some(limit) = query.limit {
         out.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
     }
-    Ok(out)
+    out
 }
 
 /// Sorts tuples lexicographically by `cmp`; the common already-sorted case (rows that came out
@@ -302,7 +312,7 @@ fn sort_value_tuples(tuples: &mut Vec<Vec<Value>>) -> bool {
 /// the middle value for an odd count, the Double mean of the two middle
 /// values for an even count; `distinct` → [`Cell::Set`]; `(min n ?x)` / `(max n ?x)` → a
 /// [`Cell::Vector`] of the `n` least (greatest) values, duplicates kept.
-fn aggregate(func: AggregateFn, mut col: Vec<Value>, query: &Query) -> Result<Cell> {
+pub(crate) fn aggregate(func: AggregateFn, mut col: Vec<Value>, query: &Query) -> Result<Cell> {
     let num = |v: &Value| -> Result<f64> {
         match v {
             Value::Long(n) => Ok(*n as f64),

@@ -22,6 +22,7 @@
 mod aggregate;
 mod calls;
 mod explain;
+mod find;
 mod lookup;
 mod not_or;
 mod pattern;
@@ -41,9 +42,7 @@ use crate::ast::{BindVar, Binding, Clause, ClauseKind, Input, Query, Rule, Var};
 use crate::error::Result;
 use crate::functions::Env;
 use crate::plan::{self, Step, StepKind};
-use crate::result::{
-    bind_inputs, find_tuples, find_vars, shape, unbound_find_var, Cell, InputValue, QueryResult,
-};
+use crate::result::{bind_inputs, shape, Cell, InputValue, QueryResult};
 use crate::rows::mentioned;
 
 pub(crate) use explain::explain;
@@ -194,18 +193,7 @@ impl<'a> Exec<'a> {
             None => self.run_steps(rel, &steps, None)?,
             Some(t) => self.run_traced(rel, &steps, &env, t, &query.where_clauses)?,
         };
-        let vars = find_vars(query);
-        let mut tuples = Vec::with_capacity(rel.len());
-        if !rel.is_empty() {
-            let cols = vars
-                .iter()
-                .map(|v| rel.col(v).ok_or_else(|| unbound_find_var(v, query)))
-                .collect::<Result<Vec<usize>>>()?;
-            for row in rel.rows() {
-                tuples.push(cols.iter().map(|&c| row[c].to_value()).collect());
-            }
-        }
-        Ok(shape(find_tuples(tuples, query)?, &query.find))
+        Ok(shape(find::find(&rel, query)?, &query.find))
     }
 
     fn rule_sizes(&self) -> HashMap<String, usize> {

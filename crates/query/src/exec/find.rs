@@ -1,0 +1,72 @@
+//! The find step over the executor's last relation: the only place user values are built.
+//!
+//! Without aggregates, the find variables' cells become values and [`find_tuples`] makes the
+//! sorted set. With aggregates, the set of find + `:with` tuples and its groups are formed on
+//! the cells themselves; `count` and `count-distinct` never build a value, the other
+//! aggregates build only the column they read, and each group's key is built once.
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use datolite_store::Value;
+
+use crate::ast::{AggregateFn, FindElem, Query};
+use crate::error::Result;
+use crate::exec::rel::Rel;
+use crate::exec::val::Val;
+use crate::result::{aggregate, find_tuples, find_vars, finish_aggregated, unbound_find_var, Cell};
+
+/// The result rows of `query` from its final relation.
+pub(crate) fn find(rel: &Rel, query: &Query) -> Result<Vec<Vec<Cell>>> {
+    let elems = query.find_elements();
+    if rel.is_empty() {
+        return find_tuples(Vec::new(), query);
+    }
+    let cols = find_vars(query)
+        .iter()
+        .map(|v| rel.col(v).ok_or_else(|| unbound_find_var(v, query)))
+        .collect::<Result<Vec<usize>>>()?;
+    if !elems.iter().any(|e| matches!(e, FindElem::Aggregate(_))) {
+        let tuples = rel
+            .rows()
+            .map(|row| cols.iter().map(|&c| row[c].to_value()).collect())
+            .collect();
+        return find_tuples(tuples, query);
+    }
+    // The set of find + :with tuples, grouped by the non-aggregate find variables.
+    let key_cols: Vec<usize> = (0..elems.len())
+        .filter(|&i| matches!(elems[i], FindElem::Var(_)))
+        .collect();
+    let mut groups: FxHashMap<Vec<Val>, FxHashSet<Vec<Val>>> = FxHashMap::default();
+    for row in rel.rows() {
+        let tuple: Vec<Val> = cols.iter().map(|&c| row[c].clone()).collect();
+        let key = key_cols.iter().map(|&i| tuple[i].clone()).collect();
+        groups.entry(key).or_default().insert(tuple);
+    }
+    let mut out = Vec::with_capacity(groups.len());
+    for (key, members) in groups {
+        // The key holds the find variables' cells in find order.
+        let mut keys = key.iter().map(Val::to_value);
+        let mut row = Vec::with_capacity(elems.len());
+        for (i, elem) in elems.iter().enumerate() {
+            row.push(match elem {
+                FindElem::Var(_) => Cell::Value(keys.next().unwrap_or(Value::Boolean(false))),
+                FindElem::Aggregate(a) => match a.func {
+                    AggregateFn::Count => Cell::Value(Value::Long(members.len() as i64)),
+                    // Compare-equal cells share a hash key.
+                    AggregateFn::CountDistinct => {
+                        let distinct: FxHashSet<_> =
+                            members.iter().map(|t| t[i].hash_key()).collect();
+                        Cell::Value(Value::Long(distinct.len() as i64))
+                    }
+                    func => aggregate(
+                        func,
+                        members.iter().map(|t| t[i].to_value()).collect(),
+                        query,
+                    )?,
+                },
+            });
+        }
+        out.push(row);
+    }
+    Ok(finish_aggregated(out, query))
+}
