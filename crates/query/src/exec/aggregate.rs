@@ -51,12 +51,19 @@ impl ScanAggregate<'_> {
     }
 }
 
-/// The single-pattern aggregation plan for `query`, if it applies.
-pub(crate) fn plan<'d>(
+/// A query that is exactly one pattern `[E :attr V]` over the database: E and V variables or
+/// blanks (not one variable twice), no tx or added position, no other input, no `:limit 0`.
+struct SinglePattern<'d, 'q> {
+    attr: &'d Attribute,
+    e: Option<&'q Var>,
+    v: Option<&'q Var>,
+}
+
+fn single_pattern<'d, 'q>(
     db: &'d Db,
-    query: &Query,
+    query: &'q Query,
     inputs: &[InputValue],
-) -> Option<ScanAggregate<'d>> {
+) -> Option<SinglePattern<'d, 'q>> {
     if query.where_clauses.len() != 1
         || !inputs.iter().all(|i| *i == InputValue::Db)
         || query.limit == Some(0)
@@ -69,7 +76,6 @@ pub(crate) fn plan<'d>(
     if p.tx != Term::Blank || p.added != Term::Blank {
         return None;
     }
-    let attr = plan::const_attribute(db, p)?;
     fn var(t: &Term) -> Option<Option<&Var>> {
         match t {
             Term::Var(v) => Some(Some(v)),
@@ -77,10 +83,24 @@ pub(crate) fn plan<'d>(
             _ => None,
         }
     }
-    let (e, v): (Option<&Var>, Option<&Var>) = (var(&p.e)?, var(&p.v)?);
+    let (e, v) = (var(&p.e)?, var(&p.v)?);
     if e.is_some() && e == v {
         return None;
     }
+    Some(SinglePattern {
+        attr: plan::const_attribute(db, p)?,
+        e,
+        v,
+    })
+}
+
+/// The single-pattern aggregation plan for `query`, if it applies.
+pub(crate) fn plan<'d>(
+    db: &'d Db,
+    query: &Query,
+    inputs: &[InputValue],
+) -> Option<ScanAggregate<'d>> {
+    let SinglePattern { attr, e, v } = single_pattern(db, query, inputs)?;
     let mut listed: Vec<&Var> = query.with.iter().collect();
     let mut elems = Vec::new();
     for elem in query.find_elements() {
@@ -139,12 +159,7 @@ pub(crate) fn count_from_stats(
     query: &Query,
     inputs: &[InputValue],
 ) -> Option<(u64, String)> {
-    if !db.has_stats()
-        || !query.with.is_empty()
-        || query.limit == Some(0)
-        || query.where_clauses.len() != 1
-        || !inputs.iter().all(|i| *i == InputValue::Db)
-    {
+    if !db.has_stats() || !query.with.is_empty() {
         return None;
     }
     let [FindElem::Aggregate(agg)] = query.find_elements() else {
@@ -153,29 +168,14 @@ pub(crate) fn count_from_stats(
     if !matches!(agg.func, AggregateFn::Count | AggregateFn::CountDistinct) {
         return None;
     }
-    let ClauseKind::Pattern(p) = &query.where_clauses[0].kind else {
-        return None;
-    };
-    if p.tx != Term::Blank || p.added != Term::Blank {
-        return None;
-    }
-    let attr = plan::const_attribute(db, p)?;
-    let var = |t: &Term| match t {
-        Term::Var(v) => Some(Some(v.clone())),
-        Term::Blank => Some(None),
-        _ => None,
-    };
-    let (e, v) = (var(&p.e)?, var(&p.v)?);
-    if e.is_some() && e == v {
-        return None;
-    }
+    let SinglePattern { attr, e, v } = single_pattern(db, query, inputs)?;
     let s = db.stats().attribute(attr.id);
-    if e.as_ref() == Some(&agg.arg) {
+    if e == Some(&agg.arg) {
         Some((
             s.distinct_entities,
             format!("distinct entities of :{}", attr.ident),
         ))
-    } else if v.as_ref() == Some(&agg.arg) {
+    } else if v == Some(&agg.arg) {
         Some((
             s.distinct_values,
             format!("distinct values of :{}", attr.ident),
@@ -206,24 +206,8 @@ impl Acc {
                     self.sum += i128::from(n);
                 }
             }
-            AggregateFn::Min => {
-                if self
-                    .min
-                    .as_ref()
-                    .is_none_or(|m| order(&x, m) == Ordering::Less)
-                {
-                    self.min = Some(x);
-                }
-            }
-            AggregateFn::Max => {
-                if self
-                    .max
-                    .as_ref()
-                    .is_none_or(|m| order(&x, m) == Ordering::Greater)
-                {
-                    self.max = Some(x);
-                }
-            }
+            AggregateFn::Min => keep(&mut self.min, x, Ordering::Less),
+            AggregateFn::Max => keep(&mut self.max, x, Ordering::Greater),
             AggregateFn::CountDistinct => {
                 self.distinct.insert(canonical(x));
             }
@@ -238,25 +222,21 @@ impl Acc {
         self.count += other.count;
         self.sum += other.sum;
         if let Some(m) = other.min {
-            if self
-                .min
-                .as_ref()
-                .is_none_or(|x| order(&m, x) == Ordering::Less)
-            {
-                self.min = Some(m);
-            }
+            keep(&mut self.min, m, Ordering::Less);
         }
         if let Some(m) = other.max {
-            if self
-                .max
-                .as_ref()
-                .is_none_or(|x| order(&m, x) == Ordering::Greater)
-            {
-                self.max = Some(m);
-            }
+            keep(&mut self.max, m, Ordering::Greater);
         }
         self.distinct.extend(other.distinct);
         self
+    }
+}
+
+/// Puts `x` in `slot` when the slot is empty or `x` orders `side` of what it holds (by the
+/// result order, as the find step's `min`/`max` pick from a sorted column).
+fn keep(slot: &mut Option<Value>, x: Value, side: Ordering) {
+    if slot.as_ref().is_none_or(|m| order(&x, m) == side) {
+        *slot = Some(x);
     }
 }
 
