@@ -9,7 +9,7 @@ use datolite_store::Db;
 use crate::ast::{Clause, ClauseKind, Query, Rule, Var};
 use crate::error::Result;
 use crate::exec::rel::Rel;
-use crate::exec::{aggregate, scan_aggregate, Exec};
+use crate::exec::{aggregate, scan_aggregate, Actual, Exec};
 use crate::plan::{self, Step};
 use crate::result::InputValue;
 use crate::rows::{produced, reachable_rules};
@@ -47,9 +47,41 @@ pub(crate) struct Trace {
     pub lines: Vec<String>,
 }
 
-/// The plans of the clause lists inside `clause` (`not` bodies, `or` branches), indented under
-/// its explain line, as they would be planned for rows binding `bound`. Nested steps show
-/// estimates only.
+/// One numbered line per step, indented `depth` levels, each followed by its nested bodies;
+/// with `actual` (analyze) also the rows each step left.
+fn push_steps(
+    env: &plan::Env<'_>,
+    steps: &[Step<'_>],
+    bound: &BTreeSet<Var>,
+    depth: usize,
+    actual: Option<&[Actual]>,
+    lines: &mut Vec<String>,
+) -> Result<()> {
+    let indent = "   ".repeat(depth);
+    let mut bound = bound.clone();
+    for (i, s) in steps.iter().enumerate() {
+        let mut line = format!("{indent}{}. {}", i + 1, s.describe());
+        if let Some(actual) = actual {
+            match actual.get(i) {
+                Some((n, mode)) => {
+                    line.push_str(&format!("  actual rows {n}"));
+                    if let Some(m) = mode {
+                        line.push_str(&format!(" ({})", m.describe()));
+                    }
+                }
+                None => line.push_str("  (not run: no rows left)"),
+            }
+        }
+        lines.push(line);
+        nested_plan(env, s.clause, &bound, depth + 1, lines)?;
+        bound.extend(produced(s.clause));
+    }
+    Ok(())
+}
+
+/// The plans of the clause lists inside `clause` (`not` bodies, `or` branches), a label at
+/// `depth` and their steps under it, as they would be planned for rows binding `bound`.
+/// Nested steps show estimates only.
 fn nested_plan(
     env: &plan::Env<'_>,
     clause: &Clause,
@@ -57,7 +89,6 @@ fn nested_plan(
     depth: usize,
     lines: &mut Vec<String>,
 ) -> Result<()> {
-    let indent = "   ".repeat(depth);
     let lists: Vec<(&str, &[Clause])> = match &clause.kind {
         ClauseKind::Not { clauses, .. } => vec![("not", clauses.as_slice())],
         ClauseKind::Or { branches, .. } => branches
@@ -70,13 +101,9 @@ fn nested_plan(
         _ => return Ok(()),
     };
     for (what, clauses) in lists {
-        lines.push(format!("{indent}{what}:"));
-        let mut inner = bound.clone();
-        for (i, s) in plan::plan(env, clauses, bound, 1.0)?.iter().enumerate() {
-            lines.push(format!("{indent}   {}. {}", i + 1, s.describe()));
-            nested_plan(env, s.clause, &inner, depth + 2, lines)?;
-            inner.extend(produced(s.clause));
-        }
+        lines.push(format!("{}{what}:", "   ".repeat(depth)));
+        let steps = plan::plan(env, clauses, bound, 1.0)?;
+        push_steps(env, &steps, bound, depth + 1, None, lines)?;
     }
     Ok(())
 }
@@ -100,30 +127,15 @@ impl Exec<'_> {
             t.lines.push(format!("inputs inlined: {}", c.join(", ")));
         }
         t.lines.push(format!("input rows: {}", rel.len()));
-        let mut bound = rel.var_set();
+        let bound = rel.var_set();
         let mut actual = Vec::new();
         let out = if t.analyze {
             self.run_steps(rel, steps, Some(&mut actual))?
         } else {
             Rel::empty(Vec::new())
         };
-        for (i, s) in steps.iter().enumerate() {
-            let mut line = format!("{}. {}", i + 1, s.describe());
-            if t.analyze {
-                match actual.get(i) {
-                    Some((n, mode)) => {
-                        line.push_str(&format!("  actual rows {n}"));
-                        if let Some(m) = mode {
-                            line.push_str(&format!(" ({})", m.describe()));
-                        }
-                    }
-                    None => line.push_str("  (not run: no rows left)"),
-                }
-            }
-            t.lines.push(line);
-            nested_plan(env, s.clause, &bound, 1, &mut t.lines)?;
-            bound.extend(produced(s.clause));
-        }
+        let actual = t.analyze.then_some(actual.as_slice());
+        push_steps(env, steps, &bound, 0, actual, &mut t.lines)?;
         self.explain_rules(clauses, &mut t.lines)?;
         Ok(out)
     }
@@ -145,15 +157,9 @@ impl Exec<'_> {
         for rule in self.rules.iter().filter(|r| names.contains(&r.name)) {
             let size = sizes.get(&rule.name).copied().unwrap_or(0);
             lines.push(format!("   {}  ({size} tuples)", rule.form));
-            let mut bound = BTreeSet::new();
-            for (i, s) in plan::plan(&env, &rule.body, &bound, 1.0)?
-                .iter()
-                .enumerate()
-            {
-                lines.push(format!("      {}. {}", i + 1, s.describe()));
-                nested_plan(&env, s.clause, &bound, 3, lines)?;
-                bound.extend(produced(s.clause));
-            }
+            let none = BTreeSet::new();
+            let steps = plan::plan(&env, &rule.body, &none, 1.0)?;
+            push_steps(&env, &steps, &none, 2, None, lines)?;
         }
         Ok(())
     }

@@ -94,6 +94,9 @@ fn scan_aggregate<'d>(
     Ok(aggregate::plan(db, query, inputs))
 }
 
+/// What running a step did, for `explain --analyze`: rows after it and how a pattern joined.
+type Actual = (usize, Option<Mode>);
+
 /// A rule relation: tuples over the head variables.
 type Tuples = FxHashSet<Vec<Val>>;
 
@@ -224,7 +227,7 @@ impl<'a> Exec<'a> {
         &self,
         mut rel: Rel,
         steps: &[Step<'_>],
-        mut actual: Option<&mut Vec<(usize, Option<Mode>)>>,
+        mut actual: Option<&mut Vec<Actual>>,
     ) -> Result<Rel> {
         for step in steps {
             if rel.is_empty() {
