@@ -7,12 +7,12 @@
 //! checkout while the reader is held may have to wait for it when a commit has landed since
 //! the `Db` was taken.
 
-use crate::encoding::{decode_key, RawDatom};
+use crate::encoding::RawDatom;
 use crate::model::{Value, ValueRef};
 use crate::scan::Scan;
 use crate::snapshot::{Db, TxnGuard};
 use crate::values::materialize;
-use crate::{Result, StoreError};
+use crate::Result;
 
 /// One snapshot of a [`Db`], checked out until dropped.
 pub struct Reader<'db> {
@@ -38,22 +38,8 @@ impl<'db> Reader<'db> {
 
     /// Calls `f` with every datom of `scan` (ids decoded, value still encoded) until it
     /// returns `false`, on this reader's snapshot.
-    pub fn for_each_raw(
-        &self,
-        scan: &Scan<'_>,
-        mut f: impl FnMut(RawDatom<'_>) -> bool,
-    ) -> Result<()> {
-        let range = scan.key_range()?;
-        let index = scan.index();
-        let mut failure = None;
-        scan.run_keys(&*self.txn, &range, |key| match decode_key(index, key) {
-            Ok(raw) => f(raw),
-            Err(e) => {
-                failure = Some(StoreError::from(e));
-                false
-            }
-        })?;
-        failure.map_or(Ok(()), Err)
+    pub fn for_each_raw(&self, scan: &Scan<'_>, f: impl FnMut(RawDatom<'_>) -> bool) -> Result<()> {
+        scan.run_raw(&*self.txn, f)
     }
 
     /// The value an encoded value (from [`RawDatom::v`]) stands for, spilled payloads fetched.

@@ -219,20 +219,26 @@ impl<'db> Scan<'db> {
     }
 
     /// Calls `f` with every datom, ids decoded and the value still encoded.
-    pub fn for_each_raw(&self, mut f: impl FnMut(RawDatom<'_>) -> bool) -> Result<()> {
+    pub fn for_each_raw(&self, f: impl FnMut(RawDatom<'_>) -> bool) -> Result<()> {
+        self.db.with_txn(|txn| self.run_raw(txn, f))
+    }
+
+    /// [`Scan::for_each_raw`] on a snapshot the caller holds.
+    pub(crate) fn run_raw(
+        &self,
+        txn: &dyn ReadOps,
+        mut f: impl FnMut(RawDatom<'_>) -> bool,
+    ) -> Result<()> {
         let range = self.key_range()?;
-        let index = self.index;
-        self.db.with_txn(|txn| {
-            let mut failure = None;
-            self.run_keys(txn, &range, |key| match decode_key(index, key) {
-                Ok(raw) => f(raw),
-                Err(e) => {
-                    failure = Some(StoreError::from(e));
-                    false
-                }
-            })?;
-            failure.map_or(Ok(()), Err)
-        })
+        let mut failure = None;
+        self.run_keys(txn, &range, |key| match decode_key(self.index, key) {
+            Ok(raw) => f(raw),
+            Err(e) => {
+                failure = Some(StoreError::from(e));
+                false
+            }
+        })?;
+        failure.map_or(Ok(()), Err)
     }
 
     /// Calls `f` with every datom decoded into typed values (borrowing the engine's memory).

@@ -304,7 +304,10 @@ impl<'a> Exec<'a> {
             Slot::Again(i) => new[i].same(&Val::Bool(true)),
         };
         if added_ok {
-            out.push_drained(row, new);
+            out.push_with(row, |cells| {
+                cells.append(new);
+                Ok::<(), QueryError>(())
+            })?;
         }
         Ok(())
     }

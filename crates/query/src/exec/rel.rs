@@ -142,15 +142,6 @@ impl Rel {
         Ok(())
     }
 
-    /// Appends `base` followed by the cells drained out of `extra` (moved, not cloned).
-    #[inline]
-    pub(crate) fn push_drained(&mut self, base: &[Val], extra: &mut Vec<Val>) {
-        debug_assert_eq!(base.len() + extra.len(), self.vars.len());
-        self.cells.extend_from_slice(base);
-        self.cells.append(extra);
-        self.len += 1;
-    }
-
     /// The rows projected onto `cols`, duplicates removed (first occurrence kept, exact
     /// identity), over the matching variables.
     pub(crate) fn distinct_projection(&self, cols: &[usize]) -> Rel {
