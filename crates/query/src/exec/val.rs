@@ -79,20 +79,19 @@ impl Eq for Val {}
 
 impl std::hash::Hash for Val {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        // Enc and Obj share a discriminant: they may be equal.
-        let kind = match self {
-            Val::Obj(_) => std::mem::discriminant(&Val::Enc(Rc::default())),
-            other => std::mem::discriminant(other),
-        };
-        kind.hash(state);
+        // A kind tag, then the payload; Enc and Obj share their tag since they may be equal.
         match self {
-            Val::Ref(x) => x.hash(state),
-            Val::Long(n) | Val::Instant(n) => n.hash(state),
-            Val::Double(d) => d.to_bits().hash(state),
-            Val::Bool(b) => b.hash(state),
+            Val::Ref(x) => (0u8, x).hash(state),
+            Val::Long(n) => (1u8, n).hash(state),
+            Val::Instant(n) => (2u8, n).hash(state),
+            Val::Double(d) => (3u8, d.to_bits()).hash(state),
+            Val::Bool(b) => (4u8, b).hash(state),
             // An encoded value and the same value decoded hash alike.
-            Val::Enc(bytes) => bytes.hash(state),
-            Val::Obj(v) => inline_encoding(v).hash(state),
+            Val::Enc(bytes) => (5u8, &***bytes).hash(state),
+            Val::Obj(v) => {
+                let bytes = inline_encoding(v);
+                (5u8, &**bytes).hash(state)
+            }
         }
     }
 }
