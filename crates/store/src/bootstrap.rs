@@ -22,6 +22,35 @@ pub mod attr {
     pub const DOC: u32 = 6;
     /// `:db/txInstant` — instant of a transaction entity.
     pub const TX_INSTANT: u32 = 7;
+    /// `:db/noHistory` — boolean: the attribute keeps no history of retracted values.
+    pub const NO_HISTORY: u32 = 11;
+}
+
+/// The system ids, in one place. Everything below [`FIRST_USER_SCHEMA_ID`] is built in and
+/// read-only; ids in that range not listed here do not exist.
+///
+/// | ids | what |
+/// |---|---|
+/// | 1–19 | system attributes ([`attr`]) |
+/// | 20–39 | value type idents `:db.type/*`, in [`ValueType::ALL`] order |
+/// | 40–41 | `:db.cardinality/one`, `:db.cardinality/many` |
+/// | 42–43 | `:db.unique/value`, `:db.unique/identity` |
+/// | 50–52 | partitions `:db.part/db`, `:db.part/tx`, `:db.part/user` |
+pub mod ids {
+    /// `:db.cardinality/one`.
+    pub const CARDINALITY_ONE: u64 = 40;
+    /// `:db.cardinality/many`.
+    pub const CARDINALITY_MANY: u64 = 41;
+    /// `:db.unique/value`.
+    pub const UNIQUE_VALUE: u64 = 42;
+    /// `:db.unique/identity`.
+    pub const UNIQUE_IDENTITY: u64 = 43;
+    /// `:db.part/db`: the partition of schema entities.
+    pub const PART_DB: u64 = 50;
+    /// `:db.part/tx`: the partition of transaction entities.
+    pub const PART_TX: u64 = 51;
+    /// `:db.part/user`: the partition of user entities.
+    pub const PART_USER: u64 = 52;
 }
 
 /// A system attribute's definition.
@@ -54,7 +83,7 @@ const fn system(
 }
 
 /// The system attributes.
-pub const SYSTEM_ATTRIBUTES: [SystemAttribute; 7] = [
+pub const SYSTEM_ATTRIBUTES: [SystemAttribute; 8] = [
     system(
         attr::IDENT,
         "db/ident",
@@ -72,17 +101,21 @@ pub const SYSTEM_ATTRIBUTES: [SystemAttribute; 7] = [
     ),
     system(attr::DOC, "db/doc", ValueType::String, None),
     system(attr::TX_INSTANT, "db/txInstant", ValueType::Instant, None),
+    system(attr::NO_HISTORY, "db/noHistory", ValueType::Boolean, None),
 ];
 
 /// First entity id of the `:db.type/*` idents (in [`ValueType::ALL`] order).
-pub const FIRST_TYPE_IDENT: u64 = 10;
+pub const FIRST_TYPE_IDENT: u64 = 20;
 
 /// Other system idents: (entity id, ident).
-pub const SYSTEM_IDENTS: [(u64, &str); 4] = [
-    (20, "db.cardinality/one"),
-    (21, "db.cardinality/many"),
-    (22, "db.unique/value"),
-    (23, "db.unique/identity"),
+pub const SYSTEM_IDENTS: [(u64, &str); 7] = [
+    (ids::CARDINALITY_ONE, "db.cardinality/one"),
+    (ids::CARDINALITY_MANY, "db.cardinality/many"),
+    (ids::UNIQUE_VALUE, "db.unique/value"),
+    (ids::UNIQUE_IDENTITY, "db.unique/identity"),
+    (ids::PART_DB, "db.part/db"),
+    (ids::PART_TX, "db.part/tx"),
+    (ids::PART_USER, "db.part/user"),
 ];
 
 /// First counter of the user partition (user entity ids start at `4·2^42 + 1000`, as in
@@ -104,15 +137,15 @@ pub fn type_ident_entity(value_type: ValueType) -> u64 {
 /// The entity id of a cardinality ident.
 pub fn cardinality_entity(cardinality: Cardinality) -> u64 {
     match cardinality {
-        Cardinality::One => 20,
-        Cardinality::Many => 21,
+        Cardinality::One => ids::CARDINALITY_ONE,
+        Cardinality::Many => ids::CARDINALITY_MANY,
     }
 }
 
 /// The entity id of a uniqueness ident.
 pub fn unique_entity(unique: Unique) -> u64 {
     match unique {
-        Unique::Value => 22,
-        Unique::Identity => 23,
+        Unique::Value => ids::UNIQUE_VALUE,
+        Unique::Identity => ids::UNIQUE_IDENTITY,
     }
 }

@@ -79,6 +79,14 @@ pub enum StoreError {
     /// A read request is malformed (a scan binding components out of index order, …).
     #[error("invalid request: {0}")]
     InvalidArgument(String),
+    /// The database was written by a build with another on-disk format.
+    #[error("the database has on-disk format {found}; this build reads format {expected} (open it with the build that wrote it and export its data, then import into a new database)")]
+    FormatVersion {
+        /// The format the database was written with.
+        found: u64,
+        /// The format this build reads and writes.
+        expected: u64,
+    },
     /// Stored data does not decode (a bug or a damaged file).
     #[error("corrupt database: {0}")]
     Corrupt(String),

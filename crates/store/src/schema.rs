@@ -218,8 +218,8 @@ impl Schema {
 
     /// Whether `attribute` is one of the attributes that define schema.
     pub fn is_schema_attribute(attribute: u32) -> bool {
-        // System attributes 1..=6 define schema; 7 is :db/txInstant.
-        (attr::IDENT..=attr::DOC).contains(&attribute)
+        // System attributes 1..=6 define schema, and so does :db/noHistory; 7 is :db/txInstant.
+        (attr::IDENT..=attr::DOC).contains(&attribute) || attribute == attr::NO_HISTORY
     }
 }
 

@@ -60,6 +60,13 @@ impl Store {
             Ok(())
         })?;
         let read = engine.read()?;
+        let format = meta::require_u64(read.as_ref(), meta::FORMAT)?;
+        if format != meta::FORMAT_VERSION {
+            return Err(crate::StoreError::FormatVersion {
+                found: format,
+                expected: meta::FORMAT_VERSION,
+            });
+        }
         // The key encoding depends on the threshold the database was created with; it wins over
         // the option for existing databases.
         if let Some(stored) = meta::get_u64(read.as_ref(), meta::INLINE_THRESHOLD)? {

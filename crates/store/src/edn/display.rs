@@ -2,6 +2,8 @@
 
 use std::fmt::{self, Write};
 
+use bigdecimal::BigDecimal;
+
 use super::time::format_inst_millis;
 use super::uuid::format_uuid;
 use super::value::Edn;
@@ -20,7 +22,11 @@ impl fmt::Display for Edn {
             Edn::Nil => f.write_str("nil"),
             Edn::Bool(b) => write!(f, "{b}"),
             Edn::Long(n) => write!(f, "{n}"),
+            Edn::BigInt(n) => write!(f, "{n}N"),
             Edn::Double(x) => write_double(f, *x),
+            Edn::BigDec(d) => write_bigdec(f, d),
+            Edn::Ratio(n, d) => write!(f, "{n}/{d}"),
+            Edn::Regex(pattern) => write!(f, "#\"{pattern}\""),
             Edn::String(s) => write_string(f, s),
             Edn::Char(c) => write_char(f, *c),
             Edn::Keyword(k) => write!(f, "{k}"),
@@ -72,6 +78,32 @@ fn write_double(f: &mut fmt::Formatter<'_>, x: f64) -> fmt::Result {
         f.write_str(".0")?;
     }
     Ok(())
+}
+
+/// Writes an exact decimal with its scale, `M`-suffixed: `1.50M`, `-3M`, `1E+3M` (a negative
+/// scale), all of which read back to the same digits and scale.
+pub(crate) fn write_bigdec(f: &mut impl Write, d: &BigDecimal) -> fmt::Result {
+    let (digits, scale) = d.as_bigint_and_scale();
+    let (sign, magnitude) = match digits.sign() {
+        num_bigint::Sign::Minus => ("-", digits.magnitude().to_string()),
+        _ => ("", digits.magnitude().to_string()),
+    };
+    if scale <= 0 {
+        f.write_str(sign)?;
+        f.write_str(&magnitude)?;
+        if scale < 0 {
+            write!(f, "E+{}", -scale)?;
+        }
+        return f.write_char('M');
+    }
+    let scale = scale as usize;
+    let padded = if magnitude.len() <= scale {
+        format!("{}{magnitude}", "0".repeat(scale + 1 - magnitude.len()))
+    } else {
+        magnitude
+    };
+    let point = padded.len() - scale;
+    write!(f, "{sign}{}.{}M", &padded[..point], &padded[point..])
 }
 
 /// Writes a quoted string, escaping quotes, backslashes and control

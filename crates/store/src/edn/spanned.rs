@@ -1,6 +1,9 @@
 //! EDN values that remember where each form started, for error messages
 //! about queries and transaction data that point into the user's text.
 
+use bigdecimal::BigDecimal;
+use num_bigint::BigInt;
+
 use super::error::Pos;
 use super::names::{Keyword, Symbol};
 use super::value::Edn;
@@ -27,8 +30,14 @@ pub enum SpannedKind {
     Bool(bool),
     /// An integer.
     Long(i64),
+    /// An arbitrary-precision integer (`42N`).
+    BigInt(BigInt),
     /// A floating-point number.
     Double(f64),
+    /// An exact decimal (`1.5M`).
+    BigDec(BigDecimal),
+    /// A ratio (`1/3`).
+    Ratio(BigInt, BigInt),
     /// A string.
     String(String),
     /// A character.
@@ -51,6 +60,8 @@ pub enum SpannedKind {
     Uuid([u8; 16]),
     /// Any other tagged literal.
     Tagged(String, Box<SpannedEdn>),
+    /// A regular-expression literal `#"…"`.
+    Regex(String),
 }
 
 impl SpannedEdn {
@@ -62,7 +73,11 @@ impl SpannedEdn {
             Edn::Nil => SpannedKind::Nil,
             Edn::Bool(b) => SpannedKind::Bool(b),
             Edn::Long(n) => SpannedKind::Long(n),
+            Edn::BigInt(n) => SpannedKind::BigInt(n),
             Edn::Double(x) => SpannedKind::Double(x),
+            Edn::BigDec(d) => SpannedKind::BigDec(d),
+            Edn::Ratio(n, d) => SpannedKind::Ratio(n, d),
+            Edn::Regex(p) => SpannedKind::Regex(p),
             Edn::String(s) => SpannedKind::String(s),
             Edn::Char(c) => SpannedKind::Char(c),
             Edn::Keyword(k) => SpannedKind::Keyword(k),
@@ -90,7 +105,11 @@ impl SpannedEdn {
             SpannedKind::Nil => Edn::Nil,
             SpannedKind::Bool(b) => Edn::Bool(*b),
             SpannedKind::Long(n) => Edn::Long(*n),
+            SpannedKind::BigInt(n) => Edn::BigInt(n.clone()),
             SpannedKind::Double(x) => Edn::Double(*x),
+            SpannedKind::BigDec(d) => Edn::BigDec(d.clone()),
+            SpannedKind::Ratio(n, d) => Edn::Ratio(n.clone(), d.clone()),
+            SpannedKind::Regex(p) => Edn::Regex(p.clone()),
             SpannedKind::String(s) => Edn::String(s.clone()),
             SpannedKind::Char(c) => Edn::Char(*c),
             SpannedKind::Keyword(k) => Edn::Keyword(k.clone()),
@@ -120,6 +139,10 @@ impl SpannedEdn {
             (SpannedKind::Nil, SpannedKind::Nil) => true,
             (SpannedKind::Bool(a), SpannedKind::Bool(b)) => a == b,
             (SpannedKind::Long(a), SpannedKind::Long(b)) => a == b,
+            (SpannedKind::BigInt(a), SpannedKind::BigInt(b)) => a == b,
+            (SpannedKind::BigDec(a), SpannedKind::BigDec(b)) => a == b,
+            (SpannedKind::Ratio(n, d), SpannedKind::Ratio(m, e)) => n == m && d == e,
+            (SpannedKind::Regex(a), SpannedKind::Regex(b)) => a == b,
             (SpannedKind::Double(a), SpannedKind::Double(b)) => Edn::Double(*a) == Edn::Double(*b),
             (SpannedKind::String(a), SpannedKind::String(b)) => a == b,
             (SpannedKind::Char(a), SpannedKind::Char(b)) => a == b,
@@ -147,7 +170,11 @@ impl SpannedEdn {
             SpannedKind::Nil => "nil",
             SpannedKind::Bool(_) => "boolean",
             SpannedKind::Long(_) => "integer",
+            SpannedKind::BigInt(_) => "big integer",
             SpannedKind::Double(_) => "floating-point number",
+            SpannedKind::BigDec(_) => "big decimal",
+            SpannedKind::Ratio(..) => "ratio",
+            SpannedKind::Regex(_) => "regular expression",
             SpannedKind::String(_) => "string",
             SpannedKind::Char(_) => "character",
             SpannedKind::Keyword(_) => "keyword",

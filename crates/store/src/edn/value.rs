@@ -2,6 +2,9 @@
 
 use std::hash::{Hash, Hasher};
 
+use bigdecimal::BigDecimal;
+use num_bigint::BigInt;
+
 use super::names::{Keyword, Symbol};
 
 /// One EDN value.
@@ -19,10 +22,18 @@ pub enum Edn {
     Nil,
     /// `true` or `false`.
     Bool(bool),
-    /// An integer; EDN integers outside the i64 range are rejected.
+    /// An integer that fits 64 bits, written without `N`.
     Long(i64),
-    /// A floating-point number (`1.5`, `-2e10`, `1.5M`, `##NaN`).
+    /// An arbitrary-precision integer: written with `N` (`42N`) or too big for 64 bits.
+    BigInt(BigInt),
+    /// A floating-point number (`1.5`, `-2e10`, `##NaN`).
     Double(f64),
+    /// An exact decimal, written with `M` (`1.50M`). Equality is numeric, as Clojure's `=`
+    /// (`1.5M` equals `1.50M`); the printer keeps the scale that was read.
+    BigDec(BigDecimal),
+    /// A ratio `numerator/denominator` in lowest terms with a denominator above 1, as
+    /// `clojure.edn/read` reads `1/3` (`4/2` reads as the integer 2).
+    Ratio(BigInt, BigInt),
     /// A string.
     String(String),
     /// A character literal (`\a`, `\newline`, `\u00e9`).
@@ -45,6 +56,9 @@ pub enum Edn {
     Uuid([u8; 16]),
     /// Any other tagged literal `#tag value`; the tag is kept without `#`.
     Tagged(String, Box<Edn>),
+    /// A regular-expression literal `#"…"` (Clojure's reader, used in queries), its pattern
+    /// text exactly as written between the quotes.
+    Regex(String),
 }
 
 impl Edn {
@@ -55,7 +69,10 @@ impl Edn {
             Edn::Nil => "nil",
             Edn::Bool(_) => "boolean",
             Edn::Long(_) => "integer",
+            Edn::BigInt(_) => "big integer",
             Edn::Double(_) => "floating-point number",
+            Edn::BigDec(_) => "big decimal",
+            Edn::Ratio(..) => "ratio",
             Edn::String(_) => "string",
             Edn::Char(_) => "character",
             Edn::Keyword(_) => "keyword",
@@ -67,6 +84,7 @@ impl Edn {
             Edn::Inst(_) => "instant",
             Edn::Uuid(_) => "uuid",
             Edn::Tagged(..) => "tagged literal",
+            Edn::Regex(_) => "regular expression",
         }
     }
 
@@ -190,7 +208,11 @@ impl PartialEq for Edn {
             (Edn::Nil, Edn::Nil) => true,
             (Edn::Bool(a), Edn::Bool(b)) => a == b,
             (Edn::Long(a), Edn::Long(b)) => a == b,
+            (Edn::BigInt(a), Edn::BigInt(b)) => a == b,
             (Edn::Double(a), Edn::Double(b)) => double_eq(*a, *b),
+            (Edn::BigDec(a), Edn::BigDec(b)) => a == b,
+            (Edn::Ratio(n, d), Edn::Ratio(m, e)) => n == m && d == e,
+            (Edn::Regex(a), Edn::Regex(b)) => a == b,
             (Edn::String(a), Edn::String(b)) => a == b,
             (Edn::Char(a), Edn::Char(b)) => a == b,
             (Edn::Keyword(a), Edn::Keyword(b)) => a == b,
@@ -216,7 +238,12 @@ impl Hash for Edn {
             Edn::Nil => {}
             Edn::Bool(b) => b.hash(state),
             Edn::Long(n) => n.hash(state),
+            Edn::BigInt(n) => n.hash(state),
             Edn::Double(x) => double_hash_bits(*x).hash(state),
+            // Numerically equal decimals are equal: hash the normalized form.
+            Edn::BigDec(d) => d.normalized().as_bigint_and_exponent().hash(state),
+            Edn::Ratio(n, d) => (n, d).hash(state),
+            Edn::Regex(p) => p.hash(state),
             Edn::String(s) => s.hash(state),
             Edn::Char(c) => c.hash(state),
             Edn::Keyword(k) => k.hash(state),
