@@ -124,7 +124,7 @@ fn integer_radix(digits: &str) -> Option<(u32, &str)> {
     }
     if let Some((base, rest)) = digits.split_once(['r', 'R']) {
         let radix: u32 = base.parse().ok().filter(|r| (2..=36).contains(r))?;
-        let ok = !base.starts_with('0') && all(rest, |b| char::from(b).to_digit(radix).is_some());
+        let ok = !base.starts_with('0') && all(rest, |b| char::from(b).is_digit(radix));
         return ok.then_some((radix, rest));
     }
     if bytes.len() > 1 && bytes[0] == b'0' {
