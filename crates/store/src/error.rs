@@ -73,9 +73,30 @@ pub enum StoreError {
     /// A schema definition is invalid.
     #[error("invalid schema: {0}")]
     Schema(String),
-    /// An entity id that was never allocated.
-    #[error("entity {0} does not exist")]
+    /// An entity id that was never allocated (or a built-in id that names nothing).
+    #[error("entity {0} does not exist; to create an entity use a tempid (a string such as \"new\" or a negative number)")]
     UnknownEntity(u64),
+    /// The transaction writes onto a built-in entity (a system attribute, a type, cardinality,
+    /// uniqueness or partition ident).
+    #[error("entity {entity} ({ident}) is built in and read-only")]
+    ReadOnly {
+        /// The built-in entity.
+        entity: u64,
+        /// Its ident, with the colon.
+        ident: String,
+    },
+    /// `[:db/cas e a old new]` found a value other than `old`.
+    #[error("compare-and-swap failed for :{attribute} of entity {entity}: expected {expected}, found {found}")]
+    CasFailed {
+        /// The entity.
+        entity: u64,
+        /// The attribute.
+        attribute: String,
+        /// The value the operation expected, printed (`no value` for nil).
+        expected: String,
+        /// The value the entity holds, printed (`no value` when it holds none).
+        found: String,
+    },
     /// A read request is malformed (a scan binding components out of index order, …).
     #[error("invalid request: {0}")]
     InvalidArgument(String),

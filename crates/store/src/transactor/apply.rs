@@ -345,6 +345,9 @@ impl TxContext<'_> {
             self.remove(source, &attr, &venc, old_tx)?;
         }
         for child in components {
+            // Built-in entities cannot be components (refused on assertion); data written
+            // before that rule must still not take one down with its owner.
+            self.check_writable(child)?;
             self.retract_entity(child, visited)?;
         }
         Ok(())

@@ -79,6 +79,25 @@ impl Tx {
         self
     }
 
+    /// Compare-and-swap: asserts `attr` = `new` for `entity` if its value before the
+    /// transaction is `old` (`None`: if it has none); otherwise the transaction fails.
+    /// `attr` must be cardinality one.
+    pub fn cas(
+        &mut self,
+        entity: impl Into<EntityRef>,
+        attr: &str,
+        old: Option<TxValue>,
+        new: impl Into<TxValue>,
+    ) -> &mut Self {
+        self.ops.push(TxOp::Cas {
+            e: entity.into(),
+            attr: strip(attr),
+            old,
+            new: new.into(),
+        });
+        self
+    }
+
     /// Adds an entity map (`id` `None` = a new entity).
     pub fn map(&mut self, id: Option<EntityRef>, attrs: Vec<(&str, TxValue)>) -> &mut Self {
         let attrs = attrs.into_iter().map(|(a, v)| (strip(a), v)).collect();

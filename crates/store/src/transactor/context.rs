@@ -30,6 +30,12 @@ pub(crate) struct TxContext<'a> {
     pub changed_attrs: HashSet<u32>,
     /// Whether schema datoms were written (the schema must be reloaded).
     pub schema_touched: bool,
+    /// Whether this transaction may write the built-in entities: only transaction 1, which
+    /// creates them (see `builtin.rs`).
+    pub writes_built_ins: bool,
+    /// Internal tempids handed out so far (entity maps without `:db/id`, nested maps); kept
+    /// across the schema and data steps so the two never reuse a number.
+    pub internal: u32,
     /// The transaction's t.
     pub t: u64,
     /// The transaction entity.

@@ -2,15 +2,20 @@
 //!
 //! `run` executes inside the engine's single write transaction and derives everything from it,
 //! so the engine may rerun it after growing its storage. Schema-defining operations (entities
-//! with `:db/valueType`) run first, so a transaction can declare attributes and use them.
+//! with `:db/valueType`) run first, so a transaction can declare attributes and use them. Any
+//! error aborts the engine's write transaction, so a failed transaction leaves nothing behind.
 
 mod apply;
 mod buffer;
 mod builder;
+mod builtin;
+mod cas;
 mod context;
 mod ops;
 mod parse;
 mod resolve;
+mod schema_change;
+mod upsert;
 
 use std::collections::BTreeMap;
 
@@ -75,6 +80,10 @@ pub(crate) fn run(
         stats: stats.clone(),
         changed_attrs: HashSet::default(),
         schema_touched: false,
+        // Transaction 1 (basis 0) is the bootstrap, which creates the built-in entities; no
+        // other transaction ever runs at basis 0.
+        writes_built_ins: basis_t == 0,
+        internal: 0,
         t,
         tx: tx_entity(t),
         next_user,
@@ -91,10 +100,18 @@ pub(crate) fn run(
     };
     cx.new_entities.insert(cx.tx);
     let (schema_ops, data_ops) = split_schema_ops(ops);
+    // Whether schema datoms were written: the changes are checked against the data at the end.
+    let mut schema_changed = false;
     if !schema_ops.is_empty() {
         let resolved = cx.resolve(&schema_ops)?;
         cx.apply(&resolved)?;
-        cx.reload_schema(schema)?;
+        if cx.schema_touched {
+            cx.reload_schema()?;
+            // Type changes fail early; the checks that read data wait until the data operations
+            // of this transaction are written too (they may fix what the change needs).
+            cx.check_types(schema)?;
+            schema_changed = true;
+        }
     }
     let resolved = cx.resolve(&data_ops)?;
     let sets_instant = resolved
@@ -111,7 +128,11 @@ pub(crate) fn run(
         cx.flush()?;
     }
     if cx.schema_touched {
-        cx.reload_schema(schema)?;
+        cx.reload_schema()?;
+        schema_changed = true;
+    }
+    if schema_changed {
+        cx.check_schema_changes(schema)?;
     }
     let TxContext {
         txn,
@@ -171,20 +192,9 @@ impl TxContext<'_> {
         self.flush()
     }
 
-    /// Rereads the schema from the write transaction; refuses changes of an attribute's type.
-    fn reload_schema(&mut self, before: &Schema) -> Result<()> {
-        let after = Schema::load(&*self.txn)?;
-        for old in before.attributes() {
-            if let Some(new) = after.attribute(old.id) {
-                if new.value_type != old.value_type {
-                    return Err(StoreError::Schema(format!(
-                        "cannot change the type of :{} from {} to {}",
-                        old.ident, old.value_type, new.value_type
-                    )));
-                }
-            }
-        }
-        self.schema = after;
+    /// Rereads the schema from the write transaction (`schema_change.rs` checks the changes).
+    fn reload_schema(&mut self) -> Result<()> {
+        self.schema = Schema::load(&*self.txn)?;
         self.schema_touched = false;
         Ok(())
     }

@@ -1,7 +1,7 @@
 //! Transaction operations: what the EDN reader and the Rust builder both produce.
 
 use crate::edn::Edn;
-use crate::model::Value;
+use crate::model::{Value, PART_DB, PART_TX};
 
 /// A temporary id, scoped to one transaction.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -12,6 +12,12 @@ pub enum Tempid {
     Numbered(i64),
     /// Generated for an entity map without `:db/id` or a nested map.
     Internal(u32),
+    /// Datomic's legacy `#db/id [:db.part/user -7]`: the partition (`PART_USER`, `PART_DB`) and
+    /// the negative index. The same pair names the same entity throughout the transaction.
+    Partition(u64, i64),
+    /// Datomic's legacy `#db/id [:db.part/user]`: the partition and a number unique to one
+    /// occurrence in the text, so every occurrence names a new entity.
+    Fresh(u64, u64),
 }
 
 impl Tempid {
@@ -21,7 +27,18 @@ impl Tempid {
         match self {
             Tempid::Named(s) => Some(s.clone()),
             Tempid::Numbered(n) => Some(n.to_string()),
-            Tempid::Internal(_) => None,
+            Tempid::Partition(..) => Some(self.to_string()),
+            // Each occurrence of `#db/id [:db.part/user]` is its own entity: there is no key the
+            // caller could look up, and the datoms name the entity.
+            Tempid::Internal(_) | Tempid::Fresh(..) => None,
+        }
+    }
+
+    /// The partition the tempid asks for, if it names one (`#db/id [:db.part/db]`).
+    pub fn partition(&self) -> Option<u64> {
+        match self {
+            Tempid::Partition(partition, _) | Tempid::Fresh(partition, _) => Some(*partition),
+            _ => None,
         }
     }
 }
@@ -32,7 +49,20 @@ impl std::fmt::Display for Tempid {
             Tempid::Named(s) => write!(f, "{s:?}"),
             Tempid::Numbered(n) => write!(f, "{n}"),
             Tempid::Internal(n) => write!(f, "#internal-{n}"),
+            Tempid::Partition(partition, n) => {
+                write!(f, "#db/id[:{} {n}]", partition_ident(*partition))
+            }
+            Tempid::Fresh(partition, _) => write!(f, "#db/id[:{}]", partition_ident(*partition)),
         }
+    }
+}
+
+/// The ident of a partition number (`db.part/user`), for printing legacy tempids.
+fn partition_ident(partition: u64) -> &'static str {
+    match partition {
+        PART_DB => "db.part/db",
+        PART_TX => "db.part/tx",
+        _ => "db.part/user",
     }
 }
 
@@ -100,6 +130,18 @@ pub enum TxOp {
     /// `[:db/retractEntity e]`: every datom of the entity, every reference to it, and its
     /// components, recursively.
     RetractEntity(EntityRef),
+    /// `[:db/cas e a old new]`: asserts `new` if the cardinality-one attribute `a` of `e` holds
+    /// `old` before the transaction (`None`: holds no value); otherwise the transaction fails.
+    Cas {
+        /// Entity.
+        e: EntityRef,
+        /// Attribute ident without the colon.
+        attr: String,
+        /// The value expected, or `None` for "no value".
+        old: Option<TxValue>,
+        /// The value to assert.
+        new: TxValue,
+    },
     /// An entity map.
     Map(EntityMap),
 }
@@ -108,7 +150,10 @@ impl TxOp {
     /// The entity the operation is about.
     pub fn entity(&self) -> Option<&EntityRef> {
         match self {
-            TxOp::Add { e, .. } | TxOp::Retract { e, .. } | TxOp::RetractEntity(e) => Some(e),
+            TxOp::Add { e, .. }
+            | TxOp::Retract { e, .. }
+            | TxOp::RetractEntity(e)
+            | TxOp::Cas { e, .. } => Some(e),
             TxOp::Map(map) => map.id.as_ref(),
         }
     }

@@ -2,11 +2,16 @@
 //!
 //! Accepts what Datomic accepts: a vector (or list) of entity maps and list forms
 //! `[:db/add e a v]`, `[:db/retract e a v]`, `[:db/retract e a]`, `[:db/retractEntity e]`
-//! (`:db.fn/retractEntity` too). Interpretation of values (tempid, lookup ref, several values)
-//! waits until the attribute's type is known, so values stay raw EDN here.
+//! (`:db.fn/retractEntity` too) and `[:db/cas e a old new]` (`:db.fn/cas` too); entities may be
+//! written with Datomic's legacy `#db/id [partition idx?]`. Interpretation of values (tempid,
+//! lookup ref, several values) waits until the attribute's type is known, so values stay raw
+//! EDN here; reverse attributes (`:person/_friends`) in maps are resolved with the schema too.
+
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::ops::{EntityMap, EntityRef, Tempid, TxOp, TxValue};
 use crate::edn::{Edn, Keyword};
+use crate::model::{PART_DB, PART_USER};
 use crate::{Result, StoreError};
 
 /// The name of the tempid that stands for the transaction being committed.
@@ -58,10 +63,19 @@ fn list_op(items: &[Edn], form: &Edn) -> Result<TxOp> {
         }),
         ("db/retract", 3) => Ok(TxOp::Retract { e: entity_ref(&items[1])?, attr: attr_name(&items[2])?, value: None }),
         ("db/retractEntity" | "db.fn/retractEntity", 2) => Ok(TxOp::RetractEntity(entity_ref(&items[1])?)),
-        ("db/add" | "db/retract" | "db/retractEntity" | "db.fn/retractEntity", n) => {
-            Err(invalid(format!("{form} has {n} elements; expected [:db/add e a v], [:db/retract e a v?] or [:db/retractEntity e]")))
+        ("db/cas" | "db.fn/cas", 5) => Ok(TxOp::Cas {
+            e: entity_ref(&items[1])?,
+            attr: attr_name(&items[2])?,
+            old: match &items[3] {
+                Edn::Nil => None,
+                old => Some(TxValue::Edn(old.clone())),
+            },
+            new: TxValue::Edn(items[4].clone()),
+        }),
+        ("db/add" | "db/retract" | "db/retractEntity" | "db.fn/retractEntity" | "db/cas" | "db.fn/cas", n) => {
+            Err(invalid(format!("{form} has {n} elements; expected [:db/add e a v], [:db/retract e a v?], [:db/retractEntity e] or [:db/cas e a old new]")))
         }
-        _ => Err(invalid(format!("unknown operation {form}; expected :db/add, :db/retract or :db/retractEntity"))),
+        _ => Err(invalid(format!("unknown operation {form}; expected :db/add, :db/retract, :db/retractEntity or :db/cas"))),
     }
 }
 
@@ -71,12 +85,6 @@ fn entity_map(entries: &[(Edn, Edn)]) -> Result<EntityMap> {
         let attr = attr_name(key)?;
         if attr == "db/id" {
             map.id = Some(entity_ref(value)?);
-        } else if attr
-            .rsplit('/')
-            .next()
-            .is_some_and(|name| name.starts_with('_'))
-        {
-            return Err(invalid(format!("reverse attribute :{attr} in an entity map is not supported; assert the forward attribute on the other entity")));
         } else {
             map.attrs.push((attr, TxValue::Edn(value.clone())));
         }
@@ -113,10 +121,54 @@ pub fn entity_ref(form: &Edn) -> Result<EntityRef> {
             Edn::Keyword(k) => Ok(EntityRef::Lookup(keyword_text(k), Box::new(TxValue::Edn(items[1].clone())))),
             _ => Err(invalid(format!("a lookup ref must be [:attribute value], got {form}"))),
         },
+        Edn::Tagged(tag, inner) if tag == "db/id" => legacy_tempid(form, inner),
+        Edn::Tagged(tag, _) => Err(invalid(format!(
+            "unknown tagged literal #{tag} as an entity in {form}; the only tag naming an entity is #db/id [partition] or #db/id [partition -n]"
+        ))),
         other => Err(invalid(format!(
             "an entity must be an id, a tempid string, a negative integer, an ident or a lookup ref, got {other}"
         ))),
     }
+}
+
+/// Numbers the occurrences of `#db/id [partition]`: each one is a new entity, as each read of
+/// Datomic's reader literal makes a new tempid. Only uniqueness matters (ids are allocated in
+/// order of appearance), so one process-wide counter serves every transaction.
+static FRESH_TEMPIDS: AtomicU64 = AtomicU64::new(0);
+
+/// Datomic's legacy tempid `#db/id [partition]` or `#db/id [partition -n]`.
+fn legacy_tempid(form: &Edn, inner: &Edn) -> Result<EntityRef> {
+    let expected = || {
+        invalid(format!(
+            "{form} must be #db/id [partition] or #db/id [partition -n] (n a positive integer)"
+        ))
+    };
+    let (partition, index) = match inner {
+        Edn::Vector(items) | Edn::List(items) => match items.as_slice() {
+            [partition] => (partition, None),
+            [partition, Edn::Long(n)] if *n < 0 => (partition, Some(*n)),
+            _ => return Err(expected()),
+        },
+        _ => return Err(expected()),
+    };
+    let partition = match partition {
+        Edn::Keyword(k) => match keyword_text(k).as_str() {
+            "db.part/db" => PART_DB,
+            "db.part/user" => PART_USER,
+            // Datomic's tempid in the transaction partition names the transaction itself.
+            "db.part/tx" => return Ok(EntityRef::CurrentTx),
+            other => {
+                return Err(invalid(format!(
+                    "unknown partition :{other} in {form}; the partitions are :db.part/db, :db.part/tx and :db.part/user"
+                )))
+            }
+        },
+        _ => return Err(expected()),
+    };
+    Ok(EntityRef::Tempid(match index {
+        Some(n) => Tempid::Partition(partition, n),
+        None => Tempid::Fresh(partition, FRESH_TEMPIDS.fetch_add(1, Ordering::Relaxed)),
+    }))
 }
 
 fn invalid(message: String) -> StoreError {

@@ -1,10 +1,12 @@
 //! Resolution: from operations with tempids, lookup refs, idents and raw EDN values to concrete
 //! datoms, checking the schema on the way.
 //!
-//! Steps, in order: expand entity maps and nested maps into single assertions (installing
-//! undeclared attributes unless the schema is strict), unify tempids that upsert through a
-//! `:db.unique/identity` value, allocate fresh ids for the remaining tempids, resolve lookup refs
-//! and idents, and check cardinality-one conflicts inside the transaction.
+//! Steps, in order: expand entity maps, reverse attributes and nested maps into single
+//! assertions (installing undeclared attributes unless the schema is strict), unify tempids that
+//! upsert through a `:db.unique/identity` value (`upsert.rs`), allocate fresh ids for the
+//! remaining tempids, resolve lookup refs and idents, refuse writes onto built-in entities,
+//! check compare-and-swap expectations (`cas.rs`), and check cardinality-one conflicts inside
+//! the transaction.
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::Arc;
@@ -14,28 +16,28 @@ use datolite_kv::{Direction, KeyRange, ReadOps, Table};
 use super::context::TxContext;
 use super::ops::{EntityMap, EntityRef, Tempid, TxOp, TxValue};
 use super::parse::{entity_ref, keyword_text};
-use crate::bootstrap::{attr as sys, cardinality_entity, type_ident_entity};
+use crate::bootstrap::{attr as sys, cardinality_entity, ids, type_ident_entity};
 use crate::edn::Edn;
 use crate::encoding::{decode_key, encoded, Index, Prefix};
 use crate::model::{entity_in, partition_of, tx_t, Value, ValueType, PART_DB, PART_TX, PART_USER};
-use crate::schema::{Attribute, Cardinality, Unique};
+use crate::schema::{Attribute, Cardinality};
 use crate::{Result, StoreError};
 
 /// A value once its attribute is known: a literal, or an entity still to resolve.
 #[derive(Clone, Debug)]
-enum Target {
+pub(super) enum Target {
     Literal(Value),
     Entity(EntityRef),
 }
 
 /// One assertion or retraction with its attribute known.
 #[derive(Clone, Debug)]
-struct Pending {
-    e: EntityRef,
-    attr: Arc<Attribute>,
+pub(super) struct Pending {
+    pub e: EntityRef,
+    pub attr: Arc<Attribute>,
     /// `None` on a retraction means every value.
-    value: Option<Target>,
-    added: bool,
+    pub value: Option<Target>,
+    pub added: bool,
 }
 
 /// A fully resolved operation.
@@ -52,7 +54,8 @@ impl TxContext<'_> {
     pub fn resolve(&mut self, ops: &[&TxOp]) -> Result<Vec<Resolved>> {
         let mut pending = Vec::new();
         let mut retract_entities = Vec::new();
-        let mut internal = self.tempids.len() as u32;
+        let mut cas = Vec::new();
+        let mut internal = self.internal;
         for op in ops {
             match *op {
                 TxOp::Add { e, attr, value } => {
@@ -96,8 +99,14 @@ impl TxContext<'_> {
                         .unwrap_or_else(|| next_internal(&mut internal));
                     self.expand_map(e, map, &mut pending, &mut internal)?;
                 }
+                TxOp::Cas { e, attr, old, new } => {
+                    let check = self.cas_check(e, attr, old.as_ref())?;
+                    self.expand(e.clone(), &check.attr, new, &mut pending, &mut internal)?;
+                    cas.push(check);
+                }
             }
         }
+        self.internal = internal;
         self.schema_tempids = pending
             .iter()
             .filter(|p| p.added && p.attr.id == sys::IDENT)
@@ -107,23 +116,35 @@ impl TxContext<'_> {
         self.allocate(&pending, &retract_entities)?;
         let mut resolved = Vec::with_capacity(pending.len() + retract_entities.len());
         for e in &retract_entities {
-            resolved.push(Resolved::RetractEntity(self.entity(e)?));
+            let e = self.entity(e)?;
+            self.check_writable(e)?;
+            resolved.push(Resolved::RetractEntity(e));
         }
         for p in &pending {
             let e = self.entity(&p.e)?;
+            self.check_writable(e)?;
             let value = match &p.value {
                 None => {
                     resolved.push(Resolved::RetractAll(e, p.attr.clone()));
                     continue;
                 }
                 Some(Target::Literal(v)) => v.clone(),
-                Some(Target::Entity(r)) => Value::Ref(self.entity(r)?),
+                Some(Target::Entity(r)) => {
+                    let target = self.entity(r)?;
+                    if p.added && p.attr.is_component {
+                        self.check_component(&p.attr, target)?;
+                    }
+                    Value::Ref(target)
+                }
             };
             resolved.push(if p.added {
                 Resolved::Add(e, p.attr.clone(), value)
             } else {
                 Resolved::Retract(e, p.attr.clone(), value)
             });
+        }
+        for check in &cas {
+            self.check_cas(check)?;
         }
         let keep = check_conflicts(&resolved)?;
         let mut keep = keep.into_iter();
@@ -139,8 +160,85 @@ impl TxContext<'_> {
         internal: &mut u32,
     ) -> Result<()> {
         for (attr, value) in &map.attrs {
-            let attribute = self.attribute_for(attr, Some(value))?;
+            let attribute = match self.attribute(attr) {
+                Some(attribute) => attribute,
+                None => {
+                    if legacy_install_marker(attr, value, map)? {
+                        continue;
+                    }
+                    if let Some(forward) = reverse_of(attr) {
+                        self.expand_reverse(&e, attr, &forward, value, pending, internal)?;
+                        continue;
+                    }
+                    self.attribute_for(attr, Some(value))?
+                }
+            };
             self.expand(e.clone(), &attribute, value, pending, internal)?;
+        }
+        Ok(())
+    }
+
+    /// `{:db/id e :ns/_attr v}`: asserts `[v :ns/attr e]` for each entity `v` names (an entity,
+    /// a collection of them, or nested maps).
+    fn expand_reverse(
+        &mut self,
+        e: &EntityRef,
+        attr: &str,
+        forward: &str,
+        value: &TxValue,
+        pending: &mut Vec<Pending>,
+        internal: &mut u32,
+    ) -> Result<()> {
+        let attribute = self
+            .attribute(forward)
+            .ok_or_else(|| StoreError::UnknownAttribute(forward.to_string()))?;
+        if !attribute.is_ref() {
+            return Err(StoreError::InvalidTxData(format!(
+                "reverse attribute :{attr} needs a ref attribute, and :{forward} is a {} attribute",
+                attribute.value_type
+            )));
+        }
+        let mut sources = Vec::new();
+        self.reverse_sources(&attribute, value, &mut sources, pending, internal)?;
+        for source in sources {
+            pending.push(Pending {
+                e: source,
+                attr: attribute.clone(),
+                value: Some(Target::Entity(e.clone())),
+                added: true,
+            });
+        }
+        Ok(())
+    }
+
+    /// The entities a reverse attribute's value names. Unlike a forward value, a collection is
+    /// fine even for a cardinality-one attribute: each source entity still gets one value.
+    fn reverse_sources(
+        &mut self,
+        attr: &Arc<Attribute>,
+        value: &TxValue,
+        out: &mut Vec<EntityRef>,
+        pending: &mut Vec<Pending>,
+        internal: &mut u32,
+    ) -> Result<()> {
+        match value {
+            TxValue::Many(items) => {
+                for item in items {
+                    self.reverse_sources(attr, item, out, pending, internal)?;
+                }
+            }
+            TxValue::Edn(Edn::Vector(items) | Edn::List(items) | Edn::Set(items))
+                if !self.is_lookup_form(items) =>
+            {
+                for item in items {
+                    let item = TxValue::Edn(item.clone());
+                    self.reverse_sources(attr, &item, out, pending, internal)?;
+                }
+            }
+            single => match self.single(attr, single, pending, internal)? {
+                Target::Entity(source) => out.push(source),
+                Target::Literal(_) => return Err(mismatch(attr, single)),
+            },
         }
         Ok(())
     }
@@ -221,7 +319,7 @@ impl TxContext<'_> {
         }
     }
 
-    fn single(
+    pub(super) fn single(
         &mut self,
         attr: &Arc<Attribute>,
         value: &TxValue,
@@ -246,7 +344,11 @@ impl TxContext<'_> {
                     e
                 }
                 TxValue::Edn(
-                    form @ (Edn::Long(_) | Edn::String(_) | Edn::Keyword(_) | Edn::Vector(_)),
+                    form @ (Edn::Long(_)
+                    | Edn::String(_)
+                    | Edn::Keyword(_)
+                    | Edn::Vector(_)
+                    | Edn::Tagged(..)),
                 ) => entity_ref(form)?,
                 other => return Err(mismatch(attr, other)),
             };
@@ -264,10 +366,22 @@ impl TxContext<'_> {
         if self.options.strict_schema {
             return Err(StoreError::UnknownAttribute(ident.to_string()));
         }
-        if ident.is_empty() || !ident.contains('/') && ident.starts_with("db") {
+        if ident.is_empty() || is_reserved(ident) {
             return Err(StoreError::UnknownAttribute(ident.to_string()));
         }
-        let value_type = value.and_then(infer_type).ok_or_else(|| {
+        if let Some(forward) = reverse_of(ident) {
+            return Err(StoreError::InvalidTxData(format!(
+                "reverse attribute :{ident} can only be used as a key of an entity map; \
+                 to assert it in a list form, write [:db/add value :{forward} entity]"
+            )));
+        }
+        // A legacy tempid names an entity, so the attribute is a reference (decided here rather
+        // than in `infer_type`, which converts plain values).
+        let legacy_tempid =
+            |v: &TxValue| matches!(v, TxValue::Edn(Edn::Tagged(tag, _)) if tag == "db/id");
+        let value_type = value
+            .and_then(|v| if legacy_tempid(v) { Some(ValueType::Ref) } else { infer_type(v) })
+            .ok_or_else(|| {
             StoreError::Schema(format!(
                 "cannot infer the type of undeclared attribute :{ident} from {}; declare it with :db/valueType",
                 value.map_or("nothing".to_string(), describe)
@@ -276,7 +390,7 @@ impl TxContext<'_> {
         self.install_attribute(ident, value_type)
     }
 
-    fn known_attribute(&mut self, ident: &str) -> Result<Arc<Attribute>> {
+    pub(super) fn known_attribute(&mut self, ident: &str) -> Result<Arc<Attribute>> {
         self.attribute(ident)
             .ok_or_else(|| StoreError::UnknownAttribute(ident.to_string()))
     }
@@ -318,57 +432,8 @@ impl TxContext<'_> {
             .ok_or_else(|| StoreError::Corrupt(format!("system attribute {id} is missing")))
     }
 
-    /// Binds tempids to existing entities through `:db.unique/identity` values, and unifies
-    /// tempids that assert the same identity value.
-    fn upsert(&mut self, pending: &[Pending]) -> Result<()> {
-        let mut owners: HashMap<(u32, Vec<u8>), Tempid> = HashMap::default();
-        for p in pending {
-            let (EntityRef::Tempid(tempid), Some(Target::Literal(value)), true) =
-                (&p.e, &p.value, p.added)
-            else {
-                continue;
-            };
-            if p.attr.unique != Some(Unique::Identity) {
-                continue;
-            }
-            let (venc, _) = encoded(&value.as_ref(), self.options.inline_value_threshold);
-            let existing = self.holder(p.attr.id, &venc)?;
-            let target = match existing {
-                Some(e) => Some(e),
-                None => match owners.get(&(p.attr.id, venc.clone())) {
-                    Some(first) if first != tempid => self.tempids.get(first).copied(),
-                    _ => None,
-                },
-            };
-            match (target, self.tempids.get(tempid)) {
-                (Some(e), Some(&bound)) if bound != e => {
-                    return Err(StoreError::InvalidTxData(format!(
-                        "tempid {tempid} resolves to both entity {bound} and entity {e}"
-                    )))
-                }
-                (Some(e), None) => {
-                    self.tempids.insert(tempid.clone(), e);
-                }
-                (None, None) => {
-                    if let Some(first) = owners.get(&(p.attr.id, venc.clone())).cloned() {
-                        if &first != tempid {
-                            let id = self.fresh_id(&first);
-                            self.tempids.insert(first, id);
-                            self.tempids.insert(tempid.clone(), id);
-                        }
-                    }
-                }
-                _ => {}
-            }
-            owners
-                .entry((p.attr.id, venc))
-                .or_insert_with(|| tempid.clone());
-        }
-        Ok(())
-    }
-
     /// The entity holding `(a, venc)` in AVET.
-    fn holder(&self, a: u32, venc: &[u8]) -> Result<Option<u64>> {
+    pub(super) fn holder(&self, a: u32, venc: &[u8]) -> Result<Option<u64>> {
         let prefix = Prefix::new().attr(a).value(venc).into_bytes();
         let txn: &dyn ReadOps = &*self.txn;
         match txn.first(Table::Avet, &KeyRange::prefix(&prefix), Direction::Forward)? {
@@ -412,9 +477,21 @@ impl TxContext<'_> {
         Ok(())
     }
 
-    /// A new entity id for `tempid`: in the schema partition when it defines an ident.
+    /// Whether a new entity for `tempid` belongs in the schema partition: it asks for it
+    /// (`#db/id [:db.part/db]`) or defines an ident.
+    pub(super) fn in_db_partition(&self, tempid: &Tempid) -> bool {
+        tempid.partition() == Some(PART_DB) || self.schema_tempids.contains(tempid)
+    }
+
+    /// A new entity id for `tempid`.
     fn fresh_id(&mut self, tempid: &Tempid) -> u64 {
-        let id = if self.schema_tempids.contains(tempid) {
+        let in_db = self.in_db_partition(tempid);
+        self.fresh_id_in(in_db)
+    }
+
+    /// A new entity id in the schema partition (`in_db`) or the user partition.
+    pub(super) fn fresh_id_in(&mut self, in_db: bool) -> u64 {
+        let id = if in_db {
             self.next_db += 1;
             entity_in(PART_DB, self.next_db - 1)
         } else {
@@ -426,7 +503,7 @@ impl TxContext<'_> {
     }
 
     /// The entity id an entity reference names.
-    fn entity(&mut self, r: &EntityRef) -> Result<u64> {
+    pub(super) fn entity(&mut self, r: &EntityRef) -> Result<u64> {
         match r {
             EntityRef::Id(id) => {
                 self.check_exists(*id)?;
@@ -463,8 +540,16 @@ impl TxContext<'_> {
         }
     }
 
-    /// Entity ids must have been allocated before (or be this transaction).
+    /// Entity ids must have been allocated before (or be this transaction). Below the first
+    /// user schema id only the built-in entities exist.
     fn check_exists(&self, id: u64) -> Result<()> {
+        if id < crate::bootstrap::FIRST_USER_SCHEMA_ID && !self.writes_built_ins {
+            return if super::builtin::is_built_in(id) {
+                Ok(())
+            } else {
+                Err(StoreError::UnknownEntity(id))
+            };
+        }
         let counter = id & ((1 << crate::model::PARTITION_SHIFT) - 1);
         let exists = match partition_of(id) {
             PART_DB => counter < self.next_db,
@@ -485,7 +570,7 @@ fn next_internal(internal: &mut u32) -> EntityRef {
     EntityRef::Tempid(Tempid::Internal(*internal))
 }
 
-fn tempid_of(e: &EntityRef) -> Option<&Tempid> {
+pub(super) fn tempid_of(e: &EntityRef) -> Option<&Tempid> {
     match e {
         EntityRef::Tempid(t) => Some(t),
         _ => None,
@@ -505,6 +590,69 @@ fn nested_map(entries: &[(Edn, Edn)]) -> Result<EntityMap> {
         _ => Err(StoreError::InvalidTxData(
             "a nested entity must be a map".into(),
         )),
+    }
+}
+
+/// The forward attribute of a reverse attribute name (`person/_friends` → `person/friends`).
+fn reverse_of(attr: &str) -> Option<String> {
+    match attr.rsplit_once('/') {
+        Some((namespace, name)) => name
+            .strip_prefix('_')
+            .map(|name| format!("{namespace}/{name}")),
+        None => attr.strip_prefix('_').map(str::to_string),
+    }
+}
+
+/// Whether an ident lies in a namespace the database reserves (`:db/…`, `:db.type/…`, …), so an
+/// unknown one is a mistake, never a new attribute to install.
+fn is_reserved(ident: &str) -> bool {
+    let namespace = ident.split_once('/').map_or(ident, |(ns, _)| ns);
+    namespace == "db"
+        || namespace.starts_with("db.")
+        || (!ident.contains('/') && ident.starts_with("db"))
+}
+
+/// Datomic's legacy schema markers: `:db.install/_attribute :db.part/db` in an attribute
+/// definition and `:db.alter/_attribute :db.part/db` in an alteration. Modern Datomic implies
+/// them, and so do we: they are accepted there and write nothing (returns `true`). Any other
+/// `:db.install/…` or `:db.alter/…` key is an error naming it.
+fn legacy_install_marker(attr: &str, value: &TxValue, map: &EntityMap) -> Result<bool> {
+    let unsupported = |why: &str| {
+        Err(StoreError::InvalidTxData(format!(
+            ":{attr} is not supported{why}; attributes are installed and altered by asserting \
+             :db/valueType, :db/cardinality, … on the attribute entity"
+        )))
+    };
+    let install = attr == "db.install/_attribute";
+    if !install && attr != "db.alter/_attribute" {
+        if attr.starts_with("db.install/") || attr.starts_with("db.alter/") {
+            return unsupported("");
+        }
+        return Ok(false);
+    }
+    if !names_db_partition(value) {
+        return unsupported(" except as :db.part/db's marker (the value must be :db.part/db)");
+    }
+    if install && !map.attrs.iter().any(|(a, _)| a == "db/valueType") {
+        return unsupported(" outside an attribute definition (a map with :db/valueType)");
+    }
+    if !install && map.id.is_none() {
+        return unsupported(" in a map without the :db/id of the attribute it alters");
+    }
+    Ok(true)
+}
+
+/// Whether a value names the `:db.part/db` partition entity.
+fn names_db_partition(value: &TxValue) -> bool {
+    const NAME: &str = "db.part/db";
+    match value {
+        TxValue::Edn(Edn::Keyword(k)) => keyword_text(k) == NAME,
+        TxValue::Edn(Edn::Long(n)) => u64::try_from(*n) == Ok(ids::PART_DB),
+        TxValue::Value(Value::Keyword(k)) | TxValue::Entity(EntityRef::Ident(k)) => {
+            k.strip_prefix(':').unwrap_or(k) == NAME
+        }
+        TxValue::Value(Value::Ref(id)) | TxValue::Entity(EntityRef::Id(id)) => *id == ids::PART_DB,
+        _ => false,
     }
 }
 

@@ -1,0 +1,98 @@
+//! `[:db/cas e a old new]` (also `:db.fn/cas`): compare-and-swap on a cardinality-one attribute.
+//!
+//! The new value is an ordinary assertion of the transaction; the expectation is checked once
+//! every entity is resolved, against the value the entity holds before the transaction's writes
+//! (for a tempid naming a new entity: none). `old` nil means "no value". A mismatch fails the
+//! whole transaction with [`StoreError::CasFailed`].
+
+use std::sync::Arc;
+
+use datolite_kv::{Direction, KeyRange, ReadOps, Table};
+
+use super::context::TxContext;
+use super::ops::{EntityRef, TxValue};
+use super::resolve::Target;
+use crate::edn::Edn;
+use crate::encoding::{decode_key, Index, Prefix};
+use crate::model::Value;
+use crate::schema::{Attribute, Cardinality};
+use crate::values::materialize;
+use crate::{Result, StoreError};
+
+/// One compare-and-swap expectation, checked after resolution.
+pub(super) struct CasCheck {
+    e: EntityRef,
+    /// The attribute (cardinality one).
+    pub attr: Arc<Attribute>,
+    /// The value expected, or `None` for "no value".
+    expected: Option<Target>,
+}
+
+impl TxContext<'_> {
+    /// Checks the shape of a compare-and-swap and interprets its expected value.
+    pub(super) fn cas_check(
+        &mut self,
+        e: &EntityRef,
+        attr: &str,
+        old: Option<&TxValue>,
+    ) -> Result<CasCheck> {
+        let attribute = self.known_attribute(attr)?;
+        if attribute.cardinality == Cardinality::Many {
+            return Err(StoreError::InvalidTxData(format!(
+                "[:db/cas …] needs a cardinality-one attribute, and :{attr} is cardinality many"
+            )));
+        }
+        let expected = match old {
+            None | Some(TxValue::Edn(Edn::Nil)) => None,
+            Some(TxValue::Map(_) | TxValue::Edn(Edn::Map(_)) | TxValue::Many(_)) => {
+                return Err(StoreError::InvalidTxData(format!(
+                    "the old value of [:db/cas … :{attr} …] must be one value, not a map or a collection"
+                )))
+            }
+            Some(old) => {
+                let mut nested = Vec::new();
+                let mut internal = 0;
+                Some(self.single(&attribute, old, &mut nested, &mut internal)?)
+            }
+        };
+        Ok(CasCheck {
+            e: e.clone(),
+            attr: attribute,
+            expected,
+        })
+    }
+
+    /// Fails unless the entity holds the expected value.
+    pub(super) fn check_cas(&mut self, check: &CasCheck) -> Result<()> {
+        let e = self.entity(&check.e)?;
+        let expected = match &check.expected {
+            None => None,
+            Some(Target::Literal(v)) => Some(v.clone()),
+            Some(Target::Entity(r)) => Some(Value::Ref(self.entity(r)?)),
+        };
+        let found = self.current_value(e, &check.attr)?;
+        if found == expected {
+            return Ok(());
+        }
+        let show = |v: Option<Value>| v.map_or_else(|| "no value".to_string(), |v| v.to_string());
+        Err(StoreError::CasFailed {
+            entity: e,
+            attribute: check.attr.ident.clone(),
+            expected: show(expected),
+            found: show(found),
+        })
+    }
+
+    /// The value of a cardinality-one attribute of `e`, if any.
+    fn current_value(&self, e: u64, attr: &Attribute) -> Result<Option<Value>> {
+        let prefix = Prefix::new().id(e).attr(attr.id).into_bytes();
+        let txn: &dyn ReadOps = &*self.txn;
+        match txn.first(Table::Eavt, &KeyRange::prefix(&prefix), Direction::Forward)? {
+            Some((key, _)) => {
+                let raw = decode_key(Index::Eavt, &key)?;
+                Ok(Some(materialize(raw.v, txn)?.to_owned()))
+            }
+            None => Ok(None),
+        }
+    }
+}
