@@ -55,3 +55,50 @@ pub const SCHEMA: &str = r#"[
  {:db/ident :user/address :db/valueType :db.type/ref :db/cardinality :db.cardinality/one :db/isComponent true}
  {:db/ident :address/city :db/valueType :db.type/string :db/cardinality :db.cardinality/one}
 ]"#;
+
+/// Runs `edn`, which must fail, and checks that the database is exactly as before.
+pub fn fails(store: &Store, edn: &str) -> datolite_store::StoreError {
+    let before = dump(store);
+    let error = match store.transact_edn(edn) {
+        Ok(report) => panic!(
+            "transaction must fail: {edn}\nit wrote {:?}",
+            report.tx_data
+        ),
+        Err(error) => error,
+    };
+    assert_eq!(
+        dump(store),
+        before,
+        "a failed transaction changed the database: {edn}"
+    );
+    error
+}
+
+/// The values of `attr` of entity `e` (EAVT order).
+pub fn values(store: &Store, e: u64, attr: &str) -> Vec<datolite_store::Value> {
+    let db = store.db().unwrap();
+    db.datoms(
+        datolite_store::Index::Eavt,
+        &[
+            datolite_store::Value::Ref(e),
+            datolite_store::Value::keyword(attr),
+        ],
+    )
+    .unwrap()
+    .into_iter()
+    .map(|d| d.v)
+    .collect()
+}
+
+/// The entities holding `value` for `attr` (AVET order).
+pub fn holders(store: &Store, attr: &str, value: datolite_store::Value) -> Vec<u64> {
+    let db = store.db().unwrap();
+    db.datoms(
+        datolite_store::Index::Avet,
+        &[datolite_store::Value::keyword(attr), value],
+    )
+    .unwrap()
+    .into_iter()
+    .map(|d| d.e)
+    .collect()
+}

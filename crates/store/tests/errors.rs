@@ -73,6 +73,41 @@ fn all_cases(store: &Store) {
         r#"[{:db/ident :user/age :db/valueType :db.type/string}]"#,
         |e| matches!(e, StoreError::Schema(_)),
     );
+    let m = rejects(
+        store,
+        r#"[[:db/cas [:user/email "a@x"] :user/age 31 32]]"#,
+        |e| matches!(e, StoreError::CasFailed { .. }),
+    );
+    assert!(
+        m.contains(":user/age") && m.contains("31") && m.contains("30"),
+        "{m}"
+    );
+    let m = rejects(store, "[[:db/retract 1 :db/ident :db/ident]]", |e| {
+        matches!(e, StoreError::ReadOnly { .. })
+    });
+    assert!(m.contains(":db/ident"), "{m}");
+    let m = rejects(store, r#"[{:db/id "z" :user/_name "x"}]"#, |e| {
+        matches!(e, StoreError::InvalidTxData(_))
+    });
+    assert!(m.contains(":user/name"), "{m}");
+    let m = rejects(
+        store,
+        r#"[{:db/id #db/id[:db.part/nowhere] :user/name "x"}]"#,
+        |e| matches!(e, StoreError::InvalidTxData(_)),
+    );
+    assert!(m.contains(":db.part/nowhere"), "{m}");
+    let m = rejects(
+        store,
+        r#"[{:user/email "q@x" :user/name "Ann"} {:db/id :user/name :db/unique :db.unique/value}]"#,
+        |e| matches!(e, StoreError::Schema(_)),
+    );
+    assert!(m.contains(":user/name") && m.contains("\"Ann\""), "{m}");
+    let m = rejects(
+        store,
+        r#"[[:db/retract :user/age :db/ident :user/age]]"#,
+        |e| matches!(e, StoreError::Schema(_)),
+    );
+    assert!(m.contains(":user/age: 1 datom still uses it"), "{m}");
     // A failure late in a transaction undoes the earlier, valid operations too.
     rejects(
         store,

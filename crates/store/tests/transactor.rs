@@ -184,3 +184,56 @@ fn data_survives_close_and_reopen() {
     let r = store.transact_edn(r#"[{:user/email "bob@x"}]"#).unwrap();
     assert!(r.tx_data.iter().all(|d| d.e != ann));
 }
+
+/// Compare-and-swap, reverse attributes, legacy tempids, upserts through ref identities and
+/// schema changes keep the statistics exact (equal to a full recount).
+fn new_forms_keep_statistics_exact(store: &Store) {
+    store.transact_edn(SCHEMA).unwrap();
+    let r = store
+        .transact_edn(
+            r#"[{:db/id "ann" :user/email "ann@x" :user/age 30 :user/tags [:a :b]
+                 :user/_friends ["bob" "cy"]}
+                {:db/id "bob" :user/email "bob@x"}
+                {:db/id #db/id[:db.part/user -1] :user/email "cy@x" :user/tags [:c]}
+                {:db/id #db/id[:db.part/db] :db/ident :user/owner :db/valueType :db.type/ref
+                 :db/cardinality :db.cardinality/one :db/unique :db.unique/identity
+                 :db.install/_attribute :db.part/db}]"#,
+        )
+        .unwrap();
+    let ann = r.tempids["ann"];
+    store
+        .transact_edn(&format!("[[:db/cas {ann} :user/age 30 31] {{:db/id \"d\" :user/owner {ann} :user/name \"Dog\"}}]"))
+        .unwrap();
+    // Upsert through the ref identity, then schema changes that pass their checks.
+    store
+        .transact_edn(r#"[{:user/owner [:user/email "ann@x"] :user/name "Rex"}]"#)
+        .unwrap();
+    store
+        .transact_edn(&format!(
+            "[[:db/retract {ann} :user/tags :b] {{:db/id :user/tags :db/cardinality :db.cardinality/one}}
+              [:db/add :user/score :db/ident :user/points]]"
+        ))
+        .unwrap();
+    store
+        .transact_edn("[[:db/add :user/name :db/unique :db.unique/value]]")
+        .unwrap();
+    let db = store.db().unwrap();
+    let recount = store
+        .engine()
+        .read()
+        .map(|txn| datolite_store::Stats::recount(txn.as_ref()).unwrap())
+        .unwrap();
+    assert_eq!(db.stats(), &recount);
+    assert_eq!(values(store, ann, ":user/age"), vec![Value::Long(31)]);
+}
+
+#[test]
+fn new_forms_keep_statistics_exact_on_memory() {
+    new_forms_keep_statistics_exact(&memory());
+}
+
+#[test]
+fn new_forms_keep_statistics_exact_on_lmdb() {
+    let (store, _dir) = lmdb();
+    new_forms_keep_statistics_exact(&store);
+}

@@ -123,6 +123,13 @@ impl TxContext<'_> {
         for p in &pending {
             let e = self.entity(&p.e)?;
             self.check_writable(e)?;
+            if p.added && p.attr.id == sys::VALUE_TYPE && u32::try_from(e).is_err() {
+                // Attribute ids are their dense u32 key ids: the schema would ignore this one.
+                return Err(StoreError::Schema(format!(
+                    "entity {e} cannot become an attribute: it lies outside the schema partition \
+                     (define attributes with a new tempid, or #db/id [:db.part/db])"
+                )));
+            }
             let value = match &p.value {
                 None => {
                     resolved.push(Resolved::RetractAll(e, p.attr.clone()));

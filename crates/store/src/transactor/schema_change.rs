@@ -33,8 +33,13 @@ impl TxContext<'_> {
             let Some(new) = self.schema.attribute(old.id) else {
                 let count = self.count_datoms(old.id)?;
                 if count > 0 {
+                    let datoms = if count == 1 {
+                        "1 datom still uses".to_string()
+                    } else {
+                        format!("{count} datoms still use")
+                    };
                     return Err(StoreError::Schema(format!(
-                        "cannot remove attribute :{}: {count} datoms still use it; retract them first",
+                        "cannot remove attribute :{}: {datoms} it; retract them first",
                         old.ident
                     )));
                 }
