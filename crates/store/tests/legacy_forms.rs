@@ -83,7 +83,8 @@ fn a_numbered_db_id_is_one_entity_wherever_it_appears() {
             r#"[[:db/add #db/id[:db.part/user -7] :person/name "C"]
                 [:db/add #db/id [:db.part/user -7] :person/age 5]
                 {:db/id #db/id[:db.part/user -8] :person/name "D" :person/friend #db/id[:db.part/user -7]}
-                [:db/add -7 :person/name "E"]]"#,
+                [:db/add -7 :person/name "E"]
+                [:db/add -7 :person/friend #db/id[:db.part/user -7]]]"#,
         )
         .unwrap();
     let c = person(&store, "C");
@@ -96,6 +97,10 @@ fn a_numbered_db_id_is_one_entity_wherever_it_appears() {
     // A plain -7 is another tempid.
     assert_ne!(person(&store, "E"), c);
     assert_eq!(r.tempids["-7"], person(&store, "E"));
+    assert_eq!(
+        values(&store, person(&store, "E"), ":person/friend"),
+        vec![Value::Ref(c)]
+    );
 }
 
 #[test]

@@ -373,6 +373,13 @@ impl TxContext<'_> {
         if self.options.strict_schema {
             return Err(StoreError::UnknownAttribute(ident.to_string()));
         }
+        if ident.starts_with("db.install/") || ident.starts_with("db.alter/") {
+            return Err(StoreError::InvalidTxData(format!(
+                ":{ident} is not supported; attributes are installed and altered by asserting \
+                 :db/valueType, :db/cardinality, … on the attribute entity (the legacy marker \
+                 :db.install/_attribute :db.part/db is accepted in an attribute definition map)"
+            )));
+        }
         if ident.is_empty() || is_reserved(ident) {
             return Err(StoreError::UnknownAttribute(ident.to_string()));
         }
