@@ -18,9 +18,11 @@
 
 mod atom;
 mod build;
-mod display;
+mod dispatch;
+pub(crate) mod display;
 mod error;
 mod lexer;
+mod literals;
 mod names;
 mod position;
 mod reader;
