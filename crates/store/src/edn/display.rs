@@ -1,4 +1,8 @@
 //! Printing [`Edn`] values as EDN text that reads back to an equal value.
+//!
+//! The `write_*` functions print one scalar each with the same rules; they
+//! are `pub(crate)` so that other printers in the crate (datom values) print
+//! exactly as EDN does.
 
 use std::fmt::{self, Write};
 

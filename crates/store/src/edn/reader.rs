@@ -11,7 +11,7 @@ use super::lexer::Cursor;
 use super::position::{pos_at, LineCursor};
 use super::value::Edn;
 
-/// How deeply collections and tags may nest. Parsing recurses once per
+/// How deeply collections, tags and metadata may nest. Parsing recurses once per
 /// level, so without a limit hostile input (`[[[[…`) would overflow the
 /// stack; real data nests a handful of levels.
 pub const MAX_DEPTH: usize = 256;

@@ -376,6 +376,32 @@ fn nesting_limit() {
         "}".repeat(MAX_DEPTH - 1)
     );
     assert!(parse_spanned(&spanned).is_ok());
+    // Every kind of nesting, as deep as allowed, in both builders (the test
+    // thread's stack is small, so this also guards the frames' sizes).
+    // (per level: what opens it, the innermost form, what closes it, how
+    // many levels it nests, and the extra level its innermost part needs.)
+    for (open, inner, close, per_level, extra) in [
+        ("#:p{:a ", "1", "}", 1, 0),
+        ("#{", "", "}", 1, 0),
+        ("#^:m ", "x", "", 1, 0),
+        ("^{:m 1} ", "x", "", 1, 1),
+        ("#t ", "1", "", 1, 0),
+        ("[^:m #:p{:a ", "1", "}]", 3, 0),
+    ] {
+        let levels = (MAX_DEPTH - extra) / per_level;
+        let src = format!("{}{inner}{}", open.repeat(levels), close.repeat(levels));
+        assert!(parse(&src).is_ok(), "{open}");
+        assert!(parse_spanned(&src).is_ok(), "{open}");
+        let src = format!(
+            "{}{inner}{}",
+            open.repeat(levels + 1),
+            close.repeat(levels + 1)
+        );
+        assert!(
+            parse(&src).unwrap_err().message.contains("nest too deeply"),
+            "{open}"
+        );
+    }
 }
 
 #[test]
