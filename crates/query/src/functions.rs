@@ -7,45 +7,39 @@ use datolite_store::Value;
 
 use crate::ast::{Binding, Call, Clause, Constant, FnArg, Input, Var};
 use crate::error::{QueryError, Result};
+use crate::numeric::{self, compare_nums};
 use crate::result::{Cell, InputValue, QueryResult};
 use crate::rows::{FnVal, Row};
 
 /// The one total order used for comparisons, equality, joins, `min`/`max`
 /// and result sorting.
 ///
-/// - Numbers compare numerically with each other: `Long`, `Double` and
-///   `Ref` (entity ids are numbers), so `Long 1 = Double 1.0 = Ref 1`.
-///   Two integers (Long/Ref) compare exactly; with a Double both sides are
-///   compared as `f64` (`-0.0 = 0.0`, NaN after every other number).
-/// - Values of different kinds order by kind: Boolean < numbers < Instant <
-///   String < Keyword < Uuid < Bytes.
-/// - Otherwise by `Value`'s own `Ord` (booleans false < true, strings and
-///   keywords bytewise, ...).
+/// - Numbers compare by their exact value with each other, whatever their type: `Long`,
+///   `Double`, `Float`, `BigInt`, `BigDec` and `Ref` (entity ids are numbers), so
+///   `Long 1 = Double 1.0 = BigDec 1M = Ref 1` (see `numeric.rs`; `-0.0 = 0.0`, NaN after
+///   every other number).
+/// - Values of different kinds order by kind: Boolean < numbers < Instant < String < Keyword <
+///   Symbol < Uuid < Uri < Bytes < Tuple.
+/// - Otherwise by `Value`'s own `Ord` (booleans false < true, strings bytewise, keywords and
+///   symbols as Clojure compares them — namespace, then name —, tuples element by element).
 pub fn compare(a: &Value, b: &Value) -> Ordering {
     fn rank(v: &Value) -> u8 {
         match v {
             Value::Boolean(_) => 0,
-            Value::Long(_) | Value::Double(_) | Value::Ref(_) => 1,
+            Value::Long(_)
+            | Value::Double(_)
+            | Value::Ref(_)
+            | Value::Float(_)
+            | Value::BigInt(_)
+            | Value::BigDec(_) => 1,
             Value::Instant(_) => 2,
             Value::String(_) => 3,
             Value::Keyword(_) => 4,
-            Value::Uuid(_) => 5,
-            Value::Bytes(_) => 6,
-        }
-    }
-    fn int(v: &Value) -> Option<i128> {
-        match v {
-            Value::Long(n) => Some(i128::from(*n)),
-            Value::Ref(n) => Some(i128::from(*n)),
-            _ => None,
-        }
-    }
-    fn float(v: &Value) -> f64 {
-        match v {
-            Value::Long(n) => *n as f64,
-            Value::Ref(n) => *n as f64,
-            Value::Double(d) => *d,
-            _ => f64::NAN,
+            Value::Symbol(_) => 5,
+            Value::Uuid(_) => 6,
+            Value::Uri(_) => 7,
+            Value::Bytes(_) => 8,
+            Value::Tuple(_) => 9,
         }
     }
     let (ra, rb) = (rank(a), rank(b));
@@ -53,14 +47,22 @@ pub fn compare(a: &Value, b: &Value) -> Ordering {
         return ra.cmp(&rb);
     }
     if ra == 1 {
-        return match (int(a), int(b)) {
-            (Some(x), Some(y)) => x.cmp(&y),
-            _ => {
-                let (x, y) = (float(a), float(b));
-                x.partial_cmp(&y)
-                    .unwrap_or_else(|| x.is_nan().cmp(&y.is_nan()))
+        if let (Some(x), Some(y)) = (numeric::Num::of(a), numeric::Num::of(b)) {
+            return compare_nums(&x, &y);
+        }
+    }
+    if let (Value::Tuple(x), Value::Tuple(y)) = (a, b) {
+        // Element by element with this same order (nil first), shorter first.
+        for (p, q) in x.iter().zip(y) {
+            let o = match (p, q) {
+                (Some(p), Some(q)) => compare(p, q),
+                (p, q) => p.is_some().cmp(&q.is_some()),
+            };
+            if o != Ordering::Equal {
+                return o;
             }
-        };
+        }
+        return x.len().cmp(&y.len());
     }
     a.cmp(b)
 }

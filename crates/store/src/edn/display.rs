@@ -62,7 +62,7 @@ fn write_seq(f: &mut fmt::Formatter<'_>, open: &str, items: &[Edn], close: &str)
     f.write_str(close)
 }
 
-fn write_double(f: &mut fmt::Formatter<'_>, x: f64) -> fmt::Result {
+pub(crate) fn write_double(f: &mut impl Write, x: f64) -> fmt::Result {
     if x.is_nan() {
         return f.write_str("##NaN");
     }
@@ -108,7 +108,7 @@ pub(crate) fn write_bigdec(f: &mut impl Write, d: &BigDecimal) -> fmt::Result {
 
 /// Writes a quoted string, escaping quotes, backslashes and control
 /// characters; everything else is written as is.
-fn write_string(f: &mut fmt::Formatter<'_>, s: &str) -> fmt::Result {
+pub(crate) fn write_string(f: &mut impl Write, s: &str) -> fmt::Result {
     f.write_char('"')?;
     let mut plain_from = 0;
     for (i, c) in s.char_indices() {
@@ -135,7 +135,7 @@ fn write_string(f: &mut fmt::Formatter<'_>, s: &str) -> fmt::Result {
     f.write_char('"')
 }
 
-fn write_char(f: &mut fmt::Formatter<'_>, c: char) -> fmt::Result {
+pub(crate) fn write_char(f: &mut impl Write, c: char) -> fmt::Result {
     match c {
         '\n' => f.write_str("\\newline"),
         ' ' => f.write_str("\\space"),

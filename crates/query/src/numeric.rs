@@ -1,0 +1,271 @@
+//! Numbers across types: exact comparison and the numeric key under which equal numbers meet.
+//!
+//! Longs, entity ids, doubles, floats, big integers and big decimals are all numbers to a query:
+//! they compare by their exact mathematical value (`1 = 1.0 = 1N = 1M = Ref 1`, and
+//! `0.1M != 0.1` because the double nearest 0.1 is not 0.1), `-0.0 = 0.0`, and NaN sorts after
+//! every other number and equals itself. The fast cases (two integers, two doubles) never build
+//! a big number.
+
+use std::cmp::Ordering;
+
+use bigdecimal::BigDecimal;
+use num_bigint::BigInt;
+use num_traits::{ToPrimitive, Zero};
+
+use datolite_store::{Value, ValueRef};
+
+/// A number, in the cheapest form that holds it exactly.
+#[derive(Clone, Debug)]
+pub(crate) enum Num {
+    /// An integer that fits 128 bits (longs, ids, small big integers).
+    Int(i128),
+    /// A double (floats widen to doubles exactly).
+    Float(f64),
+    /// Anything else: a big decimal (or a big integer beyond 128 bits), exact.
+    Big(BigDecimal),
+}
+
+impl Num {
+    /// The number a value is, if it is one.
+    pub(crate) fn of(v: &Value) -> Option<Num> {
+        Num::of_ref(&v.as_ref())
+    }
+
+    /// [`Num::of`] on a borrowed value.
+    pub(crate) fn of_ref(v: &ValueRef<'_>) -> Option<Num> {
+        Some(match v {
+            ValueRef::Long(n) => Num::Int(i128::from(*n)),
+            ValueRef::Ref(n) => Num::Int(i128::from(*n)),
+            ValueRef::Double(d) => Num::Float(*d),
+            ValueRef::Float(x) => Num::Float(f64::from(*x)),
+            ValueRef::BigInt(n) => match n.to_i128() {
+                Some(small) => Num::Int(small),
+                None => Num::Big(BigDecimal::from(n.as_ref().clone())),
+            },
+            ValueRef::BigDec(d) => {
+                if d.is_integer() {
+                    if let Some(small) = d.to_i128() {
+                        return Some(Num::Int(small));
+                    }
+                }
+                Num::Big(d.as_ref().clone())
+            }
+            _ => return None,
+        })
+    }
+
+    /// The exact decimal of a finite number (`None` for NaN and the infinities).
+    fn to_big(&self) -> Option<BigDecimal> {
+        match self {
+            Num::Int(n) => Some(BigDecimal::from(BigInt::from(*n))),
+            Num::Float(d) => exact_decimal(*d),
+            Num::Big(b) => Some(b.clone()),
+        }
+    }
+
+    /// The sign of an infinite or NaN float: `Some(Greater)` for `+∞` and NaN (both sort after
+    /// every finite number), `Some(Less)` for `-∞`, `None` for finite numbers.
+    fn non_finite(&self) -> Option<Ordering> {
+        match self {
+            Num::Float(d) if d.is_nan() || *d == f64::INFINITY => Some(Ordering::Greater),
+            Num::Float(d) if *d == f64::NEG_INFINITY => Some(Ordering::Less),
+            _ => None,
+        }
+    }
+}
+
+/// The exact value of two numbers compared: see the module doc.
+pub(crate) fn compare_nums(a: &Num, b: &Num) -> Ordering {
+    match (a, b) {
+        (Num::Int(x), Num::Int(y)) => x.cmp(y),
+        (Num::Float(x), Num::Float(y)) => x
+            .partial_cmp(y)
+            .unwrap_or_else(|| x.is_nan().cmp(&y.is_nan())),
+        (Num::Int(i), Num::Float(f)) => int_vs_float(*i, *f),
+        (Num::Float(f), Num::Int(i)) => int_vs_float(*i, *f).reverse(),
+        _ => match (a.non_finite(), b.non_finite()) {
+            (Some(x), None) => x,
+            (None, Some(y)) => y.reverse(),
+            // Both infinite or NaN: only possible for two floats, handled above.
+            (Some(x), Some(y)) => x.cmp(&y),
+            (None, None) => match (a.to_big(), b.to_big()) {
+                (Some(x), Some(y)) => x.cmp(&y),
+                _ => Ordering::Equal,
+            },
+        },
+    }
+}
+
+/// An integer against a double, exactly (NaN after everything).
+fn int_vs_float(i: i128, f: f64) -> Ordering {
+    if f.is_nan() {
+        return Ordering::Less;
+    }
+    // 2^127: every i128 is below it; from -2^127 up, `floor as i128` is exact.
+    const LIMIT: f64 = 170_141_183_460_469_231_731_687_303_715_884_105_728.0;
+    if f >= LIMIT {
+        return Ordering::Less;
+    }
+    if f < -LIMIT {
+        return Ordering::Greater;
+    }
+    let floor = f.floor();
+    match i.cmp(&(floor as i128)) {
+        Ordering::Equal if f > floor => Ordering::Less,
+        other => other,
+    }
+}
+
+/// The exact decimal value of a finite double (every finite double is a finite decimal).
+pub(crate) fn exact_decimal(d: f64) -> Option<BigDecimal> {
+    if !d.is_finite() {
+        return None;
+    }
+    if d == 0.0 {
+        return Some(BigDecimal::zero());
+    }
+    let bits = d.to_bits();
+    let negative = bits >> 63 == 1;
+    let exponent = ((bits >> 52) & 0x7ff) as i64;
+    let fraction = bits & ((1 << 52) - 1);
+    let (mantissa, power) = if exponent == 0 {
+        (fraction, -1074)
+    } else {
+        (fraction | (1 << 52), exponent - 1075)
+    };
+    let mut m = BigInt::from(mantissa);
+    if negative {
+        m = -m;
+    }
+    Some(if power >= 0 {
+        BigDecimal::from(m << power as usize)
+    } else {
+        // m / 2^k = m * 5^k / 10^k
+        let k = (-power) as u32;
+        BigDecimal::new(m * BigInt::from(5).pow(k), i64::from(k))
+    })
+}
+
+/// A hashable key on which numbers that compare equal agree: integers (including integral
+/// doubles and decimals) by their integer, other doubles by their bits (both NaNs alike),
+/// other decimals by their shortest text.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum NumKey {
+    /// An integral number that fits 128 bits.
+    Int(i128),
+    /// A non-integral double (or a decimal a double represents exactly), by bits.
+    Float(u64),
+    /// Any other number, by its shortest decimal form.
+    Big(String),
+}
+
+impl Num {
+    /// The number's [`NumKey`].
+    pub(crate) fn key(&self) -> NumKey {
+        match self {
+            Num::Int(n) => NumKey::Int(*n),
+            Num::Float(d) => float_key(*d),
+            Num::Big(b) => {
+                if b.is_integer() {
+                    if let Some(n) = b.to_i128() {
+                        return NumKey::Int(n);
+                    }
+                }
+                match b.to_f64() {
+                    Some(d) if exact_decimal(d).as_ref() == Some(b) => float_key(d),
+                    _ => NumKey::Big(b.normalized().to_string()),
+                }
+            }
+        }
+    }
+}
+
+fn float_key(d: f64) -> NumKey {
+    if d.is_nan() {
+        return NumKey::Float(f64::NAN.to_bits());
+    }
+    // Integral doubles that fit 128 bits meet the integers (2^127 itself does not fit).
+    if d.fract() == 0.0 && d.abs() < 170_141_183_460_469_231_731_687_303_715_884_105_728.0 {
+        return NumKey::Int(d as i128);
+    }
+    NumKey::Float(d.to_bits())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(v: Value) -> Num {
+        Num::of(&v).expect("a number")
+    }
+
+    #[test]
+    fn exact_comparison_across_types() {
+        let big = |s: &str| Value::big_dec(s.parse().unwrap());
+        let int = |s: &str| Value::big_int(s.parse().unwrap());
+        let equal = [
+            (Value::Long(1), Value::Double(1.0)),
+            (Value::Long(1), big("1.00")),
+            (Value::Long(1), int("1")),
+            (Value::Ref(7), Value::Long(7)),
+            (Value::Double(0.5), big("0.5")),
+            (Value::Float(0.5), Value::Double(0.5)),
+            (Value::Double(-0.0), Value::Long(0)),
+        ];
+        for (a, b) in equal {
+            assert_eq!(
+                compare_nums(&n(a.clone()), &n(b.clone())),
+                Ordering::Equal,
+                "{a} {b}"
+            );
+            assert_eq!(n(a.clone()).key(), n(b.clone()).key(), "{a} {b}");
+        }
+        let less = [
+            (big("0.1"), Value::Double(0.1)), // the double is 0.1000000000000000055…
+            (Value::Long(i64::MAX), Value::Double(9.3e18)),
+            (
+                Value::Long(9_007_199_254_740_993),
+                Value::Double(9_007_199_254_740_994.0),
+            ),
+            (
+                Value::Double(f64::NEG_INFINITY),
+                int("-99999999999999999999999999999999999999999"),
+            ),
+            (
+                int("99999999999999999999999999999999999999999"),
+                Value::Double(f64::INFINITY),
+            ),
+            (Value::Double(f64::INFINITY), Value::Double(f64::NAN)),
+            (big("1e40"), Value::Double(f64::NAN)),
+            (Value::Double(0.1), Value::Float(0.1)), // the float is 0.10000000149…
+        ];
+        for (a, b) in less {
+            assert_eq!(
+                compare_nums(&n(a.clone()), &n(b.clone())),
+                Ordering::Less,
+                "{a} {b}"
+            );
+            assert_eq!(
+                compare_nums(&n(b.clone()), &n(a.clone())),
+                Ordering::Greater,
+                "{b} {a}"
+            );
+            assert_ne!(n(a.clone()).key(), n(b.clone()).key(), "{a} {b}");
+        }
+    }
+
+    #[test]
+    fn exact_decimals_of_doubles() {
+        assert_eq!(exact_decimal(0.5), Some("0.5".parse().unwrap()));
+        assert_eq!(exact_decimal(-3.0), Some("-3".parse().unwrap()));
+        assert_eq!(
+            exact_decimal(0.1),
+            Some(
+                "0.1000000000000000055511151231257827021181583404541015625"
+                    .parse()
+                    .unwrap()
+            )
+        );
+        assert_eq!(exact_decimal(f64::NAN), None);
+    }
+}
