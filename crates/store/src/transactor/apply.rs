@@ -286,6 +286,9 @@ impl TxContext<'_> {
     }
 
     fn note(&mut self, e: u64, attr: &Attribute, v: Value, added: bool) {
+        for &composite in self.schema.composites_of(attr.id) {
+            self.composites_touched.insert((e, composite));
+        }
         self.report.push(Datom {
             e,
             a: u64::from(attr.id),
