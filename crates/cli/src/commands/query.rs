@@ -168,7 +168,7 @@ mod tests {
     #[test]
     fn table_cells_escape_control_characters() {
         let cell = Cell::Value(Value::from("a\nb\tc\u{1}\\d é"));
-        assert_eq!(cell_text(&cell), "a\\nb\\tc\\u0001\\d é");
+        assert_eq!(cell_text(&cell), r"a\nb\tc\u0001\\d é");
     }
 
     #[test]
