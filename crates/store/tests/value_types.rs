@@ -196,6 +196,11 @@ fn composites(store: &Store) {
             Some(Value::Long(2))
         ])]
     );
+    // A lookup ref names an entity by its composite value.
+    store
+        .transact_edn(r#"[[:db/add [:reg/course+semester ["Math" 2]] :t/kw :found]]"#)
+        .unwrap();
+    assert_eq!(values(store, a, ":t/kw"), vec![Value::keyword(":found")]);
     // A composite is unique: a second entity with the same sources is refused.
     let e = store
         .transact_edn(r#"[{:reg/course "Math" :reg/semester 2}]"#)

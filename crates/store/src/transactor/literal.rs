@@ -48,16 +48,25 @@ pub(crate) fn literal(schema: &Schema, attr: &Attribute, value: &TxValue) -> Res
     converted.ok_or_else(|| mismatch(attr, value))
 }
 
+/// The tuple a lookup ref on a composite tuple attribute names (`[:a+b ["x" 1]]`).
+pub(crate) fn lookup_tuple(schema: &Schema, attr: &Attribute, value: &TxValue) -> Result<Value> {
+    tuple_of(schema, attr, value, true)
+}
+
 /// A tuple for tuple attribute `attr`: a vector (EDN) or a [`Value::Tuple`] whose elements fit
 /// the attribute's tuple type, `nil` allowed; composite tuples are never asserted directly.
 fn tuple(schema: &Schema, attr: &Attribute, value: &TxValue) -> Result<Value> {
+    tuple_of(schema, attr, value, false)
+}
+
+fn tuple_of(schema: &Schema, attr: &Attribute, value: &TxValue, lookup: bool) -> Result<Value> {
     let fail =
         |why: String| StoreError::InvalidTxData(format!("tuple attribute :{} {why}", attr.ident));
     let spec = attr
         .tuple
         .as_ref()
         .ok_or_else(|| fail("has no :db/tupleType, :db/tupleTypes or :db/tupleAttrs".into()))?;
-    if let TupleType::Composite(_) = spec {
+    if let (TupleType::Composite(_), false) = (spec, lookup) {
         return Err(fail(
             "is a composite of other attributes and is maintained by the transactor; assert \
              those attributes instead"
@@ -98,6 +107,14 @@ fn tuple(schema: &Schema, attr: &Attribute, value: &TxValue) -> Result<Value> {
 /// Checks the element count against the tuple type.
 fn check_shape(spec: &TupleType, n: usize) -> std::result::Result<(), String> {
     match spec {
+        TupleType::Composite(sources) if sources.len() != n => Err(format!(
+            "takes {} elements (:db/tupleAttrs), got {n}",
+            sources.len()
+        )),
+        TupleType::Composite(sources) if sources.len() != n => Err(format!(
+            "takes {} elements (:db/tupleAttrs), got {n}",
+            sources.len()
+        )),
         TupleType::Heterogeneous(types) if types.len() != n => Err(format!(
             "takes {} elements (:db/tupleTypes), got {n}",
             types.len()

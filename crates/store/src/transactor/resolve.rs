@@ -13,7 +13,7 @@ use datolite_kv::{Direction, KeyRange, ReadOps, Table};
 
 use super::composite::is_composite;
 use super::context::TxContext;
-use super::literal::{infer_type, literal};
+use super::literal::{infer_type, literal, lookup_tuple};
 use super::ops::{EntityMap, EntityRef, Tempid, TxOp, TxValue};
 use super::parse::{entity_ref, keyword_text};
 use crate::bootstrap::{attr as sys, cardinality_entity, type_ident_entity};
@@ -466,9 +466,14 @@ impl TxContext<'_> {
                         "lookup ref [:{attr} …] needs a :db/unique attribute, and :{attr} is not unique"
                     )));
                 }
-                let target = match self.single(&attribute, value, &mut Vec::new(), &mut 0)? {
-                    Target::Literal(v) => v,
-                    Target::Entity(r) => Value::Ref(self.entity(&r)?),
+                let target = if is_composite(&attribute) {
+                    // A composite's value may be named (never asserted) in a lookup ref.
+                    lookup_tuple(&self.schema, &attribute, value)?
+                } else {
+                    match self.single(&attribute, value, &mut Vec::new(), &mut 0)? {
+                        Target::Literal(v) => v,
+                        Target::Entity(r) => Value::Ref(self.entity(&r)?),
+                    }
                 };
                 let (venc, _) = encoded(&target.as_ref(), self.options.inline_value_threshold);
                 self.holder(attribute.id, &venc)?
