@@ -212,66 +212,6 @@ fn string(v: &FnVal) -> R<&str> {
     }
 }
 
-enum Num {
-    L(i64),
-    D(f64),
-}
-
-fn num(v: &FnVal) -> R<Num> {
-    match one(v)? {
-        Value::Long(n) => Ok(Num::L(*n)),
-        Value::Double(d) => Ok(Num::D(*d)),
-        other => Err(format!("expected a number, got {other}")),
-    }
-}
-
-fn to_f(n: &Num) -> f64 {
-    match n {
-        Num::L(x) => *x as f64,
-        Num::D(x) => *x,
-    }
-}
-
-fn from_num(n: Num) -> FnVal {
-    FnVal::One(match n {
-        Num::L(x) => Value::Long(x),
-        Num::D(x) => Value::Double(x),
-    })
-}
-
-/// Long arithmetic stays Long (overflow is an error); any Double makes the
-/// result Double.
-fn arith(a: Num, b: Num, op: &str) -> R<Num> {
-    let overflow = || format!("Long overflow in {op}");
-    Ok(match (a, b) {
-        (Num::L(x), Num::L(y)) => Num::L(match op {
-            "+" => x.checked_add(y).ok_or_else(overflow)?,
-            "-" => x.checked_sub(y).ok_or_else(overflow)?,
-            "*" => x.checked_mul(y).ok_or_else(overflow)?,
-            // `/` of Longs: a Long when exact, else a Double (Datomic would
-            // return a ratio).
-            _ => {
-                if y == 0 {
-                    return Err("division by zero".into());
-                }
-                if x % y != 0 {
-                    return Ok(Num::D(x as f64 / y as f64));
-                }
-                x.checked_div(y).ok_or_else(overflow)?
-            }
-        }),
-        (a, b) => {
-            let (x, y) = (to_f(&a), to_f(&b));
-            Num::D(match op {
-                "+" => x + y,
-                "-" => x - y,
-                "*" => x * y,
-                _ => x / y,
-            })
-        }
-    })
-}
-
 /// Entity id of an argument: a Ref, a non-negative Long or an ident keyword.
 fn entity(ctx: &dyn Env, v: &FnVal) -> R<Option<u64>> {
     Ok(match one(v)? {
@@ -321,16 +261,27 @@ fn builtin(ctx: &dyn Env, f: &str, args: Vec<FnVal>) -> R<FnVal> {
             }
         }
         "+" | "*" | "-" | "/" => {
-            let mut nums = args.iter().map(num).collect::<R<Vec<_>>>()?.into_iter();
-            let first = match (f, args.len()) {
-                ("+", 0) => return l(0),
-                ("*", 0) => return l(1),
-                ("-", 1) => return arith(Num::L(0), nums.next().expect("one"), "-").map(from_num),
-                ("/", 1) => return arith(Num::L(1), nums.next().expect("one"), "/").map(from_num),
-                _ => nums.next().expect("at least one"),
+            let op = match f {
+                "+" => numeric::Op::Add,
+                "-" => numeric::Op::Sub,
+                "*" => numeric::Op::Mul,
+                _ => numeric::Op::Div,
             };
-            nums.try_fold(first, |acc, n| arith(acc, n, f))
-                .map(from_num)
+            let values: Vec<&Value> = args.iter().map(one).collect::<R<_>>()?;
+            // (+) is 0, (*) is 1; (- x) is 0 - x, (/ x) is 1 / x.
+            let (first, rest) = match (f, values.split_first()) {
+                ("+", None) => return l(0),
+                ("*", None) => return l(1),
+                (_, None) => return Err(format!("{f} needs at least one argument")),
+                ("-" | "/", Some((x, []))) => {
+                    let unit = Value::Long(i64::from(f == "/"));
+                    return numeric::arith(op, &unit, x).map(FnVal::One);
+                }
+                (_, Some((x, rest))) => ((*x).clone(), rest),
+            };
+            rest.iter()
+                .try_fold(first, |acc, x| numeric::arith(op, &acc, x))
+                .map(FnVal::One)
         }
         "quot" | "rem" | "mod" => {
             let (x, y) = (long(&args[0])?, long(&args[1])?);
@@ -350,8 +301,8 @@ fn builtin(ctx: &dyn Env, f: &str, args: Vec<FnVal>) -> R<FnVal> {
             };
             r.map_or_else(|| Err("Long overflow".into()), l)
         }
-        "inc" => arith(num(&args[0])?, Num::L(1), "+").map(from_num),
-        "dec" => arith(num(&args[0])?, Num::L(1), "-").map(from_num),
+        "inc" => numeric::arith(numeric::Op::Add, one(&args[0])?, &Value::Long(1)).map(FnVal::One),
+        "dec" => numeric::arith(numeric::Op::Sub, one(&args[0])?, &Value::Long(1)).map(FnVal::One),
         "identity" | "untuple" => Ok(args[0].clone()),
         "tuple" => Ok(FnVal::Seq(args)),
         "ground" => Ok(args[0].clone()),

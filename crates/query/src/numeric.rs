@@ -191,6 +191,205 @@ fn float_key(d: f64) -> NumKey {
     NumKey::Float(d.to_bits())
 }
 
+/// An arithmetic operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Op {
+    /// `+`
+    Add,
+    /// `-`
+    Sub,
+    /// `*`
+    Mul,
+    /// `/`
+    Div,
+}
+
+impl Op {
+    fn symbol(self) -> &'static str {
+        match self {
+            Op::Add => "+",
+            Op::Sub => "-",
+            Op::Mul => "*",
+            Op::Div => "/",
+        }
+    }
+}
+
+/// The kind an arithmetic result takes, by Clojure's contagion: any double or float makes a
+/// double; otherwise any big decimal a big decimal; otherwise any big integer a big integer;
+/// otherwise a long.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    Long,
+    BigInt,
+    BigDec,
+    Double,
+}
+
+fn kind(v: &Value) -> Option<Kind> {
+    Some(match v {
+        Value::Long(_) => Kind::Long,
+        Value::BigInt(_) => Kind::BigInt,
+        Value::BigDec(_) => Kind::BigDec,
+        Value::Double(_) | Value::Float(_) => Kind::Double,
+        _ => return None,
+    })
+}
+
+fn as_f64(v: &Value) -> f64 {
+    match v {
+        Value::Long(n) => *n as f64,
+        Value::Double(d) => *d,
+        Value::Float(x) => f64::from(*x),
+        Value::BigInt(n) => n.to_f64().unwrap_or(f64::NAN),
+        Value::BigDec(d) => d.to_f64().unwrap_or(f64::NAN),
+        _ => f64::NAN,
+    }
+}
+
+fn as_bigint(v: &Value) -> BigInt {
+    match v {
+        Value::Long(n) => BigInt::from(*n),
+        Value::BigInt(n) => (**n).clone(),
+        _ => BigInt::zero(),
+    }
+}
+
+fn as_bigdec(v: &Value) -> BigDecimal {
+    match v {
+        Value::Long(n) => BigDecimal::from(*n),
+        Value::BigInt(n) => BigDecimal::from((**n).clone()),
+        Value::BigDec(d) => (**d).clone(),
+        _ => BigDecimal::zero(),
+    }
+}
+
+/// `a op b` over numbers of any type (see [`Kind`] for the result's type). Long arithmetic that
+/// overflows is an error (as Clojure's `+`); a long division that is not whole gives a double
+/// (Datomic would give a ratio, which datolite has no value for); a big-decimal division that
+/// does not terminate is an error; division by an exact zero is an error.
+pub(crate) fn arith(op: Op, a: &Value, b: &Value) -> Result<Value, String> {
+    let not_number = |v: &Value| format!("{} of a non-number {v}", op.symbol());
+    let ka = kind(a).ok_or_else(|| not_number(a))?;
+    let kb = kind(b).ok_or_else(|| not_number(b))?;
+    let exact_zero = |v: &Value| match v {
+        Value::Long(0) => true,
+        Value::BigInt(n) => n.is_zero(),
+        Value::BigDec(d) => d.is_zero(),
+        _ => false,
+    };
+    if op == Op::Div && ka.max(kb) != Kind::Double && exact_zero(b) {
+        return Err(format!("division by zero: {a} / {b}"));
+    }
+    Ok(match ka.max(kb) {
+        Kind::Long => {
+            let (Value::Long(x), Value::Long(y)) = (a, b) else {
+                return Err(not_number(a));
+            };
+            let overflow = || format!("long overflow in {x} {} {y}", op.symbol());
+            Value::Long(match op {
+                Op::Add => x.checked_add(*y).ok_or_else(overflow)?,
+                Op::Sub => x.checked_sub(*y).ok_or_else(overflow)?,
+                Op::Mul => x.checked_mul(*y).ok_or_else(overflow)?,
+                Op::Div => match x.checked_rem(*y) {
+                    Some(0) => x.checked_div(*y).ok_or_else(overflow)?,
+                    // i64::MIN / -1 overflows; any other remainder makes a double.
+                    None => return Err(overflow()),
+                    Some(_) => return Ok(Value::Double(*x as f64 / *y as f64)),
+                },
+            })
+        }
+        Kind::BigInt => {
+            let (x, y) = (as_bigint(a), as_bigint(b));
+            match op {
+                Op::Add => Value::big_int(x + y),
+                Op::Sub => Value::big_int(x - y),
+                Op::Mul => Value::big_int(x * y),
+                Op::Div => {
+                    if (&x % &y).is_zero() {
+                        Value::big_int(x / y)
+                    } else {
+                        // Not whole: exact as a decimal when it terminates.
+                        return arith(
+                            op,
+                            &Value::big_dec(BigDecimal::from(x)),
+                            &Value::big_dec(BigDecimal::from(y)),
+                        );
+                    }
+                }
+            }
+        }
+        Kind::BigDec => {
+            let (x, y) = (as_bigdec(a), as_bigdec(b));
+            match op {
+                Op::Add => Value::big_dec(x + y),
+                Op::Sub => Value::big_dec(x - y),
+                Op::Mul => Value::big_dec(x * y),
+                Op::Div => Value::big_dec(exact_quotient(&x, &y).ok_or_else(|| {
+                    format!(
+                        "{a} / {b} has no exact decimal value (a non-terminating expansion); \
+                         divide doubles instead"
+                    )
+                })?),
+            }
+        }
+        Kind::Double => {
+            let (x, y) = (as_f64(a), as_f64(b));
+            Value::Double(match op {
+                Op::Add => x + y,
+                Op::Sub => x - y,
+                Op::Mul => x * y,
+                Op::Div => x / y,
+            })
+        }
+    })
+}
+
+/// `x / y` exactly, when the quotient is a terminating decimal (its reduced denominator has
+/// no prime factors but 2 and 5); `None` otherwise or for a zero divisor.
+fn exact_quotient(x: &BigDecimal, y: &BigDecimal) -> Option<BigDecimal> {
+    use num_integer::Integer;
+    if y.is_zero() {
+        return None;
+    }
+    // x = p / 10^s, y = q / 10^t  →  x / y = (p · 10^t) / (q · 10^s)
+    let (p, s) = x.as_bigint_and_exponent();
+    let (q, t) = y.as_bigint_and_exponent();
+    let ten = BigInt::from(10);
+    let mut numerator = p;
+    let mut denominator = q;
+    if t >= s {
+        numerator *= ten.pow(u32::try_from(t - s).ok()?);
+    } else {
+        denominator *= ten.pow(u32::try_from(s - t).ok()?);
+    }
+    let g = numerator.gcd(&denominator);
+    numerator /= &g;
+    denominator /= &g;
+    if denominator.sign() == num_bigint::Sign::Minus {
+        numerator = -numerator;
+        denominator = -denominator;
+    }
+    // Strip the factors 2 and 5, counting how many decimal places they need.
+    let (mut twos, mut fives) = (0u32, 0u32);
+    let (two, five) = (BigInt::from(2), BigInt::from(5));
+    while (&denominator % &two).is_zero() {
+        denominator /= &two;
+        twos += 1;
+    }
+    while (&denominator % &five).is_zero() {
+        denominator /= &five;
+        fives += 1;
+    }
+    if denominator != BigInt::from(1) {
+        return None;
+    }
+    let places = twos.max(fives);
+    // numerator / (2^twos 5^fives) = numerator · 2^(places-twos) · 5^(places-fives) / 10^places
+    let scaled = numerator * two.pow(places - twos) * five.pow(places - fives);
+    Some(BigDecimal::new(scaled, i64::from(places)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -251,6 +450,52 @@ mod tests {
                 "{b} {a}"
             );
             assert_ne!(n(a.clone()).key(), n(b.clone()).key(), "{a} {b}");
+        }
+    }
+
+    #[test]
+    fn arithmetic_follows_clojure_contagion() {
+        let big = |s: &str| Value::big_dec(s.parse().unwrap());
+        let int = |s: &str| Value::big_int(s.parse().unwrap());
+        let ok = |op, a: Value, b: Value| arith(op, &a, &b).unwrap();
+        assert_eq!(ok(Op::Add, Value::Long(1), Value::Long(2)), Value::Long(3));
+        assert_eq!(ok(Op::Div, Value::Long(6), Value::Long(3)), Value::Long(2));
+        assert_eq!(
+            ok(Op::Div, Value::Long(1), Value::Long(4)),
+            Value::Double(0.25)
+        );
+        assert_eq!(ok(Op::Add, int("1"), Value::Long(1)), int("2"));
+        assert_eq!(
+            ok(Op::Mul, int("99999999999999999999"), int("10")),
+            int("999999999999999999990")
+        );
+        assert_eq!(ok(Op::Div, int("1"), int("8")), big("0.125"));
+        assert_eq!(ok(Op::Add, big("1.25"), Value::Long(1)), big("2.25"));
+        assert_eq!(ok(Op::Div, big("1"), big("8")), big("0.125"));
+        assert_eq!(ok(Op::Div, big("-2.5"), big("0.04")), big("-62.5"));
+        assert_eq!(
+            ok(Op::Add, big("1.5"), Value::Double(1.0)),
+            Value::Double(2.5)
+        );
+        assert_eq!(
+            ok(Op::Mul, Value::Float(0.5), Value::Long(3)),
+            Value::Double(1.5)
+        );
+        assert_eq!(
+            ok(Op::Div, Value::Double(1.0), Value::Long(0)),
+            Value::Double(f64::INFINITY)
+        );
+        for (op, a, b, wanted) in [
+            (Op::Add, Value::Long(i64::MAX), Value::Long(1), "overflow"),
+            (Op::Div, Value::Long(i64::MIN), Value::Long(-1), "overflow"),
+            (Op::Div, Value::Long(1), Value::Long(0), "division by zero"),
+            (Op::Div, big("1"), big("0"), "division by zero"),
+            (Op::Div, big("1"), big("3"), "no exact decimal"),
+            (Op::Div, int("1"), int("3"), "no exact decimal"),
+            (Op::Add, Value::Long(1), Value::from("x"), "non-number"),
+        ] {
+            let e = arith(op, &a, &b).unwrap_err();
+            assert!(e.contains(wanted), "{a} {op:?} {b}: {e}");
         }
     }
 
