@@ -236,6 +236,11 @@ fn kind(v: &Value) -> Option<Kind> {
     })
 }
 
+/// A number as the nearest double (`None` for non-numbers), for averages and the like.
+pub(crate) fn to_f64(v: &Value) -> Option<f64> {
+    kind(v).map(|_| as_f64(v))
+}
+
 fn as_f64(v: &Value) -> f64 {
     match v {
         Value::Long(n) => *n as f64,
