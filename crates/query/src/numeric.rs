@@ -54,6 +54,50 @@ impl Num {
         })
     }
 
+    /// Whether the number is zero (either zero, for doubles).
+    pub(crate) fn is_zero(&self) -> bool {
+        match self {
+            Num::Int(n) => *n == 0,
+            Num::Float(d) => *d == 0.0,
+            Num::Big(b) => b.is_zero(),
+        }
+    }
+
+    /// The number as a 128-bit integer, when it is one exactly.
+    pub(crate) fn to_i128(&self) -> Option<i128> {
+        match self {
+            Num::Int(n) => Some(*n),
+            Num::Float(d) if d.fract() == 0.0 && d.abs() < 1.7e38 => Some(*d as i128),
+            Num::Float(_) => None,
+            Num::Big(b) if b.is_integer() => b.to_i128(),
+            Num::Big(_) => None,
+        }
+    }
+
+    /// The number as a double, when a double holds it exactly.
+    pub(crate) fn to_exact_f64(&self) -> Option<f64> {
+        match self {
+            Num::Float(d) => Some(*d),
+            Num::Int(n) => Some(*n as f64).filter(|d| d.abs() < 1.7e38 && *d as i128 == *n),
+            Num::Big(b) => b.to_f64().filter(|d| exact_decimal(*d).as_ref() == Some(b)),
+        }
+    }
+
+    /// The number as a big integer, when it is whole.
+    pub(crate) fn to_bigint(&self) -> Option<BigInt> {
+        if let Some(n) = self.to_i128() {
+            return Some(BigInt::from(n));
+        }
+        let b = self.to_big()?;
+        b.is_integer()
+            .then(|| b.with_scale(0).as_bigint_and_exponent().0)
+    }
+
+    /// The number as an exact decimal (`None` for NaN and the infinities).
+    pub(crate) fn to_bigdec(&self) -> Option<BigDecimal> {
+        self.to_big()
+    }
+
     /// The exact decimal of a finite number (`None` for NaN and the infinities).
     fn to_big(&self) -> Option<BigDecimal> {
         match self {
