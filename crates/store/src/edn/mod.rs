@@ -88,6 +88,7 @@ mod spanned;
 mod time;
 mod uuid;
 mod value;
+mod value_print;
 
 #[cfg(test)]
 mod tests;
@@ -98,6 +99,7 @@ pub use reader::{Reader, MAX_DEPTH};
 pub use spanned::{SpannedEdn, SpannedKind};
 pub use time::{civil_utc, format_inst_millis, parse_inst};
 pub use value::Edn;
+pub use value_print::write_value;
 
 use build::{EdnBuilder, SpannedBuilder};
 use reader::Parser;

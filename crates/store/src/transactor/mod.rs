@@ -7,7 +7,9 @@
 mod apply;
 mod buffer;
 mod builder;
+mod composite;
 mod context;
+mod literal;
 mod ops;
 mod parse;
 mod resolve;
@@ -86,6 +88,7 @@ pub(crate) fn run(
         unique_values: Default::default(),
         added_bounds: Default::default(),
         buffers: Default::default(),
+        composites_touched: Default::default(),
         report: Vec::new(),
         key: Vec::with_capacity(64),
     };
@@ -101,6 +104,7 @@ pub(crate) fn run(
         .iter()
         .any(|r| matches!(r, Resolved::Add(e, a, _) if *e == cx.tx && a.id == sys::TX_INSTANT));
     cx.apply(&resolved)?;
+    cx.update_composites()?;
     if !sets_instant {
         let instant = cx
             .schema
@@ -174,6 +178,7 @@ impl TxContext<'_> {
     /// Rereads the schema from the write transaction; refuses changes of an attribute's type.
     fn reload_schema(&mut self, before: &Schema) -> Result<()> {
         let after = Schema::load(&*self.txn)?;
+        after.check_tuple_attributes()?;
         for old in before.attributes() {
             if let Some(new) = after.attribute(old.id) {
                 if new.value_type != old.value_type {
