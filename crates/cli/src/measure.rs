@@ -138,12 +138,16 @@ pub fn touch(value: &ValueRef<'_>) -> u64 {
         ValueRef::Boolean(b) => u64::from(*b),
         ValueRef::Long(n) | ValueRef::Instant(n) => *n as u64,
         ValueRef::Double(d) => d.to_bits(),
-        ValueRef::String(s) | ValueRef::Keyword(s) => {
+        ValueRef::String(s) | ValueRef::Keyword(s) | ValueRef::Uri(s) | ValueRef::Symbol(s) => {
             s.len() as u64 + u64::from(s.as_bytes().first().copied().unwrap_or(0))
         }
         ValueRef::Uuid(u) => u64::from(u[0]),
         ValueRef::Bytes(b) => b.len() as u64,
         ValueRef::Ref(e) => *e,
+        ValueRef::Float(x) => u64::from(x.to_bits()),
+        ValueRef::BigInt(n) => n.bits(),
+        ValueRef::BigDec(d) => d.digits(),
+        ValueRef::Tuple(items) => items.len() as u64,
     }
 }
 

@@ -80,6 +80,16 @@ pub fn value_text(value: &ValueRef<'_>) -> String {
     }
 }
 
+/// A string for a table cell: as is, but with backslashes and control characters escaped as in
+/// EDN (`\n`, `\t`, `\u0001`), so that one cell stays on one line.
+pub fn unquoted_text(s: &str) -> String {
+    if !s.chars().any(|c| c.is_control() || c == '\\') {
+        return s.to_string();
+    }
+    let quoted = Value::from(s).to_string();
+    quoted[1..quoted.len() - 1].replace("\\\"", "\"")
+}
+
 /// Like [`value_text`], cut to `max` characters (long strings would blow up a table's width).
 pub fn value_text_short(value: &ValueRef<'_>, max: usize) -> String {
     let text = value_text(value);

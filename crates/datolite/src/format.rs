@@ -130,16 +130,31 @@ fn write_value_json(out: &mut String, value: &Value) {
         ValueRef::Double(d) if d.is_finite() => {
             let _ = write!(out, "{d:?}");
         }
-        ValueRef::Double(d) => json_string(
-            out,
-            if d.is_nan() {
-                "##NaN"
-            } else if d > 0.0 {
-                "##Inf"
-            } else {
-                "##-Inf"
-            },
-        ),
+        // A float prints as its shortest EDN text, which is also a JSON number.
+        ValueRef::Float(x) if x.is_finite() => {
+            let _ = write!(out, "{value}");
+        }
+        ValueRef::Double(d) => non_finite(out, d),
+        ValueRef::Float(x) => non_finite(out, f64::from(x)),
+        // Every digit, as a JSON number (readers that parse numbers as doubles will round).
+        ValueRef::BigInt(n) => {
+            let _ = write!(out, "{n}");
+        }
+        ValueRef::BigDec(d) => out.push_str(&d.to_plain_string()),
+        ValueRef::Uri(u) | ValueRef::Symbol(u) => json_string(out, &u),
+        ValueRef::Tuple(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                match item {
+                    Some(v) => write_value_json(out, v),
+                    None => out.push_str("null"),
+                }
+            }
+            out.push(']');
+        }
         ValueRef::Instant(ms) => json_string(out, &format_inst_millis(ms)),
         ValueRef::String(s) => json_string(out, &s),
         ValueRef::Keyword(k) => json_string(out, &format!(":{k}")),
@@ -149,6 +164,20 @@ fn write_value_json(out: &mut String, value: &Value) {
             json_string(out, &hex)
         }
     }
+}
+
+/// A NaN or infinity, which JSON has no number for: its EDN text as a string (`"##NaN"`).
+fn non_finite(out: &mut String, d: f64) {
+    json_string(
+        out,
+        if d.is_nan() {
+            "##NaN"
+        } else if d > 0.0 {
+            "##Inf"
+        } else {
+            "##-Inf"
+        },
+    )
 }
 
 /// `s` as a JSON string literal.
@@ -186,6 +215,29 @@ mod tests {
         assert_eq!(value_json(&Value::Double(f64::NAN)), "\"##NaN\"");
         assert_eq!(value_json(&Value::Ref(17)), "17");
         assert_eq!(value_json(&Value::from("a\"b\n")), "\"a\\\"b\\n\"");
+        assert_eq!(value_json(&Value::Float(0.1)), "0.1");
+        assert_eq!(value_json(&Value::Float(f32::NEG_INFINITY)), "\"##-Inf\"");
+        assert_eq!(
+            value_json(&Value::big_int(
+                "123456789012345678901234567890".parse().unwrap()
+            )),
+            "123456789012345678901234567890"
+        );
+        assert_eq!(value_json(&Value::big_dec("1.50".parse().unwrap())), "1.5");
+        assert_eq!(value_json(&Value::big_dec("1E+3".parse().unwrap())), "1000");
+        assert_eq!(
+            value_json(&Value::Uri("http://x.org/a b".into())),
+            "\"http://x.org/a b\""
+        );
+        assert_eq!(value_json(&Value::Symbol("a/b".into())), "\"a/b\"");
+        assert_eq!(
+            value_json(&Value::Tuple(vec![
+                Some(Value::Long(1)),
+                None,
+                Some("x".into())
+            ])),
+            "[1,null,\"x\"]"
+        );
     }
 
     #[test]

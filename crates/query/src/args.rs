@@ -5,7 +5,7 @@
 //! any value, a collection `[?x ...]` a vector or set, a tuple `[?a ?b]` a vector of that length,
 //! a relation `[[?a ?b]]` a vector of such vectors, and rules `%` a vector of rule definitions.
 
-use datolite_store::edn::{Edn, Keyword};
+use datolite_store::edn::Edn;
 use datolite_store::Value;
 
 use crate::ast::{Binding, Input, Query, Rule};
@@ -106,23 +106,8 @@ fn shaped(binding: &Binding, arg: &Edn, query: &Query) -> Result<InputValue> {
     })
 }
 
-/// The store value of a scalar EDN form (`None` for collections, nil and other forms).
+/// The store value of a scalar EDN form (`None` for collections, nil and other forms); the one
+/// reading of literals is [`datolite_store::model::untyped_value`].
 pub fn value_of(edn: &Edn) -> Option<Value> {
-    Some(match edn {
-        Edn::Bool(b) => Value::Boolean(*b),
-        Edn::Long(n) => Value::Long(*n),
-        Edn::Double(d) => Value::Double(*d),
-        Edn::String(s) => Value::String(s.clone()),
-        Edn::Keyword(Keyword {
-            namespace: Some(ns),
-            name,
-        }) => Value::Keyword(format!("{ns}/{name}")),
-        Edn::Keyword(Keyword {
-            namespace: None,
-            name,
-        }) => Value::Keyword(name.clone()),
-        Edn::Inst(ms) => Value::Instant(*ms),
-        Edn::Uuid(u) => Value::Uuid(*u),
-        _ => return None,
-    })
+    datolite_store::model::untyped_value(edn)
 }

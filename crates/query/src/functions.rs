@@ -7,45 +7,39 @@ use datolite_store::Value;
 
 use crate::ast::{Binding, Call, Clause, Constant, FnArg, Input, Var};
 use crate::error::{QueryError, Result};
+use crate::numeric::{self, compare_nums};
 use crate::result::{Cell, InputValue, QueryResult};
 use crate::rows::{FnVal, Row};
 
 /// The one total order used for comparisons, equality, joins, `min`/`max`
 /// and result sorting.
 ///
-/// - Numbers compare numerically with each other: `Long`, `Double` and
-///   `Ref` (entity ids are numbers), so `Long 1 = Double 1.0 = Ref 1`.
-///   Two integers (Long/Ref) compare exactly; with a Double both sides are
-///   compared as `f64` (`-0.0 = 0.0`, NaN after every other number).
-/// - Values of different kinds order by kind: Boolean < numbers < Instant <
-///   String < Keyword < Uuid < Bytes.
-/// - Otherwise by `Value`'s own `Ord` (booleans false < true, strings and
-///   keywords bytewise, ...).
+/// - Numbers compare by their exact value with each other, whatever their type: `Long`,
+///   `Double`, `Float`, `BigInt`, `BigDec` and `Ref` (entity ids are numbers), so
+///   `Long 1 = Double 1.0 = BigDec 1M = Ref 1` (see `numeric.rs`; `-0.0 = 0.0`, NaN after
+///   every other number).
+/// - Values of different kinds order by kind: Boolean < numbers < Instant < String < Keyword <
+///   Symbol < Uuid < Uri < Bytes < Tuple.
+/// - Otherwise by `Value`'s own `Ord` (booleans false < true, strings bytewise, keywords and
+///   symbols as Clojure compares them — namespace, then name —, tuples element by element).
 pub fn compare(a: &Value, b: &Value) -> Ordering {
     fn rank(v: &Value) -> u8 {
         match v {
             Value::Boolean(_) => 0,
-            Value::Long(_) | Value::Double(_) | Value::Ref(_) => 1,
+            Value::Long(_)
+            | Value::Double(_)
+            | Value::Ref(_)
+            | Value::Float(_)
+            | Value::BigInt(_)
+            | Value::BigDec(_) => 1,
             Value::Instant(_) => 2,
             Value::String(_) => 3,
             Value::Keyword(_) => 4,
-            Value::Uuid(_) => 5,
-            Value::Bytes(_) => 6,
-        }
-    }
-    fn int(v: &Value) -> Option<i128> {
-        match v {
-            Value::Long(n) => Some(i128::from(*n)),
-            Value::Ref(n) => Some(i128::from(*n)),
-            _ => None,
-        }
-    }
-    fn float(v: &Value) -> f64 {
-        match v {
-            Value::Long(n) => *n as f64,
-            Value::Ref(n) => *n as f64,
-            Value::Double(d) => *d,
-            _ => f64::NAN,
+            Value::Symbol(_) => 5,
+            Value::Uuid(_) => 6,
+            Value::Uri(_) => 7,
+            Value::Bytes(_) => 8,
+            Value::Tuple(_) => 9,
         }
     }
     let (ra, rb) = (rank(a), rank(b));
@@ -53,14 +47,22 @@ pub fn compare(a: &Value, b: &Value) -> Ordering {
         return ra.cmp(&rb);
     }
     if ra == 1 {
-        return match (int(a), int(b)) {
-            (Some(x), Some(y)) => x.cmp(&y),
-            _ => {
-                let (x, y) = (float(a), float(b));
-                x.partial_cmp(&y)
-                    .unwrap_or_else(|| x.is_nan().cmp(&y.is_nan()))
+        if let (Some(x), Some(y)) = (numeric::Num::of(a), numeric::Num::of(b)) {
+            return compare_nums(&x, &y);
+        }
+    }
+    if let (Value::Tuple(x), Value::Tuple(y)) = (a, b) {
+        // Element by element with this same order (nil first), shorter first.
+        for (p, q) in x.iter().zip(y) {
+            let o = match (p, q) {
+                (Some(p), Some(q)) => compare(p, q),
+                (p, q) => p.is_some().cmp(&q.is_some()),
+            };
+            if o != Ordering::Equal {
+                return o;
             }
-        };
+        }
+        return x.len().cmp(&y.len());
     }
     a.cmp(b)
 }
@@ -210,66 +212,6 @@ fn string(v: &FnVal) -> R<&str> {
     }
 }
 
-enum Num {
-    L(i64),
-    D(f64),
-}
-
-fn num(v: &FnVal) -> R<Num> {
-    match one(v)? {
-        Value::Long(n) => Ok(Num::L(*n)),
-        Value::Double(d) => Ok(Num::D(*d)),
-        other => Err(format!("expected a number, got {other}")),
-    }
-}
-
-fn to_f(n: &Num) -> f64 {
-    match n {
-        Num::L(x) => *x as f64,
-        Num::D(x) => *x,
-    }
-}
-
-fn from_num(n: Num) -> FnVal {
-    FnVal::One(match n {
-        Num::L(x) => Value::Long(x),
-        Num::D(x) => Value::Double(x),
-    })
-}
-
-/// Long arithmetic stays Long (overflow is an error); any Double makes the
-/// result Double.
-fn arith(a: Num, b: Num, op: &str) -> R<Num> {
-    let overflow = || format!("Long overflow in {op}");
-    Ok(match (a, b) {
-        (Num::L(x), Num::L(y)) => Num::L(match op {
-            "+" => x.checked_add(y).ok_or_else(overflow)?,
-            "-" => x.checked_sub(y).ok_or_else(overflow)?,
-            "*" => x.checked_mul(y).ok_or_else(overflow)?,
-            // `/` of Longs: a Long when exact, else a Double (Datomic would
-            // return a ratio).
-            _ => {
-                if y == 0 {
-                    return Err("division by zero".into());
-                }
-                if x % y != 0 {
-                    return Ok(Num::D(x as f64 / y as f64));
-                }
-                x.checked_div(y).ok_or_else(overflow)?
-            }
-        }),
-        (a, b) => {
-            let (x, y) = (to_f(&a), to_f(&b));
-            Num::D(match op {
-                "+" => x + y,
-                "-" => x - y,
-                "*" => x * y,
-                _ => x / y,
-            })
-        }
-    })
-}
-
 /// Entity id of an argument: a Ref, a non-negative Long or an ident keyword.
 fn entity(ctx: &dyn Env, v: &FnVal) -> R<Option<u64>> {
     Ok(match one(v)? {
@@ -319,16 +261,27 @@ fn builtin(ctx: &dyn Env, f: &str, args: Vec<FnVal>) -> R<FnVal> {
             }
         }
         "+" | "*" | "-" | "/" => {
-            let mut nums = args.iter().map(num).collect::<R<Vec<_>>>()?.into_iter();
-            let first = match (f, args.len()) {
-                ("+", 0) => return l(0),
-                ("*", 0) => return l(1),
-                ("-", 1) => return arith(Num::L(0), nums.next().expect("one"), "-").map(from_num),
-                ("/", 1) => return arith(Num::L(1), nums.next().expect("one"), "/").map(from_num),
-                _ => nums.next().expect("at least one"),
+            let op = match f {
+                "+" => numeric::Op::Add,
+                "-" => numeric::Op::Sub,
+                "*" => numeric::Op::Mul,
+                _ => numeric::Op::Div,
             };
-            nums.try_fold(first, |acc, n| arith(acc, n, f))
-                .map(from_num)
+            let values: Vec<&Value> = args.iter().map(one).collect::<R<_>>()?;
+            // (+) is 0, (*) is 1; (- x) is 0 - x, (/ x) is 1 / x.
+            let (first, rest) = match (f, values.split_first()) {
+                ("+", None) => return l(0),
+                ("*", None) => return l(1),
+                (_, None) => return Err(format!("{f} needs at least one argument")),
+                ("-" | "/", Some((x, []))) => {
+                    let unit = Value::Long(i64::from(f == "/"));
+                    return numeric::arith(op, &unit, x).map(FnVal::One);
+                }
+                (_, Some((x, rest))) => ((*x).clone(), rest),
+            };
+            rest.iter()
+                .try_fold(first, |acc, x| numeric::arith(op, &acc, x))
+                .map(FnVal::One)
         }
         "quot" | "rem" | "mod" => {
             let (x, y) = (long(&args[0])?, long(&args[1])?);
@@ -348,8 +301,8 @@ fn builtin(ctx: &dyn Env, f: &str, args: Vec<FnVal>) -> R<FnVal> {
             };
             r.map_or_else(|| Err("Long overflow".into()), l)
         }
-        "inc" => arith(num(&args[0])?, Num::L(1), "+").map(from_num),
-        "dec" => arith(num(&args[0])?, Num::L(1), "-").map(from_num),
+        "inc" => numeric::arith(numeric::Op::Add, one(&args[0])?, &Value::Long(1)).map(FnVal::One),
+        "dec" => numeric::arith(numeric::Op::Sub, one(&args[0])?, &Value::Long(1)).map(FnVal::One),
         "identity" | "untuple" => Ok(args[0].clone()),
         "tuple" => Ok(FnVal::Seq(args)),
         "ground" => Ok(args[0].clone()),

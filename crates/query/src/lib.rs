@@ -24,6 +24,7 @@ pub mod error;
 pub mod exec;
 mod functions;
 pub mod naive;
+mod numeric;
 pub mod parser;
 pub mod plan;
 mod result;

@@ -314,14 +314,9 @@ fn sort_value_tuples(tuples: &mut Vec<Vec<Value>>) -> bool {
 /// [`Cell::Vector`] of the `n` least (greatest) values, duplicates kept.
 pub(crate) fn aggregate(func: AggregateFn, mut col: Vec<Value>, query: &Query) -> Result<Cell> {
     let num = |v: &Value| -> Result<f64> {
-        match v {
-            Value::Long(n) => Ok(*n as f64),
-            Value::Double(d) => Ok(*d),
-            other => Err(QueryError::invalid(
-                format!("{} of a non-number {other}", func.name()),
-                query.pos,
-            )),
-        }
+        crate::numeric::to_f64(v).ok_or_else(|| {
+            QueryError::invalid(format!("{} of a non-number {v}", func.name()), query.pos)
+        })
     };
     col.sort_by(order);
     let distinct = |col: &[Value]| {
@@ -337,13 +332,11 @@ pub(crate) fn aggregate(func: AggregateFn, mut col: Vec<Value>, query: &Query) -
                 i64::try_from(s)
                     .map_err(|_| QueryError::invalid("sum overflows a Long", query.pos))?,
             ),
-            None => {
-                let mut s = 0.0;
-                for v in &col {
-                    s += num(v)?;
-                }
-                Value::Double(s)
-            }
+            // Big numbers sum exactly, any double makes the sum a double (as `+` does).
+            None => col.iter().try_fold(Value::Long(0), |acc, v| {
+                crate::numeric::arith(crate::numeric::Op::Add, &acc, v)
+                    .map_err(|e| QueryError::invalid(format!("sum: {e}"), query.pos))
+            })?,
         },
         AggregateFn::Avg => match exact_long_sum(&col) {
             Some(s) => Value::Double(s as f64 / col.len() as f64),

@@ -4,7 +4,7 @@
 //! can read the schema like any other data (`[?a :db/ident ?ident]`).
 
 use crate::model::ValueType;
-use crate::schema::{Cardinality, Unique};
+use crate::schema::{Cardinality, TupleType, Unique};
 
 /// Entity ids (= attribute key ids) of the system attributes.
 pub mod attr {
@@ -22,6 +22,12 @@ pub mod attr {
     pub const DOC: u32 = 6;
     /// `:db/txInstant` — instant of a transaction entity.
     pub const TX_INSTANT: u32 = 7;
+    /// `:db/tupleType` — ref to the `:db.type/*` of a homogeneous tuple's elements.
+    pub const TUPLE_TYPE: u32 = 8;
+    /// `:db/tupleTypes` — tuple of `:db.type/*` keywords: a heterogeneous tuple's elements.
+    pub const TUPLE_TYPES: u32 = 9;
+    /// `:db/tupleAttrs` — tuple of attribute keywords: a composite tuple's sources.
+    pub const TUPLE_ATTRS: u32 = 10;
     /// `:db/noHistory` — boolean: the attribute keeps no history of retracted values.
     pub const NO_HISTORY: u32 = 11;
 }
@@ -65,6 +71,15 @@ pub struct SystemAttribute {
     pub cardinality: Cardinality,
     /// Uniqueness.
     pub unique: Option<Unique>,
+    /// For tuple-valued system attributes, the type of their elements.
+    pub tuple_of: Option<ValueType>,
+}
+
+impl SystemAttribute {
+    /// The tuple type of a tuple-valued system attribute.
+    pub fn tuple(&self) -> Option<TupleType> {
+        self.tuple_of.map(TupleType::Homogeneous)
+    }
 }
 
 const fn system(
@@ -79,11 +94,20 @@ const fn system(
         value_type,
         cardinality: Cardinality::One,
         unique,
+        tuple_of: None,
+    }
+}
+
+/// A system attribute whose values are tuples of keywords.
+const fn keyword_tuple(id: u32, ident: &'static str) -> SystemAttribute {
+    SystemAttribute {
+        tuple_of: Some(ValueType::Keyword),
+        ..system(id, ident, ValueType::Tuple, None)
     }
 }
 
 /// The system attributes.
-pub const SYSTEM_ATTRIBUTES: [SystemAttribute; 8] = [
+pub const SYSTEM_ATTRIBUTES: [SystemAttribute; 11] = [
     system(
         attr::IDENT,
         "db/ident",
@@ -101,6 +125,9 @@ pub const SYSTEM_ATTRIBUTES: [SystemAttribute; 8] = [
     ),
     system(attr::DOC, "db/doc", ValueType::String, None),
     system(attr::TX_INSTANT, "db/txInstant", ValueType::Instant, None),
+    system(attr::TUPLE_TYPE, "db/tupleType", ValueType::Ref, None),
+    keyword_tuple(attr::TUPLE_TYPES, "db/tupleTypes"),
+    keyword_tuple(attr::TUPLE_ATTRS, "db/tupleAttrs"),
     system(attr::NO_HISTORY, "db/noHistory", ValueType::Boolean, None),
 ];
 

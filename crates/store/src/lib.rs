@@ -36,7 +36,7 @@ pub use model::{Datom, DatomRef, EntityId, Value, ValueRef, ValueType};
 pub use parallel::ParallelScan;
 pub use reader::Reader;
 pub use scan::{DatomIter, Scan};
-pub use schema::{Attribute, Cardinality, Schema, Unique};
+pub use schema::{Attribute, Cardinality, Schema, TupleType, Unique, MAX_TUPLE_ELEMENTS};
 pub use snapshot::Db;
 pub use stats::{AttrStats, Stats};
 pub use store::Store;

@@ -33,6 +33,33 @@ pub enum Unique {
     Identity,
 }
 
+/// What a `:db.type/tuple` attribute's values hold.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TupleType {
+    /// `:db/tupleType`: up to eight elements of one type.
+    Homogeneous(ValueType),
+    /// `:db/tupleTypes`: a fixed list of element types.
+    Heterogeneous(Vec<ValueType>),
+    /// `:db/tupleAttrs`: a composite of other attributes of the same entity (their ids), kept
+    /// up to date by the transactor and never asserted directly.
+    Composite(Vec<u32>),
+}
+
+impl TupleType {
+    /// The type of element `i`, when the tuple type fixes it (composite tuples take their
+    /// sources' types: see [`Schema::element_type`]).
+    pub fn element(&self, i: usize) -> Option<ValueType> {
+        match self {
+            TupleType::Homogeneous(t) => Some(*t),
+            TupleType::Heterogeneous(ts) => ts.get(i).copied(),
+            TupleType::Composite(_) => None,
+        }
+    }
+}
+
+/// Most elements a tuple may have (as in Datomic).
+pub const MAX_TUPLE_ELEMENTS: usize = 8;
+
 /// One attribute's definition.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Attribute {
@@ -50,6 +77,8 @@ pub struct Attribute {
     pub is_component: bool,
     /// Documentation string.
     pub doc: Option<String>,
+    /// For `:db.type/tuple` attributes, what the tuples hold.
+    pub tuple: Option<TupleType>,
 }
 
 impl Attribute {
@@ -66,6 +95,8 @@ pub struct Schema {
     attribute_ids: HashMap<String, u32>,
     idents: HashMap<String, u64>,
     ident_names: HashMap<u64, String>,
+    /// Source attribute id → the composite tuple attributes it is part of.
+    composites: HashMap<u32, Vec<u32>>,
 }
 
 impl Schema {
@@ -94,6 +125,116 @@ impl Schema {
         self.ident_names.get(&entity).map(String::as_str)
     }
 
+    /// The composite tuple attributes that `attribute` is a source of.
+    pub fn composites_of(&self, attribute: u32) -> &[u32] {
+        self.composites.get(&attribute).map_or(&[], Vec::as_slice)
+    }
+
+    /// The type of element `i` of tuple attribute `attr` (for composites, the type of its `i`-th
+    /// source attribute).
+    pub fn element_type(&self, attr: &Attribute, i: usize) -> Option<ValueType> {
+        match attr.tuple.as_ref()? {
+            TupleType::Composite(sources) => {
+                let source = sources.get(i)?;
+                Some(self.attribute(*source)?.value_type)
+            }
+            other => other.element(i),
+        }
+    }
+
+    /// Checks every tuple attribute's definition: a `:db.type/tuple` attribute has exactly one
+    /// of `:db/tupleType`, `:db/tupleTypes`, `:db/tupleAttrs`, with scalar element types, 2 to
+    /// 8 types or sources, and composite sources that are cardinality-one, non-tuple
+    /// attributes; no other attribute has any of them.
+    pub fn check_tuple_attributes(&self) -> Result<()> {
+        for attribute in self.attributes.values() {
+            let fail = |why: String| {
+                Err(StoreError::Schema(format!(
+                    "attribute :{} {why}",
+                    attribute.ident
+                )))
+            };
+            match (&attribute.tuple, attribute.value_type) {
+                (None, ValueType::Tuple) => {
+                    return fail(
+                        "is a :db.type/tuple and needs exactly one of :db/tupleType, \
+                         :db/tupleTypes or :db/tupleAttrs"
+                            .into(),
+                    )
+                }
+                (None, _) => {}
+                (Some(_), t) if t != ValueType::Tuple => {
+                    return fail(format!(
+                        "has a tuple definition but its :db/valueType is :{}",
+                        t.ident()
+                    ))
+                }
+                (Some(TupleType::Homogeneous(t)), _) if *t == ValueType::Tuple => {
+                    return fail("cannot hold tuples inside tuples".into())
+                }
+                (Some(TupleType::Heterogeneous(ts)), _) => {
+                    if !(2..=MAX_TUPLE_ELEMENTS).contains(&ts.len()) {
+                        return fail(format!(
+                            "has {} :db/tupleTypes; a tuple has 2 to {MAX_TUPLE_ELEMENTS}",
+                            ts.len()
+                        ));
+                    }
+                    if ts.contains(&ValueType::Tuple) {
+                        return fail("cannot hold tuples inside tuples".into());
+                    }
+                }
+                (Some(TupleType::Composite(sources)), _) => {
+                    if !(2..=MAX_TUPLE_ELEMENTS).contains(&sources.len()) {
+                        return fail(format!(
+                            "has {} :db/tupleAttrs; a composite has 2 to {MAX_TUPLE_ELEMENTS}",
+                            sources.len()
+                        ));
+                    }
+                    if attribute.cardinality != Cardinality::One {
+                        return fail("is a composite tuple and must be cardinality one".into());
+                    }
+                    for source in sources {
+                        let Some(s) = self.attribute(*source) else {
+                            return fail(format!("lists entity {source} in :db/tupleAttrs, which is not an attribute"));
+                        };
+                        if s.value_type == ValueType::Tuple {
+                            return fail(format!(
+                                "cannot be a composite of the tuple attribute :{}",
+                                s.ident
+                            ));
+                        }
+                        if s.cardinality != Cardinality::One {
+                            return fail(format!(
+                                "cannot be a composite of the cardinality-many attribute :{}",
+                                s.ident
+                            ));
+                        }
+                    }
+                }
+                (Some(TupleType::Homogeneous(_)), _) => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Rebuilds the source → composite index after attributes changed.
+    fn index_composites(&mut self) {
+        self.composites.clear();
+        for attribute in self.attributes.values() {
+            if let Some(TupleType::Composite(sources)) = &attribute.tuple {
+                for source in sources {
+                    self.composites
+                        .entry(*source)
+                        .or_default()
+                        .push(attribute.id);
+                }
+            }
+        }
+        for composites in self.composites.values_mut() {
+            composites.sort_unstable();
+        }
+    }
+
     /// Every attribute, in id order.
     pub fn attributes(&self) -> Vec<&Arc<Attribute>> {
         let mut all: Vec<_> = self.attributes.values().collect();
@@ -109,6 +250,7 @@ impl Schema {
         self.attribute_ids
             .insert(attribute.ident.clone(), attribute.id);
         self.attributes.insert(attribute.id, Arc::new(attribute));
+        self.index_composites();
     }
 
     /// Reads the schema from a snapshot.
@@ -148,6 +290,7 @@ impl Schema {
                 schema.attributes.insert(attribute.id, Arc::new(attribute));
             }
         }
+        schema.index_composites();
         Ok(schema)
     }
 
@@ -166,6 +309,9 @@ impl Schema {
         let mut unique = None;
         let mut is_component = false;
         let mut doc = None;
+        let mut tuple_type = None;
+        let mut tuple_types = None;
+        let mut tuple_attrs = None;
         let prefix = Prefix::new().id(entity).into_bytes();
         let mut datoms = Vec::new();
         txn.scan(
@@ -202,9 +348,34 @@ impl Schema {
                         doc = Some(s.to_string())
                     }
                 }
+                attr::TUPLE_TYPE => tuple_type = ValueType::from_ident(target_ident(&v)),
+                attr::TUPLE_TYPES => {
+                    tuple_types = Some(
+                        keywords(&v)
+                            .iter()
+                            .map(|k| ValueType::from_ident(k))
+                            .collect::<Option<Vec<_>>>()
+                            .ok_or_else(|| bad_tuple(&ident, "unknown element type"))?,
+                    )
+                }
+                attr::TUPLE_ATTRS => {
+                    tuple_attrs = Some(
+                        keywords(&v)
+                            .iter()
+                            .map(|k| self.entity_of_ident(k).and_then(|e| u32::try_from(e).ok()))
+                            .collect::<Option<Vec<_>>>()
+                            .ok_or_else(|| bad_tuple(&ident, "unknown source attribute"))?,
+                    )
+                }
                 _ => {}
             }
         }
+        let tuple = match (tuple_type, tuple_types, tuple_attrs) {
+            (Some(t), None, None) => Some(TupleType::Homogeneous(t)),
+            (None, Some(ts), None) => Some(TupleType::Heterogeneous(ts)),
+            (None, None, Some(sources)) => Some(TupleType::Composite(sources)),
+            _ => None,
+        };
         Ok(value_type.map(|value_type| Attribute {
             id,
             ident,
@@ -213,14 +384,36 @@ impl Schema {
             unique,
             is_component,
             doc,
+            tuple,
         }))
     }
 
     /// Whether `attribute` is one of the attributes that define schema.
     pub fn is_schema_attribute(attribute: u32) -> bool {
-        // System attributes 1..=6 define schema, and so does :db/noHistory; 7 is :db/txInstant.
-        (attr::IDENT..=attr::DOC).contains(&attribute) || attribute == attr::NO_HISTORY
+        // System attributes 1..=6 and 8..=10 (the tuple definitions) define schema, and so does
+        // :db/noHistory; 7 is :db/txInstant.
+        (attr::IDENT..=attr::DOC).contains(&attribute)
+            || (attr::TUPLE_TYPE..=attr::TUPLE_ATTRS).contains(&attribute)
+            || attribute == attr::NO_HISTORY
     }
+}
+
+/// The keyword texts of a tuple-of-keywords value (`:db/tupleTypes`, `:db/tupleAttrs`).
+fn keywords(v: &ValueRef<'_>) -> Vec<String> {
+    match v {
+        ValueRef::Tuple(items) => items
+            .iter()
+            .map(|item| match item {
+                Some(crate::Value::Keyword(k)) => k.clone(),
+                _ => String::new(),
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn bad_tuple(ident: &str, why: &str) -> StoreError {
+    StoreError::Schema(format!("tuple attribute :{ident}: {why}"))
 }
 
 fn ident_of_key(key: &[u8], txn: &dyn ReadOps) -> Result<(u64, String)> {

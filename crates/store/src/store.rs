@@ -198,6 +198,7 @@ fn bootstrap_into(txn: &mut dyn WriteTxn, threshold: u64, now_ms: i64) -> Result
             unique: system.unique,
             is_component: false,
             doc: None,
+            tuple: system.tuple(),
         });
     }
     let add = |e: u64, a: &str, v: Value| TxOp::Add {
@@ -224,6 +225,13 @@ fn bootstrap_into(txn: &mut dyn WriteTxn, threshold: u64, now_ms: i64) -> Result
                 e,
                 "db/unique",
                 Value::Ref(bootstrap::unique_entity(unique)),
+            ));
+        }
+        if let Some(element) = system.tuple_of {
+            ops.push(add(
+                e,
+                "db/tupleType",
+                Value::Ref(bootstrap::type_ident_entity(element)),
             ));
         }
     }

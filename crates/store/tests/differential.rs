@@ -13,6 +13,11 @@ const SCHEMA: &str = r#"[
  {:db/ident :p/score :db/valueType :db.type/double :db/cardinality :db.cardinality/one}
  {:db/ident :p/tags :db/valueType :db.type/keyword :db/cardinality :db.cardinality/many}
  {:db/ident :p/friend :db/valueType :db.type/ref :db/cardinality :db.cardinality/many}
+ {:db/ident :p/amount :db/valueType :db.type/bigdec :db/cardinality :db.cardinality/many}
+ {:db/ident :p/pair :db/valueType :db.type/tuple :db/tupleTypes [:db.type/long :db.type/string]
+  :db/cardinality :db.cardinality/one}
+ {:db/ident :p/name+score :db/valueType :db.type/tuple :db/tupleAttrs [:p/name :p/score]
+  :db/cardinality :db.cardinality/one}
 ]"#;
 
 #[derive(Clone, Debug)]
@@ -22,6 +27,8 @@ enum Op {
     Tag(u8, u8),
     Untag(u8, u8),
     Friend(u8, u8),
+    Amount(u8, i64, i64),
+    Pair(u8, i64, String),
     RetractName(u8),
     RetractEntity(u8),
 }
@@ -34,9 +41,21 @@ fn op() -> impl Strategy<Value = Op> {
         (id.clone(), 0u8..4).prop_map(|(i, t)| Op::Tag(i, t)),
         (id.clone(), 0u8..4).prop_map(|(i, t)| Op::Untag(i, t)),
         (id.clone(), id.clone()).prop_map(|(i, j)| Op::Friend(i, j)),
+        (id.clone(), -300i64..300, 0i64..4).prop_map(|(i, d, s)| Op::Amount(i, d, s)),
+        (id.clone(), -3i64..3, "[a-z\\u{0}]{0,3}").prop_map(|(i, n, s)| Op::Pair(i, n, s)),
         id.clone().prop_map(Op::RetractName),
         id.prop_map(Op::RetractEntity),
     ]
+}
+
+/// Keywords whose namespaces are prefixes of each other (`t`, `t-x`, `t.x`) and one without.
+fn tag(t: u8) -> Value {
+    Value::keyword(match t {
+        0 => "t/a",
+        1 => "t-x/a",
+        2 => "t.x/b",
+        _ => "t",
+    })
 }
 
 fn person(tx: &Tx, i: u8) -> EntityRef {
@@ -51,6 +70,8 @@ fn apply(store: &Store, t: usize, ops: &[Op]) -> Result<(), String> {
         let ids: Vec<u8> = match op {
             Op::Friend(i, j) => vec![*i, *j],
             Op::Name(i, _)
+            | Op::Amount(i, ..)
+            | Op::Pair(i, ..)
             | Op::Score(i, _)
             | Op::Tag(i, _)
             | Op::Untag(i, _)
@@ -73,15 +94,17 @@ fn apply(store: &Store, t: usize, ops: &[Op]) -> Result<(), String> {
         match op {
             Op::Name(i, s) => tx.add(person(&tx, *i), ":p/name", s.as_str()),
             Op::Score(i, d) => tx.add(person(&tx, *i), ":p/score", *d),
-            Op::Tag(i, t) => tx.add(
+            Op::Tag(i, t) => tx.add(person(&tx, *i), ":p/tags", tag(*t)),
+            Op::Untag(i, t) => tx.retract(person(&tx, *i), ":p/tags", tag(*t)),
+            Op::Amount(i, d, s) => tx.add(
                 person(&tx, *i),
-                ":p/tags",
-                Value::keyword(&format!("t/{t}")),
+                ":p/amount",
+                Value::big_dec(bigdecimal::BigDecimal::new((*d).into(), *s)),
             ),
-            Op::Untag(i, t) => tx.retract(
+            Op::Pair(i, n, s) => tx.add(
                 person(&tx, *i),
-                ":p/tags",
-                Value::keyword(&format!("t/{t}")),
+                ":p/pair",
+                Value::Tuple(vec![Some(Value::Long(*n)), Some(Value::from(s.as_str()))]),
             ),
             Op::Friend(i, j) => tx.add(person(&tx, *i), ":p/friend", person(&tx, *j)),
             Op::RetractName(i) => tx.retract_all(person(&tx, *i), ":p/name"),

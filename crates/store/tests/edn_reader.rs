@@ -138,3 +138,113 @@ fn printing_reads_back() {
     assert_eq!(parse(&printed).unwrap(), value, "{printed}");
     assert!(printed.contains("#inst \"1900-01-01T00:00:00.000Z\""));
 }
+
+#[test]
+fn datomic_files_and_queries() {
+    // A transaction file as exported by Clojure tools: a byte-order mark,
+    // namespaced maps, a legacy temporary id and metadata on a form.
+    let src = "\u{FEFF};; people\n[#:person{:db/id #db/id[:db.part/user -1] :name \"Ann\" :_/note \"n\"}\n ^{:doc \"second\"} #:person {:name \"Bo\"}]\n[:db/add \"x\" :person/name \"Cy\"]";
+    let mut reader = Reader::new(src);
+    let first = reader.next_form().unwrap().unwrap();
+    let people = first.as_seq().unwrap();
+    assert_eq!(
+        people[0].get_keyword(":db/id"),
+        Some(&Edn::Tagged(
+            "db/id".into(),
+            Box::new(Edn::Vector(vec![
+                Edn::Keyword(Keyword::new(Some("db.part"), "user")),
+                Edn::Long(-1)
+            ]))
+        ))
+    );
+    assert_eq!(
+        people[0].get_keyword(":person/name").and_then(Edn::as_str),
+        Some("Ann")
+    );
+    assert_eq!(
+        people[0].get_keyword(":note").and_then(Edn::as_str),
+        Some("n")
+    );
+    assert_eq!(
+        people[1].get_keyword(":person/name").and_then(Edn::as_str),
+        Some("Bo")
+    );
+    assert_eq!(
+        reader.pos(),
+        Pos {
+            line: 3,
+            column: 41
+        }
+    );
+    assert!(reader.next_form().unwrap().is_ok());
+    assert!(reader.next_form().is_none());
+
+    // A query with a regular-expression literal, with positions.
+    let query =
+        parse_spanned("[:find ?n\n :where [?e :person/name ?n]\n [(re-find #\"^A\\w+\" ?n)]]")
+            .unwrap();
+    let call = &query.as_seq().unwrap()[4].as_seq().unwrap()[0];
+    let pattern = &call.as_seq().unwrap()[1];
+    assert_eq!(pattern.kind, SpannedKind::Regex(r"^A\w+".into()));
+    assert_eq!(
+        pattern.pos,
+        Pos {
+            line: 3,
+            column: 12
+        }
+    );
+    assert_eq!(pattern.to_edn().to_string(), r#"#"^A\w+""#);
+}
+
+#[test]
+fn new_forms_report_errors_with_positions() {
+    for (src, expected) in [
+        (
+            "[#:person{:name \"Ann\"\n :person/name \"Bo\"}]",
+            "line 2, column 2: duplicate key :person/name in map",
+        ),
+        (
+            "#::{:a 1}",
+            "line 1, column 1: auto-resolved namespaced maps (#::) are not EDN: name the namespace, as in #:person{:name \"Ann\"}",
+        ),
+        (
+            "[:find ?e\n :where [(re-find #\"^A ?e)]]",
+            "line 2, column 19: unterminated regular expression opened at line 2, column 19",
+        ),
+        (
+            "[1 ^:private]",
+            "line 1, column 4: metadata marker '^' must be followed by a form to attach the metadata to",
+        ),
+        (
+            "^[:a] x",
+            "line 1, column 2: metadata must be a symbol, keyword, string or map, not a vector",
+        ),
+        (
+            "\u{FEFF}[1 \u{FEFF}2]",
+            "line 1, column 4: invalid symbol '\u{FEFF}2': a byte-order mark (U+FEFF) is only allowed at the very start of the input",
+        ),
+        (
+            "#<java.lang.Object@5e>",
+            "line 1, column 1: unreadable form '#<': a printed object that cannot be read back",
+        ),
+    ] {
+        assert_eq!(parse(src).unwrap_err().to_string(), expected, "{src}");
+        assert_eq!(parse_spanned(src).unwrap_err().to_string(), expected, "{src}");
+        assert_eq!(parse_all(src).unwrap_err().to_string(), expected, "{src}");
+    }
+}
+
+#[test]
+fn every_printed_form_reads_back() {
+    let src = r#"[42N -9223372036854775809 1.50M 1E+3M -1/3 #"a\"b\d" "\u0000\u0001\u007f é😀"
+        \o101 \u0085 :a/b/c ##NaN ##-Inf 1e300 -0.0 #db/id [:db.part/user]]"#;
+    let value = parse(src).unwrap();
+    let printed = value.to_string();
+    assert_eq!(parse(&printed).unwrap(), value, "{printed}");
+    assert!(
+        printed.starts_with(
+            r#"[42N -9223372036854775809N 1.50M 1E+3M -1/3 #"a\"b\d" "\u0000\u0001\u007f é😀" \A \u0085 :a/b/c ##NaN ##-Inf 1e300 -0.0 "#
+        ),
+        "{printed}"
+    );
+}

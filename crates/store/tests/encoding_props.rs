@@ -12,7 +12,18 @@ const THRESHOLD: usize = 64;
 /// A small threshold for the spill test.
 const SMALL: usize = 16;
 
-fn value() -> impl Strategy<Value = Value> {
+/// Keyword and symbol texts: with and without namespaces, namespaces that are prefixes of
+/// each other (`a` / `a-b` / `a.b`), odd bytes, a lone `/`.
+fn name_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[a-c]{1,3}",
+        "[a-c.\\-]{0,3}/[a-c/]{0,3}",
+        "[a\u{0}\u{1}]{0,2}/[b\u{0}]{0,2}",
+        Just("/".to_string()),
+    ]
+}
+
+fn scalar() -> impl Strategy<Value = Value> {
     prop_oneof![
         any::<bool>().prop_map(Value::Boolean),
         any::<i64>().prop_map(Value::Long),
@@ -29,10 +40,37 @@ fn value() -> impl Strategy<Value = Value> {
         ".{0,12}".prop_map(Value::String),
         "[a-z]{0,3}\u{0}{0,2}[a-z]{0,3}".prop_map(Value::String),
         "[a-z]{1,5}/[a-z]{1,5}".prop_map(Value::Keyword),
+        name_text().prop_map(Value::Keyword),
+        name_text().prop_map(Value::Symbol),
         any::<[u8; 16]>().prop_map(Value::Uuid),
         prop::collection::vec(prop_oneof![Just(0u8), Just(0xFF), any::<u8>()], 0..10)
             .prop_map(Value::Bytes),
         any::<u64>().prop_map(Value::Ref),
+        any::<f32>().prop_map(Value::Float),
+        prop_oneof![
+            Just(0.0f32),
+            Just(-0.0),
+            Just(f32::INFINITY),
+            Just(f32::NAN)
+        ]
+        .prop_map(Value::Float),
+        (any::<i128>(), 0u32..3)
+            .prop_map(|(n, shift)| { Value::big_int(num_bigint::BigInt::from(n) << (64 * shift)) }),
+        (-1000i64..1000).prop_map(|n| Value::big_int(n.into())),
+        (any::<i64>(), -30i64..30).prop_map(|(digits, scale)| {
+            Value::big_dec(bigdecimal::BigDecimal::new(digits.into(), scale))
+        }),
+        (-200i64..200, 0i64..4).prop_map(|(digits, scale)| {
+            Value::big_dec(bigdecimal::BigDecimal::new(digits.into(), scale))
+        }),
+        ".{0,8}".prop_map(Value::Uri),
+    ]
+}
+
+fn value() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        4 => scalar(),
+        1 => prop::collection::vec(prop::option::of(scalar()), 0..5).prop_map(Value::Tuple),
     ]
 }
 
@@ -96,6 +134,42 @@ proptest! {
         if !same_prefix {
             prop_assert_eq!(ea.cmp(&eb), a.cmp(&b));
         }
+    }
+}
+
+#[test]
+fn keywords_order_as_clojure_compares_them() {
+    // No namespace first, then by namespace (so `a` before `a-b` and `a.b`), then by name.
+    let ordered = [":b", ":zz", ":a/z", ":a-b/c", ":a.b/a", ":b/a", ":b/a/c"];
+    for pair in ordered.windows(2) {
+        let (x, y) = (Value::keyword(pair[0]), Value::keyword(pair[1]));
+        assert_eq!(x.cmp(&y), Ordering::Less, "{pair:?}");
+        assert_eq!(
+            inline_of(&x).cmp(&inline_of(&y)),
+            Ordering::Less,
+            "{pair:?}"
+        );
+    }
+}
+
+#[test]
+fn decimals_are_numbers() {
+    let d = |s: &str| Value::big_dec(s.parse().unwrap());
+    assert_eq!(d("1.50"), d("1.5"));
+    assert_eq!(inline_of(&d("1.50")), inline_of(&d("1.5")));
+    assert_eq!(d("1E+2").to_string(), "100M");
+    assert_eq!(d("-0.050").to_string(), "-0.05M");
+    let ordered = [
+        "-100", "-2.5", "-2", "-0.001", "0", "0.001", "0.01", "0.1", "1", "1.05", "10",
+    ];
+    for pair in ordered.windows(2) {
+        let (x, y) = (d(pair[0]), d(pair[1]));
+        assert_eq!(x.cmp(&y), Ordering::Less, "{pair:?}");
+        assert_eq!(
+            inline_of(&x).cmp(&inline_of(&y)),
+            Ordering::Less,
+            "{pair:?}"
+        );
     }
 }
 

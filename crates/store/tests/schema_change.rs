@@ -300,3 +300,32 @@ fn a_user_entity_cannot_become_an_attribute() {
     );
     assert!(schema_error(&error).contains(&i1.to_string()), "{error:?}");
 }
+
+#[test]
+fn tuple_definitions_never_change() {
+    let (store, _, _, _) = seeded();
+    store
+        .transact_edn(
+            r#"[{:db/ident :t/pair :db/valueType :db.type/tuple :db/tupleTypes [:db.type/long :db.type/string]
+                 :db/cardinality :db.cardinality/one}
+                {:db/ident :t/a :db/valueType :db.type/long :db/cardinality :db.cardinality/one}
+                {:db/ident :t/b :db/valueType :db.type/string :db/cardinality :db.cardinality/one}
+                {:db/ident :t/a+b :db/valueType :db.type/tuple :db/tupleAttrs [:t/a :t/b]
+                 :db/cardinality :db.cardinality/one}]"#,
+        )
+        .unwrap();
+    for edn in [
+        "[{:db/id :t/pair :db/tupleTypes [:db.type/long :db.type/long]}]",
+        "[{:db/id :t/a+b :db/tupleAttrs [:t/b :t/a]}]",
+    ] {
+        let error = fails(&store, edn);
+        assert!(
+            schema_error(&error).contains("cannot change the tuple definition"),
+            "{edn}: {error:?}"
+        );
+    }
+    // Other changes to tuple attributes are fine.
+    store
+        .transact_edn(r#"[{:db/id :t/pair :db/doc "a pair"}]"#)
+        .unwrap();
+}

@@ -151,11 +151,11 @@ fn result_table(headers: &[String], result: &QueryResult) -> comfy_table::Table 
     table
 }
 
-/// A cell as table text: strings without quotes, instants as bare RFC 3339, sets as `#{…}`,
-/// vectors as `[…]`.
+/// A cell as table text: strings without quotes (control characters escaped, so a newline
+/// cannot break the table), instants as bare RFC 3339, sets as `#{…}`, vectors as `[…]`.
 fn cell_text(cell: &Cell) -> String {
     match cell {
-        Cell::Value(Value::String(s)) => s.clone(),
+        Cell::Value(Value::String(s)) => output::unquoted_text(s),
         Cell::Value(v) => output::value_text(&v.as_ref()),
         Cell::Set(_) | Cell::Vector(_) => datolite::cell_edn_string(cell),
     }
@@ -164,6 +164,12 @@ fn cell_text(cell: &Cell) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn table_cells_escape_control_characters() {
+        let cell = Cell::Value(Value::from("a\nb\tc\u{1}\\d é"));
+        assert_eq!(cell_text(&cell), r"a\nb\tc\u0001\\d é");
+    }
 
     #[test]
     fn headers_are_the_find_elements() {

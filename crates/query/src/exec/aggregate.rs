@@ -245,6 +245,8 @@ fn canonical(x: Value) -> Value {
     match x {
         Value::Double(d) if d.is_nan() => Value::Double(f64::NAN),
         Value::Double(d) => Value::Double(if d == 0.0 { 0.0 } else { d }),
+        Value::Float(x) if x.is_nan() => Value::Float(f32::NAN),
+        Value::Float(x) => Value::Float(if x == 0.0 { 0.0 } else { x }),
         other => other,
     }
 }

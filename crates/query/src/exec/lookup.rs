@@ -13,6 +13,7 @@ use crate::exec::slots::{Compiled, Slot};
 use crate::exec::val::Val;
 use crate::exec::Exec;
 use crate::functions::constant;
+use crate::numeric::Num;
 use crate::rows::FnVal;
 
 /// Where a lookup stands on one datom component.
@@ -38,47 +39,47 @@ const EXACT_F64: f64 = 9_007_199_254_740_992.0; // 2^53
 
 /// `v` as a value of type `vt` that is [`crate::compare`]-equal to it, when there is one.
 fn coerce(v: &Value, vt: ValueType) -> Coerced {
-    use Coerced::*;
-    let int_like = |n: f64| {
-        if n == 0.0 {
-            Zero
-        } else if n.abs() < EXACT_F64 {
-            Exact(Value::Double(n))
-        } else {
-            Scan
-        }
-    };
     match (vt, v) {
-        (ValueType::Long, Value::Long(_)) | (ValueType::Ref, Value::Ref(_)) => Exact(v.clone()),
-        (ValueType::Long, Value::Ref(r)) => {
-            i64::try_from(*r).map_or(Never, |n| Exact(Value::Long(n)))
+        (ValueType::Long, Value::Long(_)) | (ValueType::Ref, Value::Ref(_)) => {
+            Coerced::Exact(v.clone())
         }
-        (ValueType::Long, Value::Double(d)) => {
-            if d.is_nan() || d.fract() != 0.0 {
-                Never
-            } else if d.abs() < EXACT_F64 {
-                Exact(Value::Long(*d as i64))
-            } else {
-                Scan
-            }
-        }
-        (ValueType::Double, Value::Double(d)) if d.is_nan() => Scan,
-        (ValueType::Double, Value::Double(d)) if *d == 0.0 => Zero,
-        (ValueType::Double, Value::Long(n)) => int_like(*n as f64),
-        (ValueType::Double, Value::Ref(n)) => int_like(*n as f64),
-        (ValueType::Ref, Value::Long(n)) => {
-            u64::try_from(*n).map_or(Never, |n| Exact(Value::Ref(n)))
-        }
-        (ValueType::Ref, Value::Double(d)) => {
-            if d.is_nan() || d.fract() != 0.0 || *d < 0.0 {
-                Never
-            } else if *d < EXACT_F64 {
-                Exact(Value::Ref(*d as u64))
-            } else {
-                Scan
-            }
-        }
-        (vt, v) if v.value_type() == vt => Exact(v.clone()),
+        (vt, v) if vt.is_number() || vt == ValueType::Ref => match Num::of(v) {
+            Some(n) => coerce_number(&n, vt),
+            None => Coerced::Never,
+        },
+        (vt, v) if v.value_type() == vt => Coerced::Exact(v.clone()),
+        _ => Coerced::Never,
+    }
+}
+
+/// A number as the value of numeric (or ref) type `vt` with exactly its value: numbers are
+/// equal across types by exact value, and the index holds each attribute's own type.
+fn coerce_number(n: &Num, vt: ValueType) -> Coerced {
+    use Coerced::*;
+    let exact = |v: Option<Value>| v.map_or(Never, Exact);
+    match (vt, n) {
+        // Both zeros equal 0 in a query but are two keys in the index; NaNs likewise.
+        (ValueType::Double | ValueType::Float, Num::Float(f)) if f.is_nan() => Scan,
+        (ValueType::Double, _) if n.is_zero() => Zero,
+        (ValueType::Float, _) if n.is_zero() => Scan,
+        (ValueType::Long, _) => exact(
+            n.to_i128()
+                .and_then(|i| i64::try_from(i).ok())
+                .map(Value::Long),
+        ),
+        (ValueType::Ref, _) => exact(
+            n.to_i128()
+                .and_then(|i| u64::try_from(i).ok())
+                .map(Value::Ref),
+        ),
+        (ValueType::Double, _) => exact(n.to_exact_f64().map(Value::Double)),
+        (ValueType::Float, _) => exact(
+            n.to_exact_f64()
+                .filter(|d| f64::from(*d as f32) == *d)
+                .map(|d| Value::Float(d as f32)),
+        ),
+        (ValueType::BigInt, _) => exact(n.to_bigint().map(Value::big_int)),
+        (ValueType::BigDec, _) => exact(n.to_bigdec().map(Value::big_dec)),
         _ => Never,
     }
 }

@@ -15,10 +15,20 @@
 use std::cmp::Ordering;
 use std::rc::Rc;
 
-use datolite_store::encoding::{decode_value, encoded, Decoded};
+use datolite_store::encoding::{decode_value, encoded, tags, Decoded};
 use datolite_store::{Value, ValueRef};
 
 use crate::functions::compare;
+use crate::numeric::{Num, NumKey};
+
+/// Whether an encoded cell holds a number (the numbers that are not unboxed: floats, big
+/// integers, big decimals).
+fn is_number_tag(bytes: &[u8]) -> bool {
+    matches!(
+        bytes.first(),
+        Some(&(tags::FLOAT | tags::BIGINT | tags::BIGDEC))
+    )
+}
 
 /// One cell of a relation. `==` and `Hash` are exact identity (as `Value`'s: `Long 1 != Double
 /// 1.0`), which is what sets of rows need; unification uses [`Val::same`].
@@ -45,10 +55,8 @@ pub(crate) enum Val {
 /// A hashable key under which [`compare`]-equal cells collide.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum HashKey {
-    /// Integral numbers (longs, ids, integral doubles).
-    Int(i128),
-    /// Other doubles, by bits (NaN canonical).
-    Float(u64),
+    /// Numbers of every type (see [`NumKey`]).
+    Num(NumKey),
     /// An instant.
     Instant(i64),
     /// A boolean.
@@ -155,8 +163,13 @@ impl Val {
             (Val::Ref(a), Val::Ref(b)) => a.cmp(b),
             (Val::Long(a), Val::Long(b)) | (Val::Instant(a), Val::Instant(b)) => a.cmp(b),
             (Val::Bool(a), Val::Bool(b)) => a.cmp(b),
-            // One type (same tag): the encoding's byte order is the value order.
-            (Val::Enc(a), Val::Enc(b)) if a.first() == b.first() => a.cmp(b),
+            // One type (same tag): the encoding's byte order is the value order — except for
+            // floats, whose encoding tells -0.0 from 0.0 and NaNs apart, which `compare` does not.
+            (Val::Enc(a), Val::Enc(b))
+                if a.first() == b.first() && a.first() != Some(&tags::FLOAT) =>
+            {
+                a.cmp(b)
+            }
             (Val::Obj(a), Val::Obj(b)) => compare(a, b),
             _ => compare(&self.to_value(), &other.to_value()),
         }
@@ -167,7 +180,9 @@ impl Val {
         match (self, other) {
             (Val::Ref(a), Val::Ref(b)) => a == b,
             (Val::Long(a), Val::Long(b)) => a == b,
-            (Val::Enc(a), Val::Enc(b)) => a == b,
+            // Equal bytes are equal values; different bytes of one type differ, except floats
+            // (the zeros, the NaNs). Numbers of different types may still be equal.
+            (Val::Enc(a), Val::Enc(b)) if a.first() == b.first() && !is_number_tag(a) => a == b,
             _ => self.compare(other) == Ordering::Equal,
         }
     }
@@ -175,15 +190,21 @@ impl Val {
     /// The hash-join key of the cell.
     pub(crate) fn hash_key(&self) -> HashKey {
         match self {
-            Val::Ref(x) => HashKey::Int(i128::from(*x)),
-            Val::Long(n) => HashKey::Int(i128::from(*n)),
-            Val::Double(d) if d.fract() == 0.0 && d.abs() < 1e30 => HashKey::Int(*d as i128),
-            Val::Double(d) if d.is_nan() => HashKey::Float(f64::NAN.to_bits()),
-            Val::Double(d) => HashKey::Float(d.to_bits()),
+            Val::Ref(x) => HashKey::Num(NumKey::Int(i128::from(*x))),
+            Val::Long(n) => HashKey::Num(NumKey::Int(i128::from(*n))),
+            Val::Double(d) => HashKey::Num(Num::Float(*d).key()),
             Val::Instant(ms) => HashKey::Instant(*ms),
             Val::Bool(b) => HashKey::Bool(*b),
+            // Big numbers and floats meet the other numbers by value.
+            Val::Enc(bytes) if is_number_tag(bytes) => match Num::of(&self.to_value()) {
+                Some(n) => HashKey::Num(n.key()),
+                None => HashKey::Bytes(bytes.clone()),
+            },
             Val::Enc(bytes) => HashKey::Bytes(bytes.clone()),
-            Val::Obj(v) => HashKey::Bytes(inline_encoding(v)),
+            Val::Obj(v) => match Num::of(v) {
+                Some(n) => HashKey::Num(n.key()),
+                None => HashKey::Bytes(inline_encoding(v)),
+            },
         }
     }
 }

@@ -38,6 +38,11 @@ pub(crate) trait Builder {
     fn value(node: &Self::Node) -> Cow<'_, Edn>;
     /// Whether two nodes are equal as values (positions ignored).
     fn same(a: &Self::Node, b: &Self::Node) -> bool;
+    /// The node's type name, as [`Edn::type_name`] (for messages).
+    fn type_name(node: &Self::Node) -> &'static str;
+    /// The namespace of a keyword or symbol node, to qualify the keys of a
+    /// namespaced map; `None` for other nodes.
+    fn key_namespace(node: &mut Self::Node) -> Option<&mut Option<String>>;
 }
 
 /// Builds plain [`Edn`] values.
@@ -83,6 +88,18 @@ impl Builder for EdnBuilder {
 
     fn same(a: &Edn, b: &Edn) -> bool {
         a == b
+    }
+
+    fn type_name(node: &Edn) -> &'static str {
+        node.type_name()
+    }
+
+    fn key_namespace(node: &mut Edn) -> Option<&mut Option<String>> {
+        match node {
+            Edn::Keyword(k) => Some(&mut k.namespace),
+            Edn::Symbol(s) => Some(&mut s.namespace),
+            _ => None,
+        }
     }
 }
 
@@ -140,5 +157,17 @@ impl Builder for SpannedBuilder {
 
     fn same(a: &SpannedEdn, b: &SpannedEdn) -> bool {
         a.same_value(b)
+    }
+
+    fn type_name(node: &SpannedEdn) -> &'static str {
+        node.type_name()
+    }
+
+    fn key_namespace(node: &mut SpannedEdn) -> Option<&mut Option<String>> {
+        match &mut node.kind {
+            SpannedKind::Keyword(k) => Some(&mut k.namespace),
+            SpannedKind::Symbol(s) => Some(&mut s.namespace),
+            _ => None,
+        }
     }
 }

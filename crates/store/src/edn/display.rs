@@ -1,4 +1,8 @@
 //! Printing [`Edn`] values as EDN text that reads back to an equal value.
+//!
+//! The `write_*` functions print one scalar each with the same rules; they
+//! are `pub(crate)` so that other printers in the crate (datom values) print
+//! exactly as EDN does.
 
 use std::fmt::{self, Write};
 
@@ -11,12 +15,15 @@ use super::value::Edn;
 impl fmt::Display for Edn {
     /// Prints valid EDN: strings and characters escaped, doubles always with a
     /// `.` or an exponent (`##NaN`, `##Inf`, `##-Inf` for the non-finite
-    /// ones), instants as `#inst "2013-08-02T00:00:00.000Z"`, map entries
-    /// separated by `, `.
+    /// ones), big integers with `N`, decimals with `M` and their scale,
+    /// regular expressions as `#"…"`, instants as
+    /// `#inst "2013-08-02T00:00:00.000Z"`, map entries separated by `, `.
     ///
-    /// Values built by hand may not round-trip: a keyword or symbol with an
-    /// invalid name, or `Tagged("inst", ..)`, prints text that reads back
-    /// differently.
+    /// Every value the reader produces prints as text that reads back to an
+    /// equal value. Values built by hand may not: a keyword or symbol with an
+    /// invalid name, `Tagged("inst", ..)`, or a regular expression with an
+    /// unescaped `"` (printed escaped, `\"`) or a trailing lone backslash
+    /// (printed doubled).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Edn::Nil => f.write_str("nil"),
@@ -26,7 +33,7 @@ impl fmt::Display for Edn {
             Edn::Double(x) => write_double(f, *x),
             Edn::BigDec(d) => write_bigdec(f, d),
             Edn::Ratio(n, d) => write!(f, "{n}/{d}"),
-            Edn::Regex(pattern) => write!(f, "#\"{pattern}\""),
+            Edn::Regex(pattern) => write_regex(f, pattern),
             Edn::String(s) => write_string(f, s),
             Edn::Char(c) => write_char(f, *c),
             Edn::Keyword(k) => write!(f, "{k}"),
@@ -62,7 +69,10 @@ fn write_seq(f: &mut fmt::Formatter<'_>, open: &str, items: &[Edn], close: &str)
     f.write_str(close)
 }
 
-fn write_double(f: &mut fmt::Formatter<'_>, x: f64) -> fmt::Result {
+/// Writes a double so that it reads back as the same double: `##NaN`,
+/// `##Inf`, `##-Inf`, otherwise the shortest text that reads back to the same
+/// bits, always with a `.` or an exponent (`1.0`, `1e300`, `-0.0`).
+pub(crate) fn write_double(f: &mut impl Write, x: f64) -> fmt::Result {
     if x.is_nan() {
         return f.write_str("##NaN");
     }
@@ -70,14 +80,32 @@ fn write_double(f: &mut fmt::Formatter<'_>, x: f64) -> fmt::Result {
         return f.write_str(if x > 0.0 { "##Inf" } else { "##-Inf" });
     }
     // Debug prints the shortest text that reads back to the same bits, and
-    // uses an exponent for very large/small magnitudes ("1e300").
-    let text = format!("{x:?}");
-    f.write_str(&text)?;
-    if !text.contains(['.', 'e', 'E']) {
+    // uses an exponent for very large/small magnitudes ("1e300"). It is
+    // passed through, noting whether it has a '.' or an exponent, rather than
+    // formatted into a temporary string.
+    let mut out = FloatProbe {
+        inner: f,
+        shaped: false,
+    };
+    write!(out, "{x:?}")?;
+    if !out.shaped {
         // Keep it a double when read back.
-        f.write_str(".0")?;
+        out.inner.write_str(".0")?;
     }
     Ok(())
+}
+
+/// Forwards text and remembers whether it contained `.`, `e` or `E`.
+struct FloatProbe<'w, W: Write> {
+    inner: &'w mut W,
+    shaped: bool,
+}
+
+impl<W: Write> Write for FloatProbe<'_, W> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.shaped |= s.contains(['.', 'e', 'E']);
+        self.inner.write_str(s)
+    }
 }
 
 /// Writes an exact decimal with its scale, `M`-suffixed: `1.50M`, `-3M`, `1E+3M` (a negative
@@ -92,23 +120,34 @@ pub(crate) fn write_bigdec(f: &mut impl Write, d: &BigDecimal) -> fmt::Result {
         f.write_str(sign)?;
         f.write_str(&magnitude)?;
         if scale < 0 {
-            write!(f, "E+{}", -scale)?;
+            write!(f, "E+{}", scale.unsigned_abs())?;
         }
         return f.write_char('M');
     }
-    let scale = scale as usize;
-    let padded = if magnitude.len() <= scale {
-        format!("{}{magnitude}", "0".repeat(scale + 1 - magnitude.len()))
+    // A positive i64 scale: the digits are padded with zeros so that at
+    // least one digit stands before the point.
+    let scale = usize::try_from(scale).map_err(|_| fmt::Error)?;
+    f.write_str(sign)?;
+    if magnitude.len() <= scale {
+        f.write_str("0.")?;
+        for _ in magnitude.len()..scale {
+            f.write_char('0')?;
+        }
+        f.write_str(&magnitude)?;
     } else {
-        magnitude
-    };
-    let point = padded.len() - scale;
-    write!(f, "{sign}{}.{}M", &padded[..point], &padded[point..])
+        let point = magnitude.len() - scale;
+        f.write_str(&magnitude[..point])?;
+        f.write_char('.')?;
+        f.write_str(&magnitude[point..])?;
+    }
+    f.write_char('M')
 }
 
-/// Writes a quoted string, escaping quotes, backslashes and control
-/// characters; everything else is written as is.
-fn write_string(f: &mut fmt::Formatter<'_>, s: &str) -> fmt::Result {
+/// Writes a quoted string that reads back to `s`: quotes, backslashes and
+/// every control character (U+0000–U+001F, U+007F–U+009F) escaped, with the
+/// short escapes where there is one (`\n`, `\t`, `\r`, `\b`, `\f`) and
+/// `\uXXXX` otherwise; everything else, non-ASCII text included, as is.
+pub(crate) fn write_string(f: &mut impl Write, s: &str) -> fmt::Result {
     f.write_char('"')?;
     let mut plain_from = 0;
     for (i, c) in s.char_indices() {
@@ -120,7 +159,7 @@ fn write_string(f: &mut fmt::Formatter<'_>, s: &str) -> fmt::Result {
             '\r' => "\\r",
             '\u{8}' => "\\b",
             '\u{c}' => "\\f",
-            c if c.is_ascii_control() => "",
+            c if c.is_control() => "",
             _ => continue,
         };
         f.write_str(&s[plain_from..i])?;
@@ -135,7 +174,11 @@ fn write_string(f: &mut fmt::Formatter<'_>, s: &str) -> fmt::Result {
     f.write_char('"')
 }
 
-fn write_char(f: &mut fmt::Formatter<'_>, c: char) -> fmt::Result {
+/// Writes a character literal that reads back to `c`: the names `\newline`,
+/// `\space`, `\tab`, `\return`, `\backspace`, `\formfeed`; `\uXXXX` for
+/// other control characters, whitespace and the byte-order mark (invisible
+/// or ambiguous after a backslash); `\c` otherwise.
+pub(crate) fn write_char(f: &mut impl Write, c: char) -> fmt::Result {
     match c {
         '\n' => f.write_str("\\newline"),
         ' ' => f.write_str("\\space"),
@@ -143,9 +186,36 @@ fn write_char(f: &mut fmt::Formatter<'_>, c: char) -> fmt::Result {
         '\r' => f.write_str("\\return"),
         '\u{8}' => f.write_str("\\backspace"),
         '\u{c}' => f.write_str("\\formfeed"),
-        c if c.is_ascii_control() => write!(f, "\\u{:04x}", u32::from(c)),
+        // All of these are in the Basic Multilingual Plane, so four hex
+        // digits are enough.
+        c if c.is_control() || c.is_whitespace() || c == '\u{FEFF}' => {
+            write!(f, "\\u{:04x}", u32::from(c))
+        }
         c => write!(f, "\\{c}"),
     }
+}
+
+/// Writes a regular-expression literal `#"…"`. A pattern as the reader
+/// produces it is written exactly as it is; in a pattern built by hand an
+/// unescaped `"` is escaped and a trailing lone backslash doubled, so that
+/// the output is always readable.
+pub(crate) fn write_regex(f: &mut impl Write, pattern: &str) -> fmt::Result {
+    f.write_str("#\"")?;
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some(next) => {
+                    f.write_char('\\')?;
+                    f.write_char(next)?;
+                }
+                None => f.write_str("\\\\")?,
+            },
+            '"' => f.write_str("\\\"")?,
+            c => f.write_char(c)?,
+        }
+    }
+    f.write_char('"')
 }
 
 #[cfg(test)]

@@ -1,54 +1,101 @@
-//! Byte-level scanning: whitespace, comments, tokens, strings and characters.
+//! Byte-level scanning: whitespace, comments and tokens. String, regex and
+//! character literals are in `literals.rs`.
 //!
 //! Works on the UTF-8 bytes with an index. Every place the cursor stops is
-//! either the end of input or an ASCII byte, so slicing the `&str` at the
-//! cursor is always on a character boundary.
+//! the end of input, an ASCII byte or the first byte of a whitespace
+//! character, so slicing the `&str` at the cursor is always on a character
+//! boundary.
 
-use super::error::Failure;
+/// The UTF-8 byte-order mark, skipped at the very start of the input.
+pub(crate) const BOM: &str = "\u{FEFF}";
+
+/// ASCII whitespace as Clojure's reader sees it (`Character.isWhitespace`
+/// plus the comma): space, tab, newline, vertical tab, form feed, return,
+/// the separators U+001C–U+001F, and `,`.
+pub(crate) const fn is_whitespace(b: u8) -> bool {
+    matches!(
+        b,
+        b' ' | b'\t' | b'\n' | b'\r' | b',' | 0x0B | 0x0C | 0x1C..=0x1F
+    )
+}
+
+/// The length in bytes of the non-ASCII whitespace character starting at
+/// `bytes[i]`, or 0 if there is none. These are the characters Java's
+/// `Character.isWhitespace` accepts beyond ASCII: the Unicode space separators
+/// except the no-break ones (U+00A0, U+2007, U+202F), and the line and
+/// paragraph separators. All of them are three bytes long and start with
+/// 0xE1, 0xE2 or 0xE3.
+pub(crate) fn unicode_space_len(bytes: &[u8], i: usize) -> usize {
+    match bytes.get(i..i + 3) {
+        // U+1680 OGHAM SPACE MARK.
+        Some([0xE1, 0x9A, 0x80])
+        // U+2000–U+2006, U+2008–U+200A, U+2028, U+2029.
+        | Some([0xE2, 0x80, 0x80..=0x86 | 0x88..=0x8A | 0xA8 | 0xA9])
+        // U+205F MEDIUM MATHEMATICAL SPACE.
+        | Some([0xE2, 0x81, 0x9F])
+        // U+3000 IDEOGRAPHIC SPACE.
+        | Some([0xE3, 0x80, 0x80]) => 3,
+        _ => 0,
+    }
+}
+
+/// The byte continues a token.
+const CONSTITUENT: u8 = 0;
+/// The byte ends a token.
+const ENDS: u8 = 1;
+/// The byte may start a non-ASCII whitespace character, which ends a token.
+const MAYBE_SPACE: u8 = 2;
+
+/// How each byte relates to tokens (symbols, keywords, tags, character
+/// names): whitespace and Clojure's terminating macro characters end them.
+/// Tokens are scanned byte by byte, and this table is the test in that loop.
+const TOKEN_BYTES: [u8; 256] = token_table(false);
+
+/// [`TOKEN_BYTES`] for numbers, which Clojure also ends at `#` (so `1#{}` is
+/// a number and a set).
+const NUMBER_BYTES: [u8; 256] = token_table(true);
+
+const fn token_table(number: bool) -> [u8; 256] {
+    let mut table = [CONSTITUENT; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        table[b] = if is_whitespace(byte) || is_terminating(byte) || (number && byte == b'#') {
+            ENDS
+        } else if matches!(byte, 0xE1..=0xE3) {
+            MAYBE_SPACE
+        } else {
+            CONSTITUENT
+        };
+        b += 1;
+    }
+    table
+}
+
+/// Characters that end a token without whitespace: `"`, `;`, `^`, `\` and
+/// the brackets (Clojure's terminating macro characters).
+pub(crate) const fn is_terminating(b: u8) -> bool {
+    matches!(
+        b,
+        b'(' | b')' | b'[' | b']' | b'{' | b'}' | b'"' | b';' | b'\\' | b'^'
+    )
+}
 
 /// A position in the input plus the scanning primitives.
 pub(crate) struct Cursor<'a> {
-    src: &'a str,
-    bytes: &'a [u8],
+    pub(super) src: &'a str,
+    pub(super) bytes: &'a [u8],
     /// Byte offset of the next unread byte.
     pub(crate) offset: usize,
 }
 
-/// Whitespace per EDN (commas included) — ASCII only; other Unicode spaces
-/// are not separators.
-pub(crate) const fn is_whitespace(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b',' | 0x0B | 0x0C)
-}
-
-/// Bytes that end a token (symbol, keyword, number, character name).
-fn is_delimiter(b: u8) -> bool {
-    DELIMITERS[usize::from(b)]
-}
-
-/// [`is_delimiter`] as a table: tokens are scanned byte by byte, and this
-/// is the test in that loop.
-const DELIMITERS: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        let byte = b as u8;
-        table[b] = is_whitespace(byte)
-            || matches!(
-                byte,
-                b'(' | b')' | b'[' | b']' | b'{' | b'}' | b'"' | b';' | b'\\'
-            );
-        b += 1;
-    }
-    table
-};
-
 impl<'a> Cursor<'a> {
-    /// A cursor at the start of `src`.
+    /// A cursor at the start of `src`, past a byte-order mark if there is one.
     pub(crate) fn new(src: &'a str) -> Self {
         Cursor {
             src,
             bytes: src.as_bytes(),
-            offset: 0,
+            offset: if src.starts_with(BOM) { BOM.len() } else { 0 },
         }
     }
 
@@ -72,9 +119,15 @@ impl<'a> Cursor<'a> {
         self.offset = (self.offset + n).min(self.bytes.len());
     }
 
+    /// The character starting `n` bytes after the cursor (for error messages
+    /// and dispatch), if that is a character boundary.
+    pub(crate) fn char_at(&self, n: usize) -> Option<char> {
+        self.src.get(self.offset + n..)?.chars().next()
+    }
+
     /// The character starting at the cursor (for error messages).
     pub(crate) fn peek_char(&self) -> Option<char> {
-        self.src.get(self.offset..)?.chars().next()
+        self.char_at(0)
     }
 
     /// Skips whitespace, commas and `;` comments (not `#_` discards, which
@@ -84,11 +137,16 @@ impl<'a> Cursor<'a> {
             if is_whitespace(b) {
                 self.offset += 1;
             } else if b == b';' {
-                // A comment runs to the end of the line; the newline itself is
-                // whitespace and is skipped on the next turn.
-                match self.bytes[self.offset..].iter().position(|&c| c == b'\n') {
+                // A comment runs to the end of the line (a newline or, as in
+                // Clojure, a return); the line break is skipped next turn.
+                match memchr::memchr2(b'\n', b'\r', &self.bytes[self.offset..]) {
                     Some(n) => self.offset += n,
                     None => self.offset = self.bytes.len(),
+                }
+            } else if b >= 0x80 {
+                match unicode_space_len(self.bytes, self.offset) {
+                    0 => break,
+                    n => self.offset += n,
                 }
             } else {
                 break;
@@ -96,257 +154,67 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    /// Reads a token from the cursor up to the next delimiter.
+    /// Skips whitespace only (no comments), as Clojure does between the
+    /// namespace of a namespaced map and its `{`.
+    pub(crate) fn skip_spaces(&mut self) {
+        while let Some(&b) = self.bytes.get(self.offset) {
+            let n = if is_whitespace(b) {
+                1
+            } else {
+                unicode_space_len(self.bytes, self.offset)
+            };
+            if n == 0 {
+                break;
+            }
+            self.offset += n;
+        }
+    }
+
+    /// Reads a symbol, keyword, tag or character-name token from the cursor
+    /// up to the next whitespace or terminating character.
     pub(crate) fn token(&mut self) -> &'a str {
+        self.scan_token(&TOKEN_BYTES)
+    }
+
+    /// Reads a number token (which `#` ends too).
+    pub(crate) fn number_token(&mut self) -> &'a str {
+        self.scan_token(&NUMBER_BYTES)
+    }
+
+    fn scan_token(&mut self, table: &[u8; 256]) -> &'a str {
         let start = self.offset;
-        let len = self.bytes[start..]
-            .iter()
-            .position(|&b| is_delimiter(b))
-            .unwrap_or(self.bytes.len() - start);
-        self.offset = start + len;
-        &self.src[start..self.offset]
-    }
-
-    /// Reads a string literal; the cursor is on the opening `"`.
-    pub(crate) fn string(&mut self) -> Result<String, Failure> {
-        let open = self.offset;
-        let start = open + 1;
-        // Fast path: no escapes, so the contents are a slice of the input.
-        let Some(n) = self.bytes[start..]
-            .iter()
-            .position(|&b| b == b'"' || b == b'\\')
-        else {
-            return Err(Failure::unterminated("string", open));
-        };
-        let mut i = start + n;
-        if self.bytes[i] == b'"' {
-            self.offset = i + 1;
-            return Ok(self.src[start..i].to_owned());
-        }
-        let mut out = String::with_capacity(n + 16);
-        out.push_str(&self.src[start..i]);
+        let mut i = start;
         loop {
-            // Here bytes[i] is a backslash.
-            let escape_at = i;
-            let Some(&e) = self.bytes.get(i + 1) else {
-                return Err(Failure::unterminated("string", open));
-            };
-            i += 2;
-            match e {
-                b'"' => out.push('"'),
-                b'\\' => out.push('\\'),
-                b'n' => out.push('\n'),
-                b't' => out.push('\t'),
-                b'r' => out.push('\r'),
-                b'b' => out.push('\u{8}'),
-                b'f' => out.push('\u{c}'),
-                b'u' => {
-                    let (c, next) = self.unicode_escape(escape_at)?;
-                    out.push(c);
-                    i = next;
-                }
-                _ => {
-                    let shown = self.src[escape_at + 1..].chars().next().unwrap_or(' ');
-                    return Err(Failure::at(
-                        escape_at,
-                        format!("invalid escape '\\{shown}' in string"),
-                    ));
-                }
-            }
-            // Copy the plain run up to the next quote or backslash.
-            let Some(n) = self.bytes[i..]
+            match self.bytes[i..]
                 .iter()
-                .position(|&b| b == b'"' || b == b'\\')
-            else {
-                return Err(Failure::unterminated("string", open));
-            };
-            out.push_str(&self.src[i..i + n]);
-            i += n;
-            if self.bytes[i] == b'"' {
-                self.offset = i + 1;
-                return Ok(out);
-            }
-        }
-    }
-
-    /// Decodes `\uXXXX` at `at` (the backslash), combining a UTF-16
-    /// surrogate pair written as two escapes. Returns the character and the
-    /// offset after the escape(s).
-    fn unicode_escape(&self, at: usize) -> Result<(char, usize), Failure> {
-        let bad = |why: &str| Failure::at(at, format!("invalid unicode escape in string: {why}"));
-        let unit =
-            hex4(self.bytes.get(at + 2..at + 6)).ok_or_else(|| bad("expected 4 hex digits"))?;
-        let next = at + 6;
-        match unit {
-            0xD800..=0xDBFF => {
-                let low = match self.bytes.get(next..next + 2) {
-                    Some(b"\\u") => hex4(self.bytes.get(next + 2..next + 6)),
-                    _ => None,
-                };
-                match low {
-                    Some(low @ 0xDC00..=0xDFFF) => {
-                        let code = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
-                        let c = char::from_u32(code).ok_or_else(|| bad("not a character"))?;
-                        Ok((c, next + 6))
+                .position(|&b| table[usize::from(b)] != CONSTITUENT)
+            {
+                None => {
+                    i = self.bytes.len();
+                    break;
+                }
+                Some(n) => {
+                    i += n;
+                    // A lead byte of a non-whitespace character (say, CJK)
+                    // is part of the token: keep scanning after it.
+                    if table[usize::from(self.bytes[i])] == MAYBE_SPACE
+                        && unicode_space_len(self.bytes, i) == 0
+                    {
+                        i += 1;
+                        continue;
                     }
-                    _ => Err(bad("unpaired surrogate")),
+                    break;
                 }
             }
-            0xDC00..=0xDFFF => Err(bad("unpaired surrogate")),
-            _ => Ok((
-                char::from_u32(unit).ok_or_else(|| bad("not a character"))?,
-                next,
-            )),
         }
+        self.offset = i;
+        &self.src[start..i]
     }
-
-    /// Reads a character literal; the cursor is on the `\`.
-    pub(crate) fn char_literal(&mut self) -> Result<char, Failure> {
-        let at = self.offset;
-        // The first character after the backslash is taken whatever it is
-        // (so `\(` and `\;` work); only whitespace and the end are errors.
-        let Some(first) = self.src[at + 1..].chars().next() else {
-            return Err(Failure::at(at, "backslash at end of input"));
-        };
-        if first.is_ascii() && is_whitespace(first as u8) && first != ',' {
-            return Err(Failure::at(at, "backslash must be followed by a character"));
-        }
-        self.offset = at + 1 + first.len_utf8();
-        let rest = self.token();
-        if rest.is_empty() {
-            return Ok(first);
-        }
-        let name = &self.src[at + 1..self.offset];
-        let c = match name {
-            "newline" => '\n',
-            "space" => ' ',
-            "tab" => '\t',
-            "return" => '\r',
-            "backspace" => '\u{8}',
-            "formfeed" => '\u{c}',
-            _ => match name.strip_prefix('u') {
-                Some(hex) if hex.len() == 4 => match hex4(Some(hex.as_bytes())) {
-                    Some(code @ 0xD800..=0xDFFF) => {
-                        return Err(Failure::at(
-                            at,
-                            format!("invalid character \\u{code:04x}: a surrogate"),
-                        ))
-                    }
-                    Some(code) => char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER),
-                    None => return Err(Failure::at(at, format!("invalid character \\{name}"))),
-                },
-                _ => return Err(Failure::at(at, format!("invalid character \\{name}"))),
-            },
-        };
-        Ok(c)
-    }
-}
-
-/// Four hex digits as a number.
-fn hex4(digits: Option<&[u8]>) -> Option<u32> {
-    let digits = digits?;
-    if digits.len() != 4 {
-        return None;
-    }
-    digits
-        .iter()
-        .try_fold(0u32, |acc, &b| Some(acc * 16 + char::from(b).to_digit(16)?))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn string(src: &str) -> Result<String, Failure> {
-        Cursor::new(src).string()
-    }
-
-    fn character(src: &str) -> Result<char, Failure> {
-        Cursor::new(src).char_literal()
-    }
-
-    #[test]
-    fn strings() {
-        assert_eq!(string(r#""""#).unwrap(), "");
-        assert_eq!(string(r#""abc" tail"#).unwrap(), "abc");
-        assert_eq!(
-            string(r#""q\" b\\ n\n t\t r\r b\b f\f""#).unwrap(),
-            "q\" b\\ n\n t\t r\r b\u{8} f\u{c}"
-        );
-        assert_eq!(string(r#""\u00e9\u00E9x""#).unwrap(), "ééx");
-        assert_eq!(string(r#""\ud83d\ude00""#).unwrap(), "😀");
-        assert_eq!(string("\"multi\nline é\"").unwrap(), "multi\nline é");
-        let mut c = Cursor::new(r#""a\nb" x"#);
-        c.string().unwrap();
-        assert_eq!(c.offset, 6);
-    }
-
-    #[test]
-    fn string_errors() {
-        let cases = [
-            (r#""abc"#, 0, "unterminated string"),
-            (r#""abc\"#, 0, "unterminated string"),
-            (r#""a\"bc"#, 0, "unterminated string"),
-            (r#""a\qb""#, 2, "invalid escape '\\q'"),
-            (r#""a\u12""#, 2, "expected 4 hex digits"),
-            (r#""a\u12g4""#, 2, "expected 4 hex digits"),
-            (r#""\ud83d""#, 1, "unpaired surrogate"),
-            (r#""\ude00""#, 1, "unpaired surrogate"),
-            (r#""\ud83d\u0041""#, 1, "unpaired surrogate"),
-            ("\"\\é\"", 1, "invalid escape '\\é'"),
-        ];
-        for (src, offset, message) in cases {
-            let e = string(src).unwrap_err();
-            assert_eq!(e.offset, offset, "{src}");
-            assert!(e.message.contains(message), "{src}: {}", e.message);
-        }
-    }
-
-    #[test]
-    fn characters() {
-        for (src, c) in [
-            ("\\a", 'a'),
-            ("\\a)", 'a'),
-            ("\\newline", '\n'),
-            ("\\space", ' '),
-            ("\\tab", '\t'),
-            ("\\return", '\r'),
-            ("\\backspace", '\u{8}'),
-            ("\\formfeed", '\u{c}'),
-            ("\\u00e9", 'é'),
-            ("\\u", 'u'),
-            ("\\n", 'n'),
-            ("\\(", '('),
-            ("\\))", ')'),
-            ("\\\\", '\\'),
-            ("\\,", ','),
-            ("\\;", ';'),
-            ("\\é", 'é'),
-            ("\\😀 x", '😀'),
-        ] {
-            assert_eq!(character(src).unwrap(), c, "{src}");
-        }
-        let mut cursor = Cursor::new("\\a]");
-        cursor.char_literal().unwrap();
-        assert_eq!(cursor.peek(), Some(b']'));
-    }
-
-    #[test]
-    fn character_errors() {
-        for src in [
-            "\\",
-            "\\ ",
-            "\\\n",
-            "\\ab",
-            "\\uD800",
-            "\\u12",
-            "\\u12345",
-            "\\uzzzz",
-            "\\newlinex",
-        ] {
-            assert!(character(src).is_err(), "{src:?}");
-        }
-    }
 
     #[test]
     fn whitespace_comments_tokens() {
@@ -362,5 +230,63 @@ mod tests {
         assert_eq!(c.peek(), None);
         let mut c = Cursor::new("a\\b");
         assert_eq!(c.token(), "a");
+        // A comment also ends at a lone return (old Mac line endings).
+        let mut c = Cursor::new("; c\rx");
+        c.skip_whitespace();
+        assert_eq!(c.token(), "x");
+    }
+
+    #[test]
+    fn tokens_end_where_clojure_ends_them() {
+        for (src, token) in [
+            ("a^b", "a"),
+            ("a#b ", "a#b"),
+            ("a'b", "a'b"),
+            ("a\"b", "a"),
+            ("a;b", "a"),
+            ("a,b", "a"),
+            ("a\u{1c}b", "a"),
+            ("a\u{3000}b", "a"),
+            ("a\u{2003}b", "a"),
+            ("a\u{2029}b", "a"),
+            // No-break spaces and other non-space characters stay in the token.
+            ("a\u{a0}b", "a\u{a0}b"),
+            ("a\u{2007}b", "a\u{2007}b"),
+            ("a\u{202f}b", "a\u{202f}b"),
+            ("漢字\u{3001}x y", "漢字\u{3001}x"),
+            ("é\u{2000}", "é"),
+        ] {
+            assert_eq!(Cursor::new(src).token(), token, "{src:?}");
+        }
+        assert_eq!(Cursor::new("1#{}").number_token(), "1");
+        assert_eq!(Cursor::new("1^:k").number_token(), "1");
+        assert_eq!(Cursor::new("1'").number_token(), "1'");
+    }
+
+    #[test]
+    fn unicode_whitespace_is_skipped() {
+        let mut c = Cursor::new("\u{2028}\u{3000}\u{1680}\u{205f}\u{1f} x");
+        c.skip_whitespace();
+        assert_eq!(c.token(), "x");
+        let mut c = Cursor::new("\u{a0}x");
+        c.skip_whitespace();
+        assert_eq!(c.offset, 0);
+        let mut c = Cursor::new(" \u{2003}; c\n{");
+        c.skip_spaces();
+        assert_eq!(c.peek(), Some(b';'));
+    }
+
+    #[test]
+    fn byte_order_mark_is_skipped_at_the_start_only() {
+        let c = Cursor::new("\u{FEFF}x");
+        assert_eq!(c.offset, 3);
+        assert_eq!(c.peek(), Some(b'x'));
+        let mut c = Cursor::new("\u{FEFF}");
+        c.skip_whitespace();
+        assert_eq!(c.peek(), None);
+        // Elsewhere it is not whitespace.
+        let mut c = Cursor::new(" \u{FEFF}x");
+        c.skip_whitespace();
+        assert_eq!(c.token(), "\u{FEFF}x");
     }
 }

@@ -1,4 +1,6 @@
-//! An EDN reader and printer covering what Datomic data and queries use.
+//! An EDN reader and printer: everything `clojure.edn/read` accepts, plus what
+//! Datomic data files and queries contain (regular-expression literals,
+//! metadata, Datomic's `#db/id`).
 //!
 //! - [`parse`] reads exactly one form, [`parse_all`] every form, and
 //!   [`Reader`] streams forms one at a time for big files.
@@ -7,20 +9,78 @@
 //! - [`Edn`]'s `Display` prints EDN that reads back to an equal value.
 //! - [`parse_inst`] / [`format_inst_millis`] convert RFC 3339 timestamps.
 //!
-//! Supported: `nil`, booleans, integers (i64, optional `N`), doubles
-//! (optional `M`, `##Inf`/`##-Inf`/`##NaN`), strings, characters, keywords,
-//! symbols, lists, vectors, maps, sets, `#inst`, `#uuid`, other tagged
-//! literals, `#_` discards, `;` comments, and commas as whitespace. Not
-//! supported (errors): ratios, radix and hex integers, big numbers that do not
-//! fit an i64/f64, `::auto-resolved` keywords, Clojure reader macros.
+//! # Supported
 //!
-//! No input makes the reader panic; nesting is limited to [`MAX_DEPTH`].
+//! - `nil`, `true`, `false`.
+//! - Numbers as `clojure.edn/read` reads them: integers ([`Edn::Long`]; with
+//!   `N` or beyond 64 bits an exact [`Edn::BigInt`]), hexadecimal `0x1F`,
+//!   octal `017`, radix `2r101`, ratios `1/3` in lowest terms ([`Edn::Ratio`];
+//!   `4/2` is the integer 2), doubles (`1.5`, `-2e10`, `##Inf`, `##-Inf`,
+//!   `##NaN`, whitespace allowed after `##`) and exact decimals `1.50M`
+//!   ([`Edn::BigDec`], scale kept).
+//! - Strings with Clojure's escapes: `\" \\ \n \t \r \b \f`, `\uXXXX`
+//!   (a surrogate pair as two escapes) and octal `\0`–`\377`.
+//! - Characters: `\a`, `\newline`, `\space`, `\tab`, `\return`,
+//!   `\backspace`, `\formfeed`, `\uXXXX` (not a surrogate), octal `\o101`
+//!   (at most `\o377`), and a backslash followed by any one character (`\(`,
+//!   even `\ ` before a delimiter), as in Clojure.
+//! - Keywords and symbols with Clojure's name rules: the namespace ends at the
+//!   first `/`, so `:a/b/c` is the name `b/c` in the namespace `a`; `/` and
+//!   `ns//` name the division function; `:1` and `:#a` are keywords; no `::`,
+//!   no `:` at the end or before the separating `/`, and the part after the
+//!   last `/` does not start with a digit (`:a/1` is an error, as in Clojure).
+//! - Lists, vectors, maps and sets; a duplicate map key or set element is an
+//!   error.
+//! - Namespaced maps `#:person{:name "Ann" :other/x 1 :_/y 2}` read as the
+//!   plain map `{:person/name "Ann" :other/x 1 :y 2}`: keys without a
+//!   namespace (keywords and symbols) take it, keys in `_` lose theirs, other
+//!   keys stay. Whitespace and comments may come before the namespace,
+//!   whitespace between it and the `{` (as in `clojure.edn`). Duplicates
+//!   after expansion are errors.
+//! - `#inst "…"` (RFC 3339, milliseconds) and `#uuid "…"`; any other tagged
+//!   literal (`#db/id [:db.part/user]`, also written `#db/id[:db.part/user]`,
+//!   `#bytes "…"`, `#my/tag v`) as [`Edn::Tagged`], for its consumer to
+//!   interpret (`clojure.edn` would need a reader function for it).
+//! - Regular-expression literals `#"^Ma.*"` (from Clojure's full reader, for
+//!   query predicates) as [`Edn::Regex`] holding the pattern text exactly as
+//!   written: a backslash escapes the next character and both are kept
+//!   (`#"a\"b"` holds `a\"b`). Patterns compare by their text.
+//! - Metadata `^{:doc "x"} form`, `^:private form`, `^Type form`,
+//!   `^"Type" form` and the old `#^…`, checked as Clojure checks it (a
+//!   symbol, keyword, string or map, on a symbol or a collection) and
+//!   discarded: the result is the form, with the form's own position.
+//! - Whitespace as Clojure's reader sees it: ASCII space, tab, newline,
+//!   return, vertical tab, form feed, U+001C–U+001F, commas, and the Unicode
+//!   space, line and paragraph separators except the no-break spaces (U+00A0,
+//!   U+2007, U+202F). `;` comments run to a newline or return; `#_` discards
+//!   the next form (`#_ #_ a b` discards both).
+//! - A byte-order mark (U+FEFF) at the very start of the input is skipped and
+//!   takes no column in positions.
+//! - Tokens end at whitespace and at `" ; ^ \ ( ) [ ] { }`; numbers at `#`
+//!   too (`[1#{2}]` is `[1 #{2}]`).
+//!
+//! # Errors
+//!
+//! Everything else is an [`EdnError`] with a line and column: auto-resolved
+//! keywords `::k` and maps `#::{…}`; quote `'`, syntax quote, `~` and `@`;
+//! Clojure code dispatches `#(`, `#'`, `#=`, `#?`, `#!`; unreadable objects
+//! `#<…>`; `##` but `##Inf`, `##-Inf`, `##NaN`; a tag that is not a symbol
+//! (`#nil x`); a byte-order mark anywhere but at the start (inside strings it
+//! is text). Deliberately stricter than Clojure, which would read these as
+//! odd symbols: a symbol that starts like a number (`.5`, as the EDN
+//! specification says) or with `'`; a name with an empty namespace
+//! (`:/a/b`) or with control characters, no-break spaces or a byte-order
+//! mark; `\uXXXX` with non-ASCII digits. Nesting (collections, tags,
+//! metadata) is limited to [`MAX_DEPTH`] levels, and no input makes the
+//! reader panic.
 
 mod atom;
 mod build;
-mod display;
+mod dispatch;
+pub(crate) mod display;
 mod error;
 mod lexer;
+mod literals;
 mod names;
 mod position;
 mod reader;
@@ -28,6 +88,7 @@ mod spanned;
 mod time;
 mod uuid;
 mod value;
+mod value_print;
 
 #[cfg(test)]
 mod tests;
@@ -38,6 +99,7 @@ pub use reader::{Reader, MAX_DEPTH};
 pub use spanned::{SpannedEdn, SpannedKind};
 pub use time::{civil_utc, format_inst_millis, parse_inst};
 pub use value::Edn;
+pub use value_print::write_value;
 
 use build::{EdnBuilder, SpannedBuilder};
 use reader::Parser;
@@ -54,6 +116,8 @@ pub fn parse_all(input: &str) -> Result<Vec<Edn>, EdnError> {
 }
 
 /// Reads exactly one form, keeping the position of it and every nested form.
+/// A form written with metadata has the position of the form itself, after
+/// the metadata.
 pub fn parse_spanned(input: &str) -> Result<SpannedEdn, EdnError> {
     Parser::new(input, SpannedBuilder::default()).single()
 }

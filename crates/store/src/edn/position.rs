@@ -4,6 +4,7 @@
 //! lines. Positions are computed here when someone asks for them.
 
 use super::error::Pos;
+use super::lexer::BOM;
 
 /// Computes the position of byte `offset` in `src` by scanning from the start.
 ///
@@ -39,11 +40,17 @@ impl Default for LineCursor {
 
 impl LineCursor {
     /// Returns the position of byte `offset` and remembers it.
+    ///
+    /// A byte-order mark at the start of `src` takes no column: the reader
+    /// skips it, and editors do not show it.
     pub(crate) fn advance_to(&mut self, src: &str, offset: usize) -> Pos {
         let bytes = src.as_bytes();
         let target = offset.min(bytes.len());
         if target < self.offset {
             *self = LineCursor::default();
+        }
+        if self.offset == 0 && src.starts_with(BOM) {
+            self.offset = BOM.len().min(target);
         }
         let mut line = self.line;
         let mut column = self.column;
@@ -77,6 +84,20 @@ mod tests {
         let f = src.find('f').unwrap();
         assert_eq!(pos_at(src, f), Pos { line: 3, column: 3 });
         assert_eq!(pos_at(src, 1000), Pos { line: 3, column: 4 });
+    }
+
+    #[test]
+    fn byte_order_mark_takes_no_column() {
+        let src = "\u{FEFF}ab\nc";
+        assert_eq!(pos_at(src, 0), Pos { line: 1, column: 1 });
+        assert_eq!(pos_at(src, 3), Pos { line: 1, column: 1 });
+        assert_eq!(pos_at(src, 4), Pos { line: 1, column: 2 });
+        assert_eq!(pos_at(src, 6), Pos { line: 2, column: 1 });
+        let mut c = LineCursor::default();
+        assert_eq!(c.advance_to(src, 4), Pos { line: 1, column: 2 });
+        assert_eq!(c.advance_to(src, 3), Pos { line: 1, column: 1 });
+        // Only at the very start.
+        assert_eq!(pos_at("a\u{FEFF}b", 4), Pos { line: 1, column: 3 });
     }
 
     #[test]

@@ -8,13 +8,10 @@ use super::atom::{parse_keyword, parse_number, parse_symbolic, starts_number};
 use super::build::{Builder, EdnBuilder};
 use super::error::{EdnError, Failure, Pos};
 use super::lexer::Cursor;
-use super::names::parse_symbol_token;
 use super::position::{pos_at, LineCursor};
-use super::time::parse_inst;
-use super::uuid::parse_uuid;
 use super::value::Edn;
 
-/// How deeply collections and tags may nest. Parsing recurses once per
+/// How deeply collections, tags and metadata may nest. Parsing recurses once per
 /// level, so without a limit hostile input (`[[[[…`) would overflow the
 /// stack; real data nests a handful of levels.
 pub const MAX_DEPTH: usize = 256;
@@ -83,17 +80,17 @@ impl Iterator for Reader<'_> {
 
 /// The parser, generic over what it builds.
 pub(crate) struct Parser<'a, B: Builder> {
-    cur: Cursor<'a>,
-    builder: B,
-    /// Current nesting of collections and tags.
-    depth: usize,
+    pub(super) cur: Cursor<'a>,
+    pub(super) builder: B,
+    /// Current nesting of collections, tags and metadata.
+    pub(super) depth: usize,
     /// Elements of the collections being read, innermost last. Sharing one
     /// stack across levels means each finished collection is moved out with
     /// a single exact-size allocation, instead of growing its own vector.
-    nodes: Vec<B::Node>,
+    pub(super) nodes: Vec<B::Node>,
     /// The start offset of each entry of `nodes`, so a duplicate can be
     /// reported where it is.
-    element_offsets: Vec<usize>,
+    pub(super) element_offsets: Vec<usize>,
     /// Set after the end of input or an error: nothing more is read.
     done: bool,
     /// Remembers the last position computed by [`Parser::pos`].
@@ -181,7 +178,7 @@ impl<'a, B: Builder> Parser<'a, B> {
     /// Discards are counted rather than handled recursively so that
     /// `#_ #_ a b` discards both `a` and `b`, as in Clojure, and a long run of
     /// `#_` cannot overflow the stack.
-    fn skip_trivia(&mut self) -> Result<(), Failure> {
+    pub(super) fn skip_trivia(&mut self) -> Result<(), Failure> {
         let mut pending = 0usize;
         let mut last_discard = 0;
         loop {
@@ -213,16 +210,23 @@ impl<'a, B: Builder> Parser<'a, B> {
     /// Reads one form; the cursor is on its first byte (trivia skipped).
     ///
     /// This and the functions it recurses through (`collection`,
-    /// `elements`, `dispatch`, `tagged`) are kept lean, with scalars and
-    /// error messages built in separate functions, because their stack
-    /// frames add up once per nesting level (unoptimised builds especially).
-    fn form(&mut self) -> Result<B::Node, Failure> {
+    /// `elements`, `dispatch`, `tagged`, `metadata`) are kept lean, with
+    /// scalars and error messages built in separate functions, because their
+    /// stack frames add up once per nesting level (unoptimised builds
+    /// especially).
+    pub(super) fn form(&mut self) -> Result<B::Node, Failure> {
         let at = self.cur.offset;
-        let start = self.builder.start(self.cur.src(), at);
         match self.cur.peek() {
-            Some(open @ (b'(' | b'[' | b'{')) => self.collection(at, start, open),
-            Some(b'#') => self.dispatch(at, start),
-            _ => self.scalar(at, start),
+            Some(open @ (b'(' | b'[' | b'{')) => {
+                let start = self.builder.start(self.cur.src(), at);
+                self.collection(at, start, open)
+            }
+            Some(b'#') => self.dispatch(at),
+            Some(b'^') => self.metadata(at, 1),
+            _ => {
+                let start = self.builder.start(self.cur.src(), at);
+                self.scalar(at, start)
+            }
         }
     }
 
@@ -245,14 +249,14 @@ impl<'a, B: Builder> Parser<'a, B> {
                     "quote (') is not EDN; write the form without it",
                 ))
             }
-            b'`' | b'~' | b'@' | b'^' => {
+            b'`' | b'~' | b'@' => {
                 return Err(Failure::at(
                     at,
                     format!("unexpected character '{}'", char::from(b)),
                 ))
             }
             _ if starts_number(b, self.cur.peek_at(1)) => {
-                parse_number(self.cur.token()).map_err(|m| Failure::at(at, m))?
+                parse_number(self.cur.number_token()).map_err(|m| Failure::at(at, m))?
             }
             _ => parse_symbolic(self.cur.token()).map_err(|m| Failure::at(at, m))?,
         };
@@ -282,7 +286,7 @@ impl<'a, B: Builder> Parser<'a, B> {
     }
 
     /// Moves the elements from `base` on out of the shared stack.
-    fn take(&mut self, base: usize) -> Vec<B::Node> {
+    pub(super) fn take(&mut self, base: usize) -> Vec<B::Node> {
         self.element_offsets.truncate(base);
         self.nodes.drain(base..).collect()
     }
@@ -290,7 +294,12 @@ impl<'a, B: Builder> Parser<'a, B> {
     /// Checks and pairs up the forms read between `{` and `}` (the stack
     /// entries from `base` on).
     #[inline(never)]
-    fn map(&mut self, at: usize, start: B::Start, base: usize) -> Result<B::Node, Failure> {
+    pub(super) fn map(
+        &mut self,
+        at: usize,
+        start: B::Start,
+        base: usize,
+    ) -> Result<B::Node, Failure> {
         let items = &self.nodes[base..];
         if items.len() % 2 == 1 {
             return Err(Failure::at(
@@ -320,7 +329,7 @@ impl<'a, B: Builder> Parser<'a, B> {
     /// Reads forms up to the `close` delimiter (consumed) onto the shared
     /// stack, returning where they start. The cursor is just past the
     /// opening delimiter at `open_at`.
-    fn elements(&mut self, open_at: usize, close: u8) -> Result<usize, Failure> {
+    pub(super) fn elements(&mut self, open_at: usize, close: u8) -> Result<usize, Failure> {
         self.enter(open_at)?;
         let base = self.nodes.len();
         loop {
@@ -370,123 +379,9 @@ impl<'a, B: Builder> Parser<'a, B> {
         }
     }
 
-    /// Reads what follows a `#`: a set, a symbolic value or a tagged literal.
-    fn dispatch(&mut self, at: usize, start: B::Start) -> Result<B::Node, Failure> {
-        match self.cur.peek_at(1) {
-            Some(b'{') => {
-                self.cur.bump(2);
-                let base = self.elements(at, b'}')?;
-                self.set(start, base)
-            }
-            Some(b) if b.is_ascii_alphabetic() || !b.is_ascii() => self.tagged(at, start),
-            _ => self.symbolic_value(at, start),
-        }
-    }
-
-    /// Checks the elements read between `#{` and `}`.
-    #[inline(never)]
-    fn set(&mut self, start: B::Start, base: usize) -> Result<B::Node, Failure> {
-        let items = &self.nodes[base..];
-        if let Some(i) = duplicate::<B>(items, 1) {
-            return Err(Failure::at(
-                self.element_offsets[base + i],
-                format!("duplicate element {} in set", shown(&B::value(&items[i]))),
-            ));
-        }
-        let items = self.take(base);
-        Ok(self.builder.set(start, items))
-    }
-
-    /// Reads `##Inf`, `##-Inf` or `##NaN` (anything else after `#` that is
-    /// not a set or a tag is an error).
-    #[inline(never)]
-    fn symbolic_value(&mut self, at: usize, start: B::Start) -> Result<B::Node, Failure> {
-        if self.cur.peek_at(1) != Some(b'#') {
-            let shown = self.cur.src()[at + 1..].chars().next();
-            return Err(Failure::at(
-                at,
-                match shown {
-                    Some(c) => format!("unsupported dispatch '#{c}'"),
-                    None => "'#' at end of input".to_owned(),
-                },
-            ));
-        }
-        self.cur.bump(2);
-        let value = match self.cur.token() {
-            "Inf" => f64::INFINITY,
-            "-Inf" => f64::NEG_INFINITY,
-            "NaN" => f64::NAN,
-            other => {
-                return Err(Failure::at(
-                    at,
-                    format!("unknown symbolic value '##{other}'"),
-                ))
-            }
-        };
-        Ok(self.builder.scalar(start, Edn::Double(value)))
-    }
-
-    /// Reads `#tag value`; the cursor is on the `#`.
-    fn tagged(&mut self, at: usize, start: B::Start) -> Result<B::Node, Failure> {
-        self.cur.bump(1);
-        let tag = self.cur.token();
-        self.check_tag(at, tag)?;
-        self.enter(at)?;
-        let value_at = self.cur.offset;
-        let value = self.form()?;
-        self.depth -= 1;
-        self.finish_tag(start, tag, value_at, value)
-    }
-
-    /// Checks the tag name and that a value follows it.
-    #[inline(never)]
-    fn check_tag(&mut self, at: usize, tag: &str) -> Result<(), Failure> {
-        parse_symbol_token(tag).map_err(|m| Failure::at(at, format!("invalid tag: {m}")))?;
-        self.skip_trivia()?;
-        match self.cur.peek() {
-            None | Some(b')' | b']' | b'}') => Err(Failure::at(
-                at,
-                format!("tag #{tag} must be followed by a value"),
-            )),
-            Some(_) => Ok(()),
-        }
-    }
-
-    /// Builds the tagged literal, converting `#inst` and `#uuid`.
-    #[inline(never)]
-    fn finish_tag(
-        &mut self,
-        start: B::Start,
-        tag: &str,
-        value_at: usize,
-        value: B::Node,
-    ) -> Result<B::Node, Failure> {
-        let string_for = |what: &str| {
-            B::as_str(&value).ok_or_else(|| {
-                Failure::at(
-                    value_at,
-                    format!(
-                        "#{what} must be followed by a string, not {}",
-                        with_article(B::value(&value).type_name())
-                    ),
-                )
-            })
-        };
-        let scalar = match tag {
-            "inst" => {
-                Edn::Inst(parse_inst(string_for("inst")?).map_err(|m| Failure::at(value_at, m))?)
-            }
-            "uuid" => {
-                Edn::Uuid(parse_uuid(string_for("uuid")?).map_err(|m| Failure::at(value_at, m))?)
-            }
-            _ => return Ok(self.builder.tagged(start, tag.to_owned(), value)),
-        };
-        Ok(self.builder.scalar(start, scalar))
-    }
-
     /// Enters one more level of nesting.
     #[inline(never)]
-    fn enter(&mut self, at: usize) -> Result<(), Failure> {
+    pub(super) fn enter(&mut self, at: usize) -> Result<(), Failure> {
         if self.depth >= MAX_DEPTH {
             return Err(Failure::at(
                 at,
@@ -500,7 +395,7 @@ impl<'a, B: Builder> Parser<'a, B> {
 
 /// The index (in units of `stride`) of the first node equal to an earlier
 /// one, comparing every `stride`-th node (map keys use stride 2).
-fn duplicate<B: Builder>(nodes: &[B::Node], stride: usize) -> Option<usize> {
+pub(super) fn duplicate<B: Builder>(nodes: &[B::Node], stride: usize) -> Option<usize> {
     let count = nodes.len() / stride;
     if count <= PAIRWISE_LIMIT {
         (1..count).find(|&i| (0..i).any(|j| B::same(&nodes[j * stride], &nodes[i * stride])))
@@ -511,7 +406,10 @@ fn duplicate<B: Builder>(nodes: &[B::Node], stride: usize) -> Option<usize> {
 }
 
 /// "an integer", "a keyword": a type name as used in a sentence.
-fn with_article(type_name: &str) -> String {
+pub(super) fn with_article(type_name: &str) -> String {
+    if type_name == "nil" {
+        return "nil".to_owned();
+    }
     // Vowels but 'u': the only type name starting with it is "uuid".
     match type_name.as_bytes().first() {
         Some(b'a' | b'e' | b'i' | b'o') => format!("an {type_name}"),
@@ -520,7 +418,7 @@ fn with_article(type_name: &str) -> String {
 }
 
 /// A value as quoted in an error message, shortened if long.
-fn shown(value: &Edn) -> String {
+pub(super) fn shown(value: &Edn) -> String {
     let text = value.to_string();
     match text.char_indices().nth(MAX_SHOWN) {
         Some((cut, _)) => format!("{}…", &text[..cut]),

@@ -292,17 +292,24 @@ fn scalar_errors() {
     fails("1/0", "invalid number", 1, 1);
     fails("::x", "auto-resolved", 1, 1);
     fails("[:]", "a keyword needs a name", 1, 2);
-    fails("a/b/c", "invalid symbol", 1, 1);
+    fails(
+        "a/",
+        "invalid symbol 'a/': a name may not end with '/'",
+        1,
+        1,
+    );
     fails("\"\\q\"", "invalid escape", 1, 2);
     fails("\\", "backslash at end of input", 1, 1);
-    fails("[\\ ]", "backslash must be followed by a character", 1, 2);
+    fails("[\\ a]", "invalid character \\ a", 1, 2);
     fails("\\foo", "invalid character \\foo", 1, 1);
     fails("##Foo", "unknown symbolic value '##Foo'", 1, 1);
     fails("'[1]", "quote (') is not EDN", 1, 1);
     fails("@x", "unexpected character '@'", 1, 1);
     fails("#(inc %)", "unsupported dispatch '#('", 1, 1);
     fails("#", "'#' at end of input", 1, 1);
-    fails("#\"re\"", "unsupported dispatch", 1, 1);
+    fails("#!x", "unsupported dispatch '#!'", 1, 1);
+    fails("#'x", "unsupported dispatch '#''", 1, 1);
+    fails("#😀 1", "unsupported dispatch '#😀'", 1, 1);
     fails(".5", "invalid symbol", 1, 1);
 }
 
@@ -329,7 +336,9 @@ fn tag_errors() {
     );
     fails("#foo", "tag #foo must be followed by a value", 1, 1);
     fails("[#foo]", "tag #foo must be followed by a value", 1, 2);
-    fails("#a/b/c 1", "invalid tag", 1, 1);
+    fails("#a/ 1", "invalid tag", 1, 1);
+    fails("#nil 1", "invalid tag #nil: a tag must be a symbol", 1, 1);
+    fails("[1 #true 1]", "invalid tag #true", 1, 4);
     fails("#_", "#_ must be followed by a form to discard", 1, 1);
     fails("[1 #_]", "#_ must be followed by a form to discard", 1, 4);
     fails(
@@ -367,6 +376,32 @@ fn nesting_limit() {
         "}".repeat(MAX_DEPTH - 1)
     );
     assert!(parse_spanned(&spanned).is_ok());
+    // Every kind of nesting, as deep as allowed, in both builders (the test
+    // thread's stack is small, so this also guards the frames' sizes).
+    // (per level: what opens it, the innermost form, what closes it, how
+    // many levels it nests, and the extra level its innermost part needs.)
+    for (open, inner, close, per_level, extra) in [
+        ("#:p{:a ", "1", "}", 1, 0),
+        ("#{", "", "}", 1, 0),
+        ("#^:m ", "x", "", 1, 0),
+        ("^{:m 1} ", "x", "", 1, 1),
+        ("#t ", "1", "", 1, 0),
+        ("[^:m #:p{:a ", "1", "}]", 3, 0),
+    ] {
+        let levels = (MAX_DEPTH - extra) / per_level;
+        let src = format!("{}{inner}{}", open.repeat(levels), close.repeat(levels));
+        assert!(parse(&src).is_ok(), "{open}");
+        assert!(parse_spanned(&src).is_ok(), "{open}");
+        let src = format!(
+            "{}{inner}{}",
+            open.repeat(levels + 1),
+            close.repeat(levels + 1)
+        );
+        assert!(
+            parse(&src).unwrap_err().message.contains("nest too deeply"),
+            "{open}"
+        );
+    }
 }
 
 #[test]
@@ -488,12 +523,587 @@ fn large_input_is_fast_enough() {
 }
 
 // ---------------------------------------------------------------------------
+// Namespaced maps, regular expressions, metadata, byte-order mark, Clojure's
+// corners.
+
+fn string(s: &str) -> Edn {
+    Edn::String(s.into())
+}
+
+fn spanned_fails(src: &str, message: &str, line: u32, column: u32) {
+    match parse_spanned(src) {
+        Ok(v) => panic!("{src:?} parsed as {}", v.to_edn()),
+        Err(e) => {
+            assert!(
+                e.message.contains(message),
+                "{src:?}: {e} (wanted {message:?})"
+            );
+            assert_eq!((e.line, e.column), (line, column), "{src:?}: {e}");
+        }
+    }
+}
+
+#[test]
+fn namespaced_maps() {
+    let expected = Edn::Map(vec![
+        (kw(Some("person"), "name"), string("Ann")),
+        (kw(Some("other"), "x"), Edn::Long(1)),
+        (kw(None, "y"), Edn::Long(2)),
+    ]);
+    for src in [
+        r#"#:person{:name "Ann" :other/x 1 :_/y 2}"#,
+        "#:person {:name \"Ann\", :other/x 1, :_/y 2}",
+        "#:person\n\t {:name \"Ann\" :other/x 1 #_ :ignored :_/y 2}",
+        // Clojure's EDN reader reads the namespace as a form: whitespace and
+        // comments may come before it.
+        "#: person{:name \"Ann\" :other/x 1 :_/y 2}",
+        "#:;c\nperson{:name \"Ann\" :other/x 1 :_/y 2}",
+    ] {
+        assert_eq!(ok(src), expected, "{src}");
+        assert_eq!(parse_spanned(src).unwrap().to_edn(), expected, "{src}");
+    }
+    // Symbols take the namespace too; other keys and all values stay.
+    assert_eq!(
+        ok(r#"#:p{a 1 _/b 2 q/c 3 "s" 4 7 5 [:x] 6 :k :v {:n 1} #:q{:m 2} / 8 :/ 9}"#),
+        Edn::Map(vec![
+            (sym(Some("p"), "a"), Edn::Long(1)),
+            (sym(None, "b"), Edn::Long(2)),
+            (sym(Some("q"), "c"), Edn::Long(3)),
+            (string("s"), Edn::Long(4)),
+            (Edn::Long(7), Edn::Long(5)),
+            (Edn::Vector(vec![kw(None, "x")]), Edn::Long(6)),
+            (kw(Some("p"), "k"), kw(None, "v")),
+            (
+                Edn::Map(vec![(kw(None, "n"), Edn::Long(1))]),
+                Edn::Map(vec![(kw(Some("q"), "m"), Edn::Long(2))])
+            ),
+            (sym(Some("p"), "/"), Edn::Long(8)),
+            (kw(Some("p"), "/"), Edn::Long(9)),
+        ])
+    );
+    assert_eq!(ok("#:p{}"), Edn::Map(vec![]));
+    assert_eq!(
+        ok("#:a.b-c{:d 1}"),
+        Edn::Map(vec![(kw(Some("a.b-c"), "d"), Edn::Long(1))])
+    );
+    // Transaction data as Datomic writes it.
+    let tx = ok(r#"[#:person{:db/id "ann" :name "Ann" :friends [#:person{:name "Bo"}]}]"#);
+    let entity = &tx.as_seq().unwrap()[0];
+    assert_eq!(entity.get_keyword(":db/id"), Some(&string("ann")));
+    assert_eq!(entity.get_keyword(":person/name"), Some(&string("Ann")));
+    assert_eq!(
+        entity.get_keyword(":person/friends"),
+        Some(&Edn::Vector(vec![Edn::Map(vec![(
+            kw(Some("person"), "name"),
+            string("Bo")
+        )])]))
+    );
+    // It prints as a plain map, which reads back equal.
+    let map = ok("#:p{:a 1 :_/b 2}");
+    assert_eq!(map.to_string(), "{:p/a 1, :b 2}");
+    assert_eq!(ok(&map.to_string()), map);
+}
+
+#[test]
+fn namespaced_map_positions_and_streaming() {
+    let form = parse_spanned("[0\n #:p{:a\n 1 b 2}]").unwrap();
+    let map = &form.as_seq().unwrap()[1];
+    assert_eq!(map.pos, Pos { line: 2, column: 2 });
+    let entries = map.as_map().unwrap();
+    assert!(entries[0].0.is_keyword_named(":p/a"));
+    assert_eq!(entries[0].0.pos, Pos { line: 2, column: 6 });
+    assert_eq!(entries[0].1.pos, Pos { line: 3, column: 2 });
+    assert!(entries[1].0.is_symbol_named("p/b"));
+    assert_eq!(entries[1].0.pos, Pos { line: 3, column: 4 });
+
+    let forms: Vec<Edn> = Reader::new("#:p{:a 1}\n#:q{:a 2}")
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        forms,
+        vec![
+            Edn::Map(vec![(kw(Some("p"), "a"), Edn::Long(1))]),
+            Edn::Map(vec![(kw(Some("q"), "a"), Edn::Long(2))]),
+        ]
+    );
+    let mut reader = Reader::new("#:p{:a 1}\n#:q{:a 2 :q/a 3}");
+    assert!(reader.next_form().unwrap().is_ok());
+    let e = reader.next_form().unwrap().unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "line 2, column 10: duplicate key :q/a in map"
+    );
+    assert!(reader.next_form().is_none());
+}
+
+#[test]
+fn namespaced_map_errors() {
+    let cases: &[(&str, &str, u32, u32)] = &[
+        // Duplicates after expansion, at the later key.
+        (
+            "#:p{:name 1 :p/name 2}",
+            "duplicate key :p/name in map",
+            1,
+            13,
+        ),
+        ("#:p{a 1\n p/a 2}", "duplicate key p/a in map", 2, 2),
+        ("#:p{:_/a 1 :a 2 :_/a 3}", "duplicate key :a in map", 1, 17),
+        (
+            "#::{:a 1}",
+            "auto-resolved namespaced maps (#::) are not EDN",
+            1,
+            1,
+        ),
+        (
+            "[#::p{:a 1}]",
+            "auto-resolved namespaced maps (#::) are not EDN",
+            1,
+            2,
+        ),
+        ("#:{:a 1}", "namespaced map must name its namespace", 1, 1),
+        ("#:", "namespaced map must name its namespace", 1, 1),
+        (
+            "#:p/q{:a 1}",
+            "invalid namespace 'p/q' for a namespaced map: it may not contain '/'",
+            1,
+            3,
+        ),
+        (
+            "#:nil{:a 1}",
+            "invalid namespace 'nil' for a namespaced map: nil is not a symbol",
+            1,
+            3,
+        ),
+        (
+            "#:1{:a 1}",
+            "invalid namespace for a namespaced map: invalid symbol '1'",
+            1,
+            3,
+        ),
+        (
+            "#:p [1]",
+            "namespaced map #:p must be followed by a map {…}",
+            1,
+            1,
+        ),
+        ("#:p", "namespaced map #:p must be followed by a map", 1, 1),
+        // Only whitespace between the namespace and the map, as in Clojure.
+        (
+            "#:p ;c\n{:a 1}",
+            "namespaced map #:p must be followed by a map",
+            1,
+            1,
+        ),
+        (
+            "#:p #_x {:a 1}",
+            "namespaced map #:p must be followed by a map",
+            1,
+            1,
+        ),
+        (
+            "#:p{:a}",
+            "map literal must contain an even number of forms, found 1",
+            1,
+            1,
+        ),
+        (
+            "#:p{:a 1",
+            "unterminated map opened at line 1, column 4",
+            1,
+            4,
+        ),
+        (
+            "#:p{:a 1]",
+            "expected '}' to close the map opened at line 1, column 4",
+            1,
+            9,
+        ),
+        (
+            "#:p{:_/a/b 1}",
+            "key :a/b in a namespaced map: without a namespace its name may not contain '/'",
+            1,
+            5,
+        ),
+    ];
+    for &(src, message, line, column) in cases {
+        fails(src, message, line, column);
+        spanned_fails(src, message, line, column);
+    }
+}
+
+#[test]
+fn regular_expressions() {
+    assert_eq!(ok(r#"#"^Ma.*""#), Edn::Regex("^Ma.*".into()));
+    assert_eq!(ok(r#"#"""#), Edn::Regex(String::new()));
+    // A backslash escapes the next character, and both are kept.
+    assert_eq!(ok(r#"#"a\"b""#), Edn::Regex(r#"a\"b"#.into()));
+    assert_eq!(ok(r#"#"\d+\.\d*""#), Edn::Regex(r"\d+\.\d*".into()));
+    assert_eq!(ok(r#"#"\\""#), Edn::Regex(r"\\".into()));
+    assert_eq!(ok("#\"a\nb é\""), Edn::Regex("a\nb é".into()));
+    let query = ok(r#"[:find ?n :where [?e :person/name ?n] [(re-find #"^Ma" ?n)]]"#);
+    let clause = &query.as_seq().unwrap()[4];
+    assert_eq!(
+        clause.as_seq().unwrap()[0],
+        Edn::List(vec![
+            sym(None, "re-find"),
+            Edn::Regex("^Ma".into()),
+            sym(None, "?n")
+        ])
+    );
+    assert_eq!(ok(r#"#"a" "#).type_name(), "regular expression");
+    // Ends a token like a string does.
+    assert_eq!(
+        ok(r#"[a#"b"]"#),
+        Edn::Vector(vec![sym(None, "a#"), string("b")])
+    );
+    let spanned = parse_spanned("[1\n  #\"x\"]").unwrap();
+    let re = &spanned.as_seq().unwrap()[1];
+    assert_eq!(re.pos, Pos { line: 2, column: 3 });
+    assert_eq!(re.kind, SpannedKind::Regex("x".into()));
+    // Printing gives the literal back.
+    for src in [r#"#"^Ma.*""#, r#"#"a\"b""#, r#"#"\\""#, r#"#"[\"\\]+""#] {
+        assert_eq!(ok(src).to_string(), src);
+    }
+    fails(
+        r#"#"abc"#,
+        "unterminated regular expression opened at line 1, column 1",
+        1,
+        1,
+    );
+    fails(
+        "[1\n #\"a\\\"]",
+        "unterminated regular expression opened at line 2, column 2",
+        2,
+        2,
+    );
+    fails(r#"#"a\"#, "unterminated regular expression", 1, 1);
+    spanned_fails("  #\"", "unterminated regular expression", 1, 3);
+}
+
+#[test]
+fn metadata_is_read_and_discarded() {
+    for (src, expected) in [
+        ("^:private x", sym(None, "x")),
+        ("^{:doc \"x\"} [1]", Edn::Vector(vec![Edn::Long(1)])),
+        ("^String s", sym(None, "s")),
+        ("^\"tag\" s", sym(None, "s")),
+        ("#^:a [1]", Edn::Vector(vec![Edn::Long(1)])),
+        ("^:a ^:b (f)", Edn::List(vec![sym(None, "f")])),
+        ("^ :a\n ;c\n x", sym(None, "x")),
+        ("^^:m {:a 1} x", sym(None, "x")),
+        ("^:a #_ 1 [2]", Edn::Vector(vec![Edn::Long(2)])),
+        ("^:a #{1}", Edn::Set(vec![Edn::Long(1)])),
+        (
+            "^:a #:p{:a 1}",
+            Edn::Map(vec![(kw(Some("p"), "a"), Edn::Long(1))]),
+        ),
+        ("^#:p{:a 1} x", sym(None, "x")),
+        (
+            "[^:a x y]",
+            Edn::Vector(vec![sym(None, "x"), sym(None, "y")]),
+        ),
+        ("{^:a k 1}", Edn::Map(vec![(sym(None, "k"), Edn::Long(1))])),
+        // '^' ends a token, as in Clojure.
+        (
+            "[a^:m b]",
+            Edn::Vector(vec![sym(None, "a"), sym(None, "b")]),
+        ),
+        (
+            "[1^:m [2]]",
+            Edn::Vector(vec![Edn::Long(1), Edn::Vector(vec![Edn::Long(2)])]),
+        ),
+    ] {
+        assert_eq!(ok(src), expected, "{src}");
+        assert_eq!(parse_spanned(src).unwrap().to_edn(), expected, "{src}");
+    }
+    // The form keeps its own position.
+    let form = parse_spanned("[^:a\n x]").unwrap();
+    assert_eq!(form.as_seq().unwrap()[0].pos, Pos { line: 2, column: 2 });
+    let forms: Vec<Edn> = Reader::new("^:a x ^:b y")
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(forms, vec![sym(None, "x"), sym(None, "y")]);
+
+    let cases: &[(&str, &str, u32, u32)] = &[
+        (
+            "^",
+            "metadata marker '^' must be followed by metadata",
+            1,
+            1,
+        ),
+        (
+            "^:a",
+            "metadata marker '^' must be followed by a form to attach the metadata to",
+            1,
+            1,
+        ),
+        (
+            "[^:a]",
+            "must be followed by a form to attach the metadata to",
+            1,
+            2,
+        ),
+        (
+            "[1 ^:a #_ 2]",
+            "must be followed by a form to attach the metadata to",
+            1,
+            4,
+        ),
+        (
+            "#^",
+            "metadata marker '^' must be followed by metadata",
+            1,
+            1,
+        ),
+        (
+            "^1 x",
+            "metadata must be a symbol, keyword, string or map, not an integer",
+            1,
+            2,
+        ),
+        (
+            "^[1] x",
+            "metadata must be a symbol, keyword, string or map, not a vector",
+            1,
+            2,
+        ),
+        ("^ nil x", "not nil", 1, 3),
+        (
+            "^:a 1",
+            "metadata can only be attached to a symbol or a collection, not an integer",
+            1,
+            5,
+        ),
+        ("^:a\n\"s\"", "not a string", 2, 1),
+        ("^:a :k", "not a keyword", 1, 5),
+        ("^:a nil", "not nil", 1, 5),
+        ("^:a #inst \"2020-01-01\"", "not an instant", 1, 5),
+        ("^:a #my/tag [1]", "not a tagged literal", 1, 5),
+        ("^:a #\"re\"", "not a regular expression", 1, 5),
+        (
+            "^{:a} x",
+            "map literal must contain an even number of forms",
+            1,
+            2,
+        ),
+        ("^:a [1", "unterminated vector", 1, 5),
+    ];
+    for &(src, message, line, column) in cases {
+        fails(src, message, line, column);
+        spanned_fails(src, message, line, column);
+    }
+    // A long chain of metadata is a nesting error, not a stack overflow.
+    let chain = format!("{}x", "^:a ".repeat(100_000));
+    fails(&chain, "nest too deeply", 1, 4 * MAX_DEPTH as u32 + 1);
+}
+
+#[test]
+fn byte_order_mark_at_the_start_is_skipped() {
+    let bom = "\u{FEFF}";
+    assert_eq!(ok(&format!("{bom}[1]")), Edn::Vector(vec![Edn::Long(1)]));
+    assert_eq!(
+        parse_all(&format!("{bom}1 2")).unwrap(),
+        vec![Edn::Long(1), Edn::Long(2)]
+    );
+    assert_eq!(parse_all(bom).unwrap(), vec![]);
+    let form = parse_spanned(&format!("{bom}[1\n 2]")).unwrap();
+    assert_eq!(form.pos, Pos::START);
+    assert_eq!(form.as_seq().unwrap()[0].pos, Pos { line: 1, column: 2 });
+    assert_eq!(form.as_seq().unwrap()[1].pos, Pos { line: 2, column: 2 });
+    let mut reader = Reader::new("\u{FEFF}{:a 1} {:a 2}");
+    assert_eq!(reader.pos(), Pos::START);
+    assert!(reader.next_form().unwrap().is_ok());
+    assert_eq!(reader.pos(), Pos { line: 1, column: 7 });
+    assert!(reader.next_form().unwrap().is_ok());
+    assert!(reader.next_form().is_none());
+    // Inside strings it is text like any other.
+    assert_eq!(ok(&format!("{bom}\"{bom}\"")), string(bom));
+    // Positions in errors do not count it.
+    fails(bom, "expected a form, found end of input", 1, 1);
+    fails(
+        &format!("{bom}[1 x"),
+        "unterminated vector opened at line 1, column 1",
+        1,
+        1,
+    );
+    fails(&format!("{bom}1 2"), "unexpected '2' after the form", 1, 3);
+    // Anywhere else it is an error, as part of the token it starts or ends.
+    let message = "byte-order mark (U+FEFF) is only allowed at the very start of the input";
+    fails(&format!("{bom}{bom}1"), message, 1, 1);
+    fails(&format!(" {bom}x"), message, 1, 2);
+    fails(&format!("[1 {bom}]"), message, 1, 4);
+    fails(&format!("[:a{bom}]"), message, 1, 2);
+    fails(&format!("[1{bom}]"), "invalid number", 1, 2);
+    spanned_fails(&format!("{bom}[x {bom}]"), message, 1, 4);
+    let mut reader = Reader::new("1\n\u{FEFF}2");
+    assert!(reader.next_form().unwrap().is_ok());
+    assert_eq!(
+        reader.next_form().unwrap().unwrap_err().pos(),
+        Pos { line: 2, column: 1 }
+    );
+}
+
+#[test]
+fn clojure_corners() {
+    // Names split at the first '/', as Clojure's Symbol.intern does.
+    assert_eq!(ok("a/b/c"), sym(Some("a"), "b/c"));
+    assert_eq!(ok(":a/b/c"), kw(Some("a"), "b/c"));
+    assert_eq!(ok("a//"), sym(Some("a"), "/"));
+    assert_eq!(ok(":/"), kw(None, "/"));
+    assert_eq!(ok(":1"), kw(None, "1"));
+    assert_eq!(ok("[a|b]"), Edn::Vector(vec![sym(None, "a|b")]));
+    assert_eq!(ok(":a/b/c").to_string(), ":a/b/c");
+    fails(
+        ":a/1",
+        "the part after the last '/' may not start with a digit",
+        1,
+        1,
+    );
+    fails("[x a:]", "invalid symbol 'a:': misplaced ':'", 1, 4);
+    fails(":a:", "misplaced ':'", 1, 1);
+    fails(":a::b", "misplaced ':'", 1, 1);
+    fails("::a", "auto-resolved keywords (::) are not EDN", 1, 1);
+    fails(":/a", "invalid keyword ':/a'", 1, 1);
+    fails("'a", "quote (') is not EDN", 1, 1);
+    // Characters.
+    assert_eq!(ok(r"\o123"), Edn::Char('S'));
+    assert_eq!(ok(r"\o"), Edn::Char('o'));
+    assert_eq!(ok(r"\u0041"), Edn::Char('A'));
+    assert_eq!(ok("[\\ ]"), Edn::Vector(vec![Edn::Char(' ')]));
+    fails(r"\o400", "invalid character \\o400", 1, 1);
+    fails(r"[\uD800]", "a surrogate", 1, 2);
+    // Strings: octal escapes.
+    assert_eq!(ok(r#""\101\0""#), string("A\u{0}"));
+    fails(r#"[1 "\9"]"#, "'9' is not an octal digit", 1, 5);
+    // Dispatch.
+    fails("#<Object@1f>", "unreadable form '#<'", 1, 1);
+    fails("[1 #(inc %)]", "anonymous function literal", 1, 4);
+    fails("#?(:clj 1)", "reader conditional", 1, 1);
+    fails("#=(+ 1 2)", "read-eval", 1, 1);
+    assert_eq!(ok("## Inf"), Edn::Double(f64::INFINITY));
+    assert_eq!(ok("##;c\n-Inf"), Edn::Double(f64::NEG_INFINITY));
+    fails("##", "## must be followed by Inf, -Inf or NaN", 1, 1);
+    fails("[##]", "## must be followed by Inf, -Inf or NaN", 1, 2);
+    assert_eq!(ok("#é 1"), Edn::Tagged("é".into(), Box::new(Edn::Long(1))));
+    // Datomic's temporary ids are tagged literals (the transactor reads them).
+    let user = Edn::Tagged(
+        "db/id".into(),
+        Box::new(Edn::Vector(vec![kw(Some("db.part"), "user")])),
+    );
+    assert_eq!(ok("#db/id [:db.part/user]"), user);
+    assert_eq!(ok("#db/id[:db.part/user]"), user);
+    assert_eq!(
+        ok("#db/id[:db.part/db -1]"),
+        Edn::Tagged(
+            "db/id".into(),
+            Box::new(Edn::Vector(vec![kw(Some("db.part"), "db"), Edn::Long(-1)]))
+        )
+    );
+    assert_eq!(
+        ok("#db/id [:db.part/user]").to_string(),
+        "#db/id [:db.part/user]"
+    );
+    // Whitespace is what Clojure's reader takes as whitespace.
+    assert_eq!(
+        ok("[1\u{3000}2\u{2028}3\u{1f}4\u{2003}5\u{b}6]"),
+        Edn::Vector((1..=6).map(Edn::Long).collect())
+    );
+    fails("[1\u{a0}2]", "invalid number", 1, 2);
+    fails("[a\u{a0}b]", "invalid symbol", 1, 2);
+    // A comment ends at a return too, as in Clojure.
+    assert_eq!(
+        ok("[1 ; c\r2]"),
+        Edn::Vector(vec![Edn::Long(1), Edn::Long(2)])
+    );
+    // Numbers end at '#' too.
+    assert_eq!(
+        ok("[1#{2} 3#_4]"),
+        Edn::Vector(vec![
+            Edn::Long(1),
+            Edn::Set(vec![Edn::Long(2)]),
+            Edn::Long(3)
+        ])
+    );
+}
+
+#[test]
+fn printing_every_kind() {
+    let cases: Vec<(Edn, &str)> = vec![
+        (Edn::BigInt(42.into()), "42N"),
+        (
+            Edn::BigInt("-9223372036854775809".parse().unwrap()),
+            "-9223372036854775809N",
+        ),
+        (ok("1.50M"), "1.50M"),
+        (ok("-0.05M"), "-0.05M"),
+        (ok("0.001M"), "0.001M"),
+        (ok("1e3M"), "1E+3M"),
+        (ok("0M"), "0M"),
+        (ok("-1/3"), "-1/3"),
+        (ok("+10/4"), "5/2"),
+        (Edn::Regex(r#"a\"b"#.into()), r#"#"a\"b""#),
+        // Built by hand: made readable.
+        (Edn::Regex(r#"a"b"#.into()), r#"#"a\"b""#),
+        (Edn::Regex(r"a\".into()), r#"#"a\\""#),
+        (
+            string("\u{0}\u{1}\u{1f}\u{7f}\u{85}\u{9f}"),
+            r#""\u0000\u0001\u001f\u007f\u0085\u009f""#,
+        ),
+        (
+            string("tab\t\"q\" \\ é 😀 \u{2028}\u{feff}"),
+            "\"tab\\t\\\"q\\\" \\\\ é 😀 \u{2028}\u{feff}\"",
+        ),
+        (Edn::Char('\u{85}'), r"\u0085"),
+        (Edn::Char('\u{3000}'), r"\u3000"),
+        (Edn::Char('\u{a0}'), r"\u00a0"),
+        (Edn::Char('\u{feff}'), r"\ufeff"),
+        (Edn::Char('é'), r"\é"),
+        (Edn::Char('😀'), r"\😀"),
+        (Edn::Char('^'), r"\^"),
+        (Edn::Double(1e21), "1e21"),
+        (Edn::Double(-3.0), "-3.0"),
+        (Edn::Double(0.1), "0.1"),
+    ];
+    for (value, text) in cases {
+        assert_eq!(value.to_string(), text, "{value:?}");
+        let read = ok(text);
+        match &value {
+            // Hand-built patterns read back in their escaped form.
+            Edn::Regex(p) if p.contains('"') && !p.contains("\\\"") => {
+                assert_eq!(read, Edn::Regex(p.replace('"', "\\\"")));
+            }
+            Edn::Regex(p) if p.ends_with('\\') => assert_eq!(read, Edn::Regex(format!("{p}\\"))),
+            _ => assert_eq!(read, value, "{text}"),
+        }
+    }
+}
+
+#[test]
+fn printer_functions_write_to_any_writer() {
+    use std::fmt::Write;
+    let mut out = String::new();
+    display::write_string(&mut out, "a\"\u{1}").unwrap();
+    out.push(' ');
+    display::write_char(&mut out, '\n').unwrap();
+    out.push(' ');
+    display::write_double(&mut out, 2.0).unwrap();
+    out.push(' ');
+    display::write_double(&mut out, f64::NEG_INFINITY).unwrap();
+    out.push(' ');
+    display::write_bigdec(&mut out, &"-1.250".parse().unwrap()).unwrap();
+    out.push(' ');
+    display::write_regex(&mut out, "x+").unwrap();
+    write!(out, " {}", Edn::Long(1)).unwrap();
+    assert_eq!(out, r#""a\"\u0001" \newline 2.0 ##-Inf -1.250M #"x+" 1"#);
+}
+
+// ---------------------------------------------------------------------------
 // Property tests
 
 /// Valid name parts for keywords and symbols.
 fn name_part() -> impl Strategy<Value = String> {
     prop_oneof![
-        "[a-zA-Z*!_?$%&=<>][a-zA-Z0-9*!_?$%&=<>.+'#-]{0,8}",
+        "[a-zA-Z*!_?$%&=<>|][a-zA-Z0-9*!_?$%&=<>.+'#|-]{0,8}",
         "[+.-]([a-zA-Z*!_?$%&=<>][a-zA-Z0-9.+-]{0,5})?",
         "[a-z]é[a-z]{0,3}",
     ]
@@ -506,7 +1116,79 @@ fn namespace() -> impl Strategy<Value = Option<String>> {
     prop_oneof![Just(None), name_part().prop_map(Some)]
 }
 
+/// A regular-expression pattern as the reader produces it: every `"` escaped
+/// by a backslash, no lone backslash at the end.
+fn regex_pattern() -> impl Strategy<Value = String> {
+    prop::collection::vec((any::<bool>(), any::<char>()), 0..10).prop_map(|pieces| {
+        let mut pattern = String::new();
+        for (escaped, c) in pieces {
+            if escaped {
+                pattern.push('\\');
+                pattern.push(c);
+            } else if c == '"' || c == '\\' {
+                pattern.push('x');
+            } else {
+                pattern.push(c);
+            }
+        }
+        pattern
+    })
+}
+
+/// Names after a namespace that contain more '/' (Clojure splits at the
+/// first one): `b/c`, `b//`, `/`.
+fn slashed_name() -> impl Strategy<Value = String> {
+    prop_oneof![
+        (name_part(), name_part()).prop_map(|(a, b)| format!("{a}/{b}")),
+        name_part().prop_map(|a| format!("{a}//")),
+        Just("/".to_owned()),
+    ]
+}
+
+/// Values whose printing needs care: escapes, exact numbers, regexes and
+/// unusual names.
+fn tricky_leaf() -> impl Strategy<Value = Edn> {
+    prop_oneof![
+        "[\\x00-\\x1f\\x7f-\\x9f\"\\\\a-zé😀\u{2028}\u{3000}\u{feff}\u{a0}]{0,12}"
+            .prop_map(Edn::String),
+        prop::sample::select(vec![
+            '\u{0}', '\u{7f}', '\u{85}', '\u{3000}', '\u{2028}', '\u{a0}', '\u{feff}', ' ', '\n',
+            '\r', 'o', 'u', '\\', '"', '^', '#', ',', ';', '(', '😀',
+        ])
+        .prop_map(Edn::Char),
+        regex_pattern().prop_map(Edn::Regex),
+        (name_part(), slashed_name()).prop_map(|(ns, name)| Edn::Keyword(Keyword {
+            namespace: Some(ns),
+            name
+        })),
+        (name_part(), slashed_name()).prop_map(|(ns, name)| Edn::Symbol(Symbol {
+            namespace: Some(ns),
+            name
+        })),
+        "[0-9#'][a-z0-9]{0,4}".prop_map(|name| Edn::Keyword(Keyword {
+            namespace: None,
+            name
+        })),
+        (any::<i128>(), -400i64..400).prop_map(|(digits, scale)| {
+            Edn::BigDec(bigdecimal::BigDecimal::new(digits.into(), scale))
+        }),
+        any::<i64>().prop_map(|n| Edn::BigInt(n.into())),
+        (any::<i128>(), 2u64..u64::MAX).prop_filter_map("lowest terms", |(n, d)| {
+            use num_integer::Integer;
+            let (n, d) = (num_bigint::BigInt::from(n), num_bigint::BigInt::from(d));
+            (n.gcd(&d) == 1.into()).then_some(Edn::Ratio(n, d))
+        }),
+    ]
+}
+
 fn leaf() -> impl Strategy<Value = Edn> {
+    prop_oneof![
+        3 => plain_leaf(),
+        1 => tricky_leaf(),
+    ]
+}
+
+fn plain_leaf() -> impl Strategy<Value = Edn> {
     prop_oneof![
         Just(Edn::Nil),
         any::<bool>().prop_map(Edn::Bool),
@@ -586,6 +1268,60 @@ proptest! {
         prop_assert_eq!(read.as_ref(), Ok(&value), "printed as {}", text);
         let spanned = parse_spanned(&text).map(|s| s.to_edn());
         prop_assert_eq!(spanned.as_ref(), Ok(&value));
+        // Printed forms are delimited: two in a row read back as two.
+        let streamed = parse_all(&format!("\u{FEFF}{text} {text}"));
+        prop_assert_eq!(streamed, Ok(vec![value.clone(), value]));
+    }
+
+    #[test]
+    fn namespaced_map_qualifies_its_keys(
+        ns in name_part(),
+        entries in prop::collection::vec((any::<bool>(), namespace(), name_part(), edn()), 0..6),
+    ) {
+        // `#:ns{…}` with keys written without a namespace, in `_`, or in
+        // another namespace, equals the map written with the keys as they
+        // are meant.
+        let mut text = format!("#:{ns}{{");
+        let mut expected = Vec::new();
+        for (keyword, key_ns, name, value) in entries {
+            let (written, meant) = match &key_ns {
+                None => (name.clone(), Some(ns.clone())),
+                Some(k) if k == "_" => (format!("_/{name}"), None),
+                Some(k) => (format!("{k}/{name}"), Some(k.clone())),
+            };
+            let (written, key) = if keyword {
+                (format!(":{written}"), Edn::Keyword(Keyword { namespace: meant, name }))
+            } else {
+                (written, Edn::Symbol(Symbol { namespace: meant, name }))
+            };
+            if expected.iter().any(|(k, _)| k == &key) {
+                continue;
+            }
+            text.push_str(&format!("{written} {value} "));
+            expected.push((key, value));
+        }
+        text.push('}');
+        let expected = Edn::Map(expected);
+        prop_assert_eq!(parse(&text), Ok(expected.clone()), "{}", text);
+        prop_assert_eq!(parse_spanned(&text).map(|s| s.to_edn()), Ok(expected), "{}", text);
+    }
+
+    #[test]
+    fn metadata_never_changes_the_value(value in edn(), meta in edn()) {
+        // Metadata is dropped; what it may be attached to and be follows Clojure.
+        let src = format!("^{meta} {value}");
+        let meta_ok = matches!(meta, Edn::Symbol(_) | Edn::Keyword(_) | Edn::String(_) | Edn::Map(_));
+        let target_ok = matches!(
+            value,
+            Edn::Symbol(_) | Edn::List(_) | Edn::Vector(_) | Edn::Map(_) | Edn::Set(_)
+        );
+        match parse(&src) {
+            Ok(read) => {
+                prop_assert!(meta_ok && target_ok, "{} read as {}", src, read);
+                prop_assert_eq!(read, value);
+            }
+            Err(e) => prop_assert!(!(meta_ok && target_ok), "{}: {}", src, e),
+        }
     }
 
     #[test]
@@ -594,14 +1330,30 @@ proptest! {
     }
 
     #[test]
-    fn arbitrary_strings_never_panic(src in any::<String>()) {
+    fn arbitrary_strings_never_panic(
+        prefix in prop::sample::select(vec!["", "\u{FEFF}", "#:", "#::", "#:p", "#\"", "^", "#^", "\\o", "##"]),
+        src in any::<String>(),
+    ) {
+        let src = format!("{prefix}{src}");
         let _ = parse(&src);
         let _ = parse_all(&src);
         let _ = parse_spanned(&src);
     }
 
     #[test]
-    fn edn_like_strings_never_panic(src in "[\\[\\](){}#_:\"\\\\ ;\n,^@'a-z0-9.+/NMe-]{0,64}") {
+    fn fragment_soup_never_panics(parts in prop::collection::vec(prop::sample::select(vec![
+        "#:", "#::", "#\"", "\"", "^", "#^", "{", "}", "[", "]", "(", ")", "#{", ":a", "a/b", "_/",
+        ":_/k", "p", "\\", "\\o", "\\u", "\\o4", "12", "1.5", "N", "M", "/", "#_", "##", "Inf", " ",
+        "\n", "\r", ";", ",", "\u{FEFF}", "\u{3000}", "\u{a0}", "#<", "#db/id", "é", "::", "'",
+    ]), 0..24)) {
+        let src: String = parts.concat();
+        let _ = parse(&src);
+        let _ = parse_all(&src);
+        let _ = parse_spanned(&src);
+    }
+
+    #[test]
+    fn edn_like_strings_never_panic(src in "[\\[\\](){}#_:\"\\\\ ;\n,^@'a-z0-9.+/NMe|\u{FEFF}\u{3000}-]{0,64}") {
         let _ = parse(&src);
         let _ = parse_all(&src);
         let _ = parse_spanned(&src);

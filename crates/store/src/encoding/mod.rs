@@ -12,8 +12,8 @@ pub use key::{
     RawDatom, FIXED_LEN, LOG_ASSERT, LOG_RETRACT,
 };
 pub use value::{
-    decode_f64, decode_i64, decode_value, encode_f64, encode_i64, encode_value, encoded,
-    encoded_len, variable, Decoded, Stored,
+    decode_f32, decode_f64, decode_i64, decode_value, encode_f32, encode_f64, encode_i64,
+    encode_value, encoded, encoded_len, spill_payload, variable, Decoded, Stored,
 };
 
 /// Stored bytes that do not decode: a bug or a damaged file. Small on purpose, so the decoding

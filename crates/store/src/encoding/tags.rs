@@ -23,6 +23,43 @@ pub const UUID: u8 = 0x07;
 pub const BYTES: u8 = 0x08;
 /// `:db.type/ref`: 8 bytes big-endian entity id.
 pub const REF: u8 = 0x09;
+/// `:db.type/float`: 4 bytes, IEEE total-order transform.
+pub const FLOAT: u8 = 0x0A;
+/// `:db.type/bigint`: a sign class byte, then (unless zero) the magnitude's byte length (u32)
+/// and its big-endian bytes, all inverted for negative numbers.
+pub const BIGINT: u8 = 0x0B;
+/// `:db.type/bigdec`: a sign class byte, then (unless zero) the decimal exponent (like a long)
+/// and the digits as bytes 1–10 ending with 0, all inverted for negative numbers.
+pub const BIGDEC: u8 = 0x0C;
+/// `:db.type/uri`: escaped UTF-8, terminated, like a string.
+pub const URI: u8 = 0x0D;
+/// `:db.type/symbol`: namespace and name, encoded like a keyword.
+pub const SYMBOL: u8 = 0x0E;
+/// `:db.type/tuple`: the elements (each `0x01` for nil or `0x02` and the element's inline
+/// encoding), then `0x00`.
+pub const TUPLE: u8 = 0x0F;
+
+/// Sign class of a negative big number (sorts first).
+pub const NUM_NEGATIVE: u8 = 0x00;
+/// Sign class of zero.
+pub const NUM_ZERO: u8 = 0x01;
+/// Sign class of a positive big number.
+pub const NUM_POSITIVE: u8 = 0x02;
+
+/// End of a tuple's elements.
+pub const TUPLE_END: u8 = 0x00;
+/// A `nil` tuple element.
+pub const TUPLE_NIL: u8 = 0x01;
+/// A tuple element with a value: its encoding follows.
+pub const TUPLE_VALUE: u8 = 0x02;
+
+/// Inside a keyword's or symbol's payload: the namespace ends (`0x00 0x01`) …
+pub const NAME_SEPARATOR: u8 = 0x01;
+/// … a zero byte inside the namespace (`0x00 0x02`) …
+pub const NAME_ZERO: u8 = 0x02;
+/// … and a payload starting `0x00 0x00` has no namespace. The payload is then escaped and
+/// terminated like a string's (see `encoding/value.rs`).
+pub const NAME_NO_NAMESPACE: u8 = 0x00;
 
 /// The tag of a value type.
 pub fn tag_of(value_type: ValueType) -> u8 {
@@ -36,6 +73,12 @@ pub fn tag_of(value_type: ValueType) -> u8 {
         ValueType::Uuid => UUID,
         ValueType::Bytes => BYTES,
         ValueType::Ref => REF,
+        ValueType::Float => FLOAT,
+        ValueType::BigInt => BIGINT,
+        ValueType::BigDec => BIGDEC,
+        ValueType::Uri => URI,
+        ValueType::Symbol => SYMBOL,
+        ValueType::Tuple => TUPLE,
     }
 }
 

@@ -1,7 +1,10 @@
 //! Order-preserving encoding of single values.
 //!
-//! Layout: `[tag][payload]`. Fixed-size payloads (boolean, long, double, instant, uuid, ref) are
-//! big-endian with sign handling. Variable-length payloads (string, keyword, bytes) escape `0x00`
+//! Layout: `[tag][payload]`. Fixed-size payloads (boolean, long, double, float, instant, uuid,
+//! ref) are big-endian with sign handling; big integers and decimals carry a sign class and an
+//! order-preserving length or exponent (see `tags.rs`); tuples are their elements' encodings in
+//! sequence. Variable-length payloads (string, uri, bytes, and keyword and symbol after the
+//! namespace/name transform of [`name_payload`]) escape `0x00`
 //! as `0x00 0xFF` and end with `0x00 0x00`, which keeps the encoding prefix-free and memcmp order
 //! equal to byte-string order. A payload longer than the inline threshold keeps its first
 //! `threshold` bytes (escaped), then `0x00 0x01` and an 8-byte xxh3 hash of the whole value; the
@@ -11,9 +14,12 @@
 
 use std::borrow::Cow;
 
+use bigdecimal::BigDecimal;
+use num_bigint::{BigInt, Sign};
+
 use super::tags::{self, END_INLINE, END_SPILLED, ESCAPED_ZERO};
 use super::DecodeError;
-use crate::model::{ValueRef, ValueType};
+use crate::model::{name_parts, shortest, Value, ValueRef, ValueType};
 
 /// What encoding a value produced.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,12 +73,31 @@ pub fn encode_value(value: &ValueRef<'_>, threshold: usize, out: &mut Vec<u8>) -
         ValueRef::Boolean(b) => out.push(u8::from(*b)),
         ValueRef::Long(n) | ValueRef::Instant(n) => out.extend_from_slice(&encode_i64(*n)),
         ValueRef::Double(d) => out.extend_from_slice(&encode_f64(*d)),
+        ValueRef::Float(x) => out.extend_from_slice(&encode_f32(*x)),
         ValueRef::Uuid(u) => out.extend_from_slice(u),
         ValueRef::Ref(e) => out.extend_from_slice(&e.to_be_bytes()),
-        ValueRef::String(s) | ValueRef::Keyword(s) => {
+        ValueRef::String(s) | ValueRef::Uri(s) => {
             return encode_variable(s.as_bytes(), threshold, out)
         }
         ValueRef::Bytes(b) => return encode_variable(b, threshold, out),
+        ValueRef::Keyword(k) | ValueRef::Symbol(k) => {
+            return encode_variable(&name_payload(k), threshold, out)
+        }
+        ValueRef::BigInt(n) => encode_bigint(n, out),
+        ValueRef::BigDec(d) => encode_bigdec(d, out),
+        ValueRef::Tuple(items) => {
+            for item in items.iter() {
+                match item {
+                    None => out.push(tags::TUPLE_NIL),
+                    Some(v) => {
+                        out.push(tags::TUPLE_VALUE);
+                        // Elements are always inline: a tuple is one key component.
+                        encode_value(&v.as_ref(), usize::MAX, out);
+                    }
+                }
+            }
+            out.push(tags::TUPLE_END);
+        }
     }
     Stored::Inline
 }
@@ -82,6 +107,150 @@ pub fn encoded(value: &ValueRef<'_>, threshold: usize) -> (Vec<u8>, Stored) {
     let mut out = Vec::with_capacity(16);
     let stored = encode_value(value, threshold, &mut out);
     (out, stored)
+}
+
+/// The full payload a spilled value keeps in the `values` table (the bytes its key holds a
+/// prefix of); empty for types that never spill.
+pub fn spill_payload<'v>(value: &'v ValueRef<'_>) -> Cow<'v, [u8]> {
+    match value {
+        ValueRef::String(s) | ValueRef::Uri(s) => Cow::Borrowed(s.as_bytes()),
+        ValueRef::Bytes(b) => Cow::Borrowed(b),
+        ValueRef::Keyword(k) | ValueRef::Symbol(k) => Cow::Owned(name_payload(k)),
+        _ => Cow::Borrowed(&[]),
+    }
+}
+
+/// The byte string a keyword or symbol is encoded from, ordered as Clojure compares them: a
+/// name without namespace is `0x00 0x00 name`; with one, the namespace (its zero bytes as
+/// `0x00 0x02`), `0x00 0x01`, the name. Since `0x00 0x01` sorts below every namespace byte,
+/// namespace `a` sorts before `a-b` whatever the names.
+fn name_payload(text: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len() + 2);
+    match name_parts(text) {
+        (None, name) => {
+            out.extend_from_slice(&[0, tags::NAME_NO_NAMESPACE]);
+            out.extend_from_slice(name.as_bytes());
+        }
+        (Some(ns), name) => {
+            for &b in ns.as_bytes() {
+                if b == 0 {
+                    out.extend_from_slice(&[0, tags::NAME_ZERO]);
+                } else {
+                    out.push(b);
+                }
+            }
+            out.extend_from_slice(&[0, tags::NAME_SEPARATOR]);
+            out.extend_from_slice(name.as_bytes());
+        }
+    }
+    out
+}
+
+/// The keyword or symbol text (`ns/name`) a [`name_payload`] was made from.
+fn name_text(payload: &[u8]) -> Result<String, DecodeError> {
+    let mut text = Vec::with_capacity(payload.len());
+    let mut i = 0;
+    loop {
+        match (payload.get(i), payload.get(i + 1)) {
+            (Some(0), Some(&tags::NAME_NO_NAMESPACE)) if i == 0 => {
+                text.extend_from_slice(&payload[2..]);
+                break;
+            }
+            (Some(0), Some(&tags::NAME_ZERO)) => {
+                text.push(0);
+                i += 2;
+            }
+            (Some(0), Some(&tags::NAME_SEPARATOR)) => {
+                text.push(b'/');
+                text.extend_from_slice(&payload[i + 2..]);
+                break;
+            }
+            (Some(0), _) | (None, _) => return Err(corrupt("malformed keyword or symbol")),
+            (Some(&b), _) => {
+                text.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(text).map_err(|_| corrupt("invalid UTF-8"))
+}
+
+/// Encodes a float so that byte order equals IEEE total order.
+#[inline]
+pub fn encode_f32(x: f32) -> [u8; 4] {
+    let bits = x.to_bits();
+    let ordered = if bits >> 31 == 1 {
+        !bits
+    } else {
+        bits | (1 << 31)
+    };
+    ordered.to_be_bytes()
+}
+
+/// Inverse of [`encode_f32`].
+#[inline]
+pub fn decode_f32(bytes: [u8; 4]) -> f32 {
+    let ordered = u32::from_be_bytes(bytes);
+    let bits = if ordered >> 31 == 1 {
+        ordered & !(1 << 31)
+    } else {
+        !ordered
+    };
+    f32::from_bits(bits)
+}
+
+/// Sign class, then the magnitude's length and bytes, inverted when negative so that a
+/// larger magnitude sorts lower.
+fn encode_bigint(n: &BigInt, out: &mut Vec<u8>) {
+    let class = match n.sign() {
+        Sign::NoSign => {
+            out.push(tags::NUM_ZERO);
+            return;
+        }
+        Sign::Plus => tags::NUM_POSITIVE,
+        Sign::Minus => tags::NUM_NEGATIVE,
+    };
+    out.push(class);
+    let start = out.len();
+    let magnitude = n.magnitude().to_bytes_be();
+    out.extend_from_slice(&(magnitude.len() as u32).to_be_bytes());
+    out.extend_from_slice(&magnitude);
+    if class == tags::NUM_NEGATIVE {
+        invert(&mut out[start..]);
+    }
+}
+
+/// Sign class, then the decimal exponent `e` (the number is `0.d1d2… × 10^e`, `d1` non-zero)
+/// and the digits without trailing zeros as bytes 1–10 ended by 0, inverted when negative. A
+/// larger exponent is a larger magnitude; with equal exponents the digits compare like the
+/// numbers, a shorter run first.
+fn encode_bigdec(d: &BigDecimal, out: &mut Vec<u8>) {
+    let (unscaled, scale) = d.as_bigint_and_scale();
+    let class = match unscaled.sign() {
+        Sign::NoSign => {
+            out.push(tags::NUM_ZERO);
+            return;
+        }
+        Sign::Plus => tags::NUM_POSITIVE,
+        Sign::Minus => tags::NUM_NEGATIVE,
+    };
+    out.push(class);
+    let start = out.len();
+    let digits = unscaled.magnitude().to_string();
+    let exponent = digits.len() as i64 - scale;
+    out.extend_from_slice(&encode_i64(exponent));
+    let significant = digits.trim_end_matches('0');
+    out.extend(significant.bytes().map(|b| b - b'0' + 1));
+    out.push(0);
+    if class == tags::NUM_NEGATIVE {
+        invert(&mut out[start..]);
+    }
+}
+
+fn invert(bytes: &mut [u8]) {
+    for b in bytes {
+        *b = !*b;
+    }
 }
 
 fn encode_variable(payload: &[u8], threshold: usize, out: &mut Vec<u8>) -> Stored {
@@ -141,26 +310,117 @@ pub fn decode_value(bytes: &[u8]) -> Result<Decoded<'_>, DecodeError> {
         tags::INSTANT => ValueRef::Instant(decode_i64(fixed(payload)?)),
         tags::BOOLEAN => ValueRef::Boolean(fixed::<1>(payload)?[0] != 0),
         tags::UUID => ValueRef::Uuid(fixed(payload)?),
-        tags::STRING | tags::KEYWORD | tags::BYTES => {
+        tags::STRING | tags::KEYWORD | tags::BYTES | tags::URI | tags::SYMBOL => {
             let value_type = tags::type_of(tag).ok_or_else(|| corrupt("tag"))?;
             return match unescape(payload)? {
                 None => Ok(Decoded::Spilled(value_type)),
                 Some(raw) => Ok(Decoded::Value(variable(value_type, raw)?)),
             };
         }
+        tags::FLOAT => ValueRef::Float(decode_f32(fixed(payload)?)),
+        tags::BIGINT => ValueRef::BigInt(Cow::Owned(decode_bigint(payload)?.0)),
+        tags::BIGDEC => ValueRef::BigDec(Cow::Owned(decode_bigdec(payload)?.0)),
+        tags::TUPLE => ValueRef::Tuple(Cow::Owned(decode_tuple(payload)?.0)),
         _ => return Err(corrupt("unknown type tag")),
     };
     Ok(Decoded::Value(value))
 }
 
-/// Builds a string, keyword or bytes value from its raw payload.
+/// Builds a string, keyword, bytes, URI or symbol value from its raw payload.
 #[inline]
 pub fn variable(value_type: ValueType, raw: Cow<'_, [u8]>) -> Result<ValueRef<'_>, DecodeError> {
     Ok(match value_type {
         ValueType::Bytes => ValueRef::Bytes(raw),
         ValueType::String => ValueRef::String(utf8(raw)?),
-        _ => ValueRef::Keyword(utf8(raw)?),
+        ValueType::Uri => ValueRef::Uri(utf8(raw)?),
+        ValueType::Keyword => ValueRef::Keyword(Cow::Owned(name_text(&raw)?)),
+        ValueType::Symbol => ValueRef::Symbol(Cow::Owned(name_text(&raw)?)),
+        _ => return Err(corrupt("not a variable-length type")),
     })
+}
+
+/// A big integer from its payload, and the payload bytes it used.
+fn decode_bigint(payload: &[u8]) -> Result<(BigInt, usize), DecodeError> {
+    let (&class, rest) = payload
+        .split_first()
+        .ok_or_else(|| corrupt("empty number"))?;
+    let (sign, flip) = match class {
+        tags::NUM_ZERO => return Ok((BigInt::from(0), 1)),
+        tags::NUM_POSITIVE => (Sign::Plus, 0x00),
+        tags::NUM_NEGATIVE => (Sign::Minus, 0xFF),
+        _ => return Err(corrupt("bad number sign")),
+    };
+    let len_bytes: [u8; 4] = fixed(rest)?;
+    let len = u32::from_be_bytes(len_bytes.map(|b| b ^ flip)) as usize;
+    let magnitude: Vec<u8> = rest
+        .get(4..4 + len)
+        .ok_or_else(|| corrupt("number too short"))?
+        .iter()
+        .map(|b| b ^ flip)
+        .collect();
+    Ok((BigInt::from_bytes_be(sign, &magnitude), 1 + 4 + len))
+}
+
+/// A big decimal (in its shortest form) from its payload, and the payload bytes it used.
+fn decode_bigdec(payload: &[u8]) -> Result<(BigDecimal, usize), DecodeError> {
+    let (&class, rest) = payload
+        .split_first()
+        .ok_or_else(|| corrupt("empty number"))?;
+    let (negative, flip) = match class {
+        tags::NUM_ZERO => return Ok((BigDecimal::from(0), 1)),
+        tags::NUM_POSITIVE => (false, 0x00),
+        tags::NUM_NEGATIVE => (true, 0xFF),
+        _ => return Err(corrupt("bad number sign")),
+    };
+    let exponent_bytes: [u8; 8] = fixed(rest)?;
+    let exponent = decode_i64(exponent_bytes.map(|b| b ^ flip));
+    let digits = &rest[8..];
+    let end = digits
+        .iter()
+        .position(|&b| b ^ flip == 0)
+        .ok_or_else(|| corrupt("unterminated decimal"))?;
+    let mut text = String::with_capacity(end + 1);
+    if negative {
+        text.push('-');
+    }
+    for &b in &digits[..end] {
+        match (b ^ flip).checked_sub(1) {
+            Some(d @ 0..=9) => text.push(char::from(b'0' + d)),
+            _ => return Err(corrupt("bad decimal digit")),
+        }
+    }
+    if end == 0 {
+        return Err(corrupt("decimal without digits"));
+    }
+    let unscaled: BigInt = text.parse().map_err(|_| corrupt("bad decimal digits"))?;
+    let scale = end as i64 - exponent;
+    let d = shortest(BigDecimal::new(unscaled, scale));
+    Ok((d, 1 + 8 + end + 1))
+}
+
+/// A tuple's elements from its payload, and the payload bytes they used.
+fn decode_tuple(payload: &[u8]) -> Result<(Vec<Option<Value>>, usize), DecodeError> {
+    let mut items = Vec::new();
+    let mut at = 0;
+    loop {
+        match payload.get(at) {
+            Some(&tags::TUPLE_END) => return Ok((items, at + 1)),
+            Some(&tags::TUPLE_NIL) => {
+                items.push(None);
+                at += 1;
+            }
+            Some(&tags::TUPLE_VALUE) => {
+                let element = &payload[at + 1..];
+                let len = encoded_len(element)?;
+                match decode_value(&element[..len])? {
+                    Decoded::Value(v) => items.push(Some(v.to_owned())),
+                    Decoded::Spilled(_) => return Err(corrupt("spilled tuple element")),
+                }
+                at += 1 + len;
+            }
+            _ => return Err(corrupt("malformed tuple")),
+        }
+    }
 }
 
 #[inline]
@@ -210,18 +470,20 @@ fn unescape_copy(payload: &[u8], first: usize) -> Result<Option<Cow<'_, [u8]>>, 
 }
 
 /// The length of the encoded value at the start of `bytes` (for the log, where a value is the
-/// last component and length is implied, and for tests).
+/// last component and length is implied, for tuple elements, and for tests).
 pub fn encoded_len(bytes: &[u8]) -> Result<usize, DecodeError> {
     let (&tag, payload) = bytes.split_first().ok_or_else(|| corrupt("empty"))?;
     let fixed = match tag {
         tags::BOOLEAN => 1,
+        tags::FLOAT => 4,
         tags::LONG | tags::DOUBLE | tags::INSTANT | tags::REF => 8,
         tags::UUID => 16,
-        tags::STRING | tags::KEYWORD | tags::BYTES => {
+        tags::STRING | tags::KEYWORD | tags::BYTES | tags::URI | tags::SYMBOL => {
             let mut at = 0;
             loop {
                 let zero = at
-                    + memchr::memchr(0, &payload[at..]).ok_or_else(|| corrupt("unterminated"))?;
+                    + memchr::memchr(0, payload.get(at..).unwrap_or_default())
+                        .ok_or_else(|| corrupt("unterminated"))?;
                 match payload.get(zero + 1) {
                     Some(&END_INLINE) => return Ok(1 + zero + 2),
                     Some(&END_SPILLED) => return Ok(1 + zero + 2 + 8),
@@ -230,6 +492,9 @@ pub fn encoded_len(bytes: &[u8]) -> Result<usize, DecodeError> {
                 }
             }
         }
+        tags::BIGINT => decode_bigint(payload)?.1,
+        tags::BIGDEC => decode_bigdec(payload)?.1,
+        tags::TUPLE => decode_tuple(payload)?.1,
         _ => return Err(corrupt("unknown type tag")),
     };
     if payload.len() < fixed {

@@ -1,10 +1,24 @@
-//! Values of datoms: owned [`Value`] and borrowed [`ValueRef`].
+//! Values of datoms: owned [`Value`] and borrowed [`ValueRef`], and their one total order.
+//!
+//! Invariants (checked by `tests/encoding_props.rs`): the order of [`Value`] is exactly the byte
+//! order of its index encoding (`encoding/value.rs`), and equal values have equal encodings.
+//! Values of different types order by type, in the order of [`ValueType::ALL`]; within a type:
+//!
+//! - booleans `false < true`; longs, instants, refs, big integers numerically; doubles and floats
+//!   by IEEE total order (`-0.0 < 0.0`, NaN last — one bit pattern per NaN);
+//! - big decimals numerically, and always in their shortest form (`1.50M` is the value `1.5M`,
+//!   as Clojure's `=` has it);
+//! - strings, URIs and bytes bytewise (UTF-8 order, which is code-point order);
+//! - keywords and symbols as Clojure's `compare`: no namespace first, then by namespace, then by
+//!   name (`:b < :a/z < :a-b/c`, because the namespace `a` sorts before `a-b`);
+//! - tuples element by element (`nil` first), a shorter tuple before its extensions.
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::fmt;
 
-use crate::edn::format_inst_millis;
+use bigdecimal::BigDecimal;
+use num_bigint::BigInt;
 
 /// The type of an attribute's values (`:db/valueType`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -27,11 +41,23 @@ pub enum ValueType {
     Bytes,
     /// `:db.type/ref` — another entity.
     Ref,
+    /// `:db.type/float` — 32-bit float.
+    Float,
+    /// `:db.type/bigint` — arbitrary-precision integer.
+    BigInt,
+    /// `:db.type/bigdec` — arbitrary-precision decimal.
+    BigDec,
+    /// `:db.type/uri` — a URI, kept as its text.
+    Uri,
+    /// `:db.type/symbol` — an EDN symbol.
+    Symbol,
+    /// `:db.type/tuple` — a small vector of scalars (see [`crate::TupleType`]).
+    Tuple,
 }
 
 impl ValueType {
-    /// Every type, in tag order.
-    pub const ALL: [ValueType; 9] = [
+    /// Every type, in tag order (the order values of different types sort in).
+    pub const ALL: [ValueType; 15] = [
         ValueType::Boolean,
         ValueType::Long,
         ValueType::Double,
@@ -41,6 +67,12 @@ impl ValueType {
         ValueType::Uuid,
         ValueType::Bytes,
         ValueType::Ref,
+        ValueType::Float,
+        ValueType::BigInt,
+        ValueType::BigDec,
+        ValueType::Uri,
+        ValueType::Symbol,
+        ValueType::Tuple,
     ];
 
     /// The ident naming this type, without the colon (`db.type/string`).
@@ -55,17 +87,37 @@ impl ValueType {
             ValueType::Uuid => "db.type/uuid",
             ValueType::Bytes => "db.type/bytes",
             ValueType::Ref => "db.type/ref",
+            ValueType::Float => "db.type/float",
+            ValueType::BigInt => "db.type/bigint",
+            ValueType::BigDec => "db.type/bigdec",
+            ValueType::Uri => "db.type/uri",
+            ValueType::Symbol => "db.type/symbol",
+            ValueType::Tuple => "db.type/tuple",
         }
     }
 
-    /// The type named by an ident (`db.type/long`, without the colon).
+    /// The type named by an ident (`db.type/long`, with or without the colon).
     pub fn from_ident(ident: &str) -> Option<ValueType> {
+        let ident = ident.strip_prefix(':').unwrap_or(ident);
         ValueType::ALL.into_iter().find(|t| t.ident() == ident)
     }
 
     /// Short name for messages (`string`, `long`, …).
     pub fn name(self) -> &'static str {
         &self.ident()["db.type/".len()..]
+    }
+
+    /// Whether values of this type are numbers (they compare numerically with each other in
+    /// queries).
+    pub fn is_number(self) -> bool {
+        matches!(
+            self,
+            ValueType::Long
+                | ValueType::Double
+                | ValueType::Float
+                | ValueType::BigInt
+                | ValueType::BigDec
+        )
     }
 }
 
@@ -77,9 +129,9 @@ impl fmt::Display for ValueType {
 
 /// An owned datom value.
 ///
-/// Equality and order are total: doubles compare by IEEE total order (so `NaN == NaN` and
-/// `-0.0 < 0.0`), and values of different types order by type (the order of [`ValueType::ALL`]),
-/// exactly as their encoded keys do.
+/// Equality and order are total and agree with the index encoding (see the module doc).
+/// Keywords and symbols are held as their text without a leading colon (`user/name`); big
+/// decimals only in their shortest form (build them with [`Value::big_dec`]).
 #[derive(Clone, Debug)]
 pub enum Value {
     /// A boolean.
@@ -100,6 +152,18 @@ pub enum Value {
     Bytes(Vec<u8>),
     /// A reference to an entity.
     Ref(u64),
+    /// A 32-bit float.
+    Float(f32),
+    /// An arbitrary-precision integer.
+    BigInt(Box<BigInt>),
+    /// An arbitrary-precision decimal in its shortest form (no trailing zeros, scale ≥ 0).
+    BigDec(Box<BigDecimal>),
+    /// A URI's text.
+    Uri(String),
+    /// A symbol's text (`ns/name` or `name`).
+    Symbol(String),
+    /// A tuple; `None` elements are `nil`.
+    Tuple(Vec<Option<Value>>),
 }
 
 impl Value {
@@ -120,6 +184,12 @@ impl Value {
             Value::Uuid(u) => ValueRef::Uuid(*u),
             Value::Bytes(b) => ValueRef::Bytes(Cow::Borrowed(b)),
             Value::Ref(e) => ValueRef::Ref(*e),
+            Value::Float(x) => ValueRef::Float(*x),
+            Value::BigInt(n) => ValueRef::BigInt(Cow::Borrowed(n)),
+            Value::BigDec(d) => ValueRef::BigDec(Cow::Borrowed(d)),
+            Value::Uri(u) => ValueRef::Uri(Cow::Borrowed(u)),
+            Value::Symbol(s) => ValueRef::Symbol(Cow::Borrowed(s)),
+            Value::Tuple(items) => ValueRef::Tuple(Cow::Borrowed(items)),
         }
     }
 
@@ -127,6 +197,46 @@ impl Value {
     pub fn keyword(text: &str) -> Value {
         Value::Keyword(text.strip_prefix(':').unwrap_or(text).to_string())
     }
+
+    /// A big-decimal value: numerically the same decimal, in its shortest form (`1.50` becomes
+    /// `1.5`, `1E+2` becomes `100`), so that equal numbers are equal values.
+    pub fn big_dec(d: BigDecimal) -> Value {
+        Value::BigDec(Box::new(shortest(d)))
+    }
+
+    /// A big-integer value.
+    pub fn big_int(n: BigInt) -> Value {
+        Value::BigInt(Box::new(n))
+    }
+}
+
+/// A decimal without trailing zeros and with a scale of at least zero: the one form of each
+/// number (`1.50` → `1.5`, `1E+2` → `100`).
+pub fn shortest(d: BigDecimal) -> BigDecimal {
+    let d = d.normalized();
+    if d.as_bigint_and_scale().1 < 0 {
+        d.with_scale(0)
+    } else {
+        d
+    }
+}
+
+/// The namespace and name of a keyword or symbol text, as Clojure splits it: at the first `/`,
+/// unless the whole text is `/` (`a/b/c` → `a`, `b/c`; `/` → no namespace, name `/`).
+pub fn name_parts(text: &str) -> (Option<&str>, &str) {
+    match text.find('/') {
+        Some(i) if text != "/" => (Some(&text[..i]), &text[i + 1..]),
+        _ => (None, text),
+    }
+}
+
+/// Clojure's order of keywords and symbols: no namespace first, then namespace, then name.
+fn compare_names(a: &str, b: &str) -> Ordering {
+    let (ans, aname) = name_parts(a);
+    let (bns, bname) = name_parts(b);
+    ans.map(str::as_bytes)
+        .cmp(&bns.map(str::as_bytes))
+        .then_with(|| aname.as_bytes().cmp(bname.as_bytes()))
 }
 
 impl PartialEq for Value {
@@ -156,6 +266,7 @@ impl std::hash::Hash for Value {
 }
 
 impl fmt::Display for Value {
+    /// Prints the value as EDN that reads back to it (see [`ValueRef`]'s `Display`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.as_ref().fmt(f)
     }
@@ -179,6 +290,21 @@ impl From<i32> for Value {
 impl From<f64> for Value {
     fn from(d: f64) -> Self {
         Value::Double(d)
+    }
+}
+impl From<f32> for Value {
+    fn from(x: f32) -> Self {
+        Value::Float(x)
+    }
+}
+impl From<BigInt> for Value {
+    fn from(n: BigInt) -> Self {
+        Value::big_int(n)
+    }
+}
+impl From<BigDecimal> for Value {
+    fn from(d: BigDecimal) -> Self {
+        Value::big_dec(d)
     }
 }
 impl From<&str> for Value {
@@ -214,6 +340,18 @@ pub enum ValueRef<'a> {
     Bytes(Cow<'a, [u8]>),
     /// A reference to an entity.
     Ref(u64),
+    /// A 32-bit float.
+    Float(f32),
+    /// An arbitrary-precision integer.
+    BigInt(Cow<'a, BigInt>),
+    /// An arbitrary-precision decimal in its shortest form.
+    BigDec(Cow<'a, BigDecimal>),
+    /// A URI's text.
+    Uri(Cow<'a, str>),
+    /// A symbol's text.
+    Symbol(Cow<'a, str>),
+    /// A tuple; `None` elements are `nil`.
+    Tuple(Cow<'a, [Option<Value>]>),
 }
 
 impl ValueRef<'_> {
@@ -229,6 +367,12 @@ impl ValueRef<'_> {
             ValueRef::Uuid(_) => ValueType::Uuid,
             ValueRef::Bytes(_) => ValueType::Bytes,
             ValueRef::Ref(_) => ValueType::Ref,
+            ValueRef::Float(_) => ValueType::Float,
+            ValueRef::BigInt(_) => ValueType::BigInt,
+            ValueRef::BigDec(_) => ValueType::BigDec,
+            ValueRef::Uri(_) => ValueType::Uri,
+            ValueRef::Symbol(_) => ValueType::Symbol,
+            ValueRef::Tuple(_) => ValueType::Tuple,
         }
     }
 
@@ -244,6 +388,12 @@ impl ValueRef<'_> {
             ValueRef::Uuid(u) => Value::Uuid(*u),
             ValueRef::Bytes(b) => Value::Bytes(b.to_vec()),
             ValueRef::Ref(e) => Value::Ref(*e),
+            ValueRef::Float(x) => Value::Float(*x),
+            ValueRef::BigInt(n) => Value::BigInt(Box::new(n.clone().into_owned())),
+            ValueRef::BigDec(d) => Value::BigDec(Box::new(d.clone().into_owned())),
+            ValueRef::Uri(u) => Value::Uri(u.to_string()),
+            ValueRef::Symbol(s) => Value::Symbol(s.to_string()),
+            ValueRef::Tuple(items) => Value::Tuple(items.to_vec()),
         }
     }
 }
@@ -270,11 +420,15 @@ impl Ord for ValueRef<'_> {
             (Long(a), Long(b)) => a.cmp(b),
             (Double(a), Double(b)) => a.total_cmp(b),
             (Instant(a), Instant(b)) => a.cmp(b),
-            (String(a), String(b)) => a.as_bytes().cmp(b.as_bytes()),
-            (Keyword(a), Keyword(b)) => a.as_bytes().cmp(b.as_bytes()),
+            (String(a), String(b)) | (Uri(a), Uri(b)) => a.as_bytes().cmp(b.as_bytes()),
+            (Keyword(a), Keyword(b)) | (Symbol(a), Symbol(b)) => compare_names(a, b),
             (Uuid(a), Uuid(b)) => a.cmp(b),
             (Bytes(a), Bytes(b)) => a.cmp(b),
             (Ref(a), Ref(b)) => a.cmp(b),
+            (Float(a), Float(b)) => a.total_cmp(b),
+            (BigInt(a), BigInt(b)) => a.cmp(b),
+            (BigDec(a), BigDec(b)) => a.cmp(b),
+            (Tuple(a), Tuple(b)) => a.iter().cmp(b.iter()),
             _ => self.value_type().cmp(&other.value_type()),
         }
     }
@@ -282,45 +436,32 @@ impl Ord for ValueRef<'_> {
 
 impl std::hash::Hash for ValueRef<'_> {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        std::mem::discriminant(self).hash(state);
+        self.value_type().hash(state);
         match self {
             ValueRef::Boolean(b) => b.hash(state),
             ValueRef::Long(n) | ValueRef::Instant(n) => n.hash(state),
             ValueRef::Double(d) => d.to_bits().hash(state),
-            ValueRef::String(s) | ValueRef::Keyword(s) => s.hash(state),
+            ValueRef::String(s) | ValueRef::Keyword(s) | ValueRef::Uri(s) | ValueRef::Symbol(s) => {
+                s.hash(state)
+            }
             ValueRef::Uuid(u) => u.hash(state),
             ValueRef::Bytes(b) => b.hash(state),
             ValueRef::Ref(e) => e.hash(state),
+            ValueRef::Float(x) => x.to_bits().hash(state),
+            ValueRef::BigInt(n) => n.hash(state),
+            // Held in their shortest form, so equal decimals have equal parts.
+            ValueRef::BigDec(d) => d.as_bigint_and_scale().hash(state),
+            ValueRef::Tuple(items) => items.hash(state),
         }
     }
 }
 
 impl fmt::Display for ValueRef<'_> {
-    /// Prints the value as EDN.
+    /// Prints the value as EDN with the printer of [`crate::edn`], so it reads back to the same
+    /// value (read with the value's type, as the transactor reads it: a float prints as a plain
+    /// number, a ref as its entity id).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ValueRef::Boolean(b) => write!(f, "{b}"),
-            ValueRef::Long(n) => write!(f, "{n}"),
-            ValueRef::Double(d) => {
-                if d.is_finite() && d.fract() == 0.0 && d.abs() < 1e16 {
-                    write!(f, "{d:.1}")
-                } else {
-                    write!(f, "{d:?}")
-                }
-            }
-            ValueRef::Instant(ms) => write!(f, "#inst \"{}\"", format_inst_millis(*ms)),
-            ValueRef::String(s) => write!(f, "{s:?}"),
-            ValueRef::Keyword(k) => write!(f, ":{k}"),
-            ValueRef::Uuid(u) => write!(f, "#uuid \"{}\"", format_uuid(u)),
-            ValueRef::Bytes(b) => {
-                write!(f, "#bytes \"")?;
-                for byte in b.iter() {
-                    write!(f, "{byte:02x}")?;
-                }
-                write!(f, "\"")
-            }
-            ValueRef::Ref(e) => write!(f, "{e}"),
-        }
+        crate::edn::write_value(f, self)
     }
 }
 

@@ -8,7 +8,8 @@ use datolite_kv::{Direction, KeyRange, ReadOps, Table, Visit};
 use super::buffer;
 use super::context::TxContext;
 use crate::encoding::{
-    decode_key, encode_key, encode_log_key, encode_value, tags, Index, Prefix, Stored,
+    decode_key, encode_key, encode_log_key, encode_value, spill_payload, tags, Index, Prefix,
+    Stored,
 };
 use crate::model::{Datom, Value, ValueRef};
 use crate::schema::{Attribute, Cardinality, Schema};
@@ -31,19 +32,16 @@ impl TxContext<'_> {
             &mut venc,
         ) == Stored::Spilled
         {
-            let payload: &[u8] = match value {
-                Value::String(s) | Value::Keyword(s) => s.as_bytes(),
-                Value::Bytes(b) => b,
-                _ => &[],
-            };
+            let value_ref = value.as_ref();
+            let payload = spill_payload(&value_ref);
             match self.txn.get(Table::Values, &venc)? {
-                Some(existing) if existing == payload => {}
+                Some(existing) if existing == &payload[..] => {}
                 Some(_) => {
                     return Err(StoreError::Corrupt(
                         "two different long values share a prefix and a 64-bit hash; the value cannot be stored".into(),
                     ))
                 }
-                None => self.txn.put(Table::Values, &venc, payload)?,
+                None => self.txn.put(Table::Values, &venc, &payload)?,
             }
         }
         Ok(venc)
@@ -288,6 +286,9 @@ impl TxContext<'_> {
     }
 
     fn note(&mut self, e: u64, attr: &Attribute, v: Value, added: bool) {
+        for &composite in self.schema.composites_of(attr.id) {
+            self.composites_touched.insert((e, composite));
+        }
         self.report.push(Datom {
             e,
             a: u64::from(attr.id),

@@ -7,16 +7,12 @@
 
 use std::sync::Arc;
 
-use datolite_kv::{Direction, KeyRange, ReadOps, Table};
-
 use super::context::TxContext;
 use super::ops::{EntityRef, TxValue};
 use super::resolve::Target;
 use crate::edn::Edn;
-use crate::encoding::{decode_key, Index, Prefix};
 use crate::model::Value;
 use crate::schema::{Attribute, Cardinality};
-use crate::values::materialize;
 use crate::{Result, StoreError};
 
 /// One compare-and-swap expectation, checked after resolution.
@@ -70,7 +66,7 @@ impl TxContext<'_> {
             Some(Target::Literal(v)) => Some(v.clone()),
             Some(Target::Entity(r)) => Some(Value::Ref(self.entity(r)?)),
         };
-        let found = self.current_value(e, &check.attr)?;
+        let found = self.current_value(e, check.attr.id)?;
         if found == expected {
             return Ok(());
         }
@@ -81,18 +77,5 @@ impl TxContext<'_> {
             expected: show(expected),
             found: show(found),
         })
-    }
-
-    /// The value of a cardinality-one attribute of `e`, if any.
-    fn current_value(&self, e: u64, attr: &Attribute) -> Result<Option<Value>> {
-        let prefix = Prefix::new().id(e).attr(attr.id).into_bytes();
-        let txn: &dyn ReadOps = &*self.txn;
-        match txn.first(Table::Eavt, &KeyRange::prefix(&prefix), Direction::Forward)? {
-            Some((key, _)) => {
-                let raw = decode_key(Index::Eavt, &key)?;
-                Ok(Some(materialize(raw.v, txn)?.to_owned()))
-            }
-            None => Ok(None),
-        }
     }
 }

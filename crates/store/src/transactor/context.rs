@@ -58,6 +58,8 @@ pub(crate) struct TxContext<'a> {
     pub added_bounds: FxHashMap<u32, (Vec<u8>, Vec<u8>)>,
     /// Buffered assertion keys per table (see `buffer.rs`).
     pub buffers: [KeyBuffer; 5],
+    /// `(entity, composite tuple attribute)` pairs whose sources this transaction changed.
+    pub composites_touched: FxHashSet<(u64, u32)>,
     /// Datoms asserted and retracted, in order.
     pub report: Vec<Datom>,
     /// Scratch buffer for keys.

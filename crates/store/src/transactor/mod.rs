@@ -10,7 +10,9 @@ mod buffer;
 mod builder;
 mod builtin;
 mod cas;
+mod composite;
 mod context;
+mod literal;
 mod ops;
 mod parse;
 mod resolve;
@@ -95,6 +97,7 @@ pub(crate) fn run(
         unique_values: Default::default(),
         added_bounds: Default::default(),
         buffers: Default::default(),
+        composites_touched: Default::default(),
         report: Vec::new(),
         key: Vec::with_capacity(64),
     };
@@ -118,6 +121,7 @@ pub(crate) fn run(
         .iter()
         .any(|r| matches!(r, Resolved::Add(e, a, _) if *e == cx.tx && a.id == sys::TX_INSTANT));
     cx.apply(&resolved)?;
+    cx.update_composites()?;
     if !sets_instant {
         let instant = cx
             .schema
@@ -192,9 +196,12 @@ impl TxContext<'_> {
         self.flush()
     }
 
-    /// Rereads the schema from the write transaction (`schema_change.rs` checks the changes).
+    /// Rereads the schema from the write transaction and checks the tuple definitions
+    /// (`schema_change.rs` checks the changes against the data).
     fn reload_schema(&mut self) -> Result<()> {
-        self.schema = Schema::load(&*self.txn)?;
+        let after = Schema::load(&*self.txn)?;
+        after.check_tuple_attributes()?;
+        self.schema = after;
         self.schema_touched = false;
         Ok(())
     }

@@ -13,7 +13,9 @@ use std::sync::Arc;
 
 use datolite_kv::{Direction, KeyRange, ReadOps, Table};
 
+use super::composite::is_composite;
 use super::context::TxContext;
+use super::literal::{infer_type, literal, lookup_tuple};
 use super::ops::{EntityMap, EntityRef, Tempid, TxOp, TxValue};
 use super::parse::{entity_ref, keyword_text};
 use crate::bootstrap::{attr as sys, cardinality_entity, ids, type_ident_entity};
@@ -64,6 +66,12 @@ impl TxContext<'_> {
                 }
                 TxOp::Retract { e, attr, value } => {
                     let attribute = self.known_attribute(attr)?;
+                    if is_composite(&attribute) {
+                        return Err(StoreError::InvalidTxData(format!(
+                            "composite tuple :{attr} is maintained by the transactor; retract \
+                             its source attributes instead"
+                        )));
+                    }
                     match value {
                         None => pending.push(Pending {
                             e: e.clone(),
@@ -299,8 +307,8 @@ impl TxContext<'_> {
                 }
                 Ok(())
             }
-            TxValue::Edn(Edn::Vector(items) | Edn::List(items) | Edn::Set(items))
-                if !(attr.is_ref() && self.is_lookup_form(items)) =>
+            TxValue::Edn(form @ (Edn::Vector(items) | Edn::List(items) | Edn::Set(items)))
+                if self.is_several(attr, form, items) =>
             {
                 many(items.len())?;
                 for item in items {
@@ -313,6 +321,14 @@ impl TxContext<'_> {
                 Ok(())
             }
         }
+    }
+
+    /// Whether a collection given for `attr` is several values (not one lookup ref for a ref
+    /// attribute, nor one tuple for a tuple attribute).
+    fn is_several(&self, attr: &Attribute, form: &Edn, items: &[Edn]) -> bool {
+        let lookup = attr.is_ref() && self.is_lookup_form(items);
+        let tuple = attr.value_type == ValueType::Tuple && is_one_tuple(form);
+        !lookup && !tuple
     }
 
     /// Whether `[kw value]` names a lookup ref (its keyword is a unique attribute).
@@ -361,7 +377,7 @@ impl TxContext<'_> {
             };
             return Ok(Target::Entity(entity));
         }
-        Ok(Target::Literal(literal(attr, value)?))
+        Ok(Target::Literal(literal(&self.schema, attr, value)?))
     }
 
     /// The attribute named `ident`, installing it (typed by `value`) when the schema is not
@@ -423,6 +439,7 @@ impl TxContext<'_> {
             unique: None,
             is_component: false,
             doc: None,
+            tuple: None,
         };
         self.new_entities.insert(id);
         let ident_attr = self.system(sys::IDENT)?;
@@ -540,9 +557,14 @@ impl TxContext<'_> {
                         "lookup ref [:{attr} …] needs a :db/unique attribute, and :{attr} is not unique"
                     )));
                 }
-                let target = match self.single(&attribute, value, &mut Vec::new(), &mut 0)? {
-                    Target::Literal(v) => v,
-                    Target::Entity(r) => Value::Ref(self.entity(&r)?),
+                let target = if is_composite(&attribute) {
+                    // A composite's value may be named (never asserted) in a lookup ref.
+                    lookup_tuple(&self.schema, &attribute, value)?
+                } else {
+                    match self.single(&attribute, value, &mut Vec::new(), &mut 0)? {
+                        Target::Literal(v) => v,
+                        Target::Entity(r) => Value::Ref(self.entity(&r)?),
+                    }
                 };
                 let (venc, _) = encoded(&target.as_ref(), self.options.inline_value_threshold);
                 self.holder(attribute.id, &venc)?
@@ -576,6 +598,20 @@ impl TxContext<'_> {
         } else {
             Err(StoreError::UnknownEntity(id))
         }
+    }
+}
+
+/// Whether a collection given for a tuple attribute is one tuple (`[1 "a"]`) rather than
+/// several (`#{[1 "a"] [2 "b"]}`, `[[1 "a"] [2 "b"]]`).
+fn is_one_tuple(form: &Edn) -> bool {
+    match form {
+        Edn::Vector(items) | Edn::List(items) => {
+            items.is_empty()
+                || !items
+                    .iter()
+                    .all(|i| matches!(i, Edn::Vector(_) | Edn::List(_)))
+        }
+        _ => false,
     }
 }
 
@@ -670,28 +706,7 @@ fn names_db_partition(value: &TxValue) -> bool {
     }
 }
 
-/// The type an undeclared attribute gets from its first value.
-fn infer_type(value: &TxValue) -> Option<ValueType> {
-    match value {
-        TxValue::Value(v) => Some(v.value_type()),
-        TxValue::Entity(_) | TxValue::Map(_) => Some(ValueType::Ref),
-        TxValue::Many(_) => None,
-        TxValue::Edn(edn) => match edn {
-            Edn::Bool(_) => Some(ValueType::Boolean),
-            Edn::Long(_) => Some(ValueType::Long),
-            Edn::Double(_) => Some(ValueType::Double),
-            Edn::String(_) => Some(ValueType::String),
-            Edn::Keyword(_) => Some(ValueType::Keyword),
-            Edn::Inst(_) => Some(ValueType::Instant),
-            Edn::Uuid(_) => Some(ValueType::Uuid),
-            Edn::Map(_) => Some(ValueType::Ref),
-            Edn::Tagged(tag, _) if tag == "bytes" => Some(ValueType::Bytes),
-            _ => None,
-        },
-    }
-}
-
-fn describe(value: &TxValue) -> String {
+pub(super) fn describe(value: &TxValue) -> String {
     match value {
         TxValue::Edn(edn) => format!("{edn}"),
         TxValue::Value(v) => v.to_string(),
@@ -701,53 +716,12 @@ fn describe(value: &TxValue) -> String {
     }
 }
 
-fn mismatch(attr: &Attribute, value: &TxValue) -> StoreError {
+pub(super) fn mismatch(attr: &Attribute, value: &TxValue) -> StoreError {
     StoreError::TypeMismatch {
         attribute: attr.ident.clone(),
         expected: attr.value_type.to_string(),
         got: describe(value),
     }
-}
-
-/// Converts a value for a non-ref attribute, checking its type. Integers are accepted for
-/// double attributes (widened); nothing else is coerced.
-fn literal(attr: &Attribute, value: &TxValue) -> Result<Value> {
-    let converted = match value {
-        TxValue::Value(v) => match (attr.value_type, v) {
-            (ValueType::Double, Value::Long(n)) => Some(Value::Double(*n as f64)),
-            (expected, v) if v.value_type() == expected => Some(v.clone()),
-            _ => None,
-        },
-        TxValue::Edn(edn) => match (attr.value_type, edn) {
-            (ValueType::Boolean, Edn::Bool(b)) => Some(Value::Boolean(*b)),
-            (ValueType::Long, Edn::Long(n)) => Some(Value::Long(*n)),
-            (ValueType::Double, Edn::Double(d)) => Some(Value::Double(*d)),
-            (ValueType::Double, Edn::Long(n)) => Some(Value::Double(*n as f64)),
-            (ValueType::String, Edn::String(s)) => Some(Value::String(s.clone())),
-            (ValueType::Keyword, Edn::Keyword(k)) => Some(Value::Keyword(keyword_text(k))),
-            (ValueType::Instant, Edn::Inst(ms)) => Some(Value::Instant(*ms)),
-            (ValueType::Uuid, Edn::Uuid(u)) => Some(Value::Uuid(*u)),
-            (ValueType::Bytes, Edn::Tagged(tag, inner)) if tag == "bytes" => match inner.as_ref() {
-                Edn::String(hex) => Some(Value::Bytes(
-                    parse_hex(hex).ok_or_else(|| mismatch(attr, value))?,
-                )),
-                _ => None,
-            },
-            _ => None,
-        },
-        _ => None,
-    };
-    converted.ok_or_else(|| mismatch(attr, value))
-}
-
-fn parse_hex(hex: &str) -> Option<Vec<u8>> {
-    if !hex.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
-        .collect()
 }
 
 /// Two different values for one cardinality-one attribute of one entity is a conflict. The same

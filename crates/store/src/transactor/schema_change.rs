@@ -7,7 +7,7 @@
 //!
 //! | change | rule |
 //! |---|---|
-//! | `:db/valueType` | refused |
+//! | `:db/valueType`, `:db/tupleType`, `:db/tupleTypes`, `:db/tupleAttrs` | refused |
 //! | adding `:db/unique` | refused while two entities share a value (AVET: one run per value) |
 //! | cardinality many → one | refused while an entity holds several values (AEVT: one run per entity) |
 //! | removing the attribute (`:db/ident`, `:db/valueType` or the entity retracted) | refused while datoms use it (AEVT prefix count) |
@@ -185,6 +185,13 @@ fn check_type(old: &Attribute, new: &Attribute) -> Result<()> {
         return Err(StoreError::Schema(format!(
             "cannot change the type of :{} from {} to {}",
             old.ident, old.value_type, new.value_type
+        )));
+    }
+    if new.tuple != old.tuple {
+        return Err(StoreError::Schema(format!(
+            "cannot change the tuple definition of :{} (:db/tupleType, :db/tupleTypes and \
+             :db/tupleAttrs never change); define a new attribute instead",
+            old.ident
         )));
     }
     Ok(())
