@@ -43,7 +43,7 @@ impl TxContext<'_> {
     }
 
     /// The error for a write onto built-in entity `e`.
-    pub(super) fn read_only(&self, e: u64) -> StoreError {
+    fn read_only(&self, e: u64) -> StoreError {
         let ident = self
             .schema
             .ident_of(e)

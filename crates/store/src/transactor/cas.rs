@@ -17,6 +17,7 @@ use crate::{Result, StoreError};
 
 /// One compare-and-swap expectation, checked after resolution.
 pub(super) struct CasCheck {
+    /// The entity, resolved with the rest of the transaction.
     e: EntityRef,
     /// The attribute (cardinality one).
     pub attr: Arc<Attribute>,
