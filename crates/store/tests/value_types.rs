@@ -228,6 +228,45 @@ fn composites_lmdb() {
 }
 
 #[test]
+fn upsert_through_a_composite_identity() {
+    let store = memory();
+    store
+        .transact_edn(
+            r#"[{:db/ident :reg/course :db/valueType :db.type/string :db/cardinality :db.cardinality/one}
+                {:db/ident :reg/semester :db/valueType :db.type/long :db/cardinality :db.cardinality/one}
+                {:db/ident :reg/room :db/valueType :db.type/string :db/cardinality :db.cardinality/one}
+                {:db/ident :reg/course+semester :db/valueType :db.type/tuple
+                 :db/tupleAttrs [:reg/course :reg/semester] :db/cardinality :db.cardinality/one
+                 :db/unique :db.unique/identity}]"#,
+        )
+        .unwrap();
+    let first = store
+        .transact_edn(r#"[{:db/id "m" :reg/course "Math" :reg/semester 2}]"#)
+        .unwrap()
+        .tempids["m"];
+    // Same sources, a new tempid: the same entity.
+    let again = store
+        .transact_edn(r#"[{:db/id "again" :reg/course "Math" :reg/semester 2 :reg/room "101"}]"#)
+        .unwrap()
+        .tempids["again"];
+    assert_eq!(again, first);
+    assert_eq!(values(&store, first, ":reg/room"), vec![Value::from("101")]);
+    // Another semester is another entity.
+    let other = store
+        .transact_edn(r#"[{:db/id "o" :reg/course "Math" :reg/semester 3}]"#)
+        .unwrap()
+        .tempids["o"];
+    assert_ne!(other, first);
+    // Two tempids with the same sources in one transaction are one entity.
+    let r = store
+        .transact_edn(
+            r#"[{:db/id "x" :reg/course "Art" :reg/semester 1} {:db/id "y" :reg/course "Art" :reg/semester 1 :reg/room "7"}]"#,
+        )
+        .unwrap();
+    assert_eq!(r.tempids["x"], r.tempids["y"]);
+}
+
+#[test]
 fn keywords_sort_as_clojure_compares_them_in_avet() {
     let store = memory();
     store.transact_edn(SCHEMA).unwrap();

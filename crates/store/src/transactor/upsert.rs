@@ -17,7 +17,10 @@ use super::ops::{EntityRef, Tempid};
 use super::resolve::{tempid_of, Pending, Target};
 use crate::encoding::{decode_value, encoded, Decoded};
 use crate::model::Value;
-use crate::schema::{Attribute, Unique};
+use crate::schema::{Attribute, TupleType, Unique};
+use std::sync::Arc;
+
+use super::composite::is_composite;
 use crate::{Result, StoreError};
 
 /// An identity value as far as it is known: encoded (a literal, or an entity id), or a class of
@@ -130,6 +133,7 @@ impl TxContext<'_> {
     /// Binds tempids to existing entities through `:db.unique/identity` values and unifies
     /// tempids that assert the same identity value (see the module comment).
     pub(super) fn upsert(&mut self, pending: &[Pending]) -> Result<()> {
+        let composites = self.composite_identities(pending)?;
         let mut round: Vec<&Pending> = pending
             .iter()
             .filter(|p| {
@@ -137,6 +141,7 @@ impl TxContext<'_> {
                     && p.attr.unique == Some(Unique::Identity)
                     && matches!(p.e, EntityRef::Tempid(_))
             })
+            .chain(&composites)
             .collect();
         if round.is_empty() {
             return Ok(());
@@ -217,6 +222,57 @@ impl TxContext<'_> {
             };
             self.tempids.insert(classes.tempids[i].clone(), id);
         }
+    }
+
+    /// The composite tuples (`:db/tupleAttrs` with `:db.unique/identity`) that tempids' own
+    /// assertions make, as identity assertions of their own: a tempid asserting `:reg/course`
+    /// and `:reg/semester` upserts to the entity whose `:reg/course+semester` is that pair.
+    /// Sources the tempid does not assert are `nil` (a new entity has no other values); a
+    /// source whose value is a tempid makes no key (no existing entity can refer to it yet).
+    fn composite_identities(&mut self, pending: &[Pending]) -> Result<Vec<Pending>> {
+        let identities: Vec<Arc<Attribute>> = self
+            .schema
+            .attributes()
+            .into_iter()
+            .filter(|a| a.unique == Some(Unique::Identity) && is_composite(a))
+            .cloned()
+            .collect();
+        let mut out = Vec::new();
+        for composite in identities {
+            let Some(TupleType::Composite(sources)) = &composite.tuple else {
+                continue;
+            };
+            let mut by_tempid: HashMap<&Tempid, Vec<Option<&Target>>> = HashMap::default();
+            for p in pending.iter().filter(|p| p.added) {
+                let (Some(tempid), Some(i)) = (
+                    tempid_of(&p.e),
+                    sources.iter().position(|s| *s == p.attr.id),
+                ) else {
+                    continue;
+                };
+                by_tempid
+                    .entry(tempid)
+                    .or_insert_with(|| vec![None; sources.len()])[i] = p.value.as_ref();
+            }
+            'tempid: for (tempid, targets) in by_tempid {
+                let mut elements = Vec::with_capacity(targets.len());
+                for target in targets {
+                    elements.push(match target {
+                        None => None,
+                        Some(Target::Literal(v)) => Some(v.clone()),
+                        Some(Target::Entity(EntityRef::Tempid(_))) => continue 'tempid,
+                        Some(Target::Entity(r)) => Some(Value::Ref(self.entity(r)?)),
+                    });
+                }
+                out.push(Pending {
+                    e: EntityRef::Tempid(tempid.clone()),
+                    attr: composite.clone(),
+                    value: Some(Target::Literal(Value::Tuple(elements))),
+                    added: true,
+                });
+            }
+        }
+        Ok(out)
     }
 
     fn encode_key(&self, value: &Value) -> Vec<u8> {
