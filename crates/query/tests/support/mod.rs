@@ -156,6 +156,12 @@ impl Fx {
 
     /// Asserts that `query` with `args` answers `expected` (EDN, `@name` substituted).
     pub fn check(&self, query: &str, args: &[&str], expected: &str) {
+        self.check_close(query, args, expected, 0.0);
+    }
+
+    /// [`Fx::check`] with doubles equal when within `tolerance` of each other (averages of
+    /// decimal ratings are not exact in binary).
+    pub fn check_close(&self, query: &str, args: &[&str], expected: &str, tolerance: f64) {
         let result = self
             .q(query, args)
             .unwrap_or_else(|e| panic!("{query}\nfailed: {e}"));
@@ -170,7 +176,7 @@ impl Fx {
             (_, got) => got,
         };
         assert!(
-            matches(&want, &got),
+            matches(&want, &got, tolerance),
             "{query}\nargs {args:?}\nexpected {expected}\n     got {}\n(entities {:?})",
             printed,
             self.ids
@@ -194,33 +200,34 @@ impl Fx {
 /// Whether `got` matches `want`: an expected set matches a set, vector or list with the same
 /// elements in any order (each matched once); vectors and lists element by element; maps entry
 /// by entry; everything else by value.
-fn matches(want: &Edn, got: &Edn) -> bool {
+fn matches(want: &Edn, got: &Edn, tol: f64) -> bool {
     match (want, got) {
-        (Edn::Set(w), Edn::Set(g) | Edn::Vector(g) | Edn::List(g)) => unordered(w, g),
+        (Edn::Set(w), Edn::Set(g) | Edn::Vector(g) | Edn::List(g)) => unordered(w, g, tol),
         (Edn::Vector(w), Edn::Vector(g)) | (Edn::List(w), Edn::List(g)) => {
-            w.len() == g.len() && w.iter().zip(g).all(|(a, b)| matches(a, b))
+            w.len() == g.len() && w.iter().zip(g).all(|(a, b)| matches(a, b, tol))
         }
         (Edn::Map(w), Edn::Map(g)) => {
             w.len() == g.len()
                 && w.iter().all(|(k, v)| {
                     g.iter()
-                        .any(|(k2, v2)| canonical(k) == canonical(k2) && matches(v, v2))
+                        .any(|(k2, v2)| canonical(k) == canonical(k2) && matches(v, v2, tol))
                 })
         }
+        (Edn::Double(a), Edn::Double(b)) if tol > 0.0 => (a - b).abs() <= tol,
         _ => canonical(want) == canonical(got),
     }
 }
 
 /// Whether every element of `want` matches a distinct element of `got` and none is left over.
-fn unordered(want: &[Edn], got: &[Edn]) -> bool {
-    fn assign(want: &[Edn], got: &[Edn], used: &mut Vec<bool>) -> bool {
+fn unordered(want: &[Edn], got: &[Edn], tol: f64) -> bool {
+    fn assign(want: &[Edn], got: &[Edn], used: &mut Vec<bool>, tol: f64) -> bool {
         let Some((first, rest)) = want.split_first() else {
             return true;
         };
         for (i, g) in got.iter().enumerate() {
-            if !used[i] && matches(first, g) {
+            if !used[i] && matches(first, g, tol) {
                 used[i] = true;
-                if assign(rest, got, used) {
+                if assign(rest, got, used, tol) {
                     return true;
                 }
                 used[i] = false;
@@ -228,7 +235,7 @@ fn unordered(want: &[Edn], got: &[Edn]) -> bool {
         }
         false
     }
-    want.len() == got.len() && assign(want, got, &mut vec![false; got.len()])
+    want.len() == got.len() && assign(want, got, &mut vec![false; got.len()], tol)
 }
 
 /// `e` with every set's elements (and map's entries) sorted and deduplicated by their printed
