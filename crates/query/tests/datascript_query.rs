@@ -1210,3 +1210,80 @@ fn harness_rejects_wrong_answers() {
         assert!(caught.is_err(), "{wrong} was accepted");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// parser_query.cljc, parser_where.cljc, parser_rules.cljc: malformed queries are errors that
+// name what is wrong
+
+#[test]
+fn parser_query_validation() {
+    let fx = people(false);
+    let mut problems: Vec<String> = Vec::new();
+    for (query, needle) in [
+        ("[:find ?e :where [?x :name]]", "?e"),
+        ("[:find ?e :with ?f :where [?e :name]]", "?f"),
+        ("[:find ?e ?x ?t :in $ ?x :where [?e :name]]", "?t"),
+        ("[:find ?x ?e :with ?y ?e :where [?x ?e ?y]]", "?e"),
+        ("[:find ?e :in $ $ ?x :where [?e :name]]", "$"),
+        ("[:find ?e :in ?x $ ?x :where [?e :name]]", "?x"),
+        ("[:find ?e :in $ % ?x % :where [?e :name]]", "%"),
+        ("[:find ?n :with ?e ?f ?e :where [?e ?f ?n]]", "?e"),
+        ("[:find ?x :where [$1 ?x :name]]", "$1"),
+        ("[:find ?x :in $1 :where [$2 ?x :name]]", "$2"),
+        ("[:find ?e :where (rule ?e)]", "rule"),
+    ] {
+        let args: Vec<&str> = match query {
+            q if q.contains("?x $ ?x") => vec!["1", "2"],
+            q if q.contains("$ $ ?x") || q.contains("$ ?x :where") => vec!["1"],
+            q if q.contains("% ?x %") => vec!["[]", "1", "[]"],
+            _ => vec![],
+        };
+        problems.extend(fx.fails_with(query, &args, &[needle]).err());
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+}
+
+#[test]
+fn parser_where_validation() {
+    let fx = people(false);
+    for (clause, needle) in [
+        ("[]", "[]"),
+        ("(not-join [] [?y :name])", "not-join"),
+        ("(not-join [?e])", "not-join"),
+        ("(not)", "not"),
+        ("(or-join [] [?y :name])", "or-join"),
+        ("(or-join [?e])", "or-join"),
+        ("(or)", "or"),
+    ] {
+        fx.check_err(
+            &format!("[:find ?e :where [?e :name] {clause}]"),
+            &[],
+            &[needle],
+        );
+    }
+    fx.check_err(
+        "[:find ?e :in $ % :where [?e :name] (friends)]",
+        &["[[(friends ?x) [?x :name]]]"],
+        &["friends"],
+    );
+}
+
+#[test]
+fn parser_rules_validation() {
+    let fx = people(false);
+    let mut problems: Vec<String> = Vec::new();
+    for (rules, needle) in [
+        ("[[(rule) [_ :name]]]", "rule"),
+        ("[[(rule ?x)]]", "rule"),
+        (
+            "[[(rule ?x) [?x :name]] [(rule ?x ?y) [?x :name ?y]]]",
+            "rule",
+        ),
+    ] {
+        let query = "[:find ?e :in $ % :where [?e :name]]";
+        if let Err(p) = fx.fails_with(query, &[rules], &[needle]) {
+            problems.push(format!("rules {rules}: {p}"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+}

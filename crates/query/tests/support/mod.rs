@@ -185,12 +185,21 @@ impl Fx {
 
     /// Asserts that `query` fails in both evaluators with a message containing every needle.
     pub fn check_err(&self, query: &str, args: &[&str], needles: &[&str]) {
+        if let Err(problem) = self.fails_with(query, args, needles) {
+            panic!("{problem}");
+        }
+    }
+
+    /// Whether `query` fails in both evaluators with a message containing every needle; the
+    /// problem otherwise (for tests that collect every failing case before asserting).
+    pub fn fails_with(&self, query: &str, args: &[&str], needles: &[&str]) -> Result<(), String> {
         match self.q(query, args) {
-            Ok(r) => panic!("{query}\nshould fail, got {}", result_edn(&r)),
+            Ok(r) => Err(format!("{query}\nshould fail, got {}", result_edn(&r))),
             Err(e) => {
                 let text = e.to_string();
-                for n in needles {
-                    assert!(text.contains(n), "{query}\nerror {text:?} lacks {n:?}");
+                match needles.iter().find(|n| !text.contains(*n)) {
+                    Some(n) => Err(format!("{query}\nerror {text:?} lacks {n:?}")),
+                    None => Ok(()),
                 }
             }
         }
