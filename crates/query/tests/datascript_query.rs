@@ -705,9 +705,8 @@ fn not_clauses() {
             "#{@2 @4 @6}",
         ),
     ];
-    for (clauses, expected) in cases {
-        fx.check(&entities(clauses), &[], expected);
-    }
+    let cases: Vec<(String, &str)> = cases.iter().map(|(c, e)| (entities(c), *e)).collect();
+    fx.check_each(&cases);
 }
 
 #[test]
@@ -841,9 +840,8 @@ fn or_clauses() {
             "#{@2 @6}",
         ),
     ];
-    for (clauses, expected) in cases {
-        fx.check(&entities(clauses), &[], expected);
-    }
+    let cases: Vec<(String, &str)> = cases.iter().map(|(c, e)| (entities(c), *e)).collect();
+    fx.check_each(&cases);
 }
 
 #[test]
@@ -864,9 +862,8 @@ fn or_join_clauses() {
             "#{@2 @6}",
         ),
     ];
-    for (clauses, expected) in cases {
-        fx.check(&entities(clauses), &[], expected);
-    }
+    let cases: Vec<(String, &str)> = cases.iter().map(|(c, e)| (entities(c), *e)).collect();
+    fx.check_each(&cases);
 }
 
 #[test]

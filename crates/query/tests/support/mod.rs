@@ -183,6 +183,22 @@ impl Fx {
         );
     }
 
+    /// [`Fx::check`] of every `(query, expected)` (no arguments), reporting all the failing
+    /// cases at once rather than stopping at the first.
+    pub fn check_each(&self, cases: &[(String, &str)]) {
+        let failed: Vec<&str> = cases
+            .iter()
+            .filter(|(query, expected)| {
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    self.check(query, &[], expected)
+                }))
+                .is_err()
+            })
+            .map(|(query, _)| query.as_str())
+            .collect();
+        assert!(failed.is_empty(), "failing cases:\n{}", failed.join("\n"));
+    }
+
     /// Asserts that `query` fails in both evaluators with a message containing every needle.
     pub fn check_err(&self, query: &str, args: &[&str], needles: &[&str]) {
         if let Err(problem) = self.fails_with(query, args, needles) {
