@@ -1040,6 +1040,82 @@ const TUPLE_SCHEMA: &str = r#"[
   :db/cardinality :db.cardinality/one}]"#;
 
 #[test]
+fn composite_tuple_schema_is_validated() {
+    let attr = |ident: &str, ty: &str, card: &str| {
+        format!(
+            "{{:db/ident :{ident} :db/valueType :db.type/{ty} :db/cardinality :db.cardinality/{card}}}"
+        )
+    };
+    let base = [
+        attr("a", "string", "one"),
+        attr("b", "string", "one"),
+        attr("c", "string", "one"),
+        attr("m", "string", "many"),
+    ]
+    .join(" ");
+    let mut problems = Vec::new();
+    for (tuple, needle) in [
+        // a composite of a composite
+        (
+            "{:db/ident :t1 :db/valueType :db.type/tuple :db/tupleAttrs [:a :b]
+              :db/cardinality :db.cardinality/one}
+             {:db/ident :t2 :db/valueType :db.type/tuple :db/tupleAttrs [:c :t1]
+              :db/cardinality :db.cardinality/one}",
+            ":t1",
+        ),
+        // not a vector of attributes
+        (
+            "{:db/ident :t1 :db/valueType :db.type/tuple :db/tupleAttrs :a
+              :db/cardinality :db.cardinality/one}",
+            ":db/tupleAttrs",
+        ),
+        // empty
+        (
+            "{:db/ident :t1 :db/valueType :db.type/tuple :db/tupleAttrs []
+              :db/cardinality :db.cardinality/one}",
+            ":db/tupleAttrs",
+        ),
+        // a composite of cardinality many
+        (
+            "{:db/ident :t1 :db/valueType :db.type/tuple :db/tupleAttrs [:a :b]
+              :db/cardinality :db.cardinality/many}",
+            ":t1",
+        ),
+        // a source of cardinality many
+        (
+            "{:db/ident :t1 :db/valueType :db.type/tuple :db/tupleAttrs [:a :m]
+              :db/cardinality :db.cardinality/one}",
+            ":m",
+        ),
+        // a tuple without its element types or sources
+        (
+            "{:db/ident :t1 :db/valueType :db.type/tuple :db/cardinality :db.cardinality/one}",
+            ":t1",
+        ),
+        // sources that are not attributes
+        (
+            "{:db/ident :t1 :db/valueType :db.type/tuple :db/tupleAttrs [:a :nope]
+              :db/cardinality :db.cardinality/one}",
+            ":nope",
+        ),
+    ] {
+        let fx = Fx::new();
+        let text = format!("[{base} {tuple}]");
+        match fx.store.transact_edn(&text) {
+            Ok(_) => problems.push(format!("accepted: {tuple}")),
+            Err(e) => {
+                // All or nothing: the valid attributes of the refused transaction are absent.
+                assert!(fx.store.db().unwrap().attribute(":a").is_err(), "{tuple}");
+                if !e.to_string().contains(needle) {
+                    problems.push(format!("{tuple}: {e} lacks {needle}"));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
 fn composite_tuples_follow_their_sources() {
     let mut fx = Fx::with(TUPLE_SCHEMA);
     fx.tx(r#"[[:db/add "1" :name "one"]]"#);
