@@ -353,18 +353,26 @@ impl Schema {
                     tuple_types = Some(
                         keywords(&v)
                             .iter()
-                            .map(|k| ValueType::from_ident(k))
-                            .collect::<Option<Vec<_>>>()
-                            .ok_or_else(|| bad_tuple(&ident, "unknown element type"))?,
+                            .map(|k| {
+                                ValueType::from_ident(k).ok_or_else(|| {
+                                    bad_tuple(&ident, &format!("lists :{k} in :db/tupleTypes, which is not a value type"))
+                                })
+                            })
+                            .collect::<Result<Vec<_>>>()?,
                     )
                 }
                 attr::TUPLE_ATTRS => {
                     tuple_attrs = Some(
                         keywords(&v)
                             .iter()
-                            .map(|k| self.entity_of_ident(k).and_then(|e| u32::try_from(e).ok()))
-                            .collect::<Option<Vec<_>>>()
-                            .ok_or_else(|| bad_tuple(&ident, "unknown source attribute"))?,
+                            .map(|k| {
+                                self.entity_of_ident(k)
+                                    .and_then(|e| u32::try_from(e).ok())
+                                    .ok_or_else(|| {
+                                        bad_tuple(&ident, &format!("lists :{k} in :db/tupleAttrs, which is not an attribute"))
+                                    })
+                            })
+                            .collect::<Result<Vec<_>>>()?,
                     )
                 }
                 _ => {}
@@ -413,7 +421,7 @@ fn keywords(v: &ValueRef<'_>) -> Vec<String> {
 }
 
 fn bad_tuple(ident: &str, why: &str) -> StoreError {
-    StoreError::Schema(format!("tuple attribute :{ident}: {why}"))
+    StoreError::Schema(format!("tuple attribute :{ident} {why}"))
 }
 
 fn ident_of_key(key: &[u8], txn: &dyn ReadOps) -> Result<(u64, String)> {

@@ -1241,17 +1241,24 @@ fn unique_composite_tuples_in_lookup_refs() {
 }
 
 #[test]
-fn sources_matching_an_existing_composite_identity_conflict() {
-    // issue-473 upserts in DataScript; in Datomic identities resolve tempids only through
-    // asserted identity attributes, and the composite is computed afterwards: the new entity's
-    // ["A" "B"] collides with the existing one.
+fn sources_matching_an_existing_composite_identity_upsert() {
+    // DataScript's issue-473: a new entity whose sources make an existing composite identity
+    // is that entity (datolite upserts through composite identities, as through any identity).
     let mut fx = Fx::with(UNIQUE_TUPLE_SCHEMA);
     fx.tx(r#"[{:db/id "1" :a "A" :b "B" :name "Ivan"}]"#);
-    fx.fails(r#"[{:db/id -1 :a "A" :b "B" :name "Oleg"}]"#, &[":a+b"]);
-    fx.fails(r#"[{:a "A" :b "B" :name "Oleg"}]"#, &[":a+b"]);
-    // Through the lookup ref it is an update.
+    fx.tx(r#"[{:db/id -1 :a "A" :b "B" :name "Oleg"}]"#);
+    fx.check(r#"#{[@1 :a "A"] [@1 :b "B"] [@1 :a+b ["A" "B"]] [@1 :name "Oleg"]}"#);
+    fx.tx(r#"[{:a "A" :b "B" :name "Petr"}]"#);
+    fx.check(r#"#{[@1 :a "A"] [@1 :b "B"] [@1 :a+b ["A" "B"]] [@1 :name "Petr"]}"#);
+    // Through the lookup ref it is an update too.
     fx.tx(r#"[{:db/id [:a+b ["A" "B"]] :name "Oleg"}]"#);
     fx.check(r#"#{[@1 :a "A"] [@1 :b "B"] [@1 :a+b ["A" "B"]] [@1 :name "Oleg"]}"#);
+    // Other sources make another entity.
+    fx.tx(r#"[{:db/id "2" :a "A" :b "C" :name "Yuri"}]"#);
+    fx.check(
+        r#"#{[@1 :a "A"] [@1 :b "B"] [@1 :a+b ["A" "B"]] [@1 :name "Oleg"]
+             [@2 :a "A"] [@2 :b "C"] [@2 :a+b ["A" "C"]] [@2 :name "Yuri"]}"#,
+    );
 }
 
 #[test]

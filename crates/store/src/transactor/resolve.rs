@@ -488,6 +488,23 @@ impl TxContext<'_> {
                 }
             }
         }
+        // A new entity must be described by something: a tempid that is only ever a value
+        // (`[:db/add -1 :friend -2]`) would leave a reference to an entity with no datoms.
+        let subjects: HashSet<&Tempid> = pending
+            .iter()
+            .filter(|p| p.added)
+            .filter_map(|p| tempid_of(&p.e))
+            .collect();
+        if let Some(orphan) = asserted
+            .iter()
+            .find(|t| !subjects.contains(*t) && !self.tempids.contains_key(**t))
+        {
+            return Err(StoreError::InvalidTxData(format!(
+                "tempid {orphan} is used only as a value: no assertion in the transaction is \
+                 about the entity it would create (give it an attribute, or refer to an existing \
+                 entity)"
+            )));
+        }
         for tempid in asserted {
             if !self.tempids.contains_key(tempid) {
                 let id = self.fresh_id(tempid);
