@@ -115,11 +115,15 @@ pub(crate) fn find_tuples(
         tuples.dedup();
     }
     if !has_agg {
-        // The find variables come first, so dropping the `:with` columns keeps the order.
-        let out = tuples
+        let mut out: Vec<Vec<Cell>> = tuples
             .into_iter()
-            .map(|t| t.into_iter().take(elems.len()).map(Cell::Value).collect())
+            .map(|t| t.into_iter().map(Cell::Value).collect())
             .collect();
+        if !query.with.is_empty() {
+            // The find variables come first, so dropping the `:with` columns keeps the order
+            // (and the duplicates it leaves: the bag).
+            out.iter_mut().for_each(|t| t.truncate(elems.len()));
+        }
         return Ok(order_and_limit(out, query));
     }
     // Group the set by the non-aggregate columns.
@@ -249,10 +253,13 @@ fn sort_value_tuples(tuples: &mut Vec<Vec<Value>>) -> bool {
         radsort::sort_by_key(&mut keys, |k| k.0);
         let mut slots: Vec<Option<Vec<Value>>> =
             std::mem::take(tuples).into_iter().map(Some).collect();
-        *tuples = keys
-            .iter()
-            .filter_map(|&(_, i)| slots.get_mut(i).and_then(Option::take))
-            .collect();
+        // Each index of `keys` is a distinct position of `slots` (they were enumerated).
+        tuples.reserve_exact(keys.len());
+        for &(_, i) in &keys {
+            if let Some(t) = slots.get_mut(i).and_then(Option::take) {
+                tuples.push(t);
+            }
+        }
     }
     // Runs of equal first integers: order them fully.
     let mut distinct = true;

@@ -48,9 +48,14 @@ pub(crate) fn bind_inputs(
                         query.pos,
                     ));
                 };
-                let value = cx.bind(b, &form).map_err(|what| {
+                let value = cx.bind(b, &form).map_err(|e| {
                     QueryError::invalid(
-                        format!("argument {form} does not fit :in {b}: {what}"),
+                        match e {
+                            Unfit::Shape(what) => {
+                                format!("argument {form} does not fit :in {b}: {what}")
+                            }
+                            Unfit::Name(what) => format!("input {b}: {what}"),
+                        },
                         query.pos,
                     )
                 })?;
@@ -65,6 +70,14 @@ pub(crate) fn bind_inputs(
         }
     }
     Ok(rows)
+}
+
+/// Why an input cannot be bound.
+enum Unfit {
+    /// Its shape is not the binding form's.
+    Shape(String),
+    /// It names an entity or attribute that does not exist (or a lookup ref badly).
+    Name(String),
 }
 
 /// What binding needs: the snapshot, and where the query uses its variables (computed only
@@ -83,11 +96,11 @@ impl Cx<'_> {
     }
 
     /// `form` shaped by `b` as a function value, lookup refs resolved.
-    fn bind(&self, b: &Binding, form: &InputForm) -> std::result::Result<FnVal, String> {
+    fn bind(&self, b: &Binding, form: &InputForm) -> std::result::Result<FnVal, Unfit> {
         let items = |form: &InputForm, sets: bool| match form {
             InputForm::Vector(items) => Ok(items.clone()),
             InputForm::Set(items) if sets => Ok(items.clone()),
-            other => Err(format!("expected a vector, got {other}")),
+            other => Err(Unfit::Shape(format!("expected a vector, got {other}"))),
         };
         Ok(match b {
             // Anything fits a blank.
@@ -95,7 +108,9 @@ impl Cx<'_> {
             Binding::Scalar(BindVar::Var(var)) => match form {
                 InputForm::Value(v) => FnVal::One(self.scalar(var, v)?),
                 InputForm::Vector(items) => FnVal::One(self.vector_value(var, items)?),
-                InputForm::Set(_) => return Err(format!("expected a value, got {form}")),
+                InputForm::Set(_) => {
+                    return Err(Unfit::Shape(format!("expected a value, got {form}")))
+                }
             },
             Binding::Coll(inner) => FnVal::Seq(
                 items(form, true)?
@@ -108,38 +123,36 @@ impl Cx<'_> {
                 items(form, true)?
                     .iter()
                     .map(|t| Ok(FnVal::Seq(self.tuple(bs, &items(t, false)?)?)))
-                    .collect::<std::result::Result<_, String>>()?,
+                    .collect::<std::result::Result<_, Unfit>>()?,
             ),
         })
     }
 
-    fn tuple(
-        &self,
-        bs: &[Binding],
-        items: &[InputForm],
-    ) -> std::result::Result<Vec<FnVal>, String> {
+    fn tuple(&self, bs: &[Binding], items: &[InputForm]) -> std::result::Result<Vec<FnVal>, Unfit> {
         if items.len() != bs.len() {
-            return Err(format!(
+            return Err(Unfit::Shape(format!(
                 "expected a tuple of {} values, got {}",
                 bs.len(),
                 items.len()
-            ));
+            )));
         }
         bs.iter().zip(items).map(|(b, x)| self.bind(b, x)).collect()
     }
 
     /// A value at `var`: a keyword the query uses as an entity is that ident's entity id; one
     /// it uses as an attribute must name an ident.
-    fn scalar(&self, var: &Var, v: &Value) -> std::result::Result<Value, String> {
+    fn scalar(&self, var: &Var, v: &Value) -> std::result::Result<Value, Unfit> {
         if let Value::Keyword(k) = v {
             let u = self.usage();
             if u.entity.contains(var) {
                 return ident_entity(self.db, k)
                     .map(Value::Ref)
-                    .map_err(|m| format!("{m} (the value of {var})"));
+                    .map_err(|m| Unfit::Name(format!("{m} (the value of {var})")));
             }
             if u.attribute.contains(var) && self.db.schema().entity_of_ident(k).is_none() {
-                return Err(format!("unknown attribute :{k} (the value of {var})"));
+                return Err(Unfit::Name(format!(
+                    "unknown attribute :{k} (the value of {var})"
+                )));
             }
         }
         Ok(v.clone())
@@ -148,21 +161,23 @@ impl Cx<'_> {
     /// The value a vector input at variable `var` stands for. Until tuple values exist the
     /// only one is a lookup ref `[:attr value]` at a variable the query uses as an entity:
     /// its entity id.
-    fn vector_value(&self, var: &Var, items: &[InputForm]) -> std::result::Result<Value, String> {
+    fn vector_value(&self, var: &Var, items: &[InputForm]) -> std::result::Result<Value, Unfit> {
         let shown = InputForm::Vector(items.to_vec());
         if !self.usage().entity.contains(var) {
-            return Err(format!(
+            return Err(Unfit::Shape(format!(
                 "only lookup refs are accepted as vector inputs, and {var} is not used as an \
                  entity (got {shown})"
-            ));
+            )));
         }
         match items {
             [InputForm::Value(Value::Keyword(attr)), InputForm::Value(v)] => {
-                lookup_ref(self.db, attr, v).map(Value::Ref)
+                lookup_ref(self.db, attr, v)
+                    .map(Value::Ref)
+                    .map_err(Unfit::Name)
             }
-            _ => Err(format!(
+            _ => Err(Unfit::Shape(format!(
                 "only lookup refs are accepted as vector inputs: {shown} is not [:attribute value]"
-            )),
+            ))),
         }
     }
 }

@@ -409,6 +409,13 @@ fn variance_and_stddev_are_the_population_figures() {
         &["[10 15 20 35 75]"],
     );
     assert_eq!(r, QueryResult::Scalar(Some(d(554.0))));
+    // Over Longs the sums are exact: the 20 movie years have variance 11731/400, rounded once.
+    let r = run(
+        &movies,
+        "[:find (variance ?y) . :with ?m :where [?m :movie/year ?y]]",
+        &[],
+    );
+    assert_eq!(r, QueryResult::Scalar(Some(d(29.3275))));
     fails(
         &movies,
         "[:find (variance ?t) . :where [_ :movie/title ?t]]",

@@ -180,4 +180,31 @@ mod tests {
             ["?a", "?b"]
         );
     }
+
+    #[test]
+    fn return_maps_title_the_table_columns_with_their_keys() {
+        let result = QueryResult::Maps {
+            keys: datolite::ReturnMap {
+                kind: datolite::ReturnKind::Keys,
+                names: vec!["title".into(), "year".into()],
+            },
+            rows: vec![vec![
+                Cell::Value(Value::from("Alien")),
+                Cell::Value(Value::Long(1979)),
+            ]],
+        };
+        let text = "[:find ?t ?y :keys title year :where [?m :movie/title ?t] [?m :movie/year ?y]]";
+        let table = render(text, &result, QueryFormat::Table);
+        let header = table.lines().nth(1).unwrap_or_default();
+        assert!(
+            header.contains("title") && header.contains("year"),
+            "{table}"
+        );
+        assert!(!table.contains("?t"), "{table}");
+        assert!(table.contains("Alien") && table.contains("1979"), "{table}");
+        assert_eq!(
+            render(text, &result, QueryFormat::Json),
+            r#"[{"title":"Alien","year":1979}]"#
+        );
+    }
 }

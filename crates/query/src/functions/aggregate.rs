@@ -99,13 +99,31 @@ fn distinct(col: &[Value]) -> Vec<Value> {
     d
 }
 
-/// The population variance: the mean squared distance from the mean (two passes, for
-/// accuracy).
+/// The population variance: the mean squared distance from the mean. For Longs `(n·Σx² −
+/// (Σx)²) / n²` with the sums exact in 128-bit integers (so the answer does not depend on the
+/// order of the values), else two passes over doubles.
 fn variance(col: &[Value], num: impl Fn(&Value) -> R<f64>) -> R<f64> {
+    if let Some(v) = exact_long_variance(col) {
+        return Ok(v);
+    }
     let xs = col.iter().map(num).collect::<R<Vec<f64>>>()?;
     let n = xs.len() as f64;
     let mean = xs.iter().sum::<f64>() / n;
     Ok(xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n)
+}
+
+/// [`variance`] of a column of Longs in integers (`None` for other values or on overflow).
+fn exact_long_variance(col: &[Value]) -> Option<f64> {
+    let n = i128::try_from(col.len()).ok()?;
+    let (mut sum, mut squares) = (0i128, 0i128);
+    for v in col {
+        let Value::Long(x) = v else { return None };
+        let x = i128::from(*x);
+        sum = sum.checked_add(x)?;
+        squares = squares.checked_add(x.checked_mul(x)?)?;
+    }
+    let numerator = n.checked_mul(squares)?.checked_sub(sum.checked_mul(sum)?)?;
+    Some(numerator as f64 / n.checked_mul(n)? as f64)
 }
 
 /// The exact sum of a column of Longs (`None` when any value is not a Long): no intermediate
