@@ -2,7 +2,7 @@
 //!
 //! Plain data: names stay unresolved (keywords are not turned into attribute
 //! ids, functions are names checked against the function registry) because
-//! resolution needs a database: the [`crate::resolve`] pass does it once per query.
+//! resolution needs a database: the `resolve` pass does it once per query.
 
 use std::fmt;
 

@@ -6,8 +6,8 @@
 //! - Every read of a query goes through one [`Reader`] (one snapshot held for the query).
 //! - Data patterns (`pattern`, `lookup`, `slots`): index lookups per input row, or one
 //!   scan hash- or merge-joined to the input when that reads less; chosen per step from the
-//!   statistics (or forced with [`JoinStrategy`]). Keywords that rows bind in entity or
-//!   attribute positions are resolved once per step (`idents`).
+//!   statistics (or forced with [`JoinStrategy`]). Keywords that rows bind in the
+//!   attribute position are resolved once per step (`idents`).
 //! - Predicates and function expressions (`calls`): comparisons on cells without building
 //!   values, everything else through the shared function library (subquery `q` included).
 //! - `not`/`not-join`/`or`/`or-join`/`and` (`not_or`): evaluated once for the distinct join

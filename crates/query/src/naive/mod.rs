@@ -16,8 +16,8 @@
 //!
 //! Names are resolved as in the executor: once per query by the shared resolution pass
 //! (unknown attributes and idents are errors, constant idents and lookup refs become entity
-//! ids), inputs when they are bound, and keywords bound in entity or attribute positions per
-//! row ([`pattern`]).
+//! ids), inputs when they are bound, and keywords bound in the attribute position per row
+//! (`pattern`).
 
 mod eval;
 mod pattern;

@@ -11,8 +11,10 @@
 //!
 //! The query and the rules are rewritten only when something is resolved (a borrowed query
 //! otherwise). Values bound at run time are resolved elsewhere: inputs when they are bound
-//! ([`crate::inputs`]), keywords that clauses bind in entity and attribute positions per step
-//! (`exec::idents`, and the naive evaluator per row).
+//! ([`crate::inputs`]), keywords that clauses bind in the attribute position per step
+//! (`exec::idents`, and the naive evaluator per row). A keyword a clause binds (an ident read
+//! as a value) names no entity in an entity position: resolving it there would make the answer
+//! depend on which clause ran first.
 
 pub(crate) mod lookup;
 pub(crate) mod usage;
