@@ -9,20 +9,30 @@
 //! assert_eq!(result_json(&r), r#"[["Ivan",3]]"#);
 //! assert_eq!(result_json(&QueryResult::Scalar(None)), "null");
 //! ```
+//!
+//! Return maps (`:keys`, `:strs`, `:syms`) print as EDN maps keyed by keywords, strings or
+//! symbols, and as JSON objects keyed by the names as written.
 
 use std::fmt::Write;
 
-use datolite_query::{Cell, QueryResult};
+use datolite_query::{Cell, QueryResult, ReturnKind, ReturnMap};
 use datolite_store::edn::format_inst_millis;
 use datolite_store::model::format_uuid;
 use datolite_store::{Value, ValueRef};
 
 /// A query result as EDN: a relation as a vector of tuples `[[…] …]` (in the result's sorted
 /// order), a scalar as its value (`nil` when none), a collection and a tuple as vectors. A
-/// `(distinct ?x)` cell prints as a set `#{…}`.
+/// `(distinct ?x)` cell prints as a set `#{…}`. With `:keys` a relation is a vector of maps
+/// `[{:title "Alien" :year 1979} …]` and a tuple one map (`:strs` keys are strings, `:syms`
+/// symbols).
 pub fn result_edn(result: &QueryResult) -> String {
     let mut out = String::new();
     match result {
+        QueryResult::Maps { keys, rows } => {
+            seq(&mut out, ("[", "]", " "), rows, |o, r| map_edn(o, keys, r))
+        }
+        QueryResult::Map { keys, row: Some(r) } => map_edn(&mut out, keys, r),
+        QueryResult::Map { row: None, .. } => out.push_str("nil"),
         QueryResult::Relation(rows) => seq(&mut out, ("[", "]", " "), rows, |o, r| tuple_edn(o, r)),
         QueryResult::Scalar(None) | QueryResult::Tuple(None) => out.push_str("nil"),
         QueryResult::Scalar(Some(cell)) => cell_edn(&mut out, cell),
@@ -35,10 +45,17 @@ pub fn result_edn(result: &QueryResult) -> String {
 
 /// A query result as compact JSON (DESIGN §9): a relation → array of arrays; a scalar → one
 /// value (`null` when none); a collection → array; a tuple → array (`null` when none). Values
-/// as [`value_json`]; a `(distinct ?x)` cell → array.
+/// as [`value_json`]; a `(distinct ?x)` cell → array. Return maps → objects keyed by the
+/// names as written (`{"title":"Alien","year":1979}`): a relation an array of them, a tuple
+/// one (`null` when none).
 pub fn result_json(result: &QueryResult) -> String {
     let mut out = String::new();
     match result {
+        QueryResult::Maps { keys, rows } => {
+            seq(&mut out, ("[", "]", ","), rows, |o, r| map_json(o, keys, r))
+        }
+        QueryResult::Map { keys, row: Some(r) } => map_json(&mut out, keys, r),
+        QueryResult::Map { row: None, .. } => out.push_str("null"),
         QueryResult::Relation(rows) => {
             seq(&mut out, ("[", "]", ","), rows, |o, r| cells_json(o, r))
         }
@@ -83,6 +100,35 @@ fn seq<T>(
         each(out, item);
     }
     out.push_str(close);
+}
+
+/// One row as an EDN map from the return map's keys to its cells, in find order.
+fn map_edn(out: &mut String, keys: &ReturnMap, cells: &[Cell]) {
+    let pairs: Vec<(&String, &Cell)> = keys.names.iter().zip(cells).collect();
+    seq(out, ("{", "}", " "), &pairs, |o, (name, cell)| {
+        match keys.kind {
+            ReturnKind::Keys => {
+                o.push(':');
+                o.push_str(name);
+            }
+            ReturnKind::Strs => {
+                let _ = write!(o, "{}", Value::String((*name).clone()));
+            }
+            ReturnKind::Syms => o.push_str(name),
+        }
+        o.push(' ');
+        cell_edn(o, cell);
+    });
+}
+
+/// One row as a JSON object from the return map's names to its cells, in find order.
+fn map_json(out: &mut String, keys: &ReturnMap, cells: &[Cell]) {
+    let pairs: Vec<(&String, &Cell)> = keys.names.iter().zip(cells).collect();
+    seq(out, ("{", "}", ","), &pairs, |o, (name, cell)| {
+        json_string(o, name);
+        o.push(':');
+        cell_json(o, cell);
+    });
 }
 
 fn tuple_edn(out: &mut String, cells: &[Cell]) {
@@ -253,5 +299,51 @@ mod tests {
         assert_eq!(result_json(&coll), "[\":x\"]");
         assert_eq!(result_edn(&QueryResult::Tuple(None)), "nil");
         assert_eq!(result_edn(&QueryResult::Relation(vec![])), "[]");
+    }
+
+    #[test]
+    fn return_maps_as_edn_and_json() {
+        let row = vec![
+            Cell::Value(Value::from("Alien")),
+            Cell::Value(Value::Long(1979)),
+        ];
+        let keys = |kind| ReturnMap {
+            kind,
+            names: vec!["title".into(), "movie/year".into()],
+        };
+        let maps = |kind| QueryResult::Maps {
+            keys: keys(kind),
+            rows: vec![row.clone(), row.clone()],
+        };
+        assert_eq!(
+            result_edn(&maps(ReturnKind::Keys)),
+            r#"[{:title "Alien" :movie/year 1979} {:title "Alien" :movie/year 1979}]"#
+        );
+        assert_eq!(
+            result_edn(&maps(ReturnKind::Strs)),
+            r#"[{"title" "Alien" "movie/year" 1979} {"title" "Alien" "movie/year" 1979}]"#
+        );
+        assert_eq!(
+            result_edn(&maps(ReturnKind::Syms)),
+            r#"[{title "Alien" movie/year 1979} {title "Alien" movie/year 1979}]"#
+        );
+        for kind in [ReturnKind::Keys, ReturnKind::Strs, ReturnKind::Syms] {
+            assert_eq!(
+                result_json(&maps(kind)),
+                r#"[{"title":"Alien","movie/year":1979},{"title":"Alien","movie/year":1979}]"#
+            );
+        }
+        let one = QueryResult::Map {
+            keys: keys(ReturnKind::Keys),
+            row: Some(row.clone()),
+        };
+        assert_eq!(result_edn(&one), r#"{:title "Alien" :movie/year 1979}"#);
+        assert_eq!(result_json(&one), r#"{"title":"Alien","movie/year":1979}"#);
+        let none = QueryResult::Map {
+            keys: keys(ReturnKind::Keys),
+            row: None,
+        };
+        assert_eq!(result_edn(&none), "nil");
+        assert_eq!(result_json(&none), "null");
     }
 }

@@ -27,7 +27,9 @@ mod query;
 
 pub use database::Database;
 pub use datolite_kv::{EngineKind, LmdbOptions, StorageOptions, SyncMode};
-pub use datolite_query::{Cell, InputValue, QueryError, QueryResult};
+pub use datolite_query::{
+    Cell, InputForm, InputValue, QueryError, QueryResult, ReturnKind, ReturnMap,
+};
 pub use datolite_store::edn;
 pub use datolite_store::{
     AttrStats, Attribute, Cardinality, ColumnBatch, Datom, DatomRef, Db, EntityRef, Index,

@@ -1,17 +1,19 @@
 //! Turning caller arguments (EDN values, as the CLI receives them) into query inputs.
 //!
 //! Source inputs (`$`, `$name`) are not arguments: they are the database the query runs on.
-//! Every other `:in` element takes the next argument, shaped by its binding form: a scalar takes
-//! any value, a collection `[?x ...]` a vector or set, a tuple `[?a ?b]` a vector of that length,
-//! a relation `[[?a ?b]]` a vector of such vectors, and rules `%` a vector of rule definitions.
+//! Every other `:in` element takes the next argument: rules `%` a vector of rule definitions,
+//! a binding form any value, kept as written ([`InputForm`]) and destructured by the form when
+//! the query binds it (a collection `[?x ...]` takes a vector or set, a tuple `[?a ?b]` a
+//! vector of that length, a relation `[[?a ?b]]` a vector of such vectors, nested forms nested
+//! vectors; a vector at a variable is a lookup ref).
 
 use datolite_store::edn::Edn;
 use datolite_store::Value;
 
-use crate::ast::{Binding, Input, Query, Rule};
+use crate::ast::{Input, Query, Rule};
 use crate::error::{QueryError, Result};
 use crate::parser::parse_rules;
-use crate::result::InputValue;
+use crate::result::{InputForm, InputValue};
 
 /// The inputs (and the rules, for `%`) that `args` provide to `query`.
 pub fn bind_args(query: &Query, args: &[Edn]) -> Result<(Vec<InputValue>, Vec<Rule>)> {
@@ -21,7 +23,7 @@ pub fn bind_args(query: &Query, args: &[Edn]) -> Result<(Vec<InputValue>, Vec<Ru
         .filter(|i| !matches!(i, Input::Src(_)))
         .collect();
     if wanted.len() != args.len() {
-        let names: Vec<String> = wanted.iter().map(|i| input_name(i)).collect();
+        let names: Vec<String> = wanted.iter().map(|i| i.to_string()).collect();
         return Err(QueryError::InputCount {
             expected: wanted.len(),
             names: names.join(" "),
@@ -41,7 +43,13 @@ pub fn bind_args(query: &Query, args: &[Edn]) -> Result<(Vec<InputValue>, Vec<Ru
             }
             Input::Binding(binding) => {
                 let arg = next.next().ok_or_else(|| arity_error(query))?;
-                shaped(binding, arg, query)?
+                let form = input_form(arg).map_err(|what| {
+                    QueryError::invalid(
+                        format!("argument {arg} does not fit :in {binding}: {what}"),
+                        query.pos,
+                    )
+                })?;
+                InputValue::Form(form)
             }
         };
         inputs.push(value);
@@ -49,59 +57,24 @@ pub fn bind_args(query: &Query, args: &[Edn]) -> Result<(Vec<InputValue>, Vec<Ru
     Ok((inputs, rules))
 }
 
-fn input_name(input: &Input) -> String {
-    match input {
-        Input::Src(s) => s.0.clone(),
-        Input::Rules => "%".into(),
-        Input::Binding(b) => b.to_string(),
-    }
-}
-
 fn arity_error(query: &Query) -> QueryError {
     QueryError::invalid("not enough arguments for :in", query.pos)
 }
 
-fn shaped(binding: &Binding, arg: &Edn, query: &Query) -> Result<InputValue> {
-    let bad = |what: &str| {
-        QueryError::invalid(
-            format!("argument {arg} does not fit :in {binding}: expected {what}"),
-            query.pos,
-        )
+/// An EDN argument as an input: scalars as values, vectors and lists as vectors, sets as sets.
+pub fn input_form(edn: &Edn) -> std::result::Result<InputForm, String> {
+    let all = |items: &[Edn]| {
+        items
+            .iter()
+            .map(input_form)
+            .collect::<std::result::Result<Vec<_>, _>>()
     };
-    let items = |edn: &Edn| -> Option<Vec<Edn>> {
-        match edn {
-            Edn::Vector(v) | Edn::List(v) | Edn::Set(v) => Some(v.clone()),
-            _ => None,
-        }
-    };
-    Ok(match binding {
-        Binding::Scalar(_) => InputValue::Scalar(value_of(arg).ok_or_else(|| bad("a value"))?),
-        Binding::Coll(_) => InputValue::Collection(
-            items(arg)
-                .ok_or_else(|| bad("a vector of values"))?
-                .iter()
-                .map(|e| value_of(e).ok_or_else(|| bad("values")))
-                .collect::<Result<_>>()?,
-        ),
-        Binding::Tuple(_) => InputValue::Tuple(
-            items(arg)
-                .ok_or_else(|| bad("a vector"))?
-                .iter()
-                .map(|e| value_of(e).ok_or_else(|| bad("values")))
-                .collect::<Result<_>>()?,
-        ),
-        Binding::Rel(_) => InputValue::Relation(
-            items(arg)
-                .ok_or_else(|| bad("a vector of vectors"))?
-                .iter()
-                .map(|row| {
-                    items(row)
-                        .ok_or_else(|| bad("a vector of vectors"))?
-                        .iter()
-                        .map(|e| value_of(e).ok_or_else(|| bad("values")))
-                        .collect::<Result<Vec<_>>>()
-                })
-                .collect::<Result<_>>()?,
+    Ok(match edn {
+        Edn::Vector(items) | Edn::List(items) => InputForm::Vector(all(items)?),
+        Edn::Set(items) => InputForm::Set(all(items)?),
+        other => InputForm::Value(
+            value_of(other)
+                .ok_or_else(|| format!("{} is not an input value", other.type_name()))?,
         ),
     })
 }

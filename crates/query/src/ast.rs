@@ -1,8 +1,8 @@
 //! The query AST: what the parser produces and the planner consumes.
 //!
 //! Plain data: names stay unresolved (keywords are not turned into attribute
-//! ids, functions are names checked against the parser's table) because
-//! resolution needs a database and belongs to the planner.
+//! ids, functions are names checked against the function registry) because
+//! resolution needs a database: the `resolve` pass does it once per query.
 
 use std::fmt;
 
@@ -61,8 +61,12 @@ pub enum Constant {
     Inst(i64),
     /// `#uuid`: the 16 bytes.
     Uuid([u8; 16]),
-    /// A vector literal (only as a function argument, e.g. for `ground`).
+    /// A vector literal: a function argument (e.g. for `ground`), or a lookup ref
+    /// `[:attr value]` in an entity position of a pattern or a database function.
     Vector(Vec<Constant>),
+    /// A regular expression literal `#"..."` (its source), accepted where a function
+    /// expects a pattern (`re-find`, `re-matches`, `re-seq`, `re-pattern`).
+    Regex(String),
 }
 
 /// One position of a data pattern or a rule-call argument.
@@ -83,8 +87,8 @@ pub enum Term {
 pub struct Query {
     /// What to return.
     pub find: FindSpec,
-    /// `:keys` names (without colons), one per find element, if given.
-    pub keys: Option<Vec<String>>,
+    /// `:keys` / `:strs` / `:syms`: return maps instead of tuples, if given.
+    pub return_map: Option<ReturnMap>,
     /// `:with` variables: kept for grouping/aggregation, not returned.
     pub with: Vec<Var>,
     /// `:in` inputs, in order; `[$]` when the query has no `:in`.
@@ -145,6 +149,38 @@ impl FindSpec {
     }
 }
 
+/// `:keys a b`, `:strs a b` or `:syms a b`: each result tuple becomes a map from these names
+/// (as keywords, strings or symbols) to the find elements, in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReturnMap {
+    /// What the keys are.
+    pub kind: ReturnKind,
+    /// The names as written, one per find element (`title`, `movie/year`).
+    pub names: Vec<String>,
+}
+
+/// The kind of key of a [`ReturnMap`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReturnKind {
+    /// `:keys`: keyword keys (`:title`).
+    Keys,
+    /// `:strs`: string keys (`"title"`).
+    Strs,
+    /// `:syms`: symbol keys (`title`).
+    Syms,
+}
+
+impl ReturnKind {
+    /// The query key that introduces it, without the colon (`keys`).
+    pub fn key(self) -> &'static str {
+        match self {
+            ReturnKind::Keys => "keys",
+            ReturnKind::Strs => "strs",
+            ReturnKind::Syms => "syms",
+        }
+    }
+}
+
 /// One returned column.
 #[derive(Clone, Debug, PartialEq)]
 pub enum FindElem {
@@ -169,11 +205,42 @@ impl FindElem {
 pub struct Aggregate {
     /// Which aggregate.
     pub func: AggregateFn,
+    /// The count of `(min n ?x)`, `(max n ?x)`, `(rand n ?x)` and `(sample n ?x)`.
+    pub n: Option<AggregateCount>,
     /// The aggregated variable.
     pub arg: Var,
 }
 
-/// The supported aggregate functions.
+impl fmt::Display for Aggregate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.n {
+            Some(n) => write!(f, "({} {n} {})", self.func.name(), self.arg),
+            None => write!(f, "({} {})", self.func.name(), self.arg),
+        }
+    }
+}
+
+/// The `n` of an aggregate that returns up to `n` values.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AggregateCount {
+    /// Written as a non-negative integer.
+    Const(u64),
+    /// A variable bound by a scalar `:in` input (`(max ?n ?x)` with `:in $ ?n`); its value must be
+    /// a non-negative integer.
+    Var(Var),
+}
+
+impl fmt::Display for AggregateCount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AggregateCount::Const(n) => write!(f, "{n}"),
+            AggregateCount::Var(v) => write!(f, "{v}"),
+        }
+    }
+}
+
+/// The built-in aggregate functions (their names, arities and implementations are in the
+/// function registry).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum AggregateFn {
     /// `count`: number of values (duplicates kept by `:with`).
@@ -190,28 +257,28 @@ pub enum AggregateFn {
     Max,
     /// `median`.
     Median,
+    /// `variance`: the population variance.
+    Variance,
+    /// `stddev`: the population standard deviation.
+    Stddev,
     /// `distinct`: the set of values.
     Distinct,
     /// `(min n ?x)`: up to `n` least values, least first (a bag: `:with` keeps duplicates).
-    MinN(usize),
+    MinN,
     /// `(max n ?x)`: up to `n` greatest values, greatest first.
-    MaxN(usize),
+    MaxN,
+    /// `(rand ?x)`: one value picked at random.
+    Rand,
+    /// `(rand n ?x)`: up to `n` values picked at random, with repetition.
+    RandN,
+    /// `(sample n ?x)`: up to `n` distinct values picked at random.
+    Sample,
 }
 
 impl AggregateFn {
-    /// The aggregate called `name`, if there is one.
+    /// The one-argument aggregate called `name`, if there is one.
     pub fn from_name(name: &str) -> Option<Self> {
-        Some(match name {
-            "count" => AggregateFn::Count,
-            "count-distinct" => AggregateFn::CountDistinct,
-            "sum" => AggregateFn::Sum,
-            "avg" => AggregateFn::Avg,
-            "min" => AggregateFn::Min,
-            "max" => AggregateFn::Max,
-            "median" => AggregateFn::Median,
-            "distinct" => AggregateFn::Distinct,
-            _ => return None,
-        })
+        crate::functions::aggregate_named(name).and_then(|spec| spec.one)
     }
 
     /// The name as written in queries.
@@ -221,10 +288,14 @@ impl AggregateFn {
             AggregateFn::CountDistinct => "count-distinct",
             AggregateFn::Sum => "sum",
             AggregateFn::Avg => "avg",
-            AggregateFn::Min | AggregateFn::MinN(_) => "min",
-            AggregateFn::Max | AggregateFn::MaxN(_) => "max",
+            AggregateFn::Min | AggregateFn::MinN => "min",
+            AggregateFn::Max | AggregateFn::MaxN => "max",
             AggregateFn::Median => "median",
+            AggregateFn::Variance => "variance",
+            AggregateFn::Stddev => "stddev",
             AggregateFn::Distinct => "distinct",
+            AggregateFn::Rand | AggregateFn::RandN => "rand",
+            AggregateFn::Sample => "sample",
         }
     }
 }
@@ -270,49 +341,57 @@ impl fmt::Display for Input {
     }
 }
 
-/// A binding form, in `:in` or after a function expression.
+/// A binding form, in `:in` or after a function expression; recursive, as in Datomic's
+/// grammar: `binding := ?x | _ | [binding ...] | [binding+]`, with `[[binding+]]` the
+/// relation form (a collection of tuples).
 #[derive(Clone, Debug, PartialEq)]
 pub enum Binding {
-    /// `?x`: one value.
+    /// `?x` or `_`: one value.
     Scalar(BindVar),
-    /// `[?x ?y]`: one tuple.
-    Tuple(Vec<BindVar>),
-    /// `[?x ...]`: a collection of values.
-    Coll(BindVar),
-    /// `[[?x ?y]]`: a collection of tuples.
-    Rel(Vec<BindVar>),
+    /// `[b1 b2 ...]`: one tuple, each element bound by its own form.
+    Tuple(Vec<Binding>),
+    /// `[b ...]`: a collection, each element bound by `b`.
+    Coll(Box<Binding>),
+    /// `[[b1 b2 ...]]`: a collection of tuples (the same as `[[b1 b2 ...] ...]`).
+    Rel(Vec<Binding>),
 }
 
 impl Binding {
-    /// The variables bound (blanks skipped).
+    /// The variables bound, in order (blanks skipped; a variable written twice twice).
     pub fn vars(&self) -> Vec<&Var> {
-        let items: &[BindVar] = match self {
-            Binding::Scalar(v) | Binding::Coll(v) => std::slice::from_ref(v),
-            Binding::Tuple(vs) | Binding::Rel(vs) => vs,
-        };
-        items
-            .iter()
-            .filter_map(|b| match b {
-                BindVar::Var(v) => Some(v),
-                BindVar::Blank => None,
-            })
-            .collect()
+        let mut out = Vec::new();
+        self.collect_vars(&mut out);
+        out
+    }
+
+    fn collect_vars<'b>(&'b self, out: &mut Vec<&'b Var>) {
+        match self {
+            Binding::Scalar(BindVar::Var(v)) => out.push(v),
+            Binding::Scalar(BindVar::Blank) => {}
+            Binding::Coll(b) => b.collect_vars(out),
+            Binding::Tuple(bs) | Binding::Rel(bs) => bs.iter().for_each(|b| b.collect_vars(out)),
+        }
+    }
+
+    /// A scalar binding of `var`.
+    pub fn var(var: Var) -> Binding {
+        Binding::Scalar(BindVar::Var(var))
     }
 }
 
 impl fmt::Display for Binding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let join = |vs: &[BindVar]| {
-            vs.iter()
-                .map(BindVar::to_string)
+        let join = |bs: &[Binding]| {
+            bs.iter()
+                .map(Binding::to_string)
                 .collect::<Vec<_>>()
                 .join(" ")
         };
         match self {
             Binding::Scalar(v) => write!(f, "{v}"),
-            Binding::Tuple(vs) => write!(f, "[{}]", join(vs)),
-            Binding::Coll(v) => write!(f, "[{v} ...]"),
-            Binding::Rel(vs) => write!(f, "[[{}]]", join(vs)),
+            Binding::Tuple(bs) => write!(f, "[{}]", join(bs)),
+            Binding::Coll(b) => write!(f, "[{b} ...]"),
+            Binding::Rel(bs) => write!(f, "[[{}]]", join(bs)),
         }
     }
 }

@@ -6,8 +6,10 @@
 //! from live statistics, range pushdown, Cartesian-product refusal) and the
 //! executor ([`exec`]) behind [`q`] and [`explain`]; the naive reference
 //! evaluator ([`naive`]) they are tested against. Both evaluators share the
-//! function library, the value order [`compare`], input binding and the find
-//! step (aggregates, sorting, result shapes).
+//! resolution of names against the schema (`resolve`), the function registry
+//! (`functions`: built-ins and aggregates), the value order [`compare`], input
+//! binding (lookup refs included) and the find step (aggregates, sorting,
+//! result shapes).
 //!
 //! ```
 //! use datolite_query::{parse_query, FindSpec};
@@ -22,24 +24,27 @@ pub mod args;
 pub mod ast;
 pub mod error;
 pub mod exec;
+mod find;
 mod functions;
+mod inputs;
 pub mod naive;
 mod numeric;
 pub mod parser;
 pub mod plan;
+mod resolve;
 mod result;
 mod rows;
 mod run;
 
-pub use args::{bind_args, value_of};
+pub use args::{bind_args, input_form, value_of};
 pub use ast::{
-    Aggregate, AggregateFn, BindVar, Binding, Call, Clause, ClauseKind, Constant, Direction,
-    FindElem, FindSpec, FnArg, Input, OrderBy, Pattern, Pos, Query, Rule, RuleVars, SrcVar, Term,
-    Var,
+    Aggregate, AggregateCount, AggregateFn, BindVar, Binding, Call, Clause, ClauseKind, Constant,
+    Direction, FindElem, FindSpec, FnArg, Input, OrderBy, Pattern, Pos, Query, ReturnKind,
+    ReturnMap, Rule, RuleVars, SrcVar, Term, Var,
 };
 pub use error::{QueryError, Result};
 pub use exec::JoinStrategy;
-pub use functions::compare;
+pub use functions::{builtin_aggregates, builtin_functions, compare};
 pub use parser::{parse_query, parse_query_form, parse_rules, parse_rules_form};
-pub use result::{Cell, InputValue, QueryResult};
+pub use result::{Cell, InputForm, InputValue, QueryResult};
 pub use run::{explain, explain_edn, q, q_edn, q_with};

@@ -1,23 +1,24 @@
 //! Binding rows and what both evaluators do with them: unification (by [`compare`]),
-//! destructuring binding forms, and which variables a clause mentions or needs.
+//! destructuring binding forms, and which variables a clause mentions, binds or needs.
 //!
-//! Rows hold decoded [`Value`]s keyed by variable; the column batches of encoded values that
-//! DESIGN §8 describes are a later optimization of the executor.
+//! Rows hold decoded [`Value`]s keyed by variable (the naive evaluator's representation; the
+//! executor keeps flat relations of encoded cells).
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 
-use datolite_store::{Datom, Schema, Value};
+use datolite_store::{Schema, Value};
 
-use crate::ast::{BindVar, Binding, Clause, ClauseKind, Constant, Pattern, Pos, Rule, Term, Var};
+use crate::ast::{
+    BindVar, Binding, Call, Clause, ClauseKind, Constant, FnArg, Pos, Rule, Term, Var,
+};
 use crate::error::{QueryError, Result};
-use crate::functions::compare;
-use crate::functions::constant;
+use crate::functions::{compare, constant};
 
 /// A binding row: variable → value.
 pub(crate) type Row = BTreeMap<Var, Value>;
 
-/// A function argument or result: nothing, one value, or a sequence.
+/// A function argument or result: nothing, one value, a sequence, or a regular expression.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum FnVal {
     /// `nil`.
@@ -26,6 +27,9 @@ pub(crate) enum FnVal {
     One(Value),
     /// A tuple or collection.
     Seq(Vec<FnVal>),
+    /// A regular expression (its source): a `#"…"` literal or what `re-pattern` returns. Bound
+    /// to a variable it is its source string.
+    Regex(String),
 }
 
 /// Unifies a variable / blank term with `v`: a bound variable must be
@@ -91,79 +95,139 @@ pub(crate) fn bind_all(
     Ok(out)
 }
 
+/// One way of binding a value: (variable, value) pairs.
+type Alternative<'b> = Vec<(&'b Var, Value)>;
+
 /// What binding `value` with `binding` gives: one list of (variable, value) pairs per
-/// alternative (a collection or relation has several, a nil scalar none; `_` binds nothing).
+/// alternative. A collection has one alternative per element (per combination, nested), a
+/// `nil` where a variable or tuple is expected none; `_` binds nothing and takes anything.
 pub(crate) fn alternatives<'b>(
     binding: &'b Binding,
     value: &FnVal,
     form: &str,
     pos: Pos,
-) -> Result<Vec<Vec<(&'b Var, Value)>>> {
+) -> Result<Vec<Alternative<'b>>> {
     let bad = |what: &str| {
         QueryError::invalid(format!("cannot bind {what} with {binding} in {form}"), pos)
     };
-    let seq = |v: &FnVal| -> Result<Vec<FnVal>> {
-        match v {
-            FnVal::Seq(items) => Ok(items.clone()),
+    destructure(binding, value).map_err(|what| bad(&what))
+}
+
+fn seq(v: &FnVal) -> std::result::Result<&[FnVal], String> {
+    match v {
+        FnVal::Seq(items) => Ok(items),
+        FnVal::Nil => Ok(&[]),
+        FnVal::One(x) => Err(format!("the single value {x}")),
+        FnVal::Regex(src) => Err(format!("the regular expression #\"{src}\"")),
+    }
+}
+
+fn destructure<'b>(b: &'b Binding, v: &FnVal) -> std::result::Result<Vec<Alternative<'b>>, String> {
+    match b {
+        Binding::Scalar(BindVar::Blank) => Ok(vec![Vec::new()]),
+        Binding::Scalar(BindVar::Var(var)) => match v {
             FnVal::Nil => Ok(Vec::new()),
-            FnVal::One(x) => Err(bad(&format!("the single value {x}"))),
-        }
-    };
-    let raw: Vec<Vec<(&BindVar, FnVal)>> = match binding {
-        Binding::Scalar(b) => match value {
-            FnVal::Nil => vec![],
-            v => vec![vec![(b, v.clone())]],
+            FnVal::One(x) => Ok(vec![vec![(var, x.clone())]]),
+            FnVal::Regex(src) => Ok(vec![vec![(var, Value::String(src.clone()))]]),
+            FnVal::Seq(_) => Err(format!(
+                "a tuple or collection to {var} (variables hold single values)"
+            )),
         },
-        Binding::Coll(b) => seq(value)?.into_iter().map(|v| vec![(b, v)]).collect(),
-        Binding::Tuple(bs) => match value {
-            FnVal::Nil => vec![],
-            v => {
-                let items = seq(v)?;
-                if items.len() != bs.len() {
-                    return Err(bad(&format!("a tuple of {} values", items.len())));
-                }
-                vec![bs.iter().zip(items).collect()]
+        Binding::Coll(inner) => {
+            let mut out = Vec::new();
+            for item in seq(v)? {
+                out.extend(destructure(inner, item)?);
             }
+            Ok(out)
+        }
+        Binding::Tuple(bs) => match v {
+            FnVal::Nil => Ok(Vec::new()),
+            v => tuple(bs, seq(v)?),
         },
         Binding::Rel(bs) => {
-            let mut alts = Vec::new();
-            for t in seq(value)? {
-                let items = seq(&t)?;
-                if items.len() != bs.len() {
-                    return Err(bad(&format!("a tuple of {} values", items.len())));
-                }
-                alts.push(bs.iter().zip(items).collect());
-            }
-            alts
-        }
-    };
-    let mut out = Vec::with_capacity(raw.len());
-    'alt: for alt in raw {
-        let mut pairs = Vec::with_capacity(alt.len());
-        for (b, v) in alt {
-            let BindVar::Var(var) = b else { continue };
-            match v {
-                FnVal::One(x) => pairs.push((var, x)),
-                FnVal::Nil => continue 'alt,
-                FnVal::Seq(_) => {
-                    return Err(bad("a tuple or collection (variables hold single values)"))
+            let mut out = Vec::new();
+            for t in seq(v)? {
+                if !matches!(t, FnVal::Nil) {
+                    out.extend(tuple(bs, seq(t)?)?);
                 }
             }
+            Ok(out)
         }
-        out.push(pairs);
+    }
+}
+
+/// A tuple's alternatives: the product of its elements'.
+fn tuple<'b>(
+    bs: &'b [Binding],
+    items: &[FnVal],
+) -> std::result::Result<Vec<Alternative<'b>>, String> {
+    if items.len() != bs.len() {
+        return Err(format!("a tuple of {} values", items.len()));
+    }
+    let mut out: Vec<Alternative<'b>> = vec![Vec::new()];
+    for (b, item) in bs.iter().zip(items) {
+        let parts = destructure(b, item)?;
+        let mut next = Vec::with_capacity(out.len() * parts.len());
+        for prefix in &out {
+            for part in &parts {
+                let mut alt = prefix.clone();
+                alt.extend(part.iter().cloned());
+                next.push(alt);
+            }
+        }
+        out = next;
     }
     Ok(out)
 }
 
-/// Variables a clause mentions (a negation binds nothing outside).
+/// Variables a clause binds for the clauses around it (what the planner may count as bound
+/// after it): a pattern or rule call its variables, a function its binding's, `and` its
+/// clauses', `or` what every branch binds, `or-join` its join variables; a predicate or a
+/// negation nothing.
 pub(crate) fn produced(c: &Clause) -> BTreeSet<Var> {
     match &c.kind {
-        ClauseKind::Not { .. } => BTreeSet::new(),
-        _ => mentioned(c),
+        ClauseKind::Pattern(_) | ClauseKind::RuleCall { .. } => mentioned(c),
+        ClauseKind::Fn { binding, .. } => binding.vars().into_iter().cloned().collect(),
+        ClauseKind::Pred(_) | ClauseKind::Not { .. } => BTreeSet::new(),
+        ClauseKind::And(cs) => cs.iter().flat_map(produced).collect(),
+        ClauseKind::Or { join: Some(j), .. } => j.all().cloned().collect(),
+        ClauseKind::Or { branches, .. } => {
+            let mut sets = branches.iter().map(produced);
+            let first = sets.next().unwrap_or_default();
+            sets.fold(first, |acc, s| acc.intersection(&s).cloned().collect())
+        }
     }
 }
 
-/// Every variable a clause mentions.
+/// Variables a clause needs bound before it can run (that nothing inside it binds): a
+/// predicate's or function's arguments, the join variables of `not-join`, the required
+/// variables of `or-join`, what the branches of `or` and the clauses of `and` and `not` need.
+pub(crate) fn needed(c: &Clause) -> BTreeSet<Var> {
+    let list = |cs: &[Clause]| -> BTreeSet<Var> {
+        let bound: BTreeSet<Var> = cs.iter().flat_map(produced).collect();
+        cs.iter()
+            .flat_map(needed)
+            .filter(|v| !bound.contains(v))
+            .collect()
+    };
+    match &c.kind {
+        ClauseKind::Pred(call) | ClauseKind::Fn { call, .. } => call_vars(call),
+        ClauseKind::Pattern(_) | ClauseKind::RuleCall { .. } => BTreeSet::new(),
+        ClauseKind::Not {
+            join_vars: Some(vs),
+            ..
+        } => vs.iter().cloned().collect(),
+        ClauseKind::Not { clauses, .. } | ClauseKind::And(clauses) => list(clauses),
+        ClauseKind::Or { join: Some(j), .. } => j.required.iter().cloned().collect(),
+        ClauseKind::Or { branches, .. } => branches
+            .iter()
+            .flat_map(|b| list(std::slice::from_ref(b)))
+            .collect(),
+    }
+}
+
+/// Every variable a clause mentions (for `or` every branch's, for `not-join` and `or-join` the
+/// join variables).
 pub(crate) fn mentioned(c: &Clause) -> BTreeSet<Var> {
     let mut s = BTreeSet::new();
     let term = |s: &mut BTreeSet<Var>, t: &Term| {
@@ -200,70 +264,45 @@ pub(crate) fn mentioned(c: &Clause) -> BTreeSet<Var> {
     s
 }
 
-pub(crate) fn call_vars(call: &crate::ast::Call) -> BTreeSet<Var> {
+pub(crate) fn call_vars(call: &Call) -> BTreeSet<Var> {
     call.args
         .iter()
         .filter_map(|a| match a {
-            crate::ast::FnArg::Var(v) => Some(v.clone()),
+            FnArg::Var(v) => Some(v.clone()),
             _ => None,
         })
         .collect()
 }
 
-/// Whether `pending[i]` can run now: patterns, rule calls and plain `or`
-/// always can; predicates and functions need their argument variables
-/// bound; `or-join` its required variables; a negation waits until no other
+/// Whether `pending[i]` can run now: rule calls always can; patterns too, except that one
+/// whose attribute is a variable waits while another pending clause could bind it (a keyword
+/// that clause binds names an attribute, while the pattern would bind attribute ids — the
+/// answer must not depend on which runs first); predicates and functions need their argument
+/// variables bound; `or` what its branches cannot bind themselves (`(or [(< ?y 1980)] [(> ?y
+/// 2000)])` waits for `?y`), `or-join` its required variables; a negation waits until no other
 /// pending clause could still bind one of its variables.
 pub(crate) fn ready(c: &Clause, bound: &BTreeSet<Var>, pending: &[&Clause], i: usize) -> bool {
+    let others = || -> BTreeSet<Var> {
+        pending
+            .iter()
+            .enumerate()
+            .filter(|&(j, _)| j != i)
+            .flat_map(|(_, c)| produced(c))
+            .collect()
+    };
     match &c.kind {
-        ClauseKind::Pred(call) | ClauseKind::Fn { call, .. } => call_vars(call).is_subset(bound),
-        ClauseKind::Or { join: Some(j), .. } => j.required.iter().all(|v| bound.contains(v)),
         ClauseKind::Not { .. } => {
-            let others: BTreeSet<Var> = pending
-                .iter()
-                .enumerate()
-                .filter(|&(j, _)| j != i)
-                .flat_map(|(_, c)| produced(c))
-                .collect();
+            let others = others();
             mentioned(c)
                 .iter()
                 .all(|v| bound.contains(v) || !others.contains(v))
         }
-        _ => true,
+        ClauseKind::Pattern(p) => match &p.a {
+            Term::Var(a) if !bound.contains(a) => !others().contains(a),
+            _ => true,
+        },
+        _ => needed(c).is_subset(bound),
     }
-}
-
-/// The row extended by matching pattern `p` against datom `d`, if it matches.
-pub(crate) fn match_datom(schema: &Schema, row: &Row, p: &Pattern, d: &Datom) -> Option<Row> {
-    let mut r = row.clone();
-    let e_ok = match &p.e {
-        Term::Const(Constant::Long(n)) => u64::try_from(*n) == Ok(d.e),
-        Term::Const(Constant::Keyword(k)) => schema.entity_of_ident(k) == Some(d.e),
-        Term::Const(_) | Term::Src(_) => false,
-        t => unify(&mut r, t, &Value::Ref(d.e)),
-    };
-    let a_ok = e_ok
-        && match &p.a {
-            Term::Const(Constant::Keyword(k)) => {
-                schema.attribute_named(k).map(|a| u64::from(a.id)) == Some(d.a)
-            }
-            Term::Const(Constant::Long(n)) => u64::try_from(*n) == Ok(d.a),
-            Term::Const(_) | Term::Src(_) => false,
-            t => unify(&mut r, t, &Value::Ref(d.a)),
-        };
-    let ok = a_ok
-        && unify_term(schema, &mut r, &p.v, &d.v)
-        && match &p.tx {
-            Term::Const(Constant::Long(n)) => u64::try_from(*n) == Ok(d.tx),
-            Term::Const(_) | Term::Src(_) => false,
-            t => unify(&mut r, t, &Value::Ref(d.tx)),
-        }
-        && match &p.added {
-            Term::Const(Constant::Bool(b)) => *b == d.added,
-            Term::Const(_) | Term::Src(_) => false,
-            t => unify(&mut r, t, &Value::Boolean(d.added)),
-        };
-    ok.then_some(r)
 }
 
 /// Unifies a value-position term (pattern V, rule argument) with `v`.

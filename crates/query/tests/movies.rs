@@ -111,10 +111,14 @@ fn directed_by_james_cameron() {
 }
 
 #[test]
-fn unknown_attribute_matches_nothing() {
+fn unknown_attribute_is_an_error() {
     let db = movies();
-    let r = run(&db, "[:find ?x :where [?x :no/such ?y]]");
-    assert_eq!(col(r), Vec::<Cell>::new());
+    let query = parse_query("[:find ?x :where [?x :no/such ?y]]").unwrap();
+    let err = q(&db, &query, &[InputValue::Db], &[]).unwrap_err();
+    assert!(
+        err.to_string().contains("unknown attribute :no/such"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -45,7 +45,7 @@ fn simple_pattern_query_exact_ast() {
         q,
         Query {
             find: FindSpec::Rel(vec![FindElem::Var(var("?title"))]),
-            keys: None,
+            return_map: None,
             with: vec![],
             inputs: vec![Input::Src(SrcVar("$".into()))],
             where_clauses: vec![Clause {
@@ -80,14 +80,14 @@ fn inputs_exact_ast() {
             Input::Src(SrcVar("$h".into())),
             Input::Rules,
             Input::Binding(Binding::Scalar(BindVar::Var(var("?a")))),
-            Input::Binding(Binding::Coll(BindVar::Var(var("?b")))),
+            Input::Binding(Binding::Coll(Box::new(Binding::var(var("?b"))))),
             Input::Binding(Binding::Tuple(vec![
-                BindVar::Var(var("?c")),
-                BindVar::Blank
+                Binding::var(var("?c")),
+                Binding::Scalar(BindVar::Blank)
             ])),
             Input::Binding(Binding::Rel(vec![
-                BindVar::Var(var("?d")),
-                BindVar::Var(var("?e"))
+                Binding::var(var("?d")),
+                Binding::var(var("?e"))
             ])),
         ]
     );
@@ -126,6 +126,7 @@ fn find_specs_exact_ast() {
             FindElem::Var(var("?x")),
             FindElem::Aggregate(Aggregate {
                 func: AggregateFn::Count,
+                n: None,
                 arg: var("?y")
             })
         ])
@@ -144,12 +145,16 @@ fn all_aggregates() {
         ("max", AggregateFn::Max),
         ("median", AggregateFn::Median),
         ("distinct", AggregateFn::Distinct),
+        ("variance", AggregateFn::Variance),
+        ("stddev", AggregateFn::Stddev),
+        ("rand", AggregateFn::Rand),
     ] {
         let q = ok(&format!("[:find ({name} ?y) :where [_ :a ?y]]"));
         assert_eq!(
             q.find.elements(),
             &[FindElem::Aggregate(Aggregate {
                 func,
+                n: None,
                 arg: var("?y")
             })]
         );
@@ -162,7 +167,13 @@ fn map_form_and_extensions() {
     let q = ok("{:find [?n ?a] :keys [name age] :in [$ ?min] \
                 :where [[?p :person/name ?n] [?p :person/age ?a] [(>= ?a ?min)]] \
                 :order-by [[?a :desc] ?n] :limit 10}");
-    assert_eq!(q.keys, Some(vec!["name".into(), "age".into()]));
+    assert_eq!(
+        q.return_map,
+        Some(ReturnMap {
+            kind: ReturnKind::Keys,
+            names: vec!["name".into(), "age".into()]
+        })
+    );
     assert_eq!(
         q.order_by,
         vec![
@@ -260,7 +271,7 @@ fn predicates_and_functions_exact_ast() {
                     Constant::Long(2)
                 ]))]
             );
-            assert_eq!(binding, &Binding::Coll(BindVar::Var(var("?g"))));
+            assert_eq!(binding, &Binding::Coll(Box::new(Binding::var(var("?g")))));
         }
         k => panic!("{k:?}"),
     }
@@ -280,7 +291,7 @@ fn fn_binding_forms() {
             k => panic!("{k:?}"),
         })
         .collect();
-    assert!(matches!(bindings[0], Binding::Tuple(v) if v[1] == BindVar::Blank));
+    assert!(matches!(bindings[0], Binding::Tuple(v) if v[1] == Binding::Scalar(BindVar::Blank)));
     assert!(matches!(bindings[1], Binding::Coll(_)));
     assert!(matches!(bindings[2], Binding::Scalar(_)));
     assert!(matches!(bindings[3], Binding::Rel(v) if v.len() == 2));
@@ -381,7 +392,7 @@ fn subquery() {
                 a => panic!("{a:?}"),
             }
             assert_eq!(call.args[2], FnArg::Var(var("?x")));
-            assert_eq!(binding, &Binding::Rel(vec![BindVar::Var(var("?m"))]));
+            assert_eq!(binding, &Binding::Rel(vec![Binding::var(var("?m"))]));
         }
         k => panic!("{k:?}"),
     }

@@ -1,8 +1,15 @@
 //! Property test: on random small databases and random connected queries, the planner and
 //! executor (`datolite_query::q`) return exactly what the naive evaluator returns — with the
 //! per-step join choice, and with every pattern forced to index lookups and to scan joins.
+//!
+//! The queries mix patterns, predicates (comparisons, `even?`, `pos?`, regexes), `not`, `or`
+//! (of patterns and of predicates), `or-join`, rule calls (as lists and as vectors, recursive),
+//! attribute positions bound to keywords, lookup refs, nested binding forms, `:with` bags and
+//! aggregates.
 
-use datolite_query::{naive, parse_query, q_with, JoinStrategy, QueryResult};
+use datolite_query::{
+    naive, parse_query, parse_rules, q_with, InputValue, JoinStrategy, QueryResult,
+};
 use datolite_store::Db;
 use proptest::prelude::*;
 
@@ -29,10 +36,12 @@ impl Rng {
 
 const STRINGS: [&str; 3] = ["\"a\"", "\"b\"", "\"c\""];
 
-fn database(rng: &mut Rng) -> Db {
+/// A random database and how many entities it holds (`:p/id` 0 to n-1).
+fn database(rng: &mut Rng) -> (Db, u64) {
     let db = datolite::Database::memory().unwrap();
     db.transact(
-        "[{:db/ident :p/n :db/valueType :db.type/long :db/cardinality :db.cardinality/one}
+        "[{:db/ident :p/id :db/valueType :db.type/long :db/cardinality :db.cardinality/one :db/unique :db.unique/identity}
+          {:db/ident :p/n :db/valueType :db.type/long :db/cardinality :db.cardinality/one}
           {:db/ident :p/m :db/valueType :db.type/long :db/cardinality :db.cardinality/many}
           {:db/ident :p/s :db/valueType :db.type/string :db/cardinality :db.cardinality/one}
           {:db/ident :p/r :db/valueType :db.type/ref :db/cardinality :db.cardinality/many}]",
@@ -42,7 +51,10 @@ fn database(rng: &mut Rng) -> Db {
     if n > 0 {
         let mut tx = String::from("[");
         for i in 0..n {
-            tx.push_str(&format!("{{:db/id \"e{i}\" :p/s {}", rng.pick(&STRINGS)));
+            tx.push_str(&format!(
+                "{{:db/id \"e{i}\" :p/id {i} :p/s {}",
+                rng.pick(&STRINGS)
+            ));
             if rng.chance(70) {
                 tx.push_str(&format!(" :p/n {}", rng.below(6)));
             }
@@ -63,7 +75,7 @@ fn database(rng: &mut Rng) -> Db {
         tx.push(']');
         db.transact(&tx).unwrap();
     }
-    db.db().unwrap()
+    (db.db().unwrap(), n)
 }
 
 fn dedup(mut xs: Vec<String>) -> Vec<String> {
@@ -73,7 +85,7 @@ fn dedup(mut xs: Vec<String>) -> Vec<String> {
 }
 
 /// A random query whose patterns are connected through shared variables.
-fn query(rng: &mut Rng) -> String {
+fn query(rng: &mut Rng, entities_in_db: u64) -> String {
     let mut entities: Vec<String> = vec!["?e".into()];
     let mut longs: Vec<String> = Vec::new();
     let mut strings: Vec<String> = Vec::new();
@@ -152,22 +164,80 @@ fn query(rng: &mut Rng) -> String {
             rng.pick(&STRINGS)
         ));
     }
+    if !longs.is_empty() && rng.chance(25) {
+        let pred = rng.pick(&["even?", "odd?", "pos?", "zero?"]);
+        clauses.push(format!("[({pred} {})]", longs[0]));
+    }
+    if !longs.is_empty() && rng.chance(20) {
+        // An or of predicates: it waits for its variable.
+        let at = rng.below(clauses.len() as u64 + 1) as usize;
+        clauses.insert(at, format!("(or [(< {0} 2)] [(> {0} 4)])", longs[0]));
+    }
+    if !strings.is_empty() && rng.chance(20) {
+        clauses.push(format!("[(re-find \"^[ab]\" {})]", strings[0]));
+    }
+    if rng.chance(20) {
+        // The attribute position bound to a keyword by another clause.
+        let attr = rng.pick(&[":p/n", ":p/m", ":p/s"]);
+        let at = rng.below(clauses.len() as u64 + 1) as usize;
+        clauses.insert(at, format!("[?e ?att ?av] [(ground {attr}) ?att]"));
+    }
+    if entities_in_db > 0 && rng.chance(20) {
+        // A lookup ref (to an entity that exists), in the entity position or as the value of
+        // the reference attribute.
+        let id = rng.below(entities_in_db);
+        clauses.push(if rng.chance(50) {
+            format!("[[:p/id {id}] :p/r ?e]")
+        } else {
+            format!("[?e :p/r [:p/id {id}]]")
+        });
+    }
+    if rng.chance(15) {
+        // Nested binding forms joined to the entities' numbers.
+        clauses.push("[(ground [[0 [1 2]] [3 [4 5]]]) [[?ga [?gb ...]] ...]] [?e :p/n ?gb]".into());
+    }
+    let mut rules = false;
+    if rng.chance(25) {
+        rules = true;
+        let target = entities[rng.below(entities.len() as u64) as usize].clone();
+        clauses.push(match rng.below(3) {
+            0 => format!("[linked ?e {target}]"),
+            1 => format!("(linked {target} ?e)"),
+            _ => format!("[has-n ?e {}]", rng.below(6)),
+        });
+    }
     let mut vars: Vec<String> = entities.clone();
     vars.extend(longs.iter().cloned());
     vars.extend(strings.iter().cloned());
-    let find = match rng.below(5) {
-        0 => format!("(count {})", vars[rng.below(vars.len() as u64) as usize]),
+    let pick = |rng: &mut Rng| vars[rng.below(vars.len() as u64) as usize].clone();
+    let find = match rng.below(7) {
+        0 => format!("(count {})", pick(rng)),
         1 if !longs.is_empty() => format!("(min {})", longs[0]),
         2 if !longs.is_empty() => format!("?e (max {})", longs[0]),
+        3 if !longs.is_empty() => format!("(max 2 {}) (count-distinct ?e)", longs[0]),
+        // A bag: one row per distinct (find, :with) tuple.
+        4 => format!("{} :with ?e", pick(rng)),
+        5 if !longs.is_empty() => format!("(variance {}) :with ?e", longs[0]),
         _ => vars.join(" "),
     };
-    format!("[:find {find} :where {}]", clauses.join(" "))
+    let inputs = if rules { ":in $ %" } else { "" };
+    format!("[:find {find} {inputs} :where {}]", clauses.join(" "))
 }
+
+/// The rules the queries call.
+const RULES: &str = "[[(linked ?a ?b) [?a :p/r ?b]]
+                      [(linked ?a ?b) [?a :p/r ?x] [linked ?x ?b]]
+                      [(has-n ?e ?v) [?e :p/n ?v]]]";
 
 /// The executor's answers with each join strategy, and the naive evaluator's.
 fn run(db: &Db, text: &str) -> (Vec<(JoinStrategy, QueryResult)>, QueryResult) {
     let q = parse_query(text).unwrap_or_else(|e| panic!("{text}: {e}"));
-    let inputs = [datolite_query::InputValue::Db];
+    let rules = parse_rules(RULES).unwrap();
+    let (inputs, rules) = if q.inputs.len() == 2 {
+        (vec![InputValue::Db, InputValue::Rules], rules)
+    } else {
+        (vec![InputValue::Db], Vec::new())
+    };
     let got = [
         JoinStrategy::Auto,
         JoinStrategy::Lookups,
@@ -175,11 +245,11 @@ fn run(db: &Db, text: &str) -> (Vec<(JoinStrategy, QueryResult)>, QueryResult) {
     ]
     .into_iter()
     .map(|s| {
-        let r = q_with(db, &q, &inputs, &[], s).unwrap_or_else(|e| panic!("{text}: {e}"));
+        let r = q_with(db, &q, &inputs, &rules, s).unwrap_or_else(|e| panic!("{text}: {e}"));
         (s, r)
     })
     .collect();
-    let want = naive::q(db, &q, &inputs, &[]).unwrap_or_else(|e| panic!("{text}: {e}"));
+    let want = naive::q(db, &q, &inputs, &rules).unwrap_or_else(|e| panic!("{text}: {e}"));
     (got, want)
 }
 
@@ -189,9 +259,9 @@ proptest! {
     #[test]
     fn executor_matches_naive(seed in 1u64..u64::MAX) {
         let mut rng = Rng(seed);
-        let db = database(&mut rng);
+        let (db, n) = database(&mut rng);
         for _ in 0..4 {
-            let text = query(&mut rng);
+            let text = query(&mut rng, n);
             let (got, want) = run(&db, &text);
             if std::env::var("PROP_SHOW").is_ok() { eprintln!("{text} => {want:?}"); }
             for (strategy, got) in got {

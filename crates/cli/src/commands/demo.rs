@@ -290,12 +290,7 @@ struct QueryJson {
 
 impl DemoQuery {
     fn rows(&self) -> usize {
-        match &self.result {
-            QueryResult::Relation(rows) => rows.len(),
-            QueryResult::Collection(cells) => cells.len(),
-            QueryResult::Scalar(cell) => usize::from(cell.is_some()),
-            QueryResult::Tuple(cells) => usize::from(cells.is_some()),
-        }
+        self.result.row_count()
     }
 
     fn to_json(&self) -> QueryJson {

@@ -139,12 +139,7 @@ fn median(samples: &mut [f64]) -> f64 {
 
 /// Rows of a result (1 or 0 for a scalar or tuple).
 fn rows(result: &QueryResult) -> usize {
-    match result {
-        QueryResult::Relation(rows) => rows.len(),
-        QueryResult::Collection(cells) => cells.len(),
-        QueryResult::Scalar(cell) => usize::from(cell.is_some()),
-        QueryResult::Tuple(cells) => usize::from(cells.is_some()),
-    }
+    result.row_count()
 }
 
 /// Runs `bench people`.

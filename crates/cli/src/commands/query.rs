@@ -71,7 +71,14 @@ pub fn render(text: &str, result: &QueryResult, format: QueryFormat) -> String {
     match format {
         QueryFormat::Edn => datolite::result_edn(result),
         QueryFormat::Json => datolite::result_json(result),
-        QueryFormat::Table => result_table(&find_headers(text), result).to_string(),
+        QueryFormat::Table => {
+            // Return maps title their columns with the key names.
+            let headers = match result.map_keys() {
+                Some(keys) => keys.names.clone(),
+                None => find_headers(text),
+            };
+            result_table(&headers, result).to_string()
+        }
     }
 }
 
@@ -117,12 +124,7 @@ pub fn find_headers(text: &str) -> Vec<String> {
 
 /// The result as a table with `headers` (padded with `?1`, `?2`, … if too few).
 fn result_table(headers: &[String], result: &QueryResult) -> comfy_table::Table {
-    let rows: Vec<&[Cell]> = match result {
-        QueryResult::Relation(rows) => rows.iter().map(Vec::as_slice).collect(),
-        QueryResult::Scalar(cell) => cell.iter().map(std::slice::from_ref).collect(),
-        QueryResult::Collection(cells) => cells.iter().map(std::slice::from_ref).collect(),
-        QueryResult::Tuple(cells) => cells.iter().map(Vec::as_slice).collect(),
-    };
+    let rows: Vec<&[Cell]> = result.rows();
     let width = rows.first().map_or(headers.len(), |r| r.len());
     let header: Vec<String> = (0..width.max(headers.len()))
         .map(|i| {
@@ -182,6 +184,33 @@ mod tests {
         assert_eq!(
             find_headers("{:find [?a ?b] :where [[?a :x ?b]]}"),
             ["?a", "?b"]
+        );
+    }
+
+    #[test]
+    fn return_maps_title_the_table_columns_with_their_keys() {
+        let result = QueryResult::Maps {
+            keys: datolite::ReturnMap {
+                kind: datolite::ReturnKind::Keys,
+                names: vec!["title".into(), "year".into()],
+            },
+            rows: vec![vec![
+                Cell::Value(Value::from("Alien")),
+                Cell::Value(Value::Long(1979)),
+            ]],
+        };
+        let text = "[:find ?t ?y :keys title year :where [?m :movie/title ?t] [?m :movie/year ?y]]";
+        let table = render(text, &result, QueryFormat::Table);
+        let header = table.lines().nth(1).unwrap_or_default();
+        assert!(
+            header.contains("title") && header.contains("year"),
+            "{table}"
+        );
+        assert!(!table.contains("?t"), "{table}");
+        assert!(table.contains("Alien") && table.contains("1979"), "{table}");
+        assert_eq!(
+            render(text, &result, QueryFormat::Json),
+            r#"[{"title":"Alien","year":1979}]"#
         );
     }
 }

@@ -211,10 +211,7 @@ impl Acc {
             AggregateFn::CountDistinct => {
                 self.distinct.insert(canonical(x));
             }
-            AggregateFn::Median
-            | AggregateFn::Distinct
-            | AggregateFn::MinN(_)
-            | AggregateFn::MaxN(_) => {}
+            _ => {}
         }
     }
 
@@ -289,10 +286,12 @@ pub(crate) fn run(db: &Db, plan: &ScanAggregate<'_>, query: &Query) -> Result<Ve
             AggregateFn::Avg => Value::Double(acc.sum as f64 / acc.count as f64),
             AggregateFn::Min => acc.min.expect("a datom was seen"),
             AggregateFn::Max => acc.max.expect("a datom was seen"),
-            AggregateFn::Median
-            | AggregateFn::Distinct
-            | AggregateFn::MinN(_)
-            | AggregateFn::MaxN(_) => unreachable!("not planned here"),
+            other => {
+                return Err(QueryError::invalid(
+                    format!("{} is not computed while scanning", other.name()),
+                    query.pos,
+                ))
+            }
         }));
     }
     Ok(vec![row])

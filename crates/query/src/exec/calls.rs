@@ -1,10 +1,9 @@
 //! Predicate and function-expression steps.
 //!
 //! Two-argument comparisons of bound variables and literals (`[(> ?s 50000)]`) compare cells
-//! directly; every other call goes through the shared function library
-//! ([`crate::functions`]) with the row's values, as the naive evaluator does.
-
-use std::cmp::Ordering;
+//! directly; every other call goes through the shared function registry
+//! ([`crate::functions`]) with the row's values, as the naive evaluator does — the built-in
+//! looked up once per step.
 
 use datolite_store::Value;
 
@@ -13,12 +12,17 @@ use crate::error::Result;
 use crate::exec::rel::Rel;
 use crate::exec::val::Val;
 use crate::exec::Exec;
-use crate::functions::{call_with, constant};
+use crate::functions::{call_builtin, constant, Builtin, Cmp, Kind};
 use crate::rows::{alternatives, FnVal};
+
+/// The registry entry of a step's call.
+fn resolve(c: &Call, clause: &Clause) -> Result<&'static Builtin> {
+    crate::functions::resolve_call(c, clause)
+}
 
 /// A comparison predicate on two cells, evaluated without building values.
 struct Comparison {
-    test: fn(Ordering) -> bool,
+    op: Cmp,
     left: Operand,
     right: Operand,
 }
@@ -31,15 +35,9 @@ enum Operand {
 impl Comparison {
     /// `(op x y)` with `op` one of `= != not= < > <= >=` and each side a bound variable or a
     /// literal value; `None` for anything else (the general function path handles it).
-    fn of(call: &Call, rel: &Rel) -> Option<Comparison> {
-        let test: fn(Ordering) -> bool = match call.func.as_str() {
-            "=" => |o| o == Ordering::Equal,
-            "!=" | "not=" => |o| o != Ordering::Equal,
-            "<" => |o| o == Ordering::Less,
-            ">" => |o| o == Ordering::Greater,
-            "<=" => |o| o != Ordering::Greater,
-            ">=" => |o| o != Ordering::Less,
-            _ => return None,
+    fn of(b: &Builtin, call: &Call, rel: &Rel) -> Option<Comparison> {
+        let Kind::Comparison(op) = b.kind else {
+            return None;
         };
         let operand = |a: &FnArg| match a {
             FnArg::Var(v) => rel.col(v).map(Operand::Col),
@@ -51,7 +49,7 @@ impl Comparison {
         };
         match call.args.as_slice() {
             [l, r] => Some(Comparison {
-                test,
+                op,
                 left: operand(l)?,
                 right: operand(r)?,
             }),
@@ -66,14 +64,16 @@ impl Comparison {
                 Operand::Lit(v) => v,
             }
         }
-        (self.test)(get(row, &self.left).compare(get(row, &self.right)))
+        self.op
+            .holds(get(row, &self.left).compare(get(row, &self.right)))
     }
 }
 
 impl Exec<'_> {
     /// Keeps the rows for which the predicate is true (not `nil`, not `false`).
     pub(crate) fn filter(&self, mut rel: Rel, c: &Call, clause: &Clause) -> Result<Rel> {
-        if let Some(cmp) = Comparison::of(c, &rel) {
+        let b = resolve(c, clause)?;
+        if let Some(cmp) = Comparison::of(b, c, &rel) {
             rel.retain(|row| cmp.holds(row));
             return Ok(rel);
         }
@@ -84,8 +84,9 @@ impl Exec<'_> {
             if failure.is_some() {
                 return false;
             }
-            match call_with(
+            match call_builtin(
                 self,
+                b,
                 &|v: &Var| col(v).map(|c| row[c].to_value()),
                 c,
                 clause,
@@ -118,9 +119,11 @@ impl Exec<'_> {
         vars.extend(new_vars.iter().cloned());
         let mut out = Rel::empty(vars);
         let mut extra: Vec<Option<Val>> = vec![None; new_vars.len()];
+        let b = resolve(c, clause)?;
         for row in rel.rows() {
-            let v = call_with(
+            let v = call_builtin(
                 self,
+                b,
                 &|v: &Var| rel.col(v).map(|c| row[c].to_value()),
                 c,
                 clause,

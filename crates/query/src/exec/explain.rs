@@ -22,6 +22,7 @@ pub(crate) fn explain(
     rules: &[Rule],
     analyze: bool,
 ) -> Result<String> {
+    let query = &*crate::resolve::query(db, query)?;
     if let Some(plan) = scan_aggregate(db, query, inputs)? {
         let mut line = plan.describe(db, query);
         if analyze {
@@ -143,7 +144,8 @@ impl Exec<'_> {
     /// For `explain`: each rule the query reaches, its relation's size, and each
     /// definition's body as planned from no bound variables (how rounds evaluate it).
     fn explain_rules(&self, clauses: &[Clause], lines: &mut Vec<String>) -> Result<()> {
-        let names = reachable_rules(clauses, self.rules)?;
+        let rules: &[Rule] = &self.rules.rules;
+        let names = reachable_rules(clauses, rules)?;
         if names.is_empty() {
             return Ok(());
         }
@@ -154,7 +156,7 @@ impl Exec<'_> {
             consts: &consts,
             rule_sizes: &sizes,
         };
-        for rule in self.rules.iter().filter(|r| names.contains(&r.name)) {
+        for rule in rules.iter().filter(|r| names.contains(&r.name)) {
             let size = sizes.get(&rule.name).copied().unwrap_or(0);
             lines.push(format!("   {}  ({size} tuples)", rule.form));
             let none = BTreeSet::new();

@@ -1,9 +1,10 @@
 //! The find step over the executor's last relation: the only place user values are built.
 //!
-//! Without aggregates, the find variables' cells become values and [`find_tuples`] makes the
-//! sorted set. With aggregates, the set of find + `:with` tuples and its groups are formed on
-//! the cells themselves; `count` and `count-distinct` never build a value, the other
-//! aggregates build only the column they read, and each group's key is built once.
+//! Without aggregates, the find (and `:with`) variables' cells become values and
+//! [`find_tuples`] makes the sorted set (or bag). With aggregates, the set of find + `:with`
+//! tuples and its groups are formed on the cells themselves; `count` and `count-distinct` never
+//! build a value, the other aggregates build only the column they read, and each group's key is
+//! built once.
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -13,13 +14,16 @@ use crate::ast::{AggregateFn, FindElem, Query};
 use crate::error::Result;
 use crate::exec::rel::Rel;
 use crate::exec::val::Val;
-use crate::result::{aggregate, find_tuples, find_vars, finish_aggregated, unbound_find_var, Cell};
+use crate::find::{
+    aggregate_counts, find_tuples, find_vars, finish_aggregated, run_aggregate, unbound_find_var,
+};
+use crate::result::Cell;
 
 /// The result rows of `query` from its final relation.
 pub(crate) fn find(rel: &Rel, query: &Query) -> Result<Vec<Vec<Cell>>> {
     let elems = query.find_elements();
     if rel.is_empty() {
-        return find_tuples(Vec::new(), query);
+        return find_tuples(Vec::new(), query, &[]);
     }
     let cols = find_vars(query)
         .iter()
@@ -30,8 +34,10 @@ pub(crate) fn find(rel: &Rel, query: &Query) -> Result<Vec<Vec<Cell>>> {
             .rows()
             .map(|row| cols.iter().map(|&c| row[c].to_value()).collect())
             .collect();
-        return find_tuples(tuples, query);
+        return find_tuples(tuples, query, &[]);
     }
+    let first = rel.row(0);
+    let counts = aggregate_counts(query, |v| rel.col(v).map(|c| first[c].to_value()))?;
     // The set of find + :with tuples, grouped by the non-aggregate find variables.
     let key_cols: Vec<usize> = (0..elems.len())
         .filter(|&i| matches!(elems[i], FindElem::Var(_)))
@@ -51,15 +57,20 @@ pub(crate) fn find(rel: &Rel, query: &Query) -> Result<Vec<Vec<Cell>>> {
             row.push(match elem {
                 FindElem::Var(_) => Cell::Value(keys.next().unwrap_or(Value::Boolean(false))),
                 FindElem::Aggregate(a) => match a.func {
-                    AggregateFn::Count => Cell::Value(Value::Long(members.len() as i64)),
+                    AggregateFn::Count => Cell::Value(Value::Long(
+                        i64::try_from(members.len()).unwrap_or(i64::MAX),
+                    )),
                     // Compare-equal cells share a hash key.
                     AggregateFn::CountDistinct => {
                         let distinct: FxHashSet<_> =
                             members.iter().map(|t| t[i].hash_key()).collect();
-                        Cell::Value(Value::Long(distinct.len() as i64))
+                        Cell::Value(Value::Long(
+                            i64::try_from(distinct.len()).unwrap_or(i64::MAX),
+                        ))
                     }
-                    func => aggregate(
-                        func,
+                    _ => run_aggregate(
+                        a,
+                        counts.get(i).copied().flatten(),
                         members.iter().map(|t| t[i].to_value()).collect(),
                         query,
                     )?,

@@ -6,7 +6,8 @@
 //! - Every read of a query goes through one [`Reader`] (one snapshot held for the query).
 //! - Data patterns (`pattern`, `lookup`, `slots`): index lookups per input row, or one
 //!   scan hash- or merge-joined to the input when that reads less; chosen per step from the
-//!   statistics (or forced with [`JoinStrategy`]).
+//!   statistics (or forced with [`JoinStrategy`]). Keywords that rows bind in the
+//!   attribute position are resolved once per step (`idents`).
 //! - Predicates and function expressions (`calls`): comparisons on cells without building
 //!   values, everything else through the shared function library (subquery `q` included).
 //! - `not`/`not-join`/`or`/`or-join`/`and` (`not_or`): evaluated once for the distinct join
@@ -23,6 +24,7 @@ mod aggregate;
 mod calls;
 mod explain;
 mod find;
+mod idents;
 mod lookup;
 mod not_or;
 mod pattern;
@@ -40,9 +42,11 @@ use datolite_store::{Db, Index, Reader, Value};
 
 use crate::ast::{BindVar, Binding, Clause, ClauseKind, Input, Query, Rule, Var};
 use crate::error::Result;
-use crate::functions::Env;
+use crate::functions::{Env, Regexes};
+use crate::inputs::bind_inputs;
 use crate::plan::{self, Step, StepKind};
-use crate::result::{bind_inputs, shape, Cell, InputValue, QueryResult};
+use crate::resolve::{self, Rules};
+use crate::result::{shape, Cell, InputValue, QueryResult};
 use crate::rows::mentioned;
 
 pub(crate) use explain::explain;
@@ -72,8 +76,11 @@ pub(crate) fn q(
     rules: &[Rule],
     strategy: JoinStrategy,
 ) -> Result<QueryResult> {
+    // Unknown names are errors before any shortcut runs.
+    let query = resolve::query(db, query)?;
+    let query = &*query;
     if let Some(plan) = scan_aggregate(db, query, inputs)? {
-        return Ok(shape(aggregate::run(db, &plan, query)?, &query.find));
+        return Ok(shape(aggregate::run(db, &plan, query)?, query));
     }
     let mut exec = Exec::new(db, rules)?;
     exec.strategy = strategy;
@@ -104,7 +111,10 @@ type Tuples = FxHashSet<Vec<Val>>;
 pub(crate) struct Exec<'a> {
     db: &'a Db,
     reader: Reader<'a>,
-    rules: &'a [Rule],
+    /// The rules, resolved against the snapshot.
+    rules: Rules<'a>,
+    /// Regular expressions compiled so far.
+    regexes: Regexes,
     /// Rule name → its relation.
     rels: RefCell<FxHashMap<String, Tuples>>,
     /// During a semi-naive round: the rule call that reads the delta, and the delta.
@@ -139,6 +149,10 @@ impl Env for Exec<'_> {
     fn subquery(&self, query: &Query, inputs: &[InputValue]) -> Result<QueryResult> {
         self.run(query, inputs, None)
     }
+
+    fn regexes(&self) -> &Regexes {
+        &self.regexes
+    }
 }
 
 impl<'a> Exec<'a> {
@@ -146,7 +160,8 @@ impl<'a> Exec<'a> {
         Ok(Exec {
             db,
             reader: db.reader()?,
-            rules,
+            rules: resolve::rules(db, rules),
+            regexes: Regexes::default(),
             rels: RefCell::new(FxHashMap::default()),
             delta: RefCell::new(None),
             last_mode: StdCell::new(None),
@@ -160,7 +175,9 @@ impl<'a> Exec<'a> {
         inputs: &[InputValue],
         trace: Option<&mut Trace>,
     ) -> Result<QueryResult> {
-        let rows = bind_inputs(query, inputs)?;
+        let query = resolve::query(self.db, query)?;
+        let query = &*query;
+        let rows = bind_inputs(self.db, query, inputs, &self.rules.rules)?;
         if let Some((n, why)) = aggregate::count_from_stats(self.db, query, inputs) {
             if let Some(t) = trace {
                 t.lines.push(format!(
@@ -172,15 +189,16 @@ impl<'a> Exec<'a> {
             } else {
                 vec![vec![Cell::Value(Value::Long(n as i64))]]
             };
-            return Ok(shape(rel, &query.find));
+            return Ok(shape(rel, query));
         }
         self.prepare_rules(&query.where_clauses)?;
+        // Scalar inputs, as bound (lookup refs resolved): the same in every row.
         let mut consts = BTreeMap::new();
-        for (input, value) in query.inputs.iter().zip(inputs) {
-            if let (Input::Binding(Binding::Scalar(BindVar::Var(v))), InputValue::Scalar(x)) =
-                (input, value)
-            {
-                consts.insert(v.clone(), x.clone());
+        for input in &query.inputs {
+            if let Input::Binding(Binding::Scalar(BindVar::Var(v))) = input {
+                if let Some(x) = rows.first().and_then(|r| r.get(v)) {
+                    consts.insert(v.clone(), x.clone());
+                }
             }
         }
         let rel = Rel::from_rows(&rows);
@@ -196,7 +214,7 @@ impl<'a> Exec<'a> {
             None => self.run_steps(rel, &steps, None)?,
             Some(t) => self.run_traced(rel, &steps, &env, t, &query.where_clauses)?,
         };
-        Ok(shape(find::find(&rel, query)?, &query.find))
+        Ok(shape(find::find(&rel, query)?, query))
     }
 
     fn rule_sizes(&self) -> HashMap<String, usize> {

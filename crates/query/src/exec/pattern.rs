@@ -83,7 +83,22 @@ impl<'a> Exec<'a> {
         clause: &Clause,
         access: &Access,
     ) -> Result<Rel> {
-        let cp = compile(p, &rel);
+        let mut cp = compile(p, &rel);
+        let width = rel.vars().len();
+        let (rel, hidden) = self.resolve_idents(rel, &mut cp, clause)?;
+        let out = self.run_pattern(rel, cp, p, clause, access)?;
+        Ok(out.drop_columns(width, hidden))
+    }
+
+    /// [`Exec::pattern_step`] once the pattern is compiled against the input.
+    fn run_pattern(
+        &self,
+        rel: Rel,
+        cp: Compiled<'_>,
+        p: &Pattern,
+        clause: &Clause,
+        access: &Access,
+    ) -> Result<Rel> {
         let range = match access {
             Access::AvetRange(lo, hi) => Some((lo.clone(), hi.clone())),
             _ => None,

@@ -158,3 +158,38 @@ impl Rel {
         out
     }
 }
+
+impl Rel {
+    /// The relation with one more column `var` holding `cells` (one per row).
+    pub(crate) fn with_column(self, var: Var, cells: Vec<Val>) -> Rel {
+        let w = self.vars.len();
+        let mut vars = self.vars;
+        vars.push(var);
+        let mut out = Rel::empty(vars);
+        for (i, cell) in cells.into_iter().enumerate().take(self.len) {
+            out.cells.extend_from_slice(&self.cells[i * w..(i + 1) * w]);
+            out.cells.push(cell);
+            out.len += 1;
+        }
+        out
+    }
+
+    /// The relation without the `n` columns starting at `start`.
+    pub(crate) fn drop_columns(self, start: usize, n: usize) -> Rel {
+        if n == 0 {
+            return self;
+        }
+        let w = self.vars.len();
+        let end = (start + n).min(w);
+        let mut vars = self.vars;
+        vars.drain(start..end);
+        let mut out = Rel::empty(vars);
+        for i in 0..self.len {
+            let row = &self.cells[i * w..(i + 1) * w];
+            out.cells.extend_from_slice(&row[..start]);
+            out.cells.extend_from_slice(&row[end..]);
+            out.len += 1;
+        }
+        out
+    }
+}

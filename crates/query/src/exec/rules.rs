@@ -32,7 +32,9 @@ impl Exec<'_> {
     /// round, a body is re-run once per recursive call with that call reading only the tuples
     /// the previous round added.
     pub(crate) fn prepare_rules(&self, clauses: &[Clause]) -> Result<()> {
-        let mut names = reachable_rules(clauses, self.rules)?;
+        let rules: &[Rule] = &self.rules.rules;
+        let mut names = reachable_rules(clauses, rules)?;
+        self.rules.check(&names)?;
         names.retain(|n| !self.rels.borrow().contains_key(n));
         if names.is_empty() {
             return Ok(());
@@ -40,7 +42,7 @@ impl Exec<'_> {
         // Strata: a rule negated inside these definitions is computed completely first (it
         // cannot lead back here: `reachable_rules` rejects negation through recursion), so a
         // `not` never reads a relation that is still growing.
-        for rule in self.rules.iter().filter(|r| names.contains(&r.name)) {
+        for rule in rules.iter().filter(|r| names.contains(&r.name)) {
             for (_, negated, call) in rule_calls(&rule.body) {
                 if negated {
                     self.prepare_rules(std::slice::from_ref(call))?;
@@ -53,11 +55,7 @@ impl Exec<'_> {
                 .borrow_mut()
                 .insert(n.clone(), FxHashSet::default());
         }
-        let defs: Vec<&Rule> = self
-            .rules
-            .iter()
-            .filter(|r| names.contains(&r.name))
-            .collect();
+        let defs: Vec<&Rule> = rules.iter().filter(|r| names.contains(&r.name)).collect();
         let mut delta: FxHashMap<String, Tuples> = FxHashMap::default();
         for round in 0..MAX_ROUNDS {
             let mut new: FxHashMap<String, Tuples> = FxHashMap::default();

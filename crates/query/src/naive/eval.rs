@@ -5,13 +5,12 @@ use std::collections::{BTreeSet, HashMap};
 
 use datolite_store::{Datom, Db, Value};
 
-use crate::ast::{Clause, ClauseKind, Pattern, Pos, Rule, Term, Var};
+use crate::ast::{Call, Clause, ClauseKind, Pos, Term, Var};
 use crate::error::{QueryError, Result};
-use crate::functions::{call, Env};
+use crate::functions::{call_with, Env, Regexes};
+use crate::resolve::Rules;
 use crate::result::{InputValue, QueryResult};
-use crate::rows::{
-    bind_all, match_datom, merge, project, reachable_rules, ready, unify_term, FnVal, Row,
-};
+use crate::rows::{bind_all, merge, project, reachable_rules, ready, unify_term, FnVal, Row};
 
 /// At most this many fixpoint rounds before rule evaluation gives up.
 pub(crate) const MAX_ROUNDS: usize = 10_000;
@@ -21,26 +20,37 @@ pub(crate) const MAX_ROUNDS: usize = 10_000;
 pub(crate) struct Ctx<'a> {
     pub db: &'a Db,
     pub datoms: Vec<Datom>,
-    pub rules: &'a [Rule],
+    /// The rules, resolved against the snapshot.
+    pub rules: Rules<'a>,
     /// Rule name → its relation (tuples over the head variables).
     rels: RefCell<HashMap<String, BTreeSet<Vec<Value>>>>,
+    /// Regular expressions compiled so far.
+    regexes: Regexes,
 }
 
 impl<'a> Ctx<'a> {
-    pub fn new(db: &'a Db, datoms: Vec<Datom>, rules: &'a [Rule]) -> Self {
+    pub fn new(db: &'a Db, datoms: Vec<Datom>, rules: Rules<'a>) -> Self {
         Ctx {
             db,
             datoms,
             rules,
             rels: RefCell::new(HashMap::new()),
+            regexes: Regexes::default(),
         }
+    }
+
+    /// Evaluates a call in a binding row.
+    fn call(&self, row: &Row, c: &Call, clause: &Clause) -> Result<FnVal> {
+        call_with(self as &dyn Env, &|v: &Var| row.get(v).cloned(), c, clause)
     }
 
     /// Computes the relation of every rule reachable from `clauses` by a
     /// naive bottom-up fixpoint: each round evaluates every definition's body
     /// against the relations of the previous round, until nothing new appears.
     pub fn prepare_rules(&self, clauses: &[Clause]) -> Result<()> {
-        let names = reachable_rules(clauses, self.rules)?;
+        let rules: &[crate::ast::Rule] = &self.rules.rules;
+        let names = reachable_rules(clauses, rules)?;
+        self.rules.check(&names)?;
         if names.iter().all(|n| self.rels.borrow().contains_key(n)) {
             return Ok(());
         }
@@ -49,7 +59,7 @@ impl<'a> Ctx<'a> {
         }
         for _ in 0..MAX_ROUNDS {
             let mut changed = false;
-            for rule in self.rules.iter().filter(|r| names.contains(&r.name)) {
+            for rule in rules.iter().filter(|r| names.contains(&r.name)) {
                 let rows = self.eval_clauses(vec![Row::new()], &rule.body)?;
                 let mut tuples = Vec::new();
                 for row in rows {
@@ -114,16 +124,18 @@ impl<'a> Ctx<'a> {
         match &clause.kind {
             ClauseKind::Pattern(p) => {
                 for row in &rows {
-                    for d in &self.datoms {
-                        if let Some(r) = self.match_pattern(row, p, d) {
-                            out.insert(r);
-                        }
-                    }
+                    out.extend(super::pattern::extend(
+                        self.db,
+                        &self.datoms,
+                        row,
+                        p,
+                        clause,
+                    )?);
                 }
             }
             ClauseKind::Pred(c) => {
                 for row in rows {
-                    let v = call(self as &dyn Env, &row, c, clause)?;
+                    let v = self.call(&row, c, clause)?;
                     if !matches!(v, FnVal::Nil | FnVal::One(Value::Boolean(false))) {
                         out.insert(row);
                     }
@@ -131,7 +143,7 @@ impl<'a> Ctx<'a> {
             }
             ClauseKind::Fn { call: c, binding } => {
                 for row in rows {
-                    let v = call(self as &dyn Env, &row, c, clause)?;
+                    let v = self.call(&row, c, clause)?;
                     out.extend(bind_all(vec![row], binding, &v, &clause.form, clause.pos)?);
                 }
             }
@@ -208,11 +220,6 @@ impl<'a> Ctx<'a> {
         Ok(out.into_iter().collect())
     }
 
-    /// The row extended by matching pattern `p` against datom `d`, if it matches.
-    fn match_pattern(&self, row: &Row, p: &Pattern, d: &Datom) -> Option<Row> {
-        match_datom(self.db.schema(), row, p, d)
-    }
-
     /// Unifies a value-position term (pattern V, rule argument) with `v`.
     fn unify_term(&self, row: &mut Row, t: &Term, v: &Value) -> bool {
         unify_term(self.db.schema(), row, t, v)
@@ -234,5 +241,9 @@ impl Env for Ctx<'_> {
 
     fn subquery(&self, query: &crate::ast::Query, inputs: &[InputValue]) -> Result<QueryResult> {
         super::run(self, query, inputs)
+    }
+
+    fn regexes(&self) -> &Regexes {
+        &self.regexes
     }
 }

@@ -12,16 +12,24 @@
 //! - every source (`$`, `$h`, ...) denotes the one `db` passed to [`q`];
 //! - variables hold a single [`Value`](datolite_store::Value): a function result that is a tuple or
 //!   collection must be destructured by its binding form (`[?a ?b]`,
-//!   `[?x ...]`, `[[?a ?b]]`), binding it to a scalar variable is an error;
-//! - `:keys` is ignored (the result is positional).
+//!   `[?x ...]`, `[[?a ?b]]`, nested), binding it to a scalar variable is an error.
+//!
+//! Names are resolved as in the executor: once per query by the shared resolution pass
+//! (unknown attributes and idents are errors, constant idents and lookup refs become entity
+//! ids), inputs when they are bound, and keywords bound in the attribute position per row
+//! (`pattern`).
 
 mod eval;
+mod pattern;
 
 use datolite_store::{Db, Index};
 
 use crate::ast::{Query, Rule};
 use crate::error::{QueryError, Result};
-use crate::result::{bind_inputs, find, shape};
+use crate::find::find;
+use crate::inputs::bind_inputs;
+use crate::resolve;
+use crate::result::shape;
 
 pub use crate::functions::compare;
 pub use crate::result::{Cell, InputValue, QueryResult};
@@ -34,7 +42,7 @@ pub fn q(db: &Db, query: &Query, inputs: &[InputValue], rules: &[Rule]) -> Resul
         .scan(Index::Eavt)
         .collect()
         .map_err(|e| QueryError::invalid(format!("scan failed: {e}"), query.pos))?;
-    let ctx = eval::Ctx::new(db, datoms, rules);
+    let ctx = eval::Ctx::new(db, datoms, resolve::rules(db, rules));
     run(&ctx, query, inputs)
 }
 
@@ -45,12 +53,14 @@ pub(crate) fn run(
     inputs: &[InputValue],
 ) -> Result<QueryResult> {
     query.check_inputs(inputs.len())?;
-    let rows = bind_inputs(query, inputs)?;
+    // 1. Names against the schema, input bindings.
+    let query = resolve::query(ctx.db, query)?;
+    let rows = bind_inputs(ctx.db, &query, inputs, &ctx.rules.rules)?;
     // 2. Rules reachable from the query, computed to a fixpoint.
     ctx.prepare_rules(&query.where_clauses)?;
     // 3. Clauses.
     let rows = ctx.eval_clauses(rows, &query.where_clauses)?;
     // 4. Find.
-    let rel = find(&rows, query)?;
-    Ok(shape(rel, &query.find))
+    let rel = find(&rows, &query)?;
+    Ok(shape(rel, &query))
 }

@@ -1,18 +1,19 @@
 //! `:where` clauses (and rule bodies): patterns, predicates, function
-//! expressions, `not`/`not-join`, `or`/`or-join`/`and`, rule calls.
+//! expressions, `not`/`not-join`, `or`/`or-join`/`and`, rule calls (written as lists
+//! `(rule ?a)` or vectors `[rule ?a]`).
 
 use std::collections::BTreeSet;
 
 use datolite_store::edn::{SpannedEdn, SpannedKind};
 
 use super::binding::clause_vars;
-use super::functions::{arity, describe};
 use super::inputs::parse_binding;
 use super::{
     arg_constant, as_src, as_var, error_at, is_blank, parse_query_form, scalar_constant, show,
 };
-use crate::ast::{Call, Clause, ClauseKind, FnArg, Pattern, RuleVars, Term, Var};
+use crate::ast::{Call, Clause, ClauseKind, Constant, FnArg, Pattern, RuleVars, Term, Var};
 use crate::error::Result;
+use crate::functions::{builtin, describe, Kind};
 
 /// Parses one clause; `and` is rejected here (it is only an `or` branch).
 pub(super) fn parse_clause(form: &SpannedEdn) -> Result<Clause> {
@@ -24,6 +25,7 @@ fn parse_clause_in(form: &SpannedEdn, in_or: bool) -> Result<Clause> {
     let kind = match &form.kind {
         SpannedKind::Vector(items) => match items.first().map(|f| &f.kind) {
             Some(SpannedKind::List(_)) => parse_call_clause(form, items)?,
+            _ if is_rule_call_vector(items) => parse_rule_call_vector(form, items)?,
             _ => ClauseKind::Pattern(parse_pattern(form, items)?),
         },
         SpannedKind::List(items) => parse_list_clause(form, items, in_or)?,
@@ -43,6 +45,36 @@ fn parse_clause_in(form: &SpannedEdn, in_or: bool) -> Result<Clause> {
         pos: form.pos,
         form: show(form),
     })
+}
+
+/// Whether a vector clause is a rule call `[$src? rule-name args...]`: its first element
+/// (after a source) is a symbol that is no variable, blank or source — which no pattern can
+/// start with.
+fn is_rule_call_vector(items: &[SpannedEdn]) -> bool {
+    let head = match items.split_first() {
+        Some((first, rest)) if as_src(first).is_some() => rest.first(),
+        Some((first, _)) => Some(first),
+        None => None,
+    };
+    head.is_some_and(|h| {
+        h.as_symbol().is_some() && as_var(h).is_none() && !is_blank(h) && as_src(h).is_none()
+    })
+}
+
+/// `[rule-name args...]`: the same as the list form; the clause keywords (`not`, `or`, …)
+/// only exist as lists.
+fn parse_rule_call_vector(form: &SpannedEdn, items: &[SpannedEdn]) -> Result<ClauseKind> {
+    let kind = parse_list_clause(form, items, false)?;
+    match kind {
+        ClauseKind::RuleCall { .. } => Ok(kind),
+        _ => Err(error_at(
+            form,
+            format!(
+                "not, not-join, or, or-join and and are written as lists, ( … ), not vectors: {}",
+                show(form)
+            ),
+        )),
+    }
 }
 
 /// `[$src? e a v tx added]`.
@@ -71,8 +103,8 @@ fn parse_pattern(form: &SpannedEdn, items: &[SpannedEdn]) -> Result<Pattern> {
         Term::Blank,
         Term::Blank,
     ];
-    for (slot, term) in parsed.iter_mut().zip(terms) {
-        *slot = pattern_term(term, form)?;
+    for (i, (slot, term)) in parsed.iter_mut().zip(terms).enumerate() {
+        *slot = pattern_term(term, form, i)?;
     }
     let [e, a, v, tx, added] = parsed;
     Ok(Pattern {
@@ -85,8 +117,10 @@ fn parse_pattern(form: &SpannedEdn, items: &[SpannedEdn]) -> Result<Pattern> {
     })
 }
 
-/// A variable, `_`, or a scalar constant.
-fn pattern_term(term: &SpannedEdn, clause: &SpannedEdn) -> Result<Term> {
+/// Element `i` of a pattern: a variable, `_`, a scalar constant, or — in an entity position
+/// (entity, value, transaction) — a lookup ref `[:attr value]`, resolved against the database
+/// when the query runs.
+fn pattern_term(term: &SpannedEdn, clause: &SpannedEdn, i: usize) -> Result<Term> {
     if is_blank(term) {
         return Ok(Term::Blank);
     }
@@ -95,6 +129,19 @@ fn pattern_term(term: &SpannedEdn, clause: &SpannedEdn) -> Result<Term> {
     }
     if let Some(c) = scalar_constant(term) {
         return Ok(Term::Const(c));
+    }
+    if let (SpannedKind::Vector(_), 0 | 2 | 3) = (&term.kind, i) {
+        return match arg_constant(term) {
+            Some(c @ Constant::Vector(_)) => Ok(Term::Const(c)),
+            _ => Err(error_at(
+                term,
+                format!(
+                    "a lookup ref is [:attribute value] with constants, got {} in {}",
+                    show(term),
+                    show(clause)
+                ),
+            )),
+        };
     }
     Err(error_at(
         term,
@@ -134,20 +181,34 @@ fn parse_call(call: &SpannedEdn) -> Result<Call> {
         ));
     };
     let func = func.to_string();
-    let Some((min, max)) = arity(&func) else {
+    let Some(b) = builtin(&func) else {
+        let hint = if crate::functions::aggregate_named(&func).is_some() {
+            " (an aggregate, only allowed in :find)"
+        } else {
+            ""
+        };
         return Err(error_at(
             call,
-            format!("unknown function {func} in {}", show(call)),
+            format!("unknown function {func}{hint} in {}", show(call)),
         ));
     };
-    let args = &items[1..];
-    if args.len() < min || max.is_some_and(|max| args.len() > max) {
+    let args = items.get(1..).unwrap_or_default();
+    if !b.accepts(args.len()) {
         return Err(error_at(
             call,
             format!(
                 "{func} takes {}, got {} in {}",
-                describe(min, max),
+                describe(b.min, b.max),
                 args.len(),
+                show(call)
+            ),
+        ));
+    }
+    if b.kind == Kind::Database && args.first().is_none_or(|a| as_src(a).is_none()) {
+        return Err(error_at(
+            call,
+            format!(
+                "{func} takes a source ($) as its first argument in {}",
                 show(call)
             ),
         ));
@@ -155,7 +216,7 @@ fn parse_call(call: &SpannedEdn) -> Result<Call> {
     let mut parsed = Vec::with_capacity(args.len());
     for (i, arg) in args.iter().enumerate() {
         // The subquery of `q` is a query form, not a constant vector.
-        let parsed_arg = if func == "q" && i == 0 {
+        let parsed_arg = if b.kind == Kind::Subquery && i == 0 {
             match &arg.kind {
                 SpannedKind::Vector(_) | SpannedKind::Map(_) => {
                     FnArg::Query(Box::new(parse_query_form(arg)?))

@@ -1,5 +1,5 @@
-//! The query's outer shape (vector or map form) and its `:find`, `:keys`,
-//! `:with`, `:order-by` and `:limit` parts.
+//! The query's outer shape (vector or map form) and its `:find`, `:keys` / `:strs` /
+//! `:syms`, `:with`, `:order-by` and `:limit` parts.
 
 use datolite_store::edn::{SpannedEdn, SpannedKind};
 
@@ -7,12 +7,16 @@ use std::collections::BTreeSet;
 
 use super::{as_var, binding, clauses, error_at, inputs, show};
 use crate::ast::{
-    Aggregate, AggregateFn, Direction, FindElem, FindSpec, Input, OrderBy, Query, SrcVar, Var,
+    Aggregate, AggregateCount, BindVar, Binding, Direction, FindElem, FindSpec, Input, OrderBy,
+    Query, ReturnKind, ReturnMap, SrcVar, Var,
 };
 use crate::error::Result;
+use crate::functions::aggregate_named;
 
 /// The keys a query may have, in the order they are printed in messages.
-const KEYS: &[&str] = &["find", "keys", "with", "in", "where", "order-by", "limit"];
+const KEYS: &[&str] = &[
+    "find", "keys", "strs", "syms", "with", "in", "where", "order-by", "limit",
+];
 
 /// One `:key` of the query with what follows it.
 struct Section<'a> {
@@ -123,10 +127,7 @@ pub(super) fn parse_query_shape(form: &SpannedEdn) -> Result<Query> {
         .ok_or_else(|| error_at(form, format!("query has no :find in {}", show(form))))?;
     let find = parse_find(find_section)?;
 
-    let keys = match get("keys") {
-        Some(section) => Some(parse_keys(section, find.elements().len())?),
-        None => None,
-    };
+    let return_map = parse_return_map(&sections, &find)?;
     let with = match get("with") {
         Some(section) => section
             .items
@@ -164,9 +165,10 @@ pub(super) fn parse_query_shape(form: &SpannedEdn) -> Result<Query> {
         Some(section) => Some(parse_limit(section)?),
         None => None,
     };
+    check_counts(&find, &inputs, form.pos)?;
     let query = Query {
         find,
-        keys,
+        return_map,
         with,
         inputs,
         where_clauses,
@@ -280,49 +282,67 @@ fn parse_find_elem(form: &SpannedEdn) -> Result<FindElem> {
             ));
         };
         let name = name.to_string();
-        let func = AggregateFn::from_name(&name)
+        let spec = aggregate_named(&name)
             .ok_or_else(|| error_at(form, format!("unknown aggregate {name} in {}", show(form))))?;
-        return match &items[1..] {
-            [arg] => match as_var(arg) {
-                Some(arg) => Ok(FindElem::Aggregate(Aggregate { func, arg })),
-                None => Err(error_at(
-                    arg,
-                    format!(
-                        "aggregate {name} takes a variable, got {} in {}",
-                        show(arg),
-                        show(form)
-                    ),
-                )),
-            },
-            [n, arg] if matches!(func, AggregateFn::Min | AggregateFn::Max) => {
-                let count = match &n.kind {
-                    SpannedKind::Long(k) => usize::try_from(*k).ok(),
-                    _ => None,
-                };
-                let (Some(count), Some(arg)) = (count, as_var(arg)) else {
+        let takes = |n: usize| {
+            format!(
+                "aggregate {name} takes {n} argument{}, got {} in {}",
+                if n == 1 { "" } else { "s" },
+                items.len() - 1,
+                show(form)
+            )
+        };
+        return match items.get(1..).unwrap_or_default() {
+            [arg] => {
+                let Some(func) = spec.one else {
                     return Err(error_at(
                         form,
                         format!(
-                            "{name} with two arguments takes a count and a variable, as in \
-                             ({name} 3 ?x), got {}",
+                            "{name} takes a count and a variable, as in ({name} 3 ?x), got {}",
                             show(form)
                         ),
                     ));
                 };
-                let func = if func == AggregateFn::Min {
-                    AggregateFn::MinN(count)
-                } else {
-                    AggregateFn::MaxN(count)
-                };
-                Ok(FindElem::Aggregate(Aggregate { func, arg }))
+                match as_var(arg) {
+                    Some(arg) => Ok(FindElem::Aggregate(Aggregate { func, n: None, arg })),
+                    None => Err(error_at(
+                        arg,
+                        format!(
+                            "aggregate {name} takes a variable, got {} in {}",
+                            show(arg),
+                            show(form)
+                        ),
+                    )),
+                }
             }
-            args => Err(error_at(
+            [n, arg] => {
+                let Some(func) = spec.with_n else {
+                    return Err(error_at(form, takes(1)));
+                };
+                let count = match &n.kind {
+                    SpannedKind::Long(k) => u64::try_from(*k).ok().map(AggregateCount::Const),
+                    _ => as_var(n).map(AggregateCount::Var),
+                };
+                let (Some(n), Some(arg)) = (count, as_var(arg)) else {
+                    return Err(error_at(
+                        form,
+                        format!(
+                            "{name} with two arguments takes a count (a non-negative integer \
+                             or a scalar :in variable) and a variable, as in ({name} 3 ?x), \
+                             got {}",
+                            show(form)
+                        ),
+                    ));
+                };
+                Ok(FindElem::Aggregate(Aggregate {
+                    func,
+                    n: Some(n),
+                    arg,
+                }))
+            }
+            _ => Err(error_at(
                 form,
-                format!(
-                    "aggregate {name} takes 1 argument, got {} in {}",
-                    args.len(),
-                    show(form)
-                ),
+                takes(if spec.with_n.is_some() { 2 } else { 1 }),
             )),
         };
     }
@@ -335,31 +355,96 @@ fn parse_find_elem(form: &SpannedEdn) -> Result<FindElem> {
     ))
 }
 
-/// `:keys a b` → the names; their count must match the find elements.
-fn parse_keys(section: &Section<'_>, n_find: usize) -> Result<Vec<String>> {
-    let keys = section
+/// `:keys a b` (or `:strs`, `:syms`) → the names; at most one of the three, with a relation
+/// or tuple find spec, one name per find element.
+fn parse_return_map(
+    sections: &[(&'static str, Section<'_>)],
+    find: &FindSpec,
+) -> Result<Option<ReturnMap>> {
+    let mut found = sections.iter().filter_map(|(name, section)| {
+        let kind = match *name {
+            "keys" => ReturnKind::Keys,
+            "strs" => ReturnKind::Strs,
+            "syms" => ReturnKind::Syms,
+            _ => return None,
+        };
+        Some((kind, section))
+    });
+    let Some((kind, section)) = found.next() else {
+        return Ok(None);
+    };
+    if let Some((other, second)) = found.next() {
+        return Err(error_at(
+            second.key,
+            format!(
+                "a query takes one of :keys, :strs and :syms, got :{} and :{}",
+                kind.key(),
+                other.key()
+            ),
+        ));
+    }
+    let key = kind.key();
+    if matches!(find, FindSpec::Scalar(_) | FindSpec::Coll(_)) {
+        return Err(error_at(
+            section.key,
+            format!(
+                ":{key} needs a relation or tuple find spec (:find ?a ?b or :find [?a ?b]), \
+                 not a scalar or collection one"
+            ),
+        ));
+    }
+    let names = section
         .items
         .iter()
         .map(|item| match item.as_symbol() {
             Some(sym) if !sym.name.starts_with('?') => Ok(sym.to_string()),
             _ => Err(error_at(
                 item,
-                format!(":keys takes plain symbols, got {}", show(item)),
+                format!(":{key} takes plain symbols, got {}", show(item)),
             )),
         })
         .collect::<Result<Vec<_>>>()?;
-    if keys.len() != n_find {
+    let n_find = find.elements().len();
+    if names.len() != n_find {
         return Err(error_at(
             section.key,
             format!(
-                ":keys names {} keys but :find has {} elements in :keys {}",
-                keys.len(),
+                ":{key} names {} keys but :find has {} elements in :{key} {}",
+                names.len(),
                 n_find,
-                keys.join(" ")
+                names.join(" ")
             ),
         ));
     }
-    Ok(keys)
+    Ok(Some(ReturnMap { kind, names }))
+}
+
+/// The count variable of `(max ?n ?x)` must be bound by a scalar `:in` input: one value for
+/// the whole query.
+fn check_counts(find: &FindSpec, inputs: &[Input], pos: crate::ast::Pos) -> Result<()> {
+    for elem in find.elements() {
+        if let FindElem::Aggregate(
+            a @ Aggregate {
+                n: Some(AggregateCount::Var(v)),
+                ..
+            },
+        ) = elem
+        {
+            let scalar = inputs
+                .iter()
+                .any(|i| matches!(i, Input::Binding(Binding::Scalar(BindVar::Var(x))) if x == v));
+            if !scalar {
+                return Err(crate::error::QueryError::invalid(
+                    format!(
+                        "the count {v} of {a} must be an integer or a variable bound by a \
+                         scalar :in input (:in $ {v})"
+                    ),
+                    pos,
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `:order-by [[?x :asc] [?y :desc]]`, `[?x :desc ?y]` or `[?x ?y]`.

@@ -17,46 +17,48 @@ pub(super) fn parse_input(form: &SpannedEdn) -> Result<Input> {
     parse_binding(form, ":in").map(Input::Binding)
 }
 
-/// `?x`, `_`, `[?x ?y]`, `[?x ...]` or `[[?x ?y]]`; `context` says where the
-/// form appeared, for messages.
+/// A binding form (Datomic's recursive grammar): `?x`, `_`, `[binding ...]`,
+/// `[binding+]`, or `[[binding+]]` for a relation; `context` says where the form appeared,
+/// for messages (which quote the whole form).
 pub(super) fn parse_binding(form: &SpannedEdn, context: &str) -> Result<Binding> {
-    if let Some(v) = bind_var(form) {
-        return Ok(Binding::Scalar(v));
-    }
-    let bad = || {
+    binding(form).ok_or_else(|| {
         error_at(
             form,
             format!(
-                "malformed binding form {} in {context}; expected ?x, [?x ?y], [?x ...] or [[?x ?y]]",
+                "malformed binding form {} in {context}; expected ?x, [?x ?y], [?x ...] or \
+                 [[?x ?y]] (nested as deep as needed)",
                 show(form)
             ),
         )
-    };
+    })
+}
+
+fn binding(form: &SpannedEdn) -> Option<Binding> {
+    if let Some(v) = bind_var(form) {
+        return Some(Binding::Scalar(v));
+    }
     let SpannedKind::Vector(items) = &form.kind else {
-        return Err(bad());
+        return None;
     };
     match items.as_slice() {
-        [] => Err(bad()),
+        [] => None,
         [elem, dots] if dots.is_symbol_named("...") => {
-            bind_var(elem).map(Binding::Coll).ok_or_else(bad)
+            binding(elem).map(|b| Binding::Coll(Box::new(b)))
         }
+        // `[[a b]]` is a relation (a collection of tuples) unless its inner vector is a
+        // collection form itself (`[[?x ...]]`: a tuple of one collection).
         [SpannedEdn {
             kind: SpannedKind::Vector(inner),
             ..
-        }] => {
-            if inner.is_empty() {
-                return Err(bad());
-            }
-            inner
-                .iter()
-                .map(|i| bind_var(i).ok_or_else(bad))
-                .collect::<Result<Vec<_>>>()
-                .map(Binding::Rel)
-        }
+        }] if !inner.is_empty() && !inner.iter().any(|i| i.is_symbol_named("...")) => inner
+            .iter()
+            .map(binding)
+            .collect::<Option<Vec<_>>>()
+            .map(Binding::Rel),
         _ => items
             .iter()
-            .map(|i| bind_var(i).ok_or_else(bad))
-            .collect::<Result<Vec<_>>>()
+            .map(binding)
+            .collect::<Option<Vec<_>>>()
             .map(Binding::Tuple),
     }
 }

@@ -7,7 +7,6 @@
 mod binding;
 mod clauses;
 mod find;
-pub mod functions;
 mod inputs;
 mod rules;
 
@@ -95,11 +94,12 @@ pub(crate) fn scalar_constant(form: &SpannedEdn) -> Option<Constant> {
     })
 }
 
-/// Any literal accepted as a function argument: scalars, `nil`, and vectors
-/// of those (for `ground`).
+/// Any literal accepted as a function argument: scalars, `nil`, regular expressions and
+/// vectors of those (for `ground`, and lookup refs).
 pub(crate) fn arg_constant(form: &SpannedEdn) -> Option<Constant> {
     match &form.kind {
         SpannedKind::Nil => Some(Constant::Nil),
+        SpannedKind::Regex(src) => Some(Constant::Regex(src.clone())),
         SpannedKind::Vector(items) => items
             .iter()
             .map(arg_constant)

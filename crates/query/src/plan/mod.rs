@@ -25,6 +25,7 @@ use datolite_store::{Attribute, Db, Value, ValueType};
 
 use crate::ast::{Clause, ClauseKind, Constant, FnArg, Pattern, Term, Var};
 use crate::error::{QueryError, Result};
+use crate::functions::{builtin, Cmp, Kind};
 use crate::rows::{mentioned, produced, ready};
 
 /// How a data pattern is read.
@@ -434,30 +435,27 @@ fn range_bounds<'q>(
             }
         };
         let is_var = |a: &FnArg| matches!(a, FnArg::Var(v) if v == var);
-        // Normalise to `?v op c`.
+        // The comparisons are the registry's; normalise to `?v op c`.
+        let Some(Kind::Comparison(op)) = builtin(&call.func).map(|b| b.kind) else {
+            continue;
+        };
         let (op, c_value) = if is_var(&call.args[0]) {
-            (call.func.as_str(), value_of(&call.args[1]))
+            (op, value_of(&call.args[1]))
         } else if is_var(&call.args[1]) {
-            let flipped = match call.func.as_str() {
-                "<" => ">",
-                ">" => "<",
-                "<=" => ">=",
-                ">=" => "<=",
-                _ => continue,
-            };
-            (flipped, value_of(&call.args[0]))
+            (op.flipped(), value_of(&call.args[0]))
         } else {
             continue;
         };
         let Some(c_value) = c_value else { continue };
-        if !matches!(op, ">" | ">=" | "<" | "<=") {
+        if !matches!(op, Cmp::Gt | Cmp::Ge | Cmp::Lt | Cmp::Le) {
             continue;
         }
-        let lower = matches!(op, ">" | ">=");
+        let lower = matches!(op, Cmp::Gt | Cmp::Ge);
         if lower && vt == ValueType::Double && !no_negative_nan(env.db, attr) {
             continue;
         }
-        let Some((b, exact)) = typed_bound(env.db, vt, &c_value, lower, op.len() == 1) else {
+        let strict = matches!(op, Cmp::Gt | Cmp::Lt);
+        let Some((b, exact)) = typed_bound(env.db, vt, &c_value, lower, strict) else {
             continue;
         };
         // Several bounds on one side: keep either (both are conservative); keep the last.
@@ -567,10 +565,19 @@ pub(crate) fn per_row(
             let nbound = args.iter().filter(|t| known(t, bound)).count();
             (size / 10f64.powi(nbound as i32)).max(1.0)
         }
-        ClauseKind::Or { branches, .. } => branches
-            .iter()
-            .map(|b| per_row(env, b, bound, pending))
-            .sum(),
+        ClauseKind::Or { branches, .. } => {
+            let sum: f64 = branches
+                .iter()
+                .map(|b| per_row(env, b, bound, pending))
+                .sum();
+            // An `or` that binds nothing new is a filter: the union keeps each row at most
+            // once.
+            if produced(clause).is_subset(bound) {
+                sum.min(1.0)
+            } else {
+                sum
+            }
+        }
         ClauseKind::And(cs) => cs
             .iter()
             .filter(|c| matches!(c.kind, ClauseKind::Pattern(_) | ClauseKind::RuleCall { .. }))

@@ -1,0 +1,264 @@
+//! Names against the snapshot, once per query: every ident a query writes is checked against
+//! the schema, and the constants that name entities are turned into entity ids.
+//!
+//! - An attribute written in a pattern (`[?m :movie/yeer 1987]`) or as an attribute argument
+//!   of `get-else`, `get-some` or `missing?` must exist: an unknown one is an error naming it
+//!   and the clause (with its position), never an empty result — as in Datomic.
+//! - An ident or lookup ref `[:attr value]` written where an entity is expected (a pattern's
+//!   entity or transaction, the value of a reference attribute, the entity argument of those
+//!   functions) is resolved here to the entity id: an unknown ident or a lookup ref matching no
+//!   entity is an error naming it.
+//!
+//! The query and the rules are rewritten only when something is resolved (a borrowed query
+//! otherwise). Values bound at run time are resolved elsewhere: inputs when they are bound
+//! ([`crate::inputs`]), keywords that clauses bind in the attribute position per step
+//! (`exec::idents`, and the naive evaluator per row). A keyword a clause binds (an ident read
+//! as a value) names no entity in an entity position: resolving it there would make the answer
+//! depend on which clause ran first.
+
+pub(crate) mod lookup;
+pub(crate) mod usage;
+
+use std::borrow::Cow;
+use std::collections::BTreeSet;
+
+use datolite_store::{Attribute, Db};
+
+use crate::ast::{Call, Clause, ClauseKind, Constant, FnArg, Pattern, Query, Rule, Term};
+use crate::error::{QueryError, Result};
+use crate::functions::{builtin, role, Kind, Role};
+use lookup::{attribute_by_id, attribute_named, ident_entity, lookup_ref_constant, show_constant};
+
+/// `query` with its names checked and its entity constants resolved against `db`.
+pub(crate) fn query<'q>(db: &Db, q: &'q Query) -> Result<Cow<'q, Query>> {
+    Ok(match clauses(db, &q.where_clauses)? {
+        None => Cow::Borrowed(q),
+        Some(where_clauses) => Cow::Owned(Query {
+            where_clauses,
+            ..q.clone()
+        }),
+    })
+}
+
+/// A rule set resolved against one snapshot. A rule that names something unknown is kept as
+/// written with its error, which is reported only when a query reaches the rule (an unused
+/// rule in a shared rule set is not the query's mistake).
+pub(crate) struct Rules<'r> {
+    /// The rules, resolved where that succeeded.
+    pub rules: Cow<'r, [Rule]>,
+    /// Rule name → the first error of one of its definitions.
+    errors: Vec<(String, QueryError)>,
+}
+
+impl Rules<'_> {
+    /// The error of the first of `names` whose definition names something unknown.
+    pub(crate) fn check(&self, names: &BTreeSet<String>) -> Result<()> {
+        match self.errors.iter().find(|(n, _)| names.contains(n)) {
+            Some((_, e)) => Err(e.clone()),
+            None => Ok(()),
+        }
+    }
+}
+
+/// `rules` resolved against `db`.
+pub(crate) fn rules<'r>(db: &Db, rules: &'r [Rule]) -> Rules<'r> {
+    let mut out: Option<Vec<Rule>> = None;
+    let mut errors = Vec::new();
+    for (i, rule) in rules.iter().enumerate() {
+        match clauses(db, &rule.body) {
+            Ok(None) => {}
+            Ok(Some(body)) => {
+                if let Some(r) = out.get_or_insert_with(|| rules.to_vec()).get_mut(i) {
+                    r.body = body;
+                }
+            }
+            Err(e) => {
+                if !errors
+                    .iter()
+                    .any(|(n, _): &(String, QueryError)| *n == rule.name)
+                {
+                    errors.push((rule.name.clone(), e));
+                }
+            }
+        }
+    }
+    Rules {
+        rules: out.map_or(Cow::Borrowed(rules), Cow::Owned),
+        errors,
+    }
+}
+
+/// The clauses, rewritten if any of them is (`None` when none changes).
+fn clauses(db: &Db, cs: &[Clause]) -> Result<Option<Vec<Clause>>> {
+    let mut out: Option<Vec<Clause>> = None;
+    for (i, c) in cs.iter().enumerate() {
+        if let Some(new) = clause(db, c)? {
+            if let Some(slot) = out.get_or_insert_with(|| cs.to_vec()).get_mut(i) {
+                *slot = new;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// An error about `c`.
+fn at(c: &Clause, msg: impl std::fmt::Display) -> QueryError {
+    QueryError::invalid(format!("{msg} in {}", c.form), c.pos)
+}
+
+fn clause(db: &Db, c: &Clause) -> Result<Option<Clause>> {
+    let kind = match &c.kind {
+        ClauseKind::Pattern(p) => pattern(db, p)
+            .map_err(|m| at(c, m))?
+            .map(ClauseKind::Pattern),
+        ClauseKind::Pred(call) => call_args(db, call)
+            .map_err(|m| at(c, m))?
+            .map(ClauseKind::Pred),
+        ClauseKind::Fn { call, binding } => {
+            call_args(db, call)
+                .map_err(|m| at(c, m))?
+                .map(|call| ClauseKind::Fn {
+                    call,
+                    binding: binding.clone(),
+                })
+        }
+        ClauseKind::Not {
+            src,
+            join_vars,
+            clauses: body,
+        } => clauses(db, body)?.map(|body| ClauseKind::Not {
+            src: src.clone(),
+            join_vars: join_vars.clone(),
+            clauses: body,
+        }),
+        ClauseKind::Or {
+            src,
+            join,
+            branches,
+        } => clauses(db, branches)?.map(|branches| ClauseKind::Or {
+            src: src.clone(),
+            join: join.clone(),
+            branches,
+        }),
+        ClauseKind::And(body) => clauses(db, body)?.map(ClauseKind::And),
+        ClauseKind::RuleCall { .. } => None,
+    };
+    Ok(kind.map(|kind| Clause {
+        kind,
+        pos: c.pos,
+        form: c.form.clone(),
+    }))
+}
+
+/// An entity id as the constant that replaces what named it.
+fn id_constant(id: u64) -> Result<Term, String> {
+    i64::try_from(id)
+        .map(|n| Term::Const(Constant::Long(n)))
+        .map_err(|_| format!("entity id {id} is out of range"))
+}
+
+/// The replacement of a constant in an entity position (an ident or a lookup ref → its id).
+fn entity_term(db: &Db, t: &Term) -> Result<Option<Term>, String> {
+    match t {
+        Term::Const(Constant::Keyword(k)) => id_constant(ident_entity(db, k)?).map(Some),
+        Term::Const(Constant::Vector(items)) => {
+            id_constant(lookup_ref_constant(db, items)?).map(Some)
+        }
+        Term::Const(Constant::Long(_)) => Ok(None),
+        Term::Const(other) => Err(format!(
+            "an entity position takes an entity id, an ident or a lookup ref, got {}",
+            show_constant(other)
+        )),
+        _ => Ok(None),
+    }
+}
+
+/// The pattern with its entity constants resolved (`None` if nothing changes); its attribute
+/// must exist.
+fn pattern(db: &Db, p: &Pattern) -> Result<Option<Pattern>, String> {
+    let attr: Option<&Attribute> = match &p.a {
+        Term::Const(Constant::Keyword(k)) => Some(attribute_named(db, k)?),
+        Term::Const(Constant::Long(n)) => Some(attribute_by_id(
+            db,
+            u64::try_from(*n).map_err(|_| format!("entity {n} is not an attribute"))?,
+        )?),
+        Term::Const(other) => {
+            return Err(format!(
+                "the attribute position takes an attribute (a keyword or an id), got {}",
+                show_constant(other)
+            ))
+        }
+        _ => None,
+    };
+    let mut out: Option<Pattern> = None;
+    if let Some(e) = entity_term(db, &p.e)? {
+        out.get_or_insert_with(|| p.clone()).e = e;
+    }
+    if let Some(tx) = entity_term(db, &p.tx)? {
+        out.get_or_insert_with(|| p.clone()).tx = tx;
+    }
+    let v = match (&p.v, attr) {
+        (Term::Const(Constant::Keyword(k)), Some(a)) if a.is_ref() => {
+            Some(id_constant(ident_entity(db, k)?)?)
+        }
+        (Term::Const(Constant::Vector(items)), Some(a)) if a.is_ref() => {
+            Some(id_constant(lookup_ref_constant(db, items)?)?)
+        }
+        (Term::Const(c @ Constant::Vector(_)), Some(a)) => {
+            return Err(format!(
+                "{} in the value position is a lookup ref, which needs a reference attribute; \
+                 :{} holds values of type {}",
+                show_constant(c),
+                a.ident,
+                a.value_type
+            ))
+        }
+        (Term::Const(c @ Constant::Vector(_)), None) => {
+            return Err(format!(
+                "the lookup ref {} in the value position needs the pattern's attribute written \
+                 as a constant reference attribute",
+                show_constant(c)
+            ))
+        }
+        _ => None,
+    };
+    if let Some(v) = v {
+        out.get_or_insert_with(|| p.clone()).v = v;
+    }
+    Ok(out)
+}
+
+/// A call with the entity constants of a database function resolved (`None` if nothing
+/// changes); its attribute constants must exist.
+fn call_args(db: &Db, call: &Call) -> Result<Option<Call>, String> {
+    if !builtin(&call.func).is_some_and(|b| b.kind == Kind::Database) {
+        return Ok(None);
+    }
+    let mut out: Option<Call> = None;
+    for (i, a) in call.args.iter().enumerate() {
+        let FnArg::Const(c) = a else { continue };
+        match role(&call.func, i) {
+            Role::Entity => {
+                if let Some(Term::Const(id)) = entity_term(db, &Term::Const(c.clone()))? {
+                    if let Some(slot) = out.get_or_insert_with(|| call.clone()).args.get_mut(i) {
+                        *slot = FnArg::Const(id);
+                    }
+                }
+            }
+            Role::Attribute => match c {
+                Constant::Keyword(k) => {
+                    attribute_named(db, k)?;
+                }
+                other => {
+                    return Err(format!(
+                        "{} takes attribute keywords, got {}",
+                        call.func,
+                        show_constant(other)
+                    ))
+                }
+            },
+            Role::Source | Role::Other => {}
+        }
+    }
+    Ok(out)
+}
