@@ -72,6 +72,7 @@ pub fn input_form(edn: &Edn) -> std::result::Result<InputForm, String> {
     Ok(match edn {
         Edn::Vector(items) | Edn::List(items) => InputForm::Vector(all(items)?),
         Edn::Set(items) => InputForm::Set(all(items)?),
+        Edn::Nil => InputForm::Nil,
         other => InputForm::Value(
             value_of(other)
                 .ok_or_else(|| format!("{} is not an input value", other.type_name()))?,

@@ -67,6 +67,9 @@ pub enum Constant {
     /// A regular expression literal `#"..."` (its source), accepted where a function
     /// expects a pattern (`re-find`, `re-matches`, `re-seq`, `re-pattern`).
     Regex(String),
+    /// Any other value: big numbers (`42N`, `1.5M`), `#uri`, `#bytes`, a symbol in a pattern's
+    /// value position, a tuple (a vector in the value position of a tuple attribute).
+    Value(datolite_store::Value),
 }
 
 /// One position of a data pattern or a rule-call argument.

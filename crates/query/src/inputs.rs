@@ -4,10 +4,9 @@
 //! What a vector is depends on where the binding form puts it: the elements of a collection or
 //! tuple form, or — at a variable — a lookup ref `[:attr value]`. Lookup refs are resolved
 //! **here, at bind time**, once per query: the variable then holds the entity id, so every
-//! pattern, join and function sees an ordinary id and no lookup repeats per row. Only a
-//! variable the query uses as an entity (see [`crate::resolve::usage`]) takes a vector; any
-//! other vector input is an error ([`vector_value`] is the one place that decides, and where
-//! tuple values will be built once they exist). A keyword at a variable used as an entity is
+//! pattern, join and function sees an ordinary id and no lookup repeats per row. At a variable
+//! the query uses as an entity (see [`crate::resolve::usage`]) a vector is a lookup ref; at any
+//! other variable it is a tuple value ([`Cx::vector_value`] is the one place that decides). A keyword at a variable used as an entity is
 //! an ident and becomes its entity id here too (an unknown one is an error). A keyword used
 //! only as an attribute stays a keyword (what `:find` returns) and must name an ident (checked
 //! here, so the error does not depend on evaluation order); patterns resolve it per step.
@@ -108,6 +107,7 @@ impl Cx<'_> {
             Binding::Scalar(BindVar::Var(var)) => match form {
                 InputForm::Value(v) => FnVal::One(self.scalar(var, v)?),
                 InputForm::Vector(items) => FnVal::One(self.vector_value(var, items)?),
+                InputForm::Nil => return Err(Unfit::Shape(format!("{var} cannot be nil"))),
                 InputForm::Set(_) => {
                     return Err(Unfit::Shape(format!("expected a value, got {form}")))
                 }
@@ -158,26 +158,37 @@ impl Cx<'_> {
         Ok(v.clone())
     }
 
-    /// The value a vector input at variable `var` stands for. Until tuple values exist the
-    /// only one is a lookup ref `[:attr value]` at a variable the query uses as an entity:
-    /// its entity id.
+    /// The value a vector input at variable `var` stands for: a lookup ref `[:attr value]`
+    /// at a variable the query uses as an entity is that entity's id; any other vector of
+    /// values (and `nil`s) is a tuple value.
     fn vector_value(&self, var: &Var, items: &[InputForm]) -> std::result::Result<Value, Unfit> {
-        let shown = InputForm::Vector(items.to_vec());
-        if !self.usage().entity.contains(var) {
-            return Err(Unfit::Shape(format!(
-                "only lookup refs are accepted as vector inputs, and {var} is not used as an \
-                 entity (got {shown})"
-            )));
+        if self.usage().entity.contains(var) {
+            return match items {
+                [InputForm::Value(Value::Keyword(attr)), InputForm::Value(v)] => {
+                    lookup_ref(self.db, attr, v)
+                        .map(Value::Ref)
+                        .map_err(Unfit::Name)
+                }
+                _ => Err(Unfit::Shape(format!(
+                    "{var} is used as an entity, so a vector input must be a lookup ref \
+                     [:attribute value]: {} is not",
+                    InputForm::Vector(items.to_vec())
+                ))),
+            };
         }
-        match items {
-            [InputForm::Value(Value::Keyword(attr)), InputForm::Value(v)] => {
-                lookup_ref(self.db, attr, v)
-                    .map(Value::Ref)
-                    .map_err(Unfit::Name)
-            }
-            _ => Err(Unfit::Shape(format!(
-                "only lookup refs are accepted as vector inputs: {shown} is not [:attribute value]"
-            ))),
-        }
+        let elements = items
+            .iter()
+            .map(|item| match item {
+                InputForm::Nil => Ok(None),
+                InputForm::Value(Value::Tuple(_)) | InputForm::Vector(_) | InputForm::Set(_) => {
+                    Err(Unfit::Shape(format!(
+                        "a tuple holds values, not collections (got {item} in {})",
+                        InputForm::Vector(items.to_vec())
+                    )))
+                }
+                InputForm::Value(v) => Ok(Some(v.clone())),
+            })
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        Ok(Value::Tuple(elements))
     }
 }

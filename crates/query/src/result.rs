@@ -50,9 +50,12 @@ impl InputValue {
 
 /// An input value as written: values, and vectors (or sets) of input values. The binding form
 /// it is bound with decides what a vector is: the elements of a collection or tuple binding,
-/// or — at a variable — a lookup ref `[:attr value]` naming an entity.
+/// or — at a variable — a lookup ref `[:attr value]` naming an entity (where the query uses
+/// the variable as an entity), else a tuple value.
 #[derive(Clone, Debug, PartialEq)]
 pub enum InputForm {
+    /// `nil`: only a tuple's element (`["a" nil]`).
+    Nil,
     /// A value.
     Value(Value),
     /// A vector (or list).
@@ -73,6 +76,7 @@ impl fmt::Display for InputForm {
             Ok(())
         };
         match self {
+            InputForm::Nil => f.write_str("nil"),
             InputForm::Value(v) => write!(f, "{v}"),
             InputForm::Vector(xs) => {
                 f.write_str("[")?;

@@ -113,10 +113,19 @@ pub(crate) fn alternatives<'b>(
     destructure(binding, value).map_err(|what| bad(&what))
 }
 
-fn seq(v: &FnVal) -> std::result::Result<&[FnVal], String> {
+/// The elements a collection binding destructures: a collection's, or a tuple value's (`nil`
+/// elements as `nil`, which binds nothing).
+fn seq(v: &FnVal) -> std::result::Result<std::borrow::Cow<'_, [FnVal]>, String> {
+    use std::borrow::Cow;
     match v {
-        FnVal::Seq(items) => Ok(items),
-        FnVal::Nil => Ok(&[]),
+        FnVal::Seq(items) => Ok(Cow::Borrowed(items)),
+        FnVal::Nil => Ok(Cow::Borrowed(&[])),
+        FnVal::One(Value::Tuple(items)) => Ok(Cow::Owned(
+            items
+                .iter()
+                .map(|item| item.clone().map_or(FnVal::Nil, FnVal::One))
+                .collect(),
+        )),
         FnVal::One(x) => Err(format!("the single value {x}")),
         FnVal::Regex(src) => Err(format!("the regular expression #\"{src}\"")),
     }
@@ -135,20 +144,20 @@ fn destructure<'b>(b: &'b Binding, v: &FnVal) -> std::result::Result<Vec<Alterna
         },
         Binding::Coll(inner) => {
             let mut out = Vec::new();
-            for item in seq(v)? {
+            for item in seq(v)?.iter() {
                 out.extend(destructure(inner, item)?);
             }
             Ok(out)
         }
         Binding::Tuple(bs) => match v {
             FnVal::Nil => Ok(Vec::new()),
-            v => tuple(bs, seq(v)?),
+            v => tuple(bs, &seq(v)?),
         },
         Binding::Rel(bs) => {
             let mut out = Vec::new();
-            for t in seq(v)? {
+            for t in seq(v)?.iter() {
                 if !matches!(t, FnVal::Nil) {
-                    out.extend(tuple(bs, seq(t)?)?);
+                    out.extend(tuple(bs, &seq(t)?)?);
                 }
             }
             Ok(out)

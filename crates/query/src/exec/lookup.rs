@@ -5,7 +5,7 @@
 
 use std::ops::Bound;
 
-use datolite_store::{Attribute, Index, RawDatom, Scan, Value, ValueType};
+use datolite_store::{Attribute, Index, RawDatom, Scan, Schema, Value, ValueType};
 
 use crate::ast::{Clause, Constant};
 use crate::error::{QueryError, Result};
@@ -50,6 +50,32 @@ fn coerce(v: &Value, vt: ValueType) -> Coerced {
         (vt, v) if v.value_type() == vt => Coerced::Exact(v.clone()),
         _ => Coerced::Never,
     }
+}
+
+/// A tuple as tuple attribute `attr` holds it: each element in the attribute's element type
+/// (a composite of refs holds ids where a query may have written longs).
+fn coerce_tuple(items: &[Option<Value>], attr: &Attribute, schema: &Schema) -> Coerced {
+    // Zeros and NaNs have several encodings that compare equal: scan and filter.
+    let ambiguous = |v: &Value| match v {
+        Value::Double(d) => *d == 0.0 || d.is_nan(),
+        Value::Float(x) => *x == 0.0 || x.is_nan(),
+        _ => false,
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        out.push(match (item, schema.element_type(attr, i)) {
+            (None, _) => None,
+            (Some(v), Some(t)) => match crate::resolve::element_as(v, t) {
+                Some(x) => Some(x),
+                None => return Coerced::Never,
+            },
+            (Some(_), None) => return Coerced::Never,
+        });
+    }
+    if out.iter().flatten().any(ambiguous) {
+        return Coerced::Scan;
+    }
+    Coerced::Exact(Value::Tuple(out))
 }
 
 /// A number as the value of numeric (or ref) type `vt` with exactly its value: numbers are
@@ -164,6 +190,9 @@ impl<'a> Exec<'a> {
             _ => None,
         };
         let coerced = match (&a, &v) {
+            (Res::Is(attr), Some(Value::Tuple(items))) if attr.value_type == ValueType::Tuple => {
+                Some(coerce_tuple(items, attr, schema))
+            }
             (Res::Is(attr), Some(x)) => Some(coerce(x, attr.value_type)),
             _ => None,
         };

@@ -39,6 +39,7 @@ pub(crate) fn constant(c: &Constant) -> FnVal {
         Constant::Uuid(u) => Value::Uuid(*u),
         Constant::Vector(items) => return FnVal::Seq(items.iter().map(constant).collect()),
         Constant::Regex(src) => return FnVal::Regex(src.clone()),
+        Constant::Value(v) => v.clone(),
     })
 }
 

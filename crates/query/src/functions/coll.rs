@@ -13,9 +13,24 @@ pub(crate) fn identity(_: &dyn Env, args: &[FnVal]) -> R<FnVal> {
     arg(args, 0).cloned()
 }
 
-/// `(tuple a b ...)` and `(vector a b ...)`: the arguments as one collection.
-pub(crate) fn tuple(_: &dyn Env, args: &[FnVal]) -> R<FnVal> {
+/// `(vector a b ...)`: the arguments as one collection (a binding form destructures it).
+pub(crate) fn vector(_: &dyn Env, args: &[FnVal]) -> R<FnVal> {
     Ok(FnVal::Seq(args.to_vec()))
+}
+
+/// `(tuple a b ...)`: one tuple value of the arguments (`nil` elements allowed), which a
+/// variable can hold and a tuple attribute can match; a binding form destructures it too.
+pub(crate) fn tuple(_: &dyn Env, args: &[FnVal]) -> R<FnVal> {
+    let elements = args
+        .iter()
+        .map(|a| match a {
+            FnVal::Nil => Ok(None),
+            FnVal::One(Value::Tuple(_)) => Err("a tuple cannot hold a tuple".to_string()),
+            FnVal::One(v) => Ok(Some(v.clone())),
+            other => Err(format!("a tuple holds values, got {}", show(other))),
+        })
+        .collect::<R<Vec<_>>>()?;
+    Ok(FnVal::One(Value::Tuple(elements)))
 }
 
 /// `(count x)`: characters of a string, bytes of a byte array, elements of a collection; 0 for

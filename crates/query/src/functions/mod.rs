@@ -149,7 +149,8 @@ fn subquery_placeholder(_: &dyn Env, _: &[FnVal]) -> R<FnVal> {
 /// | `compare` | 2 | -1, 0 or 1 |
 /// | `true? false? nil? some? not` | 1 | |
 /// | `identity ground untuple` | 1 | |
-/// | `tuple vector` | 1.. / 0.. | a collection of the arguments |
+/// | `tuple` | 1.. | one tuple value of the arguments |
+/// | `vector` | 0.. | a collection of the arguments |
 /// | `count` | 1 | characters, bytes or elements |
 /// | `str` | 0.. | concatenation |
 /// | `subs` | 2–3 | string, start, optional end |
@@ -196,7 +197,7 @@ static FUNCTIONS: &[Builtin] = &[
     entry("ground", 1, Some(1), Function, coll::identity),
     entry("untuple", 1, Some(1), Function, coll::identity),
     entry("tuple", 1, None, Function, coll::tuple),
-    entry("vector", 0, None, Function, coll::tuple),
+    entry("vector", 0, None, Function, coll::vector),
     entry("count", 1, Some(1), Function, coll::count),
     entry("str", 0, None, Function, text::str_fn),
     entry("subs", 2, Some(3), Function, text::subs),

@@ -143,6 +143,16 @@ fn pattern_term(term: &SpannedEdn, clause: &SpannedEdn, i: usize) -> Result<Term
             )),
         };
     }
+    // A plain symbol in the value position is a symbol value (for `:db.type/symbol`
+    // attributes; the resolver refuses it for any other attribute, where it is a typo for a
+    // variable).
+    if let (SpannedKind::Symbol(sym), 2) = (&term.kind, i) {
+        if !sym.name.starts_with(['?', '$']) {
+            return Ok(Term::Const(Constant::Value(datolite_store::Value::Symbol(
+                sym.to_string(),
+            ))));
+        }
+    }
     Err(error_at(
         term,
         format!(

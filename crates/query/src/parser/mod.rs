@@ -80,7 +80,8 @@ pub(crate) fn is_blank(form: &SpannedEdn) -> bool {
     form.is_symbol_named("_")
 }
 
-/// A literal scalar (not nil, not a collection), if `form` is one.
+/// A literal scalar (not nil, not a collection, not a symbol), if `form` is one: the values
+/// every type can be written as (big numbers, `#uri "…"`, `#bytes "…"` too).
 pub(crate) fn scalar_constant(form: &SpannedEdn) -> Option<Constant> {
     Some(match &form.kind {
         SpannedKind::Bool(b) => Constant::Bool(*b),
@@ -90,6 +91,9 @@ pub(crate) fn scalar_constant(form: &SpannedEdn) -> Option<Constant> {
         SpannedKind::Keyword(k) => Constant::Keyword(k.to_string().split_off(1)),
         SpannedKind::Inst(ms) => Constant::Inst(*ms),
         SpannedKind::Uuid(b) => Constant::Uuid(*b),
+        SpannedKind::BigInt(_) | SpannedKind::BigDec(_) | SpannedKind::Tagged(..) => {
+            Constant::Value(datolite_store::model::untyped_value(&form.to_edn())?)
+        }
         _ => return None,
     })
 }

@@ -22,11 +22,12 @@ pub(crate) mod usage;
 use std::borrow::Cow;
 use std::collections::BTreeSet;
 
-use datolite_store::{Attribute, Db};
+use datolite_store::{Attribute, Db, Value, ValueType};
 
 use crate::ast::{Call, Clause, ClauseKind, Constant, FnArg, Pattern, Query, Rule, Term};
 use crate::error::{QueryError, Result};
-use crate::functions::{builtin, role, Kind, Role};
+use crate::functions::{builtin, constant, role, Kind, Role};
+use crate::rows::FnVal;
 use lookup::{attribute_by_id, attribute_named, ident_entity, lookup_ref_constant, show_constant};
 
 /// `query` with its names checked and its entity constants resolved against `db`.
@@ -204,13 +205,24 @@ fn pattern(db: &Db, p: &Pattern) -> Result<Option<Pattern>, String> {
         (Term::Const(Constant::Vector(items)), Some(a)) if a.is_ref() => {
             Some(id_constant(lookup_ref_constant(db, items)?)?)
         }
+        (Term::Const(Constant::Vector(items)), Some(a)) if a.value_type == ValueType::Tuple => {
+            Some(Term::Const(Constant::Value(tuple_constant(db, a, items)?)))
+        }
         (Term::Const(c @ Constant::Vector(_)), Some(a)) => {
             return Err(format!(
-                "{} in the value position is a lookup ref, which needs a reference attribute; \
-                 :{} holds values of type {}",
+                "{} in the value position is a lookup ref, which needs a reference attribute \
+                 (or a tuple, which needs a tuple attribute); :{} holds values of type {}",
                 show_constant(c),
                 a.ident,
                 a.value_type
+            ))
+        }
+        (Term::Const(Constant::Value(Value::Symbol(s))), a)
+            if a.is_none_or(|a| a.value_type != ValueType::Symbol) =>
+        {
+            return Err(format!(
+                "the symbol {s} in the value position is a value only for a :db.type/symbol \
+                 attribute; write ?{s} for a variable"
             ))
         }
         (Term::Const(c @ Constant::Vector(_)), None) => {
@@ -226,6 +238,58 @@ fn pattern(db: &Db, p: &Pattern) -> Result<Option<Pattern>, String> {
         out.get_or_insert_with(|| p.clone()).v = v;
     }
     Ok(out)
+}
+
+/// The tuple a vector constant stands for in the value position of tuple attribute `a`: each
+/// element converted to the attribute's element type by exact value (`[1 "x"]` for a
+/// `[:db.type/ref :db.type/string]` composite is `[Ref 1 "x"]`), `nil` kept.
+fn tuple_constant(db: &Db, a: &Attribute, items: &[Constant]) -> Result<Value, String> {
+    let mut elements = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let value = match constant(item) {
+            FnVal::Nil => None,
+            FnVal::One(v) => {
+                let wanted = db.schema().element_type(a, i).ok_or_else(|| {
+                    format!("{} has no element {i} in :{}", show_constant(item), a.ident)
+                })?;
+                Some(element_as(&v, wanted).ok_or_else(|| {
+                    format!(
+                        "element {i} of the tuple for :{} is a {}, got {}",
+                        a.ident, wanted, v
+                    )
+                })?)
+            }
+            _ => return Err(format!("a tuple holds values, got {}", show_constant(item))),
+        };
+        elements.push(value);
+    }
+    Ok(Value::Tuple(elements))
+}
+
+/// `v` as a value of type `t` equal to it (numbers by exact value, ids for refs), if any.
+pub(crate) fn element_as(v: &Value, t: ValueType) -> Option<Value> {
+    if v.value_type() == t {
+        return Some(v.clone());
+    }
+    let n = crate::numeric::Num::of(v)?;
+    match t {
+        ValueType::Ref => n
+            .to_i128()
+            .and_then(|i| u64::try_from(i).ok())
+            .map(Value::Ref),
+        ValueType::Long => n
+            .to_i128()
+            .and_then(|i| i64::try_from(i).ok())
+            .map(Value::Long),
+        ValueType::Double => n.to_exact_f64().map(Value::Double),
+        ValueType::Float => n
+            .to_exact_f64()
+            .filter(|d| f64::from(*d as f32) == *d)
+            .map(|d| Value::Float(d as f32)),
+        ValueType::BigInt => n.to_bigint().map(Value::big_int),
+        ValueType::BigDec => n.to_bigdec().map(Value::big_dec),
+        _ => None,
+    }
 }
 
 /// A call with the entity constants of a database function resolved (`None` if nothing
