@@ -201,7 +201,7 @@ fn map_form_and_extensions() {
 #[test]
 fn constants_in_patterns() {
     let q = ok(
-        r#"[:find ?e :where [?e :a "s"] [?e :b 42] [?e :c 1.5] [?e :d true]
+        r#"[:find ?e :in $ $h :where [?e :a "s"] [?e :b 42] [?e :c 1.5] [?e :d true]
                   [?e :e #inst "2020-01-01T00:00:00Z"] [?e :f #uuid "00000000-0000-0000-0000-000000000001"]
                   [17592186045418 :g ?e] [?e :h :k/v] [$h ?e :i _ ?tx false]]"#,
     );
@@ -345,7 +345,7 @@ fn not_or_and_exact_shapes() {
 
 #[test]
 fn rule_calls_and_rules() {
-    let q = ok("[:find ?x :in $ % :where (ancestor ?x \"bob\") ($h friend ?x _)]");
+    let q = ok("[:find ?x :in $ $h % :where (ancestor ?x \"bob\") ($h friend ?x _)]");
     assert_eq!(
         q.where_clauses[0].kind,
         ClauseKind::RuleCall {

@@ -216,7 +216,15 @@ fn query(rng: &mut Rng, entities_in_db: u64) -> String {
         2 if !longs.is_empty() => format!("?e (max {})", longs[0]),
         3 if !longs.is_empty() => format!("(max 2 {}) (count-distinct ?e)", longs[0]),
         // A bag: one row per distinct (find, :with) tuple.
-        4 => format!("{} :with ?e", pick(rng)),
+        // (`:with` may not repeat a find variable.)
+        4 => {
+            let v = pick(rng);
+            if v == "?e" {
+                v
+            } else {
+                format!("{v} :with ?e")
+            }
+        }
         5 if !longs.is_empty() => format!("(variance {}) :with ?e", longs[0]),
         _ => vars.join(" "),
     };

@@ -30,6 +30,9 @@ pub mod attr {
     pub const TUPLE_ATTRS: u32 = 10;
     /// `:db/noHistory` — boolean: the attribute keeps no history of retracted values.
     pub const NO_HISTORY: u32 = 11;
+    /// `:db/index` — boolean, Datomic On-Prem's request for an AVET index: accepted and
+    /// recorded; every datolite attribute is in AVET anyway.
+    pub const INDEX: u32 = 12;
 }
 
 /// The system ids, in one place. Everything below [`FIRST_USER_SCHEMA_ID`] is built in and
@@ -107,7 +110,7 @@ const fn keyword_tuple(id: u32, ident: &'static str) -> SystemAttribute {
 }
 
 /// The system attributes.
-pub const SYSTEM_ATTRIBUTES: [SystemAttribute; 11] = [
+pub const SYSTEM_ATTRIBUTES: [SystemAttribute; 12] = [
     system(
         attr::IDENT,
         "db/ident",
@@ -129,6 +132,7 @@ pub const SYSTEM_ATTRIBUTES: [SystemAttribute; 11] = [
     keyword_tuple(attr::TUPLE_TYPES, "db/tupleTypes"),
     keyword_tuple(attr::TUPLE_ATTRS, "db/tupleAttrs"),
     system(attr::NO_HISTORY, "db/noHistory", ValueType::Boolean, None),
+    system(attr::INDEX, "db/index", ValueType::Boolean, None),
 ];
 
 /// First entity id of the `:db.type/*` idents (in [`ValueType::ALL`] order).

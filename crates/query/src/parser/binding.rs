@@ -7,7 +7,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::ast::{Binding, Clause, ClauseKind, FnArg, Input, Query, Rule, Term, Var};
+use crate::ast::{Binding, Clause, ClauseKind, FnArg, Input, Query, Rule, SrcVar, Term, Var};
 use crate::error::{QueryError, Result};
 
 /// Every variable mentioned in `clause`, as seen from outside it: the join
@@ -98,8 +98,19 @@ pub(super) fn check_scope(clauses: &[Clause], outer: &BTreeSet<Var>) -> Result<B
     for c in clauses {
         bound.extend(binds(c));
     }
-    for c in clauses {
-        check_clause(c, &bound)?;
+    for (i, c) in clauses.iter().enumerate() {
+        // What the rest of the scope binds: a `not` must join it, and an `or-join`'s required
+        // variables must come from it (not from the clause itself).
+        let others = || {
+            let mut others = outer.clone();
+            for (j, d) in clauses.iter().enumerate() {
+                if j != i {
+                    others.extend(binds(d));
+                }
+            }
+            others
+        };
+        check_clause(c, &bound, others)?;
     }
     Ok(bound)
 }
@@ -111,7 +122,11 @@ fn unbound(var: &Var, clause: &Clause, note: &str) -> QueryError {
     )
 }
 
-fn check_clause(clause: &Clause, bound: &BTreeSet<Var>) -> Result<()> {
+fn check_clause(
+    clause: &Clause,
+    bound: &BTreeSet<Var>,
+    others: impl Fn() -> BTreeSet<Var>,
+) -> Result<()> {
     let check_args = |args: &[FnArg]| {
         for v in arg_vars(args) {
             if !bound.contains(&v) {
@@ -127,7 +142,25 @@ fn check_clause(clause: &Clause, bound: &BTreeSet<Var>) -> Result<()> {
             join_vars, clauses, ..
         } => {
             let inner = match join_vars {
-                None => bound.clone(),
+                None => {
+                    // A negation tests the rows the rest of the query makes: it must share a
+                    // variable with them (constants only is an existence test, fine).
+                    let vars: BTreeSet<Var> = clauses.iter().flat_map(clause_vars).collect();
+                    let around = others();
+                    if !vars.is_empty() && !vars.iter().any(|v| around.contains(v)) {
+                        let names: Vec<String> = vars.iter().map(Var::to_string).collect();
+                        return Err(QueryError::invalid(
+                            format!(
+                                "none of the variables of {} ({}) is bound by the rest of the \
+                                 query; a not clause removes rows, so it must join them",
+                                clause.form,
+                                names.join(" ")
+                            ),
+                            clause.pos,
+                        ));
+                    }
+                    bound.clone()
+                }
                 Some(vars) => {
                     for v in vars {
                         if !bound.contains(v) {
@@ -148,8 +181,9 @@ fn check_clause(clause: &Clause, bound: &BTreeSet<Var>) -> Result<()> {
             let inner = match join {
                 None => bound.clone(),
                 Some(vars) => {
+                    let around = others();
                     for v in &vars.required {
-                        if !bound.contains(v) {
+                        if !around.contains(v) {
                             return Err(unbound(
                                 v,
                                 clause,
@@ -168,9 +202,61 @@ fn check_clause(clause: &Clause, bound: &BTreeSet<Var>) -> Result<()> {
     }
 }
 
+/// Every source a clause names (`[$h ?e :a]`, `($h not …)`, `(get-else $h …)`) must be an
+/// `:in` source: an undeclared one is an error naming it (never silently the default database).
+fn check_sources(clauses: &[Clause], declared: &BTreeSet<&str>) -> Result<()> {
+    for clause in clauses {
+        let mut named: Vec<&SrcVar> = Vec::new();
+        match &clause.kind {
+            ClauseKind::Pattern(p) => named.extend(&p.src),
+            ClauseKind::Pred(call) | ClauseKind::Fn { call, .. } => {
+                named.extend(call.args.iter().filter_map(|a| match a {
+                    FnArg::Src(s) => Some(s),
+                    _ => None,
+                }))
+            }
+            ClauseKind::RuleCall { src, .. } => named.extend(src),
+            ClauseKind::Not { src, clauses, .. } => {
+                named.extend(src);
+                check_sources(clauses, declared)?;
+            }
+            ClauseKind::Or { src, branches, .. } => {
+                named.extend(src);
+                check_sources(branches, declared)?;
+            }
+            ClauseKind::And(clauses) => check_sources(clauses, declared)?,
+        }
+        if let Some(s) = named.into_iter().find(|s| !declared.contains(s.0.as_str())) {
+            let names: Vec<&str> = declared.iter().copied().collect();
+            return Err(QueryError::invalid(
+                format!(
+                    "unknown source {s} in {}; the query's sources are {} (declare sources in :in)",
+                    clause.form,
+                    if names.is_empty() {
+                        "none".to_string()
+                    } else {
+                        names.join(" ")
+                    }
+                ),
+                clause.pos,
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Checks the `:where` clauses; returns the variables bound by the inputs
 /// and the clauses, for the `:find`/`:with` checks.
 pub(super) fn check_query(query: &Query) -> Result<BTreeSet<Var>> {
+    let declared: BTreeSet<&str> = query
+        .inputs
+        .iter()
+        .filter_map(|i| match i {
+            Input::Src(s) => Some(s.0.as_str()),
+            _ => None,
+        })
+        .collect();
+    check_sources(&query.where_clauses, &declared)?;
     let mut outer = BTreeSet::new();
     for input in &query.inputs {
         if let Input::Binding(b) = input {

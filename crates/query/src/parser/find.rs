@@ -166,6 +166,7 @@ pub(super) fn parse_query_shape(form: &SpannedEdn) -> Result<Query> {
         None => None,
     };
     check_counts(&find, &inputs, form.pos)?;
+    check_distinct_names(&find, &with, &inputs, &sections, find_section.key)?;
     let query = Query {
         find,
         return_map,
@@ -185,6 +186,56 @@ pub(super) fn parse_query_shape(form: &SpannedEdn) -> Result<Query> {
         }
     }
     Ok(query)
+}
+
+/// Each `:in` name once (`$`, `%`, every variable), each `:with` variable once and not also a
+/// `:find` variable (Datomic refuses both: a repeated input would silently unify its
+/// arguments, a `:with` variable in `:find` means nothing).
+fn check_distinct_names(
+    find: &FindSpec,
+    with: &[Var],
+    inputs: &[Input],
+    sections: &[(&str, Section<'_>)],
+    find_key: &SpannedEdn,
+) -> Result<()> {
+    // The section's keyword when it is written (a default :in repeats nothing).
+    let fail = |section: &str, message: String| match sections.iter().find(|(n, _)| *n == section) {
+        Some((_, s)) => error_at(s.key, message),
+        None => error_at(find_key, message),
+    };
+    let mut names: Vec<String> = Vec::new();
+    for input in inputs {
+        let own: Vec<String> = match input {
+            Input::Src(s) => vec![s.to_string()],
+            Input::Rules => vec!["%".into()],
+            Input::Binding(b) => b.vars().into_iter().map(Var::to_string).collect(),
+        };
+        for name in own {
+            if names.contains(&name) {
+                return Err(fail("in", format!("{name} appears twice in :in")));
+            }
+            names.push(name);
+        }
+    }
+    // (An aggregate's variable may also be a :with variable: pointless, but harmless.)
+    let found: BTreeSet<&Var> = find
+        .elements()
+        .iter()
+        .filter_map(|e| match e {
+            FindElem::Var(v) => Some(v),
+            FindElem::Aggregate(_) => None,
+        })
+        .collect();
+    let mut seen: BTreeSet<&Var> = BTreeSet::new();
+    for v in with {
+        if found.contains(v) {
+            return Err(fail("with", format!("{v} is in both :find and :with")));
+        }
+        if !seen.insert(v) {
+            return Err(fail("with", format!("{v} appears twice in :with")));
+        }
+    }
+    Ok(())
 }
 
 /// Errors if a variable in `form` (a `:find`/`:with` element, searched

@@ -9,7 +9,8 @@
 //!    the clause's printed form, so the plan does not depend on the written order;
 //! 3. a clause sharing no variable with what is bound is only taken when nothing else is left;
 //!    if it is not even connected through the remaining clauses, the query asks for a
-//!    Cartesian product between unrelated pattern groups and planning fails naming both.
+//!    Cartesian product between unrelated pattern groups and planning fails naming both (a
+//!    pattern on a constant entity counts as connected: it reads one entity's datoms).
 //!
 //! Estimates come from [`datolite_store::Stats`]: `count(a)` for an attribute scan,
 //! `count / distinct_values` for a bound value, `count / distinct_entities` for a bound entity.
@@ -207,9 +208,11 @@ pub(crate) fn plan<'q>(
             done.push(clause);
             continue;
         }
+        // A pattern about one constant entity (`[17592186045416 :age ?a]`) reads that entity's
+        // datoms only: joining it is never an accidental product, whatever it shares.
         let shares = |c: &Clause| {
             let vars = mentioned(c);
-            vars.is_empty() || vars.iter().any(|v| bound.contains(v))
+            vars.is_empty() || vars.iter().any(|v| bound.contains(v)) || on_constant_entity(c)
         };
         let connected: Vec<usize> = candidates
             .iter()
@@ -274,9 +277,16 @@ pub(crate) fn plan<'q>(
         });
         bound.extend(produced(clause));
         done.push(clause);
-        joined = true;
+        // Only a group that can be large makes a later unrelated group an accidental product:
+        // patterns on constant entities are bounded by one entity's datoms.
+        joined |= !on_constant_entity(clause);
     }
     Ok(steps)
+}
+
+/// Whether `c` is a pattern about one constant entity (`[17592186045416 :age ?a]`).
+fn on_constant_entity(c: &Clause) -> bool {
+    matches!(&c.kind, ClauseKind::Pattern(p) if matches!(p.e, Term::Const(_)))
 }
 
 /// Indexes of pending clauses connected to `bound` through chains of pending clauses.
