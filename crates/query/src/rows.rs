@@ -210,7 +210,8 @@ pub(crate) fn produced(c: &Clause) -> BTreeSet<Var> {
 
 /// Variables a clause needs bound before it can run (that nothing inside it binds): a
 /// predicate's or function's arguments, the join variables of `not-join`, the required
-/// variables of `or-join`, what the branches of `or` and the clauses of `and` and `not` need.
+/// variables of `or-join` and the join variables its branches need, what the branches of `or`
+/// and the clauses of `and` and `not` need.
 pub(crate) fn needed(c: &Clause) -> BTreeSet<Var> {
     let list = |cs: &[Clause]| -> BTreeSet<Var> {
         let bound: BTreeSet<Var> = cs.iter().flat_map(produced).collect();
@@ -227,7 +228,23 @@ pub(crate) fn needed(c: &Clause) -> BTreeSet<Var> {
             ..
         } => vs.iter().cloned().collect(),
         ClauseKind::Not { clauses, .. } | ClauseKind::And(clauses) => list(clauses),
-        ClauseKind::Or { join: Some(j), .. } => j.required.iter().cloned().collect(),
+        // Its required variables, and the join variables some branch needs but cannot bind
+        // (a branch `[(<= ?bmd ?tmd)]` waits for both).
+        ClauseKind::Or {
+            join: Some(j),
+            branches,
+            ..
+        } => {
+            let joined: BTreeSet<&Var> = j.all().collect();
+            let mut needs: BTreeSet<Var> = j.required.iter().cloned().collect();
+            needs.extend(
+                branches
+                    .iter()
+                    .flat_map(|b| list(std::slice::from_ref(b)))
+                    .filter(|v| joined.contains(v)),
+            );
+            needs
+        }
         ClauseKind::Or { branches, .. } => branches
             .iter()
             .flat_map(|b| list(std::slice::from_ref(b)))

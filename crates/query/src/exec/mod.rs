@@ -176,6 +176,7 @@ impl<'a> Exec<'a> {
         trace: Option<&mut Trace>,
     ) -> Result<QueryResult> {
         let query = resolve::query(self.db, query)?;
+        let query = self.rules.inline_query(&query);
         let query = &*query;
         let rows = bind_inputs(self.db, query, inputs, &self.rules.rules)?;
         if let Some((n, why)) = aggregate::count_from_stats(self.db, query, inputs) {

@@ -55,6 +55,7 @@ pub(crate) fn run(
     query.check_inputs(inputs.len())?;
     // 1. Names against the schema, input bindings.
     let query = resolve::query(ctx.db, query)?;
+    let query = ctx.rules.inline_query(&query);
     let rows = bind_inputs(ctx.db, &query, inputs, &ctx.rules.rules)?;
     // 2. Rules reachable from the query, computed to a fixpoint.
     ctx.prepare_rules(&query.where_clauses)?;

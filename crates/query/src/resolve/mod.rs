@@ -16,6 +16,7 @@
 //! as a value) names no entity in an entity position: resolving it there would make the answer
 //! depend on which clause ran first.
 
+mod inline;
 pub(crate) mod lookup;
 pub(crate) mod usage;
 
@@ -49,9 +50,24 @@ pub(crate) struct Rules<'r> {
     pub rules: Cow<'r, [Rule]>,
     /// Rule name → the first error of one of its definitions.
     errors: Vec<(String, QueryError)>,
+    /// The rules evaluated at their calls (see [`inline`]).
+    inline: BTreeSet<String>,
 }
 
 impl Rules<'_> {
+    /// `query` with its calls of rules that are evaluated at the call replaced by their
+    /// definitions (see [`inline`]).
+    pub(crate) fn inline_query<'q>(&self, query: &'q Query) -> Cow<'q, Query> {
+        let mut fresh = 0;
+        match inline::clauses(&query.where_clauses, &self.rules, &self.inline, &mut fresh) {
+            None => Cow::Borrowed(query),
+            Some(where_clauses) => Cow::Owned(Query {
+                where_clauses,
+                ..query.clone()
+            }),
+        }
+    }
+
     /// The error of the first of `names` whose definition names something unknown.
     pub(crate) fn check(&self, names: &BTreeSet<String>) -> Result<()> {
         match self.errors.iter().find(|(n, _)| names.contains(n)) {
@@ -83,9 +99,24 @@ pub(crate) fn rules<'r>(db: &Db, rules: &'r [Rule]) -> Rules<'r> {
             }
         }
     }
+    let mut rules = out.map_or(Cow::Borrowed(rules), Cow::Owned);
+    let inline = inline::call_time(&rules);
+    if !inline.is_empty() {
+        // Rule bodies that call them get the definitions too (fresh names never clash: the
+        // counter runs across every expansion).
+        let mut fresh = 0;
+        let snapshot: Vec<Rule> = rules.to_vec();
+        let owned = rules.to_mut();
+        for rule in owned.iter_mut() {
+            if let Some(body) = inline::clauses(&rule.body, &snapshot, &inline, &mut fresh) {
+                rule.body = body;
+            }
+        }
+    }
     Rules {
-        rules: out.map_or(Cow::Borrowed(rules), Cow::Owned),
+        rules,
         errors,
+        inline,
     }
 }
 
