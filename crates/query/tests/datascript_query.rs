@@ -1284,3 +1284,231 @@ fn parser_rules_validation() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
 }
+
+#[test]
+fn attribute_keyword_inputs() {
+    let fx = people(false);
+    let query = "{:find [?e] :in [$ ?attr ?value] :where [[?e ?attr ?value]]}";
+    fx.check(query, &[":name", r#""Ivan""#], "#{[@1] [@3]}");
+    fx.check(query, &[":age", "37"], "#{[@2] [@3]}");
+    fx.check(
+        "[:find ?attr ?value :in $ ?e [?attr ...] :where [?e ?attr ?value]]",
+        &["@1", "[:name :age]"],
+        r#"#{[:name "Ivan"] [:age 15]}"#,
+    );
+    let fx = abc();
+    fx.check(
+        "[:find ?e ?v :in $ ?e ?a :where [?e ?a ?v]]",
+        &["@5", ":b"],
+        r#"#{[@5 "5b"]}"#,
+    );
+}
+
+#[test]
+fn return_maps() {
+    let fx = petr_ivan_sergey();
+    fx.check(
+        "[:find ?name ?age :keys n a :where [?e :name ?name] [?e :age ?age]]",
+        &[],
+        r#"#{{:n "Petr" :a 44} {:n "Ivan" :a 25} {:n "Sergey" :a 11}}"#,
+    );
+    fx.check(
+        "[:find ?name ?age :syms n a :where [?e :name ?name] [?e :age ?age]]",
+        &[],
+        r#"#{{n "Petr" a 44} {n "Ivan" a 25} {n "Sergey" a 11}}"#,
+    );
+    fx.check(
+        "[:find ?name ?age :strs n a :where [?e :name ?name] [?e :age ?age]]",
+        &[],
+        r#"#{{"n" "Petr" "a" 44} {"n" "Ivan" "a" 25} {"n" "Sergey" "a" 11}}"#,
+    );
+    fx.check(
+        r#"[:find [?name ?age] :keys n a :where [?e :name ?name] [(= ?name "Ivan")] [?e :age ?age]]"#,
+        &[],
+        r#"{:n "Ivan" :a 25}"#,
+    );
+}
+
+#[test]
+fn with_keeps_a_bag() {
+    Fx::new().check(
+        "[:find ?heads :with ?monster :in [[?monster ?heads]]]",
+        &[r#"[["Medusa" 1] ["Cyclops" 1] ["Chimera" 1]]"#],
+        "[[1] [1] [1]]",
+    );
+}
+
+#[test]
+fn max_n_from_a_variable() {
+    Fx::new().check(
+        "[:find ?color (max ?amount ?x) (min ?amount ?x) :in [[?color ?x]] ?amount]",
+        &[
+            "[[:red 1] [:red 2] [:red 3] [:red 4] [:red 5] [:blue 7] [:blue 8]]",
+            "3",
+        ],
+        "#{[:red #{3 4 5} #{1 2 3}] [:blue #{7 8} #{7 8}]}",
+    );
+}
+
+#[test]
+fn nested_bindings() {
+    Fx::new().check(
+        "[:find ?k ?v :in [[?k ?v] ...] :where [(> ?v 1)]]",
+        &["[[:a 1] [:b 2] [:c 3]]"],
+        "#{[:b 2] [:c 3]}",
+    );
+}
+
+#[test]
+fn variance_and_stddev() {
+    let fx = Fx::new();
+    let xs = "[10 15 20 35 75]";
+    // Mean 31; squared deviations 441 256 121 16 1936 sum to 2770; / 5.
+    fx.check("[:find (variance ?x) . :in [?x ...]]", &[xs], "554.0");
+    let r = fx.q("[:find (stddev ?x) . :in [?x ...]]", &[xs]).unwrap();
+    let printed = datolite::result_edn(&r);
+    let got: f64 = printed.parse().unwrap();
+    assert!((got - 554f64.sqrt()).abs() < 1e-9, "{printed}");
+}
+
+#[test]
+fn regex_functions() {
+    Fx::new().check(
+        "[:find ?name :in [?name ...] ?key :where [(re-pattern ?key) ?pattern] [(re-find ?pattern ?name)]]",
+        &[r#"#{"abc" "abcX" "aXb"}"#, r#""X""#],
+        r#"#{["abcX"] ["aXb"]}"#,
+    );
+}
+
+#[test]
+fn count_of_a_string() {
+    Fx::new().check(
+        "[:find ?x ?c :in [?x ...] :where [(count ?x) ?c]]",
+        &[r#"["a" "abc"]"#],
+        r#"#{["a" 1] ["abc" 3]}"#,
+    );
+}
+
+#[test]
+fn vector_function() {
+    Fx::new().check(
+        "[:find [?tx-data ...] :where [(ground :db/add) ?op] [(vector ?op -1 :attr 12) ?tx-data]]",
+        &[],
+        "[[:db/add -1 :attr 12]]",
+    );
+}
+
+#[test]
+fn even_in_rules() {
+    follows().check(
+        "[:find ?y ?x :in $ % :where [_ :follow ?xe] (rule ?xe ?ye) [?xe :id ?x] [?ye :id ?y] [(even? ?x)]]",
+        &["[[(rule ?a ?b) [?a :follow ?b]]]"],
+        "#{[3 2] [6 4] [4 2]}",
+    );
+    follows().check(
+        "[:find ?x ?y :in $ % :where (match ?x ?y)]",
+        &["[[(match ?e ?e2) [?e :follow ?e2] [?e :id ?x] [?e2 :id ?y] [(even? ?x)] [(even? ?y)]]]"],
+        "#{[@4 @6] [@2 @4]}",
+    );
+}
+
+/// 1 Ivan 11 friend 2; 2 Petr 22 friend 3; 3 Oleg 33 (lookup_refs.cljc).
+fn friends() -> Fx {
+    let mut fx = Fx::with(&schema(
+        "id long; name string identity; age long; friend ref",
+    ));
+    fx.tx(r#"[{:db/id "1" :id 1 :name "Ivan" :age 11 :friend "2"}
+              {:db/id "2" :id 2 :name "Petr" :age 22 :friend "3"}
+              {:db/id "3" :id 3 :name "Oleg" :age 33}]"#);
+    fx
+}
+
+#[test]
+fn lookup_ref_inputs() {
+    let fx = friends();
+    fx.check(
+        "[:find ?v :in $ ?e :where [?e :age ?v]]",
+        &[r#"[:name "Ivan"]"#],
+        "#{[11]}",
+    );
+    fx.check(
+        "[:find [?v ...] :in $ [?e ...] :where [?e :age ?v]]",
+        &[r#"[[:name "Ivan"] [:name "Petr"]]"#],
+        "#{11 22}",
+    );
+    fx.check(
+        "[:find [?e ...] :in $ ?v :where [?e :friend ?v]]",
+        &[r#"[:name "Petr"]"#],
+        "#{@1}",
+    );
+    fx.check(
+        "[:find [?e ...] :in $ [?v ...] :where [?e :friend ?v]]",
+        &[r#"[[:name "Petr"] [:name "Oleg"]]"#],
+        "#{@1 @2}",
+    );
+    fx.check(
+        "[:find ?n :in $ ?e ?v :where [?e :friend ?v] [?e :name ?n]]",
+        &[r#"[:name "Ivan"]"#, r#"[:name "Petr"]"#],
+        r#"#{["Ivan"]}"#,
+    );
+    fx.check(
+        "[:find ?n1 ?n2 :in $ [?e ...] [?v ...] :where [?e :friend ?v] [?e :name ?n1] [?v :name ?n2]]",
+        &[
+            r#"[[:name "Ivan"] [:name "Petr"] [:name "Oleg"]]"#,
+            r#"[[:name "Ivan"] [:name "Petr"] [:name "Oleg"]]"#,
+        ],
+        r#"#{["Ivan" "Petr"] ["Petr" "Oleg"]}"#,
+    );
+}
+
+#[test]
+fn lookup_refs_inline() {
+    let fx = friends();
+    fx.check(
+        r#"[:find ?v :where [[:name "Ivan"] :friend ?v]]"#,
+        &[],
+        "#{[@2]}",
+    );
+    fx.check(
+        r#"[:find ?e :where [?e :friend [:name "Petr"]]]"#,
+        &[],
+        "#{[@1]}",
+    );
+}
+
+#[test]
+fn lookup_refs_in_function_args() {
+    // issue-445
+    let mut fx = Fx::with(&schema(
+        "name string identity; age long; height long; weight long",
+    ));
+    fx.tx(r#"[{:db/id "1" :name "Ivan" :age 15} {:db/id "2" :name "Petr" :age 22 :height 240}]"#);
+    fx.check(
+        r#"[:find ?height . :in $ ?e :where [(get-else $ ?e :height "Unknown") ?height]]"#,
+        &[r#"[:name "Ivan"]"#],
+        r#""Unknown""#,
+    );
+    fx.check(
+        "[:find ?a ?v :in $ ?e :where [(get-some $ ?e :weight :age :height) [?a ?v]]]",
+        &[r#"[:name "Petr"]"#],
+        "#{[@:age 22]}",
+    );
+}
+
+#[test]
+fn lookup_ref_through_a_composite_in_a_pattern() {
+    abab().check(
+        r#"[:find ?a+b :where [[:a+b ["a" "B"]] :a+b ?a+b]]"#,
+        &[],
+        r#"#{[["a" "B"]]}"#,
+    );
+}
+
+#[test]
+fn missing_back_ref() {
+    family().check(
+        "[:find ?e :in $ :where [?e :age ?age] [(missing? $ ?e :_parent)]]",
+        &[],
+        "#{[@3]}",
+    );
+}

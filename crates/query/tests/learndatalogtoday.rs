@@ -847,3 +847,61 @@ fn ch8_rules_call_rules() {
         r#"#{["Lethal Weapon"] ["Lethal Weapon 2"] ["Lethal Weapon 3"]}"#,
     );
 }
+
+#[test]
+fn ch4_ex2_attribute_keywords_as_input() {
+    Fx::movies().check(
+        "[:find ?name :in $ ?title [?attr ...] :where [?m :movie/title ?title] [?m ?attr ?p]
+          [?p :person/name ?name]]",
+        &[r#""Die Hard""#, "[:movie/cast :movie/director]"],
+        r#"#{["John McTiernan"] ["Bruce Willis"] ["Alan Rickman"]}"#,
+    );
+}
+
+#[test]
+fn ch8_ex1_rule_call_as_a_vector() {
+    // The exercise writes the call with square brackets.
+    Fx::movies().check(
+        "[:find ?title :in $ % :where [movie-year ?title 1991]]",
+        &["[[(movie-year ?title ?year) [?m :movie/title ?title] [?m :movie/year ?year]]]"],
+        r#"#{["Terminator 2: Judgment Day"]}"#,
+    );
+}
+
+#[test]
+fn ch7_sample_and_rand() {
+    let fx = Fx::movies();
+    let titles = |text: &str| -> Vec<String> {
+        let r = fx.q_executor(text).unwrap();
+        let printed = datolite::result_edn(&r);
+        let edn = datolite::edn::parse(&printed).unwrap();
+        let datolite::edn::Edn::Vector(items) = edn else {
+            panic!("{printed}")
+        };
+        items
+            .into_iter()
+            .map(|i| match i {
+                datolite::edn::Edn::String(s) => s,
+                other => panic!("{other}"),
+            })
+            .collect()
+    };
+    let all = titles("[:find [?t ...] :where [_ :movie/title ?t]]");
+    assert_eq!(all.len(), 20);
+    // (sample n ?x): n distinct elements of the population.
+    let mut sample = titles("[:find (sample 5 ?t) . :where [_ :movie/title ?t]]");
+    assert_eq!(sample.len(), 5);
+    assert!(sample.iter().all(|t| all.contains(t)));
+    sample.sort();
+    sample.dedup();
+    assert_eq!(sample.len(), 5, "sample elements are distinct");
+    // More than the population: all of it.
+    assert_eq!(
+        titles("[:find (sample 50 ?t) . :where [_ :movie/title ?t]]").len(),
+        20
+    );
+    // (rand n ?x): n elements, duplicates allowed.
+    let rand = titles("[:find (rand 30 ?t) . :where [_ :movie/title ?t]]");
+    assert_eq!(rand.len(), 30);
+    assert!(rand.iter().all(|t| all.contains(t)));
+}

@@ -1794,3 +1794,129 @@ fn new_entities_referring_through_a_ref_identity() {
     fx.check_entity(fx.id("-1"), r#"#{[:name "Igor"]}"#);
     fx.check_entity(fx.id("-2"), r#"#{[:name "Anna"] [:ref @-1]}"#);
 }
+
+#[test]
+fn cas() {
+    let mut fx = Fx::with(&schema(
+        "weight long; name string identity; age long; label keyword many; friend ref",
+    ));
+    fx.tx(r#"[{:db/id "1" :weight 200 :name "Ivan"} {:db/id "2" :name "Petr"}]"#);
+    fx.tx("[[:db/cas @1 :weight 200 300]]");
+    fx.check_entity(fx.id("1"), r#"#{[:weight 300] [:name "Ivan"]}"#);
+    fx.tx("[[:db.fn/cas @1 :weight 300 400]]");
+    fx.check_entity(fx.id("1"), r#"#{[:weight 400] [:name "Ivan"]}"#);
+    // The current value is 400, not 200: nothing changes, the error names the datom.
+    fx.fails("[[:db/cas @1 :weight 200 210]]", &[":weight", "400", "200"]);
+    // nil as the old value: only when there is none.
+    fx.tx("[[:db/cas @1 :age nil 42]]");
+    fx.check_entity(fx.id("1"), r#"#{[:weight 400] [:name "Ivan"] [:age 42]}"#);
+    fx.fails("[[:db/cas @1 :age nil 4711]]", &[":age", "42"]);
+    // Lookup refs as the entity and as ref values.
+    fx.tx(r#"[[:db/cas [:name "Ivan"] :name "Ivan" "Oleg"]]"#);
+    fx.check_entity(fx.id("1"), r#"#{[:weight 400] [:name "Oleg"] [:age 42]}"#);
+    fx.tx("[[:db/add @1 :friend @1]]");
+    fx.tx(r#"[[:db/cas @1 :friend [:name "Oleg"] @2]]"#);
+    fx.check_entity(
+        fx.id("1"),
+        r#"#{[:weight 400] [:name "Oleg"] [:age 42] [:friend @2]}"#,
+    );
+    fx.tx(r#"[[:db/cas @1 :friend @2 [:name "Oleg"]]]"#);
+    fx.check_entity(
+        fx.id("1"),
+        r#"#{[:weight 400] [:name "Oleg"] [:age 42] [:friend @1]}"#,
+    );
+    // A tempid of a new entity has no current value: only nil matches (DataScript refuses
+    // tempids in :db/cas outright; datolite resolves them first, so an upserted one compares
+    // with the existing entity's value).
+    fx.tx(r#"[[:db/add -1 :name "Igor"] [:db/cas -1 :age nil 1]]"#);
+    fx.fails(
+        r#"[[:db/add -1 :name "Ivor"] [:db/cas -1 :age 5 1]]"#,
+        &["compare-and-swap failed", ":age"],
+    );
+    // Compare-and-swap is for cardinality-one attributes.
+    fx.tx("[[:db/add @1 :label :x] [:db/add @1 :label :y]]");
+    fx.fails("[[:db/cas @1 :label :y :z]]", &[":label"]);
+}
+
+#[test]
+fn reverse_refs_in_entity_maps() {
+    let mut fx = lookup_db();
+    fx.tx(r#"[{:db/id @2 :_friend [:name "Ivan"]}]"#);
+    fx.check(r#"#{[@1 :name "Ivan"] [@1 :friend @2] [@2 :name "Petr"] [@3 :name "Oleg"]}"#);
+    for (value, holders) in [
+        (r#"[:name "Ivan"]"#, "[@1 :friends @2]"),
+        (r#"[[:name "Ivan"]]"#, "[@1 :friends @2]"),
+        (
+            r#"[[:name "Ivan"] [:name "Oleg"]]"#,
+            "[@1 :friends @2] [@3 :friends @2]",
+        ),
+    ] {
+        let mut fx = lookup_db();
+        fx.tx(&format!("[{{:db/id @2 :_friends {value}}}]"));
+        fx.check(&format!(
+            r#"#{{[@1 :name "Ivan"] [@2 :name "Petr"] [@3 :name "Oleg"] {holders}}}"#
+        ));
+    }
+}
+
+#[test]
+fn reverse_refs_with_tempids_and_nested_maps() {
+    let mut fx = Fx::with(&schema(
+        "name string; email string; children ref many; profile ref many",
+    ));
+    fx.tx(
+        r#"[{:db/id -1 :name "Ivan"} {:db/id -2 :name "Petr" :_children -1}
+              {:db/id -3 :name "Evgeny" :_children -1}]"#,
+    );
+    fx.check(
+        r#"#{[@-1 :name "Ivan"] [@-1 :children @-2] [@-1 :children @-3]
+             [@-2 :name "Petr"] [@-3 :name "Evgeny"]}"#,
+    );
+    let mut fx = Fx::with(&schema("name string; email string; profile ref many"));
+    fx.tx(r#"[{:db/id "1" :email "@2" :_profile {:name "Ivan"}}]"#);
+    fx.alias_lookup_value("2", ":name", "Ivan");
+    fx.check(r#"#{[@1 :email "@2"] [@2 :name "Ivan"] [@2 :profile @1]}"#);
+    let mut fx = Fx::with(&schema("name string; email string; profile ref many"));
+    fx.tx(r#"[{:db/id "1" :email "@2" :_profile [{:name "Ivan"} {:name "Petr"}]}]"#);
+    fx.alias_lookup_value("2", ":name", "Ivan");
+    fx.alias_lookup_value("3", ":name", "Petr");
+    fx.check(
+        r#"#{[@1 :email "@2"] [@2 :name "Ivan"] [@2 :profile @1] [@3 :name "Petr"]
+             [@3 :profile @1]}"#,
+    );
+    // Only a ref attribute has a reverse.
+    let mut fx = Fx::with(&schema("name string; parent string"));
+    fx.tx(r#"[{:db/id "1" :name "Ivan"}]"#);
+    fx.fails(r#"[{:name "Sergey" :_parent @1}]"#, &[":_parent"]);
+}
+
+#[test]
+fn upsert_through_a_ref_identity() {
+    for (tx, who, age) in [
+        ("[{:ref @dima :age 36}]", "petr", 36),
+        ("[{:ref @olga :age 37}]", "dima", 37),
+        ("[{:ref @ivan :age 38}]", "olga", 38),
+        (r#"[{:ref [:name "Dima"] :age 36}]"#, "petr", 36),
+        (r#"[{:ref [:name "Olga"] :age 37}]"#, "dima", 37),
+        (r#"[{:ref [:name "Ivan"] :age 38}]"#, "olga", 38),
+    ] {
+        let mut fx = ref_upsert_db();
+        fx.tx(tx);
+        let db = fx.store.db().unwrap();
+        let ages: Vec<Value> = db
+            .datoms(
+                Index::Eavt,
+                &[Value::Ref(fx.id(who)), Value::keyword(":age")],
+            )
+            .unwrap()
+            .into_iter()
+            .map(|d| d.v)
+            .collect();
+        assert_eq!(ages, vec![Value::Long(age)], "{tx}");
+        assert_eq!(
+            db.count_attribute(":name").unwrap(),
+            4,
+            "{tx}: no new entity"
+        );
+    }
+}

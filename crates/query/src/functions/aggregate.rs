@@ -72,9 +72,15 @@ pub(crate) fn aggregate(func: AggregateFn, n: Option<usize>, mut col: Vec<Value>
             let mut rng = Rng::new();
             col.swap_remove(rng.below(len))
         }
+        // n values drawn with repetition, as DataScript's (rand n ?x) (sample draws without).
         AggregateFn::RandN => {
+            if n > MAX_RANDOM_DRAWS {
+                return Err(format!(
+                    "(rand {n} …) draws more than {MAX_RANDOM_DRAWS} values; ask for fewer"
+                ));
+            }
             let mut rng = Rng::new();
-            let picks = (0..n.min(len)).map(|_| col[rng.below(len)].clone());
+            let picks = (0..n).map(|_| col[rng.below(len)].clone());
             return Ok(Cell::Vector(picks.collect()));
         }
         AggregateFn::Sample => {
@@ -91,6 +97,9 @@ pub(crate) fn aggregate(func: AggregateFn, n: Option<usize>, mut col: Vec<Value>
         }
     }))
 }
+
+/// Most values `(rand n ?x)` draws (each a copy: a typo of a huge n must not exhaust memory).
+const MAX_RANDOM_DRAWS: usize = 1_000_000;
 
 /// The values of a sorted column without [`compare`]-equal repeats.
 fn distinct(col: &[Value]) -> Vec<Value> {

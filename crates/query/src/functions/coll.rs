@@ -13,9 +13,13 @@ pub(crate) fn identity(_: &dyn Env, args: &[FnVal]) -> R<FnVal> {
     arg(args, 0).cloned()
 }
 
-/// `(vector a b ...)`: the arguments as one collection (a binding form destructures it).
-pub(crate) fn vector(_: &dyn Env, args: &[FnVal]) -> R<FnVal> {
-    Ok(FnVal::Seq(args.to_vec()))
+/// `(vector a b ...)`: a tuple value of scalars (as `tuple`), or — when an argument is itself
+/// a collection — a collection a binding form destructures (`(vector [1 2] [3 4])`).
+pub(crate) fn vector(env: &dyn Env, args: &[FnVal]) -> R<FnVal> {
+    if args.iter().any(|a| matches!(a, FnVal::Seq(_))) {
+        return Ok(FnVal::Seq(args.to_vec()));
+    }
+    tuple(env, args)
 }
 
 /// `(tuple a b ...)`: one tuple value of the arguments (`nil` elements allowed), which a
@@ -39,6 +43,7 @@ pub(crate) fn count(_: &dyn Env, args: &[FnVal]) -> R<FnVal> {
     let n = match arg(args, 0)? {
         FnVal::Nil => 0,
         FnVal::Seq(items) => items.len(),
+        FnVal::One(Value::Tuple(items)) => items.len(),
         FnVal::One(Value::String(s)) => s.chars().count(),
         FnVal::One(Value::Bytes(b)) => b.len(),
         other => {

@@ -4,7 +4,7 @@
 //! an input) a lookup ref, which the [`crate::resolve`] pass and input binding turn into ids
 //! before evaluation. An unknown ident or attribute is an error naming it.
 
-use datolite_store::{Cardinality, Value};
+use datolite_store::{Cardinality, Index, Value};
 
 use super::compare::compare;
 use super::values::{arg, boolean, show, R};
@@ -116,9 +116,27 @@ pub(crate) fn get_some(env: &dyn Env, args: &[FnVal]) -> R<FnVal> {
     Ok(FnVal::Nil)
 }
 
-/// `(missing? $ e attr)`: whether `e` has no value of `attr`.
+/// `(missing? $ e attr)`: whether `e` has no value of `attr`; with a reverse attribute
+/// (`:_parent`), whether no entity refers to `e` through the forward one.
 pub(crate) fn missing(env: &dyn Env, args: &[FnVal]) -> R<FnVal> {
     let e = entity(env, arg(args, 1)?)?;
+    if let FnVal::One(Value::Keyword(k)) = arg(args, 2)? {
+        if let Some(forward) = crate::resolve::reverse_attribute(k) {
+            if env.db().schema().attribute_named(k).is_none() {
+                let (attr, _) = attribute(env, &FnVal::One(Value::Keyword(forward)))?;
+                let Some(e) = e else { return boolean(true) };
+                let referred = env
+                    .db()
+                    .scan(Index::Vaet)
+                    .value(&Value::Ref(e))
+                    .attribute_id(u32::try_from(attr).map_err(|_| "attribute id out of range")?)
+                    .limit(1)
+                    .count()
+                    .map_err(|err| format!("missing?: {err}"))?;
+                return boolean(referred == 0);
+            }
+        }
+    }
     let (attr, _) = attribute(env, arg(args, 2)?)?;
     boolean(values(env, e, attr).is_empty())
 }

@@ -149,8 +149,7 @@ fn subquery_placeholder(_: &dyn Env, _: &[FnVal]) -> R<FnVal> {
 /// | `compare` | 2 | -1, 0 or 1 |
 /// | `true? false? nil? some? not` | 1 | |
 /// | `identity ground untuple` | 1 | |
-/// | `tuple` | 1.. | one tuple value of the arguments |
-/// | `vector` | 0.. | a collection of the arguments |
+/// | `tuple vector` | 1.. / 0.. | one tuple value of the arguments (a variable can hold it); `vector` of collections is a collection |
 /// | `count` | 1 | characters, bytes or elements |
 /// | `str` | 0.. | concatenation |
 /// | `subs` | 2–3 | string, start, optional end |

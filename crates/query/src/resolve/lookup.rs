@@ -46,18 +46,33 @@ pub(crate) fn lookup_ref(db: &Db, attr: &str, value: &Value) -> Result<u64, Stri
             "lookup ref {shown} needs a :db/unique attribute, and :{attr} is not unique"
         ));
     }
+    let wrong = || {
+        format!(
+            "lookup ref {shown}: the values of :{attr} are of type {}",
+            a.value_type
+        )
+    };
     let target = match (a.value_type, value) {
-        (vt, v) if v.value_type() == vt => v.clone(),
-        (ValueType::Double, Value::Long(n)) => Value::Double(*n as f64),
-        (ValueType::Ref, Value::Long(n)) if *n >= 0 => Value::Ref(n.unsigned_abs()),
         (ValueType::Ref, Value::Keyword(k)) => {
             Value::Ref(ident_entity(db, k).map_err(|m| format!("{m} in lookup ref {shown}"))?)
         }
-        (vt, _) => {
-            return Err(format!(
-                "lookup ref {shown}: the values of :{attr} are of type {vt}"
-            ))
-        }
+        // A composite (or other tuple) key: each element in the attribute's element type.
+        (ValueType::Tuple, Value::Tuple(items)) => Value::Tuple(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| match item {
+                    None => Ok(None),
+                    Some(v) => db
+                        .schema()
+                        .element_type(a, i)
+                        .and_then(|t| super::element_as(v, t))
+                        .map(Some)
+                        .ok_or_else(wrong),
+                })
+                .collect::<Result<_, _>>()?,
+        ),
+        (vt, v) => super::element_as(v, vt).ok_or_else(wrong)?,
     };
     let found = db
         .scan(Index::Avet)
@@ -77,6 +92,21 @@ pub(crate) fn lookup_ref_constant(db: &Db, items: &[Constant]) -> Result<u64, St
     match items {
         [Constant::Keyword(attr), value] => match constant(value) {
             FnVal::One(v) => lookup_ref(db, attr, &v),
+            // `[:a+b ["a" "B"]]`: a tuple key.
+            FnVal::Seq(items)
+                if items
+                    .iter()
+                    .all(|i| matches!(i, FnVal::One(_) | FnVal::Nil)) =>
+            {
+                let tuple = items
+                    .into_iter()
+                    .map(|i| match i {
+                        FnVal::One(v) => Some(v),
+                        _ => None,
+                    })
+                    .collect();
+                lookup_ref(db, attr, &Value::Tuple(tuple))
+            }
             _ => Err(format!(
                 "a lookup ref is [:attribute value], and {} is not a value",
                 show_constant(value)

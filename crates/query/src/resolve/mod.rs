@@ -271,6 +271,16 @@ fn pattern(db: &Db, p: &Pattern) -> Result<Option<Pattern>, String> {
     Ok(out)
 }
 
+/// The forward attribute a reverse name stands for (`:person/_friends` → `person/friends`,
+/// `:_parent` → `parent`), if it is one.
+pub(crate) fn reverse_attribute(ident: &str) -> Option<String> {
+    match ident.split_once('/') {
+        Some((ns, name)) => name.strip_prefix('_').map(|n| format!("{ns}/{n}")),
+        None => ident.strip_prefix('_').map(str::to_string),
+    }
+    .filter(|forward| !forward.ends_with('/') && !forward.is_empty())
+}
+
 /// The tuple a vector constant stands for in the value position of tuple attribute `a`: each
 /// element converted to the attribute's element type by exact value (`[1 "x"]` for a
 /// `[:db.type/ref :db.type/string]` composite is `[Ref 1 "x"]`), `nil` kept.
@@ -341,6 +351,26 @@ fn call_args(db: &Db, call: &Call) -> Result<Option<Call>, String> {
                 }
             }
             Role::Attribute => match c {
+                // `(missing? $ ?e :_parent)`: no entity refers to ?e through :parent.
+                Constant::Keyword(k)
+                    if call.func == "missing?" && db.schema().attribute_named(k).is_none() =>
+                {
+                    match reverse_attribute(k) {
+                        Some(forward) => {
+                            let a = attribute_named(db, &forward)?;
+                            if !a.is_ref() {
+                                return Err(format!(
+                                    "the reverse attribute :{k} needs a reference attribute, \
+                                     and :{forward} holds values of type {}",
+                                    a.value_type
+                                ));
+                            }
+                        }
+                        None => {
+                            attribute_named(db, k)?;
+                        }
+                    }
+                }
                 Constant::Keyword(k) => {
                     attribute_named(db, k)?;
                 }

@@ -134,6 +134,14 @@ impl Fx {
         out
     }
 
+    /// Runs `query` through the executor only: for random aggregates (`sample`, `rand`), where
+    /// the two evaluators legitimately draw different values.
+    pub fn q_executor(&self, query: &str) -> Result<QueryResult, QueryError> {
+        let parsed = parse_query(&self.subst(query))?;
+        let snapshot = self.db.db().expect("snapshot");
+        datolite_query::q(&snapshot, &parsed, &[datolite_query::InputValue::Db], &[])
+    }
+
     /// Runs `query` with EDN `args` (one per non-source `:in` element) through both evaluators.
     pub fn q(&self, query: &str, args: &[&str]) -> Result<QueryResult, QueryError> {
         let text = self.subst(query);
