@@ -109,22 +109,17 @@ pub(crate) fn find_tuples(
 ) -> Result<Vec<Vec<Cell>>> {
     let elems = query.find_elements();
     let has_agg = elems.iter().any(|e| matches!(e, FindElem::Aggregate(_)));
-    // Sorting by the result order then dropping adjacent duplicates is the set: equal under
-    // `order` means identical values.
-    if !sort_value_tuples(&mut tuples) {
-        tuples.dedup();
-    }
     if !has_agg {
-        let mut out: Vec<Vec<Cell>> = tuples
+        let rows = tuples
             .into_iter()
             .map(|t| t.into_iter().map(Cell::Value).collect())
             .collect();
-        if !query.with.is_empty() {
-            // The find variables come first, so dropping the `:with` columns keeps the order
-            // (and the duplicates it leaves: the bag).
-            out.iter_mut().for_each(|t| t.truncate(elems.len()));
-        }
-        return Ok(order_and_limit(out, query));
+        return Ok(finish_rows(rows, query));
+    }
+    // Sorting by the result order then dropping adjacent duplicates is the set: equal under
+    // `order` means identical values.
+    if !sort_rows(&mut tuples) {
+        tuples.dedup();
     }
     // Group the set by the non-aggregate columns.
     let key_cols: Vec<usize> = (0..elems.len())
@@ -152,6 +147,23 @@ pub(crate) fn find_tuples(
         out.push(row);
     }
     Ok(finish_aggregated(out, query))
+}
+
+/// The result of rows of find + `:with` cells without aggregates: the sorted set of rows, the
+/// `:with` columns then dropped (keeping the duplicates they leave: the bag), `:order-by`,
+/// `:limit`. (The executor builds its result cells straight into these rows.)
+pub(crate) fn finish_rows(mut rows: Vec<Vec<Cell>>, query: &Query) -> Vec<Vec<Cell>> {
+    // Sorting by the result order then dropping adjacent duplicates is the set: equal under
+    // the order means identical values.
+    if !sort_rows(&mut rows) {
+        rows.dedup();
+    }
+    if !query.with.is_empty() {
+        // The find variables come first, so dropping the `:with` columns keeps the order.
+        let width = query.find_elements().len();
+        rows.iter_mut().for_each(|t| t.truncate(width));
+    }
+    order_and_limit(rows, query)
 }
 
 /// Aggregated rows (one per group) sorted like every result, then `:order-by` and `:limit`.
@@ -218,18 +230,48 @@ fn sort_tuples<T>(tuples: &mut [Vec<T>], cmp: impl Fn(&T, &T) -> Ordering) {
     }
 }
 
-/// [`sort_tuples`] by [`order`], faster when every first value is an integer (entity ids,
-/// longs — the usual first column): those sort as plain integers, in the same order
-/// [`crate::compare`] gives them, and only runs of equal integers go through the full
-/// comparison. Returns whether the tuples are known to be distinct (no two first integers
-/// equal).
-fn sort_value_tuples(tuples: &mut Vec<Vec<Value>>) -> bool {
-    // Integers as u64 in the same order: the sign bit flipped (ids are below 2^63).
-    let int = |t: &Vec<Value>| match t.first() {
-        Some(Value::Long(n)) => Some((*n as u64) ^ (1 << 63)),
-        Some(Value::Ref(n)) => i64::try_from(*n).ok().map(|n| (n as u64) ^ (1 << 63)),
-        _ => None,
-    };
+/// What the result sort needs of a row element (a value, or a result cell).
+pub(crate) trait ResultOrder: Sized {
+    /// The element as an integer key in the result order, when it is a long or an entity id.
+    fn int_key(&self) -> Option<u64>;
+    /// The result order.
+    fn result_order(a: &Self, b: &Self) -> Ordering;
+}
+
+impl ResultOrder for Value {
+    fn int_key(&self) -> Option<u64> {
+        // Integers as u64 in the same order: the sign bit flipped (ids are below 2^63).
+        match self {
+            Value::Long(n) => Some((*n as u64) ^ (1 << 63)),
+            Value::Ref(n) => i64::try_from(*n).ok().map(|n| (n as u64) ^ (1 << 63)),
+            _ => None,
+        }
+    }
+
+    fn result_order(a: &Self, b: &Self) -> Ordering {
+        order(a, b)
+    }
+}
+
+impl ResultOrder for Cell {
+    fn int_key(&self) -> Option<u64> {
+        match self {
+            Cell::Value(v) => v.int_key(),
+            _ => None,
+        }
+    }
+
+    fn result_order(a: &Self, b: &Self) -> Ordering {
+        cell_order(a, b)
+    }
+}
+
+/// [`sort_tuples`] by the result order, faster when every first element is an integer
+/// (entity ids, longs — the usual first column): those sort as plain integers, in the same
+/// order [`crate::compare`] gives them, and only runs of equal integers go through the full
+/// comparison. Returns whether the rows are known to be distinct (no two first integers equal).
+fn sort_rows<T: ResultOrder>(tuples: &mut Vec<Vec<T>>) -> bool {
+    let int = |t: &Vec<T>| t.first().and_then(T::int_key);
     // The common case, rows that came out of an index in entity order: one pass, no copies.
     let mut previous = None;
     let ascending = tuples.iter().all(|t| match int(t) {
@@ -245,14 +287,13 @@ fn sort_value_tuples(tuples: &mut Vec<Vec<Value>>) -> bool {
         .map(|(i, t)| int(t).map(|k| (k, i)))
         .collect();
     let Some(mut keys) = keys else {
-        sort_tuples(tuples, order);
+        sort_tuples(tuples, T::result_order);
         return false;
     };
     if !keys.is_sorted_by(|a, b| a.0 <= b.0) {
         // A stable radix sort on the integer: a few linear passes instead of n log n compares.
         radsort::sort_by_key(&mut keys, |k| k.0);
-        let mut slots: Vec<Option<Vec<Value>>> =
-            std::mem::take(tuples).into_iter().map(Some).collect();
+        let mut slots: Vec<Option<Vec<T>>> = std::mem::take(tuples).into_iter().map(Some).collect();
         // Each index of `keys` is a distinct position of `slots` (they were enumerated).
         tuples.reserve_exact(keys.len());
         for &(_, i) in &keys {
@@ -272,7 +313,7 @@ fn sort_value_tuples(tuples: &mut Vec<Vec<Value>>) -> bool {
                 .count();
         if end - start > 1 {
             distinct = false;
-            sort_tuples(&mut tuples[start..end], order);
+            sort_tuples(&mut tuples[start..end], T::result_order);
         }
         start = end;
     }

@@ -40,7 +40,7 @@ impl Num {
             ValueRef::Float(x) => Num::Float(f64::from(*x)),
             ValueRef::BigInt(n) => match n.to_i128() {
                 Some(small) => Num::Int(small),
-                None => Num::Big(BigDecimal::from(n.as_ref().clone())),
+                None => Num::Big(BigDecimal::from(BigInt::clone(n))),
             },
             ValueRef::BigDec(d) => {
                 if d.is_integer() {
@@ -48,7 +48,7 @@ impl Num {
                         return Some(Num::Int(small));
                     }
                 }
-                Num::Big(d.as_ref().clone())
+                Num::Big(BigDecimal::clone(d))
             }
             _ => return None,
         })

@@ -126,7 +126,13 @@ impl Schema {
     }
 
     /// The composite tuple attributes that `attribute` is a source of.
+    #[inline]
     pub fn composites_of(&self, attribute: u32) -> &[u32] {
+        // Most schemas have no composites: skip the hash lookup the transactor would pay per
+        // datom.
+        if self.composites.is_empty() {
+            return &[];
+        }
         self.composites.get(&attribute).map_or(&[], Vec::as_slice)
     }
 

@@ -15,7 +15,8 @@ use crate::error::Result;
 use crate::exec::rel::Rel;
 use crate::exec::val::Val;
 use crate::find::{
-    aggregate_counts, find_tuples, find_vars, finish_aggregated, run_aggregate, unbound_find_var,
+    aggregate_counts, find_tuples, find_vars, finish_aggregated, finish_rows, run_aggregate,
+    unbound_find_var,
 };
 use crate::result::Cell;
 
@@ -30,11 +31,15 @@ pub(crate) fn find(rel: &Rel, query: &Query) -> Result<Vec<Vec<Cell>>> {
         .map(|v| rel.col(v).ok_or_else(|| unbound_find_var(v, query)))
         .collect::<Result<Vec<usize>>>()?;
     if !elems.iter().any(|e| matches!(e, FindElem::Aggregate(_))) {
-        let tuples = rel
+        let rows = rel
             .rows()
-            .map(|row| cols.iter().map(|&c| row[c].to_value()).collect())
+            .map(|row| {
+                cols.iter()
+                    .map(|&c| Cell::Value(row[c].to_value()))
+                    .collect()
+            })
             .collect();
-        return find_tuples(tuples, query, &[]);
+        return Ok(finish_rows(rows, query));
     }
     let first = rel.row(0);
     let counts = aggregate_counts(query, |v| rel.col(v).map(|c| first[c].to_value()))?;

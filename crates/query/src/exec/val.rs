@@ -15,8 +15,8 @@
 use std::cmp::Ordering;
 use std::rc::Rc;
 
-use datolite_store::encoding::{decode_value, encoded, tags, Decoded};
-use datolite_store::{Value, ValueRef};
+use datolite_store::encoding::{decode_f64, decode_i64, decode_value, encoded, tags, Decoded};
+use datolite_store::Value;
 
 use crate::functions::compare;
 use crate::numeric::{Num, NumKey};
@@ -125,19 +125,25 @@ fn inline_encoding(v: &Value) -> Rc<Box<[u8]>> {
 impl Val {
     /// The cell of an encoded value read from an index; `None` when the value is kept out of
     /// line (the caller fetches it), or the bytes do not decode.
+    ///
+    /// The fixed-width types decode straight from the tag (this runs once per candidate datom,
+    /// so building and dropping a `ValueRef` there is measurable); everything else is checked
+    /// by the full decoder, so that a stored `Enc` always decodes.
     #[inline]
     pub(crate) fn from_encoded(bytes: &[u8]) -> Option<Val> {
-        match decode_value(bytes).ok()? {
-            Decoded::Value(v) => Some(match v {
-                ValueRef::Ref(x) => Val::Ref(x),
-                ValueRef::Long(n) => Val::Long(n),
-                ValueRef::Double(d) => Val::Double(d),
-                ValueRef::Instant(ms) => Val::Instant(ms),
-                ValueRef::Boolean(b) => Val::Bool(b),
-                _ => Val::Enc(Rc::new(Box::from(bytes))),
-            }),
-            Decoded::Spilled(_) => None,
-        }
+        let (&tag, payload) = bytes.split_first()?;
+        let word = || -> Option<[u8; 8]> { payload.try_into().ok() };
+        Some(match tag {
+            tags::REF => Val::Ref(u64::from_be_bytes(word()?)),
+            tags::LONG => Val::Long(decode_i64(word()?)),
+            tags::DOUBLE => Val::Double(decode_f64(word()?)),
+            tags::INSTANT => Val::Instant(decode_i64(word()?)),
+            tags::BOOLEAN if payload.len() == 1 => Val::Bool(payload[0] != 0),
+            _ => match decode_value(bytes).ok()? {
+                Decoded::Value(_) => Val::Enc(Rc::new(Box::from(bytes))),
+                Decoded::Spilled(_) => return None,
+            },
+        })
     }
 
     /// The value, for functions and output.

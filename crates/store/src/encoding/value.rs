@@ -318,8 +318,8 @@ pub fn decode_value(bytes: &[u8]) -> Result<Decoded<'_>, DecodeError> {
             };
         }
         tags::FLOAT => ValueRef::Float(decode_f32(fixed(payload)?)),
-        tags::BIGINT => ValueRef::BigInt(Cow::Owned(decode_bigint(payload)?.0)),
-        tags::BIGDEC => ValueRef::BigDec(Cow::Owned(decode_bigdec(payload)?.0)),
+        tags::BIGINT => ValueRef::BigInt(Cow::Owned(Box::new(decode_bigint(payload)?.0))),
+        tags::BIGDEC => ValueRef::BigDec(Cow::Owned(Box::new(decode_bigdec(payload)?.0))),
         tags::TUPLE => ValueRef::Tuple(Cow::Owned(decode_tuple(payload)?.0)),
         _ => return Err(corrupt("unknown type tag")),
     };

@@ -342,10 +342,11 @@ pub enum ValueRef<'a> {
     Ref(u64),
     /// A 32-bit float.
     Float(f32),
-    /// An arbitrary-precision integer.
-    BigInt(Cow<'a, BigInt>),
-    /// An arbitrary-precision decimal in its shortest form.
-    BigDec(Cow<'a, BigDecimal>),
+    /// An arbitrary-precision integer (boxed, like [`Value`]'s, so that a `ValueRef` stays
+    /// four words: scans move one per datom).
+    BigInt(Cow<'a, Box<BigInt>>),
+    /// An arbitrary-precision decimal in its shortest form (boxed).
+    BigDec(Cow<'a, Box<BigDecimal>>),
     /// A URI's text.
     Uri(Cow<'a, str>),
     /// A symbol's text.
@@ -389,8 +390,8 @@ impl ValueRef<'_> {
             ValueRef::Bytes(b) => Value::Bytes(b.to_vec()),
             ValueRef::Ref(e) => Value::Ref(*e),
             ValueRef::Float(x) => Value::Float(*x),
-            ValueRef::BigInt(n) => Value::BigInt(Box::new(n.clone().into_owned())),
-            ValueRef::BigDec(d) => Value::BigDec(Box::new(d.clone().into_owned())),
+            ValueRef::BigInt(n) => Value::BigInt(n.clone().into_owned()),
+            ValueRef::BigDec(d) => Value::BigDec(d.clone().into_owned()),
             ValueRef::Uri(u) => Value::Uri(u.to_string()),
             ValueRef::Symbol(s) => Value::Symbol(s.to_string()),
             ValueRef::Tuple(items) => Value::Tuple(items.to_vec()),
@@ -476,4 +477,14 @@ pub fn format_uuid(bytes: &[u8; 16]) -> String {
         &hex[16..20],
         &hex[20..32]
     )
+}
+
+#[cfg(test)]
+mod tests {
+    /// Scans move a `ValueRef` per datom and rows hold `Value`s: keep both at four words.
+    #[test]
+    fn values_stay_four_words() {
+        assert_eq!(std::mem::size_of::<super::Value>(), 32);
+        assert_eq!(std::mem::size_of::<super::ValueRef<'_>>(), 32);
+    }
 }
