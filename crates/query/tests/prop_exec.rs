@@ -35,6 +35,10 @@ impl Rng {
 }
 
 const STRINGS: [&str; 3] = ["\"a\"", "\"b\"", "\"c\""];
+const DECIMALS: [&str; 5] = ["0M", "1M", "1.5M", "2.00M", "4M"];
+const DOUBLES: [&str; 5] = ["0.0", "-0.0", "1.5", "2.0", "4.0"];
+/// Number literals of every type, for the value position of `:p/d` and `:p/x`.
+const NUMBERS: [&str; 7] = ["1", "2", "1.5", "1.5M", "2N", "0", "-0.0"];
 
 /// A random database and how many entities it holds (`:p/id` 0 to n-1).
 fn database(rng: &mut Rng) -> (Db, u64) {
@@ -44,7 +48,9 @@ fn database(rng: &mut Rng) -> (Db, u64) {
           {:db/ident :p/n :db/valueType :db.type/long :db/cardinality :db.cardinality/one}
           {:db/ident :p/m :db/valueType :db.type/long :db/cardinality :db.cardinality/many}
           {:db/ident :p/s :db/valueType :db.type/string :db/cardinality :db.cardinality/one}
-          {:db/ident :p/r :db/valueType :db.type/ref :db/cardinality :db.cardinality/many}]",
+          {:db/ident :p/r :db/valueType :db.type/ref :db/cardinality :db.cardinality/many}
+          {:db/ident :p/d :db/valueType :db.type/bigdec :db/cardinality :db.cardinality/one}
+          {:db/ident :p/x :db/valueType :db.type/double :db/cardinality :db.cardinality/one}]",
     )
     .unwrap();
     let n = rng.below(31);
@@ -57,6 +63,13 @@ fn database(rng: &mut Rng) -> (Db, u64) {
             ));
             if rng.chance(70) {
                 tx.push_str(&format!(" :p/n {}", rng.below(6)));
+            }
+            // Numbers of other types, some equal to the longs (joins across types).
+            if rng.chance(50) {
+                tx.push_str(&format!(" :p/d {}", rng.pick(&DECIMALS)));
+            }
+            if rng.chance(50) {
+                tx.push_str(&format!(" :p/x {}", rng.pick(&DOUBLES)));
             }
             let m: Vec<String> = (0..rng.below(3))
                 .map(|_| rng.below(6).to_string())
@@ -89,11 +102,29 @@ fn query(rng: &mut Rng, entities_in_db: u64) -> String {
     let mut entities: Vec<String> = vec!["?e".into()];
     let mut longs: Vec<String> = Vec::new();
     let mut strings: Vec<String> = Vec::new();
+    // Variables of decimals and doubles (kept apart from the longs: `even?` takes integers).
+    let mut numbers: Vec<String> = Vec::new();
     let mut clauses: Vec<String> = Vec::new();
     let patterns = 1 + rng.below(4);
     for _ in 0..patterns {
         let e = entities[rng.below(entities.len() as u64) as usize].clone();
-        let clause = match rng.below(4) {
+        let clause = match rng.below(5) {
+            4 => {
+                // A decimal or double: a constant of any number type (matched by exact value:
+                // 2 = 2.0 = 2M), or a variable (compared across types by the predicates below).
+                // Not the variable of a long: a variable joining numbers of different types
+                // holds whichever the plan reads first (equal numbers, but not the same value).
+                let attr = rng.pick(&[":p/d", ":p/x"]);
+                let v = match rng.below(2) {
+                    0 => rng.pick(&NUMBERS).to_string(),
+                    _ => {
+                        let v = format!("?d{}", numbers.len());
+                        numbers.push(v.clone());
+                        v
+                    }
+                };
+                format!("[{e} {attr} {v}]")
+            }
             a @ (0 | 1) => {
                 let attr = if a == 0 { ":p/n" } else { ":p/m" };
                 let v = match rng.below(3) {
@@ -209,6 +240,17 @@ fn query(rng: &mut Rng, entities_in_db: u64) -> String {
     let mut vars: Vec<String> = entities.clone();
     vars.extend(longs.iter().cloned());
     vars.extend(strings.iter().cloned());
+    vars.extend(numbers.iter().cloned());
+    if !numbers.is_empty() && rng.chance(30) {
+        let op = rng.pick(&["<", ">", "=", "<="]);
+        let k = rng.pick(&NUMBERS);
+        clauses.push(format!("[({op} {} {k})]", numbers[0]));
+    }
+    if !numbers.is_empty() && !longs.is_empty() && rng.chance(30) {
+        // Numbers of different types compared: exact value.
+        let op = rng.pick(&["<", "=", ">="]);
+        clauses.push(format!("[({op} {} {})]", numbers[0], longs[0]));
+    }
     let pick = |rng: &mut Rng| vars[rng.below(vars.len() as u64) as usize].clone();
     let find = match rng.below(7) {
         0 => format!("(count {})", pick(rng)),
