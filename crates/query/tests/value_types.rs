@@ -160,3 +160,21 @@ fn keywords_sort_as_clojure_compares_them_in_results() {
         QueryResult::Scalar(Some(Cell::Value(Value::keyword(":b"))))
     );
 }
+
+#[test]
+fn regex_literals_read_from_query_text() {
+    let db = db();
+    let r = run(
+        &db,
+        r#"[:find [?n ...] :where [_ :p/name ?n] [(re-find #"^[ab]$" ?n)]]"#,
+        &[],
+    );
+    assert_eq!(strings(r), ["a", "b"]);
+    // A literal with an escaped quote keeps its text: the pattern matches a quote.
+    let r = run(
+        &db,
+        r#"[:find [?n ...] :where [_ :p/name ?n] [(str ?n "\"") ?q] [(re-find #"c\"" ?q)]]"#,
+        &[],
+    );
+    assert_eq!(strings(r), ["c"]);
+}
