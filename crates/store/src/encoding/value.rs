@@ -80,9 +80,7 @@ pub fn encode_value(value: &ValueRef<'_>, threshold: usize, out: &mut Vec<u8>) -
             return encode_variable(s.as_bytes(), threshold, out)
         }
         ValueRef::Bytes(b) => return encode_variable(b, threshold, out),
-        ValueRef::Keyword(k) | ValueRef::Symbol(k) => {
-            return encode_variable(&name_payload(k), threshold, out)
-        }
+        ValueRef::Keyword(k) | ValueRef::Symbol(k) => return encode_name(k, threshold, out),
         ValueRef::BigInt(n) => encode_bigint(n, out),
         ValueRef::BigDec(d) => encode_bigdec(d, out),
         ValueRef::Tuple(items) => {
@@ -144,6 +142,46 @@ fn name_payload(text: &str) -> Vec<u8> {
         }
     }
     out
+}
+
+/// [`encode_variable`] of [`name_payload`]`(text)`, without building the payload when it stays
+/// inline (the transactor encodes every keyword of every datom).
+fn encode_name(text: &str, threshold: usize, out: &mut Vec<u8>) -> Stored {
+    let (ns, name) = name_parts(text);
+    let zeros_in_ns = ns.map_or(0, |ns| memchr::memchr_iter(0, ns.as_bytes()).count());
+    let payload_len = ns.map_or(0, str::len) + zeros_in_ns + 2 + name.len();
+    if payload_len > threshold {
+        return encode_variable(&name_payload(text), threshold, out);
+    }
+    // Every zero byte of the payload is escaped as `0x00 0xFF`.
+    let escaped_zero = |out: &mut Vec<u8>| out.extend_from_slice(&[0, ESCAPED_ZERO]);
+    match ns {
+        None => {
+            escaped_zero(out);
+            escaped_zero(out);
+        }
+        Some(ns) => {
+            for &b in ns.as_bytes() {
+                if b == 0 {
+                    escaped_zero(out);
+                    out.push(tags::NAME_ZERO);
+                } else {
+                    out.push(b);
+                }
+            }
+            escaped_zero(out);
+            out.push(tags::NAME_SEPARATOR);
+        }
+    }
+    let mut rest = name.as_bytes();
+    while let Some(zero) = memchr::memchr(0, rest) {
+        out.extend_from_slice(&rest[..zero]);
+        escaped_zero(out);
+        rest = &rest[zero + 1..];
+    }
+    out.extend_from_slice(rest);
+    out.extend_from_slice(&[0, END_INLINE]);
+    Stored::Inline
 }
 
 /// The keyword or symbol text (`ns/name`) a [`name_payload`] was made from.
@@ -501,4 +539,23 @@ pub fn encoded_len(bytes: &[u8]) -> Result<usize, DecodeError> {
         return Err(corrupt("payload too short"));
     }
     Ok(1 + fixed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The allocation-free keyword encoding is the escaped name payload, byte for byte.
+        #[test]
+        fn names_encode_as_their_payload(text in "[a\\u{0}/.-]{0,8}", threshold in 0usize..20) {
+            let mut fast = Vec::new();
+            let mut slow = Vec::new();
+            let a = encode_name(&text, threshold, &mut fast);
+            let b = encode_variable(&name_payload(&text), threshold, &mut slow);
+            prop_assert_eq!(fast, slow);
+            prop_assert_eq!(a, b);
+        }
+    }
 }

@@ -8,6 +8,8 @@
 //! check compare-and-swap expectations (`cas.rs`), and check cardinality-one conflicts inside
 //! the transaction.
 
+use std::collections::hash_map::Entry;
+
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::Arc;
 
@@ -476,28 +478,30 @@ impl TxContext<'_> {
     /// Allocates ids for tempids that are asserted; a tempid that only appears in retractions
     /// is an error (it names nothing).
     fn allocate(&mut self, pending: &[Pending], retract_entities: &[EntityRef]) -> Result<()> {
+        // Each tempid asserted, in order of appearance, and whether some assertion is about it
+        // (it is an entity position, not only a value).
         let mut asserted: Vec<&Tempid> = Vec::new();
-        let mut seen = HashSet::default();
+        let mut subject: HashMap<&Tempid, bool> = HashMap::default();
         for p in pending.iter().filter(|p| p.added) {
-            for tempid in [tempid_of(&p.e), p.value.as_ref().and_then(target_tempid)]
-                .into_iter()
-                .flatten()
+            let e = tempid_of(&p.e);
+            for (tempid, is_subject) in
+                [(e, true), (p.value.as_ref().and_then(target_tempid), false)]
             {
-                if seen.insert(tempid) {
-                    asserted.push(tempid);
+                let Some(tempid) = tempid else { continue };
+                match subject.entry(tempid) {
+                    Entry::Vacant(slot) => {
+                        slot.insert(is_subject);
+                        asserted.push(tempid);
+                    }
+                    Entry::Occupied(mut seen) => *seen.get_mut() |= is_subject,
                 }
             }
         }
         // A new entity must be described by something: a tempid that is only ever a value
         // (`[:db/add -1 :friend -2]`) would leave a reference to an entity with no datoms.
-        let subjects: HashSet<&Tempid> = pending
-            .iter()
-            .filter(|p| p.added)
-            .filter_map(|p| tempid_of(&p.e))
-            .collect();
         if let Some(orphan) = asserted
             .iter()
-            .find(|t| !subjects.contains(*t) && !self.tempids.contains_key(**t))
+            .find(|t| !subject.get(*t).copied().unwrap_or(false) && !self.tempids.contains_key(**t))
         {
             return Err(StoreError::InvalidTxData(format!(
                 "tempid {orphan} is used only as a value: no assertion in the transaction is \
