@@ -12,6 +12,7 @@ use bigdecimal::BigDecimal;
 use num_bigint::BigInt;
 use num_traits::{ToPrimitive, Zero};
 
+use datolite_store::model::{decimal_in_range, MAX_DECIMAL_SCALE};
 use datolite_store::{Value, ValueRef};
 
 /// A number, in the cheapest form that holds it exactly.
@@ -370,16 +371,27 @@ pub(crate) fn arith(op: Op, a: &Value, b: &Value) -> Result<Value, String> {
         }
         Kind::BigDec => {
             let (x, y) = (as_bigdec(a), as_bigdec(b));
+            if !decimal_in_range(&x) || !decimal_in_range(&y) {
+                return Err(format!(
+                    "{a} {} {b}: a decimal beyond datolite's exponent limit",
+                    op.symbol()
+                ));
+            }
             match op {
-                Op::Add => Value::big_dec(x + y),
-                Op::Sub => Value::big_dec(x - y),
-                Op::Mul => Value::big_dec(x * y),
-                Op::Div => Value::big_dec(exact_quotient(&x, &y).ok_or_else(|| {
-                    format!(
-                        "{a} / {b} has no exact decimal value (a non-terminating expansion); \
+                Op::Add => bounded(x + y, a, op, b)?,
+                Op::Sub => bounded(x - y, a, op, b)?,
+                Op::Mul => bounded(x * y, a, op, b)?,
+                Op::Div => bounded(
+                    exact_quotient(&x, &y).ok_or_else(|| {
+                        format!(
+                            "{a} / {b} has no exact decimal value (a non-terminating expansion); \
                          divide doubles instead"
-                    )
-                })?),
+                        )
+                    })?,
+                    a,
+                    op,
+                    b,
+                )?,
             }
         }
         Kind::Double => {
@@ -392,6 +404,19 @@ pub(crate) fn arith(op: Op, a: &Value, b: &Value) -> Result<Value, String> {
             })
         }
     })
+}
+
+/// A decimal result, refused beyond the exponent limit (see
+/// [`datolite_store::model::MAX_DECIMAL_SCALE`]).
+fn bounded(d: BigDecimal, a: &Value, op: Op, b: &Value) -> Result<Value, String> {
+    if decimal_in_range(&d) {
+        Ok(Value::big_dec(d))
+    } else {
+        Err(format!(
+            "{a} {} {b} leaves datolite's decimal exponent limit (±{MAX_DECIMAL_SCALE})",
+            op.symbol()
+        ))
+    }
 }
 
 /// `x / y` exactly, when the quotient is a terminating decimal (its reduced denominator has
@@ -542,6 +567,7 @@ mod tests {
             (Op::Div, big("1"), big("3"), "no exact decimal"),
             (Op::Div, int("1"), int("3"), "no exact decimal"),
             (Op::Add, Value::Long(1), Value::from("x"), "non-number"),
+            (Op::Mul, big("1E+6000"), big("1E+6000"), "exponent limit"),
         ] {
             let e = arith(op, &a, &b).unwrap_err();
             assert!(e.contains(wanted), "{a} {op:?} {b}: {e}");

@@ -119,6 +119,8 @@ fn type_errors_name_attribute_and_value() {
     let cases = [
         ("[{:t/bigdec 1.5}]", "bigdec"),
         ("[{:t/float 1e300}]", "out of the range of a float"),
+        // A typo of an exponent must not build a number with a billion digits.
+        ("[{:t/bigdec 1E+999999999M}]", "exponent is beyond"),
         ("[{:t/uri \"not a uri\"}]", "contains ' '"),
         ("[{:t/pair [1]}]", "takes 2 elements"),
         ("[{:t/pair [\"a\" \"b\"]}]", "element 0"),

@@ -54,7 +54,7 @@ pub fn typed_value(form: &Edn, value_type: ValueType) -> Result<Value, ConvertEr
         (ValueType::Float, Edn::Long(n)) => Value::Float(*n as f32),
         (ValueType::BigInt, Edn::BigInt(n)) => Value::big_int(n.clone()),
         (ValueType::BigInt, Edn::Long(n)) => Value::big_int((*n).into()),
-        (ValueType::BigDec, Edn::BigDec(d)) => Value::big_dec(d.clone()),
+        (ValueType::BigDec, Edn::BigDec(d)) => Value::big_dec(decimal(d)?),
         (ValueType::BigDec, Edn::Long(n)) => Value::big_dec(BigDecimal::from(*n)),
         (ValueType::BigDec, Edn::BigInt(n)) => Value::big_dec(BigDecimal::from(n.clone())),
         (ValueType::String, Edn::String(s)) => Value::String(s.clone()),
@@ -86,7 +86,7 @@ pub fn untyped_value(form: &Edn) -> Option<Value> {
         Edn::Long(n) => Value::Long(*n),
         Edn::BigInt(n) => Value::big_int(n.clone()),
         Edn::Double(d) => Value::Double(*d),
-        Edn::BigDec(d) => Value::big_dec(d.clone()),
+        Edn::BigDec(d) => Value::big_dec(decimal(d).ok()?),
         Edn::String(s) => Value::String(s.clone()),
         Edn::Keyword(k) => Value::Keyword(keyword_text(k)),
         Edn::Symbol(s) => Value::Symbol(symbol_text(s)),
@@ -105,6 +105,18 @@ pub fn inferred_type(form: &Edn) -> Option<ValueType> {
         Edn::Map(_) => ValueType::Ref,
         other => untyped_value(other)?.value_type(),
     })
+}
+
+/// A decimal within [`MAX_DECIMAL_SCALE`](super::MAX_DECIMAL_SCALE).
+fn decimal(d: &BigDecimal) -> Result<BigDecimal, ConvertError> {
+    if super::decimal_in_range(d) {
+        Ok(d.clone())
+    } else {
+        Err(ConvertError::Invalid(format!(
+            "the decimal's exponent is beyond ±{} (datolite's limit)",
+            super::MAX_DECIMAL_SCALE
+        )))
+    }
 }
 
 fn invalid(message: &str) -> ConvertError {

@@ -13,4 +13,7 @@ pub use entity::{
     entity_in, partition_of, tx_entity, tx_t, EntityId, PARTITION_SHIFT, PART_DB, PART_TX,
     PART_USER,
 };
-pub use value::{format_uuid, name_parts, shortest, Value, ValueRef, ValueType};
+pub use value::{
+    decimal_in_range, format_uuid, name_parts, shortest, Value, ValueRef, ValueType,
+    MAX_DECIMAL_SCALE,
+};

@@ -214,11 +214,29 @@ impl Value {
 /// number (`1.50` → `1.5`, `1E+2` → `100`).
 pub fn shortest(d: BigDecimal) -> BigDecimal {
     let d = d.normalized();
-    if d.as_bigint_and_scale().1 < 0 {
+    let scale = d.as_bigint_and_scale().1;
+    // Only a bounded number of zeros is written out (a huge exponent stays an exponent).
+    if scale < 0 && -scale <= MAX_DECIMAL_SCALE {
         d.with_scale(0)
     } else {
         d
     }
+}
+
+/// The largest decimal exponent datolite stores or computes with, either way (`1E+10000M`,
+/// `1E-10000M`): arithmetic on decimals aligns their scales, so an unbounded exponent (a typo
+/// such as `1E+999999999M`) would build a number with a billion digits.
+pub const MAX_DECIMAL_SCALE: i64 = 10_000;
+
+/// Whether a decimal is within [`MAX_DECIMAL_SCALE`]: at most that many digits after the
+/// point, and a magnitude below `10^MAX_DECIMAL_SCALE` (checked from the digit count, without
+/// normalizing).
+pub fn decimal_in_range(d: &BigDecimal) -> bool {
+    let (digits, scale) = d.as_bigint_and_scale();
+    // bits · log10(2), rounded down: the decimal digits of the unscaled integer, less one at most.
+    let bits = digits.magnitude().bits();
+    let length = i64::try_from(bits.saturating_mul(30103) / 100_000).unwrap_or(i64::MAX);
+    scale <= MAX_DECIMAL_SCALE && length.saturating_sub(scale) <= MAX_DECIMAL_SCALE
 }
 
 /// The namespace and name of a keyword or symbol text, as Clojure splits it: at the first `/`,

@@ -5,7 +5,9 @@ use super::ops::TxValue;
 use super::resolve::mismatch;
 use crate::edn::Edn;
 use crate::encoding::encoded;
-use crate::model::{inferred_type, typed_value, ConvertError, Value, ValueType};
+use crate::model::{
+    decimal_in_range, inferred_type, typed_value, ConvertError, Value, ValueType, MAX_DECIMAL_SCALE,
+};
 use crate::schema::{Attribute, Schema, TupleType, MAX_TUPLE_ELEMENTS};
 use crate::{Result, StoreError};
 
@@ -34,7 +36,14 @@ pub(crate) fn literal(schema: &Schema, attr: &Attribute, value: &TxValue) -> Res
             (ValueType::Float, Value::Double(d)) => Some(Value::Float(*d as f32)),
             (ValueType::BigInt, Value::Long(n)) => Some(Value::big_int((*n).into())),
             (ValueType::BigDec, Value::Long(n)) => Some(Value::big_dec((*n).into())),
-            (ValueType::BigDec, Value::BigDec(d)) => Some(Value::big_dec((**d).clone())),
+            (ValueType::BigDec, Value::BigDec(d)) if decimal_in_range(d) => {
+                Some(Value::big_dec((**d).clone()))
+            }
+            (ValueType::BigDec, Value::BigDec(_)) => {
+                return Err(invalid(format!(
+                    "value {v}: the decimal's exponent is beyond ±{MAX_DECIMAL_SCALE}"
+                )))
+            }
             (expected, v) if v.value_type() == expected => Some(v.clone()),
             _ => None,
         },
