@@ -141,7 +141,7 @@ pub fn touch(value: &ValueRef<'_>) -> u64 {
         ValueRef::String(s) | ValueRef::Keyword(s) | ValueRef::Uri(s) | ValueRef::Symbol(s) => {
             s.len() as u64 + u64::from(s.as_bytes().first().copied().unwrap_or(0))
         }
-        ValueRef::Uuid(u) => u64::from(u[0]),
+        ValueRef::Uuid(u) => u64::from(u.as_bytes()[0]),
         ValueRef::Bytes(b) => b.len() as u64,
         ValueRef::Ref(e) => *e,
         ValueRef::Float(x) => u64::from(x.to_bits()),
@@ -153,7 +153,7 @@ pub fn touch(value: &ValueRef<'_>) -> u64 {
 
 /// Folds one datom into a (count, checksum) accumulator.
 #[inline]
-fn fold_datom(acc: &mut (u64, u64), d: DatomRef<'_>) {
+fn fold_datom(acc: &mut (u64, u64), d: &DatomRef<'_>) {
     acc.0 += 1;
     acc.1 = acc
         .1

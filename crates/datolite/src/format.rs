@@ -17,7 +17,6 @@ use std::fmt::Write;
 
 use datolite_query::{Cell, QueryResult, ReturnKind, ReturnMap};
 use datolite_store::edn::format_inst_millis;
-use datolite_store::model::format_uuid;
 use datolite_store::{Value, ValueRef};
 
 /// A query result as EDN: a relation as a vector of tuples `[[…] …]` (in the result's sorted
@@ -204,7 +203,7 @@ fn write_value_json(out: &mut String, value: &Value) {
         ValueRef::Instant(ms) => json_string(out, &format_inst_millis(ms)),
         ValueRef::String(s) => json_string(out, &s),
         ValueRef::Keyword(k) => json_string(out, &format!(":{k}")),
-        ValueRef::Uuid(u) => json_string(out, &format_uuid(&u)),
+        ValueRef::Uuid(u) => json_string(out, &u.to_string()),
         ValueRef::Bytes(b) => {
             let hex: String = b.iter().map(|byte| format!("{byte:02x}")).collect();
             json_string(out, &hex)

@@ -33,7 +33,7 @@ pub use datolite_query::{
 pub use datolite_store::edn;
 pub use datolite_store::{
     AttrStats, Attribute, Cardinality, ColumnBatch, Datom, DatomRef, Db, EntityRef, Index,
-    ParallelScan, RawDatom, Scan, Schema, Stats, Tx, TxOp, TxReport, TxValue, Unique, Value,
+    ParallelScan, RawDatom, Scan, Schema, Stats, Tx, TxOp, TxReport, TxValue, Unique, Uuid, Value,
     ValueRef, ValueType,
 };
 pub use error::Error;

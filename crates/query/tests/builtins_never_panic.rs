@@ -64,7 +64,7 @@ fn value() -> impl Strategy<Value = Value> {
             Just(String::new())
         ]
         .prop_map(Value::Keyword),
-        any::<[u8; 16]>().prop_map(Value::Uuid),
+        any::<[u8; 16]>().prop_map(|b| Value::Uuid(b.into())),
         proptest::collection::vec(any::<u8>(), 0..4).prop_map(Value::Bytes),
         prop_oneof![Just(0u64), Just(u64::MAX), Just(1 << 62), any::<u64>()].prop_map(Value::Ref),
     ]
@@ -136,7 +136,7 @@ fn grid() -> Vec<Arg2> {
         Value::Instant(i64::MAX),
         Value::Ref(u64::MAX),
         Value::Bytes(vec![0, 255]),
-        Value::Uuid([7; 16]),
+        Value::Uuid([7; 16].into()),
         Value::Boolean(false),
     ]
     .into_iter()

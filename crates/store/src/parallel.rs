@@ -10,7 +10,7 @@ use datolite_kv::{Direction, KeyRange, ReadOps};
 use rayon::prelude::*;
 
 use crate::model::DatomRef;
-use crate::scan::{decode_datom, Scan};
+use crate::scan::{decode_datom, release, Scan};
 use crate::split::cut_points;
 use crate::{Result, StoreError};
 
@@ -38,7 +38,7 @@ impl<'s, 'db> ParallelScan<'s, 'db> {
     where
         T: Send,
         I: Fn() -> T + Sync + Send,
-        F: Fn(&mut T, DatomRef<'_>) + Sync + Send,
+        F: Fn(&mut T, &DatomRef<'_>) + Sync + Send,
         R: Fn(T, T) -> T + Sync + Send,
     {
         let index = self.scan.index;
@@ -49,7 +49,8 @@ impl<'s, 'db> ParallelScan<'s, 'db> {
                 self.scan
                     .run_keys(txn, range, |key| match decode_datom(index, key, txn) {
                         Ok(d) => {
-                            fold(&mut acc, d);
+                            fold(&mut acc, &d);
+                            release(d);
                             true
                         }
                         Err(e) => {

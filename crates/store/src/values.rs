@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use datolite_kv::{ReadOps, Table};
 
-use crate::encoding::{decode_value, variable, Decoded};
+use crate::encoding::{decode_value, tags, variable, Decoded};
 use crate::model::ValueRef;
 use crate::{Result, StoreError};
 
@@ -13,18 +13,18 @@ use crate::{Result, StoreError};
 pub fn materialize<'t>(v: &'t [u8], txn: &'t dyn ReadOps) -> Result<ValueRef<'t>> {
     match decode_value(v)? {
         Decoded::Value(value) => Ok(value),
-        Decoded::Spilled(value_type) => spilled(v, value_type, txn),
+        Decoded::Spilled => spilled(v, txn),
     }
 }
 
 /// The cold path of [`materialize`]: the payload lives in the `values` table.
 #[cold]
 #[inline(never)]
-fn spilled<'t>(
-    v: &'t [u8],
-    value_type: crate::model::ValueType,
-    txn: &'t dyn ReadOps,
-) -> Result<ValueRef<'t>> {
+fn spilled<'t>(v: &'t [u8], txn: &'t dyn ReadOps) -> Result<ValueRef<'t>> {
+    let value_type = v
+        .first()
+        .and_then(|&tag| tags::type_of(tag))
+        .ok_or_else(|| StoreError::Corrupt("a spilled value has no type tag".into()))?;
     let payload = txn.get(Table::Values, v)?.ok_or_else(|| {
         StoreError::Corrupt("a long value is missing from the values table".into())
     })?;

@@ -42,7 +42,7 @@ fn scalar() -> impl Strategy<Value = Value> {
         text().prop_map(Value::String),
         name().prop_map(Value::Keyword),
         name().prop_map(Value::Symbol),
-        any::<[u8; 16]>().prop_map(Value::Uuid),
+        any::<[u8; 16]>().prop_map(|b| Value::Uuid(b.into())),
         prop::collection::vec(any::<u8>(), 0..40).prop_map(Value::Bytes),
         (any::<i128>(), 0u32..3)
             .prop_map(|(n, s)| Value::big_int(num_bigint::BigInt::from(n) << (64 * s))),

@@ -141,7 +141,7 @@ impl Val {
             tags::BOOLEAN if payload.len() == 1 => Val::Bool(payload[0] != 0),
             _ => match decode_value(bytes).ok()? {
                 Decoded::Value(_) => Val::Enc(Rc::new(Box::from(bytes))),
-                Decoded::Spilled(_) => return None,
+                Decoded::Spilled => return None,
             },
         })
     }

@@ -1,7 +1,7 @@
 //! Evaluating a call: the argument values from the row, the built-in from the registry, and
 //! the subquery `q`.
 
-use datolite_store::{Db, Value};
+use datolite_store::{Db, Uuid, Value};
 
 use super::regex::Regexes;
 use super::values::show;
@@ -36,7 +36,7 @@ pub(crate) fn constant(c: &Constant) -> FnVal {
         Constant::String(s) => Value::String(s.clone()),
         Constant::Keyword(k) => Value::Keyword(k.clone()),
         Constant::Inst(ms) => Value::Instant(*ms),
-        Constant::Uuid(u) => Value::Uuid(*u),
+        Constant::Uuid(u) => Value::Uuid(Uuid::from_bytes(*u)),
         Constant::Vector(items) => return FnVal::Seq(items.iter().map(constant).collect()),
         Constant::Regex(src) => return FnVal::Regex(src.clone()),
         Constant::Value(v) => v.clone(),

@@ -98,6 +98,7 @@ pub use names::{Keyword, Symbol};
 pub use reader::{Reader, MAX_DEPTH};
 pub use spanned::{SpannedEdn, SpannedKind};
 pub use time::{civil_utc, format_inst_millis, parse_inst};
+pub use uuid::format_uuid;
 pub use value::Edn;
 pub use value_print::write_value;
 

@@ -30,7 +30,7 @@ pub(crate) fn parse_uuid(text: &str) -> Result<[u8; 16], String> {
 }
 
 /// Formats bytes as lowercase 8-4-4-4-12 hex.
-pub(crate) fn format_uuid(bytes: &[u8; 16]) -> String {
+pub fn format_uuid(bytes: &[u8; 16]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(36);
     for (i, b) in bytes.iter().enumerate() {

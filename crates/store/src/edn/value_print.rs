@@ -5,7 +5,6 @@ use std::fmt::{self, Write};
 
 use super::display::{write_bigdec, write_double, write_string};
 use super::time::format_inst_millis;
-use super::uuid::format_uuid;
 use crate::model::ValueRef;
 
 /// Writes `value` as EDN: `true`, `42`, `1.5`, `#inst "…"`, `"text"` (escaped), `:ns/name`,
@@ -22,7 +21,7 @@ pub fn write_value(f: &mut impl Write, value: &ValueRef<'_>) -> fmt::Result {
         ValueRef::String(s) => write_string(f, s),
         ValueRef::Keyword(k) => write!(f, ":{k}"),
         ValueRef::Symbol(s) => f.write_str(s),
-        ValueRef::Uuid(u) => write!(f, "#uuid \"{}\"", format_uuid(u)),
+        ValueRef::Uuid(u) => write!(f, "#uuid \"{u}\""),
         ValueRef::Uri(u) => {
             f.write_str("#uri ")?;
             write_string(f, u)

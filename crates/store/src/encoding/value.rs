@@ -19,7 +19,7 @@ use num_bigint::{BigInt, Sign};
 
 use super::tags::{self, END_INLINE, END_SPILLED, ESCAPED_ZERO};
 use super::DecodeError;
-use crate::model::{name_parts, shortest, Value, ValueRef, ValueType};
+use crate::model::{name_parts, shortest, Uuid, Value, ValueRef, ValueType};
 
 /// What encoding a value produced.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,7 +74,7 @@ pub fn encode_value(value: &ValueRef<'_>, threshold: usize, out: &mut Vec<u8>) -
         ValueRef::Long(n) | ValueRef::Instant(n) => out.extend_from_slice(&encode_i64(*n)),
         ValueRef::Double(d) => out.extend_from_slice(&encode_f64(*d)),
         ValueRef::Float(x) => out.extend_from_slice(&encode_f32(*x)),
-        ValueRef::Uuid(u) => out.extend_from_slice(u),
+        ValueRef::Uuid(u) => out.extend_from_slice(u.as_bytes()),
         ValueRef::Ref(e) => out.extend_from_slice(&e.to_be_bytes()),
         ValueRef::String(s) | ValueRef::Uri(s) => {
             return encode_variable(s.as_bytes(), threshold, out)
@@ -320,8 +320,10 @@ fn encode_variable(payload: &[u8], threshold: usize, out: &mut Vec<u8>) -> Store
 pub enum Decoded<'a> {
     /// The value, borrowing the key where it can.
     Value(ValueRef<'a>),
-    /// The key holds only a prefix and hash; look the full payload up under this encoding.
-    Spilled(ValueType),
+    /// The key holds only a prefix and hash; look the full payload up under this encoding
+    /// (whose tag says the value's type). It carries no data on purpose: a payload here would
+    /// sit beside the value's tag, and scans would copy those bytes with every datom.
+    Spilled,
 }
 
 #[cold]
@@ -347,29 +349,47 @@ pub fn decode_value(bytes: &[u8]) -> Result<Decoded<'_>, DecodeError> {
         tags::DOUBLE => ValueRef::Double(decode_f64(fixed(payload)?)),
         tags::INSTANT => ValueRef::Instant(decode_i64(fixed(payload)?)),
         tags::BOOLEAN => ValueRef::Boolean(fixed::<1>(payload)?[0] != 0),
-        tags::UUID => ValueRef::Uuid(fixed(payload)?),
+        tags::UUID => ValueRef::Uuid(Uuid::from_bytes(fixed(payload)?)),
         tags::STRING | tags::KEYWORD | tags::BYTES | tags::URI | tags::SYMBOL => {
             let value_type = tags::type_of(tag).ok_or_else(|| corrupt("tag"))?;
             return match unescape(payload)? {
-                None => Ok(Decoded::Spilled(value_type)),
+                None => Ok(Decoded::Spilled),
                 Some(raw) => Ok(Decoded::Value(variable(value_type, raw)?)),
             };
         }
         tags::FLOAT => ValueRef::Float(decode_f32(fixed(payload)?)),
-        tags::BIGINT => ValueRef::BigInt(Cow::Owned(Box::new(decode_bigint(payload)?.0))),
-        tags::BIGDEC => ValueRef::BigDec(Cow::Owned(Box::new(decode_bigdec(payload)?.0))),
-        tags::TUPLE => ValueRef::Tuple(Cow::Owned(decode_tuple(payload)?.0)),
-        _ => return Err(corrupt("unknown type tag")),
+        _ => return decode_rare(tag, payload),
     };
     Ok(Decoded::Value(value))
 }
 
+/// [`decode_value`] of big numbers and tuples (and unknown tags), kept out of the scan loop.
+#[cold]
+#[inline(never)]
+fn decode_rare(tag: u8, payload: &[u8]) -> Result<Decoded<'_>, DecodeError> {
+    Ok(Decoded::Value(match tag {
+        tags::BIGINT => ValueRef::BigInt(Cow::Owned(Box::new(decode_bigint(payload)?.0))),
+        tags::BIGDEC => ValueRef::BigDec(Cow::Owned(Box::new(decode_bigdec(payload)?.0))),
+        tags::TUPLE => ValueRef::Tuple(Cow::Owned(decode_tuple(payload)?.0)),
+        _ => return Err(corrupt("unknown type tag")),
+    }))
+}
+
 /// Builds a string, keyword, bytes, URI or symbol value from its raw payload.
-#[inline]
+#[inline(always)]
 pub fn variable(value_type: ValueType, raw: Cow<'_, [u8]>) -> Result<ValueRef<'_>, DecodeError> {
+    // Strings and bytes are the hot path of scans: kept inline; the rest out of line.
+    match value_type {
+        ValueType::String => Ok(ValueRef::String(utf8(raw)?)),
+        ValueType::Bytes => Ok(ValueRef::Bytes(raw)),
+        other => variable_other(other, raw),
+    }
+}
+
+/// [`variable`] for URIs, keywords and symbols.
+#[inline(never)]
+fn variable_other(value_type: ValueType, raw: Cow<'_, [u8]>) -> Result<ValueRef<'_>, DecodeError> {
     Ok(match value_type {
-        ValueType::Bytes => ValueRef::Bytes(raw),
-        ValueType::String => ValueRef::String(utf8(raw)?),
         ValueType::Uri => ValueRef::Uri(utf8(raw)?),
         ValueType::Keyword => ValueRef::Keyword(Cow::Owned(name_text(&raw)?)),
         ValueType::Symbol => ValueRef::Symbol(Cow::Owned(name_text(&raw)?)),
@@ -452,7 +472,7 @@ fn decode_tuple(payload: &[u8]) -> Result<(Vec<Option<Value>>, usize), DecodeErr
                 let len = encoded_len(element)?;
                 match decode_value(&element[..len])? {
                     Decoded::Value(v) => items.push(Some(v.to_owned())),
-                    Decoded::Spilled(_) => return Err(corrupt("spilled tuple element")),
+                    Decoded::Spilled => return Err(corrupt("spilled tuple element")),
                 }
                 at += 1 + len;
             }

@@ -9,7 +9,7 @@
 use bigdecimal::BigDecimal;
 use num_traits::ToPrimitive;
 
-use super::{Value, ValueType};
+use super::{Uuid, Value, ValueType};
 use crate::edn::{Edn, Keyword, Symbol};
 
 /// Why a form is not a value of the wanted type.
@@ -61,7 +61,7 @@ pub fn typed_value(form: &Edn, value_type: ValueType) -> Result<Value, ConvertEr
         (ValueType::Keyword, Edn::Keyword(k)) => Value::Keyword(keyword_text(k)),
         (ValueType::Symbol, Edn::Symbol(s)) => Value::Symbol(symbol_text(s)),
         (ValueType::Instant, Edn::Inst(ms)) => Value::Instant(*ms),
-        (ValueType::Uuid, Edn::Uuid(u)) => Value::Uuid(*u),
+        (ValueType::Uuid, Edn::Uuid(u)) => Value::Uuid(Uuid::from_bytes(*u)),
         (ValueType::Uri, Edn::String(text)) => Value::Uri(uri(text)?),
         (ValueType::Uri, Edn::Tagged(tag, inner)) if tag == "uri" => match inner.as_ref() {
             Edn::String(text) => Value::Uri(uri(text)?),
@@ -91,7 +91,7 @@ pub fn untyped_value(form: &Edn) -> Option<Value> {
         Edn::Keyword(k) => Value::Keyword(keyword_text(k)),
         Edn::Symbol(s) => Value::Symbol(symbol_text(s)),
         Edn::Inst(ms) => Value::Instant(*ms),
-        Edn::Uuid(u) => Value::Uuid(*u),
+        Edn::Uuid(u) => Value::Uuid(Uuid::from_bytes(*u)),
         Edn::Tagged(tag, _) if tag == "uri" => typed_value(form, ValueType::Uri).ok()?,
         Edn::Tagged(tag, _) if tag == "bytes" => typed_value(form, ValueType::Bytes).ok()?,
         _ => return None,

@@ -3,6 +3,7 @@
 mod convert;
 mod datom;
 mod entity;
+mod uuid;
 mod value;
 
 pub use convert::{
@@ -13,7 +14,7 @@ pub use entity::{
     entity_in, partition_of, tx_entity, tx_t, EntityId, PARTITION_SHIFT, PART_DB, PART_TX,
     PART_USER,
 };
+pub use uuid::Uuid;
 pub use value::{
-    decimal_in_range, format_uuid, name_parts, shortest, Value, ValueRef, ValueType,
-    MAX_DECIMAL_SCALE,
+    decimal_in_range, name_parts, shortest, Value, ValueRef, ValueType, MAX_DECIMAL_SCALE,
 };

@@ -20,6 +20,8 @@ use std::fmt;
 use bigdecimal::BigDecimal;
 use num_bigint::BigInt;
 
+use super::uuid::Uuid;
+
 /// The type of an attribute's values (`:db/valueType`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ValueType {
@@ -146,8 +148,8 @@ pub enum Value {
     String(String),
     /// A keyword, stored without its leading colon (`user/name`).
     Keyword(String),
-    /// A UUID's 16 bytes.
-    Uuid([u8; 16]),
+    /// A UUID.
+    Uuid(Uuid),
     /// A byte array.
     Bytes(Vec<u8>),
     /// A reference to an entity.
@@ -338,7 +340,14 @@ impl From<String> for Value {
 
 /// A value borrowed from the storage engine's memory where possible (strings and bytes without
 /// escapes point straight into the key), so scans decode without allocating.
+///
+/// Laid out as four aligned words — a word-wide tag (`repr(C, u64)`) and payloads that fill
+/// whole words (hence [`Uuid`]'s alignment) — because scans build one per datom and move it
+/// through several `Result`s: with a one-byte tag and a payload starting beside it, the
+/// compiler copied the bytes between them piecewise and every datom paid store-forwarding
+/// stalls (`docs/design.md`, "Values in memory").
 #[derive(Clone, Debug)]
+#[repr(C, u64)]
 pub enum ValueRef<'a> {
     /// A boolean.
     Boolean(bool),
@@ -352,8 +361,8 @@ pub enum ValueRef<'a> {
     String(Cow<'a, str>),
     /// A keyword without its leading colon.
     Keyword(Cow<'a, str>),
-    /// A UUID's 16 bytes.
-    Uuid([u8; 16]),
+    /// A UUID.
+    Uuid(Uuid),
     /// A byte array.
     Bytes(Cow<'a, [u8]>),
     /// A reference to an entity.
@@ -392,6 +401,29 @@ impl ValueRef<'_> {
             ValueRef::Uri(_) => ValueType::Uri,
             ValueRef::Symbol(_) => ValueType::Symbol,
             ValueRef::Tuple(_) => ValueType::Tuple,
+        }
+    }
+
+    /// Whether dropping this value frees memory: it owns a payload (an unescaped or spilled
+    /// string, a big number or tuple decoded from its key) rather than borrowing one.
+    #[inline(always)]
+    pub fn owns_memory(&self) -> bool {
+        // Exhaustive on purpose: a new variant must say whether it owns memory.
+        match self {
+            ValueRef::Boolean(_)
+            | ValueRef::Long(_)
+            | ValueRef::Double(_)
+            | ValueRef::Instant(_)
+            | ValueRef::Uuid(_)
+            | ValueRef::Ref(_)
+            | ValueRef::Float(_) => false,
+            ValueRef::String(s) | ValueRef::Keyword(s) | ValueRef::Uri(s) | ValueRef::Symbol(s) => {
+                matches!(s, Cow::Owned(_))
+            }
+            ValueRef::Bytes(b) => matches!(b, Cow::Owned(_)),
+            ValueRef::BigInt(n) => matches!(n, Cow::Owned(_)),
+            ValueRef::BigDec(d) => matches!(d, Cow::Owned(_)),
+            ValueRef::Tuple(items) => matches!(items, Cow::Owned(_)),
         }
     }
 
@@ -484,19 +516,6 @@ impl fmt::Display for ValueRef<'_> {
     }
 }
 
-/// A UUID in its canonical 8-4-4-4-12 hex form.
-pub fn format_uuid(bytes: &[u8; 16]) -> String {
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
-}
-
 #[cfg(test)]
 mod tests {
     /// Scans move a `ValueRef` per datom and rows hold `Value`s: keep both at four words.
@@ -504,5 +523,8 @@ mod tests {
     fn values_stay_four_words() {
         assert_eq!(std::mem::size_of::<super::Value>(), 32);
         assert_eq!(std::mem::size_of::<super::ValueRef<'_>>(), 32);
+        // The tag's spare values still make room for `None` and for `Decoded::Spilled`.
+        assert_eq!(std::mem::size_of::<Option<super::ValueRef<'_>>>(), 32);
+        assert_eq!(std::mem::size_of::<crate::encoding::Decoded<'_>>(), 32);
     }
 }
