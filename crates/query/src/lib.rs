@@ -24,6 +24,7 @@ pub mod args;
 pub mod ast;
 pub mod error;
 pub mod exec;
+pub mod explain;
 mod find;
 mod functions;
 mod inputs;
@@ -44,7 +45,8 @@ pub use ast::{
 };
 pub use error::{QueryError, Result};
 pub use exec::JoinStrategy;
+pub use explain::{Actual, Body, Explain, PlanNode, RulePlan};
 pub use functions::{builtin_aggregates, builtin_functions, compare};
 pub use parser::{parse_query, parse_query_form, parse_rules, parse_rules_form};
 pub use result::{Cell, InputForm, InputValue, QueryResult};
-pub use run::{explain, explain_edn, q, q_edn, q_with};
+pub use run::{explain, explain_edn, explain_plan, explain_plan_edn, q, q_edn, q_with};

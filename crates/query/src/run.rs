@@ -7,6 +7,7 @@ use crate::args::bind_args;
 use crate::ast::{Query, Rule};
 use crate::error::Result;
 use crate::exec::{self, JoinStrategy};
+use crate::explain::Explain;
 use crate::parser::parse_query;
 use crate::result::{InputValue, QueryResult};
 
@@ -39,8 +40,9 @@ pub fn q_edn(db: &Db, text: &str, args: &[Edn]) -> Result<QueryResult> {
     q(db, &query, &inputs, &rules)
 }
 
-/// The plan [`q`] would run for `query`, one line per step (index, bound components, estimated
-/// rows); with `analyze` the query is run and each line also gives the actual rows.
+/// The plan [`q`] would run for `query` as text: one line per node (index, bound components,
+/// join method, estimated rows), nested bodies indented under their node; with `analyze` the
+/// query is run and each line also gives the actual rows and time.
 pub fn explain(
     db: &Db,
     query: &Query,
@@ -48,12 +50,29 @@ pub fn explain(
     rules: &[Rule],
     analyze: bool,
 ) -> Result<String> {
+    Ok(explain_plan(db, query, inputs, rules, analyze)?.to_string())
+}
+
+/// The plan [`q`] would run for `query` as a tree ([`Explain`]: `Display` for people,
+/// [`Explain::to_json`] for tools).
+pub fn explain_plan(
+    db: &Db,
+    query: &Query,
+    inputs: &[InputValue],
+    rules: &[Rule],
+    analyze: bool,
+) -> Result<Explain> {
     exec::explain(db, query, inputs, rules, analyze)
 }
 
 /// [`explain`] of query text with EDN arguments, as [`q_edn`] takes them.
 pub fn explain_edn(db: &Db, text: &str, args: &[Edn], analyze: bool) -> Result<String> {
+    Ok(explain_plan_edn(db, text, args, analyze)?.to_string())
+}
+
+/// [`explain_plan`] of query text with EDN arguments, as [`q_edn`] takes them.
+pub fn explain_plan_edn(db: &Db, text: &str, args: &[Edn], analyze: bool) -> Result<Explain> {
     let query = parse_query(text)?;
     let (inputs, rules) = bind_args(&query, args)?;
-    explain(db, &query, &inputs, &rules, analyze)
+    explain_plan(db, &query, &inputs, &rules, analyze)
 }

@@ -1,189 +1,16 @@
-//! Aggregates over one data pattern, computed while scanning: no rows, no values beyond the
-//! running accumulators, and the scan split over the parallel workers when the attribute is
-//! large (`[:find (max ?h) (count ?b) :with ?b :where [?b :bar/high ?h]]` over millions of
-//! datoms).
-//!
-//! It applies when the query is exactly one pattern with a constant attribute, every find
-//! element is `count`, `count-distinct`, `min`, `max`, `sum` or `avg` of the pattern's entity
-//! or value variable, and the result equals what aggregating the set of find + `:with` tuples
-//! gives: `min`, `max` and `count-distinct` ignore duplicates anyway; `count`, `sum` and `avg`
-//! need every datom to be its own tuple, so both the entity and the value variable must be
-//! among the find and `:with` variables. `sum`/`avg` run here only on Long attributes (summing
-//! doubles in scan order could round differently from the find step's sorted order).
+//! Runs a scan aggregate ([`crate::plan::aggregate`]): the aggregates of one data pattern
+//! computed while scanning the attribute — no rows, no values beyond the running accumulators,
+//! and the scan split over the parallel workers the plan gives.
 
 use std::cmp::Ordering;
 use std::collections::HashSet;
 
-use datolite_store::{Attribute, Db, Index, Value, ValueType};
+use datolite_store::{Db, Index, Value};
 
-use crate::ast::{AggregateFn, ClauseKind, FindElem, Query, Term, Var};
+use crate::ast::{AggregateFn, Query};
 use crate::error::{QueryError, Result};
-use crate::plan;
-use crate::result::{order, Cell, InputValue};
-
-/// From this many datoms of the attribute on, the scan is split over the parallel workers.
-const PARALLEL_MIN_DATOMS: u64 = 200_000;
-
-/// Which pattern component an aggregate reads.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Of {
-    Entity,
-    Value,
-}
-
-/// A plan for [`run`]: the attribute and, per find element, its function and component.
-pub(crate) struct ScanAggregate<'d> {
-    attr: &'d Attribute,
-    elems: Vec<(AggregateFn, Of)>,
-    workers: usize,
-}
-
-impl ScanAggregate<'_> {
-    /// The explain line.
-    pub(crate) fn describe(&self, db: &Db, query: &Query) -> String {
-        format!(
-            "1. aggregate while scanning AEVT [a] {}  (est. datoms {}, {} worker{}; no rows built)",
-            query.where_clauses[0].form,
-            db.stats().count(self.attr.id),
-            self.workers,
-            if self.workers == 1 { "" } else { "s" }
-        )
-    }
-}
-
-/// A query that is exactly one pattern `[E :attr V]` over the database: E and V variables or
-/// blanks (not one variable twice), no tx or added position, no other input, no `:limit 0`.
-struct SinglePattern<'d, 'q> {
-    attr: &'d Attribute,
-    e: Option<&'q Var>,
-    v: Option<&'q Var>,
-}
-
-fn single_pattern<'d, 'q>(
-    db: &'d Db,
-    query: &'q Query,
-    inputs: &[InputValue],
-) -> Option<SinglePattern<'d, 'q>> {
-    if query.where_clauses.len() != 1
-        || !inputs.iter().all(|i| *i == InputValue::Db)
-        || query.limit == Some(0)
-    {
-        return None;
-    }
-    let ClauseKind::Pattern(p) = &query.where_clauses[0].kind else {
-        return None;
-    };
-    if p.tx != Term::Blank || p.added != Term::Blank {
-        return None;
-    }
-    fn var(t: &Term) -> Option<Option<&Var>> {
-        match t {
-            Term::Var(v) => Some(Some(v)),
-            Term::Blank => Some(None),
-            _ => None,
-        }
-    }
-    let (e, v) = (var(&p.e)?, var(&p.v)?);
-    if e.is_some() && e == v {
-        return None;
-    }
-    Some(SinglePattern {
-        attr: plan::const_attribute(db, p)?,
-        e,
-        v,
-    })
-}
-
-/// The single-pattern aggregation plan for `query`, if it applies.
-pub(crate) fn plan<'d>(
-    db: &'d Db,
-    query: &Query,
-    inputs: &[InputValue],
-) -> Option<ScanAggregate<'d>> {
-    let SinglePattern { attr, e, v } = single_pattern(db, query, inputs)?;
-    let mut listed: Vec<&Var> = query.with.iter().collect();
-    let mut elems = Vec::new();
-    for elem in query.find_elements() {
-        let FindElem::Aggregate(agg) = elem else {
-            return None;
-        };
-        listed.push(&agg.arg);
-        let of = if Some(&agg.arg) == e {
-            Of::Entity
-        } else if Some(&agg.arg) == v {
-            Of::Value
-        } else {
-            return None;
-        };
-        let long_value = of == Of::Value && attr.value_type == ValueType::Long;
-        match agg.func {
-            AggregateFn::Count
-            | AggregateFn::CountDistinct
-            | AggregateFn::Min
-            | AggregateFn::Max => {}
-            AggregateFn::Sum | AggregateFn::Avg if long_value => {}
-            _ => return None,
-        }
-        elems.push((agg.func, of));
-    }
-    // Bag-sensitive aggregates need one tuple per datom.
-    let per_datom = [e, v]
-        .iter()
-        .all(|x| x.is_some_and(|x| listed.contains(&x)));
-    let needs_bag = elems
-        .iter()
-        .any(|(f, _)| matches!(f, AggregateFn::Count | AggregateFn::Sum | AggregateFn::Avg));
-    if needs_bag && !per_datom {
-        return None;
-    }
-    // `:with` variables must be the pattern's, or they would be unbound.
-    if query.with.iter().any(|w| Some(w) != e && Some(w) != v) {
-        return None;
-    }
-    let workers = if db.stats().count(attr.id) >= PARALLEL_MIN_DATOMS {
-        db.parallel_workers().max(1)
-    } else {
-        1
-    };
-    Some(ScanAggregate {
-        attr,
-        elems,
-        workers,
-    })
-}
-
-/// `[:find (count ?x) :where [?e :a ?v]]` with `?x` the entity or the value: the distinct
-/// entities or values of `:a`, straight from the statistics.
-pub(crate) fn count_from_stats(
-    db: &Db,
-    query: &Query,
-    inputs: &[InputValue],
-) -> Option<(u64, String)> {
-    if !db.has_stats() || !query.with.is_empty() {
-        return None;
-    }
-    let [FindElem::Aggregate(agg)] = query.find_elements() else {
-        return None;
-    };
-    if !matches!(agg.func, AggregateFn::Count | AggregateFn::CountDistinct) {
-        return None;
-    }
-    let SinglePattern { attr, e, v } = single_pattern(db, query, inputs)?;
-    let s = db.stats().attribute(attr.id);
-    if e == Some(&agg.arg) {
-        Some((
-            s.distinct_entities,
-            format!("distinct entities of :{}", attr.ident),
-        ))
-    } else if v == Some(&agg.arg) {
-        Some((
-            s.distinct_values,
-            format!("distinct values of :{}", attr.ident),
-        ))
-    } else {
-        None
-    }
-}
+use crate::plan::aggregate::{Of, ScanAggregate};
+use crate::result::{order, Cell};
 
 /// One element's running state.
 #[derive(Clone, Default)]
@@ -301,6 +128,8 @@ pub(crate) fn run(db: &Db, plan: &ScanAggregate<'_>, query: &Query) -> Result<Ve
 mod tests {
     use super::*;
     use crate::parse_query;
+    use crate::plan::aggregate::scan_aggregate;
+    use crate::result::InputValue;
 
     /// Split over workers, the partial accumulators merge to the single-worker answer.
     #[test]
@@ -323,7 +152,7 @@ mod tests {
              :with ?e :where [?e :n ?v]]",
         )
         .unwrap();
-        let mut plan = plan(&db, &query, &[InputValue::Db]).expect("applies");
+        let mut plan = scan_aggregate(&db, &query, &[InputValue::Db]).expect("applies");
         let one = run(&db, &plan, &query).unwrap();
         plan.workers = 4;
         assert_eq!(run(&db, &plan, &query).unwrap(), one);

@@ -1,168 +1,150 @@
-//! `explain`: the plan as text, one line per step (index, bound components, estimated rows), with
-//! `--analyze` the actual rows and how each pattern was joined; nested bodies (`not`, `or`
-//! branches, rule definitions) indented under their step.
-
-use std::collections::{BTreeMap, BTreeSet};
+//! `explain`: the query planned — and with analyze run — by the executor itself, so the tree it
+//! reports is the tree that runs; each node rendered with its plan and, with analyze, the
+//! metrics it gathered.
 
 use datolite_store::Db;
 
-use crate::ast::{Clause, ClauseKind, Query, Rule, Var};
+use crate::ast::{Query, Rule};
 use crate::error::Result;
-use crate::exec::rel::Rel;
-use crate::exec::{aggregate, scan_aggregate, Actual, Exec};
-use crate::plan::{self, Step};
+use crate::exec::{aggregate, top_level_aggregate, Exec};
+use crate::explain::{Actual, Body, Explain, PlanNode};
+use crate::plan::{Join, Node, Op, Plan, ScanJoin};
 use crate::result::InputValue;
-use crate::rows::{produced, reachable_rules};
 
-/// The plan of `query`, one line per step; with `analyze`, run and with actual rows.
+/// The plan of `query`; with `analyze`, run, each node with what it did.
 pub(crate) fn explain(
     db: &Db,
     query: &Query,
     inputs: &[InputValue],
     rules: &[Rule],
     analyze: bool,
-) -> Result<String> {
+) -> Result<Explain> {
     let query = &*crate::resolve::query(db, query)?;
-    if let Some(plan) = scan_aggregate(db, query, inputs)? {
-        let mut line = plan.describe(db, query);
+    let mut x = Explain {
+        analyzed: analyze,
+        ..Explain::default()
+    };
+    if let Some(plan) = top_level_aggregate(db, query, inputs)? {
+        let clause = &query.where_clauses[0];
+        let workers = plan.workers;
+        let mut node = PlanNode {
+            op: "aggregate while scanning".into(),
+            clause: clause.form.clone(),
+            access: Some("AEVT [a]".into()),
+            detail: Some(format!(
+                "est. datoms {}, {workers} worker{}, no rows built",
+                db.stats().count(plan.attr.id),
+                if workers == 1 { "" } else { "s" }
+            )),
+            ..PlanNode::default()
+        };
         if analyze {
+            let start = std::time::Instant::now();
             let rows = aggregate::run(db, &plan, query)?.len();
-            line.push_str(&format!("  actual rows {rows}"));
+            node.actual = Some(Actual {
+                runs: 1,
+                rows: rows as u64,
+                ms: start.elapsed().as_secs_f64() * 1e3,
+                joined: Vec::new(),
+            });
         }
-        return Ok(line);
+        x.steps.push(node);
+        return Ok(x);
     }
     let exec = Exec::new(db, rules)?;
-    let mut trace = Trace {
-        analyze,
-        lines: Vec::new(),
-    };
-    exec.run(query, inputs, Some(&mut trace))?;
-    Ok(trace.lines.join("\n"))
+    exec.analyzing.set(analyze);
+    *exec.rule_plans.borrow_mut() = Some(Vec::new());
+    exec.run(query, inputs, Some(&mut x))?;
+    Ok(x)
 }
 
-/// What `explain` collects while the query is planned (and, with analyze, run).
-pub(crate) struct Trace {
-    /// Run the query and report actual rows.
-    pub analyze: bool,
-    /// The lines so far.
-    pub lines: Vec<String>,
-}
-
-/// One numbered line per step, indented `depth` levels, each followed by its nested bodies;
-/// with `actual` (analyze) also the rows each step left.
-fn push_steps(
-    env: &plan::Env<'_>,
-    steps: &[Step<'_>],
-    bound: &BTreeSet<Var>,
-    depth: usize,
-    actual: Option<&[Actual]>,
-    lines: &mut Vec<String>,
-) -> Result<()> {
-    let indent = "   ".repeat(depth);
-    let mut bound = bound.clone();
-    for (i, s) in steps.iter().enumerate() {
-        let mut line = format!("{indent}{}. {}", i + 1, s.describe());
-        if let Some(actual) = actual {
-            match actual.get(i) {
-                Some((n, mode)) => {
-                    line.push_str(&format!("  actual rows {n}"));
-                    if let Some(m) = mode {
-                        line.push_str(&format!(" ({})", m.describe()));
-                    }
-                }
-                None => line.push_str("  (not run: no rows left)"),
-            }
-        }
-        lines.push(line);
-        nested_plan(env, s.clause, &bound, depth + 1, lines)?;
-        bound.extend(produced(s.clause));
+impl Explain {
+    /// The plan of a query answered from the statistics.
+    pub(crate) fn count_from_stats(&mut self, n: u64, why: String) {
+        self.steps.push(PlanNode {
+            op: "count from statistics".into(),
+            detail: Some(format!("{why} = {n}, O(1), no scan")),
+            actual: self.analyzed.then(|| Actual {
+                runs: 1,
+                rows: u64::from(n > 0),
+                ..Actual::default()
+            }),
+            ..PlanNode::default()
+        });
     }
-    Ok(())
 }
 
-/// The plans of the clause lists inside `clause` (`not` bodies, `or` branches), a label at
-/// `depth` and their steps under it, as they would be planned for rows binding `bound`.
-/// Nested steps show estimates only.
-fn nested_plan(
-    env: &plan::Env<'_>,
-    clause: &Clause,
-    bound: &BTreeSet<Var>,
-    depth: usize,
-    lines: &mut Vec<String>,
-) -> Result<()> {
-    let lists: Vec<(&str, &[Clause])> = match &clause.kind {
-        ClauseKind::Not { clauses, .. } => vec![("not", clauses.as_slice())],
-        ClauseKind::Or { branches, .. } => branches
-            .iter()
-            .map(|b| match &b.kind {
-                ClauseKind::And(cs) => ("branch", cs.as_slice()),
-                _ => ("branch", std::slice::from_ref(b)),
-            })
-            .collect(),
-        _ => return Ok(()),
+/// How explain describes a join the plan chose.
+fn describe_join(join: &Join) -> Option<String> {
+    let scan = |s: &ScanJoin| {
+        // A merge needs the input ascending by entity too; otherwise the scan is hashed.
+        let how = if s.merge { "merge or hash" } else { "hash" };
+        format!("{} scan + {how} join on {}", s.access, s.key.name())
     };
-    for (what, clauses) in lists {
-        lines.push(format!("{}{what}:", "   ".repeat(depth)));
-        let steps = plan::plan(env, clauses, bound, 1.0)?;
-        push_steps(env, &steps, bound, depth + 1, None, lines)?;
+    match join {
+        Join::Product => None,
+        Join::Lookups => Some("index lookups".into()),
+        Join::Scan(s) => Some(scan(s)),
+        Join::Adaptive { from_rows, scan: s } => Some(format!(
+            "index lookups under {from_rows} rows, else {}",
+            scan(s)
+        )),
     }
-    Ok(())
 }
 
 impl Exec<'_> {
-    /// Plans are printed into `t`; with analyze the steps run (else no rows come back).
-    pub(crate) fn run_traced(
-        &self,
-        rel: Rel,
-        steps: &[Step<'_>],
-        env: &plan::Env<'_>,
-        t: &mut Trace,
-        clauses: &[Clause],
-    ) -> Result<Rel> {
-        if !env.consts.is_empty() {
-            let c: Vec<String> = env
-                .consts
-                .iter()
-                .map(|(k, v)| format!("{k} = {v}"))
-                .collect();
-            t.lines.push(format!("inputs inlined: {}", c.join(", ")));
-        }
-        t.lines.push(format!("input rows: {}", rel.len()));
-        let bound = rel.var_set();
-        let mut actual = Vec::new();
-        let out = if t.analyze {
-            self.run_steps(rel, steps, Some(&mut actual))?
-        } else {
-            Rel::empty(Vec::new())
-        };
-        let actual = t.analyze.then_some(actual.as_slice());
-        push_steps(env, steps, &bound, 0, actual, &mut t.lines)?;
-        self.explain_rules(clauses, &mut t.lines)?;
-        Ok(out)
+    /// The nodes of `plan`, with what they did when `analyzed`.
+    pub(crate) fn explain_plan(&self, plan: &Plan<'_>, analyzed: bool) -> Vec<PlanNode> {
+        plan.nodes
+            .iter()
+            .map(|n| self.explain_node(n, analyzed))
+            .collect()
     }
 
-    /// For `explain`: each rule the query reaches, its relation's size, and each
-    /// definition's body as planned from no bound variables (how rounds evaluate it).
-    fn explain_rules(&self, clauses: &[Clause], lines: &mut Vec<String>) -> Result<()> {
-        let rules: &[Rule] = &self.rules.rules;
-        let names = reachable_rules(clauses, rules)?;
-        if names.is_empty() {
-            return Ok(());
-        }
-        lines.push("rules (computed bottom-up before the query, semi-naive):".into());
-        let (consts, sizes) = (BTreeMap::new(), self.rule_sizes());
-        let env = plan::Env {
-            db: self.db,
-            consts: &consts,
-            rule_sizes: &sizes,
+    fn explain_node(&self, node: &Node<'_>, analyzed: bool) -> PlanNode {
+        let body = |label: &str, plan: &Plan<'_>| Body {
+            label: label.into(),
+            steps: self.explain_plan(plan, analyzed),
         };
-        for rule in rules.iter().filter(|r| names.contains(&r.name)) {
-            let size = sizes.get(&rule.name).copied().unwrap_or(0);
-            lines.push(format!("   {}  ({size} tuples)", rule.form));
-            let none = BTreeSet::new();
-            let steps = plan::plan(&env, &rule.body, &none, 1.0)?;
-            push_steps(&env, &steps, &none, 2, None, lines)?;
+        let (op, access, join, bodies) = match &node.op {
+            Op::Pattern(p) => (
+                "scan",
+                Some(p.per_row.to_string()),
+                describe_join(&p.join),
+                Vec::new(),
+            ),
+            Op::Filter => ("filter", None, None, Vec::new()),
+            Op::Bind => ("bind", None, None, Vec::new()),
+            Op::AntiJoin { body: b, .. } => ("anti-join", None, None, vec![body("not", b)]),
+            Op::Union { branches, .. } => (
+                "union",
+                None,
+                None,
+                branches.iter().map(|b| body("branch", b)).collect(),
+            ),
+            Op::And(b) => ("and", None, None, vec![body("and", b)]),
+            Op::Rule(_) => ("rule", None, None, Vec::new()),
+        };
+        let actual = analyzed.then(|| {
+            let metrics = self.metrics.borrow();
+            let m = metrics.get(node.id.0).cloned().unwrap_or_default();
+            Actual {
+                runs: m.runs,
+                rows: m.rows,
+                ms: m.time.as_secs_f64() * 1e3,
+                joined: m.joined(),
+            }
+        });
+        PlanNode {
+            op: op.into(),
+            clause: node.clause.form.clone(),
+            access,
+            join,
+            absorbed: node.absorbed.iter().map(|c| c.form.clone()).collect(),
+            est_rows: Some(node.est),
+            detail: None,
+            actual,
+            bodies,
         }
-        Ok(())
     }
 }

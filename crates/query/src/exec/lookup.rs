@@ -1,7 +1,12 @@
-//! Turning a compiled pattern and (optionally) an input row into one index scan: which index,
-//! which bound prefix, which value range — with bound values coerced to the attribute's type
-//! so that [`crate::compare`] equality (`Long 1 = Double 1.0 = Ref 1`) holds as in the naive
-//! evaluator — and running it on the query's snapshot.
+//! Turning a compiled pattern, the planned access ([`Access`]: the index and which leading
+//! components it binds) and (optionally) an input row into one index scan: the row's and the
+//! constants' values bound into the planned prefix — coerced to the attribute's type so that
+//! [`crate::compare`] equality (`Long 1 = Double 1.0 = Ref 1`) holds as in the naive evaluator
+//! — and running it on the query's snapshot.
+//!
+//! The index is always the plan's. A bound value the index cannot hold as one key narrows
+//! less: both zeros of a Double become a two-key range, a NaN or an ambiguous tuple leaves the
+//! value out of the prefix (the datoms are then checked one by one).
 
 use std::ops::Bound;
 
@@ -14,6 +19,7 @@ use crate::exec::val::Val;
 use crate::exec::Exec;
 use crate::functions::constant;
 use crate::numeric::Num;
+use crate::plan::Access;
 use crate::rows::FnVal;
 
 /// Where a lookup stands on one datom component.
@@ -136,13 +142,14 @@ pub(crate) struct Candidate<'k> {
 }
 
 impl<'a> Exec<'a> {
-    /// The scan for `cp` given `row` (or only the constants, without a row); `None` when no
-    /// datom can match.
+    /// The scan of the planned `access` for `cp` given `row` (or only the constants, without
+    /// a row); `None` when no datom can match.
     pub(crate) fn lookup(
         &self,
         cp: &Compiled<'_>,
         row: Option<&[Val]>,
-        range: Option<&(Bound<Value>, Bound<Value>)>,
+        access: &Access,
+        clause: &Clause,
     ) -> Result<Option<Lookup<'a>>> {
         let schema = self.db.schema();
         let e = match cp.e {
@@ -206,50 +213,87 @@ impl<'a> Exec<'a> {
         let zero_range = |s: Scan<'a>| -> Scan<'a> {
             s.value_range(Bound::Included(&zero.0), Bound::Included(&zero.1))
         };
-        let fixed = matches!(coerced, Some(Coerced::Exact(_) | Coerced::Zero));
+        let unbound = |what: &str| {
+            QueryError::invalid(
+                format!(
+                    "internal: the plan reads {access} for {} but the {what} is not bound",
+                    clause.form
+                ),
+                clause.pos,
+            )
+        };
+        let (e, attr) = (
+            match e {
+                Res::Is(e) => Some(e),
+                _ => None,
+            },
+            match a {
+                Res::Is(a) => Some(a),
+                _ => None,
+            },
+        );
         let db = self.db;
         // (scan, V fixed by the prefix, datoms in ascending E order)
-        let (scan, v_fixed, e_ordered) = match (&e, &a) {
-            (Res::Is(e), Res::Is(attr)) => {
-                let s = db.scan(Index::Eavt).entity(*e).attribute_id(attr.id);
-                match &coerced {
-                    Some(Coerced::Exact(x)) => (s.value(x), true, true),
-                    Some(Coerced::Zero) => (zero_range(s), true, true),
-                    _ => (s, false, true),
+        let (scan, v_fixed, e_ordered) = match access {
+            Access::Eavt {
+                a: with_a,
+                v: with_v,
+            } => {
+                let s = db
+                    .scan(Index::Eavt)
+                    .entity(e.ok_or_else(|| unbound("entity"))?);
+                match (with_a, attr) {
+                    (false, _) => (s, false, true),
+                    (true, None) => return Err(unbound("attribute")),
+                    (true, Some(attr)) => {
+                        let s = s.attribute_id(attr.id);
+                        match (with_v, &coerced) {
+                            (true, Some(Coerced::Exact(x))) => (s.value(x), true, true),
+                            (true, Some(Coerced::Zero)) => (zero_range(s), true, true),
+                            (true, None) => return Err(unbound("value")),
+                            _ => (s, false, true),
+                        }
+                    }
                 }
             }
-            (Res::Is(e), _) => (db.scan(Index::Eavt).entity(*e), false, true),
-            (_, Res::Is(attr)) => match &coerced {
-                Some(Coerced::Exact(x)) if attr.is_ref() => (
-                    db.scan(Index::Vaet).value(x).attribute_id(attr.id),
-                    true,
-                    true,
-                ),
-                Some(Coerced::Exact(x)) => (
-                    db.scan(Index::Avet).attribute_id(attr.id).value(x),
-                    true,
-                    true,
-                ),
-                Some(Coerced::Zero) => (
-                    zero_range(db.scan(Index::Avet).attribute_id(attr.id)),
-                    true,
-                    false,
-                ),
-                Some(_) => (db.scan(Index::Aevt).attribute_id(attr.id), false, true),
-                None => match range {
-                    Some((lo, hi)) => (
-                        db.scan(Index::Avet)
-                            .attribute_id(attr.id)
-                            .value_range(lo.as_ref(), hi.as_ref()),
-                        false,
-                        false,
+            Access::Avet => {
+                let attr = attr.ok_or_else(|| unbound("attribute"))?;
+                let s = db.scan(Index::Avet).attribute_id(attr.id);
+                match &coerced {
+                    Some(Coerced::Exact(x)) => (s.value(x), true, true),
+                    Some(Coerced::Zero) => (zero_range(s), true, false),
+                    Some(_) => (s, false, false),
+                    None => return Err(unbound("value")),
+                }
+            }
+            Access::Vaet => {
+                let attr = attr.ok_or_else(|| unbound("attribute"))?;
+                match &coerced {
+                    Some(Coerced::Exact(x)) => (
+                        db.scan(Index::Vaet).value(x).attribute_id(attr.id),
+                        true,
+                        true,
                     ),
-                    None => (db.scan(Index::Aevt).attribute_id(attr.id), false, true),
-                },
-            },
-            _ => (db.scan(Index::Eavt), false, true),
+                    // A reference is one key or none (`coerce`): no range, no NaN.
+                    _ => return Err(unbound("value")),
+                }
+            }
+            Access::AvetRange(lo, hi) => {
+                let attr = attr.ok_or_else(|| unbound("attribute"))?;
+                (
+                    db.scan(Index::Avet)
+                        .attribute_id(attr.id)
+                        .value_range(lo.as_ref(), hi.as_ref()),
+                    false,
+                    false,
+                )
+            }
+            Access::Aevt => {
+                let attr = attr.ok_or_else(|| unbound("attribute"))?;
+                (db.scan(Index::Aevt).attribute_id(attr.id), false, true)
+            }
+            Access::Full => (db.scan(Index::Eavt), false, true),
         };
-        debug_assert!(!v_fixed || fixed);
         Ok(Some(Lookup {
             scan,
             v_fixed,

@@ -1,13 +1,15 @@
-//! The executor: runs the planner's steps over relations of cells (DESIGN §8).
+//! The executor: runs the planner's tree ([`crate::plan::Plan`]) as given over relations of
+//! cells (`docs/design.md`, §8.4 The executor). It chooses nothing: indexes, join methods and
+//! nested bodies' plans are the plan's; it binds each input row's values into them.
 //!
 //! - A relation (`rel::Rel`) is rows of `val::Val` cells over one variable list: ids and
 //!   numbers unboxed, strings and other values decoded only when a variable binds them and
 //!   shared after that. Values are built for the user only in the find step.
 //! - Every read of a query goes through one [`Reader`] (one snapshot held for the query).
 //! - Data patterns (`pattern`, `lookup`, `slots`): index lookups per input row, or one
-//!   scan hash- or merge-joined to the input when that reads less; chosen per step from the
-//!   statistics (or forced with [`JoinStrategy`]). Keywords that rows bind in the
-//!   attribute position are resolved once per step (`idents`).
+//!   scan hash- or merge-joined to the input, as the node's join says (the planner fixes the
+//!   input size from which the scan runs). Keywords that rows bind in the attribute position
+//!   are resolved once per step (`idents`).
 //! - Predicates and function expressions (`calls`): comparisons on cells without building
 //!   values, everything else through the shared function library (subquery `q` included).
 //! - `not`/`not-join`/`or`/`or-join`/`and` (`not_or`): evaluated once for the distinct join
@@ -15,7 +17,8 @@
 //! - Rules (`rules`): relations computed bottom-up by a semi-naive fixpoint, stratified.
 //! - Aggregates (`aggregate`): `(count ?x)` of one pattern from statistics in O(1); other
 //!   single-pattern aggregates while scanning, in parallel for large attributes.
-//! - `explain`: the plan as text, nested bodies included.
+//! - Every node's runs, rows and time are counted (`metrics`) for `explain --analyze`
+//!   ([`crate::explain`]), nested bodies and rule bodies included.
 //!
 //! Intermediate relations are bags (a pattern over distinct datoms cannot duplicate a row
 //! anyway); the find step and rule relations are sets.
@@ -26,6 +29,7 @@ mod explain;
 mod find;
 mod idents;
 mod lookup;
+mod metrics;
 mod not_or;
 mod pattern;
 mod rel;
@@ -35,23 +39,24 @@ mod val;
 
 use std::cell::{Cell as StdCell, RefCell};
 use std::collections::{BTreeMap, HashMap};
+use std::time::Instant;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use datolite_store::{Db, Index, Reader, Value};
 
-use crate::ast::{BindVar, Binding, Clause, ClauseKind, Input, Query, Rule, Var};
+use crate::ast::{BindVar, Binding, Clause, ClauseKind, Input, Query, Rule};
 use crate::error::Result;
+use crate::explain::{Explain, RulePlan};
 use crate::functions::{Env, Regexes};
 use crate::inputs::bind_inputs;
-use crate::plan::{self, Step, StepKind};
+use crate::plan::aggregate::{count_from_stats, scan_aggregate, ScanAggregate};
+use crate::plan::{self, Node, Op, Plan};
 use crate::resolve::{self, Rules};
 use crate::result::{shape, Cell, InputValue, QueryResult};
-use crate::rows::mentioned;
 
 pub(crate) use explain::explain;
-use explain::Trace;
-use pattern::Mode;
+use metrics::Metrics;
 use rel::Rel;
 use val::Val;
 
@@ -79,7 +84,7 @@ pub(crate) fn q(
     // Unknown names are errors before any shortcut runs.
     let query = resolve::query(db, query)?;
     let query = &*query;
-    if let Some(plan) = scan_aggregate(db, query, inputs)? {
+    if let Some(plan) = top_level_aggregate(db, query, inputs)? {
         return Ok(shape(aggregate::run(db, &plan, query)?, query));
     }
     let mut exec = Exec::new(db, rules)?;
@@ -89,20 +94,17 @@ pub(crate) fn q(
 
 /// The single-pattern aggregation plan, when it applies (see [`aggregate`]). Only at the top
 /// level: a parallel scan needs snapshots of its own, which a running query's reader holds.
-fn scan_aggregate<'d>(
+fn top_level_aggregate<'d>(
     db: &'d Db,
     query: &Query,
     inputs: &[InputValue],
-) -> Result<Option<aggregate::ScanAggregate<'d>>> {
+) -> Result<Option<ScanAggregate<'d>>> {
     query.check_inputs(inputs.len())?;
-    if aggregate::count_from_stats(db, query, inputs).is_some() {
+    if count_from_stats(db, query, inputs).is_some() {
         return Ok(None);
     }
-    Ok(aggregate::plan(db, query, inputs))
+    Ok(scan_aggregate(db, query, inputs))
 }
-
-/// What running a step did, for `explain --analyze`: rows after it and how a pattern joined.
-type Actual = (usize, Option<Mode>);
 
 /// A rule relation: tuples over the head variables.
 type Tuples = FxHashSet<Vec<Val>>;
@@ -119,9 +121,15 @@ pub(crate) struct Exec<'a> {
     rels: RefCell<FxHashMap<String, Tuples>>,
     /// During a semi-naive round: the rule call that reads the delta, and the delta.
     delta: RefCell<Option<(*const Clause, Tuples)>>,
-    /// How the last pattern step ran (for `explain` with analyze).
-    last_mode: StdCell<Option<Mode>>,
-    /// How patterns join.
+    /// The next plan node id (plans of the query, its rules and subqueries share the ids).
+    ids: StdCell<usize>,
+    /// What each plan node did, by node id.
+    metrics: RefCell<Vec<Metrics>>,
+    /// With `explain`: each rule definition's plan and metrics, as its stratum finished.
+    rule_plans: RefCell<Option<Vec<RulePlan>>>,
+    /// With `explain --analyze`: the query runs and the plans show what each node did.
+    analyzing: StdCell<bool>,
+    /// How patterns join (a planner input).
     strategy: JoinStrategy,
 }
 
@@ -164,26 +172,44 @@ impl<'a> Exec<'a> {
             regexes: Regexes::default(),
             rels: RefCell::new(FxHashMap::default()),
             delta: RefCell::new(None),
-            last_mode: StdCell::new(None),
+            ids: StdCell::new(0),
+            metrics: RefCell::new(Vec::new()),
+            rule_plans: RefCell::new(None),
+            analyzing: StdCell::new(false),
             strategy: JoinStrategy::Auto,
         })
     }
 
+    /// The planner's view of this run: the snapshot, scalar inputs, rule sizes so far.
+    fn plan_env<'e>(
+        &'e self,
+        consts: &'e BTreeMap<crate::ast::Var, Value>,
+        sizes: &'e HashMap<String, usize>,
+    ) -> plan::Env<'e> {
+        plan::Env {
+            db: self.db,
+            consts,
+            rule_sizes: sizes,
+            strategy: self.strategy,
+            ids: &self.ids,
+        }
+    }
+
+    /// Runs `query`; with `explain`, its plan (and, when analyzing, what each node did) is
+    /// written there — and without analyzing, nothing runs past the rules.
     fn run(
         &self,
         query: &Query,
         inputs: &[InputValue],
-        trace: Option<&mut Trace>,
+        explain: Option<&mut Explain>,
     ) -> Result<QueryResult> {
         let query = resolve::query(self.db, query)?;
         let query = self.rules.inline_query(&query);
         let query = &*query;
         let rows = bind_inputs(self.db, query, inputs, &self.rules.rules)?;
-        if let Some((n, why)) = aggregate::count_from_stats(self.db, query, inputs) {
-            if let Some(t) = trace {
-                t.lines.push(format!(
-                    "1. count from statistics: {why} = {n} (O(1), no scan)"
-                ));
+        if let Some((n, why)) = count_from_stats(self.db, query, inputs) {
+            if let Some(x) = explain {
+                x.count_from_stats(n, why);
             }
             let rel = if n == 0 {
                 Vec::new()
@@ -204,17 +230,21 @@ impl<'a> Exec<'a> {
         }
         let rel = Rel::from_rows(&rows);
         let sizes = self.rule_sizes();
-        let env = plan::Env {
-            db: self.db,
-            consts: &consts,
-            rule_sizes: &sizes,
+        let env = self.plan_env(&consts, &sizes);
+        let plan = plan::plan(&env, &query.where_clauses, &rel.var_set(), rel.len() as f64)?;
+        let Some(x) = explain else {
+            let rel = self.run_plan(rel, &plan)?;
+            return Ok(shape(find::find(&rel, query)?, query));
         };
-        let rel_vars = rel.var_set();
-        let steps = plan::plan(&env, &query.where_clauses, &rel_vars, rel.len() as f64)?;
-        let rel = match trace {
-            None => self.run_steps(rel, &steps, None)?,
-            Some(t) => self.run_traced(rel, &steps, &env, t, &query.where_clauses)?,
+        x.inputs_inlined = consts.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+        x.input_rows = Some(rel.len());
+        let rel = if x.analyzed {
+            self.run_plan(rel, &plan)?
+        } else {
+            Rel::empty(Vec::new())
         };
+        x.steps = self.explain_plan(&plan, x.analyzed);
+        x.rules = self.rule_plans.borrow_mut().take().unwrap_or_default();
         Ok(shape(find::find(&rel, query)?, query))
     }
 
@@ -226,75 +256,49 @@ impl<'a> Exec<'a> {
             .collect()
     }
 
-    /// Plans and runs a nested clause list (rule body, `not`, `or` branch) over `rel`.
-    fn eval_clauses(&self, rel: Rel, clauses: &[Clause]) -> Result<Rel> {
-        if rel.is_empty() {
-            return Ok(rel);
-        }
-        let consts = BTreeMap::new();
-        let sizes = self.rule_sizes();
-        let env = plan::Env {
-            db: self.db,
-            consts: &consts,
-            rule_sizes: &sizes,
-        };
-        let steps = plan::plan(&env, clauses, &rel.var_set(), rel.len() as f64)?;
-        self.run_steps(rel, &steps, None)
-    }
-
-    fn run_steps(
-        &self,
-        mut rel: Rel,
-        steps: &[Step<'_>],
-        mut actual: Option<&mut Vec<Actual>>,
-    ) -> Result<Rel> {
-        for step in steps {
+    /// Runs a plan's nodes over `rel`, counting what each did.
+    fn run_plan(&self, mut rel: Rel, plan: &Plan<'_>) -> Result<Rel> {
+        for node in &plan.nodes {
             if rel.is_empty() {
                 break;
             }
-            self.last_mode.set(None);
-            rel = self.run_step(rel, step)?;
-            if let Some(a) = actual.as_deref_mut() {
-                // Only a pattern step's own mode (a `not` body's patterns set one too).
-                let mode = matches!(step.kind, StepKind::Pattern(_))
-                    .then(|| self.last_mode.get())
-                    .flatten();
-                a.push((rel.len(), mode));
-            }
+            let start = Instant::now();
+            rel = self.run_node(rel, node)?;
+            self.record(node, |m| {
+                m.runs += 1;
+                m.rows += rel.len() as u64;
+                m.time += start.elapsed();
+            });
         }
         Ok(rel)
     }
 
-    fn run_step(&self, rel: Rel, step: &Step<'_>) -> Result<Rel> {
-        let clause = step.clause;
-        match (&step.kind, &clause.kind) {
-            (StepKind::Pattern(access), ClauseKind::Pattern(p)) => {
-                self.pattern_step(rel, p, clause, access)
+    /// Updates the metrics of `node`.
+    fn record(&self, node: &Node<'_>, f: impl FnOnce(&mut Metrics)) {
+        let mut metrics = self.metrics.borrow_mut();
+        let i = node.id.0;
+        if metrics.len() <= i {
+            metrics.resize(i + 1, Metrics::default());
+        }
+        f(&mut metrics[i]);
+    }
+
+    fn run_node(&self, rel: Rel, node: &Node<'_>) -> Result<Rel> {
+        let clause = node.clause;
+        match (&node.op, &clause.kind) {
+            (Op::Pattern(op), ClauseKind::Pattern(p)) => self.pattern_step(rel, p, node, op),
+            (Op::Filter, ClauseKind::Pred(c)) => self.filter(rel, c, clause),
+            (Op::Bind, ClauseKind::Fn { call: c, binding }) => self.bind(rel, c, binding, clause),
+            (Op::AntiJoin { keys, body }, _) => self.anti_join(rel, keys, body),
+            (Op::Union { targets, branches }, _) => self.union(rel, targets, branches),
+            (Op::And(body), _) => self.run_plan(rel, body),
+            (Op::Rule(op), ClauseKind::RuleCall { name, args, .. }) => {
+                self.rule_step(rel, clause, name, args, op)
             }
-            (_, ClauseKind::Pred(c)) => self.filter(rel, c, clause),
-            (_, ClauseKind::Fn { call: c, binding }) => self.bind(rel, c, binding, clause),
-            (
-                _,
-                ClauseKind::Not {
-                    join_vars, clauses, ..
-                },
-            ) => {
-                let keys: Vec<Var> = match join_vars {
-                    Some(vs) => vs.clone(),
-                    None => mentioned(clause).into_iter().collect(),
-                };
-                self.anti_join(rel, &keys, clauses)
-            }
-            (_, ClauseKind::Or { join, branches, .. }) => {
-                let targets: Vec<Var> = match join {
-                    Some(j) => j.all().cloned().collect(),
-                    None => mentioned(clause).into_iter().collect(),
-                };
-                self.union(rel, &targets, branches)
-            }
-            (_, ClauseKind::And(cs)) => self.eval_clauses(rel, cs),
-            (_, ClauseKind::RuleCall { name, args, .. }) => self.rule_step(rel, clause, name, args),
-            (_, ClauseKind::Pattern(_)) => unreachable!("patterns are planned as pattern steps"),
+            _ => Err(crate::error::QueryError::invalid(
+                format!("internal: the plan's node does not fit {}", clause.form),
+                clause.pos,
+            )),
         }
     }
 }

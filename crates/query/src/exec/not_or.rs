@@ -1,23 +1,25 @@
-//! `not` / `not-join` and `or` / `or-join` / `and` steps, evaluated once per step for the
-//! distinct join tuples of the whole input (a body's answer for a row depends only on the
-//! row's join variables), then joined back.
+//! `not` / `not-join` and `or` / `or-join` steps: each body's plan (made with the step's, for
+//! rows binding the join variables the input binds) runs once per step over the distinct join
+//! tuples of the whole input (a body's answer for a row depends only on the row's join
+//! variables), then the result is joined back.
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::ast::{Clause, ClauseKind, Var};
+use crate::ast::Var;
 use crate::error::Result;
 use crate::exec::rel::Rel;
 use crate::exec::val::Val;
 use crate::exec::Exec;
+use crate::plan::Plan;
 
 impl Exec<'_> {
     /// `not` / `not-join`: the body runs once over the distinct tuples of the key variables the
     /// input binds; rows whose tuple the body satisfies are dropped.
-    pub(crate) fn anti_join(&self, rel: Rel, keys: &[Var], clauses: &[Clause]) -> Result<Rel> {
+    pub(crate) fn anti_join(&self, rel: Rel, keys: &[Var], body: &Plan<'_>) -> Result<Rel> {
         let cols: Vec<usize> = keys.iter().filter_map(|v| rel.col(v)).collect();
         let start = rel.distinct_projection(&cols);
         let k = cols.len();
-        let res = self.eval_clauses(start, clauses)?;
+        let res = self.run_plan(start, body)?;
         let hits: FxHashSet<&[Val]> = res.rows().map(|r| &r[..k]).collect();
         let mut out = Rel::empty(rel.vars().to_vec());
         let mut key = Vec::with_capacity(k);
@@ -31,20 +33,16 @@ impl Exec<'_> {
         Ok(out)
     }
 
-    /// `or` / `or-join` / `and`: each branch runs once over the distinct tuples of the target
+    /// `or` / `or-join`: each branch runs once over the distinct tuples of the target
     /// variables the input binds; their union is joined back on those variables and binds the
     /// targets the input did not.
-    pub(crate) fn union(&self, rel: Rel, targets: &[Var], branches: &[Clause]) -> Result<Rel> {
+    pub(crate) fn union(&self, rel: Rel, targets: &[Var], branches: &[Plan<'_>]) -> Result<Rel> {
         let cols: Vec<usize> = targets.iter().filter_map(|v| rel.col(v)).collect();
         let k = cols.len();
         let start = rel.distinct_projection(&cols);
         let mut results = Vec::new();
         for branch in branches {
-            let body = match &branch.kind {
-                ClauseKind::And(cs) => cs.as_slice(),
-                _ => std::slice::from_ref(branch),
-            };
-            let res = self.eval_clauses(start.clone(), body)?;
+            let res = self.run_plan(start.clone(), branch)?;
             if !res.is_empty() {
                 results.push(res);
             }

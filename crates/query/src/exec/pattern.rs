@@ -1,16 +1,14 @@
 //! Data pattern steps: index nested-loop lookups, or one scan joined by hashing or merging.
 //!
-//! For each input row a *lookup* ([`crate::exec::lookup`]) binds what the row and the
-//! constants fix and scans that index prefix on the query's one snapshot. When the input is
-//! large and the pattern alone is small enough that reading it once is cheaper than a lookup
-//! per row, the pattern is instead *scanned once* with only its constants and joined to the
-//! input: by merging when both sides come in entity order (star patterns on one entity), else
-//! through a hash table on a shared variable. A pattern sharing no variable with its one input
-//! row (the usual first step) writes each datom's cells straight out. Every candidate datom is
+//! The node's join ([`Join`]) says how: a *lookup* per input row ([`crate::exec::lookup`])
+//! binds what the row and the constants fix into the planned index prefix and scans it on the
+//! query's one snapshot; a *scan* reads the pattern once with only its constants and joins it
+//! to the input — by merging when both sides come in entity order (star patterns on one
+//! entity), else through a hash table on the planned key; an adaptive join is lookups below
+//! the planned input size and the scan from it. A pattern sharing no variable with its one
+//! input row (the usual first step) writes each datom's cells straight out. Every candidate datom is
 //! checked against whatever the index prefix did not already fix, with the naive evaluator's
 //! unification ([`Val::same`], [`constant_matches`]).
-
-use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use rustc_hash::FxHashMap;
 
@@ -20,16 +18,9 @@ use crate::exec::lookup::Candidate;
 use crate::exec::rel::Rel;
 use crate::exec::slots::{compile, Compiled, Slot};
 use crate::exec::val::{HashKey, Val};
-use crate::exec::{Exec, JoinStrategy};
-use crate::plan::{self, Access};
+use crate::exec::Exec;
+use crate::plan::{Component, Join, Node, PatternOp, ScanJoin};
 use crate::rows::constant_matches;
-
-/// From this many input rows on, a pattern may be scanned once and hash-joined.
-const HASH_MIN_ROWS: usize = 64;
-
-/// How much more one index lookup costs than reading one datom of a scan (measured with
-/// `datolite bench people`: a lookup opens a cursor and descends the B-tree).
-const LOOKUP_COST_IN_DATOMS: f64 = 24.0;
 
 /// How a pattern ran (for `explain --analyze`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,6 +36,19 @@ pub(crate) enum Mode {
 }
 
 impl Mode {
+    /// Every method, in the order [`crate::exec::metrics::Metrics`] counts them.
+    pub(crate) const ALL: [Mode; 4] = [
+        Mode::Lookups,
+        Mode::HashJoin,
+        Mode::MergeJoin,
+        Mode::Product,
+    ];
+
+    /// Its place in [`Mode::ALL`].
+    pub(crate) fn index(self) -> usize {
+        self as usize
+    }
+
     /// How explain names it.
     pub(crate) fn describe(self) -> &'static str {
         match self {
@@ -75,179 +79,170 @@ struct Output {
 }
 
 impl<'a> Exec<'a> {
-    /// Runs pattern `p` (planned with `access`) over `rel`.
+    /// Runs pattern `p` (planned as `op` in `node`) over `rel`.
     pub(crate) fn pattern_step(
         &self,
         rel: Rel,
         p: &Pattern,
-        clause: &Clause,
-        access: &Access,
+        node: &Node<'_>,
+        op: &PatternOp,
     ) -> Result<Rel> {
         let mut cp = compile(p, &rel);
         let width = rel.vars().len();
-        let (rel, hidden) = self.resolve_idents(rel, &mut cp, clause)?;
-        let out = self.run_pattern(rel, cp, p, clause, access)?;
+        let (rel, hidden) = self.resolve_idents(rel, &mut cp, node.clause)?;
+        let mode = match &op.join {
+            Join::Product => Mode::Product,
+            Join::Lookups => Mode::Lookups,
+            Join::Scan(_) => Mode::HashJoin,
+            Join::Adaptive { from_rows, .. } if rel.len() < *from_rows => Mode::Lookups,
+            Join::Adaptive { .. } => Mode::HashJoin,
+        };
+        let (out, mode) = match (&op.join, mode) {
+            (Join::Scan(scan) | Join::Adaptive { scan, .. }, Mode::HashJoin) => {
+                self.scan_join(rel, &cp, node.clause, scan)?
+            }
+            (_, Mode::Product) => (self.product(rel, &cp, node.clause, op)?, mode),
+            _ => (self.lookups(rel, &cp, node.clause, op)?, mode),
+        };
+        self.record(node, |m| m.modes[mode.index()] += 1);
         Ok(out.drop_columns(width, hidden))
     }
 
-    /// [`Exec::pattern_step`] once the pattern is compiled against the input.
-    fn run_pattern(
-        &self,
-        rel: Rel,
-        cp: Compiled<'_>,
-        p: &Pattern,
-        clause: &Clause,
-        access: &Access,
-    ) -> Result<Rel> {
-        let range = match access {
-            Access::AvetRange(lo, hi) => Some((lo.clone(), hi.clone())),
-            _ => None,
-        };
+    /// The output relation: the input's variables, then the pattern's new ones.
+    fn output(rel: &Rel, cp: &Compiled<'_>) -> Output {
         let mut vars = rel.vars().to_vec();
         vars.extend(cp.new_vars.iter().cloned());
-        let mut out = Output {
+        Output {
             rel: Rel::empty(vars),
             scratch: Vec::with_capacity(cp.new_vars.len()),
-        };
-        let mode = self.choose_mode(&rel, &cp, p, clause);
-        self.last_mode.set(Some(mode));
-        match mode {
-            Mode::Lookups => {
-                for row in rel.rows() {
-                    let Some(lookup) = self.lookup(&cp, Some(row), range.as_ref())? else {
-                        continue;
-                    };
-                    self.scan_candidates(&lookup, clause, |c| {
-                        self.extend(&cp, row, c, lookup.v_fixed, true, &mut out)?;
-                        Ok(true)
-                    })?;
-                }
-            }
-            Mode::Product => {
-                let Some(lookup) = self.lookup(&cp, None, range.as_ref())? else {
-                    return Ok(out.rel);
-                };
-                if rel.len() == 1 && cp.binds_without_checks(lookup.v_fixed) {
-                    // The usual first step: one input row and nothing to check per datom (the
-                    // prefix fixed every constant): each datom's new cells go straight out.
-                    let base = rel.row(0);
-                    self.scan_candidates(&lookup, clause, |c| {
-                        out.rel.push_with(base, |cells| {
-                            if matches!(cp.e, Slot::New) {
-                                cells.push(Val::Ref(c.raw.e));
-                            }
-                            if matches!(cp.a, Slot::New) {
-                                cells.push(Val::Ref(u64::from(c.raw.a)));
-                            }
-                            if matches!(cp.v, Slot::New) {
-                                cells.push(self.cell(c.raw.v)?);
-                            }
-                            if matches!(cp.tx, Slot::New) {
-                                cells.push(Val::Ref(c.raw.tx));
-                            }
-                            if matches!(cp.added, Slot::New) {
-                                cells.push(Val::Bool(true));
-                            }
-                            Ok::<(), QueryError>(())
-                        })?;
-                        Ok(true)
-                    })?;
-                    return Ok(out.rel);
-                }
-                self.scan_candidates(&lookup, clause, |c| {
-                    for row in rel.rows() {
-                        self.extend(&cp, row, c, lookup.v_fixed, false, &mut out)?;
-                    }
-                    Ok(true)
-                })?;
-            }
-            Mode::HashJoin | Mode::MergeJoin => {
-                let Some(lookup) = self.lookup(&cp, None, range.as_ref())? else {
-                    return Ok(out.rel);
-                };
-                // Key on the first input column the pattern shares (E, then A, V, tx).
-                let (which, col) = [cp.e, cp.a, cp.v, cp.tx]
-                    .iter()
-                    .enumerate()
-                    .find_map(|(i, s)| match s {
-                        Slot::Col(c) => Some((i, *c)),
-                        _ => None,
-                    })
-                    .expect("hash join needs a shared column");
-                if which == 0 && lookup.e_ordered {
-                    if let Some(entities) = sorted_entities(&rel, col) {
-                        self.last_mode.set(Some(Mode::MergeJoin));
-                        // Both sides ascend by entity: walk them together, and stop reading
-                        // once the input's last entity is passed.
-                        let mut i = 0;
-                        self.scan_candidates(&lookup, clause, |c| {
-                            while i < entities.len() && entities[i] < c.raw.e {
-                                i += 1;
-                            }
-                            let mut j = i;
-                            while j < entities.len() && entities[j] == c.raw.e {
-                                let row = rel.row(j);
-                                self.extend(&cp, row, c, lookup.v_fixed, false, &mut out)?;
-                                j += 1;
-                            }
-                            Ok(i < entities.len())
-                        })?;
-                        return Ok(out.rel);
-                    }
-                }
-                let mut table: FxHashMap<HashKey, Vec<usize>> = FxHashMap::default();
-                for (i, row) in rel.rows().enumerate() {
-                    table.entry(row[col].hash_key()).or_default().push(i);
-                }
-                self.scan_candidates(&lookup, clause, |c| {
-                    let key = match which {
-                        0 => Val::Ref(c.raw.e).hash_key(),
-                        1 => Val::Ref(u64::from(c.raw.a)).hash_key(),
-                        2 => self.value_of(c)?.hash_key(),
-                        _ => Val::Ref(c.raw.tx).hash_key(),
-                    };
-                    if let Some(hits) = table.get(&key) {
-                        for &i in hits {
-                            self.extend(&cp, rel.row(i), c, lookup.v_fixed, false, &mut out)?;
-                        }
-                    }
-                    Ok(true)
-                })?;
-            }
+        }
+    }
+
+    /// One index lookup per input row.
+    fn lookups(&self, rel: Rel, cp: &Compiled<'_>, clause: &Clause, op: &PatternOp) -> Result<Rel> {
+        let mut out = Self::output(&rel, cp);
+        for row in rel.rows() {
+            let Some(lookup) = self.lookup(cp, Some(row), &op.per_row, clause)? else {
+                continue;
+            };
+            self.scan_candidates(&lookup, clause, |c| {
+                self.extend(cp, row, c, lookup.v_fixed, true, &mut out)?;
+                Ok(true)
+            })?;
         }
         Ok(out.rel)
     }
 
-    /// Lookups per row, or one scan when that reads fewer datoms than the lookups would cost.
-    fn choose_mode(&self, rel: &Rel, cp: &Compiled<'_>, p: &Pattern, clause: &Clause) -> Mode {
-        if !cp.shares() {
-            return Mode::Product;
-        }
-        if matches!(cp.added, Slot::Col(_)) {
-            return Mode::Lookups;
-        }
-        match self.strategy {
-            JoinStrategy::Lookups => return Mode::Lookups,
-            JoinStrategy::Scans => return Mode::HashJoin,
-            JoinStrategy::Auto if rel.len() < HASH_MIN_ROWS => return Mode::Lookups,
-            JoinStrategy::Auto => {}
-        }
-        if plan::const_attribute(self.db, p).is_none() {
-            return Mode::Lookups;
-        }
-        // The pattern with only its constants bound: what one scan would read.
-        let (consts, sizes) = (BTreeMap::new(), HashMap::new());
-        let env = plan::Env {
-            db: self.db,
-            consts: &consts,
-            rule_sizes: &sizes,
+    /// One lookup (only constants bound), every datom joined to every input row.
+    fn product(&self, rel: Rel, cp: &Compiled<'_>, clause: &Clause, op: &PatternOp) -> Result<Rel> {
+        let mut out = Self::output(&rel, cp);
+        let Some(lookup) = self.lookup(cp, None, &op.per_row, clause)? else {
+            return Ok(out.rel);
         };
-        let alone = plan::per_row(&env, clause, &BTreeSet::new(), &[]);
-        if alone < rel.len() as f64 * LOOKUP_COST_IN_DATOMS {
-            Mode::HashJoin
-        } else {
-            Mode::Lookups
+        if rel.len() == 1 && cp.binds_without_checks(lookup.v_fixed) {
+            // The usual first step: one input row and nothing to check per datom (the
+            // prefix fixed every constant): each datom's new cells go straight out.
+            let base = rel.row(0);
+            self.scan_candidates(&lookup, clause, |c| {
+                out.rel.push_with(base, |cells| {
+                    if matches!(cp.e, Slot::New) {
+                        cells.push(Val::Ref(c.raw.e));
+                    }
+                    if matches!(cp.a, Slot::New) {
+                        cells.push(Val::Ref(u64::from(c.raw.a)));
+                    }
+                    if matches!(cp.v, Slot::New) {
+                        cells.push(self.cell(c.raw.v)?);
+                    }
+                    if matches!(cp.tx, Slot::New) {
+                        cells.push(Val::Ref(c.raw.tx));
+                    }
+                    if matches!(cp.added, Slot::New) {
+                        cells.push(Val::Bool(true));
+                    }
+                    Ok::<(), QueryError>(())
+                })?;
+                Ok(true)
+            })?;
+            return Ok(out.rel);
         }
+        self.scan_candidates(&lookup, clause, |c| {
+            for row in rel.rows() {
+                self.extend(cp, row, c, lookup.v_fixed, false, &mut out)?;
+            }
+            Ok(true)
+        })?;
+        Ok(out.rel)
+    }
+
+    /// One scan joined to the input on the planned key: merged when both sides ascend by
+    /// entity, else hashed.
+    fn scan_join(
+        &self,
+        rel: Rel,
+        cp: &Compiled<'_>,
+        clause: &Clause,
+        scan: &ScanJoin,
+    ) -> Result<(Rel, Mode)> {
+        let mut out = Self::output(&rel, cp);
+        let Some(lookup) = self.lookup(cp, None, &scan.access, clause)? else {
+            return Ok((out.rel, Mode::HashJoin));
+        };
+        let slot = match scan.key {
+            Component::E => cp.e,
+            Component::A => cp.a,
+            Component::V => cp.v,
+            Component::Tx => cp.tx,
+        };
+        let Slot::Col(col) = slot else {
+            return Err(QueryError::invalid(
+                format!(
+                    "internal: the plan joins {} on its {}, which the input does not bind",
+                    clause.form,
+                    scan.key.name()
+                ),
+                clause.pos,
+            ));
+        };
+        if scan.merge && lookup.e_ordered {
+            if let Some(entities) = sorted_entities(&rel, col) {
+                // Both sides ascend by entity: walk them together, and stop reading once the
+                // input's last entity is passed.
+                let mut i = 0;
+                self.scan_candidates(&lookup, clause, |c| {
+                    while i < entities.len() && entities[i] < c.raw.e {
+                        i += 1;
+                    }
+                    let mut j = i;
+                    while j < entities.len() && entities[j] == c.raw.e {
+                        let row = rel.row(j);
+                        self.extend(cp, row, c, lookup.v_fixed, false, &mut out)?;
+                        j += 1;
+                    }
+                    Ok(i < entities.len())
+                })?;
+                return Ok((out.rel, Mode::MergeJoin));
+            }
+        }
+        let mut table: FxHashMap<HashKey, Vec<usize>> = FxHashMap::default();
+        for (i, row) in rel.rows().enumerate() {
+            table.entry(row[col].hash_key()).or_default().push(i);
+        }
+        self.scan_candidates(&lookup, clause, |c| {
+            let key = match scan.key {
+                Component::E => Val::Ref(c.raw.e).hash_key(),
+                Component::A => Val::Ref(u64::from(c.raw.a)).hash_key(),
+                Component::V => self.value_of(c)?.hash_key(),
+                Component::Tx => Val::Ref(c.raw.tx).hash_key(),
+            };
+            if let Some(hits) = table.get(&key) {
+                for &i in hits {
+                    self.extend(cp, rel.row(i), c, lookup.v_fixed, false, &mut out)?;
+                }
+            }
+            Ok(true)
+        })?;
+        Ok((out.rel, Mode::HashJoin))
     }
 
     /// Appends `row` extended by the candidate to `out` if it matches the pattern.

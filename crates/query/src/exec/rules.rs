@@ -1,5 +1,10 @@
 //! Rules: relations computed bottom-up by a semi-naive fixpoint, and rule calls joined to the
 //! input through those relations.
+//!
+//! Each definition's body is planned once per stratum, before its first round, from no bound
+//! variables; the sizes of the rules of lower strata are known then, those of the stratum's own
+//! rules are not (the planner assumes a default). Every round runs that plan; in a delta round
+//! the one recursive call it points at reads only the tuples the previous round added.
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -7,14 +12,13 @@ use crate::ast::{Clause, ClauseKind, Constant, Pos, Rule, Term, Var};
 use crate::error::{QueryError, Result};
 use crate::exec::rel::Rel;
 use crate::exec::val::{HashKey, Val};
-use crate::exec::{Exec, JoinStrategy, Tuples};
+use crate::exec::{Exec, Tuples};
+use crate::explain::RulePlan;
+use crate::plan::{self, Plan, RuleOp};
 use crate::rows::{constant_matches, reachable_rules, rule_calls};
 
 /// At most this many fixpoint rounds before rule evaluation gives up.
 const MAX_ROUNDS: usize = 10_000;
-
-/// From this many row × tuple pairs on, a rule call indexes the relation on a bound argument.
-const INDEX_MIN_PAIRS: usize = 4096;
 
 /// One rule-call argument in a step.
 #[derive(Clone, Copy)]
@@ -50,16 +54,23 @@ impl Exec<'_> {
             }
         }
         names.retain(|n| !self.rels.borrow().contains_key(n));
+        let defs: Vec<&Rule> = rules.iter().filter(|r| names.contains(&r.name)).collect();
+        // Planned before the stratum's own relations exist: their sizes are unknown.
+        let (consts, sizes) = (Default::default(), self.rule_sizes());
+        let env = self.plan_env(&consts, &sizes);
+        let plans: Vec<Plan<'_>> = defs
+            .iter()
+            .map(|r| plan::plan(&env, &r.body, &Default::default(), 1.0))
+            .collect::<Result<_>>()?;
         for n in &names {
             self.rels
                 .borrow_mut()
                 .insert(n.clone(), FxHashSet::default());
         }
-        let defs: Vec<&Rule> = rules.iter().filter(|r| names.contains(&r.name)).collect();
         let mut delta: FxHashMap<String, Tuples> = FxHashMap::default();
         for round in 0..MAX_ROUNDS {
             let mut new: FxHashMap<String, Tuples> = FxHashMap::default();
-            for rule in &defs {
+            for (rule, plan) in defs.iter().zip(&plans) {
                 let calls: Vec<(usize, &String)> = rule
                     .body
                     .iter()
@@ -78,7 +89,7 @@ impl Exec<'_> {
                     .any(|c| !matches!(c.kind, ClauseKind::RuleCall { .. }) && mentions_rule(c));
                 let mut tuples = Vec::new();
                 if round == 0 || nested {
-                    tuples = self.rule_tuples(rule)?;
+                    tuples = self.rule_tuples(rule, plan)?;
                 } else {
                     for (i, name) in calls {
                         let Some(d) = delta.get(name).filter(|d| !d.is_empty()) else {
@@ -86,7 +97,7 @@ impl Exec<'_> {
                         };
                         *self.delta.borrow_mut() =
                             Some((&rule.body[i] as *const Clause, d.clone()));
-                        let got = self.rule_tuples(rule);
+                        let got = self.rule_tuples(rule, plan);
                         *self.delta.borrow_mut() = None;
                         tuples.extend(got?);
                     }
@@ -100,6 +111,7 @@ impl Exec<'_> {
                 }
             }
             if new.is_empty() {
+                self.explain_rules(&defs, &plans);
                 return Ok(());
             }
             let mut rels = self.rels.borrow_mut();
@@ -118,9 +130,25 @@ impl Exec<'_> {
         ))
     }
 
-    /// The head tuples one evaluation of `rule`'s body yields.
-    fn rule_tuples(&self, rule: &Rule) -> Result<Vec<Vec<Val>>> {
-        let rel = self.eval_clauses(Rel::unit(), &rule.body)?;
+    /// With `explain`: the plans of a finished stratum's definitions, with what they did.
+    fn explain_rules(&self, defs: &[&Rule], plans: &[Plan<'_>]) {
+        let mut out = self.rule_plans.borrow_mut();
+        let Some(out) = out.as_mut() else {
+            return;
+        };
+        let rels = self.rels.borrow();
+        for (rule, plan) in defs.iter().zip(plans) {
+            out.push(RulePlan {
+                rule: rule.form.clone(),
+                tuples: rels.get(&rule.name).map_or(0, |r| r.len()),
+                steps: self.explain_plan(plan, self.analyzing.get()),
+            });
+        }
+    }
+
+    /// The head tuples one evaluation of `rule`'s body (planned as `plan`) yields.
+    fn rule_tuples(&self, rule: &Rule, plan: &Plan<'_>) -> Result<Vec<Vec<Val>>> {
+        let rel = self.run_plan(Rel::unit(), plan)?;
         if rel.is_empty() {
             return Ok(Vec::new());
         }
@@ -152,6 +180,7 @@ impl Exec<'_> {
         clause: &Clause,
         name: &str,
         args: &[Term],
+        op: &RuleOp,
     ) -> Result<Rel> {
         let delta = self.delta.borrow();
         let rels = self.rels.borrow();
@@ -219,16 +248,13 @@ impl Exec<'_> {
             }
             out.push_extended(row, &extra);
         };
-        // Many pairs: index the relation on an argument every row binds.
-        let keyed = slots.iter().enumerate().find_map(|(i, s)| match s {
-            Arg::Col(c) => Some((i, *c)),
+        // Many pairs: index the relation on the argument the plan names (one the rows bind).
+        let keyed = op.index_arg.and_then(|i| match slots.get(i) {
+            Some(Arg::Col(c)) => Some((i, *c)),
             _ => None,
         });
         match keyed {
-            Some((i, col))
-                if self.strategy == JoinStrategy::Scans
-                    || rel.len().saturating_mul(tuples.len()) > INDEX_MIN_PAIRS =>
-            {
+            Some((i, col)) if rel.len().saturating_mul(tuples.len()) >= op.index_from_pairs => {
                 let mut index: FxHashMap<HashKey, Vec<&Vec<Val>>> = FxHashMap::default();
                 for t in tuples {
                     index.entry(t[i].hash_key()).or_default().push(t);

@@ -76,10 +76,4 @@ impl Compiled<'_> {
             && free(&self.tx)
             && (free(&self.added) || matches!(self.added, Slot::Const(Constant::Bool(true))))
     }
-
-    pub(crate) fn shares(&self) -> bool {
-        [self.e, self.a, self.v, self.tx, self.added]
-            .iter()
-            .any(|s| matches!(s, Slot::Col(_)))
-    }
 }

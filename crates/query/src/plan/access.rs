@@ -1,0 +1,290 @@
+//! Access paths: which index a data pattern reads and which leading components it binds,
+//! given the variables bound when it runs — and range predicates turned into AVET bounds.
+//!
+//! Every datom is in EAVT, AEVT and AVET; reference datoms are in VAET too
+//! (`docs/design.md`, §4 Key layout). With the entity known the pattern reads EAVT; with the
+//! attribute and value, AVET (VAET for a constant reference attribute); with the attribute
+//! only, AEVT — or an AVET range when range predicates bound the value; with nothing, all of
+//! EAVT. The executor reads exactly the index chosen here ([`crate::exec`]'s `lookup`).
+
+use std::fmt;
+use std::ops::Bound;
+
+use datolite_store::{Attribute, Db, Value, ValueType};
+
+use crate::ast::{Clause, ClauseKind, Constant, FnArg, Pattern, Term, Var};
+use crate::functions::{builtin, Cmp, Kind};
+use crate::plan::Env;
+
+use std::collections::BTreeSet;
+
+/// How a data pattern is read.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Access {
+    /// EAVT with the entity bound, plus the attribute and the value when they are.
+    Eavt {
+        /// Attribute bound too.
+        a: bool,
+        /// Value bound too (only with the attribute).
+        v: bool,
+    },
+    /// AVET with attribute and value bound.
+    Avet,
+    /// AVET with the attribute bound and the value in a range.
+    AvetRange(Bound<Value>, Bound<Value>),
+    /// VAET with a reference value and the attribute bound.
+    Vaet,
+    /// AEVT with the attribute bound.
+    Aevt,
+    /// Every datom (EAVT, nothing bound).
+    Full,
+}
+
+impl fmt::Display for Access {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let bound = |b: &Bound<Value>, open: &str, closed: &str| match b {
+            Bound::Included(v) => format!("{closed}{v}"),
+            Bound::Excluded(v) => format!("{open}{v}"),
+            Bound::Unbounded => String::new(),
+        };
+        match self {
+            Access::Eavt { a: false, .. } => f.write_str("EAVT [e]"),
+            Access::Eavt { a: true, v: false } => f.write_str("EAVT [e a]"),
+            Access::Eavt { a: true, v: true } => f.write_str("EAVT [e a v]"),
+            Access::Avet => f.write_str("AVET [a v]"),
+            Access::AvetRange(lo, hi) => {
+                let lo = bound(lo, "v > ", "v >= ");
+                let hi = bound(hi, "v < ", "v <= ");
+                let parts: Vec<String> = [lo, hi].into_iter().filter(|s| !s.is_empty()).collect();
+                write!(f, "AVET [a] range {}", parts.join(", "))
+            }
+            Access::Vaet => f.write_str("VAET [v a]"),
+            Access::Aevt => f.write_str("AEVT [a]"),
+            Access::Full => f.write_str("EAVT full scan"),
+        }
+    }
+}
+
+/// Whether `t` is known when the pattern runs: a constant or a bound variable.
+pub(crate) fn known(t: &Term, bound: &BTreeSet<Var>) -> bool {
+    match t {
+        Term::Const(_) => true,
+        Term::Var(v) => bound.contains(v),
+        _ => false,
+    }
+}
+
+/// The attribute a pattern's A position names, when it is a constant.
+pub(crate) fn const_attribute<'d>(db: &'d Db, p: &Pattern) -> Option<&'d Attribute> {
+    match &p.a {
+        Term::Const(Constant::Keyword(k)) => db.schema().attribute_named(k).map(|a| a.as_ref()),
+        Term::Const(Constant::Long(n)) => u32::try_from(*n)
+            .ok()
+            .and_then(|id| db.schema().attribute(id))
+            .map(|a| a.as_ref()),
+        _ => None,
+    }
+}
+
+/// The index a pattern reads given what is bound when it runs.
+pub(crate) fn access(
+    env: &Env<'_>,
+    p: &Pattern,
+    bound: &BTreeSet<Var>,
+    pending: &[&Clause],
+) -> Access {
+    let e = known(&p.e, bound);
+    let a = known(&p.a, bound);
+    let v = known(&p.v, bound);
+    if e {
+        return Access::Eavt { a, v: a && v };
+    }
+    if a && v {
+        let is_ref = match &p.a {
+            Term::Const(_) => const_attribute(env.db, p).is_some_and(|a| a.is_ref()),
+            _ => false,
+        };
+        return if is_ref { Access::Vaet } else { Access::Avet };
+    }
+    if a {
+        if let (Some(attr), Term::Var(var)) = (const_attribute(env.db, p), &p.v) {
+            if let Some((lo, hi)) = range(env, attr, var, pending) {
+                return Access::AvetRange(lo, hi);
+            }
+        }
+        return Access::Aevt;
+    }
+    Access::Full
+}
+
+/// Conservative AVET bounds for `var` (the value of an attribute of type `vt`) from the range
+/// predicates among `pending` whose other side is a constant or a scalar input.
+fn range(
+    env: &Env<'_>,
+    attr: &Attribute,
+    var: &Var,
+    pending: &[&Clause],
+) -> Option<(Bound<Value>, Bound<Value>)> {
+    let (lo, hi, _) = range_bounds(env, attr, var, pending)?;
+    Some((lo, hi))
+}
+
+/// The predicates among `pending` that pattern `p`'s AVET range answers exactly.
+pub(crate) fn absorbed_predicates<'q>(
+    env: &Env<'_>,
+    p: &Pattern,
+    pending: &[&'q Clause],
+) -> Vec<&'q Clause> {
+    match (const_attribute(env.db, p), &p.v) {
+        (Some(attr), Term::Var(var)) => range_bounds(env, attr, var, pending)
+            .map(|(_, _, exact)| exact)
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    }
+}
+
+/// AVET bounds for `var` (the value of `attr`) from the range predicates among `pending` whose
+/// other side is a constant or a scalar input, and the predicates whose bound is exact (the
+/// range keeps exactly the values they keep).
+fn range_bounds<'q>(
+    env: &Env<'_>,
+    attr: &Attribute,
+    var: &Var,
+    pending: &[&'q Clause],
+) -> Option<(Bound<Value>, Bound<Value>, Vec<&'q Clause>)> {
+    let vt = attr.value_type;
+    let mut lo: Option<(Bound<Value>, Option<&'q Clause>)> = None;
+    let mut hi: Option<(Bound<Value>, Option<&'q Clause>)> = None;
+    for c in pending {
+        let ClauseKind::Pred(call) = &c.kind else {
+            continue;
+        };
+        if call.args.len() != 2 {
+            continue;
+        }
+        let value_of = |a: &FnArg| -> Option<Value> {
+            match a {
+                FnArg::Const(Constant::Long(n)) => Some(Value::Long(*n)),
+                FnArg::Const(Constant::Double(d)) => Some(Value::Double(*d)),
+                FnArg::Const(Constant::Inst(ms)) => Some(Value::Instant(*ms)),
+                FnArg::Const(Constant::String(s)) => Some(Value::String(s.clone())),
+                FnArg::Var(v) => env.consts.get(v).cloned(),
+                _ => None,
+            }
+        };
+        let is_var = |a: &FnArg| matches!(a, FnArg::Var(v) if v == var);
+        // The comparisons are the registry's; normalise to `?v op c`.
+        let Some(Kind::Comparison(op)) = builtin(&call.func).map(|b| b.kind) else {
+            continue;
+        };
+        let (op, c_value) = if is_var(&call.args[0]) {
+            (op, value_of(&call.args[1]))
+        } else if is_var(&call.args[1]) {
+            (op.flipped(), value_of(&call.args[0]))
+        } else {
+            continue;
+        };
+        let Some(c_value) = c_value else { continue };
+        if !matches!(op, Cmp::Gt | Cmp::Ge | Cmp::Lt | Cmp::Le) {
+            continue;
+        }
+        let lower = matches!(op, Cmp::Gt | Cmp::Ge);
+        if lower && vt == ValueType::Double && !no_negative_nan(env.db, attr) {
+            continue;
+        }
+        let strict = matches!(op, Cmp::Gt | Cmp::Lt);
+        let Some((b, exact)) = typed_bound(env.db, vt, &c_value, lower, strict) else {
+            continue;
+        };
+        // Several bounds on one side: keep either (both are conservative); keep the last.
+        let side = Some((b, exact.then_some(*c)));
+        if lower {
+            lo = side;
+        } else {
+            hi = side;
+        }
+    }
+    if lo.is_none() && hi.is_none() {
+        return None;
+    }
+    let mut exact = Vec::new();
+    let mut bound = |side: Option<(Bound<Value>, Option<&'q Clause>)>| match side {
+        None => Bound::Unbounded,
+        Some((b, clause)) => {
+            exact.extend(clause);
+            b
+        }
+    };
+    let (lo, hi) = (bound(lo), bound(hi));
+    // A predicate giving both bounds is not possible (one op per call), so each clause is
+    // absorbed at most once.
+    Some((lo, hi, exact))
+}
+
+/// Whether no value of a Double attribute is a NaN with the sign bit set: such NaNs sort below
+/// every number in the index, yet [`crate::compare`] puts NaN above them, so a lower bound
+/// would lose them. Known from the attribute's smallest value in the statistics.
+fn no_negative_nan(db: &Db, attr: &Attribute) -> bool {
+    if !db.has_stats() {
+        return false;
+    }
+    match db.stats().attribute(attr.id).min {
+        None => true,
+        Some(min) => matches!(db.decode_value(&min), Ok(Value::Double(d)) if !d.is_nan()),
+    }
+}
+
+/// The bound `?v op c` gives on values of type `vt`, conservative (it may let through values
+/// the predicate then drops, never drop one it keeps), and whether it is exact (keeps exactly
+/// what the predicate keeps). `None` when the index order of `vt` does not agree with
+/// [`crate::compare`] for `c`.
+fn typed_bound(
+    db: &Db,
+    vt: ValueType,
+    c: &Value,
+    lower: bool,
+    strict: bool,
+) -> Option<(Bound<Value>, bool)> {
+    let exact = |v: Value| {
+        Some((
+            if strict {
+                Bound::Excluded(v)
+            } else {
+                Bound::Included(v)
+            },
+            true,
+        ))
+    };
+    match (vt, c) {
+        (ValueType::Long, Value::Long(n)) => exact(Value::Long(*n)),
+        (ValueType::Long, Value::Double(d)) if d.is_finite() => {
+            let x = if lower { d.floor() } else { d.ceil() };
+            if !(-9.2e18..=9.2e18).contains(&x) {
+                return None;
+            }
+            Some((Bound::Included(Value::Long(x as i64)), false))
+        }
+        (ValueType::Instant, Value::Instant(ms)) => exact(Value::Instant(*ms)),
+        (ValueType::Ref, Value::Long(n)) if *n >= 0 => {
+            Some((Bound::Included(Value::Ref(*n as u64)), false))
+        }
+        // Both zeros compare equal; the index puts -0.0 first. Included bounds widened over
+        // the zeros are conservative; the predicate stays as a filter.
+        (ValueType::Double, Value::Double(d)) if !d.is_nan() => {
+            let d = match (*d == 0.0, lower) {
+                (true, true) => -0.0,
+                (true, false) => 0.0,
+                _ => *d,
+            };
+            Some((Bound::Included(Value::Double(d)), false))
+        }
+        (ValueType::Double, Value::Long(n)) if n.unsigned_abs() < (1 << 53) => {
+            typed_bound(db, vt, &Value::Double(*n as f64), lower, strict)
+        }
+        // Inline strings order exactly in the index (long ones only by prefix).
+        (ValueType::String, Value::String(s)) if s.len() <= db.inline_threshold() => {
+            exact(c.clone())
+        }
+        _ => None,
+    }
+}

@@ -1,0 +1,320 @@
+//! The physical plan: a tree of nodes the executor runs as given (`docs/design.md`, §8.3 The
+//! physical plan).
+//!
+//! A clause list becomes a [`Plan`]: its nodes in execution order. Each node holds every
+//! decision about its clause — for a data pattern the index and bound prefix per input row
+//! ([`Access`]) and the join method ([`Join`]); for `not`, `or` and `and` the plans of their
+//! bodies, planned for the variables the step's input binds; for a rule call how it joins the
+//! rule's relation. The executor only binds values into those decisions: it never chooses an
+//! index or calls the planner.
+//!
+//! Two decisions depend on a number known only when the node runs — the size of its input — so
+//! the plan fixes the threshold instead: a pattern whose join is [`Join::Adaptive`] looks the
+//! index up per input row below `from_rows` rows and scans once above; a rule call indexes its
+//! relation from `index_from_pairs` row × tuple pairs on. The thresholds come from the
+//! statistics here, so `explain` shows them and `explain --analyze` which side ran.
+
+use std::collections::BTreeSet;
+
+use crate::ast::{Clause, ClauseKind, Pattern, Term, Var};
+use crate::error::Result;
+use crate::exec::JoinStrategy;
+use crate::plan::access::{access, const_attribute, Access};
+use crate::plan::estimate::per_row;
+use crate::plan::order::order;
+use crate::plan::Env;
+use crate::rows::mentioned;
+
+/// From this many input rows on, a pattern may be scanned once and hash-joined.
+const HASH_MIN_ROWS: usize = 64;
+
+/// How much more one index lookup costs than reading one datom of a scan (measured with
+/// `datolite bench people`: a lookup opens a cursor and descends the B-tree).
+const LOOKUP_COST_IN_DATOMS: f64 = 24.0;
+
+/// From this many input row × tuple pairs on, a rule call indexes the relation on a bound
+/// argument instead of pairing every row with every tuple.
+const RULE_INDEX_MIN_PAIRS: usize = 4097;
+
+/// A node's slot in the metrics of one query run (`explain --analyze`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct NodeId(pub usize);
+
+/// A clause list's plan: its nodes in the order they run.
+#[derive(Debug)]
+pub(crate) struct Plan<'q> {
+    /// The nodes, first to run first.
+    pub nodes: Vec<Node<'q>>,
+}
+
+/// One step of a plan.
+#[derive(Debug)]
+pub(crate) struct Node<'q> {
+    /// Where its metrics go.
+    pub id: NodeId,
+    /// The clause it runs.
+    pub clause: &'q Clause,
+    /// What it does.
+    pub op: Op<'q>,
+    /// Estimated rows after it.
+    pub est: f64,
+    /// Range predicates this node's AVET bounds answer exactly (they run no filter).
+    pub absorbed: Vec<&'q Clause>,
+}
+
+/// What a node does.
+#[derive(Debug)]
+pub(crate) enum Op<'q> {
+    /// Read a data pattern.
+    Pattern(PatternOp),
+    /// A predicate: keeps the rows it holds for.
+    Filter,
+    /// A function expression binding its result.
+    Bind,
+    /// `not` / `not-join`: drops the rows whose `keys` tuple the body satisfies.
+    AntiJoin {
+        /// The variables joining the body to the input (those the input binds).
+        keys: Vec<Var>,
+        /// The body, planned for rows binding the keys.
+        body: Plan<'q>,
+    },
+    /// `or` / `or-join`: the union of the branches, joined back on `targets`.
+    Union {
+        /// The variables joining the branches to the input.
+        targets: Vec<Var>,
+        /// One plan per branch, planned for rows binding the targets the input binds.
+        branches: Vec<Plan<'q>>,
+    },
+    /// `and` (outside an `or`): the body run on the rows.
+    And(Plan<'q>),
+    /// A rule call, joined to the rule's relation.
+    Rule(RuleOp),
+}
+
+/// How a data pattern is read and joined.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct PatternOp {
+    /// The index and bound prefix of one lookup (for an input row, or once without one).
+    pub per_row: Access,
+    /// How the datoms join the rows before the step.
+    pub join: Join,
+}
+
+/// How a pattern's datoms join the rows before it.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Join {
+    /// It shares no variable with the input: one lookup, every datom with every row.
+    Product,
+    /// One index lookup per input row.
+    Lookups,
+    /// One scan joined to all the input rows.
+    Scan(ScanJoin),
+    /// Lookups below `from_rows` input rows, else the scan (reading the pattern once costs
+    /// less than that many lookups).
+    Adaptive {
+        /// The input size from which the scan runs.
+        from_rows: usize,
+        /// The scan then.
+        scan: ScanJoin,
+    },
+}
+
+/// A pattern read once, with only its constants bound, and joined to the input.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct ScanJoin {
+    /// The scan.
+    pub access: Access,
+    /// The component matched against the input (the first of E, A, V, tx it shares).
+    pub key: Component,
+    /// The scan comes in entity order and joins on the entity: when the input's entities
+    /// ascend too, both sides are merged instead of hashed.
+    pub merge: bool,
+}
+
+/// A component of a datom.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Component {
+    /// The entity.
+    E,
+    /// The attribute.
+    A,
+    /// The value.
+    V,
+    /// The transaction.
+    Tx,
+}
+
+impl Component {
+    /// How explain names it.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Component::E => "e",
+            Component::A => "a",
+            Component::V => "v",
+            Component::Tx => "tx",
+        }
+    }
+}
+
+/// How a rule call joins the rule's relation.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct RuleOp {
+    /// The first argument the input binds: the relation is indexed on it when large.
+    pub index_arg: Option<usize>,
+    /// From this many input row × tuple pairs on, the relation is indexed.
+    pub index_from_pairs: usize,
+}
+
+/// The node for `clause`, chosen when the variables `bound` are bound (`rows_in` rows
+/// estimated) and `pending` clauses are still to run.
+pub(crate) fn node<'q>(
+    env: &Env<'_>,
+    clause: &'q Clause,
+    bound: &BTreeSet<Var>,
+    pending: &[&'q Clause],
+    rows_in: f64,
+    est: f64,
+) -> Result<Node<'q>> {
+    let op = match &clause.kind {
+        ClauseKind::Pattern(p) => Op::Pattern(pattern_op(env, p, clause, bound, pending)),
+        ClauseKind::Pred(_) => Op::Filter,
+        ClauseKind::Fn { .. } => Op::Bind,
+        ClauseKind::Not {
+            join_vars, clauses, ..
+        } => {
+            let keys: Vec<Var> = match join_vars {
+                Some(vs) => vs.clone(),
+                None => mentioned(clause).into_iter().collect(),
+            };
+            let inner = keys
+                .iter()
+                .filter(|v| bound.contains(*v))
+                .cloned()
+                .collect();
+            Op::AntiJoin {
+                keys,
+                body: order(env, clauses, &inner, rows_in)?,
+            }
+        }
+        ClauseKind::Or { join, branches, .. } => {
+            let targets: Vec<Var> = match join {
+                Some(j) => j.all().cloned().collect(),
+                None => mentioned(clause).into_iter().collect(),
+            };
+            let inner: BTreeSet<Var> = targets
+                .iter()
+                .filter(|v| bound.contains(*v))
+                .cloned()
+                .collect();
+            let branches = branches
+                .iter()
+                .map(|b| order(env, branch_body(b), &inner, rows_in))
+                .collect::<Result<_>>()?;
+            Op::Union { targets, branches }
+        }
+        ClauseKind::And(cs) => Op::And(order(env, cs, bound, rows_in)?),
+        ClauseKind::RuleCall { args, .. } => Op::Rule(RuleOp {
+            index_arg: args
+                .iter()
+                .position(|t| matches!(t, Term::Var(v) if bound.contains(v))),
+            index_from_pairs: match env.strategy {
+                JoinStrategy::Scans => 0,
+                _ => RULE_INDEX_MIN_PAIRS,
+            },
+        }),
+    };
+    Ok(Node {
+        id: env.next_id(),
+        clause,
+        op,
+        est,
+        absorbed: Vec::new(),
+    })
+}
+
+/// The clauses of an `or` branch: an `and`'s list, or the one clause.
+pub(crate) fn branch_body(branch: &Clause) -> &[Clause] {
+    match &branch.kind {
+        ClauseKind::And(cs) => cs.as_slice(),
+        _ => std::slice::from_ref(branch),
+    }
+}
+
+/// Index and join method of pattern `p`.
+fn pattern_op(
+    env: &Env<'_>,
+    p: &Pattern,
+    clause: &Clause,
+    bound: &BTreeSet<Var>,
+    pending: &[&Clause],
+) -> PatternOp {
+    let per_row = access(env, p, bound, pending);
+    let join = join_of(env, p, clause, bound, &per_row);
+    PatternOp { per_row, join }
+}
+
+/// Lookups per row, or one scan when that reads fewer datoms than the lookups would cost.
+fn join_of(
+    env: &Env<'_>,
+    p: &Pattern,
+    clause: &Clause,
+    bound: &BTreeSet<Var>,
+    per_row_access: &Access,
+) -> Join {
+    let is_bound = |t: &Term| matches!(t, Term::Var(v) if bound.contains(v));
+    let key = [
+        (&p.e, Component::E),
+        (&p.a, Component::A),
+        (&p.v, Component::V),
+        (&p.tx, Component::Tx),
+    ]
+    .into_iter()
+    .find_map(|(t, c)| is_bound(t).then_some(c));
+    let Some(key) = key else {
+        // Only the `added` position shared (always true in the indexes): checked per datom.
+        return if is_bound(&p.added) {
+            Join::Lookups
+        } else {
+            Join::Product
+        };
+    };
+    if is_bound(&p.added) {
+        return Join::Lookups;
+    }
+    // The one scan: the per-row range when there is one, else only the constants bound.
+    let scan_access = match per_row_access {
+        Access::AvetRange(..) => per_row_access.clone(),
+        _ => access(env, p, &BTreeSet::new(), &[]),
+    };
+    let scan = ScanJoin {
+        merge: key == Component::E && entity_ordered(&scan_access),
+        access: scan_access,
+        key,
+    };
+    match env.strategy {
+        JoinStrategy::Lookups => return Join::Lookups,
+        JoinStrategy::Scans => return Join::Scan(scan),
+        JoinStrategy::Auto => {}
+    }
+    if const_attribute(env.db, p).is_none() {
+        return Join::Lookups;
+    }
+    // The pattern with only its constants bound: what one scan reads. It costs less than
+    // `rows` lookups once `alone < rows × LOOKUP_COST_IN_DATOMS`.
+    let alone = per_row(env, clause, &BTreeSet::new(), &[]);
+    let above = (alone / LOOKUP_COST_IN_DATOMS).floor();
+    let from_rows = if above.is_finite() && above < usize::MAX as f64 {
+        (above as usize).saturating_add(1)
+    } else {
+        usize::MAX
+    };
+    Join::Adaptive {
+        from_rows: from_rows.max(HASH_MIN_ROWS),
+        scan,
+    }
+}
+
+/// Whether a scan of `access` yields its datoms in ascending entity order.
+fn entity_ordered(access: &Access) -> bool {
+    !matches!(access, Access::AvetRange(..))
+}
