@@ -1,6 +1,8 @@
 //! Datalog queries on snapshots: `snapshot.q(query, inputs)`.
 
-use datolite_query::{explain_edn, parse_query, parse_rules, q, q_edn, InputValue, QueryResult};
+use datolite_query::{
+    explain_plan_edn, parse_query, parse_rules, q, q_edn, Explain, InputValue, QueryResult,
+};
 use datolite_store::edn;
 use datolite_store::Db;
 
@@ -20,9 +22,13 @@ pub trait DbQueries {
     fn q_edn(&self, query: &str, args: &[&str]) -> Result<QueryResult>;
 
     /// The plan the query would run with these EDN arguments (as [`DbQueries::q_edn`] takes
-    /// them): one line per step with index, bound components and estimated rows; with
-    /// `analyze` the query runs and each line also gives the actual rows.
+    /// them), as text: one line per node with index, bound components, join method and
+    /// estimated rows, nested bodies indented; with `analyze` the query runs and each line also
+    /// gives the actual rows and time.
     fn explain(&self, query: &str, args: &[&str], analyze: bool) -> Result<String>;
+
+    /// [`DbQueries::explain`] as a tree ([`Explain`]; `to_json()` for tools).
+    fn explain_plan(&self, query: &str, args: &[&str], analyze: bool) -> Result<Explain>;
 }
 
 fn edn_args(args: &[&str]) -> Result<Vec<edn::Edn>> {
@@ -47,6 +53,10 @@ impl DbQueries for Db {
     }
 
     fn explain(&self, query: &str, args: &[&str], analyze: bool) -> Result<String> {
-        Ok(explain_edn(self, query, &edn_args(args)?, analyze)?)
+        Ok(self.explain_plan(query, args, analyze)?.to_string())
+    }
+
+    fn explain_plan(&self, query: &str, args: &[&str], analyze: bool) -> Result<Explain> {
+        Ok(explain_plan_edn(self, query, &edn_args(args)?, analyze)?)
     }
 }

@@ -402,3 +402,93 @@ fn long_values_kept_out_of_line_join_and_compare_like_short_ones() {
         other => panic!("{other:?}"),
     }
 }
+
+/// Every node of `steps` (nested bodies included), depth first.
+fn all_nodes(steps: &[datolite_query::PlanNode]) -> Vec<&datolite_query::PlanNode> {
+    let mut out = Vec::new();
+    for s in steps {
+        out.push(s);
+        for b in &s.bodies {
+            out.extend(all_nodes(&b.steps));
+        }
+    }
+    out
+}
+
+#[test]
+fn analyze_reports_every_node_nested_bodies_and_rules_included() {
+    let db = people();
+    // Entities 0, 50, 100, 150 are named Ivan; i's friend is i + 1, whose age is (i + 1) % 40;
+    // only entity 0 earns 0. So: Ivans but 0, and i + 1 ∈ {3, 43, 83, 123, 163}.
+    let text = "[:find ?e :where [?e :age ?a] (not [?e :salary 0]) \
+                (or-join [?e] [?e :name \"Ivan\"] (and [?e :friend ?f] [?f :age 3]))]";
+    let plan = datolite_query::explain_plan_edn(&db, text, &[], true).unwrap();
+    let nodes = all_nodes(&plan.steps);
+    assert!(nodes.len() >= 6, "{plan}");
+    for n in &nodes {
+        let actual = n.actual.as_ref().unwrap_or_else(|| panic!("{n:?} in\n{plan}"));
+        assert!(actual.runs >= 1, "{n:?} in\n{plan}");
+    }
+    let last = plan.steps.last().and_then(|s| s.actual.as_ref()).unwrap();
+    assert_eq!(last.rows, 8, "{plan}");
+    // The `not` body finds the one entity earning 0 (whichever rows it runs on, 0 is there:
+    // it is an Ivan, and ages are known for all).
+    let anti = plan.steps.iter().find(|s| s.op == "anti-join").unwrap();
+    let body = &anti.bodies[0].steps[0];
+    assert_eq!(body.actual.as_ref().unwrap().rows, 1, "{plan}");
+    same(&db, text, &[]);
+
+    // Rule bodies: planned once, run once per round, their rows summed.
+    let text = "[:find ?x :in $ % :where [?e :name \"p7\"] (linked ?e ?x)]";
+    let rules =
+        "[[(linked ?a ?b) [?a :friend ?b]] [(linked ?a ?b) [?a :friend ?c] (linked ?c ?b)]]";
+    let plan = datolite_query::explain_plan_edn(&db, text, &args(&[rules]), true).unwrap();
+    assert_eq!(plan.rules.len(), 2, "{plan}");
+    // A ring of 200: everyone reaches everyone.
+    assert!(plan.rules.iter().all(|r| r.tuples == 40_000), "{plan}");
+    let recursive = &plan.rules[1];
+    for n in all_nodes(&recursive.steps) {
+        let actual = n.actual.as_ref().unwrap();
+        assert!(actual.runs > 1, "one run per round: {n:?}");
+    }
+    let json: serde_json::Value = serde_json::from_str(&plan.to_json()).unwrap();
+    assert_eq!(json["analyzed"], true);
+    assert_eq!(json["rules"][1]["tuples"], 40_000);
+    assert!(json["steps"][0]["actual"]["rows"].as_u64().is_some(), "{json}");
+}
+
+#[test]
+fn the_executor_switches_join_where_the_plan_says() {
+    let db = people();
+    // 200 names, then ages joined on the entity: the plan fixes from how many rows the scan
+    // replaces the lookups; the run must have used the side the actual input size selects.
+    let mut sides = std::collections::BTreeSet::new();
+    for text in [
+        "[:find ?e ?a :where [?e :name ?n] [?e :age ?a]]",
+        "[:find ?e ?a :where [?e :name \"Ivan\"] [?e :age ?a]]",
+        "[:find ?e ?f :where [?e :age 3] [?e :friend ?f] [?f :salary ?s]]",
+    ] {
+        let plan = datolite_query::explain_plan_edn(&db, text, &[], true).unwrap();
+        for pair in plan.steps.windows(2) {
+            let Some(join) = &pair[1].join else { continue };
+            let Some(rest) = join.strip_prefix("index lookups under ") else {
+                continue;
+            };
+            let from: u64 = rest.split(' ').next().unwrap().parse().unwrap();
+            let rows_in = pair[0].actual.as_ref().unwrap().rows;
+            let used = &pair[1].actual.as_ref().unwrap().joined;
+            let want = if rows_in < from {
+                "index lookups"
+            } else {
+                "scan + merge join"
+            };
+            sides.insert(rows_in < from);
+            assert!(
+                used.iter().any(|u| u == want || (rows_in >= from && u == "scan + hash join")),
+                "{rows_in} rows in, switch at {from}, used {used:?}:\n{plan}"
+            );
+        }
+        same(&db, text, &[]);
+    }
+    assert_eq!(sides.len(), 2, "both sides of a switch were exercised");
+}

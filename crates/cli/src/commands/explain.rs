@@ -1,10 +1,11 @@
-//! `datolite --db DIR explain [--analyze] QUERY [ARG ...]`: the plan the planner chose for a
-//! query — index per pattern, bound components, estimated rows, and with `--analyze` the actual
-//! rows after running it.
+//! `datolite --db DIR explain [--analyze] [--format text|json] QUERY [ARG ...]`: the plan tree
+//! the query runs — per node the index, bound components, join method and estimated rows,
+//! nested bodies under their node — and with `--analyze` the actual rows and time of every
+//! node after running it. `--format json` prints the tree for tools.
 
 use std::path::Path;
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 use datolite::DbQueries;
 
 use crate::commands::query::query_text;
@@ -12,12 +13,26 @@ use crate::commands::{open_database, Create};
 use crate::error::Result;
 use crate::output;
 
+/// How a plan prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ExplainFormat {
+    /// One numbered line per node, nested bodies indented.
+    Text,
+    /// The tree as JSON (`steps`, `rules`, per node `op`, `clause`, `access`, `join`,
+    /// `est_rows`, `actual`, `bodies`).
+    Json,
+}
+
 /// Arguments of `explain`.
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
-    /// Run the query and show the actual rows after every step.
+    /// Run the query and show the actual rows and time of every node.
     #[arg(long)]
     analyze: bool,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: ExplainFormat,
 
     /// The query as EDN text, or `@FILE` to read it from a file.
     #[arg(value_name = "QUERY", allow_hyphen_values = true)]
@@ -34,6 +49,9 @@ pub fn run(db_path: Option<&Path>, args: ExplainArgs) -> Result<()> {
     let database = open_database(db_path, Create::Never)?;
     let db = database.db()?;
     let inputs: Vec<&str> = args.args.iter().map(String::as_str).collect();
-    let plan = db.explain(&text, &inputs, args.analyze)?;
-    output::print_text(plan.trim_end())
+    let plan = db.explain_plan(&text, &inputs, args.analyze)?;
+    match args.format {
+        ExplainFormat::Text => output::print_text(plan.to_string().trim_end()),
+        ExplainFormat::Json => output::print_text(&plan.to_json()),
+    }
 }

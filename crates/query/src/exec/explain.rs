@@ -123,7 +123,18 @@ impl Exec<'_> {
                 branches.iter().map(|b| body("branch", b)).collect(),
             ),
             Op::And(b) => ("and", None, None, vec![body("and", b)]),
-            Op::Rule(_) => ("rule", None, None, Vec::new()),
+            Op::Rule(r) => (
+                "rule",
+                None,
+                r.index_arg.map(|i| {
+                    format!(
+                        "relation hashed on argument {} from {} row × tuple pairs",
+                        i + 1,
+                        r.index_from_pairs
+                    )
+                }),
+                Vec::new(),
+            ),
         };
         let actual = analyzed.then(|| {
             let metrics = self.metrics.borrow();
