@@ -278,9 +278,16 @@ fn explain_shows_the_plan_and_actual_rows() {
     let tree: serde_json::Value = serde_json::from_str(&json).expect("explain JSON");
     let steps = tree["steps"].as_array().expect("steps");
     assert_eq!(steps.len(), 2, "{json}");
-    assert!(steps[0]["access"].as_str().unwrap().starts_with("AVET"), "{json}");
+    assert!(
+        steps[0]["access"].as_str().unwrap().starts_with("AVET"),
+        "{json}"
+    );
     assert!(steps.iter().all(|s| s["actual"]["rows"].is_u64()), "{json}");
     let bad_format = run(&["--format", "yaml", TITLES_1987]);
     assert!(!bad_format.status.success());
-    assert!(stderr(&bad_format).contains("yaml"), "{}", stderr(&bad_format));
+    assert!(
+        stderr(&bad_format).contains("yaml"),
+        "{}",
+        stderr(&bad_format)
+    );
 }

@@ -28,8 +28,7 @@ mod query;
 pub use database::Database;
 pub use datolite_kv::{EngineKind, LmdbOptions, StorageOptions, SyncMode};
 pub use datolite_query::{
-    Cell, Explain, InputForm, InputValue, PlanNode, QueryError, QueryResult, ReturnKind,
-    ReturnMap,
+    Cell, Explain, InputForm, InputValue, PlanNode, QueryError, QueryResult, ReturnKind, ReturnMap,
 };
 pub use datolite_store::edn;
 pub use datolite_store::{

@@ -14,8 +14,9 @@ use datolite_store::Value;
 use crate::ast::{Aggregate, AggregateCount, Direction, FindElem, Query, Var};
 use crate::error::{QueryError, Result};
 use crate::functions::aggregate;
-use crate::result::{order, Cell};
+use crate::result::Cell;
 use crate::rows::Row;
+use crate::value_order::order;
 
 /// The variables the find step reads, in order: the find elements' variables, then the `:with`
 /// variables.

@@ -17,10 +17,11 @@ use datolite_store::{Db, Value};
 
 use crate::ast::{BindVar, Binding, Input, Query, Rule, Var};
 use crate::error::{QueryError, Result};
+use crate::functions::FnVal;
 use crate::resolve::lookup::{ident_entity, lookup_ref};
 use crate::resolve::usage::{usage, Usage};
 use crate::result::{InputForm, InputValue};
-use crate::rows::{bind_all, FnVal, Row};
+use crate::rows::{bind_all, Row};
 
 /// The first relation of a query: one row per combination of the bound inputs.
 pub(crate) fn bind_inputs(

@@ -36,6 +36,7 @@ mod resolve;
 mod result;
 mod rows;
 mod run;
+mod value_order;
 
 pub use args::{bind_args, input_form, value_of};
 pub use ast::{
@@ -46,7 +47,8 @@ pub use ast::{
 pub use error::{QueryError, Result};
 pub use exec::JoinStrategy;
 pub use explain::{Actual, Body, Explain, PlanNode, RulePlan};
-pub use functions::{builtin_aggregates, builtin_functions, compare};
+pub use functions::{builtin_aggregates, builtin_functions};
 pub use parser::{parse_query, parse_query_form, parse_rules, parse_rules_form};
 pub use result::{Cell, InputForm, InputValue, QueryResult};
 pub use run::{explain, explain_edn, explain_plan, explain_plan_edn, q, q_edn, q_with};
+pub use value_order::compare;

@@ -1,12 +1,10 @@
 //! The input and result types both evaluators share, the result order and the result shapes.
 
-use std::cmp::Ordering;
 use std::fmt;
 
 use datolite_store::Value;
 
 use crate::ast::{FindSpec, Query, ReturnMap};
-use crate::functions::compare;
 
 /// One input supplied to [`crate::q`], matching the query's `:in` list in order.
 ///
@@ -173,12 +171,6 @@ impl QueryResult {
             _ => None,
         }
     }
-}
-
-/// The total order of results: [`compare`], ties broken by `Value`'s `Ord`
-/// (so `Long 1` and `Double 1.0` stay distinct but adjacent).
-pub(crate) fn order(a: &Value, b: &Value) -> Ordering {
-    compare(a, b).then_with(|| a.cmp(b))
 }
 
 /// The result of a query from its final rows (already sorted, ordered and limited).

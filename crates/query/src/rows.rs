@@ -13,24 +13,11 @@ use crate::ast::{
     BindVar, Binding, Call, Clause, ClauseKind, Constant, FnArg, Pos, Rule, Term, Var,
 };
 use crate::error::{QueryError, Result};
-use crate::functions::{compare, constant};
+use crate::functions::{constant, FnVal};
+use crate::value_order::compare;
 
 /// A binding row: variable → value.
 pub(crate) type Row = BTreeMap<Var, Value>;
-
-/// A function argument or result: nothing, one value, a sequence, or a regular expression.
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) enum FnVal {
-    /// `nil`.
-    Nil,
-    /// One value.
-    One(Value),
-    /// A tuple or collection.
-    Seq(Vec<FnVal>),
-    /// A regular expression (its source): a `#"…"` literal or what `re-pattern` returns. Bound
-    /// to a variable it is its source string.
-    Regex(String),
-}
 
 /// Unifies a variable / blank term with `v`: a bound variable must be
 /// equal by [`compare`], an unbound one is bound.

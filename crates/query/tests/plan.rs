@@ -426,7 +426,10 @@ fn analyze_reports_every_node_nested_bodies_and_rules_included() {
     let nodes = all_nodes(&plan.steps);
     assert!(nodes.len() >= 6, "{plan}");
     for n in &nodes {
-        let actual = n.actual.as_ref().unwrap_or_else(|| panic!("{n:?} in\n{plan}"));
+        let actual = n
+            .actual
+            .as_ref()
+            .unwrap_or_else(|| panic!("{n:?} in\n{plan}"));
         assert!(actual.runs >= 1, "{n:?} in\n{plan}");
     }
     let last = plan.steps.last().and_then(|s| s.actual.as_ref()).unwrap();
@@ -454,7 +457,10 @@ fn analyze_reports_every_node_nested_bodies_and_rules_included() {
     let json: serde_json::Value = serde_json::from_str(&plan.to_json()).unwrap();
     assert_eq!(json["analyzed"], true);
     assert_eq!(json["rules"][1]["tuples"], 40_000);
-    assert!(json["steps"][0]["actual"]["rows"].as_u64().is_some(), "{json}");
+    assert!(
+        json["steps"][0]["actual"]["rows"].as_u64().is_some(),
+        "{json}"
+    );
 }
 
 #[test]
@@ -484,7 +490,8 @@ fn the_executor_switches_join_where_the_plan_says() {
             };
             sides.insert(rows_in < from);
             assert!(
-                used.iter().any(|u| u == want || (rows_in >= from && u == "scan + hash join")),
+                used.iter()
+                    .any(|u| u == want || (rows_in >= from && u == "scan + hash join")),
                 "{rows_in} rows in, switch at {from}, used {used:?}:\n{plan}"
             );
         }

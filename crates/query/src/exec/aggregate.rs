@@ -10,7 +10,8 @@ use datolite_store::{Db, Index, Value};
 use crate::ast::{AggregateFn, Query};
 use crate::error::{QueryError, Result};
 use crate::plan::aggregate::{Of, ScanAggregate};
-use crate::result::{order, Cell};
+use crate::result::Cell;
+use crate::value_order::order;
 
 /// One element's running state.
 #[derive(Clone, Default)]

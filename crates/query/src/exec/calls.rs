@@ -12,8 +12,9 @@ use crate::error::Result;
 use crate::exec::rel::Rel;
 use crate::exec::val::Val;
 use crate::exec::Exec;
+use crate::functions::FnVal;
 use crate::functions::{call_builtin, constant, Builtin, Cmp, Kind};
-use crate::rows::{alternatives, FnVal};
+use crate::rows::alternatives;
 
 /// The registry entry of a step's call.
 fn resolve(c: &Call, clause: &Clause) -> Result<&'static Builtin> {

@@ -18,9 +18,9 @@ use crate::exec::slots::{Compiled, Slot};
 use crate::exec::val::Val;
 use crate::exec::Exec;
 use crate::functions::constant;
+use crate::functions::FnVal;
 use crate::numeric::Num;
 use crate::plan::Access;
-use crate::rows::FnVal;
 
 /// Where a lookup stands on one datom component.
 enum Res<T> {

@@ -18,8 +18,8 @@ use std::rc::Rc;
 use datolite_store::encoding::{decode_f64, decode_i64, decode_value, encoded, tags, Decoded};
 use datolite_store::Value;
 
-use crate::functions::compare;
 use crate::numeric::{Num, NumKey};
+use crate::value_order::compare;
 
 /// Whether an encoded cell holds a number (the numbers that are not unboxed: floats, big
 /// integers, big decimals).

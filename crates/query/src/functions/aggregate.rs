@@ -17,11 +17,12 @@ use std::hash::{BuildHasher, Hasher};
 
 use datolite_store::Value;
 
-use super::compare::compare;
 use super::values::R;
 use crate::ast::AggregateFn;
 use crate::numeric::{arith, Op};
-use crate::result::{order, Cell};
+use crate::result::Cell;
+use crate::value_order::compare;
+use crate::value_order::order;
 
 /// One aggregate over `col` (never empty: a group has at least one member); `n` is the count of
 /// the aggregates that take one.

@@ -8,8 +8,8 @@ use super::values::show;
 use super::{builtin, Builtin, Kind};
 use crate::ast::{Call, Clause, Constant, FnArg, Input, Query, Var};
 use crate::error::{QueryError, Result};
+use crate::functions::FnVal;
 use crate::result::{Cell, InputForm, InputValue, QueryResult};
-use crate::rows::FnVal;
 
 /// What the function library needs from an evaluator.
 pub(crate) trait Env {

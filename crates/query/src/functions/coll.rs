@@ -5,7 +5,7 @@ use datolite_store::Value;
 
 use super::values::{arg, boolean, integer, show, truthy, R};
 use super::Env;
-use crate::rows::FnVal;
+use crate::functions::FnVal;
 
 /// `identity`, `ground` and `untuple` return their argument (`ground` a constant, `untuple` a
 /// tuple its binding form destructures).

@@ -6,10 +6,10 @@
 
 use datolite_store::{Cardinality, Index, Value};
 
-use super::compare::compare;
 use super::values::{arg, boolean, show, R};
 use super::Env;
-use crate::rows::FnVal;
+use crate::functions::FnVal;
+use crate::value_order::compare;
 
 /// What an argument of a database function is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -10,11 +10,11 @@ use std::cmp::Ordering;
 
 use datolite_store::Value;
 
-use super::compare::compare;
 use super::values::{arg, boolean, integer, long, number, one, show, R};
 use super::{Cmp, Env};
+use crate::functions::FnVal;
 use crate::numeric::{arith, Num, Op};
-use crate::rows::FnVal;
+use crate::value_order::compare;
 
 /// Equality of two arguments by [`compare`] (so `1 = 1.0`), `nil` equal only to `nil`,
 /// collections element by element.

@@ -11,7 +11,6 @@
 mod aggregate;
 mod call;
 mod coll;
-mod compare;
 mod db;
 mod math;
 mod regex;
@@ -22,12 +21,11 @@ use std::cmp::Ordering;
 
 pub(crate) use aggregate::aggregate;
 pub(crate) use call::{call_builtin, call_with, constant, resolve as resolve_call, Env};
-pub use compare::compare;
 pub(crate) use db::{role, Role};
 pub(crate) use regex::Regexes;
 
 use crate::ast::AggregateFn;
-use crate::rows::FnVal;
+pub(crate) use values::FnVal;
 use values::R;
 
 /// A built-in's implementation: the environment (database, subqueries, compiled regexes) and

@@ -19,7 +19,7 @@ use rustc_hash::FxHashMap;
 
 use super::values::{arg, show, string, R};
 use super::Env;
-use crate::rows::FnVal;
+use crate::functions::FnVal;
 
 /// The regular expressions compiled during one query run, by source and anchoring.
 #[derive(Default)]

@@ -7,7 +7,7 @@ use datolite_store::Value;
 
 use super::values::{arg, boolean, long, show, string, text, R};
 use super::Env;
-use crate::rows::FnVal;
+use crate::functions::FnVal;
 
 /// `(str x ...)`: the concatenation of the arguments' texts; `nil` adds nothing, a keyword
 /// prints with its colon, a regex as its source.

@@ -3,7 +3,19 @@
 
 use datolite_store::Value;
 
-use crate::rows::FnVal;
+/// A function argument or result: nothing, one value, a sequence, or a regular expression.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum FnVal {
+    /// `nil`.
+    Nil,
+    /// One value.
+    One(Value),
+    /// A tuple or collection.
+    Seq(Vec<FnVal>),
+    /// A regular expression (its source): a `#"…"` literal or what `re-pattern` returns. Bound
+    /// to a variable it is its source string.
+    Regex(String),
+}
 
 /// Results of built-ins: the message is completed with the clause by the caller.
 pub(crate) type R<T> = std::result::Result<T, String>;

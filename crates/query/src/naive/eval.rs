@@ -7,10 +7,11 @@ use datolite_store::{Datom, Db, Value};
 
 use crate::ast::{Call, Clause, ClauseKind, Pos, Term, Var};
 use crate::error::{QueryError, Result};
+use crate::functions::FnVal;
 use crate::functions::{call_with, Env, Regexes};
 use crate::resolve::Rules;
 use crate::result::{InputValue, QueryResult};
-use crate::rows::{bind_all, merge, project, reachable_rules, ready, unify_term, FnVal, Row};
+use crate::rows::{bind_all, merge, project, reachable_rules, ready, unify_term, Row};
 
 /// At most this many fixpoint rounds before rule evaluation gives up.
 pub(crate) const MAX_ROUNDS: usize = 10_000;

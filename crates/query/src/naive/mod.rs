@@ -31,8 +31,8 @@ use crate::inputs::bind_inputs;
 use crate::resolve;
 use crate::result::shape;
 
-pub use crate::functions::compare;
 pub use crate::result::{Cell, InputValue, QueryResult};
+pub use crate::value_order::compare;
 
 /// Runs `query` against `db` with `inputs` (one per `:in` entry) and the
 /// rule set `rules` (used by rule calls whether or not `%` is declared).

@@ -5,7 +5,7 @@ use datolite_store::{Attribute, Db, Index, Value, ValueType};
 
 use crate::ast::Constant;
 use crate::functions::constant;
-use crate::rows::FnVal;
+use crate::functions::FnVal;
 
 /// The attribute an ident (without its colon) names: an unknown ident, or an ident that names
 /// something else, is an error naming it.

@@ -27,8 +27,8 @@ use datolite_store::{Attribute, Db, Value, ValueType};
 
 use crate::ast::{Call, Clause, ClauseKind, Constant, FnArg, Pattern, Query, Rule, Term};
 use crate::error::{QueryError, Result};
+use crate::functions::FnVal;
 use crate::functions::{builtin, constant, role, Kind, Role};
-use crate::rows::FnVal;
 use lookup::{attribute_by_id, attribute_named, ident_entity, lookup_ref_constant, show_constant};
 
 /// `query` with its names checked and its entity constants resolved against `db`.

@@ -1,5 +1,7 @@
 //! The one total order on values that comparisons, equality, joins, `min`/`max` and result
-//! sorting share.
+//! sorting share ([`compare`]), and the order results are sorted in ([`order`]): its own module
+//! so that the function library, the rows of the naive evaluator and the result shapes all
+//! depend on it rather than on each other.
 
 use std::cmp::Ordering;
 
@@ -69,4 +71,10 @@ pub fn compare(a: &Value, b: &Value) -> Ordering {
         return x.len().cmp(&y.len());
     }
     a.cmp(b)
+}
+
+/// The total order of results: [`compare`], ties broken by `Value`'s `Ord`
+/// (so `Long 1` and `Double 1.0` stay distinct but adjacent).
+pub(crate) fn order(a: &Value, b: &Value) -> Ordering {
+    compare(a, b).then_with(|| a.cmp(b))
 }
