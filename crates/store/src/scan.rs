@@ -99,6 +99,13 @@ impl<'db> Scan<'db> {
         self.bind(Component::V, &bytes)
     }
 
+    /// Binds the value by its index encoding, as [`crate::encoding::encoded`] writes it and
+    /// index keys hold it (tag included, inline) — for callers holding values as encodings
+    /// already, such as the query executor's cells, so no value is decoded to be encoded again.
+    pub fn value_encoded(self, bytes: &[u8]) -> Self {
+        self.bind(Component::V, bytes)
+    }
+
     /// Binds the transaction.
     pub fn tx(self, tx: u64) -> Self {
         self.bind(Component::T, &tx.to_be_bytes())

@@ -10,6 +10,7 @@
 
 use std::ops::Bound;
 
+use datolite_store::encoding::tags;
 use datolite_store::{Attribute, Index, RawDatom, Scan, Schema, Value, ValueType};
 
 use crate::ast::{Clause, Constant};
@@ -40,6 +41,16 @@ enum Coerced {
     /// No value of the attribute can equal it.
     Never,
 }
+
+/// Tags of the values whose encoding a lookup binds as the cell holds it.
+const ENCODED_AS_IS: [u8; 6] = [
+    tags::STRING,
+    tags::KEYWORD,
+    tags::SYMBOL,
+    tags::UUID,
+    tags::URI,
+    tags::BYTES,
+];
 
 const EXACT_F64: f64 = 9_007_199_254_740_992.0; // 2^53
 
@@ -180,6 +191,24 @@ impl<'a> Exec<'a> {
             },
             _ => Res::Free,
         };
+        // A cell holding the attribute's own inline encoding is bound as it is: no value is
+        // decoded to be encoded again. Only for types with one encoding per value that equals
+        // only values of its own type (numbers are equal across types, tuples element by
+        // element: those take the coercion below).
+        if let (Slot::Col(c), Some(r), Res::Is(attr)) = (cp.v, row, &a) {
+            if let Val::Enc(bytes) = &r[c] {
+                let tag = bytes.first().copied();
+                // A value longer than the threshold is kept out of line: its key holds a
+                // prefix and hash, not this encoding (the payload is shorter than the bytes).
+                if bytes.len() <= self.db.inline_threshold()
+                    && tag.is_some_and(|t| ENCODED_AS_IS.contains(&t))
+                    && tag.and_then(tags::type_of) == Some(attr.value_type)
+                    && !matches!(e, Res::Never)
+                {
+                    return Ok(Some(self.encoded_lookup(e, attr, bytes, access, clause)?));
+                }
+            }
+        }
         let v: Option<Value> = match cp.v {
             Slot::Const(Constant::Keyword(k)) => match &a {
                 Res::Is(attr) if attr.is_ref() => match schema.entity_of_ident(k) {
@@ -299,6 +328,48 @@ impl<'a> Exec<'a> {
             v_fixed,
             e_ordered,
         }))
+    }
+
+    /// The lookup of `access` with the value bound as its index encoding `bytes` (a value of
+    /// `attr`'s type).
+    fn encoded_lookup(
+        &self,
+        e: Res<u64>,
+        attr: &Attribute,
+        bytes: &[u8],
+        access: &Access,
+        clause: &Clause,
+    ) -> Result<Lookup<'a>> {
+        let db = self.db;
+        let scan = match (access, e) {
+            (Access::Eavt { a: true, v: true }, Res::Is(e)) => db
+                .scan(Index::Eavt)
+                .entity(e)
+                .attribute_id(attr.id)
+                .value_encoded(bytes),
+            (Access::Avet, _) => db
+                .scan(Index::Avet)
+                .attribute_id(attr.id)
+                .value_encoded(bytes),
+            (Access::Vaet, _) => db
+                .scan(Index::Vaet)
+                .value_encoded(bytes)
+                .attribute_id(attr.id),
+            _ => {
+                return Err(QueryError::invalid(
+                    format!(
+                        "internal: the plan reads {access} for {}, which binds no value",
+                        clause.form
+                    ),
+                    clause.pos,
+                ))
+            }
+        };
+        Ok(Lookup {
+            scan,
+            v_fixed: true,
+            e_ordered: true,
+        })
     }
 
     /// Runs a lookup's scan on the query's snapshot, calling `f` per candidate.
