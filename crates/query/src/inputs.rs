@@ -23,13 +23,25 @@ use crate::resolve::usage::{usage, Usage};
 use crate::result::{InputForm, InputValue};
 use crate::rows::{bind_all, Row};
 
-/// The first relation of a query: one row per combination of the bound inputs.
-pub(crate) fn bind_inputs(
+/// One bound input: its binding form, its value shaped by it (lookup refs resolved), and how
+/// errors name it (`input ?name`).
+pub(crate) struct BoundInput<'q> {
+    /// The binding form.
+    pub binding: &'q Binding,
+    /// The value.
+    pub value: FnVal,
+    /// `input` and the form, for error messages.
+    pub form: String,
+}
+
+/// The `:in` inputs that bind variables, each shaped by its binding form (sources and rules
+/// bind none).
+pub(crate) fn input_values<'q>(
     db: &Db,
-    query: &Query,
+    query: &'q Query,
     inputs: &[InputValue],
     rules: &[Rule],
-) -> Result<Vec<Row>> {
+) -> Result<Vec<BoundInput<'q>>> {
     query.check_inputs(inputs.len())?;
     let cx = Cx {
         db,
@@ -37,7 +49,7 @@ pub(crate) fn bind_inputs(
         rules,
         usage: OnceCell::new(),
     };
-    let mut rows: Vec<Row> = vec![Row::new()];
+    let mut out = Vec::new();
     for (input, value) in query.inputs.iter().zip(inputs) {
         match (input, value) {
             (Input::Src(_), InputValue::Db) | (Input::Rules, InputValue::Rules) => {}
@@ -59,7 +71,11 @@ pub(crate) fn bind_inputs(
                         query.pos,
                     )
                 })?;
-                rows = bind_all(rows, b, &value, &format!("input {input}"), query.pos)?;
+                out.push(BoundInput {
+                    binding: b,
+                    value,
+                    form: format!("input {input}"),
+                });
             }
             (input, v) => {
                 return Err(QueryError::invalid(
@@ -68,6 +84,21 @@ pub(crate) fn bind_inputs(
                 ))
             }
         }
+    }
+    Ok(out)
+}
+
+/// The first rows of a query (the naive evaluator's form): one row per combination of the
+/// bound inputs.
+pub(crate) fn bind_inputs(
+    db: &Db,
+    query: &Query,
+    inputs: &[InputValue],
+    rules: &[Rule],
+) -> Result<Vec<Row>> {
+    let mut rows: Vec<Row> = vec![Row::new()];
+    for input in input_values(db, query, inputs, rules)? {
+        rows = bind_all(rows, input.binding, &input.value, &input.form, query.pos)?;
     }
     Ok(rows)
 }

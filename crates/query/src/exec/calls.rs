@@ -14,7 +14,6 @@ use crate::exec::val::Val;
 use crate::exec::Exec;
 use crate::functions::FnVal;
 use crate::functions::{call_builtin, constant, Builtin, Cmp, Kind};
-use crate::rows::alternatives;
 
 /// The registry entry of a step's call.
 fn resolve(c: &Call, clause: &Clause) -> Result<&'static Builtin> {
@@ -110,47 +109,15 @@ impl Exec<'_> {
         binding: &Binding,
         clause: &Clause,
     ) -> Result<Rel> {
-        let mut new_vars: Vec<Var> = Vec::new();
-        for v in binding.vars() {
-            if rel.col(v).is_none() && !new_vars.contains(v) {
-                new_vars.push(v.clone());
-            }
-        }
-        let mut vars = rel.vars().to_vec();
-        vars.extend(new_vars.iter().cloned());
-        let mut out = Rel::empty(vars);
-        let mut extra: Vec<Option<Val>> = vec![None; new_vars.len()];
         let b = resolve(c, clause)?;
-        for row in rel.rows() {
-            let v = call_builtin(
+        rel.bind_each(binding, &clause.form, clause.pos, |rel, row| {
+            call_builtin(
                 self,
                 b,
                 &|v: &Var| rel.col(v).map(|c| row[c].to_value()),
                 c,
                 clause,
-            )?;
-            'alt: for alt in alternatives(binding, &v, &clause.form, clause.pos)? {
-                extra.iter_mut().for_each(|x| *x = None);
-                for (var, x) in alt {
-                    let x = Val::from(x);
-                    if let Some(col) = rel.col(var) {
-                        if !row[col].same(&x) {
-                            continue 'alt;
-                        }
-                    } else if let Some(i) = new_vars.iter().position(|n| n == var) {
-                        match &extra[i] {
-                            Some(old) if !old.same(&x) => continue 'alt,
-                            Some(_) => {}
-                            None => extra[i] = Some(x),
-                        }
-                    }
-                }
-                let cells: Option<Vec<Val>> = extra.iter().cloned().collect();
-                if let Some(cells) = cells {
-                    out.push_extended(row, &cells);
-                }
-            }
-        }
-        Ok(out)
+            )
+        })
     }
 }

@@ -24,6 +24,7 @@
 //! anyway); the find step and rule relations are sets.
 
 mod aggregate;
+mod binding;
 mod calls;
 mod explain;
 mod find;
@@ -49,7 +50,7 @@ use crate::ast::{BindVar, Binding, Clause, ClauseKind, Input, Query, Rule};
 use crate::error::Result;
 use crate::explain::{Explain, RulePlan};
 use crate::functions::{Env, Regexes};
-use crate::inputs::bind_inputs;
+use crate::inputs::input_values;
 use crate::plan::aggregate::{count_from_stats, scan_aggregate, ScanAggregate};
 use crate::plan::{self, Node, Op, Plan};
 use crate::resolve::{self, Rules};
@@ -206,7 +207,13 @@ impl<'a> Exec<'a> {
         let query = resolve::query(self.db, query)?;
         let query = self.rules.inline_query(&query);
         let query = &*query;
-        let rows = bind_inputs(self.db, query, inputs, &self.rules.rules)?;
+        // The inputs bound straight into the first relation.
+        let mut rel = Rel::unit();
+        for input in input_values(self.db, query, inputs, &self.rules.rules)? {
+            rel = rel.bind_each(input.binding, &input.form, query.pos, |_, _| {
+                Ok(input.value.clone())
+            })?;
+        }
         if let Some((n, why)) = count_from_stats(self.db, query, inputs) {
             if let Some(x) = explain {
                 x.count_from_stats(n, why);
@@ -223,12 +230,11 @@ impl<'a> Exec<'a> {
         let mut consts = BTreeMap::new();
         for input in &query.inputs {
             if let Input::Binding(Binding::Scalar(BindVar::Var(v))) = input {
-                if let Some(x) = rows.first().and_then(|r| r.get(v)) {
-                    consts.insert(v.clone(), x.clone());
+                if let (Some(col), false) = (rel.col(v), rel.is_empty()) {
+                    consts.insert(v.clone(), rel.row(0)[col].to_value());
                 }
             }
         }
-        let rel = Rel::from_rows(&rows);
         let sizes = self.rule_sizes();
         let env = self.plan_env(&consts, &sizes);
         let plan = plan::plan(&env, &query.where_clauses, &rel.var_set(), rel.len() as f64)?;

@@ -10,7 +10,6 @@ use rustc_hash::FxHashSet;
 
 use crate::ast::Var;
 use crate::exec::val::Val;
-use crate::rows::Row;
 
 /// Rows over `vars`, row-major.
 #[derive(Clone, Debug)]
@@ -37,26 +36,6 @@ impl Rel {
             cells: Vec::new(),
             len: 1,
         }
-    }
-
-    /// The relation of binding rows that all bind the same variables.
-    pub(crate) fn from_rows(rows: &[Row]) -> Rel {
-        let vars: Vec<Var> = rows
-            .first()
-            .map(|r| r.keys().cloned().collect())
-            .unwrap_or_default();
-        let mut rel = Rel::empty(vars);
-        for row in rows {
-            let cells: Vec<Val> = rel
-                .vars
-                .iter()
-                .filter_map(|v| row.get(v).cloned().map(Val::from))
-                .collect();
-            if cells.len() == rel.vars.len() {
-                rel.push(&cells);
-            }
-        }
-        rel
     }
 
     /// The variables, in column order.
