@@ -1,4 +1,4 @@
-//! `datolite`: the command-line tool of the datolite database (DESIGN §9).
+//! `datolite`: the command-line tool of the datolite database.
 //!
 //! ```text
 //! datolite demo                                  build a sample database and show the system at work
@@ -15,6 +15,9 @@
 //!
 //! Storage options come from `DATOLITE_*` environment variables (`StorageOptions::from_env`).
 //! Errors print `error: …` on stderr and exit with 1; usage errors exit with 2.
+//!
+//! The design: `docs/design.md` in the repository — §9 CLI/JSON contract (commands, exit codes,
+//! JSON).
 
 mod commands;
 mod error;

@@ -102,8 +102,8 @@ pub fn value_text_short(value: &ValueRef<'_>, max: usize) -> String {
     }
 }
 
-/// A value as JSON, following DESIGN §9 — the contract lives in one place,
-/// [`datolite::value_json`], whose text is turned into a `serde_json::Value` here.
+/// A value as JSON, following `docs/design.md`, §9 CLI/JSON contract — the contract lives in
+/// one place, [`datolite::value_json`], whose text is turned into a `serde_json::Value` here.
 pub fn value_json(value: &ValueRef<'_>) -> serde_json::Value {
     let text = datolite::value_json(&value.to_owned());
     // The facade writes valid JSON; should it ever not, show the text rather than lose it.

@@ -1,6 +1,6 @@
 //! Query results as text: EDN (what the REPL, `query --format edn` and the README tutorial
-//! show) and JSON (the command line's contract, DESIGN §9), written by hand so the facade needs
-//! no serializer.
+//! show) and JSON (the command line's contract: `docs/design.md`, §9 CLI/JSON contract), written
+//! by hand so the facade needs no serializer.
 //!
 //! ```
 //! use datolite::{result_edn, result_json, Cell, QueryResult, Value};
@@ -42,11 +42,11 @@ pub fn result_edn(result: &QueryResult) -> String {
     out
 }
 
-/// A query result as compact JSON (DESIGN §9): a relation → array of arrays; a scalar → one
-/// value (`null` when none); a collection → array; a tuple → array (`null` when none). Values
-/// as [`value_json`]; a `(distinct ?x)` cell → array. Return maps → objects keyed by the
-/// names as written (`{"title":"Alien","year":1979}`): a relation an array of them, a tuple
-/// one (`null` when none).
+/// A query result as compact JSON (`docs/design.md`, §9 CLI/JSON contract): a relation → array
+/// of arrays; a scalar → one value (`null` when none); a collection → array; a tuple → array
+/// (`null` when none). Values as [`value_json`]; a `(distinct ?x)` cell → array. Return maps →
+/// objects keyed by the names as written (`{"title":"Alien","year":1979}`): a relation an array
+/// of them, a tuple one (`null` when none).
 pub fn result_json(result: &QueryResult) -> String {
     let mut out = String::new();
     match result {

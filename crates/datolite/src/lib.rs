@@ -19,6 +19,9 @@
 //!
 //! The layers underneath are their own crates: `datolite-kv` (engines and [`StorageOptions`])
 //! and `datolite-store` (model, encoding, transactor, statistics, scans).
+//!
+//! The design: `docs/design.md` in the repository — §1 Layers for the whole, §9 CLI/JSON
+//! contract for [`result_json`] and [`value_json`].
 
 mod database;
 mod error;

@@ -16,6 +16,9 @@
 //!
 //! Invariant: the engine knows nothing about datoms. Tables are a fixed set ([`Table`]); keys are
 //! compared as raw bytes (memcmp order), which the store's encoding makes equal to value order.
+//!
+//! The design: `docs/design.md` in the repository — §2 The engines (kv), and §10 Invariants for
+//! what the engines guarantee.
 
 #![warn(missing_docs)]
 

@@ -17,6 +17,9 @@
 //! assert!(matches!(q.find, FindSpec::Scalar(_)));
 //! assert_eq!(q.inputs.len(), 2);
 //! ```
+//!
+//! The design: `docs/design.md` in the repository — §8 The query engine (and §5 Statistics for
+//! what the planner reads).
 
 #![warn(missing_docs)]
 

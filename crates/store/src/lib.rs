@@ -10,6 +10,9 @@
 //!   schema on first use), one atomic engine write per transaction.
 //! - [`Stats`]: exact statistics maintained in the same write.
 //! - [`Db`] and [`Scan`]: snapshots and scans (decoded, raw, batched, counted, parallel).
+//!
+//! The design: `docs/design.md` in the repository — §3 Values (with "Values in memory"), §4 Key
+//! layout, §5 Statistics, §6 Scans, §7 The transactor, §10 Invariants.
 
 mod batch;
 pub mod bootstrap;

@@ -1,4 +1,5 @@
-//! Scans: an index, bound leading components, an optional value range (DESIGN §7).
+//! Scans: an index, bound leading components, an optional value range (`docs/design.md`,
+//! §6 Scans).
 //!
 //! Four ways to consume a scan, from cheapest: [`Scan::count`] (statistics or key-only),
 //! [`Scan::for_each_raw`] (ids decoded, values encoded), [`Scan::batches`] (column batches),

@@ -1,4 +1,5 @@
-//! Exact statistics, maintained in the same write transaction as the datoms (DESIGN §6).
+//! Exact statistics, maintained in the same write transaction as the datoms (`docs/design.md`,
+//! §5 Statistics).
 //!
 //! Per attribute: datom count, distinct entities, distinct values, min and max value (kept in
 //! their order-preserving encoding, so comparing them is a `memcmp`). Plus the total number of

@@ -2,8 +2,8 @@
 //!
 //! QUERY is EDN text (or `@file.edn` to read it from a file); each ARG is one EDN value for a
 //! non-source `:in` element, in order (`$` is the database). Results print as a table (header =
-//! the find elements as written), as EDN, or as JSON per DESIGN §9 (see
-//! [`datolite::result_json`]).
+//! the find elements as written), as EDN, or as JSON per `docs/design.md`, §9 CLI/JSON contract
+//! (see [`datolite::result_json`]).
 
 use std::path::Path;
 
@@ -22,7 +22,7 @@ pub enum QueryFormat {
     /// The result as EDN: a relation as `[[…] …]`, a scalar as its value, a collection or a
     /// tuple as a vector.
     Edn,
-    /// The result as JSON (DESIGN §9).
+    /// The result as JSON (docs/design.md, §9 CLI/JSON contract).
     Json,
 }
 

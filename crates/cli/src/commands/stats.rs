@@ -45,7 +45,7 @@ pub struct AttrRow {
     pub max: Option<Value>,
 }
 
-/// [`AttrRow`] as JSON, values per DESIGN §9.
+/// [`AttrRow`] as JSON, values per `docs/design.md`, §9 CLI/JSON contract.
 #[derive(Debug, Serialize)]
 pub struct AttrJson {
     ident: String,

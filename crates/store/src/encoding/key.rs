@@ -9,8 +9,9 @@
 //! ```
 //! Integers are big-endian so byte order is numeric order. Because every component but `V` has
 //! a fixed width, `V` is located by arithmetic on the key length — decoding never parses a
-//! terminator. (VAET keeps the value's tag byte, one byte more than DESIGN's sketch, so that every
-//! index hands the executor the same tagged value encoding.)
+//! terminator. (VAET keeps the value's tag byte, one byte more than strictly needed, so that
+//! every index hands the executor the same tagged value encoding — `docs/design.md`, §4 Key
+//! layout.)
 
 use datolite_kv::Table;
 

@@ -1,4 +1,5 @@
-//! The order-preserving key encoding (DESIGN §4), in one place: type tags, values, index keys.
+//! The order-preserving key encoding, in one place: type tags, values, index keys
+//! (`docs/design.md`, §3 Values and §4 Key layout).
 //!
 //! Invariants, checked by the property tests in `tests/encoding_props.rs`:
 //! `decode(encode(x)) == x`, encoding is injective, and byte order equals value order.
