@@ -4,7 +4,7 @@
 //! doubles, instants and booleans are stored inline (their fixed-width encodings decode to
 //! them for free); strings, keywords, UUIDs and byte arrays keep the index's encoding, shared by
 //! reference count, and become user values only when the find step (or a function) needs them
-//! — late materialization. Encodings order and compare like their values (DESIGN §4), so joins
+//! — late materialization. Encodings order and compare like their values (`docs/design.md`, §3.2), so joins
 //! and comparisons between cells of one type never decode. Values the index keeps only as a
 //! prefix and hash (longer than the inline threshold) and values computed by functions are held
 //! decoded instead ([`Val::Obj`]).
