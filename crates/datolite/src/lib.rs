@@ -26,11 +26,11 @@ mod format;
 mod query;
 
 pub use database::Database;
+pub use datolite_edn as edn;
 pub use datolite_kv::{EngineKind, LmdbOptions, StorageOptions, SyncMode};
 pub use datolite_query::{
     Cell, InputForm, InputValue, QueryError, QueryResult, ReturnKind, ReturnMap,
 };
-pub use datolite_store::edn;
 pub use datolite_store::{
     AttrStats, Attribute, Cardinality, ColumnBatch, Datom, DatomRef, Db, EntityRef, Index,
     ParallelScan, RawDatom, Scan, Schema, Stats, Tx, TxOp, TxReport, TxValue, Unique, Uuid, Value,

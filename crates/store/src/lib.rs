@@ -5,7 +5,7 @@
 //! - [`model`]: entity ids, [`Value`]s and [`Datom`]s.
 //! - [`encoding`]: the order-preserving key encoding of the indexes EAVT, AEVT, AVET, VAET and
 //!   the transaction log.
-//! - [`edn`]: the EDN reader.
+//! - EDN (transaction data, printed values) is read and printed with [`datolite_edn`].
 //! - [`Store::transact`]: the transactor (tempids, lookup refs, upserts, cardinality, uniqueness,
 //!   schema on first use), one atomic engine write per transaction.
 //! - [`Stats`]: exact statistics maintained in the same write.
@@ -13,7 +13,6 @@
 
 mod batch;
 pub mod bootstrap;
-pub mod edn;
 pub mod encoding;
 mod error;
 pub mod meta;
@@ -28,6 +27,10 @@ mod stats;
 mod store;
 pub mod transactor;
 mod values;
+
+// The transactor names EDN as `crate::edn::…`; this private alias keeps those paths working
+// without re-exporting the EDN crate from the store (users depend on `datolite-edn` directly).
+use datolite_edn as edn;
 
 pub use batch::ColumnBatch;
 pub use encoding::{Index, RawDatom};

@@ -3,6 +3,7 @@
 mod convert;
 mod datom;
 mod entity;
+mod print;
 mod uuid;
 mod value;
 
