@@ -35,7 +35,7 @@ use datolite_edn as edn;
 pub use batch::ColumnBatch;
 pub use encoding::{Index, RawDatom};
 pub use error::{Result, StoreError};
-pub use model::{Datom, DatomRef, EntityId, Uuid, Value, ValueRef, ValueType};
+pub use model::{Datom, DatomRef, Uuid, Value, ValueRef, ValueType};
 pub use parallel::ParallelScan;
 pub use reader::Reader;
 pub use scan::{DatomIter, Scan};
