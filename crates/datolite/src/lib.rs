@@ -20,6 +20,8 @@
 //! The layers underneath are their own crates: `datolite-kv` (engines and [`StorageOptions`])
 //! and `datolite-store` (model, encoding, transactor, statistics, scans).
 
+#![warn(missing_docs)]
+
 mod database;
 mod error;
 mod format;

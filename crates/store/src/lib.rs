@@ -11,6 +11,8 @@
 //! - [`Stats`]: exact statistics maintained in the same write.
 //! - [`Db`] and [`Scan`]: snapshots and scans (decoded, raw, batched, counted, parallel).
 
+#![warn(missing_docs)]
+
 mod batch;
 pub mod bootstrap;
 pub mod encoding;
