@@ -8,7 +8,7 @@ use std::io::{BufWriter, StdoutLock, Write};
 use clap::ValueEnum;
 use comfy_table::{presets, CellAlignment, ContentArrangement, Table};
 use datolite::{Value, ValueRef};
-use datolite_store::edn::format_inst_millis;
+use datolite_edn::format_inst_millis;
 
 use crate::error::Result;
 

@@ -15,8 +15,8 @@
 
 use std::fmt::Write;
 
+use datolite_edn::format_inst_millis;
 use datolite_query::{Cell, QueryResult, ReturnKind, ReturnMap};
-use datolite_store::edn::format_inst_millis;
 use datolite_store::{Value, ValueRef};
 
 /// A query result as EDN: a relation as a vector of tuples `[[…] …]` (in the result's sorted

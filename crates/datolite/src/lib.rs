@@ -23,17 +23,19 @@
 //! The design: `docs/design.md` in the repository — §1 Layers for the whole, §9 CLI/JSON
 //! contract for [`result_json`] and [`value_json`].
 
+#![warn(missing_docs)]
+
 mod database;
 mod error;
 mod format;
 mod query;
 
 pub use database::Database;
+pub use datolite_edn as edn;
 pub use datolite_kv::{EngineKind, LmdbOptions, StorageOptions, SyncMode};
 pub use datolite_query::{
     Cell, Explain, InputForm, InputValue, PlanNode, QueryError, QueryResult, ReturnKind, ReturnMap,
 };
-pub use datolite_store::edn;
 pub use datolite_store::{
     AttrStats, Attribute, Cardinality, ColumnBatch, Datom, DatomRef, Db, EntityRef, Index,
     ParallelScan, RawDatom, Scan, Schema, Stats, Tx, TxOp, TxReport, TxValue, Unique, Uuid, Value,

@@ -1,9 +1,9 @@
 //! Datalog queries on snapshots: `snapshot.q(query, inputs)`.
 
+use datolite_edn as edn;
 use datolite_query::{
     explain_plan_edn, parse_query, parse_rules, q, q_edn, Explain, InputValue, QueryResult,
 };
-use datolite_store::edn;
 use datolite_store::Db;
 
 use crate::Result;

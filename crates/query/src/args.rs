@@ -7,7 +7,7 @@
 //! vector of that length, a relation `[[?a ?b]]` a vector of such vectors, nested forms nested
 //! vectors; a vector at a variable is a lookup ref).
 
-use datolite_store::edn::Edn;
+use datolite_edn::Edn;
 use datolite_store::Value;
 
 use crate::ast::{Input, Query, Rule};

@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-pub use datolite_store::edn::Pos;
+pub use datolite_edn::Pos;
 
 use crate::error::{QueryError, Result};
 

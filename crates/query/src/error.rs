@@ -1,6 +1,6 @@
 //! Errors reported while parsing and validating a query.
 
-use datolite_store::edn::{EdnError, Pos};
+use datolite_edn::{EdnError, Pos};
 
 /// Everything that can go wrong turning query text into a [`Query`](crate::Query).
 ///

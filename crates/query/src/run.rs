@@ -1,6 +1,6 @@
 //! The entry points applications and the CLI call: parse, bind arguments, plan, execute.
 
-use datolite_store::edn::Edn;
+use datolite_edn::Edn;
 use datolite_store::Db;
 
 use crate::args::bind_args;

@@ -5,11 +5,11 @@
 mod common;
 
 use common::*;
+use datolite_edn::{self as edn, SpannedEdn, SpannedKind};
 use datolite_query::{
     builtin_aggregates, builtin_functions, naive, parse_query, parse_query_form, q, Cell,
     InputValue, QueryResult,
 };
-use datolite_store::edn::{self, SpannedEdn, SpannedKind};
 use datolite_store::Value;
 
 /// The value `[(expr) ?r]` binds (`None` when it binds nothing: nil).

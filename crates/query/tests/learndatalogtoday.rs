@@ -874,14 +874,14 @@ fn ch7_sample_and_rand() {
     let titles = |text: &str| -> Vec<String> {
         let r = fx.q_executor(text).unwrap();
         let printed = datolite::result_edn(&r);
-        let edn = datolite::edn::parse(&printed).unwrap();
-        let datolite::edn::Edn::Vector(items) = edn else {
+        let edn = datolite_edn::parse(&printed).unwrap();
+        let datolite_edn::Edn::Vector(items) = edn else {
             panic!("{printed}")
         };
         items
             .into_iter()
             .map(|i| match i {
-                datolite::edn::Edn::String(s) => s,
+                datolite_edn::Edn::String(s) => s,
                 other => panic!("{other}"),
             })
             .collect()

@@ -21,7 +21,7 @@ fn q(
     }
     got
 }
-use datolite_store::edn::parse_inst;
+use datolite_edn::parse_inst;
 use datolite_store::{Db, Value};
 
 fn movies() -> Db {

@@ -6,8 +6,8 @@
 mod common;
 
 use common::*;
+use datolite_edn::parse_inst;
 use datolite_query::{Cell, InputValue, QueryResult};
-use datolite_store::edn::parse_inst;
 use datolite_store::Value;
 
 fn inst(text: &str) -> Cell {

@@ -1,10 +1,10 @@
 //! The planner's choices, checked through `explain`, and the executor's answers against the
 //! naive evaluator on a small people database.
 
+use datolite_edn as edn;
 use datolite_query::{
     explain_edn, naive, parse_query, q_edn, q_with, Cell, JoinStrategy, QueryError, QueryResult,
 };
-use datolite_store::edn;
 use datolite_store::{Db, Value};
 
 fn people() -> Db {

@@ -1,8 +1,8 @@
 //! Queries over every value type, through the executor and the naive evaluator alike: exact
 //! numeric equality and order across number types, arithmetic, aggregates, keyword order.
 
+use datolite_edn::parse;
 use datolite_query::{naive, parse_query, Cell, QueryResult};
-use datolite_store::edn::parse;
 use datolite_store::{Db, Value};
 
 fn db() -> Db {

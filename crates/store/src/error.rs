@@ -2,7 +2,7 @@
 
 use datolite_kv::KvError;
 
-use crate::edn::EdnError;
+use datolite_edn::EdnError;
 
 /// Result of a store operation.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

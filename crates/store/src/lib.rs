@@ -5,7 +5,7 @@
 //! - [`model`]: entity ids, [`Value`]s and [`Datom`]s.
 //! - [`encoding`]: the order-preserving key encoding of the indexes EAVT, AEVT, AVET, VAET and
 //!   the transaction log.
-//! - [`edn`]: the EDN reader.
+//! - EDN (transaction data, printed values) is read and printed with [`datolite_edn`].
 //! - [`Store::transact`]: the transactor (tempids, lookup refs, upserts, cardinality, uniqueness,
 //!   schema on first use), one atomic engine write per transaction.
 //! - [`Stats`]: exact statistics maintained in the same write.
@@ -14,9 +14,10 @@
 //! The design: `docs/design.md` in the repository — §3 Values (with "Values in memory"), §4 Key
 //! layout, §5 Statistics, §6 Scans, §7 The transactor, §10 Invariants.
 
+#![warn(missing_docs)]
+
 mod batch;
 pub mod bootstrap;
-pub mod edn;
 pub mod encoding;
 mod error;
 pub mod meta;
@@ -32,10 +33,14 @@ mod store;
 pub mod transactor;
 mod values;
 
+// The transactor names EDN as `crate::edn::…`; this private alias keeps those paths working
+// without re-exporting the EDN crate from the store (users depend on `datolite-edn` directly).
+use datolite_edn as edn;
+
 pub use batch::ColumnBatch;
 pub use encoding::{Index, RawDatom};
 pub use error::{Result, StoreError};
-pub use model::{Datom, DatomRef, EntityId, Uuid, Value, ValueRef, ValueType};
+pub use model::{Datom, DatomRef, Uuid, Value, ValueRef, ValueType};
 pub use parallel::ParallelScan;
 pub use reader::Reader;
 pub use scan::{DatomIter, Scan};

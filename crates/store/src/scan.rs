@@ -252,7 +252,7 @@ impl<'db> Scan<'db> {
     /// Calls `f` with every datom decoded into typed values (borrowing the engine's memory).
     ///
     /// `f` borrows the datom: the scan drops it, so a datom owning nothing (the common case)
-    /// costs no call to free it (see [`release`]).
+    /// costs no call to free it (see the private `release` below).
     pub fn for_each(&self, mut f: impl FnMut(&DatomRef<'_>) -> bool) -> Result<()> {
         let range = self.key_range()?;
         self.db.with_txn(|txn| {

@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use std::ops::Bound;
 
 use common::memory;
-use datolite_store::edn::{self, Edn};
+use datolite_edn::{self as edn, Edn};
 use datolite_store::{Index, Store, TxReport, Value};
 
 /// Entity ids of the user partition start at 4·2^42 (schema and transactions sit below).

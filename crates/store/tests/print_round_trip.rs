@@ -2,8 +2,8 @@
 //! value's type, as the transactor reads it) — directly, and after a trip through a database
 //! whose long values live out of line.
 
+use datolite_edn::parse;
 use datolite_kv::{EngineKind, StorageOptions};
-use datolite_store::edn::parse;
 use datolite_store::model::typed_value;
 use datolite_store::{Index, Store, Value, ValueType};
 use proptest::prelude::*;
@@ -65,8 +65,8 @@ fn read_back(text: &str, like: &Value) -> Value {
     typed(&form, like)
 }
 
-fn typed(form: &datolite_store::edn::Edn, like: &Value) -> Value {
-    use datolite_store::edn::Edn;
+fn typed(form: &datolite_edn::Edn, like: &Value) -> Value {
+    use datolite_edn::Edn;
     match (like, form) {
         (Value::Tuple(items), Edn::Vector(forms)) => {
             assert_eq!(items.len(), forms.len());

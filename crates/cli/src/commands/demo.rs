@@ -212,7 +212,7 @@ struct DemoQuery {
 /// The demo's Datalog queries over the bars: a count, a time-range filter, an aggregate and
 /// the same aggregate as a subquery per symbol.
 fn demo_queries() -> Vec<(&'static str, String, &'static str, Vec<String>)> {
-    let inst = |ms: i64| format!("#inst \"{}\"", datolite_store::edn::format_inst_millis(ms));
+    let inst = |ms: i64| format!("#inst \"{}\"", datolite_edn::format_inst_millis(ms));
     vec![
         (
             "bar_count",
@@ -665,7 +665,7 @@ mod tests {
     #[test]
     fn start_is_the_2024_open() {
         assert_eq!(
-            datolite_store::edn::format_inst_millis(START_MS),
+            datolite_edn::format_inst_millis(START_MS),
             "2024-01-02T14:30:00.000Z"
         );
     }

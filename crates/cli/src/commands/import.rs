@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::Args;
-use datolite::edn::{Edn, Reader};
 use datolite::{Database, TxOp};
+use datolite_edn::{Edn, Reader};
 use datolite_store::transactor::tx_op;
 use serde::Serialize;
 

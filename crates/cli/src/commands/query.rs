@@ -8,7 +8,8 @@
 use std::path::Path;
 
 use clap::{Args, ValueEnum};
-use datolite::{edn, Cell, Db, DbQueries, QueryResult, Value};
+use datolite::{Cell, Db, DbQueries, QueryResult, Value};
+use datolite_edn as edn;
 
 use crate::commands::{open_database, Create};
 use crate::error::{Context, Result};

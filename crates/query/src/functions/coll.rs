@@ -82,7 +82,7 @@ fn calendar(args: &[FnVal], field: usize) -> R<FnVal> {
     let FnVal::One(Value::Instant(ms)) = arg(args, 0)? else {
         return Err(format!("expected an instant, got {}", show(arg(args, 0)?)));
     };
-    let (y, mo, d, h, mi, s) = datolite_store::edn::civil_utc(*ms);
+    let (y, mo, d, h, mi, s) = datolite_edn::civil_utc(*ms);
     integer([y, mo, d, h, mi, s][field])
 }
 

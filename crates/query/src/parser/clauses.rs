@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use datolite_store::edn::{SpannedEdn, SpannedKind};
+use datolite_edn::{SpannedEdn, SpannedKind};
 
 use super::binding::clause_vars;
 use super::inputs::parse_binding;

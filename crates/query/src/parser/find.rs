@@ -1,7 +1,7 @@
 //! The query's outer shape (vector or map form) and its `:find`, `:keys` / `:strs` /
 //! `:syms`, `:with`, `:order-by` and `:limit` parts.
 
-use datolite_store::edn::{SpannedEdn, SpannedKind};
+use datolite_edn::{SpannedEdn, SpannedKind};
 
 use std::collections::BTreeSet;
 

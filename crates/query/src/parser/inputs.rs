@@ -1,6 +1,6 @@
 //! `:in` inputs and the binding forms they share with function expressions.
 
-use datolite_store::edn::{SpannedEdn, SpannedKind};
+use datolite_edn::{SpannedEdn, SpannedKind};
 
 use super::{as_src, as_var, error_at, is_blank, show};
 use crate::ast::{BindVar, Binding, Input};

@@ -10,7 +10,7 @@ mod find;
 mod inputs;
 mod rules;
 
-use datolite_store::edn::{self, SpannedEdn, SpannedKind};
+use datolite_edn::{self as edn, SpannedEdn, SpannedKind};
 
 use crate::ast::{Constant, Query, Rule, SrcVar, Var};
 use crate::error::{QueryError, Result};

@@ -1,6 +1,6 @@
 //! Rule sets: `[[(name ?a [?req]...) clause...] ...]`.
 
-use datolite_store::edn::{SpannedEdn, SpannedKind};
+use datolite_edn::{SpannedEdn, SpannedKind};
 
 use super::clauses::{parse_clause, parse_rule_vars};
 use super::{error_at, show};

@@ -4,11 +4,11 @@
 
 #![allow(dead_code)]
 
+use datolite_edn as edn;
 use datolite_query::{
     bind_args, naive, parse_query, q_with, Cell, InputValue, JoinStrategy, QueryError, QueryResult,
     Rule,
 };
-use datolite_store::edn;
 use datolite_store::{Db, Value};
 
 /// The movie database of `fixtures/movies.edn`.

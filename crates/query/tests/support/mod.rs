@@ -15,8 +15,8 @@
 use std::collections::BTreeMap;
 
 use datolite::{result_edn, Database, TxReport};
+use datolite_edn::{self as edn, Edn};
 use datolite_query::{bind_args, naive, parse_query, QueryError, QueryResult};
-use datolite_store::edn::{self, Edn};
 
 /// A memory database and the entity ids its string tempids resolved to.
 pub struct Fx {

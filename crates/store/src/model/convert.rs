@@ -10,7 +10,7 @@ use bigdecimal::BigDecimal;
 use num_traits::ToPrimitive;
 
 use super::{Uuid, Value, ValueType};
-use crate::edn::{Edn, Keyword, Symbol};
+use datolite_edn::{Edn, Keyword, Symbol};
 
 /// Why a form is not a value of the wanted type.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -161,7 +161,7 @@ pub fn parse_hex(hex: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::edn::parse;
+    use datolite_edn::parse;
 
     fn typed(text: &str, t: ValueType) -> Result<Value, ConvertError> {
         typed_value(&parse(text).unwrap(), t)

@@ -9,8 +9,6 @@
 //! - partition 3, `tx`: transaction entities; the `T` of a datom is its transaction's entity id.
 //! - partition 4, `user`: everything users create.
 
-use std::fmt;
-
 /// Bits below the partition.
 pub const PARTITION_SHIFT: u32 = 42;
 /// The schema partition.
@@ -38,20 +36,4 @@ pub const fn tx_entity(t: u64) -> u64 {
 /// The transaction number `t` of a transaction entity id.
 pub const fn tx_t(tx: u64) -> u64 {
     tx & ((1 << PARTITION_SHIFT) - 1)
-}
-
-/// An entity id with a readable `Display`; the store's APIs take and return plain `u64`s.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct EntityId(pub u64);
-
-impl fmt::Display for EntityId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)
-    }
-}
-
-impl From<u64> for EntityId {
-    fn from(id: u64) -> Self {
-        EntityId(id)
-    }
 }

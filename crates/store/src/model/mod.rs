@@ -3,6 +3,7 @@
 mod convert;
 mod datom;
 mod entity;
+mod print;
 mod uuid;
 mod value;
 
@@ -11,8 +12,7 @@ pub use convert::{
 };
 pub use datom::{Datom, DatomRef};
 pub use entity::{
-    entity_in, partition_of, tx_entity, tx_t, EntityId, PARTITION_SHIFT, PART_DB, PART_TX,
-    PART_USER,
+    entity_in, partition_of, tx_entity, tx_t, PARTITION_SHIFT, PART_DB, PART_TX, PART_USER,
 };
 pub use uuid::Uuid;
 pub use value::{

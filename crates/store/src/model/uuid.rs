@@ -40,7 +40,7 @@ impl From<Uuid> for [u8; 16] {
 /// The canonical lowercase 8-4-4-4-12 hex form.
 impl fmt::Display for Uuid {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&crate::edn::format_uuid(&self.0))
+        f.write_str(&datolite_edn::format_uuid(&self.0))
     }
 }
 

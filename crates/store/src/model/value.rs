@@ -508,11 +508,11 @@ impl std::hash::Hash for ValueRef<'_> {
 }
 
 impl fmt::Display for ValueRef<'_> {
-    /// Prints the value as EDN with the printer of [`crate::edn`], so it reads back to the same
-    /// value (read with the value's type, as the transactor reads it: a float prints as a plain
-    /// number, a ref as its entity id).
+    /// Prints the value as EDN with the printer of [`datolite_edn`], so it reads back to the
+    /// same value (read with the value's type, as the transactor reads it: a float prints as a
+    /// plain number, a ref as its entity id).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        crate::edn::write_value(f, self)
+        super::print::write_value(f, self)
     }
 }
 

@@ -1,16 +1,16 @@
 //! Printing [`Edn`] values as EDN text that reads back to an equal value.
 //!
 //! The `write_*` functions print one scalar each with the same rules; they
-//! are `pub(crate)` so that other printers in the crate (datom values) print
+//! are public so that other printers (the store's datom values) print
 //! exactly as EDN does.
 
 use std::fmt::{self, Write};
 
 use bigdecimal::BigDecimal;
 
-use super::time::format_inst_millis;
-use super::uuid::format_uuid;
-use super::value::Edn;
+use crate::time::format_inst_millis;
+use crate::uuid::format_uuid;
+use crate::value::Edn;
 
 impl fmt::Display for Edn {
     /// Prints valid EDN: strings and characters escaped, doubles always with a
@@ -72,7 +72,7 @@ fn write_seq(f: &mut fmt::Formatter<'_>, open: &str, items: &[Edn], close: &str)
 /// Writes a double so that it reads back as the same double: `##NaN`,
 /// `##Inf`, `##-Inf`, otherwise the shortest text that reads back to the same
 /// bits, always with a `.` or an exponent (`1.0`, `1e300`, `-0.0`).
-pub(crate) fn write_double(f: &mut impl Write, x: f64) -> fmt::Result {
+pub fn write_double(f: &mut impl Write, x: f64) -> fmt::Result {
     if x.is_nan() {
         return f.write_str("##NaN");
     }
@@ -110,7 +110,7 @@ impl<W: Write> Write for FloatProbe<'_, W> {
 
 /// Writes an exact decimal with its scale, `M`-suffixed: `1.50M`, `-3M`, `1E+3M` (a negative
 /// scale), all of which read back to the same digits and scale.
-pub(crate) fn write_bigdec(f: &mut impl Write, d: &BigDecimal) -> fmt::Result {
+pub fn write_bigdec(f: &mut impl Write, d: &BigDecimal) -> fmt::Result {
     let (digits, scale) = d.as_bigint_and_scale();
     let (sign, magnitude) = match digits.sign() {
         num_bigint::Sign::Minus => ("-", digits.magnitude().to_string()),
@@ -147,7 +147,7 @@ pub(crate) fn write_bigdec(f: &mut impl Write, d: &BigDecimal) -> fmt::Result {
 /// every control character (U+0000–U+001F, U+007F–U+009F) escaped, with the
 /// short escapes where there is one (`\n`, `\t`, `\r`, `\b`, `\f`) and
 /// `\uXXXX` otherwise; everything else, non-ASCII text included, as is.
-pub(crate) fn write_string(f: &mut impl Write, s: &str) -> fmt::Result {
+pub fn write_string(f: &mut impl Write, s: &str) -> fmt::Result {
     f.write_char('"')?;
     let mut plain_from = 0;
     for (i, c) in s.char_indices() {
@@ -178,7 +178,7 @@ pub(crate) fn write_string(f: &mut impl Write, s: &str) -> fmt::Result {
 /// `\space`, `\tab`, `\return`, `\backspace`, `\formfeed`; `\uXXXX` for
 /// other control characters, whitespace and the byte-order mark (invisible
 /// or ambiguous after a backslash); `\c` otherwise.
-pub(crate) fn write_char(f: &mut impl Write, c: char) -> fmt::Result {
+pub fn write_char(f: &mut impl Write, c: char) -> fmt::Result {
     match c {
         '\n' => f.write_str("\\newline"),
         ' ' => f.write_str("\\space"),
@@ -199,7 +199,7 @@ pub(crate) fn write_char(f: &mut impl Write, c: char) -> fmt::Result {
 /// produces it is written exactly as it is; in a pattern built by hand an
 /// unescaped `"` is escaped and a trailing lone backslash doubled, so that
 /// the output is always readable.
-pub(crate) fn write_regex(f: &mut impl Write, pattern: &str) -> fmt::Result {
+pub fn write_regex(f: &mut impl Write, pattern: &str) -> fmt::Result {
     f.write_str("#\"")?;
     let mut chars = pattern.chars();
     while let Some(c) = chars.next() {
@@ -220,8 +220,8 @@ pub(crate) fn write_regex(f: &mut impl Write, pattern: &str) -> fmt::Result {
 
 #[cfg(test)]
 mod tests {
-    use super::super::names::{Keyword, Symbol};
     use super::*;
+    use crate::names::{Keyword, Symbol};
 
     #[test]
     fn scalars() {

@@ -4,12 +4,12 @@ use std::borrow::Cow;
 use std::cell::Cell;
 use std::collections::HashSet;
 
-use super::atom::{parse_keyword, parse_number, parse_symbolic, starts_number};
-use super::build::{Builder, EdnBuilder};
-use super::error::{EdnError, Failure, Pos};
-use super::lexer::Cursor;
-use super::position::{pos_at, LineCursor};
-use super::value::Edn;
+use crate::atom::{parse_keyword, parse_number, parse_symbolic, starts_number};
+use crate::build::{Builder, EdnBuilder};
+use crate::error::{EdnError, Failure, Pos};
+use crate::lexer::Cursor;
+use crate::position::{pos_at, LineCursor};
+use crate::value::Edn;
 
 /// How deeply collections, tags and metadata may nest. Parsing recurses once per
 /// level, so without a limit hostile input (`[[[[…`) would overflow the
@@ -29,7 +29,7 @@ const MAX_SHOWN: usize = 60;
 /// in memory. After an error the reader yields nothing more.
 ///
 /// ```
-/// use datolite_store::edn::{Edn, Reader};
+/// use datolite_edn::{Edn, Reader};
 ///
 /// let mut reader = Reader::new("{:n 1} {:n 2}");
 /// let mut total = 0;
@@ -37,7 +37,7 @@ const MAX_SHOWN: usize = 60;
 ///     total += form?.get_keyword(":n").and_then(Edn::as_long).unwrap_or(0);
 /// }
 /// assert_eq!(total, 3);
-/// # Ok::<(), datolite_store::edn::EdnError>(())
+/// # Ok::<(), datolite_edn::EdnError>(())
 /// ```
 pub struct Reader<'a> {
     parser: Parser<'a, EdnBuilder>,

@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 
-use super::*;
+use crate::*;
 
 fn kw(ns: Option<&str>, name: &str) -> Edn {
     Edn::Keyword(Keyword::new(ns, name))

@@ -5,7 +5,7 @@ use std::hash::{Hash, Hasher};
 use bigdecimal::BigDecimal;
 use num_bigint::BigInt;
 
-use super::names::{Keyword, Symbol};
+use crate::names::{Keyword, Symbol};
 
 /// One EDN value.
 ///

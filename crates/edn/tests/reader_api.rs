@@ -1,6 +1,6 @@
 //! Integration tests for the public EDN API as other crates use it.
 
-use datolite_store::edn::{
+use datolite_edn::{
     format_inst_millis, parse, parse_all, parse_inst, parse_spanned, Edn, EdnError, Keyword, Pos,
     Reader, SpannedKind, Symbol,
 };

@@ -3,8 +3,8 @@
 //! The reader itself only tracks byte offsets, so the hot loop never counts
 //! lines. Positions are computed here when someone asks for them.
 
-use super::error::Pos;
-use super::lexer::BOM;
+use crate::error::Pos;
+use crate::lexer::BOM;
 
 /// Computes the position of byte `offset` in `src` by scanning from the start.
 ///

@@ -99,7 +99,7 @@ impl Failure {
 
     /// Converts the byte offset to a line/column within `src`.
     pub(crate) fn resolve(self, src: &str) -> EdnError {
-        let pos = super::position::pos_at(src, self.offset);
+        let pos = crate::position::pos_at(src, self.offset);
         let message = if self.mentions_opening {
             format!("{} opened at {pos}", self.message)
         } else {

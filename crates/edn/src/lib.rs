@@ -1,13 +1,26 @@
-//! An EDN reader and printer: everything `clojure.edn/read` accepts, plus what
-//! Datomic data files and queries contain (regular-expression literals,
-//! metadata, Datomic's `#db/id`).
+//! # datolite-edn — EDN as `clojure.edn/read` reads it
+//!
+//! The data notation of datolite: transaction data, schemas, queries, query
+//! inputs and printed results are all EDN. This crate knows nothing of
+//! datoms or attributes; it reads text into [`Edn`] forms and prints them
+//! back, and its scalar printers are public so that other printers (the
+//! store's datom values) print exactly as EDN does.
 //!
 //! - [`parse`] reads exactly one form, [`parse_all`] every form, and
 //!   [`Reader`] streams forms one at a time for big files.
 //! - [`parse_spanned`] keeps the position of every form ([`SpannedEdn`]) for
-//!   error messages that point into a query.
-//! - [`Edn`]'s `Display` prints EDN that reads back to an equal value.
-//! - [`parse_inst`] / [`format_inst_millis`] convert RFC 3339 timestamps.
+//!   error messages that point into a query; every [`EdnError`] has a line
+//!   and column.
+//! - One printer: [`Edn`]'s `Display` prints EDN that reads back to an equal
+//!   value, built from [`write_string`], [`write_char`], [`write_double`],
+//!   [`write_bigdec`], [`write_regex`], [`format_uuid`] and
+//!   [`format_inst_millis`].
+//! - [`parse_inst`] / [`format_inst_millis`] / [`civil_utc`] convert RFC 3339
+//!   timestamps and milliseconds since the epoch.
+//!
+//! What it reads is everything `clojure.edn/read` accepts, plus what Datomic
+//! data files and queries contain (regular-expression literals, metadata,
+//! Datomic's `#db/id`).
 //!
 //! # Supported
 //!
@@ -74,10 +87,12 @@
 //! metadata) is limited to [`MAX_DEPTH`] levels, and no input makes the
 //! reader panic.
 
+#![warn(missing_docs)]
+
 mod atom;
 mod build;
 mod dispatch;
-pub(crate) mod display;
+mod display;
 mod error;
 mod lexer;
 mod literals;
@@ -88,11 +103,11 @@ mod spanned;
 mod time;
 mod uuid;
 mod value;
-mod value_print;
 
 #[cfg(test)]
 mod tests;
 
+pub use display::{write_bigdec, write_char, write_double, write_regex, write_string};
 pub use error::{EdnError, Pos};
 pub use names::{Keyword, Symbol};
 pub use reader::{Reader, MAX_DEPTH};
@@ -100,7 +115,6 @@ pub use spanned::{SpannedEdn, SpannedKind};
 pub use time::{civil_utc, format_inst_millis, parse_inst};
 pub use uuid::format_uuid;
 pub use value::Edn;
-pub use value_print::write_value;
 
 use build::{EdnBuilder, SpannedBuilder};
 use reader::Parser;

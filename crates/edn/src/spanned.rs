@@ -4,12 +4,12 @@
 use bigdecimal::BigDecimal;
 use num_bigint::BigInt;
 
-use super::error::Pos;
-use super::names::{Keyword, Symbol};
-use super::value::Edn;
+use crate::error::Pos;
+use crate::names::{Keyword, Symbol};
+use crate::value::Edn;
 
 /// A form together with the position of its first character; children are
-/// spanned too. Read with [`parse_spanned`](super::parse_spanned).
+/// spanned too. Read with [`parse_spanned`](crate::parse_spanned).
 ///
 /// For a tagged literal (`#inst`, `#uuid`, `#my/tag`) the position is that of
 /// the `#`.

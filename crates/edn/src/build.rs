@@ -4,10 +4,10 @@
 
 use std::borrow::Cow;
 
-use super::error::Pos;
-use super::position::LineCursor;
-use super::spanned::{SpannedEdn, SpannedKind};
-use super::value::Edn;
+use crate::error::Pos;
+use crate::position::LineCursor;
+use crate::spanned::{SpannedEdn, SpannedKind};
+use crate::value::Edn;
 
 /// Builds nodes of one representation from what the parser has read.
 pub(crate) trait Builder {

@@ -8,8 +8,8 @@ use num_bigint::{BigInt, BigUint, Sign};
 use num_integer::Integer;
 use num_traits::{One, ToPrimitive, Zero};
 
-use super::names::{parse_keyword_token, parse_symbol_token};
-use super::value::Edn;
+use crate::names::{parse_keyword_token, parse_symbol_token};
+use crate::value::Edn;
 
 /// Whether a token starting with these bytes is a number: a digit, or a
 /// sign followed by a digit.

@@ -1,16 +1,17 @@
-//! Printing datom values as EDN with the same rules as [`Edn`](super::Edn)'s printer (one
-//! printer): every value prints as text that reads back to it when read with the value's type.
+//! Printing datom values as EDN with the scalar printers of [`datolite_edn`] (one printer, so a
+//! value prints as its [`Edn`](datolite_edn::Edn) form does): every value prints as text that
+//! reads back to it when read with the value's type.
 
 use std::fmt::{self, Write};
 
-use super::display::{write_bigdec, write_double, write_string};
-use super::time::format_inst_millis;
-use crate::model::ValueRef;
+use datolite_edn::{format_inst_millis, write_bigdec, write_double, write_string};
+
+use super::ValueRef;
 
 /// Writes `value` as EDN: `true`, `42`, `1.5`, `#inst "…"`, `"text"` (escaped), `:ns/name`,
 /// `#uuid "…"`, `#bytes "0a1b"`, an entity id as a number, `42N`, `1.5M`, `#uri "…"`, a symbol
 /// as itself, a tuple as a vector with `nil` for missing elements.
-pub fn write_value(f: &mut impl Write, value: &ValueRef<'_>) -> fmt::Result {
+pub(crate) fn write_value(f: &mut impl Write, value: &ValueRef<'_>) -> fmt::Result {
     match value {
         ValueRef::Boolean(b) => write!(f, "{b}"),
         ValueRef::Long(n) => write!(f, "{n}"),

@@ -2,14 +2,14 @@
 //! maps, symbolic values, tagged literals, and the errors for Clojure's other
 //! dispatch macros) and metadata (`^meta form`, `#^meta form`).
 
-use super::atom::parse_symbolic;
-use super::build::Builder;
-use super::error::Failure;
-use super::names::parse_symbol_token;
-use super::reader::{duplicate, shown, with_article, Parser};
-use super::time::parse_inst;
-use super::uuid::parse_uuid;
-use super::value::Edn;
+use crate::atom::parse_symbolic;
+use crate::build::Builder;
+use crate::error::Failure;
+use crate::names::parse_symbol_token;
+use crate::reader::{duplicate, shown, with_article, Parser};
+use crate::time::parse_inst;
+use crate::uuid::parse_uuid;
+use crate::value::Edn;
 
 impl<B: Builder> Parser<'_, B> {
     /// Reads the form that starts with the `#` at `at`.

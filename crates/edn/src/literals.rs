@@ -1,8 +1,8 @@
 //! Scanning the literals with their own syntax: strings, regular expressions
 //! and characters.
 
-use super::error::Failure;
-use super::lexer::{is_terminating, is_whitespace, unicode_space_len, Cursor};
+use crate::error::Failure;
+use crate::lexer::{is_terminating, is_whitespace, unicode_space_len, Cursor};
 
 impl Cursor<'_> {
     /// Reads a string literal; the cursor is on the opening `"`.

@@ -3,8 +3,8 @@
 use std::fmt;
 use std::str::FromStr;
 
-use super::error::{EdnError, Pos};
-use super::lexer::BOM;
+use crate::error::{EdnError, Pos};
+use crate::lexer::BOM;
 
 /// An EDN keyword such as `:name`, `:db/id` or `:db.type/string`.
 ///
@@ -568,7 +568,7 @@ mod tests {
             let ours = if text.starts_with(':') {
                 parse_keyword_token(&text).map(|k| (k.namespace, k.name))
             } else if text.starts_with(|c: char| c.is_ascii_digit() || c == '#' || c == '\'')
-                || super::super::atom::starts_number(text.as_bytes()[0], text.as_bytes().get(1).copied())
+                || crate::atom::starts_number(text.as_bytes()[0], text.as_bytes().get(1).copied())
             {
                 // Not a symbol token for either reader.
                 return Ok(());
