@@ -26,6 +26,7 @@
 mod aggregate;
 mod binding;
 mod calls;
+mod coerce;
 mod explain;
 mod find;
 mod idents;
