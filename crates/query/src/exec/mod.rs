@@ -1,5 +1,5 @@
 //! The executor: runs the planner's tree ([`crate::plan::Plan`]) as given over relations of
-//! cells (`docs/design.md`, §8.4 The executor). It chooses nothing: indexes, join methods and
+//! cells (`docs/design.md`, §8.3 The physical plan, §8.4 Relations of cells). It chooses nothing: indexes, join methods and
 //! nested bodies' plans are the plan's; it binds each input row's values into them.
 //!
 //! - A relation (`rel::Rel`) is rows of `val::Val` cells over one variable list: ids and
@@ -15,8 +15,8 @@
 //! - `not`/`not-join`/`or`/`or-join`/`and` (`not_or`): evaluated once for the distinct join
 //!   tuples of the whole input, then joined back.
 //! - Rules (`rules`): relations computed bottom-up by a semi-naive fixpoint, stratified.
-//! - Aggregates (`aggregate`): `(count ?x)` of one pattern from statistics in O(1); other
-//!   single-pattern aggregates while scanning, in parallel for large attributes.
+//! - Aggregates (`aggregate`): single-pattern aggregates computed while scanning, in parallel
+//!   for large attributes, when the planner chose that strategy ([`crate::plan::aggregate`]).
 //! - Every node's runs, rows and time are counted (`metrics`) for `explain --analyze`
 //!   ([`crate::explain`]), nested bodies and rule bodies included.
 //!
@@ -62,10 +62,12 @@ use metrics::Metrics;
 use rel::Rel;
 use val::Val;
 
-/// How data patterns join the rows before them (normally chosen per step from statistics).
+/// How data patterns join the rows before them: a planner input (normally the planner chooses
+/// per node from the statistics; tests force each method to check them all against the naive
+/// evaluator).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum JoinStrategy {
-    /// Per step, whichever reads less: the default.
+    /// Per node, whichever reads less: the default.
     #[default]
     Auto,
     /// Always one index lookup per input row.
