@@ -7,7 +7,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-/// A query's plan, as [`crate::explain`] reports it.
+/// A query's plan, as [`crate::explain_plan`] reports it.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Explain {
     /// Whether the query ran and the nodes carry [`Actual`] figures.

@@ -4,7 +4,7 @@
 //! EDN text into it, with binding analysis and errors that quote the offending
 //! form and its line/column; the planner ([`plan`]: index choice and join order
 //! from live statistics, range pushdown, Cartesian-product refusal) and the
-//! executor ([`exec`]) behind [`q`] and [`explain`]; the naive reference
+//! executor ([`exec`]) behind [`q`] and [`explain()`]; the naive reference
 //! evaluator ([`naive`]) they are tested against. Both evaluators share the
 //! resolution of names against the schema (`resolve`), the function registry
 //! (`functions`: built-ins and aggregates), the value order [`compare`], input

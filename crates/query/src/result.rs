@@ -111,7 +111,7 @@ impl From<Value> for Cell {
 /// The result of [`crate::q`], shaped by the find spec.
 #[derive(Clone, Debug, PartialEq)]
 pub enum QueryResult {
-    /// `:find ?a ?b`: sorted lexicographically by [`compare`] (ties broken by `Value`'s own
+    /// `:find ?a ?b`: sorted lexicographically by [`crate::compare`] (ties broken by `Value`'s own
     /// order), then `:order-by` (stable) and `:limit`. A set, except that `:with` without
     /// aggregates keeps one tuple per distinct find + `:with` tuple (a bag, as in Datomic).
     Relation(Vec<Vec<Cell>>),

@@ -1,4 +1,4 @@
-//! The executor: runs the planner's tree ([`crate::plan::Plan`]) as given over relations of
+//! The executor: runs the planner's tree (`crate::plan::Plan`) as given over relations of
 //! cells (`docs/design.md`, §8.3 The physical plan, §8.4 Relations of cells). It chooses nothing: indexes, join methods and
 //! nested bodies' plans are the plan's; it binds each input row's values into them.
 //!
@@ -16,9 +16,9 @@
 //!   tuples of the whole input, then joined back.
 //! - Rules (`rules`): relations computed bottom-up by a semi-naive fixpoint, stratified.
 //! - Aggregates (`aggregate`): single-pattern aggregates computed while scanning, in parallel
-//!   for large attributes, when the planner chose that strategy ([`crate::plan::aggregate`]).
+//!   for large attributes, when the planner chose that strategy (`crate::plan::aggregate`).
 //! - Every node's runs, rows and time are counted (`metrics`) for `explain --analyze`
-//!   ([`crate::explain`]), nested bodies and rule bodies included.
+//!   ([`crate::Explain`]), nested bodies and rule bodies included.
 //!
 //! Intermediate relations are bags (a pattern over distinct datoms cannot duplicate a row
 //! anyway); the find step and rule relations are sets.

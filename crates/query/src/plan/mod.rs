@@ -1,13 +1,13 @@
-//! The planner: turns a clause list into a physical plan tree ([`Plan`]) from the live
+//! The planner: turns a clause list into a physical plan tree (`Plan`) from the live
 //! statistics (`docs/design.md`, §8 The query engine). The executor runs the tree as given.
 //!
-//! - [`order`]: the join order, greedy by estimated rows, refusing accidental Cartesian
+//! - `order`: the join order, greedy by estimated rows, refusing accidental Cartesian
 //!   products;
-//! - [`access`]: each data pattern's index and bound prefix, range predicates turned into AVET
+//! - `access`: each data pattern's index and bound prefix, range predicates turned into AVET
 //!   bounds;
-//! - [`estimate`]: rows per input row from the statistics;
-//! - [`node`]: the tree — join methods, nested bodies' plans, rule-call joins;
-//! - [`aggregate`]: the aggregation strategy of single-pattern queries (from statistics, or
+//! - `estimate`: rows per input row from the statistics;
+//! - `node`: the tree — join methods, nested bodies' plans, rule-call joins;
+//! - `aggregate`: the aggregation strategy of single-pattern queries (from statistics, or
 //!   while scanning).
 
 pub(crate) mod access;
