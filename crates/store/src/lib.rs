@@ -28,6 +28,7 @@ mod stats;
 mod store;
 pub mod transactor;
 mod values;
+mod version;
 
 pub use batch::ColumnBatch;
 pub use encoding::{Index, RawDatom};

@@ -104,11 +104,10 @@ impl TxContext<'_> {
         }
         self.buffer_keys(e, attr, &venc);
         if self.options.stats {
-            let row = self.stats.attributes.entry(a).or_default();
+            let row = self.stats.row(a);
             row.count += 1;
             row.distinct_entities += u64::from(!had_ea);
-            self.stats.datoms += 1;
-            self.changed_attrs.insert(a);
+            *self.stats.datoms_mut() += 1;
             let bounds = self
                 .added_bounds
                 .entry(a)
@@ -203,7 +202,7 @@ impl TxContext<'_> {
                     Ok(())
                 })?;
                 for a in new_values {
-                    self.stats.attributes.entry(a).or_default().distinct_values += 1;
+                    self.stats.row(a).distinct_values += 1;
                 }
             } else {
                 buffers[slot].write_sorted(&mut *self.txn, table, order, |_, _, _| Ok(()))?;
@@ -212,7 +211,7 @@ impl TxContext<'_> {
         }
         self.buffers = buffers;
         for (a, (min, max)) in std::mem::take(&mut self.added_bounds) {
-            let row = self.stats.attributes.entry(a).or_default();
+            let row = self.stats.row(a);
             if row.min.as_deref().is_none_or(|m| min.as_slice() < m) {
                 row.min = Some(min);
             }
@@ -257,7 +256,7 @@ impl TxContext<'_> {
             let av = Prefix::new().attr(a).value(venc).into_bytes();
             let entity_left = self.first_key(Table::Eavt, &ea)?.is_some();
             let value_left = self.first_key(Table::Avet, &av)?.is_some();
-            let row = self.stats.attributes.entry(a).or_default();
+            let row = self.stats.row(a);
             let was_min = row.min.as_deref() == Some(venc);
             let was_max = row.max.as_deref() == Some(venc);
             row.count = row.count.saturating_sub(1);
@@ -266,20 +265,15 @@ impl TxContext<'_> {
             if !value_left && (was_min || was_max) {
                 let min = extreme_value(&*self.txn, a, Direction::Forward)?;
                 let max = extreme_value(&*self.txn, a, Direction::Reverse)?;
-                let row = self.stats.attributes.entry(a).or_default();
+                let row = self.stats.row(a);
                 row.min = min;
                 row.max = max;
             }
-            if self
-                .stats
-                .attributes
-                .get(&a)
-                .is_some_and(|row| row.count == 0)
-            {
-                self.stats.attributes.remove(&a);
+            if self.stats.get(a).is_some_and(|row| row.count == 0) {
+                self.stats.remove(a);
             }
-            self.stats.datoms = self.stats.datoms.saturating_sub(1);
-            self.changed_attrs.insert(a);
+            let datoms = self.stats.datoms_mut();
+            *datoms = datoms.saturating_sub(1);
         }
         self.note(e, attr, value, false);
         Ok(())

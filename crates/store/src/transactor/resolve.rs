@@ -47,6 +47,8 @@ pub(super) struct Pending {
 /// A fully resolved operation.
 #[derive(Clone, Debug)]
 pub(crate) enum Resolved {
+    /// A datom of an attribute installed on first use (written before everything else).
+    Install(u64, Arc<Attribute>, Value),
     Add(u64, Arc<Attribute>, Value),
     Retract(u64, Arc<Attribute>, Value),
     RetractAll(u64, Arc<Attribute>),
@@ -124,7 +126,8 @@ impl TxContext<'_> {
             .collect();
         self.upsert(&pending)?;
         self.allocate(&pending, &retract_entities)?;
-        let mut resolved = Vec::with_capacity(pending.len() + retract_entities.len());
+        let mut resolved = std::mem::take(&mut self.installs);
+        resolved.reserve(pending.len() + retract_entities.len());
         for e in &retract_entities {
             let e = self.entity(e)?;
             self.check_writable(e)?;
@@ -447,14 +450,18 @@ impl TxContext<'_> {
         let ident_attr = self.system(sys::IDENT)?;
         let type_attr = self.system(sys::VALUE_TYPE)?;
         let card_attr = self.system(sys::CARDINALITY)?;
-        self.assert_datom(id, &ident_attr, &Value::Keyword(ident.to_string()))?;
-        self.assert_datom(id, &type_attr, &Value::Ref(type_ident_entity(value_type)))?;
-        self.assert_datom(
-            id,
-            &card_attr,
-            &Value::Ref(cardinality_entity(Cardinality::One)),
-        )?;
-        self.schema.install(attribute);
+        // The datoms are written by `apply.rs` ahead of the operations; the schema knows the
+        // attribute at once, so later operations of the transaction can use it.
+        self.installs.extend([
+            Resolved::Install(id, ident_attr, Value::Keyword(ident.to_string())),
+            Resolved::Install(id, type_attr, Value::Ref(type_ident_entity(value_type))),
+            Resolved::Install(
+                id,
+                card_attr,
+                Value::Ref(cardinality_entity(Cardinality::One)),
+            ),
+        ]);
+        Arc::make_mut(&mut self.schema).install(attribute);
         self.known_attribute(ident)
     }
 
