@@ -7,6 +7,8 @@ use datolite_kv::{Direction, KeyRange, ReadOps, Table, Visit};
 
 use super::buffer;
 use super::context::TxContext;
+use super::resolve::Resolved;
+use crate::bootstrap::attr as sys;
 use crate::encoding::{
     decode_key, encode_key, encode_log_key, encode_value, spill_payload, tags, Index, Prefix,
     Stored,
@@ -18,6 +20,44 @@ use crate::values::materialize;
 use crate::{Result, StoreError};
 
 impl TxContext<'_> {
+    /// Writes resolved operations: the datoms of attributes installed on first use, then
+    /// retractions, then assertions.
+    pub(super) fn apply(&mut self, resolved: &[Resolved]) -> Result<()> {
+        // Attributes installed on first use come first, as their datoms did when resolution
+        // wrote them itself.
+        for op in resolved {
+            if let Resolved::Install(e, attr, v) = op {
+                self.assert_datom(*e, attr, v)?;
+            }
+        }
+        let mut visited = HashSet::default();
+        for op in resolved {
+            match op {
+                Resolved::RetractEntity(e) => self.retract_entity(*e, &mut visited)?,
+                Resolved::Retract(e, attr, v) => self.retract_datom(*e, attr, v)?,
+                Resolved::RetractAll(e, attr) => self.retract_all(*e, attr)?,
+                Resolved::Add(..) | Resolved::Install(..) => {}
+            }
+        }
+        for op in resolved {
+            if let Resolved::Add(e, attr, v) = op {
+                self.assert_datom(*e, attr, v)?;
+            }
+        }
+        self.flush()
+    }
+
+    /// Asserts the transaction's `:db/txInstant` (when the data does not set it).
+    pub(super) fn assert_instant(&mut self, now_ms: i64) -> Result<()> {
+        let instant = self
+            .schema
+            .attribute(sys::TX_INSTANT)
+            .cloned()
+            .ok_or_else(|| StoreError::Corrupt("no :db/txInstant".into()))?;
+        self.assert_datom(self.tx, &instant, &Value::Instant(now_ms))?;
+        self.flush()
+    }
+
     fn read(&self) -> &dyn ReadOps {
         &*self.txn
     }

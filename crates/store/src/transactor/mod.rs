@@ -4,6 +4,13 @@
 //! so the engine may rerun it after growing its storage. Schema-defining operations (entities
 //! with `:db/valueType`) run first, so a transaction can declare attributes and use them. Any
 //! error aborts the engine's write transaction, so a failed transaction leaves nothing behind.
+//!
+//! The pipeline, one concept a file: EDN is read once into operations (`parse.rs` → `ops.rs`,
+//! values into `form.rs`'s [`Form`]s; the Rust builder `builder.rs` makes the same operations);
+//! resolution turns them into concrete datoms without writing (`resolve.rs`, with `expand.rs`,
+//! `install.rs`, `literal.rs`, `upsert.rs`, `entity.rs`, `cas.rs`, `builtin.rs`); `apply.rs`
+//! writes them (with `buffer.rs`), `composite.rs` maintains composite tuples, and
+//! `schema_change.rs` checks schema changes against the data.
 
 mod apply;
 mod buffer;
@@ -12,6 +19,10 @@ mod builtin;
 mod cas;
 mod composite;
 mod context;
+mod entity;
+mod expand;
+mod form;
+mod install;
 mod literal;
 mod ops;
 mod parse;
@@ -27,16 +38,17 @@ use std::sync::Arc;
 use datolite_kv::{StorageOptions, WriteTxn};
 
 pub use builder::Tx;
+pub use form::{CollKind, Form, Literal};
 pub use ops::{EntityMap, EntityRef, Tempid, TxOp, TxValue};
 pub use parse::{entity_ref, keyword_text, parse_tx_data, tx_op, tx_ops, CURRENT_TX_TEMPID};
 
 use crate::bootstrap::attr as sys;
 use crate::meta;
-use crate::model::{tx_entity, Datom, Value};
+use crate::model::{tx_entity, Datom};
 use crate::schema::Schema;
 use crate::stats::StatsChange;
 use crate::version::{Committed, Version};
-use crate::{Result, StoreError};
+use crate::Result;
 use context::TxContext;
 use resolve::Resolved;
 
@@ -120,13 +132,7 @@ pub(crate) fn run(
     cx.apply(&resolved)?;
     cx.update_composites()?;
     if !sets_instant {
-        let instant = cx
-            .schema
-            .attribute(sys::TX_INSTANT)
-            .cloned()
-            .ok_or_else(|| StoreError::Corrupt("no :db/txInstant".into()))?;
-        cx.assert_datom(cx.tx, &instant, &Value::Instant(now_ms))?;
-        cx.flush()?;
+        cx.assert_instant(now_ms)?;
     }
     if cx.schema_touched {
         cx.reload_schema()?;
@@ -176,32 +182,6 @@ pub(crate) fn run(
 }
 
 impl TxContext<'_> {
-    /// Writes resolved operations: retractions first, then assertions.
-    fn apply(&mut self, resolved: &[Resolved]) -> Result<()> {
-        // Attributes installed on first use come first, as their datoms did when resolution
-        // wrote them itself.
-        for op in resolved {
-            if let Resolved::Install(e, attr, v) = op {
-                self.assert_datom(*e, attr, v)?;
-            }
-        }
-        let mut visited = HashSet::default();
-        for op in resolved {
-            match op {
-                Resolved::RetractEntity(e) => self.retract_entity(*e, &mut visited)?,
-                Resolved::Retract(e, attr, v) => self.retract_datom(*e, attr, v)?,
-                Resolved::RetractAll(e, attr) => self.retract_all(*e, attr)?,
-                Resolved::Add(..) | Resolved::Install(..) => {}
-            }
-        }
-        for op in resolved {
-            if let Resolved::Add(e, attr, v) = op {
-                self.assert_datom(*e, attr, v)?;
-            }
-        }
-        self.flush()
-    }
-
     /// Rereads the schema from the write transaction and checks the tuple definitions
     /// (`schema_change.rs` checks the changes against the data).
     fn reload_schema(&mut self) -> Result<()> {
