@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use datolite_kv::{StorageOptions, WriteTxn};
+use datolite_kv::WriteTxn;
 
 use crate::meta;
 use crate::model::{Value, ValueType};
@@ -13,6 +13,7 @@ use crate::schema::{Attribute, Cardinality, Schema, TupleType, Unique};
 use crate::transactor::{self, TxOp};
 use crate::version::Version;
 use crate::Result;
+use crate::StoreOptions;
 
 /// Entity ids (= attribute key ids) of the system attributes.
 pub mod attr {
@@ -250,9 +251,9 @@ pub(crate) fn bootstrap_into(txn: &mut dyn WriteTxn, threshold: u64, now_ms: i64
     for (e, ident) in SYSTEM_IDENTS {
         ops.push(add(e, "db/ident", Value::keyword(ident)));
     }
-    let options = StorageOptions {
+    let options = StoreOptions {
         inline_value_threshold: threshold as usize,
-        ..StorageOptions::default()
+        ..StoreOptions::default()
     };
     let base = Version {
         basis_t: 0,

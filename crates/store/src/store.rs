@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use datolite_kv::{open_engine, write_with, Engine, StorageOptions, WriteTxn};
+use datolite_kv::{open_engine, write_with, Engine, WriteTxn};
 
 use crate::bootstrap::bootstrap_into;
 use crate::meta;
@@ -14,6 +14,7 @@ use crate::stats::Stats;
 use crate::transactor::{self, parse_tx_data, TxOp, TxReport};
 use crate::version::{current_version, StoreInner, Version};
 use crate::Result;
+use crate::StoreOptions;
 
 /// A datom store over one engine. Cheap to clone; clones share the engine.
 #[derive(Clone)]
@@ -24,14 +25,14 @@ pub struct Store {
 impl Store {
     /// Opens (creating when allowed) the store at `path` with `options`. The memory engine
     /// ignores `path`.
-    pub fn open(path: Option<&Path>, options: StorageOptions) -> Result<Store> {
+    pub fn open(path: Option<&Path>, options: StoreOptions) -> Result<Store> {
         options.validate()?;
-        let engine = open_engine(path, &options)?;
+        let engine = open_engine(path, &options.kv)?;
         Store::with_engine(engine, options)
     }
 
     /// A store over an already opened engine.
-    pub fn with_engine(engine: Arc<dyn Engine>, mut options: StorageOptions) -> Result<Store> {
+    pub fn with_engine(engine: Arc<dyn Engine>, mut options: StoreOptions) -> Result<Store> {
         let threshold = options.inline_value_threshold as u64;
         write_with(engine.as_ref(), |txn| -> Result<()> {
             if meta::get_u64(&*txn, meta::BASIS_T)?.is_none() {
@@ -76,7 +77,7 @@ impl Store {
     }
 
     /// The options in force (with the database's own inline threshold).
-    pub fn options(&self) -> &StorageOptions {
+    pub fn options(&self) -> &StoreOptions {
         &self.inner.options
     }
 

@@ -10,12 +10,13 @@
 
 use std::sync::{Arc, Mutex};
 
-use datolite_kv::{Engine, ReadOps, StorageOptions};
+use datolite_kv::{Engine, ReadOps};
 
 use crate::meta;
 use crate::schema::Schema;
 use crate::stats::{Stats, StatsChange};
 use crate::Result;
+use crate::StoreOptions;
 
 /// The schema and statistics of one committed version, shared by every snapshot of it.
 #[derive(Debug)]
@@ -32,7 +33,7 @@ pub(crate) struct Version {
 /// What a store shares with its snapshots: the engine, the options and the latest version.
 pub(crate) struct StoreInner {
     pub engine: Arc<dyn Engine>,
-    pub options: StorageOptions,
+    pub options: StoreOptions,
     /// The latest version we know of; a snapshot whose basis matches reuses it.
     pub latest: Mutex<Arc<Version>>,
 }

@@ -6,7 +6,7 @@
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::Arc;
 
-use datolite_kv::{StorageOptions, WriteTxn};
+use datolite_kv::WriteTxn;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -16,13 +16,14 @@ use super::resolve::Resolved;
 use crate::model::Datom;
 use crate::schema::Schema;
 use crate::stats::StatsChange;
+use crate::StoreOptions;
 
 /// One running transaction.
 pub(crate) struct TxContext<'a> {
     /// The engine's write transaction.
     pub txn: &'a mut dyn WriteTxn,
     /// Storage options (inline threshold, strictness, statistics).
-    pub options: &'a StorageOptions,
+    pub options: &'a StoreOptions,
     /// The schema, shared with the version the transaction started from until the transaction
     /// installs an attribute (copied then) or writes schema datoms (reloaded then).
     pub schema: Arc<Schema>,

@@ -35,7 +35,7 @@ use std::collections::BTreeMap;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::Arc;
 
-use datolite_kv::{StorageOptions, WriteTxn};
+use datolite_kv::WriteTxn;
 
 pub use builder::Tx;
 pub use form::{CollKind, Form, Literal};
@@ -49,6 +49,7 @@ use crate::schema::Schema;
 use crate::stats::StatsChange;
 use crate::version::{Committed, Version};
 use crate::Result;
+use crate::StoreOptions;
 use context::TxContext;
 use resolve::Resolved;
 
@@ -76,7 +77,7 @@ pub(crate) struct Outcome {
 /// the transaction instant unless the data sets `:db/txInstant`.
 pub(crate) fn run(
     txn: &mut dyn WriteTxn,
-    options: &StorageOptions,
+    options: &StoreOptions,
     base: &Version,
     ops: &[TxOp],
     now_ms: i64,
