@@ -212,9 +212,8 @@ impl TxContext<'_> {
                     self.expand_map(e.clone(), map, pending, internal)?;
                     e
                 }
-                TxValue::Form(Form::Map(map, _)) => {
-                    let map = map
-                        .as_ref()
+                TxValue::Form(Form::Map(read)) => {
+                    let map = (read.reading.as_ref())
                         .map_err(|m| StoreError::InvalidTxData(m.clone()))?;
                     let e = map.id.clone().unwrap_or_else(|| next_internal(internal));
                     self.expand_map(e.clone(), map, pending, internal)?;

@@ -27,9 +27,9 @@ pub enum Form {
     /// A scalar: a number, string, keyword, symbol, instant, UUID or tagged literal.
     Scalar(Literal),
     /// Datomic's legacy tempid `#db/id [partition -n?]`, or why the form is not one.
-    LegacyTempid(std::result::Result<EntityRef, String>, Literal),
-    /// A nested entity map, or why the map is not one; and the map as written, for messages.
-    Map(std::result::Result<EntityMap, String>, Literal),
+    LegacyTempid(Box<Read<EntityRef>>),
+    /// A nested entity map, or why the map is not one.
+    Map(Box<Read<EntityMap>>),
     /// A vector, list or set and its items.
     Coll(CollKind, Vec<Form>),
 }
@@ -45,6 +45,17 @@ pub enum CollKind {
     Set,
 }
 
+/// What the parser made of a form (or why it could not), and the form as written, for
+/// messages. Boxed in [`Form`], whose common variants are small: operations are moved around
+/// in bulk.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Read<T> {
+    /// The reading, or the message of the error reading it gave.
+    pub reading: std::result::Result<T, String>,
+    /// The form as written.
+    pub form: Literal,
+}
+
 /// An EDN form kept as read, until its attribute's type says what it is.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Literal(pub(super) Edn);
@@ -57,7 +68,7 @@ impl Form {
     pub fn entity(&self) -> Option<Result<EntityRef>> {
         match self {
             Form::Scalar(Literal(edn)) => scalar_entity(edn),
-            Form::LegacyTempid(entity, _) => Some(entity.clone().map_err(invalid)),
+            Form::LegacyTempid(read) => Some(read.reading.clone().map_err(invalid)),
             Form::Coll(CollKind::Vector, items) => Some(match items.as_slice() {
                 [Form::Scalar(Literal(Edn::Keyword(k))), value] => Ok(EntityRef::Lookup(
                     keyword_text(k),
@@ -153,9 +164,9 @@ impl fmt::Display for Form {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Form::Nil => f.write_str("nil"),
-            Form::Scalar(literal) | Form::LegacyTempid(_, literal) | Form::Map(_, literal) => {
-                literal.fmt(f)
-            }
+            Form::Scalar(literal) => literal.fmt(f),
+            Form::LegacyTempid(read) => read.form.fmt(f),
+            Form::Map(read) => read.form.fmt(f),
             Form::Coll(kind, items) => {
                 let (open, close) = match kind {
                     CollKind::Vector => ("[", "]"),
@@ -172,5 +183,18 @@ impl fmt::Display for Form {
                 f.write_str(close)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parsed_values_are_no_larger_than_edn() {
+        // Operations are moved in bulk (batches, resolution): reading EDN once must not make
+        // them bigger than holding the EDN did.
+        assert!(std::mem::size_of::<Form>() <= std::mem::size_of::<Edn>());
+        assert!(std::mem::size_of::<TxValue>() <= std::mem::size_of::<Edn>() + 8);
     }
 }

@@ -38,7 +38,7 @@ use std::sync::Arc;
 use datolite_kv::WriteTxn;
 
 pub use builder::Tx;
-pub use form::{CollKind, Form, Literal};
+pub use form::{CollKind, Form, Literal, Read};
 pub use ops::{EntityMap, EntityRef, Tempid, TxOp, TxValue};
 pub use parse::{entity_ref, keyword_text, parse_tx_data, tx_op, tx_ops, CURRENT_TX_TEMPID};
 

@@ -11,7 +11,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 pub use super::form::CURRENT_TX_TEMPID;
-use super::form::{lookup_shape, not_an_entity, scalar_entity, CollKind, Form, Literal};
+use super::form::{lookup_shape, not_an_entity, scalar_entity, CollKind, Form, Literal, Read};
 use super::ops::{EntityMap, EntityRef, Tempid, TxOp, TxValue};
 use crate::edn::{Edn, Keyword};
 use crate::model::{PART_DB, PART_USER};
@@ -138,14 +138,17 @@ fn read_form(form: &Edn) -> Form {
     };
     match form {
         Edn::Nil => Form::Nil,
-        Edn::Map(entries) => Form::Map(entity_map(entries).map_err(message), Literal(form.clone())),
+        Edn::Map(entries) => Form::Map(Box::new(Read {
+            reading: entity_map(entries).map_err(message),
+            form: Literal(form.clone()),
+        })),
         Edn::Vector(items) => Form::Coll(CollKind::Vector, items.iter().map(read_form).collect()),
         Edn::List(items) => Form::Coll(CollKind::List, items.iter().map(read_form).collect()),
         Edn::Set(items) => Form::Coll(CollKind::Set, items.iter().map(read_form).collect()),
-        Edn::Tagged(tag, inner) if tag == "db/id" => Form::LegacyTempid(
-            legacy_tempid(form, inner).map_err(message),
-            Literal(form.clone()),
-        ),
+        Edn::Tagged(tag, inner) if tag == "db/id" => Form::LegacyTempid(Box::new(Read {
+            reading: legacy_tempid(form, inner).map_err(message),
+            form: Literal(form.clone()),
+        })),
         scalar => Form::Scalar(Literal(scalar.clone())),
     }
 }
