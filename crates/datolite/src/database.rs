@@ -2,8 +2,7 @@
 
 use std::path::Path;
 
-use datolite_kv::{EngineKind, StorageOptions};
-use datolite_store::{Db, Store, Tx, TxOp, TxReport};
+use datolite_store::{Db, Store, StoreOptions, Tx, TxOp, TxReport};
 
 use crate::Result;
 
@@ -15,18 +14,18 @@ pub struct Database {
 }
 
 impl Database {
-    /// Opens (or creates, unless `options.create_if_missing` is off) the database in directory
+    /// Opens (or creates, unless `options.kv.create_if_missing` is off) the database in directory
     /// `path`.
-    pub fn open(path: impl AsRef<Path>, options: StorageOptions) -> Result<Database> {
+    pub fn open(path: impl AsRef<Path>, options: StoreOptions) -> Result<Database> {
         Ok(Database {
             store: Store::open(Some(path.as_ref()), options)?,
         })
     }
 
-    /// Opens the database `options.path` names (or a memory database when the engine is
+    /// Opens the database `options.kv.path` names (or a memory database when the engine is
     /// memory).
-    pub fn open_with(options: StorageOptions) -> Result<Database> {
-        let path = options.path.clone();
+    pub fn open_with(options: StoreOptions) -> Result<Database> {
+        let path = options.kv.path.clone();
         Ok(Database {
             store: Store::open(path.as_deref(), options)?,
         })
@@ -34,10 +33,7 @@ impl Database {
 
     /// A fresh in-memory database (nothing survives the process).
     pub fn memory() -> Result<Database> {
-        Database::open_with(StorageOptions {
-            engine: EngineKind::Memory,
-            ..StorageOptions::default()
-        })
+        Database::open_with(StoreOptions::memory())
     }
 
     /// Runs EDN transaction data atomically.
@@ -61,7 +57,7 @@ impl Database {
     }
 
     /// The storage options in force.
-    pub fn options(&self) -> &StorageOptions {
+    pub fn options(&self) -> &StoreOptions {
         self.store.options()
     }
 

@@ -17,8 +17,10 @@
 //! # Ok::<(), datolite::Error>(())
 //! ```
 //!
-//! The layers underneath are their own crates: `datolite-kv` (engines and [`StorageOptions`])
-//! and `datolite-store` (model, encoding, transactor, statistics, scans).
+//! The layers underneath are their own crates: `datolite-edn` (EDN, re-exported as [`edn`]),
+//! `datolite-kv` (engines and their [`EngineOptions`]) and `datolite-store` (model, encoding,
+//! transactor, statistics, scans, and [`StoreOptions`], every knob of a database: the engine's
+//! in its `kv` field, the store's own beside them).
 //!
 //! The design: `docs/design.md` in the repository — §1 Layers for the whole, §9 CLI/JSON
 //! contract for [`result_json`] and [`value_json`].
@@ -32,7 +34,12 @@ mod query;
 
 pub use database::Database;
 pub use datolite_edn as edn;
-pub use datolite_kv::{EngineKind, LmdbOptions, StorageOptions, SyncMode};
+pub use datolite_kv::{EngineKind, EngineOptions, LmdbOptions, SyncMode};
+pub use datolite_store::{StoreOptions, ENV_VARS};
+
+/// Every knob of a database: the name [`StoreOptions`] had before the engine's knobs
+/// ([`EngineOptions`], its `kv` field) were split from the store's.
+pub type StorageOptions = StoreOptions;
 pub use datolite_query::{
     Cell, Explain, InputForm, InputValue, PlanNode, QueryError, QueryResult, ReturnKind, ReturnMap,
 };

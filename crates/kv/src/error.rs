@@ -37,7 +37,7 @@ pub enum KvError {
     /// An empty key: LMDB cannot store it, so no engine accepts it.
     #[error("keys must not be empty")]
     EmptyKey,
-    /// A `StorageOptions` value is invalid (also used for `DATOLITE_*` variables).
+    /// An option value is invalid: engine or store options, or a `DATOLITE_*` variable.
     #[error("invalid storage option {name}: {reason}")]
     InvalidOption {
         /// The option or environment variable.

@@ -12,7 +12,8 @@
 //!
 //! Two engines ship: [`lmdb::LmdbEngine`] (default, via `heed`) and [`memory::MemoryEngine`]
 //! (persistent B-trees, for tests, ephemeral databases and cross-checking). All tuning lives in
-//! [`StorageOptions`], which also reads `DATOLITE_*` environment variables and has named profiles.
+//! [`EngineOptions`], which also reads the engine's `DATOLITE_*` environment variables and has the
+//! engine's part of the named profiles (the store adds its own knobs: `datolite_store::StoreOptions`).
 //!
 //! Invariant: the engine knows nothing about datoms. Tables are a fixed set ([`Table`]); keys are
 //! compared as raw bytes (memcmp order), which the store's encoding makes equal to value order.
@@ -36,8 +37,17 @@ pub use error::{KvError, Result};
 pub use limits::MAX_KEY_LEN;
 pub use open::open_engine;
 pub use options::{
-    EngineKind, LmdbOptions, StorageOptions, SyncMode, ENV_VARS, MIN_MAP_SIZE, PROFILES,
+    available_cores, EngineKind, EngineOptions, LmdbOptions, SyncMode, ENGINE_ENV_VARS,
+    MIN_MAP_SIZE, PROFILES,
 };
+/// Parsers of `DATOLITE_*` variable values, shared with the store's variables so every variable
+/// reads and fails alike.
+pub mod env {
+    pub use crate::options::{
+        invalid, parse_bool, parse_in_range, parse_size, process_env, read_var,
+    };
+}
+pub use options::profile_name;
 pub use range::{prefix_successor, Direction, KeyRange, SliceBounds};
 pub use table::Table;
 pub use txn::{write_with, Engine, KvCursor, ReadOps, ReadTxn, Visit, WriteTxn, SCAN_CHUNK};

@@ -1,13 +1,13 @@
-//! Choosing and opening an engine from [`StorageOptions`].
+//! Choosing and opening an engine from [`EngineOptions`].
 
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::{lmdb::LmdbEngine, memory::MemoryEngine, Engine, EngineKind, Result, StorageOptions};
+use crate::{lmdb::LmdbEngine, memory::MemoryEngine, Engine, EngineKind, EngineOptions, Result};
 
 /// Opens the engine `options.engine` names: LMDB at `path`, or a fresh memory engine (which
 /// ignores `path`).
-pub fn open_engine(path: Option<&Path>, options: &StorageOptions) -> Result<Arc<dyn Engine>> {
+pub fn open_engine(path: Option<&Path>, options: &EngineOptions) -> Result<Arc<dyn Engine>> {
     match options.engine {
         EngineKind::Memory => Ok(Arc::new(MemoryEngine::new())),
         EngineKind::Lmdb => {

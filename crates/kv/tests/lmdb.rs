@@ -8,12 +8,12 @@ use std::time::Duration;
 use common::{fast_options, key, keys, open_lmdb, put_all};
 use datolite_kv::lmdb::{LmdbEngine, LOCK_FILE};
 use datolite_kv::{
-    open_engine, write_with, Direction, Engine, EngineKind, KeyRange, KvError, StorageOptions,
+    open_engine, write_with, Direction, Engine, EngineKind, EngineOptions, KeyRange, KvError,
     SyncMode, Table,
 };
 
 /// Options with a tiny initial map, to make growth happen.
-fn tiny_map(map_size: u64, grow_wait_ms: u64) -> StorageOptions {
+fn tiny_map(map_size: u64, grow_wait_ms: u64) -> EngineOptions {
     let mut options = fast_options();
     options.lmdb.map_size = map_size;
     options.lmdb.grow_wait_ms = grow_wait_ms;
@@ -53,9 +53,9 @@ fn count(engine: &dyn Engine, table: Table) -> usize {
 #[test]
 fn data_survives_drop_and_reopen() {
     let dir = tempfile::tempdir().unwrap();
-    let options = StorageOptions {
+    let options = EngineOptions {
         sync: SyncMode::Full,
-        ..StorageOptions::default()
+        ..EngineOptions::default()
     };
     {
         let engine = open_lmdb(dir.path(), &options);
@@ -239,7 +239,7 @@ fn snapshots_keep_the_database_open_after_the_engine_is_dropped() {
 fn missing_directory_is_created_only_when_allowed() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("a/b/db");
-    let refuse = StorageOptions {
+    let refuse = EngineOptions {
         create_if_missing: false,
         ..fast_options()
     };
@@ -294,13 +294,13 @@ fn invalid_options_are_rejected_before_touching_the_disk() {
 #[test]
 fn every_flag_combination_opens_and_writes() {
     for options in [
-        StorageOptions::bulk_load(),
-        StorageOptions::durable(),
-        StorageOptions::low_memory(),
-        StorageOptions::read_heavy(),
-        StorageOptions {
+        EngineOptions::bulk_load(),
+        EngineOptions::durable(),
+        EngineOptions::low_memory(),
+        EngineOptions::read_heavy(),
+        EngineOptions {
             sync: SyncMode::MetaAsync,
-            ..StorageOptions::default()
+            ..EngineOptions::default()
         },
     ] {
         let dir = tempfile::tempdir().unwrap();
@@ -330,9 +330,9 @@ fn open_engine_picks_the_engine() {
     assert_eq!(lmdb.name(), "lmdb");
     let memory = open_engine(
         None,
-        &StorageOptions {
+        &EngineOptions {
             engine: EngineKind::Memory,
-            ..StorageOptions::default()
+            ..EngineOptions::default()
         },
     )
     .unwrap();

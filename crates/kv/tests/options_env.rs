@@ -1,8 +1,10 @@
-//! `DATOLITE_*` variables, profiles and validation, through a lookup (never the process env).
+//! The engine's `DATOLITE_*` variables and validation, through a lookup (never the process env).
+//! The store's variables, `DATOLITE_PROFILE` and the whole table are tested with
+//! `datolite_store::StoreOptions` (crates/store/tests/options_env.rs).
 
 use std::collections::HashMap;
 
-use datolite_kv::{EngineKind, KvError, StorageOptions, SyncMode, ENV_VARS};
+use datolite_kv::{EngineKind, EngineOptions, KvError, SyncMode, ENGINE_ENV_VARS};
 
 fn lookup(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
     let map: HashMap<String, String> = vars
@@ -12,13 +14,13 @@ fn lookup(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
     move |name| map.get(name).cloned()
 }
 
-fn from(vars: &[(&str, &str)]) -> Result<StorageOptions, KvError> {
-    StorageOptions::from_lookup(lookup(vars))
+fn from(vars: &[(&str, &str)]) -> Result<EngineOptions, KvError> {
+    EngineOptions::default().overlay_lookup(lookup(vars))
 }
 
 #[test]
 fn no_variables_means_defaults() {
-    assert_eq!(from(&[]).unwrap(), StorageOptions::default());
+    assert_eq!(from(&[]).unwrap(), EngineOptions::default());
 }
 
 #[test]
@@ -27,31 +29,19 @@ fn every_variable_is_applied() {
         ("DATOLITE_ENGINE", "memory"),
         ("DATOLITE_SYNC", "meta-async"),
         ("DATOLITE_CREATE_IF_MISSING", "no"),
-        ("DATOLITE_SCAN_BATCH_SIZE", "2048"),
-        ("DATOLITE_PARALLEL_WORKERS", "3"),
-        ("DATOLITE_INLINE_VALUE_THRESHOLD", "64"),
-        ("DATOLITE_STATS", "off"),
-        ("DATOLITE_STRICT_SCHEMA", "1"),
         ("DATOLITE_LMDB_MAP_SIZE", "512MiB"),
         ("DATOLITE_LMDB_MAP_GROWTH", "3"),
         ("DATOLITE_LMDB_MAX_READERS", "200"),
         ("DATOLITE_LMDB_NO_READAHEAD", "yes"),
         ("DATOLITE_LMDB_WRITE_MAP", "TRUE"),
         ("DATOLITE_LMDB_GROW_WAIT_MS", "250"),
+        // Store variables are not the engine's business.
+        ("DATOLITE_STATS", "garbage!"),
     ])
     .unwrap();
     assert_eq!(options.engine, EngineKind::Memory);
     assert_eq!(options.sync, SyncMode::MetaAsync);
     assert!(!options.create_if_missing);
-    assert_eq!(
-        (
-            options.scan_batch_size,
-            options.parallel_workers,
-            options.inline_value_threshold
-        ),
-        (2048, 3, 64)
-    );
-    assert!(!options.stats && options.strict_schema);
     assert_eq!(options.lmdb.map_size, 512 << 20);
     assert_eq!(
         (
@@ -66,7 +56,8 @@ fn every_variable_is_applied() {
 
 #[test]
 fn every_listed_variable_rejects_garbage_and_names_itself() {
-    for (name, description) in ENV_VARS {
+    assert!(ENGINE_ENV_VARS.len() >= 9);
+    for (name, description) in ENGINE_ENV_VARS {
         assert!(!description.is_empty());
         let error = from(&[(name, "garbage!")]).unwrap_err();
         match &error {
@@ -89,10 +80,6 @@ fn every_listed_variable_rejects_garbage_and_names_itself() {
 #[test]
 fn out_of_range_values_are_rejected() {
     for (name, value) in [
-        ("DATOLITE_SCAN_BATCH_SIZE", "0"),
-        ("DATOLITE_PARALLEL_WORKERS", "0"),
-        ("DATOLITE_INLINE_VALUE_THRESHOLD", "15"),
-        ("DATOLITE_INLINE_VALUE_THRESHOLD", "201"),
         ("DATOLITE_LMDB_MAP_SIZE", "100k"),
         ("DATOLITE_LMDB_MAP_GROWTH", "1"),
         ("DATOLITE_LMDB_MAX_READERS", "0"),
@@ -105,44 +92,6 @@ fn out_of_range_values_are_rejected() {
             "{name}={value}: {error}"
         );
     }
-}
-
-#[test]
-fn profile_first_then_variables_on_top() {
-    let options = from(&[
-        ("DATOLITE_PROFILE", "low_memory"),
-        ("DATOLITE_SCAN_BATCH_SIZE", "512"),
-    ])
-    .unwrap();
-    assert_eq!(options.scan_batch_size, 512); // the variable wins
-    assert_eq!(options.lmdb.max_readers, 126); // the rest is the profile
-    assert!(options.lmdb.no_readahead);
-    let options = from(&[("DATOLITE_PROFILE", "bulk-load")]).unwrap();
-    assert_eq!(options, StorageOptions::bulk_load());
-    let error = from(&[("DATOLITE_PROFILE", "turbo")]).unwrap_err();
-    assert!(
-        matches!(&error, KvError::InvalidOption { name, .. } if name == "DATOLITE_PROFILE"),
-        "{error}"
-    );
-}
-
-#[test]
-fn overlay_keeps_existing_options_and_ignores_the_profile() {
-    let base = StorageOptions::bulk_load();
-    let options = base
-        .clone()
-        .overlay_lookup(lookup(&[
-            ("DATOLITE_PROFILE", "durable"),
-            ("DATOLITE_STATS", "false"),
-        ]))
-        .unwrap();
-    assert_eq!(
-        options,
-        StorageOptions {
-            stats: false,
-            ..base
-        }
-    );
 }
 
 #[test]

@@ -5,14 +5,15 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use datolite_kv::{StorageOptions, Table};
+use datolite_kv::Table;
+use datolite_store::StoreOptions;
 use datolite_store::{EntityRef, Index, Store, Tx, Value, ValueRef};
 
 const ENTITIES: i64 = 24_800;
 
 fn database() -> (Store, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temporary directory");
-    let store = Store::open(Some(&dir.path().join("db")), StorageOptions::default()).expect("open");
+    let store = Store::open(Some(&dir.path().join("db")), StoreOptions::default()).expect("open");
     let mut previous: Option<u64> = None;
     for chunk in 0..(ENTITIES / 2_000) {
         let mut tx = Tx::new();

@@ -3,8 +3,17 @@
 //! They are written as ordinary datoms by transaction 1 when a database is created, so queries
 //! can read the schema like any other data (`[?a :db/ident ?ident]`).
 
-use crate::model::ValueType;
-use crate::schema::{Cardinality, TupleType, Unique};
+use std::sync::Arc;
+
+use datolite_kv::WriteTxn;
+
+use crate::meta;
+use crate::model::{Value, ValueType};
+use crate::schema::{Attribute, Cardinality, Schema, TupleType, Unique};
+use crate::transactor::{self, TxOp};
+use crate::version::Version;
+use crate::Result;
+use crate::StoreOptions;
 
 /// Entity ids (= attribute key ids) of the system attributes.
 pub mod attr {
@@ -179,4 +188,80 @@ pub fn unique_entity(unique: Unique) -> u64 {
         Unique::Value => ids::UNIQUE_VALUE,
         Unique::Identity => ids::UNIQUE_IDENTITY,
     }
+}
+
+/// Writes the system schema as transaction 1 of a new database.
+pub(crate) fn bootstrap_into(txn: &mut dyn WriteTxn, threshold: u64, now_ms: i64) -> Result<()> {
+    meta::put_u64(txn, meta::FORMAT, meta::FORMAT_VERSION)?;
+    meta::put_u64(txn, meta::INLINE_THRESHOLD, threshold)?;
+    meta::put_u64(txn, meta::BASIS_T, 0)?;
+    meta::put_u64(txn, meta::NEXT_USER, FIRST_USER_COUNTER)?;
+    meta::put_u64(txn, meta::NEXT_DB, FIRST_USER_SCHEMA_ID)?;
+    meta::put_u64(txn, meta::STATS_EXACT, 1)?;
+    let mut schema = Schema::default();
+    for system in &SYSTEM_ATTRIBUTES {
+        schema.install(Attribute {
+            id: system.id,
+            ident: system.ident.to_string(),
+            value_type: system.value_type,
+            cardinality: system.cardinality,
+            unique: system.unique,
+            is_component: false,
+            doc: None,
+            tuple: system.tuple(),
+        });
+    }
+    let add = |e: u64, a: &str, v: Value| TxOp::Add {
+        e: e.into(),
+        attr: a.to_string(),
+        value: v.into(),
+    };
+    let mut ops = Vec::new();
+    for system in &SYSTEM_ATTRIBUTES {
+        let e = u64::from(system.id);
+        ops.push(add(e, "db/ident", Value::keyword(system.ident)));
+        ops.push(add(
+            e,
+            "db/valueType",
+            Value::Ref(type_ident_entity(system.value_type)),
+        ));
+        ops.push(add(
+            e,
+            "db/cardinality",
+            Value::Ref(cardinality_entity(Cardinality::One)),
+        ));
+        if let Some(unique) = system.unique {
+            ops.push(add(e, "db/unique", Value::Ref(unique_entity(unique))));
+        }
+        if let Some(element) = system.tuple_of {
+            ops.push(add(
+                e,
+                "db/tupleType",
+                Value::Ref(type_ident_entity(element)),
+            ));
+        }
+    }
+    for value_type in ValueType::ALL {
+        ops.push(add(
+            type_ident_entity(value_type),
+            "db/ident",
+            Value::keyword(value_type.ident()),
+        ));
+    }
+    for (e, ident) in SYSTEM_IDENTS {
+        ops.push(add(e, "db/ident", Value::keyword(ident)));
+    }
+    let options = StoreOptions {
+        inline_value_threshold: threshold as usize,
+        ..StoreOptions::default()
+    };
+    let base = Version {
+        basis_t: 0,
+        next_db: FIRST_USER_SCHEMA_ID,
+        next_user: FIRST_USER_COUNTER,
+        schema: Arc::new(schema),
+        stats: Arc::default(),
+    };
+    transactor::run(txn, &options, &base, &ops, now_ms)?;
+    Ok(())
 }

@@ -22,6 +22,7 @@ pub mod encoding;
 mod error;
 pub mod meta;
 pub mod model;
+mod options;
 mod parallel;
 mod reader;
 mod scan;
@@ -32,15 +33,13 @@ mod stats;
 mod store;
 pub mod transactor;
 mod values;
-
-// The transactor names EDN as `crate::edn::…`; this private alias keeps those paths working
-// without re-exporting the EDN crate from the store (users depend on `datolite-edn` directly).
-use datolite_edn as edn;
+mod version;
 
 pub use batch::ColumnBatch;
 pub use encoding::{Index, RawDatom};
 pub use error::{Result, StoreError};
 pub use model::{Datom, DatomRef, Uuid, Value, ValueRef, ValueType};
+pub use options::{StoreOptions, ENV_VARS};
 pub use parallel::ParallelScan;
 pub use reader::Reader;
 pub use scan::{DatomIter, Scan};

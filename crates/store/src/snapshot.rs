@@ -20,8 +20,8 @@ use crate::model::{Datom, DatomRef, Value};
 use crate::scan::Scan;
 use crate::schema::{Attribute, Schema};
 use crate::stats::{AttrStats, Stats};
-use crate::store::{current_version, StoreInner, Version};
 use crate::values::materialize;
+use crate::version::{current_version, StoreInner, Version};
 use crate::{Result, StoreError};
 
 /// How long a scan waits for a busy snapshot of its `Db` before giving up.

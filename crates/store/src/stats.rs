@@ -7,6 +7,9 @@
 //! [`Stats::recount`] recomputes everything from the indexes — the test oracle.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
 
 use datolite_kv::{Direction, KeyRange, ReadOps, Table, Visit, WriteTxn};
 
@@ -146,6 +149,104 @@ impl Stats {
             },
         )?;
         failure.map_or(Ok(stats), Err)
+    }
+}
+
+/// A transaction's changes to the statistics it started from, kept apart so the base is never
+/// copied while the transaction runs: rows are copied from the base the first time they change,
+/// and [`StatsChange::into_stats`] applies them to the base when the transaction commits, in
+/// place when nothing else holds the base (see `version.rs`).
+#[derive(Debug)]
+pub(crate) struct StatsChange {
+    base: Arc<Stats>,
+    /// Changed rows; `None` marks a row removed (its attribute has no datoms left).
+    rows: FxHashMap<u32, Option<AttrStats>>,
+    /// The total datom count after the changes.
+    datoms: u64,
+}
+
+impl StatsChange {
+    /// No changes yet to `base`.
+    pub fn new(base: Arc<Stats>) -> StatsChange {
+        StatsChange {
+            datoms: base.datoms,
+            base,
+            rows: FxHashMap::default(),
+        }
+    }
+
+    /// The statistics the transaction started from.
+    pub fn base(&self) -> &Arc<Stats> {
+        &self.base
+    }
+
+    /// The row of attribute `a` for updating: a copy of the base row on first use, a fresh row
+    /// when the attribute has none (or its row was removed by this transaction).
+    pub fn row(&mut self, a: u32) -> &mut AttrStats {
+        let base = &self.base;
+        self.rows
+            .entry(a)
+            .or_insert_with(|| Some(base.attributes.get(&a).cloned().unwrap_or_default()))
+            .get_or_insert_with(AttrStats::default)
+    }
+
+    /// The row of attribute `a` as it stands, if any.
+    pub fn get(&self, a: u32) -> Option<&AttrStats> {
+        match self.rows.get(&a) {
+            Some(row) => row.as_ref(),
+            None => self.base.attributes.get(&a),
+        }
+    }
+
+    /// Removes the row of attribute `a`.
+    pub fn remove(&mut self, a: u32) {
+        self.rows.insert(a, None);
+    }
+
+    /// The total datom count, for updating.
+    pub fn datoms_mut(&mut self) -> &mut u64 {
+        &mut self.datoms
+    }
+
+    /// Writes the changed rows and the total (the transaction's share of [`Stats::store`]).
+    pub fn store(&self, txn: &mut dyn WriteTxn) -> Result<()> {
+        for (&id, row) in &self.rows {
+            let key = id.to_be_bytes();
+            match row {
+                Some(row) if row.count > 0 => txn.put(Table::Stats, &key, &encode_row(row))?,
+                _ => {
+                    txn.delete(Table::Stats, &key)?;
+                }
+            }
+        }
+        meta::put_u64(txn, meta::DATOMS, self.datoms)
+    }
+
+    /// The statistics after the changes. The base is shared unchanged when nothing changed,
+    /// updated in place when this is its only holder, and copied otherwise.
+    pub fn into_stats(self) -> Arc<Stats> {
+        let StatsChange {
+            mut base,
+            rows,
+            datoms,
+        } = self;
+        if rows.is_empty() && datoms == base.datoms {
+            return base;
+        }
+        let stats = Arc::make_mut(&mut base);
+        stats.datoms = datoms;
+        for (id, row) in rows {
+            match row {
+                // A row left at zero datoms is dropped, as `store` deletes it.
+                Some(row) if row.count > 0 => {
+                    stats.attributes.insert(id, row);
+                }
+                _ => {
+                    stats.attributes.remove(&id);
+                }
+            }
+        }
+        base
     }
 }
 

@@ -1,25 +1,19 @@
 //! Helpers shared by the store's integration tests.
 #![allow(dead_code)]
 
-use datolite_kv::{Direction, EngineKind, KeyRange, StorageOptions, Table, Visit};
+use datolite_kv::{Direction, KeyRange, Table, Visit};
 use datolite_store::Store;
+use datolite_store::StoreOptions;
 
 /// A memory store.
 pub fn memory() -> Store {
-    Store::open(
-        None,
-        StorageOptions {
-            engine: EngineKind::Memory,
-            ..StorageOptions::default()
-        },
-    )
-    .unwrap()
+    Store::open(None, StoreOptions::memory()).unwrap()
 }
 
 /// An LMDB store in a fresh temporary directory (kept alive by the returned guard).
 pub fn lmdb() -> (Store, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(Some(&dir.path().join("db")), StorageOptions::default()).unwrap();
+    let store = Store::open(Some(&dir.path().join("db")), StoreOptions::default()).unwrap();
     (store, dir)
 }
 

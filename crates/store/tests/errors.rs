@@ -3,7 +3,7 @@
 mod common;
 
 use common::{dump, lmdb, memory, SCHEMA};
-use datolite_kv::{EngineKind, StorageOptions};
+use datolite_store::StoreOptions;
 use datolite_store::{Index, Store, StoreError, Value};
 
 fn seeded(store: &Store) {
@@ -131,10 +131,9 @@ fn lmdb_engine_rejects_bad_input_without_changes() {
 fn strict_schema_rejects_undeclared_attributes() {
     let store = Store::open(
         None,
-        StorageOptions {
-            engine: EngineKind::Memory,
+        StoreOptions {
             strict_schema: true,
-            ..StorageOptions::default()
+            ..StoreOptions::memory()
         },
     )
     .unwrap();
@@ -152,24 +151,22 @@ fn unreadable_or_locked_directories_are_clear_errors() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("plain-file");
     std::fs::write(&file, b"not a database").unwrap();
-    let error = Store::open(Some(&file), StorageOptions::default())
+    let error = Store::open(Some(&file), StoreOptions::default())
         .err()
         .expect("a file is not a database");
     assert!(error.to_string().contains("plain-file"), "{error}");
 
     let missing = dir.path().join("missing");
-    let options = StorageOptions {
-        create_if_missing: false,
-        ..StorageOptions::default()
-    };
+    let mut options = StoreOptions::default();
+    options.kv.create_if_missing = false;
     let error = Store::open(Some(&missing), options)
         .err()
         .expect("missing directory");
     assert!(error.to_string().contains("does not exist"), "{error}");
 
     let path = dir.path().join("db");
-    let _first = Store::open(Some(&path), StorageOptions::default()).unwrap();
-    let error = Store::open(Some(&path), StorageOptions::default())
+    let _first = Store::open(Some(&path), StoreOptions::default()).unwrap();
+    let error = Store::open(Some(&path), StoreOptions::default())
         .err()
         .expect("second open is locked");
     assert!(error.to_string().contains("already open"), "{error}");

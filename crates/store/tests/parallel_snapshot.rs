@@ -5,7 +5,7 @@ mod common;
 use std::sync::mpsc;
 use std::sync::Mutex;
 
-use datolite_kv::StorageOptions;
+use datolite_store::StoreOptions;
 use datolite_store::{Index, Store, Tx};
 
 fn load(store: &Store, from: i64, n: i64) {
@@ -71,7 +71,7 @@ fn lmdb_parallel_scan_sees_one_snapshot() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(
         Some(&dir.path().join("db")),
-        StorageOptions {
+        StoreOptions {
             parallel_workers: 2,
             ..Default::default()
         },

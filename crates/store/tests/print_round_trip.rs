@@ -3,8 +3,8 @@
 //! whose long values live out of line.
 
 use datolite_edn::parse;
-use datolite_kv::{EngineKind, StorageOptions};
 use datolite_store::model::typed_value;
+use datolite_store::StoreOptions;
 use datolite_store::{Index, Store, Value, ValueType};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
@@ -121,10 +121,9 @@ proptest! {
 fn values_read_from_a_database_print_and_read_back() {
     let store = Store::open(
         None,
-        StorageOptions {
-            engine: EngineKind::Memory,
+        StoreOptions {
             inline_value_threshold: 16,
-            ..StorageOptions::default()
+            ..StoreOptions::memory()
         },
     )
     .unwrap();

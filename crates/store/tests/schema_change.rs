@@ -3,7 +3,7 @@
 mod common;
 
 use common::{fails, holders, memory, values};
-use datolite_kv::{EngineKind, StorageOptions};
+use datolite_store::StoreOptions;
 use datolite_store::{Cardinality, Store, StoreError, Unique, Value};
 
 const SCHEMA: &str = r#"[
@@ -21,10 +21,9 @@ fn seeded() -> (Store, u64, u64, u64) {
 
 /// The same in a store with a strict schema (undeclared attributes are errors).
 fn seeded_strict() -> (Store, u64, u64, u64) {
-    let options = StorageOptions {
-        engine: EngineKind::Memory,
+    let options = StoreOptions {
         strict_schema: true,
-        ..StorageOptions::default()
+        ..StoreOptions::memory()
     };
     seeded_in(Store::open(None, options).unwrap())
 }

@@ -57,13 +57,13 @@ pub fn open_database(db: Option<&Path>, create: Create) -> Result<Database> {
             )));
         }
         // Opening would bootstrap a fresh database inside any existing directory.
-        if options.engine == EngineKind::Lmdb && !path.join(LMDB_DATA_FILE).exists() {
+        if options.kv.engine == EngineKind::Lmdb && !path.join(LMDB_DATA_FILE).exists() {
             return Err(CliError::msg(format!(
                 "no datolite database in {} (it has no {LMDB_DATA_FILE})",
                 path.display()
             )));
         }
-        options.create_if_missing = false;
+        options.kv.create_if_missing = false;
     }
     Ok(Database::open(path, options)?)
 }

@@ -33,7 +33,7 @@ use self::errors::{from_heed, is_map_full};
 use self::readers::ReaderCount;
 use self::snapshot::LmdbSnapshot;
 use self::write::LmdbWriteTxn;
-use crate::{Engine, LmdbOptions, ReadTxn, Result, StorageOptions, Table, WriteTxn};
+use crate::{Engine, EngineOptions, LmdbOptions, ReadTxn, Result, Table, WriteTxn};
 
 pub use self::open::LOCK_FILE;
 
@@ -89,7 +89,7 @@ impl LmdbEngine {
     /// be used (not a directory, permissions, not an LMDB file);
     /// [`KvError::Locked`](crate::KvError::Locked) when it is already open, in this process or
     /// another; [`KvError::InvalidOption`](crate::KvError::InvalidOption) for invalid options.
-    pub fn open(path: &Path, options: &StorageOptions) -> Result<Self> {
+    pub fn open(path: &Path, options: &EngineOptions) -> Result<Self> {
         options.validate()?;
         open::prepare_directory(path, options.create_if_missing)?;
         let lock = open::lock_directory(path)?;

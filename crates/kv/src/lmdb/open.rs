@@ -9,7 +9,7 @@ use heed::{CommitOrAbort, EnvFlags, EnvOpenOptions, WithoutTls};
 
 use super::errors::from_heed;
 use super::{round_to_pages, Db};
-use crate::{KvError, Result, StorageOptions, SyncMode, Table};
+use crate::{EngineOptions, KvError, Result, SyncMode, Table};
 
 /// Name of the advisory lock file inside the database directory.
 pub const LOCK_FILE: &str = "datolite.lock";
@@ -78,7 +78,7 @@ pub(super) fn lock_directory(path: &Path) -> Result<File> {
 }
 
 /// Opens the LMDB environment with the flags `options` ask for.
-pub(super) fn open_env(path: &Path, options: &StorageOptions) -> Result<heed::Env<WithoutTls>> {
+pub(super) fn open_env(path: &Path, options: &EngineOptions) -> Result<heed::Env<WithoutTls>> {
     let lmdb = &options.lmdb;
     let map_size = round_to_pages(lmdb.map_size)
         .and_then(|size| usize::try_from(size).ok())

@@ -1,29 +1,19 @@
-//! Overlaying `DATOLITE_*` environment variables on [`StorageOptions`].
+//! Overlaying the engine's `DATOLITE_*` environment variables on [`EngineOptions`], and the
+//! parsers of variable values (the store's variables use them too, so every variable reads and
+//! fails alike).
 //!
 //! Everything goes through a lookup function (`name -> Option<String>`) so tests and embedders can
 //! feed variables without touching the process environment, which is global and racy in tests.
 
-use super::{StorageOptions, MIN_MAP_SIZE};
+use super::{EngineOptions, MIN_MAP_SIZE};
 use crate::{KvError, Result};
 
-/// Every environment variable datolite reads, with a one-line description (the CLI prints this
-/// table and the README lists it).
-pub const ENV_VARS: &[(&str, &str)] = &[
-    (
-        "DATOLITE_PROFILE",
-        "named profile applied before the other variables: read_heavy, bulk_load, durable, low_memory",
-    ),
+/// The environment variables of the engine's options, with a one-line description (the store's
+/// `ENV_VARS` lists every variable datolite reads, these included).
+pub const ENGINE_ENV_VARS: &[(&str, &str)] = &[
     ("DATOLITE_ENGINE", "key-value engine: lmdb (default) or memory"),
     ("DATOLITE_SYNC", "commit durability: full (default), meta-async or none"),
     ("DATOLITE_CREATE_IF_MISSING", "create the database directory when it is missing (bool, default true)"),
-    ("DATOLITE_SCAN_BATCH_SIZE", "datoms per batch in batched scans (>= 1, default 1024)"),
-    ("DATOLITE_PARALLEL_WORKERS", "worker threads for parallel scans (>= 1, default: available cores)"),
-    (
-        "DATOLITE_INLINE_VALUE_THRESHOLD",
-        "longest value kept inline in index keys, in bytes (16..=200, default 128)",
-    ),
-    ("DATOLITE_STATS", "maintain exact statistics in every write (bool, default true)"),
-    ("DATOLITE_STRICT_SCHEMA", "reject attributes not declared in the schema (bool, default false)"),
     (
         "DATOLITE_LMDB_MAP_SIZE",
         "initial LMDB map size: bytes, or with a unit such as 512MiB, 64GiB, 1g, 100m (default 64GiB)",
@@ -41,45 +31,20 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ),
 ];
 
-impl StorageOptions {
-    /// Options from the process environment: the defaults, then the profile named by
-    /// `DATOLITE_PROFILE` (if set), then every other `DATOLITE_*` variable on top.
-    ///
-    /// Empty variables count as unset. An invalid value is an error naming the variable.
-    pub fn from_env() -> Result<StorageOptions> {
-        StorageOptions::from_lookup(process_env)
-    }
-
-    /// Like [`StorageOptions::from_env`], reading variables through `lookup` instead of the
-    /// process environment.
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<StorageOptions> {
-        let base = match read(&lookup, "DATOLITE_PROFILE") {
-            Some(name) => StorageOptions::profile(&name).map_err(|error| match error {
-                KvError::InvalidOption { reason, .. } => KvError::InvalidOption {
-                    name: "DATOLITE_PROFILE".into(),
-                    reason,
-                },
-                other => other,
-            })?,
-            None => StorageOptions::default(),
-        };
-        base.overlay_lookup(lookup)
-    }
-
-    /// These options with the process's `DATOLITE_*` variables on top (all but
-    /// `DATOLITE_PROFILE`, which only [`StorageOptions::from_env`] applies, since a profile
-    /// replaces options rather than adjusting them).
-    pub fn apply_env(self) -> Result<StorageOptions> {
+impl EngineOptions {
+    /// These options with the process's engine variables on top.
+    pub fn apply_env(self) -> Result<EngineOptions> {
         self.overlay_lookup(process_env)
     }
 
-    /// Like [`StorageOptions::apply_env`], reading variables through `lookup`. The result is
-    /// validated.
+    /// These options with the engine variables on top, read through `lookup` (`name ->
+    /// value`) instead of the process environment. Empty variables count as unset; an invalid
+    /// value is an error naming the variable. The result is validated.
     pub fn overlay_lookup(
         mut self,
         lookup: impl Fn(&str) -> Option<String>,
-    ) -> Result<StorageOptions> {
-        let get = |name: &str| read(&lookup, name);
+    ) -> Result<EngineOptions> {
+        let get = |name: &str| read_var(&lookup, name);
         if let Some(text) = get("DATOLITE_ENGINE") {
             self.engine = text
                 .parse()
@@ -92,24 +57,6 @@ impl StorageOptions {
         }
         if let Some(text) = get("DATOLITE_CREATE_IF_MISSING") {
             self.create_if_missing = parse_bool("DATOLITE_CREATE_IF_MISSING", &text)?;
-        }
-        if let Some(text) = get("DATOLITE_SCAN_BATCH_SIZE") {
-            self.scan_batch_size =
-                parse_in_range("DATOLITE_SCAN_BATCH_SIZE", &text, 1, usize::MAX as u64)?;
-        }
-        if let Some(text) = get("DATOLITE_PARALLEL_WORKERS") {
-            self.parallel_workers =
-                parse_in_range("DATOLITE_PARALLEL_WORKERS", &text, 1, usize::MAX as u64)?;
-        }
-        if let Some(text) = get("DATOLITE_INLINE_VALUE_THRESHOLD") {
-            self.inline_value_threshold =
-                parse_in_range("DATOLITE_INLINE_VALUE_THRESHOLD", &text, 16, 200)?;
-        }
-        if let Some(text) = get("DATOLITE_STATS") {
-            self.stats = parse_bool("DATOLITE_STATS", &text)?;
-        }
-        if let Some(text) = get("DATOLITE_STRICT_SCHEMA") {
-            self.strict_schema = parse_bool("DATOLITE_STRICT_SCHEMA", &text)?;
         }
         if let Some(text) = get("DATOLITE_LMDB_MAP_SIZE") {
             let size = parse_size("DATOLITE_LMDB_MAP_SIZE", &text)?;
@@ -146,19 +93,19 @@ impl StorageOptions {
 
 /// Reads a variable from the process environment. Non-UTF-8 values are passed on lossily so
 /// the parser rejects them with the variable's name instead of silently ignoring them.
-fn process_env(name: &str) -> Option<String> {
+pub fn process_env(name: &str) -> Option<String> {
     std::env::var_os(name).map(|value| value.to_string_lossy().into_owned())
 }
 
 /// A variable's trimmed value; empty counts as unset (so `DATOLITE_X=` in a shell resets it).
-fn read(lookup: &impl Fn(&str) -> Option<String>, name: &str) -> Option<String> {
+pub fn read_var(lookup: &impl Fn(&str) -> Option<String>, name: &str) -> Option<String> {
     lookup(name)
         .map(|value| value.trim().to_owned())
         .filter(|value| !value.is_empty())
 }
 
 /// The error for `name` holding `got` where `expected` was wanted.
-fn invalid(name: &str, expected: &str, got: &str) -> KvError {
+pub fn invalid(name: &str, expected: &str, got: &str) -> KvError {
     KvError::InvalidOption {
         name: name.into(),
         reason: format!("expected {expected}, got {got:?}"),
@@ -166,7 +113,7 @@ fn invalid(name: &str, expected: &str, got: &str) -> KvError {
 }
 
 /// Parses a boolean: true/false, 1/0, yes/no, on/off (case-insensitive).
-pub(crate) fn parse_bool(name: &str, text: &str) -> Result<bool> {
+pub fn parse_bool(name: &str, text: &str) -> Result<bool> {
     match text.trim().to_ascii_lowercase().as_str() {
         "true" | "1" | "yes" | "on" => Ok(true),
         "false" | "0" | "no" | "off" => Ok(false),
@@ -179,12 +126,7 @@ pub(crate) fn parse_bool(name: &str, text: &str) -> Result<bool> {
 }
 
 /// Parses an unsigned integer between `min` and `max` (inclusive); `_` separators are allowed.
-pub(crate) fn parse_in_range<T: TryFrom<u64>>(
-    name: &str,
-    text: &str,
-    min: u64,
-    max: u64,
-) -> Result<T> {
+pub fn parse_in_range<T: TryFrom<u64>>(name: &str, text: &str, min: u64, max: u64) -> Result<T> {
     let expected = || {
         if max == u64::MAX {
             format!("an integer >= {min}")
@@ -205,7 +147,7 @@ pub(crate) fn parse_in_range<T: TryFrom<u64>>(
 /// Parses a byte size: a plain number of bytes, or a number with a unit. Units are powers of
 /// 1024 whatever their spelling (`k`, `kb`, `kib`, `m`, `mb`, `mib`, `g`, `gb`, `gib`, `t`,
 /// `tb`, `tib`, case-insensitive), because map sizes must be whole pages anyway.
-pub(crate) fn parse_size(name: &str, text: &str) -> Result<u64> {
+pub fn parse_size(name: &str, text: &str) -> Result<u64> {
     const EXPECTED: &str = "a size in bytes such as 1073741824, 512MiB, 64GiB, 1g or 100m";
     let trimmed = text.trim();
     let split = trimmed

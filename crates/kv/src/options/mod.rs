@@ -1,9 +1,12 @@
-//! `StorageOptions`: every tuning knob of datolite's storage in one struct.
+//! `EngineOptions`: the knobs of the key-value engine (which engine, where, how durable, LMDB's
+//! map and readers). Knobs about datoms (inline values, statistics, schema strictness, scan
+//! batches and workers) are the store's: `datolite_store::StoreOptions` holds them together
+//! with these.
 //!
-//! Defaults are chosen to be good without tuning. [`StorageOptions::from_env`] overlays
-//! `DATOLITE_*` environment variables (every one is listed in [`ENV_VARS`]); named profiles are
-//! constructors ([`StorageOptions::read_heavy`], [`StorageOptions::bulk_load`],
-//! [`StorageOptions::durable`], [`StorageOptions::low_memory`]).
+//! Defaults are chosen to be good without tuning. [`EngineOptions::overlay_lookup`] overlays
+//! the engine's `DATOLITE_*` environment variables (listed in [`ENGINE_ENV_VARS`]); the engine
+//! parts of the named profiles are constructors ([`EngineOptions::read_heavy`],
+//! [`EngineOptions::bulk_load`], [`EngineOptions::durable`], [`EngineOptions::low_memory`]).
 //!
 //! Layout: this file holds the types, `env.rs` the environment overlay and value parsers,
 //! `profiles.rs` the named profiles, `validate.rs` the range checks.
@@ -12,8 +15,10 @@ mod env;
 mod profiles;
 mod validate;
 
-pub use env::ENV_VARS;
-pub use profiles::PROFILES;
+pub use env::{
+    invalid, parse_bool, parse_in_range, parse_size, process_env, read_var, ENGINE_ENV_VARS,
+};
+pub use profiles::{profile_name, PROFILES};
 pub use validate::MIN_MAP_SIZE;
 
 use std::path::PathBuf;
@@ -136,9 +141,9 @@ impl Default for LmdbOptions {
     }
 }
 
-/// Every storage knob of a datolite database.
+/// The knobs of the key-value engine.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StorageOptions {
+pub struct EngineOptions {
     /// Database directory (used by `Database::open_with`; `Database::open(path, …)` overrides it).
     pub path: Option<PathBuf>,
     /// The key-value engine.
@@ -147,45 +152,26 @@ pub struct StorageOptions {
     pub sync: SyncMode,
     /// Create the database directory when it does not exist (otherwise opening it is an error).
     pub create_if_missing: bool,
-    /// Datoms per batch in batched scans (the seed's prefetch size).
-    pub scan_batch_size: usize,
-    /// Worker threads for parallel scans (default: available cores).
-    pub parallel_workers: usize,
-    /// Values (strings, keywords, bytes) longer than this many bytes are stored out of line:
-    /// the key keeps this many bytes plus a hash, the full value lives in the `values` table.
-    /// Between 16 and 200.
-    pub inline_value_threshold: usize,
-    /// Maintain exact statistics (counts, distinct entities and values, min/max per attribute)
-    /// in every write. When off, counts fall back to key-only scans.
-    pub stats: bool,
-    /// Reject attributes that were not declared in the schema (otherwise they are installed on
-    /// first use with the value's type and cardinality one).
-    pub strict_schema: bool,
     /// LMDB settings.
     pub lmdb: LmdbOptions,
 }
 
-impl Default for StorageOptions {
-    /// LMDB, full sync, 1024-datom scan batches, one worker per core, 128-byte inline values,
-    /// statistics on, lenient schema.
+impl Default for EngineOptions {
+    /// LMDB, full sync, created when missing, LMDB's defaults.
     fn default() -> Self {
-        StorageOptions {
+        EngineOptions {
             path: None,
             engine: EngineKind::Lmdb,
             sync: SyncMode::Full,
             create_if_missing: true,
-            scan_batch_size: 1024,
-            parallel_workers: available_cores(),
-            inline_value_threshold: 128,
-            stats: true,
-            strict_schema: false,
             lmdb: LmdbOptions::default(),
         }
     }
 }
 
-/// Cores available to this process (1 when the platform cannot tell).
-pub(crate) fn available_cores() -> usize {
+/// Cores available to this process (1 when the platform cannot tell): the default number of
+/// parallel scan workers.
+pub fn available_cores() -> usize {
     std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)

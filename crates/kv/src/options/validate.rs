@@ -1,31 +1,15 @@
-//! Range checks on [`StorageOptions`], run by every engine opener.
+//! Range checks on [`EngineOptions`], run by every engine opener.
 
-use super::StorageOptions;
+use super::EngineOptions;
 use crate::{KvError, Result};
 
 /// The smallest LMDB map size accepted: 256 KiB (small enough to exercise map growth in tests;
 /// real databases start far larger and grow by themselves anyway).
 pub const MIN_MAP_SIZE: u64 = 256 << 10;
 
-impl StorageOptions {
+impl EngineOptions {
     /// Checks every value against its allowed range; the error names the offending field.
     pub fn validate(&self) -> Result<()> {
-        check(self.scan_batch_size >= 1, "scan_batch_size", || {
-            format!("must be at least 1, got {}", self.scan_batch_size)
-        })?;
-        check(self.parallel_workers >= 1, "parallel_workers", || {
-            format!("must be at least 1, got {}", self.parallel_workers)
-        })?;
-        check(
-            (16..=200).contains(&self.inline_value_threshold),
-            "inline_value_threshold",
-            || {
-                format!(
-                    "must be between 16 and 200, got {}",
-                    self.inline_value_threshold
-                )
-            },
-        )?;
         let lmdb = &self.lmdb;
         check(lmdb.map_size >= MIN_MAP_SIZE, "lmdb.map_size", || {
             format!(
@@ -69,14 +53,8 @@ mod tests {
 
     #[test]
     fn defaults_are_valid_and_out_of_range_values_are_named() {
-        StorageOptions::default().validate().unwrap();
-        let mut options = StorageOptions {
-            inline_value_threshold: 8,
-            ..StorageOptions::default()
-        };
-        let error = options.validate().unwrap_err().to_string();
-        assert!(error.contains("inline_value_threshold"), "{error}");
-        options.inline_value_threshold = 16;
+        EngineOptions::default().validate().unwrap();
+        let mut options = EngineOptions::default();
         options.lmdb.map_size = MIN_MAP_SIZE - 1;
         assert!(options
             .validate()

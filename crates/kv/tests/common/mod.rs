@@ -6,7 +6,7 @@ use std::path::Path;
 use datolite_kv::lmdb::LmdbEngine;
 use datolite_kv::memory::MemoryEngine;
 use datolite_kv::{
-    Direction, Engine, KeyRange, KvCursor, ReadOps, StorageOptions, SyncMode, Table, Visit,
+    Direction, Engine, EngineOptions, KeyRange, KvCursor, ReadOps, SyncMode, Table, Visit,
 };
 
 /// Owned key-value pairs.
@@ -37,15 +37,15 @@ pub fn lmdb() -> Fixture {
 }
 
 /// Options for tests: defaults without fsync.
-pub fn fast_options() -> StorageOptions {
-    StorageOptions {
+pub fn fast_options() -> EngineOptions {
+    EngineOptions {
         sync: SyncMode::None,
-        ..StorageOptions::default()
+        ..EngineOptions::default()
     }
 }
 
 /// Opens an LMDB engine at `path` with `options`.
-pub fn open_lmdb(path: &Path, options: &StorageOptions) -> LmdbEngine {
+pub fn open_lmdb(path: &Path, options: &EngineOptions) -> LmdbEngine {
     LmdbEngine::open(path, options).unwrap()
 }
 

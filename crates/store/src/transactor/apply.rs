@@ -7,6 +7,8 @@ use datolite_kv::{Direction, KeyRange, ReadOps, Table, Visit};
 
 use super::buffer;
 use super::context::TxContext;
+use super::resolve::Resolved;
+use crate::bootstrap::attr as sys;
 use crate::encoding::{
     decode_key, encode_key, encode_log_key, encode_value, spill_payload, tags, Index, Prefix,
     Stored,
@@ -18,6 +20,44 @@ use crate::values::materialize;
 use crate::{Result, StoreError};
 
 impl TxContext<'_> {
+    /// Writes resolved operations: the datoms of attributes installed on first use, then
+    /// retractions, then assertions.
+    pub(super) fn apply(&mut self, resolved: &[Resolved]) -> Result<()> {
+        // Attributes installed on first use come first, as their datoms did when resolution
+        // wrote them itself.
+        for op in resolved {
+            if let Resolved::Install(e, attr, v) = op {
+                self.assert_datom(*e, attr, v)?;
+            }
+        }
+        let mut visited = HashSet::default();
+        for op in resolved {
+            match op {
+                Resolved::RetractEntity(e) => self.retract_entity(*e, &mut visited)?,
+                Resolved::Retract(e, attr, v) => self.retract_datom(*e, attr, v)?,
+                Resolved::RetractAll(e, attr) => self.retract_all(*e, attr)?,
+                Resolved::Add(..) | Resolved::Install(..) => {}
+            }
+        }
+        for op in resolved {
+            if let Resolved::Add(e, attr, v) = op {
+                self.assert_datom(*e, attr, v)?;
+            }
+        }
+        self.flush()
+    }
+
+    /// Asserts the transaction's `:db/txInstant` (when the data does not set it).
+    pub(super) fn assert_instant(&mut self, now_ms: i64) -> Result<()> {
+        let instant = self
+            .schema
+            .attribute(sys::TX_INSTANT)
+            .cloned()
+            .ok_or_else(|| StoreError::Corrupt("no :db/txInstant".into()))?;
+        self.assert_datom(self.tx, &instant, &Value::Instant(now_ms))?;
+        self.flush()
+    }
+
     fn read(&self) -> &dyn ReadOps {
         &*self.txn
     }
@@ -104,11 +144,10 @@ impl TxContext<'_> {
         }
         self.buffer_keys(e, attr, &venc);
         if self.options.stats {
-            let row = self.stats.attributes.entry(a).or_default();
+            let row = self.stats.row(a);
             row.count += 1;
             row.distinct_entities += u64::from(!had_ea);
-            self.stats.datoms += 1;
-            self.changed_attrs.insert(a);
+            *self.stats.datoms_mut() += 1;
             let bounds = self
                 .added_bounds
                 .entry(a)
@@ -203,7 +242,7 @@ impl TxContext<'_> {
                     Ok(())
                 })?;
                 for a in new_values {
-                    self.stats.attributes.entry(a).or_default().distinct_values += 1;
+                    self.stats.row(a).distinct_values += 1;
                 }
             } else {
                 buffers[slot].write_sorted(&mut *self.txn, table, order, |_, _, _| Ok(()))?;
@@ -212,7 +251,7 @@ impl TxContext<'_> {
         }
         self.buffers = buffers;
         for (a, (min, max)) in std::mem::take(&mut self.added_bounds) {
-            let row = self.stats.attributes.entry(a).or_default();
+            let row = self.stats.row(a);
             if row.min.as_deref().is_none_or(|m| min.as_slice() < m) {
                 row.min = Some(min);
             }
@@ -257,7 +296,7 @@ impl TxContext<'_> {
             let av = Prefix::new().attr(a).value(venc).into_bytes();
             let entity_left = self.first_key(Table::Eavt, &ea)?.is_some();
             let value_left = self.first_key(Table::Avet, &av)?.is_some();
-            let row = self.stats.attributes.entry(a).or_default();
+            let row = self.stats.row(a);
             let was_min = row.min.as_deref() == Some(venc);
             let was_max = row.max.as_deref() == Some(venc);
             row.count = row.count.saturating_sub(1);
@@ -266,20 +305,15 @@ impl TxContext<'_> {
             if !value_left && (was_min || was_max) {
                 let min = extreme_value(&*self.txn, a, Direction::Forward)?;
                 let max = extreme_value(&*self.txn, a, Direction::Reverse)?;
-                let row = self.stats.attributes.entry(a).or_default();
+                let row = self.stats.row(a);
                 row.min = min;
                 row.max = max;
             }
-            if self
-                .stats
-                .attributes
-                .get(&a)
-                .is_some_and(|row| row.count == 0)
-            {
-                self.stats.attributes.remove(&a);
+            if self.stats.get(a).is_some_and(|row| row.count == 0) {
+                self.stats.remove(a);
             }
-            self.stats.datoms = self.stats.datoms.saturating_sub(1);
-            self.changed_attrs.insert(a);
+            let datoms = self.stats.datoms_mut();
+            *datoms = datoms.saturating_sub(1);
         }
         self.note(e, attr, value, false);
         Ok(())

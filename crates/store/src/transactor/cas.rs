@@ -8,9 +8,9 @@
 use std::sync::Arc;
 
 use super::context::TxContext;
+use super::form::Form;
 use super::ops::{EntityRef, TxValue};
 use super::resolve::Target;
-use crate::edn::Edn;
 use crate::model::Value;
 use crate::schema::{Attribute, Cardinality};
 use crate::{Result, StoreError};
@@ -40,8 +40,8 @@ impl TxContext<'_> {
             )));
         }
         let expected = match old {
-            None | Some(TxValue::Edn(Edn::Nil)) => None,
-            Some(TxValue::Map(_) | TxValue::Edn(Edn::Map(_)) | TxValue::Many(_)) => {
+            None | Some(TxValue::Form(Form::Nil)) => None,
+            Some(TxValue::Map(_) | TxValue::Form(Form::Map(..)) | TxValue::Many(_)) => {
                 return Err(StoreError::InvalidTxData(format!(
                     "the old value of [:db/cas … :{attr} …] must be one value, not a map or a collection"
                 )))

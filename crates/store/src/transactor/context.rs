@@ -6,28 +6,29 @@
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::Arc;
 
-use datolite_kv::{StorageOptions, WriteTxn};
+use datolite_kv::WriteTxn;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::buffer::KeyBuffer;
 use super::ops::Tempid;
+use super::resolve::Resolved;
 use crate::model::Datom;
 use crate::schema::Schema;
-use crate::stats::Stats;
+use crate::stats::StatsChange;
+use crate::StoreOptions;
 
 /// One running transaction.
 pub(crate) struct TxContext<'a> {
     /// The engine's write transaction.
     pub txn: &'a mut dyn WriteTxn,
     /// Storage options (inline threshold, strictness, statistics).
-    pub options: &'a StorageOptions,
-    /// The schema, updated as attributes are installed.
-    pub schema: Schema,
-    /// The statistics, updated datom by datom.
-    pub stats: Stats,
-    /// Attributes whose statistics changed.
-    pub changed_attrs: HashSet<u32>,
+    pub options: &'a StoreOptions,
+    /// The schema, shared with the version the transaction started from until the transaction
+    /// installs an attribute (copied then) or writes schema datoms (reloaded then).
+    pub schema: Arc<Schema>,
+    /// The statistics' changes, datom by datom.
+    pub stats: StatsChange,
     /// Whether schema datoms were written (the schema must be reloaded).
     pub schema_touched: bool,
     /// Whether this transaction may write the built-in entities: only transaction 1, which
@@ -50,6 +51,9 @@ pub(crate) struct TxContext<'a> {
     pub schema_tempids: HashSet<Tempid>,
     /// Entities created by this transaction (no datoms before it: seeks can be skipped).
     pub new_entities: HashSet<u64>,
+    /// Datoms of attributes installed on first use by the running resolution, for `apply.rs`
+    /// to write ahead of the resolved operations.
+    pub installs: Vec<Resolved>,
     /// `(e, a)` pairs asserted by this transaction.
     pub added_ea: FxHashSet<(u64, u32)>,
     /// Unique `(a, v)` prefixes asserted by this transaction and their entity.

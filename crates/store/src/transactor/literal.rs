@@ -1,13 +1,11 @@
 //! Values for non-ref attributes: a transaction's value checked against and converted to the
 //! attribute's declared type, tuples element by element.
 
+use super::form::{CollKind, Form};
 use super::ops::TxValue;
 use super::resolve::mismatch;
-use crate::edn::Edn;
 use crate::encoding::encoded;
-use crate::model::{
-    decimal_in_range, inferred_type, typed_value, ConvertError, Value, ValueType, MAX_DECIMAL_SCALE,
-};
+use crate::model::{decimal_in_range, ConvertError, Value, ValueType, MAX_DECIMAL_SCALE};
 use crate::schema::{Attribute, Schema, TupleType, MAX_TUPLE_ELEMENTS};
 use crate::{Result, StoreError};
 
@@ -21,7 +19,7 @@ pub(crate) fn infer_type(value: &TxValue) -> Option<ValueType> {
         TxValue::Value(v) => Some(v.value_type()),
         TxValue::Entity(_) | TxValue::Map(_) => Some(ValueType::Ref),
         TxValue::Many(_) => None,
-        TxValue::Edn(edn) => inferred_type(edn),
+        TxValue::Form(form) => form.inferred_type(),
     }
 }
 
@@ -47,10 +45,10 @@ pub(crate) fn literal(schema: &Schema, attr: &Attribute, value: &TxValue) -> Res
             (expected, v) if v.value_type() == expected => Some(v.clone()),
             _ => None,
         },
-        (expected, TxValue::Edn(edn)) => match typed_value(edn, expected) {
+        (expected, TxValue::Form(form)) => match form.typed(expected) {
             Ok(v) => Some(v),
             Err(ConvertError::WrongType) => None,
-            Err(ConvertError::Invalid(why)) => return Err(invalid(format!("value {edn}: {why}"))),
+            Err(ConvertError::Invalid(why)) => return Err(invalid(format!("value {form}: {why}"))),
         },
         _ => None,
     };
@@ -91,12 +89,12 @@ fn tuple_of(schema: &Schema, attr: &Attribute, value: &TxValue, lookup: bool) ->
                 Some(v) => element_of_value(schema, attr, i, v).map(Some),
             })
             .collect::<Result<_>>()?,
-        TxValue::Edn(Edn::Vector(items) | Edn::List(items)) => items
+        TxValue::Form(Form::Coll(CollKind::Vector | CollKind::List, items)) => items
             .iter()
             .enumerate()
             .map(|(i, item)| match item {
-                Edn::Nil => Ok(None),
-                form => element_of_edn(schema, attr, i, form).map(Some),
+                Form::Nil => Ok(None),
+                form => element_of_form(schema, attr, i, form).map(Some),
             })
             .collect::<Result<_>>()?,
         other => return Err(mismatch(attr, other)),
@@ -144,7 +142,7 @@ fn element_type(schema: &Schema, attr: &Attribute, i: usize) -> Result<ValueType
     })
 }
 
-fn element_of_edn(schema: &Schema, attr: &Attribute, i: usize, form: &Edn) -> Result<Value> {
+fn element_of_form(schema: &Schema, attr: &Attribute, i: usize, form: &Form) -> Result<Value> {
     let t = element_type(schema, attr, i)?;
     let wrong = || StoreError::TypeMismatch {
         attribute: format!("{} (element {i})", attr.ident),
@@ -153,9 +151,12 @@ fn element_of_edn(schema: &Schema, attr: &Attribute, i: usize, form: &Edn) -> Re
     };
     match (t, form) {
         // Entity ids only: tuples are values, resolved before the transaction runs.
-        (ValueType::Ref, Edn::Long(n)) => u64::try_from(*n).map(Value::Ref).map_err(|_| wrong()),
-        (ValueType::Ref, _) => Err(wrong()),
-        (t, form) => match typed_value(form, t) {
+        (ValueType::Ref, form) => form
+            .long()
+            .and_then(|n| u64::try_from(n).ok())
+            .map(Value::Ref)
+            .ok_or_else(wrong),
+        (t, form) => match form.typed(t) {
             Ok(v) => Ok(v),
             Err(ConvertError::WrongType) => Err(wrong()),
             Err(ConvertError::Invalid(why)) => Err(StoreError::InvalidTxData(format!(

@@ -4,6 +4,13 @@
 //! so the engine may rerun it after growing its storage. Schema-defining operations (entities
 //! with `:db/valueType`) run first, so a transaction can declare attributes and use them. Any
 //! error aborts the engine's write transaction, so a failed transaction leaves nothing behind.
+//!
+//! The pipeline, one concept a file: EDN is read once into operations (`parse.rs` → `ops.rs`,
+//! values into `form.rs`'s [`Form`]s; the Rust builder `builder.rs` makes the same operations);
+//! resolution turns them into concrete datoms without writing (`resolve.rs`, with `expand.rs`,
+//! `install.rs`, `literal.rs`, `upsert.rs`, `entity.rs`, `cas.rs`, `builtin.rs`); `apply.rs`
+//! writes them (with `buffer.rs`), `composite.rs` maintains composite tuples, and
+//! `schema_change.rs` checks schema changes against the data.
 
 mod apply;
 mod buffer;
@@ -12,6 +19,10 @@ mod builtin;
 mod cas;
 mod composite;
 mod context;
+mod entity;
+mod expand;
+mod form;
+mod install;
 mod literal;
 mod ops;
 mod parse;
@@ -24,18 +35,21 @@ use std::collections::BTreeMap;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::Arc;
 
-use datolite_kv::{StorageOptions, WriteTxn};
+use datolite_kv::WriteTxn;
 
 pub use builder::Tx;
+pub use form::{CollKind, Form, Literal, Read};
 pub use ops::{EntityMap, EntityRef, Tempid, TxOp, TxValue};
 pub use parse::{entity_ref, keyword_text, parse_tx_data, tx_op, tx_ops, CURRENT_TX_TEMPID};
 
 use crate::bootstrap::attr as sys;
 use crate::meta;
-use crate::model::{tx_entity, Datom, Value};
+use crate::model::{tx_entity, Datom};
 use crate::schema::Schema;
-use crate::stats::Stats;
-use crate::{Result, StoreError};
+use crate::stats::StatsChange;
+use crate::version::{Committed, Version};
+use crate::Result;
+use crate::StoreOptions;
 use context::TxContext;
 use resolve::Resolved;
 
@@ -55,32 +69,26 @@ pub struct TxReport {
 /// The committed state a transaction produced, for the store's caches.
 pub(crate) struct Outcome {
     pub report: TxReport,
-    pub next_db: u64,
-    pub next_user: u64,
-    pub schema: Arc<Schema>,
-    pub stats: Arc<Stats>,
+    pub committed: Committed,
 }
 
-/// Runs `ops` as one transaction inside `txn`. `schema` and `stats` describe the state `txn`
-/// starts from. `now_ms` is the transaction instant unless the data sets `:db/txInstant`.
+/// Runs `ops` as one transaction inside `txn`, starting from `base`, the version `txn` sees
+/// (its counters, schema and statistics: nothing is reread from the meta table). `now_ms` is
+/// the transaction instant unless the data sets `:db/txInstant`.
 pub(crate) fn run(
     txn: &mut dyn WriteTxn,
-    options: &StorageOptions,
-    schema: &Schema,
-    stats: &Stats,
+    options: &StoreOptions,
+    base: &Version,
     ops: &[TxOp],
     now_ms: i64,
 ) -> Result<Outcome> {
-    let basis_t = meta::require_u64(&*txn, meta::BASIS_T)?;
-    let next_user = meta::require_u64(&*txn, meta::NEXT_USER)?;
-    let next_db = meta::require_u64(&*txn, meta::NEXT_DB)?;
+    let basis_t = base.basis_t;
     let t = basis_t + 1;
     let mut cx = TxContext {
         txn,
         options,
-        schema: schema.clone(),
-        stats: stats.clone(),
-        changed_attrs: HashSet::default(),
+        schema: base.schema.clone(),
+        stats: StatsChange::new(base.stats.clone()),
         schema_touched: false,
         // Transaction 1 (basis 0) is the bootstrap, which creates the built-in entities; no
         // other transaction ever runs at basis 0.
@@ -88,11 +96,12 @@ pub(crate) fn run(
         internal: 0,
         t,
         tx: tx_entity(t),
-        next_user,
-        next_db,
+        next_user: base.next_user,
+        next_db: base.next_db,
         tempids: HashMap::default(),
         schema_tempids: HashSet::default(),
         new_entities: HashSet::default(),
+        installs: Vec::new(),
         added_ea: Default::default(),
         unique_values: Default::default(),
         added_bounds: Default::default(),
@@ -102,6 +111,7 @@ pub(crate) fn run(
         key: Vec::with_capacity(64),
     };
     cx.new_entities.insert(cx.tx);
+    let before: &Schema = &base.schema;
     let (schema_ops, data_ops) = split_schema_ops(ops);
     // Whether schema datoms were written: the changes are checked against the data at the end.
     let mut schema_changed = false;
@@ -112,7 +122,7 @@ pub(crate) fn run(
             cx.reload_schema()?;
             // Type changes fail early; the checks that read data wait until the data operations
             // of this transaction are written too (they may fix what the change needs).
-            cx.check_types(schema)?;
+            cx.check_types(before)?;
             schema_changed = true;
         }
     }
@@ -123,26 +133,19 @@ pub(crate) fn run(
     cx.apply(&resolved)?;
     cx.update_composites()?;
     if !sets_instant {
-        let instant = cx
-            .schema
-            .attribute(sys::TX_INSTANT)
-            .cloned()
-            .ok_or_else(|| StoreError::Corrupt("no :db/txInstant".into()))?;
-        cx.assert_datom(cx.tx, &instant, &Value::Instant(now_ms))?;
-        cx.flush()?;
+        cx.assert_instant(now_ms)?;
     }
     if cx.schema_touched {
         cx.reload_schema()?;
         schema_changed = true;
     }
     if schema_changed {
-        cx.check_schema_changes(schema)?;
+        cx.check_schema_changes(before)?;
     }
     let TxContext {
         txn,
-        schema: new_schema,
-        stats: new_stats,
-        changed_attrs,
+        schema,
+        stats,
         next_user,
         next_db,
         tempids,
@@ -151,7 +154,7 @@ pub(crate) fn run(
         ..
     } = cx;
     if options.stats {
-        new_stats.store(txn, changed_attrs)?;
+        stats.store(txn)?;
     } else {
         meta::put_u64(txn, meta::STATS_EXACT, 0)?;
     }
@@ -169,39 +172,23 @@ pub(crate) fn run(
             tempids,
             tx_data: report,
         },
-        next_db,
-        next_user,
-        schema: Arc::new(new_schema),
-        stats: Arc::new(new_stats),
+        committed: Committed {
+            basis_t: t,
+            next_db,
+            next_user,
+            schema,
+            stats,
+        },
     })
 }
 
 impl TxContext<'_> {
-    /// Writes resolved operations: retractions first, then assertions.
-    fn apply(&mut self, resolved: &[Resolved]) -> Result<()> {
-        let mut visited = HashSet::default();
-        for op in resolved {
-            match op {
-                Resolved::RetractEntity(e) => self.retract_entity(*e, &mut visited)?,
-                Resolved::Retract(e, attr, v) => self.retract_datom(*e, attr, v)?,
-                Resolved::RetractAll(e, attr) => self.retract_all(*e, attr)?,
-                Resolved::Add(..) => {}
-            }
-        }
-        for op in resolved {
-            if let Resolved::Add(e, attr, v) = op {
-                self.assert_datom(*e, attr, v)?;
-            }
-        }
-        self.flush()
-    }
-
     /// Rereads the schema from the write transaction and checks the tuple definitions
     /// (`schema_change.rs` checks the changes against the data).
     fn reload_schema(&mut self) -> Result<()> {
         let after = Schema::load(&*self.txn)?;
         after.check_tuple_attributes()?;
-        self.schema = after;
+        self.schema = Arc::new(after);
         self.schema_touched = false;
         Ok(())
     }

@@ -1,6 +1,6 @@
 //! Transaction operations: what the EDN reader and the Rust builder both produce.
 
-use crate::edn::Edn;
+use super::form::Form;
 use crate::model::{Value, PART_DB, PART_TX};
 
 /// A temporary id, scoped to one transaction.
@@ -84,9 +84,10 @@ pub enum EntityRef {
 /// A value in an operation, before it is checked against the attribute's type.
 #[derive(Clone, Debug, PartialEq)]
 pub enum TxValue {
-    /// Raw EDN, interpreted by the attribute's type (a string is a tempid for a ref attribute, a
-    /// vector is a lookup ref or several values, …).
-    Edn(Edn),
+    /// A value read from EDN by the parser; what is left of its meaning is settled by the
+    /// attribute's type (a string is a tempid for a ref attribute, a vector a lookup ref, a
+    /// tuple or several values, …: see `form.rs`).
+    Form(Form),
     /// A typed value from the Rust API.
     Value(Value),
     /// An entity, for ref attributes.
@@ -162,6 +163,16 @@ impl TxOp {
 impl From<u64> for EntityRef {
     fn from(id: u64) -> Self {
         EntityRef::Id(id)
+    }
+}
+
+impl EntityRef {
+    /// The entity a number names: an existing id, or a tempid when negative (`-1`).
+    pub fn from_long(n: i64) -> EntityRef {
+        match u64::try_from(n) {
+            Ok(id) => EntityRef::Id(id),
+            Err(_) => EntityRef::Tempid(Tempid::Numbered(n)),
+        }
     }
 }
 

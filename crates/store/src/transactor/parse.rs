@@ -3,23 +3,23 @@
 //! Accepts what Datomic accepts: a vector (or list) of entity maps and list forms
 //! `[:db/add e a v]`, `[:db/retract e a v]`, `[:db/retract e a]`, `[:db/retractEntity e]`
 //! (`:db.fn/retractEntity` too) and `[:db/cas e a old new]` (`:db.fn/cas` too); entities may be
-//! written with Datomic's legacy `#db/id [partition idx?]`. Interpretation of values (tempid,
-//! lookup ref, several values) waits until the attribute's type is known, so values stay raw
-//! EDN here; reverse attributes (`:person/_friends`) in maps are resolved with the schema too.
+//! written with Datomic's legacy `#db/id [partition idx?]`. Entities are read here; values are
+//! read into [`Form`]s, which settle what does not depend on the attribute's type (nested maps,
+//! legacy tempids, collections) and leave the rest to resolution (see `form.rs`). Reverse
+//! attributes (`:person/_friends`) in maps are resolved with the schema.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+pub use super::form::CURRENT_TX_TEMPID;
+use super::form::{lookup_shape, not_an_entity, scalar_entity, CollKind, Form, Literal, Read};
 use super::ops::{EntityMap, EntityRef, Tempid, TxOp, TxValue};
-use crate::edn::{Edn, Keyword};
 use crate::model::{PART_DB, PART_USER};
 use crate::{Result, StoreError};
-
-/// The name of the tempid that stands for the transaction being committed.
-pub const CURRENT_TX_TEMPID: &str = "datomic.tx";
+use datolite_edn::{Edn, Keyword};
 
 /// Parses EDN text holding transaction data.
 pub fn parse_tx_data(text: &str) -> Result<Vec<TxOp>> {
-    let form = crate::edn::parse(text)?;
+    let form = datolite_edn::parse(text)?;
     tx_ops(&form)
 }
 
@@ -55,11 +55,11 @@ fn list_op(items: &[Edn], form: &Edn) -> Result<TxOp> {
         .map(keyword_text)
         .unwrap_or_default();
     match (op.as_str(), items.len()) {
-        ("db/add", 4) => Ok(TxOp::Add { e: entity_ref(&items[1])?, attr: attr_name(&items[2])?, value: TxValue::Edn(items[3].clone()) }),
+        ("db/add", 4) => Ok(TxOp::Add { e: entity_ref(&items[1])?, attr: attr_name(&items[2])?, value: value(&items[3]) }),
         ("db/retract", 4) => Ok(TxOp::Retract {
             e: entity_ref(&items[1])?,
             attr: attr_name(&items[2])?,
-            value: Some(TxValue::Edn(items[3].clone())),
+            value: Some(value(&items[3])),
         }),
         ("db/retract", 3) => Ok(TxOp::Retract { e: entity_ref(&items[1])?, attr: attr_name(&items[2])?, value: None }),
         ("db/retractEntity" | "db.fn/retractEntity", 2) => Ok(TxOp::RetractEntity(entity_ref(&items[1])?)),
@@ -68,9 +68,9 @@ fn list_op(items: &[Edn], form: &Edn) -> Result<TxOp> {
             attr: attr_name(&items[2])?,
             old: match &items[3] {
                 Edn::Nil => None,
-                old => Some(TxValue::Edn(old.clone())),
+                old => Some(value(old)),
             },
-            new: TxValue::Edn(items[4].clone()),
+            new: value(&items[4]),
         }),
         ("db/add" | "db/retract" | "db/retractEntity" | "db.fn/retractEntity" | "db/cas" | "db.fn/cas", n) => {
             Err(invalid(format!("{form} has {n} elements; expected [:db/add e a v], [:db/retract e a v?], [:db/retractEntity e] or [:db/cas e a old new]")))
@@ -86,7 +86,7 @@ fn entity_map(entries: &[(Edn, Edn)]) -> Result<EntityMap> {
         if attr == "db/id" {
             map.id = Some(entity_ref(value)?);
         } else {
-            map.attrs.push((attr, TxValue::Edn(value.clone())));
+            map.attrs.push((attr, self::value(value)));
         }
     }
     Ok(map)
@@ -112,22 +112,44 @@ fn attr_name(form: &Edn) -> Result<String> {
 /// Interprets an EDN form in entity position.
 pub fn entity_ref(form: &Edn) -> Result<EntityRef> {
     match form {
-        Edn::Long(n) if *n >= 0 => Ok(EntityRef::Id(*n as u64)),
-        Edn::Long(n) => Ok(EntityRef::Tempid(Tempid::Numbered(*n))),
-        Edn::String(s) if s == CURRENT_TX_TEMPID => Ok(EntityRef::CurrentTx),
-        Edn::String(s) => Ok(EntityRef::Tempid(Tempid::Named(s.clone()))),
-        Edn::Keyword(k) => Ok(EntityRef::Ident(keyword_text(k))),
         Edn::Vector(items) if items.len() == 2 => match &items[0] {
-            Edn::Keyword(k) => Ok(EntityRef::Lookup(keyword_text(k), Box::new(TxValue::Edn(items[1].clone())))),
-            _ => Err(invalid(format!("a lookup ref must be [:attribute value], got {form}"))),
+            Edn::Keyword(k) => Ok(EntityRef::Lookup(
+                keyword_text(k),
+                Box::new(value(&items[1])),
+            )),
+            _ => Err(invalid(lookup_shape(form))),
         },
         Edn::Tagged(tag, inner) if tag == "db/id" => legacy_tempid(form, inner),
-        Edn::Tagged(tag, _) => Err(invalid(format!(
-            "unknown tagged literal #{tag} as an entity in {form}; the only tag naming an entity is #db/id [partition] or #db/id [partition -n]"
-        ))),
-        other => Err(invalid(format!(
-            "an entity must be an id, a tempid string, a negative integer, an ident or a lookup ref, got {other}"
-        ))),
+        other => scalar_entity(other).unwrap_or_else(|| Err(invalid(not_an_entity(other)))),
+    }
+}
+
+/// Reads a form in value position.
+fn value(form: &Edn) -> TxValue {
+    TxValue::Form(read_form(form))
+}
+
+/// Reads a value: nested maps, legacy tempids and collections at once, scalars as they are.
+/// Errors in nested parts are kept for resolution to raise if it reads them.
+fn read_form(form: &Edn) -> Form {
+    let message = |error: StoreError| match error {
+        StoreError::InvalidTxData(message) => message,
+        other => other.to_string(),
+    };
+    match form {
+        Edn::Nil => Form::Nil,
+        Edn::Map(entries) => Form::Map(Box::new(Read {
+            reading: entity_map(entries).map_err(message),
+            form: Literal(form.clone()),
+        })),
+        Edn::Vector(items) => Form::Coll(CollKind::Vector, items.iter().map(read_form).collect()),
+        Edn::List(items) => Form::Coll(CollKind::List, items.iter().map(read_form).collect()),
+        Edn::Set(items) => Form::Coll(CollKind::Set, items.iter().map(read_form).collect()),
+        Edn::Tagged(tag, inner) if tag == "db/id" => Form::LegacyTempid(Box::new(Read {
+            reading: legacy_tempid(form, inner).map_err(message),
+            form: Literal(form.clone()),
+        })),
+        scalar => Form::Scalar(Literal(scalar.clone())),
     }
 }
 
