@@ -13,7 +13,7 @@
 //! datolite bench people [--data FILE.edn] [--runs R] [--format json]
 //! ```
 //!
-//! Storage options come from `DATOLITE_*` environment variables (`StorageOptions::from_env`).
+//! Storage options come from `DATOLITE_*` environment variables (`StoreOptions::from_env`).
 //! Errors print `error: …` on stderr and exit with 1; usage errors exit with 2.
 //!
 //! The design: `docs/design.md` in the repository — §9 CLI/JSON contract (commands, exit codes,

@@ -35,11 +35,6 @@ mod query;
 pub use database::Database;
 pub use datolite_edn as edn;
 pub use datolite_kv::{EngineKind, EngineOptions, LmdbOptions, SyncMode};
-pub use datolite_store::{StoreOptions, ENV_VARS};
-
-/// Every knob of a database: the name [`StoreOptions`] had before the engine's knobs
-/// ([`EngineOptions`], its `kv` field) were split from the store's.
-pub type StorageOptions = StoreOptions;
 pub use datolite_query::{
     Cell, Explain, InputForm, InputValue, PlanNode, QueryError, QueryResult, ReturnKind, ReturnMap,
 };
@@ -48,6 +43,7 @@ pub use datolite_store::{
     ParallelScan, RawDatom, Scan, Schema, Stats, Tx, TxOp, TxReport, TxValue, Unique, Uuid, Value,
     ValueRef, ValueType,
 };
+pub use datolite_store::{StoreOptions, ENV_VARS};
 pub use error::Error;
 pub use format::{cell_edn_string, result_edn, result_json, value_json};
 pub use query::DbQueries;

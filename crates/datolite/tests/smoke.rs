@@ -1,4 +1,4 @@
-use datolite::{Database, Index, StorageOptions, Value};
+use datolite::{Database, Index, StoreOptions, Value};
 
 fn check(db: &Database) {
     let report = db
@@ -39,5 +39,5 @@ fn memory_smoke() {
 #[test]
 fn lmdb_smoke() {
     let dir = tempfile::tempdir().unwrap();
-    check(&Database::open(dir.path().join("db"), StorageOptions::default()).unwrap());
+    check(&Database::open(dir.path().join("db"), StoreOptions::default()).unwrap());
 }

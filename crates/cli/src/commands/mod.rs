@@ -13,7 +13,7 @@ pub mod transact;
 
 use std::path::Path;
 
-use datolite::{Database, EngineKind, StorageOptions};
+use datolite::{Database, EngineKind, StoreOptions};
 
 use crate::error::{CliError, Result};
 
@@ -31,8 +31,8 @@ pub enum Create {
 
 /// Storage options from the `DATOLITE_*` environment variables; an invalid variable is an error
 /// naming it.
-pub fn storage_options() -> Result<StorageOptions> {
-    Ok(StorageOptions::from_env()?)
+pub fn storage_options() -> Result<StoreOptions> {
+    Ok(StoreOptions::from_env()?)
 }
 
 /// Opens the database directory `--db` names, with options from the environment.
