@@ -12,7 +12,9 @@ use std::ops::Bound;
 use datolite_kv::{Direction, KeyRange, ReadOps, Visit};
 
 use crate::batch::ColumnBatch;
-use crate::encoding::{decode_key, encoded, Component, Index, RawDatom};
+use crate::encoding::{
+    decode_key, decode_value, encoded, Component, DecodeError, Decoded, Index, RawDatom,
+};
 use crate::model::{Datom, DatomRef, Value, ValueRef};
 use crate::parallel::ParallelScan;
 use crate::snapshot::Db;
@@ -258,17 +260,35 @@ impl<'db> Scan<'db> {
         self.db.with_txn(|txn| {
             let mut failure = None;
             self.run_keys(txn, &range, |key| {
-                match decode_datom(self.index, key, txn) {
-                    Ok(datom) => {
-                        let go_on = f(&datom);
-                        release(datom);
-                        go_on
-                    }
+                // Built in place, not through a `Result<DatomRef, StoreError>`: see
+                // `decode_datom` on why every copy of a datom counts here.
+                let raw = match decode_key(self.index, key) {
+                    Ok(raw) => raw,
                     Err(e) => {
-                        failure = Some(e);
-                        false
+                        failure = Some(e.into());
+                        return false;
                     }
-                }
+                };
+                let v = match decode_value(raw.v) {
+                    Ok(Decoded::Value(v)) => v,
+                    rare => match rare_value(rare, raw.v, txn) {
+                        Ok(v) => v,
+                        Err(e) => {
+                            failure = Some(e);
+                            return false;
+                        }
+                    },
+                };
+                let datom = DatomRef {
+                    e: raw.e,
+                    a: u64::from(raw.a),
+                    v,
+                    tx: raw.tx,
+                    added: true,
+                };
+                let go_on = f(&datom);
+                release(datom);
+                go_on
             })?;
             failure.map_or(Ok(()), Err)
         })
@@ -402,13 +422,35 @@ pub(crate) fn decode_datom<'t>(
     txn: &'t dyn ReadOps,
 ) -> Result<DatomRef<'t>> {
     let raw = decode_key(index, key)?;
+    // The common case, an inline value that decodes, stays in a 32-byte `Result` (the value's
+    // spare tags hold the error): going through `materialize`'s `Result<_, StoreError>` (88
+    // bytes) put the value at an offset and copied it into the datom through memory — a
+    // store-forwarding stall per datom (`docs/design.md`, §3.7 Values in memory).
+    let v = match decode_value(raw.v) {
+        Ok(Decoded::Value(v)) => v,
+        rare => rare_value(rare, raw.v, txn)?,
+    };
     Ok(DatomRef {
         e: raw.e,
         a: u64::from(raw.a),
-        v: materialize(raw.v, txn)?,
+        v,
         tx: raw.tx,
         added: true,
     })
+}
+
+/// The rare half of [`decode_datom`]'s value: spilled payloads and bytes that do not decode.
+#[cold]
+#[inline(never)]
+fn rare_value<'t>(
+    decoded: std::result::Result<Decoded<'t>, DecodeError>,
+    v: &'t [u8],
+    txn: &'t dyn ReadOps,
+) -> Result<ValueRef<'t>> {
+    match decoded? {
+        Decoded::Value(value) => Ok(value),
+        Decoded::Spilled => materialize(v, txn),
+    }
 }
 
 /// Drops a decoded datom. Most datoms own nothing (their values borrow the engine's pages);
