@@ -77,6 +77,8 @@ enum Command {
     Repl(commands::repl::ReplArgs),
     /// Print the datoms of an index or the transaction log, or count them.
     Scan(commands::scan::ScanArgs),
+    /// Print the transactions of the log (t, id, instant, datoms), from --from to --to.
+    Log(commands::log::LogArgs),
     /// Benchmarks on a fresh temporary database.
     Bench(commands::bench::BenchArgs),
 }
@@ -93,6 +95,7 @@ fn main() -> ExitCode {
         Command::Import(args) => commands::import::run(db.as_deref(), args),
         Command::Stats(args) => commands::stats::run(db.as_deref(), args),
         Command::Scan(args) => commands::scan::run(db.as_deref(), args),
+        Command::Log(args) => commands::log::run(db.as_deref(), args),
         Command::Query(args) => commands::query::run(db.as_deref(), args),
         Command::Explain(args) => commands::explain::run(db.as_deref(), args),
         Command::Repl(args) => commands::repl::run(db.as_deref(), args),

@@ -190,6 +190,65 @@ fn scan_log_prints_assertions_and_retractions_in_tx_order() {
 }
 
 #[test]
+fn log_prints_each_transaction_with_its_datoms() {
+    let (tmp, db) = people_db();
+    let change = file(
+        tmp.path(),
+        "older.edn",
+        r#"[[:db/add [:user/email "alice@example.com"] :user/age 35]
+            {:db/id "datomic.tx" :db/txInstant #inst "2031-05-01T12:00:00Z"}]"#,
+    );
+    ok(run(&db, &["transact", change.to_str().expect("utf-8")]));
+    let all = json(&ok(run(&db, &["log", "--format", "json"])));
+    let all = all.as_array().expect("array of transactions");
+    // The bootstrap, the people, the change.
+    assert_eq!(all.len(), 3, "{all:?}");
+    let ts: Vec<u64> = all.iter().map(|t| t["t"].as_u64().expect("t")).collect();
+    assert_eq!(ts, vec![1, 2, 3]);
+    let last = &all[2];
+    assert_eq!(last["instant"], "2031-05-01T12:00:00.000Z");
+    let datoms = last["datoms"].as_array().expect("datoms");
+    let tx = last["tx"].as_u64().expect("tx");
+    // The replaced age retracted, the new one asserted, the instant: all in this transaction.
+    assert!(datoms.iter().all(|d| d[3] == tx), "{datoms:?}");
+    assert!(datoms
+        .iter()
+        .any(|d| d[1] == ":user/age" && d[2] == 34 && d[4] == false));
+    assert!(datoms
+        .iter()
+        .any(|d| d[1] == ":user/age" && d[2] == 35 && d[4] == true));
+    // Bounds: a t, the transaction id, an instant — from inclusive, to exclusive.
+    for from in [
+        "3",
+        &tx.to_string(),
+        "2031-01-01",
+        "#inst \"2031-05-01T12:00:00Z\"",
+    ] {
+        let only = json(&ok(run(&db, &["log", "--from", from, "--format", "json"])));
+        assert_eq!(
+            only.as_array().map(Vec::len),
+            Some(1),
+            "--from {from}: {only}"
+        );
+    }
+    let before = json(&ok(run(&db, &["log", "--to", "3", "--format", "json"])));
+    assert_eq!(before.as_array().map(Vec::len), Some(2));
+    let edn = ok(run(&db, &["log", "--from", "3", "--format", "edn"]));
+    assert!(edn.starts_with("{:t 3 :tx "), "{edn}");
+    assert!(
+        edn.contains(":user/age 34 ") && edn.contains(" false]"),
+        "{edn}"
+    );
+    // A point that is none names itself and what was expected (a usage error: exit 2).
+    for (bad, says) in [("yesterday", "instant"), ("17592186045418", "partition")] {
+        let out = run(&db, &["log", "--from", bad]);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        let err = stderr(&out);
+        assert!(err.contains(bad) && err.contains(says), "{err}");
+    }
+}
+
+#[test]
 fn scan_aevt_count_matches_statistics() {
     let (_tmp, db) = people_db();
     let total = stats_json(&db)["datoms"].as_u64().expect("datoms");

@@ -40,8 +40,8 @@ pub use datolite_query::{
 };
 pub use datolite_store::{
     AttrStats, Attribute, Cardinality, ColumnBatch, Datom, DatomRef, Db, EntityRef, Index,
-    ParallelScan, RawDatom, Scan, Schema, Stats, Tx, TxOp, TxReport, TxValue, Unique, Uuid, Value,
-    ValueRef, ValueType,
+    ParallelScan, RawDatom, Scan, Schema, Stats, TimePoint, Tx, TxEntry, TxOp, TxReport, TxValue,
+    Unique, Uuid, Value, ValueRef, ValueType,
 };
 pub use datolite_store::{StoreOptions, ENV_VARS};
 pub use error::Error;

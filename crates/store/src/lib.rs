@@ -31,6 +31,7 @@ mod snapshot;
 mod split;
 mod stats;
 mod store;
+mod time;
 pub mod transactor;
 mod values;
 mod version;
@@ -47,5 +48,6 @@ pub use schema::{Attribute, Cardinality, Schema, TupleType, Unique, MAX_TUPLE_EL
 pub use snapshot::Db;
 pub use stats::{AttrStats, Stats};
 pub use store::Store;
+pub use time::{TimePoint, TxEntry};
 pub use transactor::{EntityRef, Tempid, Tx, TxOp, TxReport, TxValue};
 pub use values::materialize;

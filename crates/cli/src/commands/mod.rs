@@ -4,6 +4,7 @@ pub mod bench;
 pub mod demo;
 pub mod explain;
 pub mod import;
+pub mod log;
 pub mod people;
 pub mod query;
 pub mod repl;

@@ -188,6 +188,14 @@ fn scan_log(db: &Db, args: &ScanArgs) -> Result<()> {
     printer.finish()
 }
 
+/// The ident of attribute `a` (`:user/name`), or its id when the schema does not know it.
+pub fn attribute_ident(db: &Db, a: u64) -> String {
+    u32::try_from(a)
+        .ok()
+        .and_then(|id| db.schema().attribute(id))
+        .map_or_else(|| a.to_string(), |attr| format!(":{}", attr.ident))
+}
+
 /// Prints datoms as they stream by, in the chosen format.
 struct Printer<'db> {
     db: &'db Db,
@@ -212,16 +220,8 @@ impl<'db> Printer<'db> {
         }
     }
 
-    /// The ident of attribute `a` (`:user/name`), or its id when the schema does not know it.
-    fn ident(&self, a: u64) -> String {
-        u32::try_from(a)
-            .ok()
-            .and_then(|id| self.db.schema().attribute(id))
-            .map_or_else(|| a.to_string(), |attr| format!(":{}", attr.ident))
-    }
-
     fn datom(&mut self, e: u64, a: u64, v: &ValueRef<'_>, tx: u64, added: bool) -> Result<()> {
-        let ident = self.ident(a);
+        let ident = attribute_ident(self.db, a);
         match self.format {
             ScanFormat::Edn => writeln!(self.out, "[{e} {ident} {v} {tx} {added}]")?,
             ScanFormat::Json => {

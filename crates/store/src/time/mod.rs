@@ -1,0 +1,8 @@
+//! Time: points in a database's history ([`TimePoint`]) and the transaction log as an API
+//! ([`TxEntry`], `Db::tx_range`).
+
+mod log;
+mod point;
+
+pub use log::TxEntry;
+pub use point::TimePoint;
