@@ -190,8 +190,13 @@ pub fn unique_entity(unique: Unique) -> u64 {
     }
 }
 
-/// Writes the system schema as transaction 1 of a new database.
-pub(crate) fn bootstrap_into(txn: &mut dyn WriteTxn, threshold: u64, now_ms: i64) -> Result<()> {
+/// The instant of transaction 1, the epoch (as Datomic's built-in transactions): instants never
+/// go back (`transactor::run`), so a later one would forbid importing older history.
+pub const BOOTSTRAP_INSTANT_MS: i64 = 0;
+
+/// Writes the system schema as transaction 1 of a new database, at [`BOOTSTRAP_INSTANT_MS`].
+pub(crate) fn bootstrap_into(txn: &mut dyn WriteTxn, threshold: u64) -> Result<()> {
+    let now_ms = BOOTSTRAP_INSTANT_MS;
     meta::put_u64(txn, meta::FORMAT, meta::FORMAT_VERSION)?;
     meta::put_u64(txn, meta::INLINE_THRESHOLD, threshold)?;
     meta::put_u64(txn, meta::BASIS_T, 0)?;

@@ -36,7 +36,7 @@ impl Store {
         let threshold = options.inline_value_threshold as u64;
         write_with(engine.as_ref(), |txn| -> Result<()> {
             if meta::get_u64(&*txn, meta::BASIS_T)?.is_none() {
-                bootstrap_into(txn, threshold, now_millis())?;
+                bootstrap_into(txn, threshold)?;
             }
             Ok(())
         })?;

@@ -22,7 +22,8 @@ fn history() -> (Store, Vec<TxReport>) {
     let mut reports = vec![store
         .transact_edn(
             "[{:db/ident :p/name :db/valueType :db.type/string :db/cardinality :db.cardinality/one}
-              {:db/ident :p/age :db/valueType :db.type/long :db/cardinality :db.cardinality/one}]",
+              {:db/ident :p/age :db/valueType :db.type/long :db/cardinality :db.cardinality/one}
+              {:db/id \"datomic.tx\" :db/txInstant #inst \"2023-12-01\"}]",
         )
         .unwrap()];
     let ann = {
@@ -141,4 +142,46 @@ fn a_snapshot_sees_only_its_own_past() {
     let last = db.tx_range(None, None).unwrap().pop().unwrap();
     assert_eq!(last.t, reports[3].t);
     assert_eq!(store.db().unwrap().tx_range(None, None).unwrap().len(), 6);
+}
+
+#[test]
+fn instants_never_go_back() {
+    let (store, reports) = history();
+    let db = store.db().unwrap();
+    let all = db.tx_range(None, None).unwrap();
+    // The built-in transaction sits at the epoch, so imports may start at any instant.
+    assert_eq!(all[0].instant, 0);
+    // An instant earlier than the previous transaction's is refused, naming both, and nothing
+    // is written.
+    let err = store
+        .transact_edn(r#"[{:p/name "Old"} {:db/id "datomic.tx" :db/txInstant #inst "2024-02-15"}]"#)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("2024-02-15T00:00:00.000Z") && err.contains("2024-03-01T00:00:00.000Z"),
+        "{err}"
+    );
+    assert_eq!(store.db().unwrap().basis_t(), reports[3].t);
+    // The same instant as the previous one is fine.
+    store
+        .transact_edn(
+            r#"[{:p/name "Same"} {:db/id "datomic.tx" :db/txInstant #inst "2024-03-01"}]"#,
+        )
+        .unwrap();
+    // A transaction after one set in the future takes that instant, not the clock's earlier one.
+    store
+        .transact_edn(
+            r#"[{:p/name "Later"} {:db/id "datomic.tx" :db/txInstant #inst "2999-01-01"}]"#,
+        )
+        .unwrap();
+    let r = store.transact_edn(r#"[{:p/name "Now"}]"#).unwrap();
+    let last = store
+        .db()
+        .unwrap()
+        .tx_range(Some(TimePoint::T(r.t)), None)
+        .unwrap();
+    assert_eq!(
+        last[0].instant,
+        datolite_edn::parse_inst("2999-01-01").unwrap()
+    );
 }

@@ -58,6 +58,25 @@ impl TxContext<'_> {
         self.flush()
     }
 
+    /// The `:db/txInstant` of the transaction before this one (none before the bootstrap).
+    pub(super) fn previous_instant(&self) -> Result<Option<i64>> {
+        let Some(previous) = self.t.checked_sub(1).filter(|t| *t > 0) else {
+            return Ok(None);
+        };
+        let mut prefix = crate::model::tx_entity(previous).to_be_bytes().to_vec();
+        prefix.extend_from_slice(&sys::TX_INSTANT.to_be_bytes());
+        let Some(key) = self.first_key(Table::Eavt, &prefix)? else {
+            return Ok(None);
+        };
+        let raw = decode_key(Index::Eavt, &key)?;
+        match materialize(raw.v, self.read())? {
+            ValueRef::Instant(ms) => Ok(Some(ms)),
+            _ => Err(StoreError::Corrupt(
+                "a :db/txInstant that is no instant".into(),
+            )),
+        }
+    }
+
     fn read(&self) -> &dyn ReadOps {
         &*self.txn
     }

@@ -44,12 +44,12 @@ pub use parse::{entity_ref, keyword_text, parse_tx_data, tx_op, tx_ops, CURRENT_
 
 use crate::bootstrap::attr as sys;
 use crate::meta;
-use crate::model::{tx_entity, Datom};
+use crate::model::{tx_entity, Datom, Value};
 use crate::schema::Schema;
 use crate::stats::StatsChange;
 use crate::version::{Committed, Version};
-use crate::Result;
 use crate::StoreOptions;
+use crate::{Result, StoreError};
 use context::TxContext;
 use resolve::Resolved;
 
@@ -127,13 +127,30 @@ pub(crate) fn run(
         }
     }
     let resolved = cx.resolve(&data_ops)?;
-    let sets_instant = resolved
-        .iter()
-        .any(|r| matches!(r, Resolved::Add(e, a, _) if *e == cx.tx && a.id == sys::TX_INSTANT));
+    // Instants never go back (as in Datomic), so that the transactions up to an instant are a
+    // prefix of the log: one set in the data may not be earlier than the previous
+    // transaction's, and the clock's is raised to it if the clock went back.
+    let previous = cx.previous_instant()?;
+    let set_instant = resolved.iter().find_map(|r| match r {
+        Resolved::Add(e, a, Value::Instant(ms)) if *e == cx.tx && a.id == sys::TX_INSTANT => {
+            Some(*ms)
+        }
+        _ => None,
+    });
+    if let (Some(ms), Some(before)) = (set_instant, previous) {
+        if ms < before {
+            return Err(StoreError::InvalidTxData(format!(
+                ":db/txInstant #inst \"{}\" is earlier than the previous transaction's \
+                 #inst \"{}\": transaction instants never go back",
+                datolite_edn::format_inst_millis(ms),
+                datolite_edn::format_inst_millis(before)
+            )));
+        }
+    }
     cx.apply(&resolved)?;
     cx.update_composites()?;
-    if !sets_instant {
-        cx.assert_instant(now_ms)?;
+    if set_instant.is_none() {
+        cx.assert_instant(now_ms.max(previous.unwrap_or(i64::MIN)))?;
     }
     if cx.schema_touched {
         cx.reload_schema()?;
