@@ -1,4 +1,5 @@
-//! Functions that read the database: `get-else`, `get-some`, `missing?`.
+//! Functions that read the database: `get-else`, `get-some`, `missing?` (and the roles of
+//! every database function's arguments, the log's `tx-ids` and `tx-data` included).
 //!
 //! Their entity argument is an entity id, an ident keyword or (written in the query, or bound by
 //! an input) a lookup ref, which the [`crate::resolve`] pass and input binding turn into ids
@@ -28,6 +29,8 @@ pub(crate) enum Role {
 pub(crate) fn role(name: &str, i: usize) -> Role {
     match (name, i) {
         (_, 0) => Role::Source,
+        // The log functions take points in time, not entities or attributes.
+        ("tx-ids" | "tx-data", _) => Role::Other,
         (_, 1) => Role::Entity,
         ("get-some", _) | (_, 2) => Role::Attribute,
         _ => Role::Other,

@@ -12,6 +12,7 @@ mod aggregate;
 mod call;
 mod coll;
 mod db;
+mod log;
 mod math;
 mod regex;
 mod text;
@@ -244,6 +245,8 @@ static FUNCTIONS: &[Builtin] = &[
     entry("get-else", 4, Some(4), Database, db::get_else),
     entry("get-some", 3, None, Database, db::get_some),
     entry("missing?", 3, Some(3), Database, db::missing),
+    entry("tx-ids", 3, Some(3), Database, log::tx_ids),
+    entry("tx-data", 2, Some(2), Database, log::tx_data),
     entry("q", 1, None, Kind::Subquery, subquery_placeholder),
     entry("year", 1, Some(1), Function, coll::year),
     entry("month", 1, Some(1), Function, coll::month),
