@@ -10,13 +10,14 @@
 
 use std::ops::Bound;
 
+use datolite_store::encoding::encoded;
 use datolite_store::encoding::tags;
-use datolite_store::{Attribute, Index, RawDatom, Scan, Value, ValueType};
+use datolite_store::{Attribute, Index, RawDatom, Scan, Schema, Value, ValueType};
 
 use crate::ast::{Clause, Constant};
 use crate::error::{QueryError, Result};
 use crate::exec::coerce::{coerce, coerce_tuple, entity_of, Coerced, Res};
-use crate::exec::slots::{Compiled, Slot};
+use crate::exec::slots::{Compiled, ConstKey, Slot};
 use crate::exec::val::Val;
 use crate::exec::Exec;
 use crate::functions::constant;
@@ -32,6 +33,31 @@ const ENCODED_AS_IS: [u8; 6] = [
     tags::URI,
     tags::BYTES,
 ];
+
+/// The value a constant stands for in the value position of a pattern on `attr`: an ident
+/// keyword is its entity for a reference attribute; `None` when no value can match.
+fn constant_value(schema: &Schema, attr: &Res<&Attribute>, c: &Constant) -> Option<Value> {
+    match c {
+        Constant::Keyword(k) => match attr {
+            Res::Is(a) if a.is_ref() => schema.entity_of_ident(k).map(Value::Ref),
+            _ => Some(Value::Keyword(k.clone())),
+        },
+        c => match constant(c) {
+            FnVal::One(x) => Some(x),
+            _ => None,
+        },
+    }
+}
+
+/// `v` coerced to `attr`'s type (a tuple element by element).
+fn coerce_to(v: &Value, attr: &Attribute, schema: &Schema) -> Coerced {
+    match v {
+        Value::Tuple(items) if attr.value_type == ValueType::Tuple => {
+            coerce_tuple(items, attr, schema)
+        }
+        x => coerce(x, attr.value_type),
+    }
+}
 
 /// One index scan for a pattern and what its key prefix already guarantees.
 pub(crate) struct Lookup<'db> {
@@ -105,27 +131,25 @@ impl<'a> Exec<'a> {
                 }
             }
         }
+        // A constant value of a constant attribute: its key bytes were made once for the step.
+        match (&cp.v_key, &a) {
+            (Some(ConstKey::NoMatch), _) => return Ok(None),
+            (Some(ConstKey::Bytes(bytes)), Res::Is(attr)) if !matches!(e, Res::Never) => {
+                return Ok(Some(self.encoded_lookup(e, attr, bytes, access, clause)?));
+            }
+            _ => {}
+        }
         let v: Option<Value> = match cp.v {
-            Slot::Const(Constant::Keyword(k)) => match &a {
-                Res::Is(attr) if attr.is_ref() => match schema.entity_of_ident(k) {
-                    Some(x) => Some(Value::Ref(x)),
-                    None => return Ok(None),
-                },
-                _ => Some(Value::Keyword(k.clone())),
-            },
-            Slot::Const(c) => match constant(c) {
-                FnVal::One(x) => Some(x),
-                _ => return Ok(None),
+            Slot::Const(c) => match constant_value(schema, &a, c) {
+                Some(x) => Some(x),
+                None => return Ok(None),
             },
             Slot::Col(c) => row.map(|r| r[c].to_value()),
             Slot::Never => return Ok(None),
             _ => None,
         };
         let coerced = match (&a, &v) {
-            (Res::Is(attr), Some(Value::Tuple(items))) if attr.value_type == ValueType::Tuple => {
-                Some(coerce_tuple(items, attr, schema))
-            }
-            (Res::Is(attr), Some(x)) => Some(coerce(x, attr.value_type)),
+            (Res::Is(attr), Some(x)) => Some(coerce_to(x, attr, schema)),
             _ => None,
         };
         if matches!(e, Res::Never)
@@ -224,6 +248,29 @@ impl<'a> Exec<'a> {
             v_fixed,
             e_ordered,
         }))
+    }
+
+    /// The key bytes of `cp`'s constant value when its attribute is a constant too — made once
+    /// per step rather than coerced and encoded again for every input row; `None` when the
+    /// value is not one key (a Double zero, a NaN: those narrow per lookup).
+    pub(crate) fn constant_key(&self, cp: &Compiled<'_>) -> Option<ConstKey> {
+        let Slot::Const(c) = cp.v else { return None };
+        let schema = self.db.schema();
+        let attr = match cp.a {
+            Slot::Const(Constant::Keyword(k)) => schema.attribute_named(k)?,
+            Slot::Const(Constant::Long(n)) => schema.attribute(u32::try_from(*n).ok()?)?,
+            _ => return None,
+        };
+        let Some(value) = constant_value(schema, &Res::Is(attr.as_ref()), c) else {
+            return Some(ConstKey::NoMatch);
+        };
+        match coerce_to(&value, attr, schema) {
+            Coerced::Exact(x) => Some(ConstKey::Bytes(
+                encoded(&x.as_ref(), self.db.inline_threshold()).0,
+            )),
+            Coerced::Never => Some(ConstKey::NoMatch),
+            Coerced::Zero | Coerced::Scan => None,
+        }
     }
 
     /// The lookup of `access` with the value bound as its index encoding `bytes` (a value of

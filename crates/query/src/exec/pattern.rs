@@ -88,6 +88,7 @@ impl<'a> Exec<'a> {
         op: &PatternOp,
     ) -> Result<Rel> {
         let mut cp = compile(p, &rel);
+        cp.v_key = self.constant_key(&cp);
         let width = rel.vars().len();
         let (rel, hidden) = self.resolve_idents(rel, &mut cp, node.clause)?;
         let mode = match &op.join {

@@ -21,6 +21,14 @@ pub(crate) enum Slot<'p> {
     Never,
 }
 
+/// The key bytes of a constant value, made once per step ([`crate::exec::Exec::constant_key`]).
+pub(crate) enum ConstKey {
+    /// No datom of the attribute can hold the constant.
+    NoMatch,
+    /// The value's encoding as the attribute's index keys hold it.
+    Bytes(Vec<u8>),
+}
+
 /// A pattern compiled against the input's columns.
 pub(crate) struct Compiled<'p> {
     pub e: Slot<'p>,
@@ -29,6 +37,8 @@ pub(crate) struct Compiled<'p> {
     pub tx: Slot<'p>,
     pub added: Slot<'p>,
     pub new_vars: Vec<Var>,
+    /// A constant value's key bytes for a constant attribute, when the step made them.
+    pub v_key: Option<ConstKey>,
 }
 
 pub(crate) fn compile<'p>(p: &'p Pattern, rel: &Rel) -> Compiled<'p> {
@@ -62,6 +72,7 @@ pub(crate) fn compile<'p>(p: &'p Pattern, rel: &Rel) -> Compiled<'p> {
         tx,
         added,
         new_vars,
+        v_key: None,
     }
 }
 
