@@ -199,7 +199,11 @@ fn log_prints_each_transaction_with_its_datoms() {
             {:db/id "datomic.tx" :db/txInstant #inst "2031-05-01T12:00:00Z"}]"#,
     );
     ok(run(&db, &["transact", change.to_str().expect("utf-8")]));
-    let all = json(&ok(run(&db, &["log", "--format", "json"])));
+    let text = ok(run(&db, &["log", "--format", "json"]));
+    // The keys in the contract's order.
+    let at = |key: &str| text.find(&format!("\"{key}\":")).expect(key);
+    assert!(at("t") < at("tx") && at("tx") < at("instant") && at("instant") < at("datoms"));
+    let all = json(&text);
     let all = all.as_array().expect("array of transactions");
     // The bootstrap, the people, the change.
     assert_eq!(all.len(), 3, "{all:?}");

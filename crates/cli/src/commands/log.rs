@@ -13,6 +13,7 @@ use std::path::Path;
 
 use clap::{Args, ValueEnum};
 use datolite::{edn, Db, TimePoint, TxEntry};
+use serde::Serialize;
 
 use crate::commands::scan::attribute_ident;
 use crate::commands::{open_database, Create};
@@ -58,7 +59,7 @@ pub fn run(db_path: Option<&Path>, args: LogArgs) -> Result<()> {
     let entries = db.tx_range(args.from, args.to)?;
     match args.format {
         LogFormat::Json => {
-            let txs: Vec<serde_json::Value> = entries.iter().map(|t| tx_json(&db, t)).collect();
+            let txs: Vec<TxJson> = entries.iter().map(|t| tx_json(&db, t)).collect();
             output::print_json(&txs)
         }
         LogFormat::Edn => {
@@ -91,27 +92,35 @@ pub fn run(db_path: Option<&Path>, args: LogArgs) -> Result<()> {
     }
 }
 
+/// One transaction as JSON, its keys in the contract's order.
+#[derive(Serialize)]
+struct TxJson {
+    t: u64,
+    tx: u64,
+    instant: String,
+    datoms: Vec<serde_json::Value>,
+}
+
 /// One transaction as JSON.
-fn tx_json(db: &Db, t: &TxEntry) -> serde_json::Value {
-    let datoms: Vec<serde_json::Value> = t
-        .datoms
-        .iter()
-        .map(|d| {
-            serde_json::json!([
-                d.e,
-                attribute_ident(db, d.a),
-                output::owned_value_json(&d.v),
-                d.tx,
-                d.added
-            ])
-        })
-        .collect();
-    serde_json::json!({
-        "t": t.t,
-        "tx": t.tx,
-        "instant": edn::format_inst_millis(t.instant),
-        "datoms": datoms,
-    })
+fn tx_json(db: &Db, t: &TxEntry) -> TxJson {
+    TxJson {
+        t: t.t,
+        tx: t.tx,
+        instant: edn::format_inst_millis(t.instant),
+        datoms: t
+            .datoms
+            .iter()
+            .map(|d| {
+                serde_json::json!([
+                    d.e,
+                    attribute_ident(db, d.a),
+                    output::owned_value_json(&d.v),
+                    d.tx,
+                    d.added
+                ])
+            })
+            .collect(),
+    }
 }
 
 /// One transaction as an EDN map.
