@@ -40,11 +40,11 @@ pub use options::{
     available_cores, EngineKind, EngineOptions, LmdbOptions, SyncMode, ENGINE_ENV_VARS,
     MIN_MAP_SIZE, PROFILES,
 };
-/// Parsers of `DATOLITE_*` variable values, shared with the store's variables so every variable
-/// reads and fails alike.
+/// Parsers of `DATOLITE_*` variable values and the range check of options, shared with the
+/// store's options so every variable and option reads and fails alike.
 pub mod env {
     pub use crate::options::{
-        invalid, parse_bool, parse_in_range, parse_size, process_env, read_var,
+        check, invalid, parse_bool, parse_in_range, parse_size, process_env, read_var,
     };
 }
 pub use options::profile_name;

@@ -8,21 +8,17 @@
 //! [`StoreOptions::durable`], [`StoreOptions::low_memory`]), each the engine's profile of the
 //! same name plus the store's part.
 
-use datolite_kv::env::{parse_bool, parse_in_range, process_env, read_var};
-use datolite_kv::{available_cores, profile_name, EngineOptions, KvError};
+use datolite_kv::env::{check, parse_bool, parse_in_range, process_env, read_var};
+use datolite_kv::{available_cores, profile_name, EngineOptions, KvError, ENGINE_ENV_VARS};
 
 use crate::Result;
 
-/// Every environment variable datolite reads, with a one-line description (the README lists
-/// them). The engine's variables are [`datolite_kv::ENGINE_ENV_VARS`].
-pub const ENV_VARS: &[(&str, &str)] = &[
+/// The store's own environment variables, with a one-line description.
+const STORE_ENV_VARS: &[(&str, &str)] = &[
     (
         "DATOLITE_PROFILE",
         "named profile applied before the other variables: read_heavy, bulk_load, durable, low_memory",
     ),
-    ("DATOLITE_ENGINE", "key-value engine: lmdb (default) or memory"),
-    ("DATOLITE_SYNC", "commit durability: full (default), meta-async or none"),
-    ("DATOLITE_CREATE_IF_MISSING", "create the database directory when it is missing (bool, default true)"),
     ("DATOLITE_SCAN_BATCH_SIZE", "datoms per batch in batched scans (>= 1, default 1024)"),
     ("DATOLITE_PARALLEL_WORKERS", "worker threads for parallel scans (>= 1, default: available cores)"),
     (
@@ -31,22 +27,28 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ),
     ("DATOLITE_STATS", "maintain exact statistics in every write (bool, default true)"),
     ("DATOLITE_STRICT_SCHEMA", "reject attributes not declared in the schema (bool, default false)"),
-    (
-        "DATOLITE_LMDB_MAP_SIZE",
-        "initial LMDB map size: bytes, or with a unit such as 512MiB, 64GiB, 1g, 100m (default 64GiB)",
-    ),
-    ("DATOLITE_LMDB_MAP_GROWTH", "factor the LMDB map grows by when full (>= 2, default 2)"),
-    ("DATOLITE_LMDB_MAX_READERS", "maximum concurrent LMDB snapshots across processes (>= 1, default 1024)"),
-    (
-        "DATOLITE_LMDB_NO_READAHEAD",
-        "turn off OS read-ahead: better random reads on data larger than RAM (bool, default false)",
-    ),
-    ("DATOLITE_LMDB_WRITE_MAP", "write through a writable memory map: faster writes (bool, default false)"),
-    (
-        "DATOLITE_LMDB_GROW_WAIT_MS",
-        "how long growing the map waits for open snapshots to close, in ms (default 30000)",
-    ),
 ];
+
+/// Every environment variable datolite reads, with a one-line description (the README lists
+/// them): the store's, then the engine's ([`datolite_kv::ENGINE_ENV_VARS`]).
+pub const ENV_VARS: &[(&str, &str)] =
+    &every_env_var::<{ STORE_ENV_VARS.len() + ENGINE_ENV_VARS.len() }>();
+
+/// [`STORE_ENV_VARS`] followed by the engine's, as one array (`N` is their total).
+const fn every_env_var<const N: usize>() -> [(&'static str, &'static str); N] {
+    let mut out = [("", ""); N];
+    let mut i = 0;
+    while i < STORE_ENV_VARS.len() {
+        out[i] = STORE_ENV_VARS[i];
+        i += 1;
+    }
+    let mut j = 0;
+    while j < ENGINE_ENV_VARS.len() {
+        out[i + j] = ENGINE_ENV_VARS[j];
+        j += 1;
+    }
+    out
+}
 
 /// Every knob of a datolite database.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -230,19 +232,6 @@ impl StoreOptions {
         )?;
         self.kv.validate()?;
         Ok(())
-    }
-}
-
-/// `Ok` when `ok`, else an invalid-option error for `name` with the lazily built reason.
-fn check(ok: bool, name: &str, reason: impl FnOnce() -> String) -> Result<()> {
-    if ok {
-        Ok(())
-    } else {
-        Err(KvError::InvalidOption {
-            name: name.into(),
-            reason: reason(),
-        }
-        .into())
     }
 }
 

@@ -19,7 +19,7 @@ pub use env::{
     invalid, parse_bool, parse_in_range, parse_size, process_env, read_var, ENGINE_ENV_VARS,
 };
 pub use profiles::{profile_name, PROFILES};
-pub use validate::MIN_MAP_SIZE;
+pub use validate::{check, MIN_MAP_SIZE};
 
 use std::path::PathBuf;
 use std::str::FromStr;

@@ -35,8 +35,9 @@ impl EngineOptions {
     }
 }
 
-/// `Ok` when `ok`, else an [`KvError::InvalidOption`] for `name` with the lazily built reason.
-fn check(ok: bool, name: &str, reason: impl FnOnce() -> String) -> Result<()> {
+/// `Ok` when `ok`, else an [`KvError::InvalidOption`] for `name` with the lazily built reason
+/// (the store checks its own options with it too).
+pub fn check(ok: bool, name: &str, reason: impl FnOnce() -> String) -> Result<()> {
     if ok {
         Ok(())
     } else {
