@@ -127,7 +127,7 @@ pub(crate) struct Exec<'a> {
     delta: RefCell<Option<(*const Clause, Tuples)>>,
     /// The next plan node id (plans of the query, its rules and subqueries share the ids).
     ids: StdCell<usize>,
-    /// What each plan node did, by node id.
+    /// What each plan node did, by node id (counted only with `explain --analyze`).
     metrics: RefCell<Vec<Metrics>>,
     /// With `explain`: each rule definition's plan and metrics, as its stratum finished.
     rule_plans: RefCell<Option<Vec<RulePlan>>>,
@@ -265,25 +265,30 @@ impl<'a> Exec<'a> {
             .collect()
     }
 
-    /// Runs a plan's nodes over `rel`, counting what each did.
+    /// Runs a plan's nodes over `rel`, counting what each did when analyzing.
     fn run_plan(&self, mut rel: Rel, plan: &Plan<'_>) -> Result<Rel> {
         for node in &plan.nodes {
             if rel.is_empty() {
                 break;
             }
-            let start = Instant::now();
+            let start = self.analyzing.get().then(Instant::now);
             rel = self.run_node(rel, node)?;
-            self.record(node, |m| {
-                m.runs += 1;
-                m.rows += rel.len() as u64;
-                m.time += start.elapsed();
-            });
+            if let Some(start) = start {
+                self.record(node, |m| {
+                    m.runs += 1;
+                    m.rows += rel.len() as u64;
+                    m.time += start.elapsed();
+                });
+            }
         }
         Ok(rel)
     }
 
-    /// Updates the metrics of `node`.
+    /// Updates the metrics of `node` (only `explain --analyze` reads them, so only then).
     fn record(&self, node: &Node<'_>, f: impl FnOnce(&mut Metrics)) {
+        if !self.analyzing.get() {
+            return;
+        }
         let mut metrics = self.metrics.borrow_mut();
         let i = node.id.0;
         if metrics.len() <= i {

@@ -91,19 +91,15 @@ impl<'a> Exec<'a> {
         cp.v_key = self.constant_key(&cp);
         let width = rel.vars().len();
         let (rel, hidden) = self.resolve_idents(rel, &mut cp, node.clause)?;
-        let mode = match &op.join {
-            Join::Product => Mode::Product,
-            Join::Lookups => Mode::Lookups,
-            Join::Scan(_) => Mode::HashJoin,
-            Join::Adaptive { from_rows, .. } if rel.len() < *from_rows => Mode::Lookups,
-            Join::Adaptive { .. } => Mode::HashJoin,
-        };
-        let (out, mode) = match (&op.join, mode) {
-            (Join::Scan(scan) | Join::Adaptive { scan, .. }, Mode::HashJoin) => {
+        let (out, mode) = match &op.join {
+            Join::Product => (self.product(rel, &cp, node.clause, op)?, Mode::Product),
+            Join::Adaptive { from_rows, .. } if rel.len() < *from_rows => {
+                (self.lookups(rel, &cp, node.clause, op)?, Mode::Lookups)
+            }
+            Join::Lookups => (self.lookups(rel, &cp, node.clause, op)?, Mode::Lookups),
+            Join::Scan(scan) | Join::Adaptive { scan, .. } => {
                 self.scan_join(rel, &cp, node.clause, scan)?
             }
-            (_, Mode::Product) => (self.product(rel, &cp, node.clause, op)?, mode),
-            _ => (self.lookups(rel, &cp, node.clause, op)?, mode),
         };
         self.record(node, |m| m.modes[mode.index()] += 1);
         Ok(out.drop_columns(width, hidden))

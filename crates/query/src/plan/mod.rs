@@ -17,16 +17,16 @@ pub(crate) mod node;
 pub(crate) mod order;
 
 use std::cell::Cell;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
 use datolite_store::{Db, Value};
 
-use crate::ast::{Clause, Var};
-use crate::error::Result;
+use crate::ast::Var;
 use crate::exec::JoinStrategy;
 
 pub(crate) use access::Access;
 pub(crate) use node::{Component, Join, Node, NodeId, Op, PatternOp, Plan, RuleOp, ScanJoin};
+pub(crate) use order::plan;
 
 /// What the planner knows beyond the clauses.
 pub(crate) struct Env<'a> {
@@ -49,14 +49,4 @@ impl Env<'_> {
         self.ids.set(id + 1);
         NodeId(id)
     }
-}
-
-/// The plan of `clauses` for rows that bind `bound` (estimated `rows` of them).
-pub(crate) fn plan<'q>(
-    env: &Env<'_>,
-    clauses: &'q [Clause],
-    bound: &BTreeSet<Var>,
-    rows: f64,
-) -> Result<Plan<'q>> {
-    order::order(env, clauses, bound, rows)
 }

@@ -21,7 +21,7 @@ use crate::error::Result;
 use crate::exec::JoinStrategy;
 use crate::plan::access::{access, const_attribute, Access};
 use crate::plan::estimate::per_row;
-use crate::plan::order::order;
+use crate::plan::order::plan;
 use crate::plan::Env;
 use crate::rows::mentioned;
 
@@ -193,7 +193,7 @@ pub(crate) fn node<'q>(
                 .collect();
             Op::AntiJoin {
                 keys,
-                body: order(env, clauses, &inner, rows_in)?,
+                body: plan(env, clauses, &inner, rows_in)?,
             }
         }
         ClauseKind::Or { join, branches, .. } => {
@@ -208,11 +208,11 @@ pub(crate) fn node<'q>(
                 .collect();
             let branches = branches
                 .iter()
-                .map(|b| order(env, branch_body(b), &inner, rows_in))
+                .map(|b| plan(env, branch_body(b), &inner, rows_in))
                 .collect::<Result<_>>()?;
             Op::Union { targets, branches }
         }
-        ClauseKind::And(cs) => Op::And(order(env, cs, bound, rows_in)?),
+        ClauseKind::And(cs) => Op::And(plan(env, cs, bound, rows_in)?),
         ClauseKind::RuleCall { args, .. } => Op::Rule(RuleOp {
             index_arg: args
                 .iter()

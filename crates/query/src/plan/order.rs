@@ -23,7 +23,7 @@ use crate::plan::Env;
 use crate::rows::{mentioned, produced, ready};
 
 /// The plan of `clauses` for rows that bind `bound` (estimated `rows` of them).
-pub(crate) fn order<'q>(
+pub(crate) fn plan<'q>(
     env: &Env<'_>,
     clauses: &'q [Clause],
     bound: &BTreeSet<Var>,
