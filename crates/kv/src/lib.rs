@@ -27,6 +27,7 @@ mod error;
 mod limits;
 pub mod lmdb;
 pub mod memory;
+pub mod overlay;
 mod open;
 mod options;
 mod range;

@@ -22,11 +22,20 @@ pub enum Table {
     Stats,
     /// Small metadata: format version, id counters, basis t.
     Meta,
+    /// EAVT keys of retracted datoms (T = the asserting transaction) → the retracting
+    /// transaction: the history half of EAVT.
+    EavtHistory,
+    /// AEVT keys of retracted datoms → the retracting transaction.
+    AevtHistory,
+    /// AVET keys of retracted datoms → the retracting transaction.
+    AvetHistory,
+    /// VAET keys of retracted references → the retracting transaction.
+    VaetHistory,
 }
 
 impl Table {
     /// Every table, in [`Table::index`] order.
-    pub const ALL: [Table; 8] = [
+    pub const ALL: [Table; 12] = [
         Table::Eavt,
         Table::Aevt,
         Table::Avet,
@@ -35,6 +44,10 @@ impl Table {
         Table::Values,
         Table::Stats,
         Table::Meta,
+        Table::EavtHistory,
+        Table::AevtHistory,
+        Table::AvetHistory,
+        Table::VaetHistory,
     ];
 
     /// Dense index of the table, `0..Table::ALL.len()`.
@@ -53,6 +66,10 @@ impl Table {
             Table::Values => "values",
             Table::Stats => "stats",
             Table::Meta => "meta",
+            Table::EavtHistory => "eavt_history",
+            Table::AevtHistory => "aevt_history",
+            Table::AvetHistory => "avet_history",
+            Table::VaetHistory => "vaet_history",
         }
     }
 }

@@ -18,6 +18,8 @@ pub struct ColumnBatch<'t> {
     pub a: Vec<u32>,
     /// Transaction entities.
     pub tx: Vec<u64>,
+    /// Whether each datom is an assertion (all are, except a history view's retractions).
+    pub added: Vec<bool>,
     values: Vec<u8>,
     value_ends: Vec<u32>,
     txn: &'t dyn ReadOps,
@@ -29,6 +31,7 @@ impl<'t> ColumnBatch<'t> {
             e: Vec::with_capacity(capacity),
             a: Vec::with_capacity(capacity),
             tx: Vec::with_capacity(capacity),
+            added: Vec::with_capacity(capacity),
             values: Vec::with_capacity(capacity * 12),
             value_ends: Vec::with_capacity(capacity),
             txn,
@@ -39,6 +42,7 @@ impl<'t> ColumnBatch<'t> {
         self.e.push(raw.e);
         self.a.push(raw.a);
         self.tx.push(raw.tx);
+        self.added.push(raw.added);
         self.values.extend_from_slice(raw.v);
         self.value_ends.push(self.values.len() as u32);
     }
@@ -47,6 +51,7 @@ impl<'t> ColumnBatch<'t> {
         self.e.clear();
         self.a.clear();
         self.tx.clear();
+        self.added.clear();
         self.values.clear();
         self.value_ends.clear();
     }

@@ -212,6 +212,7 @@ pub(crate) fn bootstrap_into(txn: &mut dyn WriteTxn, threshold: u64) -> Result<(
             cardinality: system.cardinality,
             unique: system.unique,
             is_component: false,
+            no_history: false,
             doc: None,
             tuple: system.tuple(),
         });

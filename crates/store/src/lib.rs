@@ -21,6 +21,7 @@ pub mod bootstrap;
 pub mod encoding;
 mod error;
 pub mod meta;
+mod migrate;
 pub mod model;
 mod options;
 mod parallel;

@@ -18,9 +18,14 @@ pub const DATOMS: &[u8] = b"datoms";
 /// since it decides how keys are encoded).
 pub const INLINE_THRESHOLD: &[u8] = b"inline_threshold";
 
-/// The on-disk format this build writes and reads. Version 2 (this build): keywords order as
-/// Clojure compares them, new value types, system ids re-laid out (see `bootstrap.rs`).
-pub const FORMAT_VERSION: u64 = 2;
+/// The on-disk format this build writes and reads. Version 2: keywords order as Clojure
+/// compares them, new value types, system ids re-laid out (see `bootstrap.rs`). Version 3 (this
+/// build): the four history tables; a version-2 database is upgraded in place when opened, its
+/// history rebuilt from the log (`migrate.rs`).
+pub const FORMAT_VERSION: u64 = 3;
+
+/// The format this build upgrades in place (see [`FORMAT_VERSION`]).
+pub const FORMAT_UPGRADABLE: u64 = 2;
 
 /// Reads a `u64` counter, `None` when absent.
 pub fn get_u64(txn: &dyn ReadOps, key: &[u8]) -> Result<Option<u64>> {

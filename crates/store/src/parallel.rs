@@ -47,8 +47,9 @@ impl<'s, 'db> ParallelScan<'s, 'db> {
                 let mut acc = init();
                 let mut failure = None;
                 self.scan
-                    .run_keys(txn, range, |key| match decode_datom(index, key, txn) {
-                        Ok(d) => {
+                    .run_keys(txn, range, |key, added| match decode_datom(index, key, txn) {
+                        Ok(mut d) => {
+                            d.added = added;
                             fold(&mut acc, &d);
                             release(d);
                             true
@@ -83,7 +84,7 @@ impl<'s, 'db> ParallelScan<'s, 'db> {
 
     fn count_part(&self, txn: &dyn ReadOps, range: &KeyRange) -> Result<u64> {
         let mut n = 0u64;
-        self.scan.run_keys(txn, range, |_| {
+        self.scan.run_keys(txn, range, |_, _| {
             n += 1;
             true
         })?;

@@ -18,6 +18,7 @@ use crate::encoding::{
 use crate::model::{Datom, DatomRef, Value, ValueRef};
 use crate::parallel::ParallelScan;
 use crate::snapshot::Db;
+use crate::time::view;
 use crate::values::materialize;
 use crate::{Result, StoreError};
 
@@ -198,22 +199,37 @@ impl<'db> Scan<'db> {
         self.direction
     }
 
-    /// Runs `f` on every key in range with one snapshot (the primitive under every consumer).
+    /// Runs `f(key, added)` on every key in range with one snapshot (the primitive under every
+    /// consumer). On the current state every key is an assertion of the index; views over time
+    /// merge in the history table (`time/view.rs`), whose retractions come with `added` false.
     pub(crate) fn run_keys(
         &self,
         txn: &dyn ReadOps,
         range: &KeyRange,
-        mut f: impl FnMut(&[u8]) -> bool,
+        mut f: impl FnMut(&[u8], bool) -> bool,
     ) -> Result<()> {
         let mut remaining = self.limit.unwrap_or(usize::MAX);
         if remaining == 0 {
             return Ok(());
         }
+        if !self.db.view.is_current() {
+            return view::run(
+                txn,
+                self.index,
+                range,
+                self.direction,
+                self.db.view,
+                |key, added| {
+                    remaining -= 1;
+                    f(key, added) && remaining > 0
+                },
+            );
+        }
         // Chunks keep the per-key work free of indirect calls: `f` is inlined into this loop.
         txn.scan_keys(self.index.table(), range, self.direction, &mut |chunk| {
             for key in chunk {
                 remaining -= 1;
-                if !f(key) || remaining == 0 {
+                if !f(key, true) || remaining == 0 {
                     return Visit::Stop;
                 }
             }
@@ -225,7 +241,7 @@ impl<'db> Scan<'db> {
     /// Calls `f` with every raw key; stops when `f` returns `false`.
     pub fn for_each_key(&self, mut f: impl FnMut(&[u8]) -> bool) -> Result<()> {
         let range = self.key_range()?;
-        self.db.with_txn(|txn| self.run_keys(txn, &range, &mut f))
+        self.db.with_txn(|txn| self.run_keys(txn, &range, |key, _| f(key)))
     }
 
     /// Calls `f` with every datom, ids decoded and the value still encoded.
@@ -241,8 +257,11 @@ impl<'db> Scan<'db> {
     ) -> Result<()> {
         let range = self.key_range()?;
         let mut failure = None;
-        self.run_keys(txn, &range, |key| match decode_key(self.index, key) {
-            Ok(raw) => f(raw),
+        self.run_keys(txn, &range, |key, added| match decode_key(self.index, key) {
+            Ok(mut raw) => {
+                raw.added = added;
+                f(raw)
+            }
             Err(e) => {
                 failure = Some(StoreError::from(e));
                 false
@@ -259,7 +278,7 @@ impl<'db> Scan<'db> {
         let range = self.key_range()?;
         self.db.with_txn(|txn| {
             let mut failure = None;
-            self.run_keys(txn, &range, |key| {
+            self.run_keys(txn, &range, |key, added| {
                 // Built in place, not through a `Result<DatomRef, StoreError>`: see
                 // `decode_datom` on why every copy of a datom counts here.
                 let raw = match decode_key(self.index, key) {
@@ -284,7 +303,7 @@ impl<'db> Scan<'db> {
                     a: u64::from(raw.a),
                     v,
                     tx: raw.tx,
-                    added: true,
+                    added,
                 };
                 let go_on = f(&datom);
                 release(datom);
@@ -302,8 +321,9 @@ impl<'db> Scan<'db> {
             let mut batch = ColumnBatch::new(size, txn);
             let mut failure = None;
             let mut stopped = false;
-            self.run_keys(txn, &range, |key| match decode_key(self.index, key) {
-                Ok(raw) => {
+            self.run_keys(txn, &range, |key, added| match decode_key(self.index, key) {
+                Ok(mut raw) => {
+                    raw.added = added;
                     batch.push(&raw);
                     if batch.len() == size {
                         stopped = !f(&batch);
@@ -494,32 +514,37 @@ impl DatomIter {
                 Direction::Reverse => range.end = Bound::Excluded(last),
             }
         }
-        let want = self.db.batch_size().max(1).min(self.remaining);
-        let (index, direction) = (self.index, self.direction);
-        let mut batch = Vec::with_capacity(want);
+        // A history view hands over retractions under keys of its own making, which cannot
+        // resume a scan: it is read in one batch.
+        let want = if self.db.view.history {
+            self.remaining
+        } else {
+            self.db.batch_size().max(1).min(self.remaining)
+        };
+        let mut scan = Scan::new(&self.db, self.index);
+        scan.direction = self.direction;
+        let mut batch = Vec::with_capacity(want.min(self.db.batch_size().max(1)));
         let mut last = None;
         self.db.with_txn(|txn| {
             let mut failure = None;
-            txn.scan(
-                index.table(),
-                &range,
-                direction,
-                &mut |key, _| match decode_datom(index, key, txn) {
-                    Ok(d) => {
+            scan.run_keys(txn, &range, |key, added| {
+                match decode_datom(scan.index, key, txn) {
+                    Ok(mut d) => {
+                        d.added = added;
                         batch.push(d.to_owned());
                         if batch.len() == want {
                             last = Some(key.to_vec());
-                            Visit::Stop
+                            false
                         } else {
-                            Visit::Continue
+                            true
                         }
                     }
                     Err(e) => {
                         failure = Some(e);
-                        Visit::Stop
+                        false
                     }
-                },
-            )?;
+                }
+            })?;
             failure.map_or(Ok(()), Err)
         })?;
         self.remaining -= batch.len();

@@ -75,6 +75,8 @@ pub struct Attribute {
     pub unique: Option<Unique>,
     /// Whether referenced entities are components (retracted with their owner).
     pub is_component: bool,
+    /// `:db/noHistory`: retracted values are forgotten, not kept in the history tables.
+    pub no_history: bool,
     /// Documentation string.
     pub doc: Option<String>,
     /// For `:db.type/tuple` attributes, what the tuples hold.
@@ -314,6 +316,7 @@ impl Schema {
         let mut cardinality = Cardinality::One;
         let mut unique = None;
         let mut is_component = false;
+        let mut no_history = false;
         let mut doc = None;
         let mut tuple_type = None;
         let mut tuple_types = None;
@@ -349,6 +352,7 @@ impl Schema {
                     }
                 }
                 attr::IS_COMPONENT => is_component = matches!(v, ValueRef::Boolean(true)),
+                attr::NO_HISTORY => no_history = matches!(v, ValueRef::Boolean(true)),
                 attr::DOC => {
                     if let ValueRef::String(s) = &v {
                         doc = Some(s.to_string())
@@ -397,6 +401,7 @@ impl Schema {
             cardinality,
             unique,
             is_component,
+            no_history,
             doc,
             tuple,
         }))

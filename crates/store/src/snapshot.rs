@@ -12,7 +12,8 @@ use std::time::Duration;
 
 use std::ops::{Bound, RangeBounds};
 
-use datolite_kv::{Direction, KeyRange, ReadTxn, Table, Visit};
+use datolite_kv::overlay::{Delta, Overlaid};
+use datolite_kv::{Direction, KeyRange, KvCursor, ReadOps, ReadTxn, Table, Visit};
 
 use crate::encoding::{decode_log_key, Component, Index};
 use crate::meta;
@@ -20,6 +21,7 @@ use crate::model::{Datom, DatomRef, Value};
 use crate::scan::Scan;
 use crate::schema::{Attribute, Schema};
 use crate::stats::{AttrStats, Stats};
+use crate::time::view::View;
 use crate::values::materialize;
 use crate::version::{current_version, StoreInner, Version};
 use crate::{Result, StoreError};
@@ -30,35 +32,113 @@ const CHECKOUT_WAIT: Duration = Duration::from_secs(30);
 pub(crate) struct DbInner {
     pub store: Arc<StoreInner>,
     pub version: Arc<Version>,
-    pool: Mutex<Vec<Box<dyn ReadTxn>>>,
-    returned: Condvar,
+    pub pool: Mutex<Vec<Box<dyn ReadTxn>>>,
+    pub returned: Condvar,
+    /// For a database value made by [`Db::with`]: the value it was made from and the
+    /// speculative transaction's writes on top (the pool then stays empty: snapshots are the
+    /// base's, read through the delta).
+    pub overlay: Option<Overlay>,
 }
 
-/// An immutable database value as of one transaction (`basis_t`).
+/// A speculative transaction's writes over the database value it was applied to.
+pub(crate) struct Overlay {
+    pub base: Db,
+    pub delta: Delta,
+}
+
+/// An immutable database value as of one transaction (`basis_t`), seen through a view: the
+/// current state, or as of / since a point, or the whole history (`docs/design.md`, §6.4).
 #[derive(Clone)]
 pub struct Db {
     pub(crate) inner: Arc<DbInner>,
+    pub(crate) view: View,
 }
 
 /// A checked-out engine snapshot; goes back to its `Db`'s pool when dropped.
-pub(crate) struct TxnGuard<'db> {
-    txn: Option<Box<dyn ReadTxn>>,
-    db: &'db DbInner,
+pub(crate) enum TxnGuard<'db> {
+    /// One of the pool's snapshots.
+    Pooled {
+        txn: Option<Box<dyn ReadTxn>>,
+        db: &'db DbInner,
+    },
+    /// A snapshot of the base of a [`Db::with`] value, read through its delta.
+    Overlaid(Box<OverlaidGuard<'db>>),
 }
 
-impl std::ops::Deref for TxnGuard<'_> {
-    type Target = dyn ReadTxn;
+/// The base's snapshot and the delta on top of it.
+pub(crate) struct OverlaidGuard<'db> {
+    base: TxnGuard<'db>,
+    delta: &'db Delta,
+}
+
+impl<'db> TxnGuard<'db> {
+    fn ops(&self) -> &(dyn ReadOps + 'db) {
+        match self {
+            // The option is only emptied in Drop.
+            TxnGuard::Pooled { txn, .. } => txn.as_deref().expect("snapshot present until drop"),
+            TxnGuard::Overlaid(overlaid) => &**overlaid,
+        }
+    }
+}
+
+impl ReadOps for OverlaidGuard<'_> {
+    fn get(&self, table: Table, key: &[u8]) -> datolite_kv::Result<Option<&[u8]>> {
+        self.overlaid().into_get(table, key)
+    }
+
+    fn scan(
+        &self,
+        table: Table,
+        range: &KeyRange,
+        direction: Direction,
+        visit: &mut dyn FnMut(&[u8], &[u8]) -> Visit,
+    ) -> datolite_kv::Result<()> {
+        self.overlaid().scan(table, range, direction, visit)
+    }
+
+    fn scan_keys(
+        &self,
+        table: Table,
+        range: &KeyRange,
+        direction: Direction,
+        visit: &mut dyn FnMut(&[&[u8]]) -> Visit,
+    ) -> datolite_kv::Result<()> {
+        self.overlaid().scan_keys(table, range, direction, visit)
+    }
+
+    fn cursor<'t>(
+        &'t self,
+        table: Table,
+        range: KeyRange,
+        direction: Direction,
+    ) -> datolite_kv::Result<Box<dyn KvCursor<'t> + 't>> {
+        self.overlaid().into_cursor(table, range, direction)
+    }
+}
+
+impl OverlaidGuard<'_> {
+    fn overlaid(&self) -> Overlaid<'_, dyn ReadOps + '_> {
+        Overlaid {
+            base: self.base.ops(),
+            delta: self.delta,
+        }
+    }
+}
+
+impl<'db> std::ops::Deref for TxnGuard<'db> {
+    type Target = dyn ReadOps + 'db;
     fn deref(&self) -> &Self::Target {
-        // The option is only emptied in Drop.
-        self.txn.as_deref().expect("snapshot present until drop")
+        self.ops()
     }
 }
 
 impl Drop for TxnGuard<'_> {
     fn drop(&mut self) {
-        if let (Some(txn), Ok(mut pool)) = (self.txn.take(), self.db.pool.lock()) {
-            pool.push(txn);
-            self.db.returned.notify_one();
+        if let TxnGuard::Pooled { txn, db } = self {
+            if let (Some(txn), Ok(mut pool)) = (txn.take(), db.pool.lock()) {
+                pool.push(txn);
+                db.returned.notify_one();
+            }
         }
     }
 }
@@ -73,7 +153,9 @@ impl Db {
                 version,
                 pool: Mutex::new(vec![txn]),
                 returned: Condvar::new(),
+                overlay: None,
             }),
+            view: View::default(),
         })
     }
 
@@ -92,9 +174,11 @@ impl Db {
         &self.inner.version.stats
     }
 
-    /// Whether statistics are maintained (otherwise counts scan).
+    /// Whether this value's statistics answer exactly: they are maintained, and they describe
+    /// what this value shows — the current state, not a view over time (those count by
+    /// scanning; their plans still use the statistics as estimates).
     pub fn has_stats(&self) -> bool {
-        self.inner.store.options.stats
+        self.inner.store.options.stats && self.view.is_current()
     }
 
     /// Scan batch size in force.
@@ -120,7 +204,8 @@ impl Db {
             .ok_or_else(|| StoreError::UnknownAttribute(ident.trim_start_matches(':').to_string()))
     }
 
-    /// Total datoms, in O(1) from the statistics (a key-only count when statistics are off).
+    /// Total datoms, in O(1) from the statistics (a key-only count when statistics are off, and
+    /// for views over time, which statistics do not describe).
     pub fn count(&self) -> Result<u64> {
         if self.has_stats() {
             Ok(self.stats().datoms)
@@ -255,7 +340,7 @@ impl Db {
     }
 
     /// Runs `f` with one engine snapshot of this version.
-    pub(crate) fn with_txn<R>(&self, f: impl FnOnce(&dyn ReadTxn) -> Result<R>) -> Result<R> {
+    pub(crate) fn with_txn<R>(&self, f: impl FnOnce(&dyn ReadOps) -> Result<R>) -> Result<R> {
         let guard = self.checkout()?;
         f(&*guard)
     }
@@ -273,6 +358,18 @@ impl Db {
     /// Checks out between 1 and `n` engine snapshots of this version.
     pub(crate) fn checkout_up_to(&self, n: usize, wait: bool) -> Result<Vec<TxnGuard<'_>>> {
         let inner = &*self.inner;
+        if let Some(overlay) = &inner.overlay {
+            let base = overlay.base.checkout_up_to(n, wait)?;
+            return Ok(base
+                .into_iter()
+                .map(|base| {
+                    TxnGuard::Overlaid(Box::new(OverlaidGuard {
+                        base,
+                        delta: &overlay.delta,
+                    }))
+                })
+                .collect());
+        }
         let mut out = Vec::with_capacity(n);
         let lock_error = || {
             StoreError::Kv(datolite_kv::KvError::Snapshot(
@@ -283,7 +380,7 @@ impl Db {
             let mut pool = inner.pool.lock().map_err(|_| lock_error())?;
             while out.len() < n {
                 match pool.pop() {
-                    Some(txn) => out.push(TxnGuard {
+                    Some(txn) => out.push(TxnGuard::Pooled {
                         txn: Some(txn),
                         db: inner,
                     }),
@@ -296,7 +393,7 @@ impl Db {
             if meta::require_u64(txn.as_ref(), meta::BASIS_T)? != inner.version.basis_t {
                 break;
             }
-            out.push(TxnGuard {
+            out.push(TxnGuard::Pooled {
                 txn: Some(txn),
                 db: inner,
             });
@@ -308,7 +405,7 @@ impl Db {
                 .wait_timeout_while(pool, CHECKOUT_WAIT, |p| p.is_empty())
                 .map_err(|_| lock_error())?;
             if let Some(txn) = pool.pop() {
-                out.push(TxnGuard {
+                out.push(TxnGuard::Pooled {
                     txn: Some(txn),
                     db: inner,
                 });

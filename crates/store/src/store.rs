@@ -41,7 +41,15 @@ impl Store {
             Ok(())
         })?;
         let read = engine.read()?;
-        let format = meta::require_u64(read.as_ref(), meta::FORMAT)?;
+        let mut format = meta::require_u64(read.as_ref(), meta::FORMAT)?;
+        if format == meta::FORMAT_UPGRADABLE {
+            drop(read);
+            write_with(engine.as_ref(), crate::migrate::upgrade_to_history)?;
+            format = meta::FORMAT_VERSION;
+        } else {
+            drop(read);
+        }
+        let read = engine.read()?;
         if format != meta::FORMAT_VERSION {
             return Err(crate::StoreError::FormatVersion {
                 found: format,
@@ -130,7 +138,7 @@ fn clear_stats(txn: &mut dyn WriteTxn) -> Result<()> {
 }
 
 /// Milliseconds since the Unix epoch (0 if the clock is before 1970).
-fn now_millis() -> i64 {
+pub(crate) fn now_millis() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)

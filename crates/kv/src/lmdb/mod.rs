@@ -61,7 +61,7 @@ struct Shared {
     /// Declared first so the environment closes before the directory lock is released.
     env: Env<WithoutTls>,
     /// One handle per table, indexed by [`Table::index`].
-    dbs: [Db; 8],
+    dbs: [Db; Table::ALL.len()],
     /// Open read transactions of this process (growth waits for zero).
     readers: ReaderCount,
     /// Snapshot openers take the read side; growth takes the write side to keep new snapshots

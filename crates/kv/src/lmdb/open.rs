@@ -128,7 +128,7 @@ pub(super) fn open_env(path: &Path, options: &EngineOptions) -> Result<heed::Env
 
 /// Creates (or opens) one named database per [`Table`] and commits, so the handles are valid in
 /// every later transaction.
-pub(super) fn create_tables(env: &heed::Env<WithoutTls>) -> Result<[Db; 8]> {
+pub(super) fn create_tables(env: &heed::Env<WithoutTls>) -> Result<[Db; Table::ALL.len()]> {
     let wtxn = env.write_txn().map_err(from_heed)?;
     let committed = env
         .create_databases_and_commit(wtxn, |opener, wtxn| -> heed::Result<_> {
@@ -139,7 +139,8 @@ pub(super) fn create_tables(env: &heed::Env<WithoutTls>) -> Result<[Db; 8]> {
                 };
             }
             // Destructured so that adding a table without updating this list fails to compile.
-            let [eavt, aevt, avet, vaet, log, values, stats, meta] = Table::ALL;
+            let [eavt, aevt, avet, vaet, log, values, stats, meta, eavt_h, aevt_h, avet_h, vaet_h] =
+                Table::ALL;
             let dbs = [
                 create!(eavt),
                 create!(aevt),
@@ -149,6 +150,10 @@ pub(super) fn create_tables(env: &heed::Env<WithoutTls>) -> Result<[Db; 8]> {
                 create!(values),
                 create!(stats),
                 create!(meta),
+                create!(eavt_h),
+                create!(aevt_h),
+                create!(avet_h),
+                create!(vaet_h),
             ];
             Ok(CommitOrAbort::<_, ()>::Commit(dbs))
         })

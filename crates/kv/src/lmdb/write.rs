@@ -14,7 +14,7 @@ use crate::{KvError, Result, Table, WriteTxn};
 /// whether to grow the map and retry. Dropping the wrapper aborts the transaction.
 pub(super) struct LmdbWriteTxn<'e> {
     txn: RwTxn<'e>,
-    dbs: &'e [Db; 8],
+    dbs: &'e [Db; Table::ALL.len()],
     map_full: bool,
 }
 

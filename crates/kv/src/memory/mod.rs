@@ -26,7 +26,7 @@ type Map = OrdMap<Vec<u8>, Vec<u8>>;
 #[derive(Clone, Default)]
 struct State {
     /// Indexed by [`Table::index`](crate::Table::index).
-    tables: [Map; 8],
+    tables: [Map; Table::ALL.len()],
     /// Sum of key and value lengths, kept up to date by writes for `size_on_disk`.
     bytes: u64,
 }

@@ -44,6 +44,17 @@ impl Index {
         }
     }
 
+    /// The engine table holding this index's history: the keys of its retracted datoms, each
+    /// with the retracting transaction as its value (`docs/design.md`, §4.4 History).
+    pub fn history_table(self) -> Table {
+        match self {
+            Index::Eavt => Table::EavtHistory,
+            Index::Aevt => Table::AevtHistory,
+            Index::Avet => Table::AvetHistory,
+            Index::Vaet => Table::VaetHistory,
+        }
+    }
+
     /// Lower-case name (`eavt`).
     pub fn name(self) -> &'static str {
         self.table().name()
@@ -92,6 +103,9 @@ pub struct RawDatom<'a> {
     pub v: &'a [u8],
     /// Transaction entity.
     pub tx: u64,
+    /// Whether the datom is an assertion: always in the current-state indexes; `false` for the
+    /// retractions a history view reads.
+    pub added: bool,
 }
 
 #[inline]
@@ -155,18 +169,21 @@ pub fn decode_key(index: Index, key: &[u8]) -> Result<RawDatom<'_>, DecodeError>
             a: u32_at(key, 8),
             v: &key[12..len - 8],
             tx,
+            added: true,
         },
         Index::Aevt => RawDatom {
             a: u32_at(key, 0),
             e: u64_at(key, 4),
             v: &key[12..len - 8],
             tx,
+            added: true,
         },
         Index::Avet => RawDatom {
             a: u32_at(key, 0),
             v: &key[4..len - 16],
             e: u64_at(key, len - 16),
             tx,
+            added: true,
         },
         Index::Vaet => {
             if len != REF_LEN + FIXED_LEN {
@@ -177,6 +194,7 @@ pub fn decode_key(index: Index, key: &[u8]) -> Result<RawDatom<'_>, DecodeError>
                 a: u32_at(key, REF_LEN),
                 e: u64_at(key, REF_LEN + 4),
                 tx,
+                added: true,
             }
         }
     })
@@ -224,6 +242,7 @@ pub fn decode_log_key(key: &[u8]) -> Result<(RawDatom<'_>, bool), DecodeError> {
             e: u64_at(key, 9),
             a: u32_at(key, 17),
             v: &key[21..],
+            added,
         },
         added,
     ))

@@ -3,6 +3,8 @@
 
 mod log;
 mod point;
+mod values;
+pub(crate) mod view;
 
 pub use log::TxEntry;
 pub use point::TimePoint;

@@ -282,7 +282,11 @@ impl TxContext<'_> {
         Ok(())
     }
 
-    /// Deletes the keys of `[e a v key_tx]` from every index and logs the retraction.
+    /// Deletes the keys of `[e a v key_tx]` from every index, keeps them in the history tables
+    /// with this transaction as the retracting one, and logs the retraction.
+    ///
+    /// History is skipped for `:db/noHistory` attributes, and for a datom this very transaction
+    /// asserted (composite tuples rewritten twice): it was never visible at any t.
     fn delete_keys(&mut self, e: u64, attr: &Attribute, venc: &[u8], key_tx: u64) -> Result<()> {
         let mut key = std::mem::take(&mut self.key);
         let indexes: &[Index] = if attr.is_ref() {
@@ -290,10 +294,15 @@ impl TxContext<'_> {
         } else {
             &Index::ALL[..3]
         };
+        let keep_history = !attr.no_history && key_tx != self.tx;
+        let retracting_tx = self.tx.to_be_bytes();
         for &index in indexes {
             key.clear();
             encode_key(index, e, attr.id, venc, key_tx, &mut key);
             self.txn.delete(index.table(), &key)?;
+            if keep_history {
+                self.txn.put(index.history_table(), &key, &retracting_tx)?;
+            }
         }
         key.clear();
         encode_log_key(self.tx, false, e, attr.id, venc, &mut key);

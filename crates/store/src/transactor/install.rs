@@ -74,6 +74,7 @@ impl TxContext<'_> {
             cardinality: Cardinality::One,
             unique: None,
             is_component: false,
+            no_history: false,
             doc: None,
             tuple: None,
         };

@@ -1,0 +1,101 @@
+//! Upgrading a format-2 database to format 3 in place: the history tables, rebuilt from the log.
+//!
+//! Invariant: after the upgrade the history tables hold exactly what format 3 would have written
+//! had it been in use from the start — for every retraction in the log, the retracted datom's
+//! index keys (T = the transaction that last asserted it before the retraction) mapped to the
+//! retracting transaction, except for `:db/noHistory` attributes (as the schema has them now).
+//!
+//! Two passes over the log keep memory to the retracted datoms only: the first collects which
+//! `(e, a, v)` were ever retracted, the second follows only those, assertion by retraction.
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+
+use datolite_kv::{Direction, KeyRange, Table, Visit, WriteTxn};
+
+use crate::encoding::{decode_log_key, encode_key, Index};
+use crate::meta;
+use crate::schema::Schema;
+use crate::{Result, StoreError};
+
+/// One `(e, a, encoded v)`.
+type Eav = (u64, u32, Vec<u8>);
+
+/// Rebuilds the history tables of a format-2 database from its log and marks it format 3.
+pub(crate) fn upgrade_to_history(txn: &mut dyn WriteTxn) -> Result<()> {
+    let retracted = retracted_datoms(txn)?;
+    let schema = Schema::load(&*txn)?;
+    let mut last_assertion: HashMap<Eav, u64> = HashMap::default();
+    let mut history: Vec<(Eav, u64, u64)> = Vec::new();
+    let mut failure = None;
+    txn.scan(
+        Table::Log,
+        &KeyRange::all(),
+        Direction::Forward,
+        &mut |key, _| match decode_log_key(key) {
+            Ok((raw, added)) => {
+                let eav = (raw.e, raw.a, raw.v.to_vec());
+                if !retracted.contains(&eav) {
+                    return Visit::Continue;
+                }
+                if added {
+                    last_assertion.insert(eav, raw.tx);
+                } else if let Some(asserted) = last_assertion.remove(&eav) {
+                    history.push((eav, asserted, raw.tx));
+                }
+                Visit::Continue
+            }
+            Err(e) => {
+                failure = Some(StoreError::from(e));
+                Visit::Stop
+            }
+        },
+    )?;
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    let mut key = Vec::new();
+    for ((e, a, v), asserted, retracting) in history {
+        let Some(attr) = schema.attribute(a) else {
+            return Err(StoreError::Corrupt(format!(
+                "the log retracts a datom of attribute {a}, which is not in the schema"
+            )));
+        };
+        if attr.no_history || asserted == retracting {
+            continue;
+        }
+        let indexes: &[Index] = if attr.is_ref() {
+            &Index::ALL
+        } else {
+            &Index::ALL[..3]
+        };
+        for &index in indexes {
+            key.clear();
+            encode_key(index, e, a, &v, asserted, &mut key);
+            txn.put(index.history_table(), &key, &retracting.to_be_bytes())?;
+        }
+    }
+    meta::put_u64(txn, meta::FORMAT, meta::FORMAT_VERSION)
+}
+
+/// Every `(e, a, v)` the log retracts at least once.
+fn retracted_datoms(txn: &dyn WriteTxn) -> Result<HashSet<Eav>> {
+    let mut retracted = HashSet::default();
+    let mut failure = None;
+    txn.scan(
+        Table::Log,
+        &KeyRange::all(),
+        Direction::Forward,
+        &mut |key, _| match decode_log_key(key) {
+            Ok((raw, false)) => {
+                retracted.insert((raw.e, raw.a, raw.v.to_vec()));
+                Visit::Continue
+            }
+            Ok(_) => Visit::Continue,
+            Err(e) => {
+                failure = Some(StoreError::from(e));
+                Visit::Stop
+            }
+        },
+    )?;
+    failure.map_or(Ok(retracted), Err)
+}

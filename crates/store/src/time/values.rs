@@ -1,0 +1,176 @@
+//! Database values over time: `as_of`, `since`, `history` and the speculative `with` (Datomic's
+//! filtered and speculative databases, `docs/design.md` §6.4).
+//!
+//! Each returns another [`Db`] usable wherever a `Db` is: the filters share the snapshot and
+//! change only the [`View`] its scans go through; `with` runs the transactor over an overlay of
+//! the snapshot and keeps the writes in memory, so nothing is committed.
+
+use std::sync::{Arc, Condvar, Mutex};
+
+use datolite_kv::overlay::OverlayWrite;
+
+use crate::bootstrap::attr;
+use crate::encoding::Index;
+use crate::model::{tx_entity, tx_t, ValueRef};
+use crate::snapshot::{Db, DbInner, Overlay};
+use crate::time::view::View;
+use crate::time::TimePoint;
+use crate::transactor::{self, parse_tx_data, TxOp, TxReport};
+use crate::version::Version;
+use crate::{Result, StoreError};
+
+impl Db {
+    /// The database as it was right after `point` (Datomic's `as-of`): the datoms asserted at or
+    /// before it and not retracted by then. An instant stands for the last transaction at or
+    /// before it. Applied to an as-of value, the earlier point wins.
+    pub fn as_of(&self, point: TimePoint) -> Result<Db> {
+        let tx = self.point_tx(point)?;
+        let mut view = self.view;
+        view.as_of = Some(view.as_of.map_or(tx, |t| t.min(tx)));
+        Ok(self.with_view(view))
+    }
+
+    /// The datoms asserted after `point` (Datomic's `since`): the current ones, or with
+    /// [`Db::as_of`] those of that moment. Applied to a since value, the later point wins.
+    pub fn since(&self, point: TimePoint) -> Result<Db> {
+        let tx = self.point_tx(point)?;
+        let mut view = self.view;
+        view.since = Some(view.since.map_or(tx, |t| t.max(tx)));
+        Ok(self.with_view(view))
+    }
+
+    /// Every assertion and retraction ever made (Datomic's `history`): retractions have
+    /// `added` false and the retracting transaction as their `tx`. Combined with `as_of` and
+    /// `since`, only the datoms of transactions in that window.
+    pub fn history(&self) -> Db {
+        let mut view = self.view;
+        view.history = true;
+        self.with_view(view)
+    }
+
+    /// The `t` this value is as of, if it is an as-of value.
+    pub fn as_of_t(&self) -> Option<u64> {
+        self.view.as_of.map(tx_t)
+    }
+
+    /// The `t` this value is since, if it is a since value.
+    pub fn since_t(&self) -> Option<u64> {
+        self.view.since.map(tx_t)
+    }
+
+    /// Whether this is a history value.
+    pub fn is_history(&self) -> bool {
+        self.view.history
+    }
+
+    /// Whether this value is the current state (not filtered by as-of, since or history).
+    pub fn is_current(&self) -> bool {
+        self.view.is_current()
+    }
+
+    /// Whether this value has speculative transactions applied by [`Db::with`].
+    pub fn is_speculative(&self) -> bool {
+        self.inner.overlay.is_some()
+    }
+
+    /// This database with `ops` applied as one more transaction, committed nowhere (Datomic's
+    /// `with`): the value after it, usable everywhere a `Db` is (and chainable), and the report
+    /// of what it did. The transaction is checked like any other; the store never sees it.
+    pub fn with(&self, ops: &[TxOp]) -> Result<(Db, TxReport)> {
+        if !self.view.is_current() {
+            return Err(StoreError::InvalidArgument(
+                "with applies to a database value that is not filtered by as-of, since or \
+                 history; apply the transaction first, then filter the result"
+                    .into(),
+            ));
+        }
+        let inner = &self.inner;
+        let (delta, outcome) = {
+            let guard = self.checkout()?;
+            let mut overlay = OverlayWrite::new(&*guard);
+            let outcome = transactor::run(
+                &mut overlay,
+                &inner.store.options,
+                &inner.version,
+                ops,
+                crate::store::now_millis(),
+            )?;
+            (overlay.into_delta(), outcome)
+        };
+        let committed = outcome.committed;
+        let version = Version {
+            basis_t: committed.basis_t,
+            next_db: committed.next_db,
+            next_user: committed.next_user,
+            schema: committed.schema,
+            stats: committed.stats.into_stats(),
+        };
+        let db = Db {
+            inner: Arc::new(DbInner {
+                store: inner.store.clone(),
+                version: Arc::new(version),
+                pool: Mutex::new(Vec::new()),
+                returned: Condvar::new(),
+                overlay: Some(Overlay {
+                    base: self.clone(),
+                    delta,
+                }),
+            }),
+            view: View::default(),
+        };
+        Ok((db, outcome.report))
+    }
+
+    /// [`Db::with`] with EDN transaction data.
+    pub fn with_edn(&self, text: &str) -> Result<(Db, TxReport)> {
+        self.with(&parse_tx_data(text)?)
+    }
+
+    fn with_view(&self, view: View) -> Db {
+        Db {
+            inner: self.inner.clone(),
+            view,
+        }
+    }
+
+    /// The transaction entity a point stands for; an instant, the last transaction at or before
+    /// it (transaction instants never go back, so the transactions up to an instant are a
+    /// prefix of the log, found by binary search on `t`).
+    fn point_tx(&self, point: TimePoint) -> Result<u64> {
+        match point {
+            TimePoint::T(t) => Ok(tx_entity(t)),
+            TimePoint::Tx(tx) => Ok(tx),
+            TimePoint::Instant(ms) => {
+                let current = self.with_view(View::default());
+                let (mut lo, mut hi) = (0, self.basis_t());
+                // Invariant: transaction `lo` is at or before `ms` (0: none is), `hi + 1` after.
+                while lo < hi {
+                    let mid = lo + (hi - lo).div_ceil(2);
+                    if current.tx_instant(mid)? <= ms {
+                        lo = mid;
+                    } else {
+                        hi = mid - 1;
+                    }
+                }
+                Ok(tx_entity(lo))
+            }
+        }
+    }
+
+    /// The `:db/txInstant` of transaction `t`.
+    fn tx_instant(&self, t: u64) -> Result<i64> {
+        let mut instant = None;
+        self.scan(Index::Eavt)
+            .entity(tx_entity(t))
+            .attribute_id(attr::TX_INSTANT)
+            .for_each(|d| {
+                if let ValueRef::Instant(ms) = d.v {
+                    instant = Some(ms);
+                }
+                false
+            })?;
+        instant.ok_or_else(|| {
+            StoreError::Corrupt(format!("transaction {t} has no :db/txInstant"))
+        })
+    }
+}
