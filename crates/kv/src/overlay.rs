@@ -432,7 +432,10 @@ mod tests {
         assert_eq!(keys(&overlay, &KeyRange::all(), Direction::Forward), want);
         let mut reversed = want.clone();
         reversed.reverse();
-        assert_eq!(keys(&overlay, &KeyRange::all(), Direction::Reverse), reversed);
+        assert_eq!(
+            keys(&overlay, &KeyRange::all(), Direction::Reverse),
+            reversed
+        );
         assert_eq!(overlay.get(Table::Eavt, &[5]).unwrap(), Some(&[50u8][..]));
         assert_eq!(overlay.get(Table::Eavt, &[3]).unwrap(), None);
         let delta = overlay.into_delta();
@@ -448,13 +451,22 @@ mod tests {
         let mut cursor = read
             .cursor(Table::Eavt, KeyRange::all(), Direction::Forward)
             .unwrap();
-        assert_eq!(cursor.seek(&[3]).unwrap().map(|(k, _)| k.to_vec()), Some(vec![5]));
-        assert_eq!(cursor.next().unwrap().map(|(k, _)| k.to_vec()), Some(vec![7]));
+        assert_eq!(
+            cursor.seek(&[3]).unwrap().map(|(k, _)| k.to_vec()),
+            Some(vec![5])
+        );
+        assert_eq!(
+            cursor.next().unwrap().map(|(k, _)| k.to_vec()),
+            Some(vec![7])
+        );
         assert_eq!(cursor.next().unwrap(), None);
         let mut back = read
             .cursor(Table::Eavt, KeyRange::all(), Direction::Reverse)
             .unwrap();
-        assert_eq!(back.seek(&[4]).unwrap().map(|(k, _)| k.to_vec()), Some(vec![2]));
+        assert_eq!(
+            back.seek(&[4]).unwrap().map(|(k, _)| k.to_vec()),
+            Some(vec![2])
+        );
         assert_eq!(back.next().unwrap().map(|(k, _)| k.to_vec()), Some(vec![1]));
     }
 }

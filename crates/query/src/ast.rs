@@ -499,6 +499,17 @@ pub struct Call {
     pub args: Vec<FnArg>,
 }
 
+impl Call {
+    /// The source the call reads (its first source argument: `(missing? $before ?e :a)`),
+    /// `None` for the default `$` or a call that reads none.
+    pub fn src(&self) -> Option<&SrcVar> {
+        self.args.iter().find_map(|a| match a {
+            FnArg::Src(s) => Some(s),
+            _ => None,
+        })
+    }
+}
+
 /// A function argument.
 #[derive(Clone, Debug, PartialEq)]
 pub enum FnArg {

@@ -52,7 +52,8 @@ pub(crate) fn input_values<'q>(
     let mut out = Vec::new();
     for (input, value) in query.inputs.iter().zip(inputs) {
         match (input, value) {
-            (Input::Src(_), InputValue::Db) | (Input::Rules, InputValue::Rules) => {}
+            (Input::Src(_), InputValue::Db | InputValue::Source(_))
+            | (Input::Rules, InputValue::Rules) => {}
             (Input::Binding(b), v) => {
                 let Some(form) = v.form() else {
                     return Err(QueryError::invalid(

@@ -39,6 +39,7 @@ mod resolve;
 mod result;
 mod rows;
 mod run;
+mod sources;
 mod value_order;
 
 pub use args::{bind_args, input_form, value_of};

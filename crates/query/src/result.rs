@@ -14,6 +14,9 @@ use crate::ast::{FindSpec, Query, ReturnMap};
 pub enum InputValue {
     /// For a source input (`$`, `$h`): the `db` passed to [`crate::q`].
     Db,
+    /// For a source input: another value of the same database — as of a point, since one, its
+    /// history, or a speculative `with` value (`:in $ $before`).
+    Source(datolite_store::Db),
     /// For `?x`.
     Scalar(Value),
     /// For `[?x ...]`.
@@ -35,7 +38,7 @@ impl InputValue {
         let vector =
             |xs: &[Value]| InputForm::Vector(xs.iter().cloned().map(InputForm::Value).collect());
         Some(match self {
-            InputValue::Db | InputValue::Rules => return None,
+            InputValue::Db | InputValue::Source(_) | InputValue::Rules => return None,
             InputValue::Scalar(x) => InputForm::Value(x.clone()),
             InputValue::Collection(xs) | InputValue::Tuple(xs) => vector(xs),
             InputValue::Relation(rows) => {

@@ -46,8 +46,8 @@ impl<'s, 'db> ParallelScan<'s, 'db> {
             |txn, range| {
                 let mut acc = init();
                 let mut failure = None;
-                self.scan
-                    .run_keys(txn, range, |key, added| match decode_datom(index, key, txn) {
+                self.scan.run_keys(txn, range, |key, added| {
+                    match decode_datom(index, key, txn) {
                         Ok(mut d) => {
                             d.added = added;
                             fold(&mut acc, &d);
@@ -58,7 +58,8 @@ impl<'s, 'db> ParallelScan<'s, 'db> {
                             failure = Some(e);
                             false
                         }
-                    })?;
+                    }
+                })?;
                 failure.map_or(Ok(acc), Err)
             },
             reduce,

@@ -241,7 +241,8 @@ impl<'db> Scan<'db> {
     /// Calls `f` with every raw key; stops when `f` returns `false`.
     pub fn for_each_key(&self, mut f: impl FnMut(&[u8]) -> bool) -> Result<()> {
         let range = self.key_range()?;
-        self.db.with_txn(|txn| self.run_keys(txn, &range, |key, _| f(key)))
+        self.db
+            .with_txn(|txn| self.run_keys(txn, &range, |key, _| f(key)))
     }
 
     /// Calls `f` with every datom, ids decoded and the value still encoded.
@@ -257,14 +258,16 @@ impl<'db> Scan<'db> {
     ) -> Result<()> {
         let range = self.key_range()?;
         let mut failure = None;
-        self.run_keys(txn, &range, |key, added| match decode_key(self.index, key) {
-            Ok(mut raw) => {
-                raw.added = added;
-                f(raw)
-            }
-            Err(e) => {
-                failure = Some(StoreError::from(e));
-                false
+        self.run_keys(txn, &range, |key, added| {
+            match decode_key(self.index, key) {
+                Ok(mut raw) => {
+                    raw.added = added;
+                    f(raw)
+                }
+                Err(e) => {
+                    failure = Some(StoreError::from(e));
+                    false
+                }
             }
         })?;
         failure.map_or(Ok(()), Err)
@@ -321,21 +324,23 @@ impl<'db> Scan<'db> {
             let mut batch = ColumnBatch::new(size, txn);
             let mut failure = None;
             let mut stopped = false;
-            self.run_keys(txn, &range, |key, added| match decode_key(self.index, key) {
-                Ok(mut raw) => {
-                    raw.added = added;
-                    batch.push(&raw);
-                    if batch.len() == size {
-                        stopped = !f(&batch);
-                        batch.clear();
-                        !stopped
-                    } else {
-                        true
+            self.run_keys(txn, &range, |key, added| {
+                match decode_key(self.index, key) {
+                    Ok(mut raw) => {
+                        raw.added = added;
+                        batch.push(&raw);
+                        if batch.len() == size {
+                            stopped = !f(&batch);
+                            batch.clear();
+                            !stopped
+                        } else {
+                            true
+                        }
                     }
-                }
-                Err(e) => {
-                    failure = Some(StoreError::from(e));
-                    false
+                    Err(e) => {
+                        failure = Some(StoreError::from(e));
+                        false
+                    }
                 }
             })?;
             if let Some(e) = failure {

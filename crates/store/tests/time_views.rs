@@ -152,7 +152,11 @@ fn check_views(store: &Store, committed: &[String]) -> Result<(), TestCaseError>
             .unwrap()
             .instant;
         prop_assert_eq!(
-            scan(&db.as_of(TimePoint::Instant(instant)).unwrap(), Index::Eavt, false),
+            scan(
+                &db.as_of(TimePoint::Instant(instant)).unwrap(),
+                Index::Eavt,
+                false
+            ),
             scan(&past, Index::Eavt, false),
             "as of t {}'s instant",
             t

@@ -10,6 +10,7 @@ use crate::exec::{aggregate, top_level_aggregate, Exec};
 use crate::explain::{Actual, Body, Explain, PlanNode};
 use crate::plan::{Join, Node, Op, Plan, ScanJoin};
 use crate::result::InputValue;
+use crate::sources::Sources;
 
 /// The plan of `query`; with `analyze`, run, each node with what it did.
 pub(crate) fn explain(
@@ -19,7 +20,10 @@ pub(crate) fn explain(
     rules: &[Rule],
     analyze: bool,
 ) -> Result<Explain> {
-    let query = &*crate::resolve::query(db, query)?;
+    query.check_inputs(inputs.len())?;
+    let sources = Sources::new(db, query, inputs)?;
+    let (query, rules) = crate::sources::scope(query, rules);
+    let query = &*crate::resolve::query(&sources, &query)?;
     let mut x = Explain {
         analyzed: analyze,
         ..Explain::default()
@@ -51,7 +55,7 @@ pub(crate) fn explain(
         x.steps.push(node);
         return Ok(x);
     }
-    let exec = Exec::new(db, rules)?;
+    let exec = Exec::new(&sources, &rules)?;
     exec.analyzing.set(analyze);
     *exec.rule_plans.borrow_mut() = Some(Vec::new());
     exec.run(query, inputs, Some(&mut x))?;

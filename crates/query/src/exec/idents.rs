@@ -59,7 +59,7 @@ impl Exec<'_> {
         let Ok(Decoded::Value(ValueRef::Keyword(k))) = decode_value(bytes) else {
             return Ok(cell.clone());
         };
-        let schema = self.db.schema();
+        let schema = self.db().schema();
         let fail = |msg: String| {
             QueryError::invalid(
                 format!("{msg} (the value of {var}) in {}", clause.form),

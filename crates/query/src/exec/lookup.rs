@@ -84,7 +84,7 @@ impl<'a> Exec<'a> {
         access: &Access,
         clause: &Clause,
     ) -> Result<Option<Lookup<'a>>> {
-        let schema = self.db.schema();
+        let schema = self.db().schema();
         let e = match cp.e {
             Slot::Const(Constant::Long(n)) => u64::try_from(*n).map_or(Res::Never, Res::Is),
             Slot::Const(Constant::Keyword(k)) => {
@@ -122,7 +122,7 @@ impl<'a> Exec<'a> {
                 let tag = bytes.first().copied();
                 // A value longer than the threshold is kept out of line: its key holds a
                 // prefix and hash, not this encoding (the payload is shorter than the bytes).
-                if bytes.len() <= self.db.inline_threshold()
+                if bytes.len() <= self.db().inline_threshold()
                     && tag.is_some_and(|t| ENCODED_AS_IS.contains(&t))
                     && tag.and_then(tags::type_of) == Some(attr.value_type)
                     && !matches!(e, Res::Never)
@@ -181,7 +181,7 @@ impl<'a> Exec<'a> {
                 _ => None,
             },
         );
-        let db = self.db;
+        let db = self.db();
         // (scan, V fixed by the prefix, datoms in ascending E order)
         let (scan, v_fixed, e_ordered) = match access {
             Access::Eavt {
@@ -255,7 +255,7 @@ impl<'a> Exec<'a> {
     /// value is not one key (a Double zero, a NaN: those narrow per lookup).
     pub(crate) fn constant_key(&self, cp: &Compiled<'_>) -> Option<ConstKey> {
         let Slot::Const(c) = cp.v else { return None };
-        let schema = self.db.schema();
+        let schema = self.db().schema();
         let attr = match cp.a {
             Slot::Const(Constant::Keyword(k)) => schema.attribute_named(k)?,
             Slot::Const(Constant::Long(n)) => schema.attribute(u32::try_from(*n).ok()?)?,
@@ -266,7 +266,7 @@ impl<'a> Exec<'a> {
         };
         match coerce_to(&value, attr, schema) {
             Coerced::Exact(x) => Some(ConstKey::Bytes(
-                encoded(&x.as_ref(), self.db.inline_threshold()).0,
+                encoded(&x.as_ref(), self.db().inline_threshold()).0,
             )),
             Coerced::Never => Some(ConstKey::NoMatch),
             Coerced::Zero | Coerced::Scan => None,
@@ -283,7 +283,7 @@ impl<'a> Exec<'a> {
         access: &Access,
         clause: &Clause,
     ) -> Result<Lookup<'a>> {
-        let db = self.db;
+        let db = self.db();
         let scan = match (access, e) {
             (Access::Eavt { a: true, v: true }, Res::Is(e)) => db
                 .scan(Index::Eavt)
@@ -323,7 +323,7 @@ impl<'a> Exec<'a> {
         mut f: impl FnMut(&mut Candidate<'_>) -> Result<bool>,
     ) -> Result<()> {
         let mut failure = None;
-        self.reader
+        self.reader()
             .for_each_raw(&lookup.scan, |raw| {
                 let mut c = Candidate { raw, v: None };
                 match f(&mut c) {
@@ -343,7 +343,7 @@ impl<'a> Exec<'a> {
     pub(crate) fn cell(&self, encoded: &[u8]) -> Result<Val> {
         match Val::from_encoded(encoded) {
             Some(v) => Ok(v),
-            None => Ok(Val::Obj(std::rc::Rc::new(self.reader.value(encoded)?))),
+            None => Ok(Val::Obj(std::rc::Rc::new(self.reader().value(encoded)?))),
         }
     }
 

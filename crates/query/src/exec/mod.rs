@@ -47,7 +47,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use datolite_store::{Db, Index, Reader, Value};
 
-use crate::ast::{BindVar, Binding, Clause, ClauseKind, Input, Query, Rule};
+use crate::ast::{BindVar, Binding, Clause, ClauseKind, Input, Query, Rule, SrcVar};
 use crate::error::Result;
 use crate::explain::{Explain, RulePlan};
 use crate::functions::{Env, Regexes};
@@ -56,6 +56,7 @@ use crate::plan::aggregate::{count_from_stats, scan_aggregate, ScanAggregate};
 use crate::plan::{self, Node, Op, Plan};
 use crate::resolve::{self, Rules};
 use crate::result::{shape, Cell, InputValue, QueryResult};
+use crate::sources::{self, Sources};
 
 pub(crate) use explain::explain;
 use metrics::Metrics;
@@ -85,13 +86,16 @@ pub(crate) fn q(
     rules: &[Rule],
     strategy: JoinStrategy,
 ) -> Result<QueryResult> {
+    query.check_inputs(inputs.len())?;
+    let sources = Sources::new(db, query, inputs)?;
+    let (query, rules) = sources::scope(query, rules);
     // Unknown names are errors before any shortcut runs.
-    let query = resolve::query(db, query)?;
+    let query = resolve::query(&sources, &query)?;
     let query = &*query;
     if let Some(plan) = top_level_aggregate(db, query, inputs)? {
         return Ok(shape(aggregate::run(db, &plan, query)?, query));
     }
-    let mut exec = Exec::new(db, rules)?;
+    let mut exec = Exec::new(&sources, &rules)?;
     exec.strategy = strategy;
     exec.run(query, inputs, None)
 }
@@ -115,8 +119,14 @@ type Tuples = FxHashSet<Vec<Val>>;
 
 /// What one query evaluation shares: the snapshot, the rules and their relations.
 pub(crate) struct Exec<'a> {
-    db: &'a Db,
-    reader: Reader<'a>,
+    /// The query's sources (`$` and the other `:in` database values).
+    sources: &'a Sources,
+    /// One reader per snapshot the sources read (views of one snapshot share it: the view is
+    /// the scan's, the reader only holds the snapshot), and each source's reader, `$` first.
+    readers: Vec<Reader<'a>>,
+    source_readers: Vec<(&'a str, &'a Db, usize)>,
+    /// The source the running clause reads (an index into `source_readers`).
+    active: StdCell<usize>,
     /// The rules, resolved against the snapshot.
     rules: Rules<'a>,
     /// Regular expressions compiled so far.
@@ -139,7 +149,11 @@ pub(crate) struct Exec<'a> {
 
 impl Env for Exec<'_> {
     fn db(&self) -> &Db {
-        self.db
+        self.db()
+    }
+
+    fn source(&self, src: &SrcVar) -> &Db {
+        self.sources.get(Some(src))
     }
 
     fn values(&self, e: u64, a: u64) -> Vec<Value> {
@@ -147,10 +161,11 @@ impl Env for Exec<'_> {
             return Vec::new();
         };
         let mut out = Vec::new();
-        let scan = self.db.scan(Index::Eavt).entity(e).attribute_id(a);
+        let scan = self.db().scan(Index::Eavt).entity(e).attribute_id(a);
         // A failed read yields no values, as an absent attribute does.
-        let _ = self.reader.for_each_raw(&scan, |raw| {
-            if let Ok(v) = self.reader.value(raw.v) {
+        let reader = self.reader();
+        let _ = reader.for_each_raw(&scan, |raw| {
+            if let Ok(v) = reader.value(raw.v) {
                 out.push(v);
             }
             true
@@ -159,6 +174,16 @@ impl Env for Exec<'_> {
     }
 
     fn subquery(&self, query: &Query, inputs: &[InputValue]) -> Result<QueryResult> {
+        // A subquery reading other values than `$` has sources of its own: a run of its own.
+        if inputs.iter().any(|i| matches!(i, InputValue::Source(_))) {
+            return q(
+                self.sources.default_db(),
+                query,
+                inputs,
+                &self.rules.rules,
+                self.strategy,
+            );
+        }
         self.run(query, inputs, None)
     }
 
@@ -168,11 +193,26 @@ impl Env for Exec<'_> {
 }
 
 impl<'a> Exec<'a> {
-    fn new(db: &'a Db, rules: &'a [Rule]) -> Result<Self> {
+    fn new(sources: &'a Sources, rules: &'a [Rule]) -> Result<Self> {
+        let mut readers: Vec<Reader<'a>> = Vec::new();
+        let mut source_readers = Vec::new();
+        for (name, db) in sources.iter() {
+            let shared = readers.iter().position(|r| r.db().same_snapshot(db));
+            let index = match shared {
+                Some(i) => i,
+                None => {
+                    readers.push(db.reader()?);
+                    readers.len() - 1
+                }
+            };
+            source_readers.push((name, db, index));
+        }
         Ok(Exec {
-            db,
-            reader: db.reader()?,
-            rules: resolve::rules(db, rules),
+            sources,
+            readers,
+            source_readers,
+            active: StdCell::new(0),
+            rules: resolve::rules(sources, rules),
             regexes: Regexes::default(),
             rels: RefCell::new(FxHashMap::default()),
             delta: RefCell::new(None),
@@ -191,7 +231,7 @@ impl<'a> Exec<'a> {
         sizes: &'e HashMap<String, usize>,
     ) -> plan::Env<'e> {
         plan::Env {
-            db: self.db,
+            db: self.sources.default_db(),
             consts,
             rule_sizes: sizes,
             strategy: self.strategy,
@@ -207,17 +247,18 @@ impl<'a> Exec<'a> {
         inputs: &[InputValue],
         explain: Option<&mut Explain>,
     ) -> Result<QueryResult> {
-        let query = resolve::query(self.db, query)?;
+        let query = resolve::query(self.sources, query)?;
         let query = self.rules.inline_query(&query);
         let query = &*query;
         // The inputs bound straight into the first relation.
         let mut rel = Rel::unit();
-        for input in input_values(self.db, query, inputs, &self.rules.rules)? {
+        let db = self.sources.default_db();
+        for input in input_values(db, query, inputs, &self.rules.rules)? {
             rel = rel.bind_each(input.binding, &input.form, query.pos, |_, _| {
                 Ok(input.value.clone())
             })?;
         }
-        if let Some((n, why)) = count_from_stats(self.db, query, inputs) {
+        if let Some((n, why)) = count_from_stats(db, query, inputs) {
             if let Some(x) = explain {
                 x.count_from_stats(n, why);
             }
@@ -297,7 +338,43 @@ impl<'a> Exec<'a> {
         f(&mut metrics[i]);
     }
 
+    /// The database value the running clause reads.
+    fn db(&self) -> &'a Db {
+        self.source_readers[self.active.get()].1
+    }
+
+    /// The reader of the snapshot the running clause reads.
+    fn reader(&self) -> &Reader<'a> {
+        &self.readers[self.source_readers[self.active.get()].2]
+    }
+
+    /// Runs `f` with `src` as the source clauses read (`None`: the default), then restores the
+    /// one before.
+    fn reading<T>(&self, src: Option<&SrcVar>, f: impl FnOnce() -> T) -> T {
+        let name = src.map_or(sources::DEFAULT, |s| s.0.as_str());
+        let Some(i) = self.source_readers.iter().position(|(n, ..)| *n == name) else {
+            return f();
+        };
+        let before = self.active.replace(i);
+        let out = f();
+        self.active.set(before);
+        out
+    }
+
     fn run_node(&self, rel: Rel, node: &Node<'_>) -> Result<Rel> {
+        let clause = node.clause;
+        let src = match &clause.kind {
+            ClauseKind::Pattern(p) => p.src.as_ref(),
+            ClauseKind::Pred(c) | ClauseKind::Fn { call: c, .. } => c.src(),
+            _ => None,
+        };
+        if src.is_some() {
+            return self.reading(src, || self.run_op(rel, node));
+        }
+        self.run_op(rel, node)
+    }
+
+    fn run_op(&self, rel: Rel, node: &Node<'_>) -> Result<Rel> {
         let clause = node.clause;
         match (&node.op, &clause.kind) {
             (Op::Pattern(op), ClauseKind::Pattern(p)) => self.pattern_step(rel, p, node, op),

@@ -136,7 +136,7 @@ impl<'a> Exec<'a> {
         let Some(lookup) = self.lookup(cp, None, &op.per_row, clause)? else {
             return Ok(out.rel);
         };
-        if rel.len() == 1 && cp.binds_without_checks(lookup.v_fixed) {
+        if rel.len() == 1 && cp.binds_without_checks(lookup.v_fixed, !self.db().is_history()) {
             // The usual first step: one input row and nothing to check per datom (the
             // prefix fixed every constant): each datom's new cells go straight out.
             let base = rel.row(0);
@@ -155,7 +155,7 @@ impl<'a> Exec<'a> {
                         cells.push(Val::Ref(c.raw.tx));
                     }
                     if matches!(cp.added, Slot::New) {
-                        cells.push(Val::Bool(true));
+                        cells.push(Val::Bool(c.raw.added));
                     }
                     Ok::<(), QueryError>(())
                 })?;
@@ -254,7 +254,7 @@ impl<'a> Exec<'a> {
         prefix_fixed: bool,
         out: &mut Output,
     ) -> Result<()> {
-        let schema = self.db.schema();
+        let schema = self.db().schema();
         let Output {
             rel: out,
             scratch: new,
@@ -298,17 +298,18 @@ impl<'a> Exec<'a> {
         if !id(cp.tx, c.raw.tx, false, new, tx_const) {
             return Ok(());
         }
-        // Every datom in the indexes is an assertion.
+        // Assertions, except for a history value's retractions.
+        let added = c.raw.added;
         let added_ok = match cp.added {
             Slot::Blank => true,
-            Slot::Const(Constant::Bool(b)) => *b,
+            Slot::Const(Constant::Bool(b)) => *b == added,
             Slot::Const(_) | Slot::Never => false,
-            Slot::Col(col) => row[col].same(&Val::Bool(true)),
+            Slot::Col(col) => row[col].same(&Val::Bool(added)),
             Slot::New => {
-                new.push(Val::Bool(true));
+                new.push(Val::Bool(added));
                 true
             }
-            Slot::Again(i) => new[i].same(&Val::Bool(true)),
+            Slot::Again(i) => new[i].same(&Val::Bool(added)),
         };
         if added_ok {
             out.push_with(row, |cells| {

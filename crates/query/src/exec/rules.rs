@@ -226,7 +226,7 @@ impl Exec<'_> {
         let mut vars = rel.vars().to_vec();
         vars.extend(new_vars.iter().cloned());
         let mut out = Rel::empty(vars);
-        let schema = self.db.schema();
+        let schema = self.db().schema();
         let mut extra: Vec<Val> = Vec::with_capacity(new_vars.len());
         let mut join = |row: &[Val], tuple: &[Val], out: &mut Rel| {
             extra.clear();

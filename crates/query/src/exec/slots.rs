@@ -78,13 +78,15 @@ pub(crate) fn compile<'p>(p: &'p Pattern, rel: &Rel) -> Compiled<'p> {
 
 impl Compiled<'_> {
     /// Whether every datom of a lookup whose prefix fixed the constants (and V, when
-    /// `v_fixed`) matches without a check: only new variables, blanks and fixed constants.
-    pub(crate) fn binds_without_checks(&self, v_fixed: bool) -> bool {
+    /// `v_fixed`) matches without a check: only new variables, blanks and fixed constants
+    /// (`added` true too, when `all_added`: only a history value has retractions).
+    pub(crate) fn binds_without_checks(&self, v_fixed: bool, all_added: bool) -> bool {
         let free = |s: &Slot<'_>| matches!(s, Slot::New | Slot::Blank);
         matches!(self.e, Slot::New | Slot::Blank | Slot::Const(_))
             && matches!(self.a, Slot::New | Slot::Blank | Slot::Const(_))
             && (free(&self.v) || (v_fixed && matches!(self.v, Slot::Const(_))))
             && free(&self.tx)
-            && (free(&self.added) || matches!(self.added, Slot::Const(Constant::Bool(true))))
+            && (free(&self.added)
+                || (all_added && matches!(self.added, Slot::Const(Constant::Bool(true)))))
     }
 }

@@ -6,7 +6,7 @@ use datolite_store::{Db, Uuid, Value};
 use super::regex::Regexes;
 use super::values::show;
 use super::{builtin, Builtin, Kind};
-use crate::ast::{Call, Clause, Constant, FnArg, Input, Query, Var};
+use crate::ast::{Call, Clause, Constant, FnArg, Input, Query, SrcVar, Var};
 use crate::error::{QueryError, Result};
 use crate::functions::FnVal;
 use crate::result::{Cell, InputForm, InputValue, QueryResult};
@@ -15,6 +15,8 @@ use crate::result::{Cell, InputForm, InputValue, QueryResult};
 pub(crate) trait Env {
     /// The snapshot.
     fn db(&self) -> &Db;
+    /// The database value a named source stands for (`$` included).
+    fn source(&self, src: &SrcVar) -> &Db;
     /// The current values of attribute `a` on entity `e`.
     fn values(&self, e: u64, a: u64) -> Vec<Value>;
     /// Runs a subquery (`q`) with this evaluator.
@@ -144,7 +146,11 @@ fn subquery(ctx: &dyn Env, row: Lookup<'_>, c: &Call, clause: &Clause) -> Result
         .zip(sub.inputs.iter().chain(std::iter::repeat(&Input::Rules)))
     {
         inputs.push(match arg {
-            FnArg::Src(_) => InputValue::Db,
+            // The subquery's source is the value the outer query's source names.
+            FnArg::Src(s) if ctx.source(s).same_value(ctx.source(&SrcVar("$".into()))) => {
+                InputValue::Db
+            }
+            FnArg::Src(s) => InputValue::Source(ctx.source(s).clone()),
             FnArg::Rules => InputValue::Rules,
             FnArg::Query(_) => return Err(err("a query is not a q input".into())),
             FnArg::Var(_) | FnArg::Const(_) => {

@@ -5,13 +5,14 @@ use std::collections::{BTreeSet, HashMap};
 
 use datolite_store::{Datom, Db, Value};
 
-use crate::ast::{Call, Clause, ClauseKind, Pos, Term, Var};
+use crate::ast::{Call, Clause, ClauseKind, Pos, SrcVar, Term, Var};
 use crate::error::{QueryError, Result};
 use crate::functions::FnVal;
 use crate::functions::{call_with, Env, Regexes};
 use crate::resolve::Rules;
 use crate::result::{InputValue, QueryResult};
 use crate::rows::{bind_all, merge, project, reachable_rules, ready, unify_term, Row};
+use crate::sources::Sources;
 
 /// At most this many fixpoint rounds before rule evaluation gives up.
 pub(crate) const MAX_ROUNDS: usize = 10_000;
@@ -19,8 +20,12 @@ pub(crate) const MAX_ROUNDS: usize = 10_000;
 /// Everything evaluation needs: the snapshot, all its datoms, the rules and
 /// the rule relations computed so far.
 pub(crate) struct Ctx<'a> {
-    pub db: &'a Db,
-    pub datoms: Vec<Datom>,
+    /// The query's sources; `$` is the default.
+    pub sources: &'a Sources,
+    /// Every datom of each source, by source name.
+    pub datoms: HashMap<String, Vec<Datom>>,
+    /// The source the running call reads (`None`: `$`).
+    active: RefCell<Option<SrcVar>>,
     /// The rules, resolved against the snapshot.
     pub rules: Rules<'a>,
     /// Rule name → its relation (tuples over the head variables).
@@ -30,19 +35,38 @@ pub(crate) struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    pub fn new(db: &'a Db, datoms: Vec<Datom>, rules: Rules<'a>) -> Self {
+    pub fn new(
+        sources: &'a Sources,
+        datoms: HashMap<String, Vec<Datom>>,
+        rules: Rules<'a>,
+    ) -> Self {
         Ctx {
-            db,
+            sources,
             datoms,
+            active: RefCell::new(None),
             rules,
             rels: RefCell::new(HashMap::new()),
             regexes: Regexes::default(),
         }
     }
 
-    /// Evaluates a call in a binding row.
+    /// The default source `$`.
+    pub fn db(&self) -> &Db {
+        self.sources.default_db()
+    }
+
+    /// The datoms of source `src` (`None`: `$`).
+    fn datoms_of(&self, src: Option<&SrcVar>) -> &[Datom] {
+        let name = src.map_or(crate::sources::DEFAULT, |s| s.0.as_str());
+        self.datoms.get(name).map_or(&[], Vec::as_slice)
+    }
+
+    /// Evaluates a call in a binding row, reading the call's source.
     fn call(&self, row: &Row, c: &Call, clause: &Clause) -> Result<FnVal> {
-        call_with(self as &dyn Env, &|v: &Var| row.get(v).cloned(), c, clause)
+        let before = self.active.replace(c.src().cloned());
+        let out = call_with(self as &dyn Env, &|v: &Var| row.get(v).cloned(), c, clause);
+        *self.active.borrow_mut() = before;
+        out
     }
 
     /// Computes the relation of every rule reachable from `clauses` by a
@@ -126,8 +150,8 @@ impl<'a> Ctx<'a> {
             ClauseKind::Pattern(p) => {
                 for row in &rows {
                     out.extend(super::pattern::extend(
-                        self.db,
-                        &self.datoms,
+                        self.sources.get(p.src.as_ref()),
+                        self.datoms_of(p.src.as_ref()),
                         row,
                         p,
                         clause,
@@ -223,17 +247,21 @@ impl<'a> Ctx<'a> {
 
     /// Unifies a value-position term (pattern V, rule argument) with `v`.
     fn unify_term(&self, row: &mut Row, t: &Term, v: &Value) -> bool {
-        unify_term(self.db.schema(), row, t, v)
+        unify_term(self.db().schema(), row, t, v)
     }
 }
 
 impl Env for Ctx<'_> {
     fn db(&self) -> &Db {
-        self.db
+        self.sources.get(self.active.borrow().as_ref())
+    }
+
+    fn source(&self, src: &SrcVar) -> &Db {
+        self.sources.get(Some(src))
     }
 
     fn values(&self, e: u64, a: u64) -> Vec<Value> {
-        self.datoms
+        self.datoms_of(self.active.borrow().as_ref())
             .iter()
             .filter(|d| d.e == e && d.a == a && d.added)
             .map(|d| d.v.clone())
@@ -241,6 +269,10 @@ impl Env for Ctx<'_> {
     }
 
     fn subquery(&self, query: &crate::ast::Query, inputs: &[InputValue]) -> Result<QueryResult> {
+        // A subquery reading other values than `$` has sources of its own: a run of its own.
+        if inputs.iter().any(|i| matches!(i, InputValue::Source(_))) {
+            return super::q(self.db(), query, inputs, &self.rules.rules);
+        }
         super::run(self, query, inputs)
     }
 

@@ -9,7 +9,8 @@
 //! bottom-up by a naive fixpoint.
 //!
 //! Deliberate simplifications, all documented where they happen:
-//! - every source (`$`, `$h`, ...) denotes the one `db` passed to [`q`];
+//! - every source's datoms are read once, whole, into memory (`$` and each other `:in`
+//!   database value);
 //! - variables hold a single [`Value`](datolite_store::Value): a function result that is a tuple or
 //!   collection must be destructured by its binding form (`[?a ?b]`,
 //!   `[?x ...]`, `[[?a ?b]]`, nested), binding it to a scalar variable is an error.
@@ -22,6 +23,8 @@
 mod eval;
 mod pattern;
 
+use std::collections::HashMap;
+
 use datolite_store::{Db, Index};
 
 use crate::ast::{Query, Rule};
@@ -30,6 +33,7 @@ use crate::find::find;
 use crate::inputs::bind_inputs;
 use crate::resolve;
 use crate::result::shape;
+use crate::sources::Sources;
 
 pub use crate::result::{Cell, InputValue, QueryResult};
 pub use crate::value_order::compare;
@@ -38,12 +42,18 @@ pub use crate::value_order::compare;
 /// rule set `rules` (used by rule calls whether or not `%` is declared).
 pub fn q(db: &Db, query: &Query, inputs: &[InputValue], rules: &[Rule]) -> Result<QueryResult> {
     query.check_inputs(inputs.len())?;
-    let datoms = db
-        .scan(Index::Eavt)
-        .collect()
-        .map_err(|e| QueryError::invalid(format!("scan failed: {e}"), query.pos))?;
-    let ctx = eval::Ctx::new(db, datoms, resolve::rules(db, rules));
-    run(&ctx, query, inputs)
+    let sources = Sources::new(db, query, inputs)?;
+    let (query, rules) = crate::sources::scope(query, rules);
+    let mut datoms = HashMap::new();
+    for (name, source) in sources.iter() {
+        let all = source
+            .scan(Index::Eavt)
+            .collect()
+            .map_err(|e| QueryError::invalid(format!("scan failed: {e}"), query.pos))?;
+        datoms.insert(name.to_owned(), all);
+    }
+    let ctx = eval::Ctx::new(&sources, datoms, resolve::rules(&sources, &rules));
+    run(&ctx, &query, inputs)
 }
 
 /// [`q`] with an already built context (also used for subqueries).
@@ -54,9 +64,9 @@ pub(crate) fn run(
 ) -> Result<QueryResult> {
     query.check_inputs(inputs.len())?;
     // 1. Names against the schema, input bindings.
-    let query = resolve::query(ctx.db, query)?;
+    let query = resolve::query(ctx.sources, query)?;
     let query = ctx.rules.inline_query(&query);
-    let rows = bind_inputs(ctx.db, &query, inputs, &ctx.rules.rules)?;
+    let rows = bind_inputs(ctx.db(), &query, inputs, &ctx.rules.rules)?;
     // 2. Rules reachable from the query, computed to a fixpoint.
     ctx.prepare_rules(&query.where_clauses)?;
     // 3. Clauses.

@@ -271,7 +271,7 @@ fn join_of(
     .into_iter()
     .find_map(|(t, c)| is_bound(t).then_some(c));
     let Some(key) = key else {
-        // Only the `added` position shared (always true in the indexes): checked per datom.
+        // Only the `added` position shared: checked per datom.
         return if is_bound(&p.added) {
             Join::Lookups
         } else {

@@ -29,11 +29,13 @@ use crate::ast::{Call, Clause, ClauseKind, Constant, FnArg, Pattern, Query, Rule
 use crate::error::{QueryError, Result};
 use crate::functions::FnVal;
 use crate::functions::{builtin, constant, role, Kind, Role};
+use crate::sources::Sources;
 use lookup::{attribute_by_id, attribute_named, ident_entity, lookup_ref_constant, show_constant};
 
-/// `query` with its names checked and its entity constants resolved against `db`.
-pub(crate) fn query<'q>(db: &Db, q: &'q Query) -> Result<Cow<'q, Query>> {
-    Ok(match clauses(db, &q.where_clauses)? {
+/// `query` with its names checked and its entity constants resolved, each clause against the
+/// source it reads (see [`crate::sources`]).
+pub(crate) fn query<'q>(sources: &Sources, q: &'q Query) -> Result<Cow<'q, Query>> {
+    Ok(match clauses(sources, &q.where_clauses)? {
         None => Cow::Borrowed(q),
         Some(where_clauses) => Cow::Owned(Query {
             where_clauses,
@@ -77,12 +79,12 @@ impl Rules<'_> {
     }
 }
 
-/// `rules` resolved against `db`.
-pub(crate) fn rules<'r>(db: &Db, rules: &'r [Rule]) -> Rules<'r> {
+/// `rules` resolved against their sources.
+pub(crate) fn rules<'r>(sources: &Sources, rules: &'r [Rule]) -> Rules<'r> {
     let mut out: Option<Vec<Rule>> = None;
     let mut errors = Vec::new();
     for (i, rule) in rules.iter().enumerate() {
-        match clauses(db, &rule.body) {
+        match clauses(sources, &rule.body) {
             Ok(None) => {}
             Ok(Some(body)) => {
                 if let Some(r) = out.get_or_insert_with(|| rules.to_vec()).get_mut(i) {
@@ -121,10 +123,10 @@ pub(crate) fn rules<'r>(db: &Db, rules: &'r [Rule]) -> Rules<'r> {
 }
 
 /// The clauses, rewritten if any of them is (`None` when none changes).
-fn clauses(db: &Db, cs: &[Clause]) -> Result<Option<Vec<Clause>>> {
+fn clauses(sources: &Sources, cs: &[Clause]) -> Result<Option<Vec<Clause>>> {
     let mut out: Option<Vec<Clause>> = None;
     for (i, c) in cs.iter().enumerate() {
-        if let Some(new) = clause(db, c)? {
+        if let Some(new) = clause(sources, c)? {
             if let Some(slot) = out.get_or_insert_with(|| cs.to_vec()).get_mut(i) {
                 *slot = new;
             }
@@ -138,27 +140,25 @@ fn at(c: &Clause, msg: impl std::fmt::Display) -> QueryError {
     QueryError::invalid(format!("{msg} in {}", c.form), c.pos)
 }
 
-fn clause(db: &Db, c: &Clause) -> Result<Option<Clause>> {
+fn clause(sources: &Sources, c: &Clause) -> Result<Option<Clause>> {
     let kind = match &c.kind {
-        ClauseKind::Pattern(p) => pattern(db, p)
+        ClauseKind::Pattern(p) => pattern(sources.get(p.src.as_ref()), p)
             .map_err(|m| at(c, m))?
             .map(ClauseKind::Pattern),
-        ClauseKind::Pred(call) => call_args(db, call)
+        ClauseKind::Pred(call) => call_args(sources.get(call.src()), call)
             .map_err(|m| at(c, m))?
             .map(ClauseKind::Pred),
-        ClauseKind::Fn { call, binding } => {
-            call_args(db, call)
-                .map_err(|m| at(c, m))?
-                .map(|call| ClauseKind::Fn {
-                    call,
-                    binding: binding.clone(),
-                })
-        }
+        ClauseKind::Fn { call, binding } => call_args(sources.get(call.src()), call)
+            .map_err(|m| at(c, m))?
+            .map(|call| ClauseKind::Fn {
+                call,
+                binding: binding.clone(),
+            }),
         ClauseKind::Not {
             src,
             join_vars,
             clauses: body,
-        } => clauses(db, body)?.map(|body| ClauseKind::Not {
+        } => clauses(sources, body)?.map(|body| ClauseKind::Not {
             src: src.clone(),
             join_vars: join_vars.clone(),
             clauses: body,
@@ -167,12 +167,12 @@ fn clause(db: &Db, c: &Clause) -> Result<Option<Clause>> {
             src,
             join,
             branches,
-        } => clauses(db, branches)?.map(|branches| ClauseKind::Or {
+        } => clauses(sources, branches)?.map(|branches| ClauseKind::Or {
             src: src.clone(),
             join: join.clone(),
             branches,
         }),
-        ClauseKind::And(body) => clauses(db, body)?.map(ClauseKind::And),
+        ClauseKind::And(body) => clauses(sources, body)?.map(ClauseKind::And),
         ClauseKind::RuleCall { .. } => None,
     };
     Ok(kind.map(|kind| Clause {

@@ -126,6 +126,22 @@ impl Db {
         self.with(&parse_tx_data(text)?)
     }
 
+    /// Whether `other` is a value of the same database (the same store): ids mean the same in
+    /// both, so one query may join them.
+    pub fn same_database(&self, other: &Db) -> bool {
+        Arc::ptr_eq(&self.inner.store, &other.inner.store)
+    }
+
+    /// Whether `other` reads the same snapshot (it may see it through another view).
+    pub fn same_snapshot(&self, other: &Db) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
+    /// Whether `other` is this very value: the same snapshot seen through the same view.
+    pub fn same_value(&self, other: &Db) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner) && self.view == other.view
+    }
+
     fn with_view(&self, view: View) -> Db {
         Db {
             inner: self.inner.clone(),
@@ -169,8 +185,33 @@ impl Db {
                 }
                 false
             })?;
-        instant.ok_or_else(|| {
-            StoreError::Corrupt(format!("transaction {t} has no :db/txInstant"))
-        })
+        instant.ok_or_else(|| StoreError::Corrupt(format!("transaction {t} has no :db/txInstant")))
+    }
+}
+
+impl PartialEq for Db {
+    /// The same value (see [`Db::same_value`]).
+    fn eq(&self, other: &Db) -> bool {
+        self.same_value(other)
+    }
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut s = f.debug_struct("Db");
+        s.field("basis_t", &self.basis_t());
+        if let Some(t) = self.as_of_t() {
+            s.field("as_of_t", &t);
+        }
+        if let Some(t) = self.since_t() {
+            s.field("since_t", &t);
+        }
+        if self.is_history() {
+            s.field("history", &true);
+        }
+        if self.is_speculative() {
+            s.field("speculative", &true);
+        }
+        s.finish()
     }
 }
