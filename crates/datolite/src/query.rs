@@ -2,7 +2,8 @@
 
 use datolite_edn as edn;
 use datolite_query::{
-    explain_plan_edn, parse_query, parse_rules, q, q_edn, Explain, InputValue, QueryResult,
+    explain_plan_edn, explain_plan_edn_sources, parse_query, parse_rules, q, q_edn, q_edn_sources,
+    Explain, InputValue, QueryResult,
 };
 use datolite_store::Db;
 
@@ -29,6 +30,25 @@ pub trait DbQueries {
 
     /// [`DbQueries::explain`] as a tree ([`Explain`]; `to_json()` for tools).
     fn explain_plan(&self, query: &str, args: &[&str], analyze: bool) -> Result<Explain>;
+
+    /// [`DbQueries::q_edn`] with named sources bound to other values of this database:
+    /// `db.q_edn_sources("[:find … :in $ $before …]", &[], &[("$before".into(), db.as_of(p)?)])`.
+    fn q_edn_sources(
+        &self,
+        query: &str,
+        args: &[&str],
+        sources: &[(String, Db)],
+    ) -> Result<QueryResult>;
+
+    /// [`DbQueries::explain_plan`] with named sources, as [`DbQueries::q_edn_sources`] takes
+    /// them.
+    fn explain_plan_sources(
+        &self,
+        query: &str,
+        args: &[&str],
+        sources: &[(String, Db)],
+        analyze: bool,
+    ) -> Result<Explain>;
 }
 
 fn edn_args(args: &[&str]) -> Result<Vec<edn::Edn>> {
@@ -58,5 +78,30 @@ impl DbQueries for Db {
 
     fn explain_plan(&self, query: &str, args: &[&str], analyze: bool) -> Result<Explain> {
         Ok(explain_plan_edn(self, query, &edn_args(args)?, analyze)?)
+    }
+
+    fn q_edn_sources(
+        &self,
+        query: &str,
+        args: &[&str],
+        sources: &[(String, Db)],
+    ) -> Result<QueryResult> {
+        Ok(q_edn_sources(self, query, &edn_args(args)?, sources)?)
+    }
+
+    fn explain_plan_sources(
+        &self,
+        query: &str,
+        args: &[&str],
+        sources: &[(String, Db)],
+        analyze: bool,
+    ) -> Result<Explain> {
+        Ok(explain_plan_edn_sources(
+            self,
+            query,
+            &edn_args(args)?,
+            sources,
+            analyze,
+        )?)
     }
 }

@@ -85,3 +85,36 @@ pub fn input_form(edn: &Edn) -> std::result::Result<InputForm, String> {
 pub fn value_of(edn: &Edn) -> Option<Value> {
     datolite_store::model::untyped_value(edn)
 }
+
+/// Binds named sources of `query` to database values: each `(name, db)` replaces the
+/// [`InputValue::Db`] that [`bind_args`] put for `:in` source `name` (`$before`). A name the
+/// query does not declare in `:in` is an error naming it and the sources it does declare.
+pub fn bind_sources(
+    query: &Query,
+    inputs: &mut [InputValue],
+    sources: &[(String, datolite_store::Db)],
+) -> Result<()> {
+    for (name, db) in sources {
+        let at = query
+            .inputs
+            .iter()
+            .position(|i| matches!(i, Input::Src(s) if s.0 == *name));
+        let Some(slot) = at.and_then(|i| inputs.get_mut(i)) else {
+            let declared: Vec<String> = query
+                .inputs
+                .iter()
+                .filter(|i| matches!(i, Input::Src(_)))
+                .map(|i| i.to_string())
+                .collect();
+            return Err(QueryError::invalid(
+                format!(
+                    "source {name} is not in the query's :in (its sources: {})",
+                    declared.join(" ")
+                ),
+                query.pos,
+            ));
+        };
+        *slot = InputValue::Source(db.clone());
+    }
+    Ok(())
+}

@@ -42,7 +42,7 @@ mod run;
 mod sources;
 mod value_order;
 
-pub use args::{bind_args, input_form, value_of};
+pub use args::{bind_args, bind_sources, input_form, value_of};
 pub use ast::{
     Aggregate, AggregateCount, AggregateFn, BindVar, Binding, Call, Clause, ClauseKind, Constant,
     Direction, FindElem, FindSpec, FnArg, Input, OrderBy, Pattern, Pos, Query, ReturnKind,
@@ -54,5 +54,8 @@ pub use explain::{Actual, Body, Explain, PlanNode, RulePlan};
 pub use functions::{builtin_aggregates, builtin_functions};
 pub use parser::{parse_query, parse_query_form, parse_rules, parse_rules_form};
 pub use result::{Cell, InputForm, InputValue, QueryResult};
-pub use run::{explain, explain_edn, explain_plan, explain_plan_edn, q, q_edn, q_with};
+pub use run::{
+    explain, explain_edn, explain_plan, explain_plan_edn, explain_plan_edn_sources, q, q_edn,
+    q_edn_sources, q_with,
+};
 pub use value_order::compare;

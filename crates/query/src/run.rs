@@ -3,7 +3,7 @@
 use datolite_edn::Edn;
 use datolite_store::Db;
 
-use crate::args::bind_args;
+use crate::args::{bind_args, bind_sources};
 use crate::ast::{Query, Rule};
 use crate::error::Result;
 use crate::exec::{self, JoinStrategy};
@@ -40,6 +40,20 @@ pub fn q_edn(db: &Db, text: &str, args: &[Edn]) -> Result<QueryResult> {
     q(db, &query, &inputs, &rules)
 }
 
+/// [`q_edn`] with named sources bound to other values of the database (`:in $ $before` with
+/// `("$before", db.as_of(…))`, see [`crate::bind_sources`]).
+pub fn q_edn_sources(
+    db: &Db,
+    text: &str,
+    args: &[Edn],
+    sources: &[(String, Db)],
+) -> Result<QueryResult> {
+    let query = parse_query(text)?;
+    let (mut inputs, rules) = bind_args(&query, args)?;
+    bind_sources(&query, &mut inputs, sources)?;
+    q(db, &query, &inputs, &rules)
+}
+
 /// The plan [`q`] would run for `query` as text: one line per node (index, bound components,
 /// join method, estimated rows), nested bodies indented under their node; with `analyze` the
 /// query is run and each line also gives the actual rows and time.
@@ -72,7 +86,19 @@ pub fn explain_edn(db: &Db, text: &str, args: &[Edn], analyze: bool) -> Result<S
 
 /// [`explain_plan`] of query text with EDN arguments, as [`q_edn`] takes them.
 pub fn explain_plan_edn(db: &Db, text: &str, args: &[Edn], analyze: bool) -> Result<Explain> {
+    explain_plan_edn_sources(db, text, args, &[], analyze)
+}
+
+/// [`explain_plan_edn`] with named sources, as [`q_edn_sources`] takes them.
+pub fn explain_plan_edn_sources(
+    db: &Db,
+    text: &str,
+    args: &[Edn],
+    sources: &[(String, Db)],
+    analyze: bool,
+) -> Result<Explain> {
     let query = parse_query(text)?;
-    let (inputs, rules) = bind_args(&query, args)?;
+    let (mut inputs, rules) = bind_args(&query, args)?;
+    bind_sources(&query, &mut inputs, sources)?;
     explain_plan(db, &query, &inputs, &rules, analyze)
 }

@@ -13,7 +13,7 @@ use rustc_hash::FxHashMap;
 
 use datolite_kv::{Direction, KeyRange, ReadOps, Table, Visit, WriteTxn};
 
-use crate::encoding::{decode_key, Index, Prefix};
+use crate::encoding::{decode_key, Index, Prefix, RawDatom};
 use crate::meta;
 use crate::{Result, StoreError};
 
@@ -98,57 +98,58 @@ impl Stats {
     /// Recomputes every statistic from the indexes (slow; for tests, repair and the stats-off
     /// mode).
     pub fn recount(txn: &dyn ReadOps) -> Result<Stats> {
+        Stats::count_with(|index, f| {
+            let mut failure = None;
+            txn.scan(
+                index.table(),
+                &KeyRange::all(),
+                Direction::Forward,
+                &mut |key, _| match decode_key(index, key) {
+                    Ok(raw) => {
+                        f(&raw);
+                        Visit::Continue
+                    }
+                    Err(e) => {
+                        failure = Some(StoreError::from(e));
+                        Visit::Stop
+                    }
+                },
+            )?;
+            failure.map_or(Ok(()), Err)
+        })
+    }
+
+    /// Statistics counted from every datom of AEVT and AVET, which `each(index, f)` hands to
+    /// `f` in index order: the engine's tables ([`Stats::recount`]) or a view over time
+    /// (`Db::view_stats`).
+    pub(crate) fn count_with(
+        mut each: impl FnMut(Index, &mut dyn FnMut(&RawDatom<'_>)) -> Result<()>,
+    ) -> Result<Stats> {
         let mut stats = Stats::default();
         let mut last: Option<(u32, u64)> = None;
-        let mut failure = None;
-        txn.scan(
-            Table::Aevt,
-            &KeyRange::all(),
-            Direction::Forward,
-            &mut |key, _| match decode_key(Index::Aevt, key) {
-                Ok(raw) => {
-                    stats.datoms += 1;
-                    let row = stats.attributes.entry(raw.a).or_default();
-                    row.count += 1;
-                    if last != Some((raw.a, raw.e)) {
-                        row.distinct_entities += 1;
-                        last = Some((raw.a, raw.e));
-                    }
-                    Visit::Continue
-                }
-                Err(e) => {
-                    failure = Some(StoreError::from(e));
-                    Visit::Stop
-                }
-            },
-        )?;
+        each(Index::Aevt, &mut |raw| {
+            stats.datoms += 1;
+            let row = stats.attributes.entry(raw.a).or_default();
+            row.count += 1;
+            if last != Some((raw.a, raw.e)) {
+                row.distinct_entities += 1;
+                last = Some((raw.a, raw.e));
+            }
+        })?;
         let mut last_value: Option<(u32, Vec<u8>)> = None;
-        txn.scan(
-            Table::Avet,
-            &KeyRange::all(),
-            Direction::Forward,
-            &mut |key, _| match decode_key(Index::Avet, key) {
-                Ok(raw) => {
-                    let row = stats.attributes.entry(raw.a).or_default();
-                    let same =
-                        matches!(&last_value, Some((a, v)) if *a == raw.a && v.as_slice() == raw.v);
-                    if !same {
-                        row.distinct_values += 1;
-                        if row.min.is_none() {
-                            row.min = Some(raw.v.to_vec());
-                        }
-                        row.max = Some(raw.v.to_vec());
-                        last_value = Some((raw.a, raw.v.to_vec()));
-                    }
-                    Visit::Continue
+        each(Index::Avet, &mut |raw| {
+            let row = stats.attributes.entry(raw.a).or_default();
+            let same = matches!(&last_value, Some((a, v)) if *a == raw.a && v.as_slice() == raw.v);
+            if !same {
+                row.distinct_values += 1;
+                if row.min.is_none() {
+                    row.min = Some(raw.v.to_vec());
                 }
-                Err(e) => {
-                    failure = Some(StoreError::from(e));
-                    Visit::Stop
-                }
-            },
-        )?;
-        failure.map_or(Ok(stats), Err)
+                row.max = Some(raw.v.to_vec());
+                last_value = Some((raw.a, raw.v.to_vec()));
+            }
+        })?;
+        Ok(stats)
     }
 }
 

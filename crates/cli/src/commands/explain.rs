@@ -9,6 +9,7 @@ use clap::{Args, ValueEnum};
 use datolite::DbQueries;
 
 use crate::commands::query::query_text;
+use crate::commands::time::{SourceArgs, TimeArgs};
 use crate::commands::{open_database, Create};
 use crate::error::Result;
 use crate::output;
@@ -41,15 +42,23 @@ pub struct ExplainArgs {
     /// Inputs for the non-source `:in` elements, each one EDN value (as for `query`).
     #[arg(value_name = "ARG", allow_hyphen_values = true)]
     args: Vec<String>,
+
+    #[command(flatten)]
+    time: TimeArgs,
+
+    #[command(flatten)]
+    sources: SourceArgs,
 }
 
 /// Runs `explain`.
 pub fn run(db_path: Option<&Path>, args: ExplainArgs) -> Result<()> {
     let text = query_text(&args.query)?;
     let database = open_database(db_path, Create::Never)?;
-    let db = database.db()?;
+    let current = database.db()?;
+    let sources = args.sources.bind(&current)?;
+    let db = args.time.apply(current)?;
     let inputs: Vec<&str> = args.args.iter().map(String::as_str).collect();
-    let plan = db.explain_plan(&text, &inputs, args.analyze)?;
+    let plan = db.explain_plan_sources(&text, &inputs, &sources, args.analyze)?;
     match args.format {
         ExplainFormat::Text => output::print_text(plan.to_string().trim_end()),
         ExplainFormat::Json => output::print_text(&plan.to_json()),

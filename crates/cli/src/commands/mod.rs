@@ -10,6 +10,7 @@ pub mod query;
 pub mod repl;
 pub mod scan;
 pub mod stats;
+pub mod time;
 pub mod transact;
 
 use std::path::Path;

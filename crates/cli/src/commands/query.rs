@@ -11,6 +11,7 @@ use clap::{Args, ValueEnum};
 use datolite::{Cell, Db, DbQueries, QueryResult, Value};
 use datolite_edn as edn;
 
+use crate::commands::time::{SourceArgs, TimeArgs};
 use crate::commands::{open_database, Create};
 use crate::error::{Context, Result};
 use crate::output;
@@ -42,15 +43,23 @@ pub struct QueryArgs {
     /// `'[1 2]'`, `'#inst "2024-01-02"'`).
     #[arg(value_name = "ARG", allow_hyphen_values = true)]
     args: Vec<String>,
+
+    #[command(flatten)]
+    time: TimeArgs,
+
+    #[command(flatten)]
+    sources: SourceArgs,
 }
 
 /// Runs `query`.
 pub fn run(db_path: Option<&Path>, args: QueryArgs) -> Result<()> {
     let text = query_text(&args.query)?;
     let database = open_database(db_path, Create::Never)?;
-    let db = database.db()?;
+    let current = database.db()?;
+    let sources = args.sources.bind(&current)?;
+    let db = args.time.apply(current)?;
     let inputs: Vec<&str> = args.args.iter().map(String::as_str).collect();
-    let result = db.q_edn(&text, &inputs)?;
+    let result = db.q_edn_sources(&text, &inputs, &sources)?;
     output::print_text(&render(&text, &result, args.format))
 }
 

@@ -10,6 +10,7 @@ use std::path::Path;
 use clap::{Args, ValueEnum};
 use datolite::{Db, Index, ValueRef};
 
+use crate::commands::time::TimeArgs;
 use crate::commands::{open_database, Create};
 use crate::error::{CliError, Result};
 use crate::output::{self, ScanFormat};
@@ -60,12 +61,15 @@ pub struct ScanArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "edn")]
     format: ScanFormat,
+
+    #[command(flatten)]
+    time: TimeArgs,
 }
 
 /// Runs `scan`.
 pub fn run(db_path: Option<&Path>, args: ScanArgs) -> Result<()> {
     let database = open_database(db_path, Create::Never)?;
-    let db = database.db()?;
+    let db = args.time.apply(database.db()?)?;
     let index = match args.source {
         Source::Eavt => Index::Eavt,
         Source::Aevt => Index::Aevt,
@@ -88,7 +92,7 @@ pub fn run(db_path: Option<&Path>, args: ScanArgs) -> Result<()> {
     }
     let mut printer = Printer::new(&db, args.format);
     let mut failure = None;
-    scan.for_each(|d| match printer.datom(d.e, d.a, &d.v, d.tx, true) {
+    scan.for_each(|d| match printer.datom(d.e, d.a, &d.v, d.tx, d.added) {
         Ok(()) => true,
         Err(e) => {
             failure = Some(e);

@@ -10,6 +10,7 @@ use clap::Args;
 use datolite::{Cardinality, Db, Unique, Value};
 use serde::Serialize;
 
+use crate::commands::time::TimeArgs;
 use crate::commands::{open_database, Create};
 use crate::error::Result;
 use crate::output::{self, Format};
@@ -20,6 +21,9 @@ pub struct StatsArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
+
+    #[command(flatten)]
+    time: TimeArgs,
 }
 
 /// One attribute's schema and statistics, ready to print.
@@ -96,7 +100,9 @@ pub fn attribute_rows(db: &Db) -> Result<Vec<AttrRow>> {
         }
     };
     let mut rows = Vec::new();
-    for (&id, stats) in &db.stats().attributes {
+    // Views over time count what they show (statistics describe the current state).
+    let counted = db.view_stats()?;
+    for (&id, stats) in &counted.attributes {
         if stats.count == 0 {
             continue;
         }
@@ -160,7 +166,7 @@ pub fn attribute_table(rows: &[AttrRow], schema_columns: bool) -> comfy_table::T
 /// Runs `stats`.
 pub fn run(db_path: Option<&Path>, args: StatsArgs) -> Result<()> {
     let database = open_database(db_path, Create::Never)?;
-    let db = database.db()?;
+    let db = args.time.apply(database.db()?)?;
     let rows = attribute_rows(&db)?;
     let size = database.size_on_disk()?;
     let total = db.count()?;

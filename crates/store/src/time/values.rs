@@ -13,6 +13,7 @@ use crate::bootstrap::attr;
 use crate::encoding::Index;
 use crate::model::{tx_entity, tx_t, ValueRef};
 use crate::snapshot::{Db, DbInner, Overlay};
+use crate::stats::Stats;
 use crate::time::view::View;
 use crate::time::TimePoint;
 use crate::transactor::{self, parse_tx_data, TxOp, TxReport};
@@ -124,6 +125,21 @@ impl Db {
     /// [`Db::with`] with EDN transaction data.
     pub fn with_edn(&self, text: &str) -> Result<(Db, TxReport)> {
         self.with(&parse_tx_data(text)?)
+    }
+
+    /// Statistics of what this value shows: the maintained ones for the current state (a copy),
+    /// counted by scanning AEVT and AVET through the view for as-of, since and history values
+    /// (a history value counts its retractions too).
+    pub fn view_stats(&self) -> Result<Stats> {
+        if self.has_stats() {
+            return Ok(self.stats().clone());
+        }
+        Stats::count_with(|index, f| {
+            self.scan(index).for_each_raw(|raw| {
+                f(&raw);
+                true
+            })
+        })
     }
 
     /// Whether `other` is a value of the same database (the same store): ids mean the same in
