@@ -90,7 +90,9 @@ fn source(db: &Db, spec: &str) -> Result<(String, Db)> {
         .ok_or_else(|| bad("expected NAME=VIEW, such as '$before=as-of:42'"))?;
     let name = name.trim();
     if !name.starts_with('$') || name.len() < 2 {
-        return Err(bad("the name is a source of the query's :in, such as $before"));
+        return Err(bad(
+            "the name is a source of the query's :in, such as $before",
+        ));
     }
     let mut time = TimeArgs::default();
     for part in view_text.split(',').map(str::trim) {
