@@ -376,7 +376,7 @@ fn tighter_end<'a>(a: Bound<&'a [u8]>, b: Bound<&'a [u8]>) -> Bound<&'a [u8]> {
     }
 }
 
-fn key_of<'a>(bound: Bound<&'a [u8]>) -> &'a [u8] {
+fn key_of(bound: Bound<&[u8]>) -> &[u8] {
     match bound {
         Bound::Included(k) | Bound::Excluded(k) => k,
         Bound::Unbounded => &[],

@@ -94,11 +94,16 @@ pub(crate) fn run(
             retraction.extend_from_slice(&retracted.to_be_bytes());
             f(&retraction, false)
         };
-        if forward {
-            assertion(f) && retract(f)
-        } else {
-            retract(f) && assertion(f)
+        // In the scan's direction: the assertion first going forward, the retraction first
+        // going backward.
+        let order = if forward { [true, false] } else { [false, true] };
+        for added in order {
+            let go_on = if added { assertion(f) } else { retract(f) };
+            if !go_on {
+                return false;
+            }
         }
+        true
     };
     let mut pending = next_history(history.as_mut(), &mut failure);
     let mut stopped = false;
