@@ -566,6 +566,27 @@ fn demo_builds_then_reuses_a_small_database() {
         .expect("attributes")
         .iter()
         .any(|a| a["ident"] == ":bar/close"));
+    // Time: the correction the build ends with, read back as of before it, in history, and
+    // previewed with `with` (nothing committed).
+    let time = &first["time"];
+    let (before, after) = (
+        time["close_before"].as_f64().expect("before"),
+        time["close_after"].as_f64().expect("after"),
+    );
+    assert!((after - before - 0.01).abs() < 1e-9, "{time}");
+    let history = time["history"].as_array().expect("history");
+    assert_eq!(history.len(), 3, "{time}");
+    assert_eq!(history[1][0].as_f64(), Some(before));
+    assert_eq!(history[1][2], false);
+    assert_eq!(history[2][0].as_f64(), Some(after));
+    assert!(time["with_preview"].as_f64().expect("preview") > after);
+    assert_eq!(time["committed_after_with"].as_f64(), Some(after));
+    let correction_t = time["correction_t"].as_u64().expect("t");
+    let bar = time["bar"].as_u64().expect("bar").to_string();
+    let close = "[:find ?c . :in $ ?b :where [?b :bar/close ?c]]";
+    let as_of = (correction_t - 1).to_string();
+    let then = ok(run(&dir, &["query", "--as-of", &as_of, "--format", "json", close, &bar]));
+    assert_eq!(json(&then).as_f64(), Some(before));
 
     let again = json(&ok(datolite()
         .args([

@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use datolite::{Database, EntityRef, Index, Tx, TxValue, Value};
+use datolite::{Cell, Database, DbQueries, EntityRef, Index, QueryResult, Tx, TxValue, Value};
 
 use crate::error::{CliError, Result};
 use crate::progress::{self, Unit};
@@ -71,19 +71,20 @@ impl Plan {
     /// The `:db/doc` marking a complete build of this plan.
     fn marker(self) -> String {
         match self {
-            Plan::Datoms(n) => format!("datolite demo v1: {n} datoms"),
-            Plan::Bars(n) => format!("datolite demo v1: {n} bars"),
+            Plan::Datoms(n) => format!("datolite demo v2: {n} datoms"),
+            Plan::Bars(n) => format!("datolite demo v2: {n} bars"),
         }
     }
 
     /// Bars per transaction, given `base` datoms already in the database. Every transaction
-    /// adds 8 datoms per bar plus its `:db/txInstant`, and the last one the marker, so for a
-    /// datom target the number of transactions is what absorbs the remainder modulo 8.
+    /// adds 8 datoms per bar plus its `:db/txInstant`; the correction that ends the build adds
+    /// its `:db/txInstant` and the marker (its replaced close leaves the count as it was). So
+    /// for a datom target the number of transactions is what absorbs the remainder modulo 8.
     fn batches(self, base: u64) -> Result<Vec<u64>> {
         let (bars, transactions) = match self {
             Plan::Bars(n) => (n, n.div_ceil(BARS_PER_TX)),
             Plan::Datoms(target) => {
-                let room = target.checked_sub(base + 1).filter(|&r| r > 8).ok_or_else(|| {
+                let room = target.checked_sub(base + 2).filter(|&r| r > 8).ok_or_else(|| {
                     CliError::msg(format!("the demo target of {target} datoms is below the {base} datoms of its schema"))
                 })?;
                 let mut bars = room / 8;
@@ -148,23 +149,46 @@ pub(super) fn load(database: &Database, plan: Plan) -> Result<Build> {
     let bars: u64 = batches.iter().sum();
     let bar = progress::bar(bars, Unit::Items("bars"));
     bar.set_message("loading the demo database");
+    let first_symbol = ids[0];
     let mut walk = Walk::new(ids);
-    for (i, &size) in batches.iter().enumerate() {
+    for &size in &batches {
         let mut tx = Tx::new();
         for _ in 0..size {
             walk.next_bar(&mut tx);
-        }
-        if i + 1 == batches.len() {
-            tx.add(EntityRef::CurrentTx, ":db/doc", plan.marker());
         }
         database.transact_tx(&tx)?;
         bar.inc(size);
     }
     bar.finish_and_clear();
+    correct_first_bar(database, first_symbol, plan)?;
     Ok(Build {
         ms: start.elapsed().as_secs_f64() * 1000.0,
         transactions: batches.len(),
     })
+}
+
+/// The build's last transaction: the exchange corrects the close of the first bar of the first
+/// symbol by a cent (a cardinality-one replace: the old close is retracted and kept in history),
+/// marking the build complete.
+fn correct_first_bar(database: &Database, symbol: u64, plan: Plan) -> Result<()> {
+    let db = database.db()?;
+    let first = db
+        .q_edn(
+            "[:find [?b ?close] :in $ ?s ?t :where [?b :bar/time ?t] [?b :bar/symbol ?s] [?b :bar/close ?close]]",
+            &[&symbol.to_string(), &format!("#inst \"{}\"", datolite_edn::format_inst_millis(START_MS))],
+        )?;
+    let (bar, close) = match first {
+        QueryResult::Tuple(Some(cells)) => match cells.as_slice() {
+            [Cell::Value(Value::Ref(bar)), Cell::Value(Value::Double(close))] => (*bar, *close),
+            _ => return Err(CliError::msg("the first bar has no close")),
+        },
+        _ => return Err(CliError::msg("the demo database has no first bar")),
+    };
+    let mut tx = Tx::new();
+    tx.add(EntityRef::Id(bar), ":bar/close", cents(close + 0.01));
+    tx.add(EntityRef::CurrentTx, ":db/doc", plan.marker());
+    database.transact_tx(&tx)?;
+    Ok(())
 }
 
 /// Prices rounded to cents, as exchanges quote them.
@@ -237,8 +261,8 @@ mod tests {
         for base in [100u64, 173, 250, 333] {
             let batches = Plan::Datoms(TARGET_DATOMS).batches(base).expect("plan");
             let bars: u64 = batches.iter().sum();
-            // 8 datoms per bar, one txInstant per transaction, one marker.
-            assert_eq!(base + 8 * bars + batches.len() as u64 + 1, TARGET_DATOMS);
+            // 8 datoms per bar, one txInstant per transaction (the correction's too), one marker.
+            assert_eq!(base + 8 * bars + batches.len() as u64 + 2, TARGET_DATOMS);
             assert!(batches.iter().all(|&b| b <= BARS_PER_TX));
         }
     }

@@ -14,6 +14,7 @@
 mod data;
 mod queries;
 mod report;
+mod time;
 
 use std::path::{Path, PathBuf};
 
@@ -88,12 +89,14 @@ pub fn run(args: DemoArgs) -> Result<()> {
     }
     let timings = measure_scans(&database, COUNTED_ATTRIBUTE, RUNS)?;
     let queries = run_queries(&database)?;
+    let time = time::time_section(&database)?;
     report::report(
         &database,
         dir,
         build.as_ref(),
         &timings,
         &queries,
+        &time,
         args.format,
     )
 }

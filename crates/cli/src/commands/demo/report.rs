@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::data::Build;
 use super::queries::{query_report, DemoQuery, QueryJson};
+use super::time::{time_report, TimeJson};
 use super::{COUNTED_ATTRIBUTE, RUNS};
 use crate::commands::stats::{attribute_rows, attribute_table, AttrJson, AttrRow};
 use crate::error::Result;
@@ -79,7 +80,7 @@ pub fn scan_table(t: &ScanTimings, runs: usize) -> comfy_table::Table {
 
 /// The JSON of `demo`.
 #[derive(Debug, Serialize)]
-struct DemoJson {
+struct DemoJson<'a> {
     dir: String,
     built: bool,
     build_ms: Option<f64>,
@@ -93,6 +94,7 @@ struct DemoJson {
     scans: ScanJson,
     attributes: Vec<AttrJson>,
     queries: Vec<QueryJson>,
+    time: &'a TimeJson,
 }
 
 /// Prints what the demo built and measured.
@@ -102,6 +104,7 @@ pub(super) fn report(
     build: Option<&Build>,
     t: &ScanTimings,
     queries: &[DemoQuery],
+    time: &TimeJson,
     format: Format,
 ) -> Result<()> {
     let db = database.db()?;
@@ -124,6 +127,7 @@ pub(super) fn report(
             scans: t.to_json(),
             attributes: rows.iter().map(AttrRow::to_json).collect(),
             queries: queries.iter().map(DemoQuery::to_json).collect(),
+            time,
         });
     }
 
@@ -169,7 +173,7 @@ pub(super) fn report(
          \nScans of the EAVT index\n{scans}\n\
          \n  decoded / raw {:<9} {:.2}×  (the price of turning every key into a typed datom)\
          \n  parallel speedup        {:.2}×  ({} workers against 1; each worker reads the same snapshot)\n\
-         \nDatalog queries (`datolite --db DIR query …`)\n{queries}\
+         \nDatalog queries (`datolite --db DIR query …`)\n{queries}{time}\
          \n{next}",
         output::thousands(total),
         output::thousands(bars),
@@ -181,6 +185,7 @@ pub(super) fn report(
         t.workers,
         scans = scan_table(t, RUNS),
         queries = query_report(queries),
+        time = time_report(time, &dir_text),
     );
     output::print_text(&text)
 }
