@@ -207,7 +207,7 @@ pub fn measure_scans(database: &Database, attribute: &str, runs: usize) -> Resul
 }
 
 /// A full EAVT scan decoding every datom: (count, checksum).
-fn decoded_scan(db: &Db) -> Result<(u64, u64)> {
+pub fn decoded_scan(db: &Db) -> Result<(u64, u64)> {
     let mut acc = (0u64, 0u64);
     db.scan(Index::Eavt).for_each(|d| {
         fold_datom(&mut acc, d);

@@ -37,6 +37,9 @@ enum Bench {
     /// The datascript-bench people workload: load 20,000 people in one transaction, then time
     /// queries q1–q4 and the predicate queries (median of --runs).
     People(crate::commands::people::PeopleBenchArgs),
+    /// Time: load N datoms, replace 10% of them, then compare scans and queries of the current
+    /// state, as of before the replacements and the history; report the bytes history costs.
+    Time(crate::commands::bench_time::TimeBenchArgs),
 }
 
 /// Arguments of `bench scan`.
@@ -72,15 +75,16 @@ pub fn run(args: BenchArgs) -> Result<()> {
     match args.which {
         Bench::Scan(args) => scan(args),
         Bench::People(args) => crate::commands::people::run(args),
+        Bench::Time(args) => crate::commands::bench_time::run(args),
     }
 }
 
 /// What the load phase measured.
-struct Load {
+pub(crate) struct Load {
     /// Wall time of the schema and data transactions.
-    ms: f64,
+    pub(crate) ms: f64,
     /// Datoms the load added (including transaction instants and schema).
-    datoms: u64,
+    pub(crate) datoms: u64,
     /// Highest anonymous resident memory seen during the load, in MiB.
     peak_rss_anon_mb: f64,
 }
@@ -97,7 +101,7 @@ fn scan(args: ScanBenchArgs) -> Result<()> {
 }
 
 /// Loads `n` user datoms, sampling memory on a background thread meanwhile.
-fn load(database: &Database, n: u64) -> Result<Load> {
+pub(crate) fn load(database: &Database, n: u64) -> Result<Load> {
     let before = database.db()?.count()?;
     let sampler = RssSampler::start();
     let bar = progress::bar(n, Unit::Items("datoms"));

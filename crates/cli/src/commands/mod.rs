@@ -1,6 +1,7 @@
 //! One module per subcommand, plus opening the database they share.
 
 pub mod bench;
+pub mod bench_time;
 pub mod demo;
 pub mod explain;
 pub mod import;
