@@ -585,7 +585,10 @@ fn demo_builds_then_reuses_a_small_database() {
     let bar = time["bar"].as_u64().expect("bar").to_string();
     let close = "[:find ?c . :in $ ?b :where [?b :bar/close ?c]]";
     let as_of = (correction_t - 1).to_string();
-    let then = ok(run(&dir, &["query", "--as-of", &as_of, "--format", "json", close, &bar]));
+    let then = ok(run(
+        &dir,
+        &["query", "--as-of", &as_of, "--format", "json", close, &bar],
+    ));
     assert_eq!(json(&then).as_f64(), Some(before));
 
     let again = json(&ok(datolite()

@@ -47,7 +47,7 @@ pub(crate) struct Overlay {
 }
 
 /// An immutable database value as of one transaction (`basis_t`), seen through a view: the
-/// current state, or as of / since a point, or the whole history (`docs/design.md`, §6.4).
+/// current state, or as of / since a point, or the whole history (`docs/design.md`, §6.7 Views over time).
 #[derive(Clone)]
 pub struct Db {
     pub(crate) inner: Arc<DbInner>,

@@ -111,7 +111,11 @@ pub fn run(args: TimeBenchArgs) -> Result<()> {
     let as_of = current.as_of(TimePoint::T(before_t))?;
     let history = current.history();
     let mut scans = Vec::new();
-    for (view, db) in [("current", &current), ("as of before", &as_of), ("history", &history)] {
+    for (view, db) in [
+        ("current", &current),
+        ("as of before", &as_of),
+        ("history", &history),
+    ] {
         let (ms, (datoms, _)) = best_of(runs, || decoded_scan(db))?;
         scans.push(ScanRate {
             view,
@@ -217,7 +221,10 @@ fn history_bytes(database: &Database) -> Result<u64> {
 /// The report as text.
 fn table(r: &TimeBenchJson) -> String {
     let best = format!("best of {} (ms)", r.runs);
-    let mut scans = output::table(&["scan (EAVT, decoded)", "datoms", &best, "rate"], &[1, 2, 3]);
+    let mut scans = output::table(
+        &["scan (EAVT, decoded)", "datoms", &best, "rate"],
+        &[1, 2, 3],
+    );
     for s in &r.scans {
         scans.add_row(vec![
             s.view.to_string(),
@@ -226,7 +233,10 @@ fn table(r: &TimeBenchJson) -> String {
             output::rate(s.datoms, s.ms),
         ]);
     }
-    let mut queries = output::table(&["query", "current (ms)", "as of (ms)", "as of ÷ current"], &[1, 2, 3]);
+    let mut queries = output::table(
+        &["query", "current (ms)", "as of (ms)", "as of ÷ current"],
+        &[1, 2, 3],
+    );
     for q in &r.queries {
         queries.add_row(vec![
             format!("{}: {}", q.name, q.query),

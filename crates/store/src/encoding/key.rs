@@ -45,7 +45,7 @@ impl Index {
     }
 
     /// The engine table holding this index's history: the keys of its retracted datoms, each
-    /// with the retracting transaction as its value (`docs/design.md`, §4.4 History).
+    /// with the retracting transaction as its value (`docs/design.md`, §4.7 History).
     pub fn history_table(self) -> Table {
         match self {
             Index::Eavt => Table::EavtHistory,

@@ -1,5 +1,5 @@
 //! Database values over time: `as_of`, `since`, `history` and the speculative `with` (Datomic's
-//! filtered and speculative databases, `docs/design.md` §6.4).
+//! filtered and speculative databases, `docs/design.md`, §6.7 Views over time).
 //!
 //! Each returns another [`Db`] usable wherever a `Db` is: the filters share the snapshot and
 //! change only the [`View`] its scans go through; `with` runs the transactor over an overlay of

@@ -1,6 +1,6 @@
 //! Views of a database value over time: as of a point, since a point, and the whole history —
-//! scans that merge each current-state index with its history table (`docs/design.md`, §4.4
-//! History and §6.4 Views).
+//! scans that merge each current-state index with its history table (`docs/design.md`, §4.7
+//! History and §6.7 Views over time).
 //!
 //! Invariants the merge relies on:
 //! - A history table holds the same keys its index held (T = the asserting transaction), so one
@@ -96,7 +96,11 @@ pub(crate) fn run(
         };
         // In the scan's direction: the assertion first going forward, the retraction first
         // going backward.
-        let order = if forward { [true, false] } else { [false, true] };
+        let order = if forward {
+            [true, false]
+        } else {
+            [false, true]
+        };
         for added in order {
             let go_on = if added { assertion(f) } else { retract(f) };
             if !go_on {

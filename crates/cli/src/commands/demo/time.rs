@@ -10,8 +10,7 @@ use crate::error::{CliError, Result};
 /// The close of one bar.
 const CLOSE: &str = "[:find ?close . :in $ ?b :where [?b :bar/close ?close]]";
 /// Every close the bar ever had, with the transaction and whether it was asserted.
-const HISTORY: &str =
-    "[:find ?close ?tx ?added :in $ ?b :where [?b :bar/close ?close ?tx ?added]]";
+const HISTORY: &str = "[:find ?close ?tx ?added :in $ ?b :where [?b :bar/close ?close ?tx ?added]]";
 
 /// What the time section shows.
 #[derive(Debug, Serialize)]
@@ -87,7 +86,12 @@ pub(super) fn time_report(t: &TimeJson, dir: &str) -> String {
     let history: Vec<String> = t
         .history
         .iter()
-        .map(|(v, tx, added)| format!("      {v:<10} tx {tx}  {}", if *added { "asserted" } else { "retracted" }))
+        .map(|(v, tx, added)| {
+            format!(
+                "      {v:<10} tx {tx}  {}",
+                if *added { "asserted" } else { "retracted" }
+            )
+        })
         .collect();
     format!(
         "\nTime: facts are never overwritten\
