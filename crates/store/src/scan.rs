@@ -6,10 +6,11 @@
 //! [`Scan::for_each`] (typed datoms borrowing the engine's memory), and the owned
 //! [`Scan::iter`] / [`Scan::collect`]. [`Scan::parallel`] splits the range over workers.
 
+use std::cell::Cell;
 use std::collections::VecDeque;
 use std::ops::Bound;
 
-use datolite_kv::{Direction, KeyRange, ReadOps, Visit};
+use datolite_kv::{Direction, KeyRange, ReadOps, Visit, SCAN_CHUNK};
 
 use crate::batch::ColumnBatch;
 use crate::encoding::{
@@ -212,29 +213,64 @@ impl<'db> Scan<'db> {
         if remaining == 0 {
             return Ok(());
         }
-        if !self.db.view.is_current() {
-            return view::run(
-                txn,
-                self.index,
-                range,
-                self.direction,
-                self.db.view,
-                |key, added| {
-                    remaining -= 1;
-                    f(key, added) && remaining > 0
-                },
-            );
-        }
-        // Chunks keep the per-key work free of indirect calls: `f` is inlined into this loop.
-        txn.scan_keys(self.index.table(), range, self.direction, &mut |chunk| {
+        // Whether the keys of the chunk being visited are assertions (a view's chunks are all
+        // one or all the other).
+        let added = Cell::new(true);
+        // Chunks keep the per-key work free of indirect calls: `f` is inlined into this loop,
+        // its only call site — views hand their keys to the same loop in chunks, because a
+        // second call site made the compiler call `f` out of line (+25% instructions per datom
+        // of a query's lookups).
+        let mut visit = |chunk: &[&[u8]]| {
+            let added = added.get();
             for key in chunk {
                 remaining -= 1;
-                if !f(key, true) || remaining == 0 {
+                if !f(key, added) || remaining == 0 {
                     return Visit::Stop;
                 }
             }
             Visit::Continue
-        })?;
+        };
+        if self.db.view.is_current() {
+            txn.scan_keys(self.index.table(), range, self.direction, &mut visit)?;
+            Ok(())
+        } else {
+            self.run_view(txn, range, &added, &mut visit)
+        }
+    }
+
+    /// [`Scan::run_keys`] on a view over time: the index merged with its history
+    /// (`time/view.rs`), copied into chunks whose keys are all assertions or all retractions
+    /// (`added` tells `visit` which).
+    #[inline(never)]
+    fn run_view(
+        &self,
+        txn: &dyn ReadOps,
+        range: &KeyRange,
+        added: &Cell<bool>,
+        visit: &mut dyn FnMut(&[&[u8]]) -> Visit,
+    ) -> Result<()> {
+        let mut chunk = ViewChunk::default();
+        let mut stopped = false;
+        view::run(
+            txn,
+            self.index,
+            range,
+            self.direction,
+            self.db.view,
+            |key, is_added| {
+                if (!chunk.is_empty() && is_added != chunk.added) || chunk.len() == SCAN_CHUNK {
+                    stopped = !chunk.flush(added, visit);
+                    if stopped {
+                        return false;
+                    }
+                }
+                chunk.push(key, is_added);
+                true
+            },
+        )?;
+        if !stopped {
+            chunk.flush(added, visit);
+        }
         Ok(())
     }
 
@@ -414,6 +450,54 @@ impl<'db> Scan<'db> {
     /// This scan split over `workers` threads, all reading this `Db`'s snapshot.
     pub fn parallel(&self, workers: usize) -> ParallelScan<'_, 'db> {
         ParallelScan::new(self, workers)
+    }
+}
+
+/// Keys of a view copied out of the engine until they are visited, all assertions or all
+/// retractions.
+#[derive(Default)]
+struct ViewChunk {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+    added: bool,
+}
+
+impl ViewChunk {
+    fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn push(&mut self, key: &[u8], added: bool) {
+        self.added = added;
+        self.bytes.extend_from_slice(key);
+        self.ends.push(self.bytes.len());
+    }
+
+    /// Visits the chunk's keys (if any) and empties it; returns whether to go on.
+    fn flush(&mut self, added: &Cell<bool>, visit: &mut dyn FnMut(&[&[u8]]) -> Visit) -> bool {
+        if self.ends.is_empty() {
+            return true;
+        }
+        let mut start = 0;
+        let keys: Vec<&[u8]> = self
+            .ends
+            .iter()
+            .map(|&end| {
+                let key = &self.bytes[start..end];
+                start = end;
+                key
+            })
+            .collect();
+        added.set(self.added);
+        let go_on = visit(&keys) == Visit::Continue;
+        drop(keys);
+        self.bytes.clear();
+        self.ends.clear();
+        go_on
     }
 }
 
