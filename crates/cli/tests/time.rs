@@ -170,6 +170,21 @@ fn scan_stats_and_explain_take_the_same_options() {
     assert_eq!(age["min"], 30, "{age}");
     let plan = ok(run(&db, &["explain", "--analyze", "--as-of", "3", AGES]));
     assert!(plan.contains("actual rows 1"), "{plan}");
+    assert!(plan.starts_with("sources: $ = as of t 3"), "{plan}");
+    let plan = ok(run(
+        &db,
+        &[
+            "explain",
+            "--history",
+            "--source",
+            "$b=as-of:3",
+            "[:find ?a :in $ $b :where [$b ?e :p/age ?a]]",
+        ],
+    ));
+    assert!(
+        plan.starts_with("sources: $ = history, $b = as of t 3"),
+        "{plan}"
+    );
 }
 
 #[test]

@@ -16,6 +16,10 @@ pub struct Explain {
     pub inputs_inlined: Vec<String>,
     /// Rows the inputs bind before the first node (absent when the query needs no rows).
     pub input_rows: Option<usize>,
+    /// The sources that read another value than the committed current state, each with what
+    /// it reads (`$ = as of t 3`, `$h = history`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<String>,
     /// The top-level nodes, in the order they run.
     pub steps: Vec<PlanNode>,
     /// Each rule definition the query reaches, computed before the query runs.
@@ -102,6 +106,9 @@ fn fmt_est(x: f64) -> String {
 impl fmt::Display for Explain {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut lines = Vec::new();
+        if !self.sources.is_empty() {
+            lines.push(format!("sources: {}", self.sources.join(", ")));
+        }
         if !self.inputs_inlined.is_empty() {
             lines.push(format!(
                 "inputs inlined: {}",

@@ -26,6 +26,10 @@ pub(crate) fn explain(
     let query = &*crate::resolve::query(&sources, &query)?;
     let mut x = Explain {
         analyzed: analyze,
+        sources: sources
+            .iter()
+            .filter_map(|(name, db)| Some(format!("{name} = {}", db.view_description()?)))
+            .collect(),
         ..Explain::default()
     };
     if let Some(plan) = top_level_aggregate(db, query, inputs)? {

@@ -69,6 +69,28 @@ impl Db {
         self.view.is_current()
     }
 
+    /// What this value is, when it is not the committed current state: `"as of t 3"`,
+    /// `"history since t 2"`, `"with speculative transactions up to t 9"` (for `explain`).
+    pub fn view_description(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        if self.is_speculative() {
+            parts.push(format!(
+                "with speculative transactions up to t {}",
+                self.basis_t()
+            ));
+        }
+        if self.view.history {
+            parts.push("history".to_string());
+        }
+        if let Some(t) = self.as_of_t() {
+            parts.push(format!("as of t {t}"));
+        }
+        if let Some(t) = self.since_t() {
+            parts.push(format!("since t {t}"));
+        }
+        (!parts.is_empty()).then(|| parts.join(", "))
+    }
+
     /// Whether this value has speculative transactions applied by [`Db::with`].
     pub fn is_speculative(&self) -> bool {
         self.inner.overlay.is_some()
