@@ -170,7 +170,7 @@ fn replace_tenth(database: &Database) -> Result<(f64, u64, usize)> {
     db.scan(Index::Aevt)
         .attribute(":bench/long")
         .for_each(|d| {
-            if i % 10 == 0 {
+            if i.is_multiple_of(10) {
                 entities.push(d.e);
             }
             i += 1;

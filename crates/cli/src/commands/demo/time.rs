@@ -57,7 +57,7 @@ pub(super) fn time_section(database: &Database) -> Result<TimeJson> {
             }
         }
     }
-    history.sort_by(|a, b| (a.1, a.2).cmp(&(b.1, b.2)));
+    history.sort_by_key(|&(_, tx, added)| (tx, added));
     let preview = ((close_after + 0.01) * 100.0).round() / 100.0;
     let (with, _) = db.with_edn(&format!("[[:db/add {bar} :bar/close {preview:?}]]"))?;
     Ok(TimeJson {
