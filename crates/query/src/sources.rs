@@ -11,8 +11,9 @@
 //! (`($h rule ?x)`) is a copy of the rule whose patterns read `$h` — so both evaluators only
 //! ever look at a pattern's own source and a call's own source argument.
 //!
-//! Invariant: every source a clause names was declared in `:in` (the parser checks), and all
-//! sources are values of one database, so attribute ids and entity ids mean the same in each.
+//! Invariant: every source a clause names was declared in `:in` (the parser checks the query,
+//! resolution every clause, rule bodies included), and all sources are values of one database,
+//! so attribute ids and entity ids mean the same in each.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -78,12 +79,27 @@ impl Sources {
     /// The value `src` names (`None`: the default `$`).
     pub fn get(&self, src: Option<&SrcVar>) -> &Db {
         let name = src.map_or(DEFAULT, |s| s.0.as_str());
-        // Every named source was declared (the parser checks), so the lookup succeeds; `$`
-        // is always present.
+        // Every source a clause names was checked by resolution (`Sources::check`), so the
+        // lookup succeeds; `$` is always present.
         self.by_name
             .get(name)
             .or_else(|| self.by_name.get(DEFAULT))
             .expect("the default source is always present")
+    }
+
+    /// An error naming `src` when the query has no such source (a rule body may name one the
+    /// parser could not check against the query's `:in`).
+    pub fn check(&self, src: Option<&SrcVar>) -> std::result::Result<(), String> {
+        match src {
+            Some(s) if !self.by_name.contains_key(&s.0) => {
+                let names: Vec<&str> = self.iter().map(|(name, _)| name).collect();
+                Err(format!(
+                    "unknown source {s}; the query's sources are {} (declare sources in :in)",
+                    names.join(" ")
+                ))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// The default source `$`.

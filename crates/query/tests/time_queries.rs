@@ -291,3 +291,13 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_rule_naming_an_undeclared_source_is_an_error() {
+    let (database, _) = ann();
+    let db = database.db().unwrap();
+    let rules = parse_rules("[[(aged ?e ?a) [$old ?e :p/age ?a]]]").unwrap();
+    let q = "[:find ?a :in $ % :where (aged ?e ?a)]";
+    let (error, _) = both_inputs(&db, q, &[InputValue::Db, InputValue::Rules], &rules).unwrap_err();
+    assert!(error.to_string().contains("unknown source $old"), "{error}");
+}

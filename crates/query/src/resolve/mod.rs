@@ -141,6 +141,15 @@ fn at(c: &Clause, msg: impl std::fmt::Display) -> QueryError {
 }
 
 fn clause(sources: &Sources, c: &Clause) -> Result<Option<Clause>> {
+    let named = match &c.kind {
+        ClauseKind::Pattern(p) => p.src.as_ref(),
+        ClauseKind::Pred(call) | ClauseKind::Fn { call, .. } => call.src(),
+        ClauseKind::Not { src, .. }
+        | ClauseKind::Or { src, .. }
+        | ClauseKind::RuleCall { src, .. } => src.as_ref(),
+        ClauseKind::And(_) => None,
+    };
+    sources.check(named).map_err(|m| at(c, m))?;
     let kind = match &c.kind {
         ClauseKind::Pattern(p) => pattern(sources.get(p.src.as_ref()), p)
             .map_err(|m| at(c, m))?
