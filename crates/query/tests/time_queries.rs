@@ -227,7 +227,19 @@ proptest! {
     /// moment with the next equals the difference of the two rebuilt databases.
     #[test]
     fn queries_over_time_equal_rebuilt_databases(txs in prop::collection::vec(prop::collection::vec(op(), 1..4), 1..6)) {
-        let database = database();
+        let dir = tempfile::tempdir().unwrap();
+        let disk = datolite::Database::open(dir.path().join("db"), datolite::StoreOptions::default()).unwrap();
+        disk.transact(SCHEMA).unwrap();
+        for database in [crate::database(), disk] {
+            check_queries(&database, &txs)?;
+        }
+    }
+}
+
+/// The property of `queries_over_time_equal_rebuilt_databases` on one database (the schema
+/// committed, `txs` not yet).
+fn check_queries(database: &datolite::Database, txs: &[Vec<Op>]) -> Result<(), TestCaseError> {
+    {
         let mut committed = Vec::new();
         for (day, ops) in txs.iter().enumerate() {
             let text = tx_text(ops, day);
@@ -255,7 +267,9 @@ proptest! {
                 prop_assert_eq!(
                     sorted_rows(run(&as_of, q, &[InputValue::Db])),
                     sorted_rows(run(&past, q, &[InputValue::Db])),
-                    "{} as of {}", q, t
+                    "{} as of {}",
+                    q,
+                    t
                 );
             }
             // History: every assertion and retraction of :p/age up to t, from the log.
@@ -263,12 +277,14 @@ proptest! {
             let mut want: Vec<Vec<Cell>> = log
                 .iter()
                 .filter(|d| d.a == age && d.tx <= datolite_store::model::tx_entity(t))
-                .map(|d| vec![
-                    Cell::Value(Value::Ref(d.e)),
-                    Cell::Value(d.v.clone()),
-                    Cell::Value(Value::Ref(d.tx)),
-                    Cell::Value(Value::Boolean(d.added)),
-                ])
+                .map(|d| {
+                    vec![
+                        Cell::Value(Value::Ref(d.e)),
+                        Cell::Value(d.v.clone()),
+                        Cell::Value(Value::Ref(d.tx)),
+                        Cell::Value(Value::Boolean(d.added)),
+                    ]
+                })
                 .collect();
             want.sort_by_key(|r| format!("{r:?}"));
             want.dedup();
@@ -276,20 +292,34 @@ proptest! {
             prop_assert_eq!(
                 sorted_rows(run(&as_of.history(), history, &[InputValue::Db])),
                 want,
-                "history as of {}", t
+                "history as of {}",
+                t
             );
             // Two sources: the ages set by transaction t itself, as `since` sees them, and
             // as the difference of the moment before and t.
             if n > 0 {
                 let before = db.as_of(TimePoint::T(t - 1)).unwrap();
                 let q = "[:find ?e ?a :in $ $before :where [?e :p/age ?a] (not [$before ?e :p/age ?a])]";
-                let diff = sorted_rows(run(&as_of, q, &[InputValue::Db, InputValue::Source(before)]));
-                let since = db.as_of(TimePoint::T(t)).unwrap().since(TimePoint::T(t - 1)).unwrap();
-                let set_then = sorted_rows(run(&since, "[:find ?e ?a :where [?e :p/age ?a]]", &[InputValue::Db]));
+                let diff = sorted_rows(run(
+                    &as_of,
+                    q,
+                    &[InputValue::Db, InputValue::Source(before)],
+                ));
+                let since = db
+                    .as_of(TimePoint::T(t))
+                    .unwrap()
+                    .since(TimePoint::T(t - 1))
+                    .unwrap();
+                let set_then = sorted_rows(run(
+                    &since,
+                    "[:find ?e ?a :where [?e :p/age ?a]]",
+                    &[InputValue::Db],
+                ));
                 prop_assert_eq!(diff, set_then, "ages set by t {}", t);
             }
         }
     }
+    Ok(())
 }
 
 #[test]
