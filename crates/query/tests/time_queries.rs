@@ -239,84 +239,83 @@ proptest! {
 /// The property of `queries_over_time_equal_rebuilt_databases` on one database (the schema
 /// committed, `txs` not yet).
 fn check_queries(database: &datolite::Database, txs: &[Vec<Op>]) -> Result<(), TestCaseError> {
-    {
-        let mut committed = Vec::new();
-        for (day, ops) in txs.iter().enumerate() {
-            let text = tx_text(ops, day);
-            if database.transact(&text).is_ok() {
-                committed.push(text);
-            }
+    let mut committed = Vec::new();
+    for (day, ops) in txs.iter().enumerate() {
+        let text = tx_text(ops, day);
+        if database.transact(&text).is_ok() {
+            committed.push(text);
         }
-        let db = database.db().unwrap();
-        let schema_t = 2;
-        let log: Vec<datolite_store::Datom> = db
-            .tx_range(None, None)
-            .unwrap()
-            .into_iter()
-            .flat_map(|e| e.datoms)
-            .collect();
-        for n in 0..=committed.len() {
-            let t = schema_t + n as u64;
-            let rebuilt = crate::database();
-            for text in &committed[..n] {
-                rebuilt.transact(text).unwrap();
-            }
-            let past = rebuilt.db().unwrap();
-            let as_of = db.as_of(TimePoint::T(t)).unwrap();
-            for q in QUERIES {
-                prop_assert_eq!(
-                    sorted_rows(run(&as_of, q, &[InputValue::Db])),
-                    sorted_rows(run(&past, q, &[InputValue::Db])),
-                    "{} as of {}",
-                    q,
-                    t
-                );
-            }
-            // History: every assertion and retraction of :p/age up to t, from the log.
-            let age = u64::from(db.attribute(":p/age").unwrap().id);
-            let mut want: Vec<Vec<Cell>> = log
-                .iter()
-                .filter(|d| d.a == age && d.tx <= datolite_store::model::tx_entity(t))
-                .map(|d| {
-                    vec![
-                        Cell::Value(Value::Ref(d.e)),
-                        Cell::Value(d.v.clone()),
-                        Cell::Value(Value::Ref(d.tx)),
-                        Cell::Value(Value::Boolean(d.added)),
-                    ]
-                })
-                .collect();
-            want.sort_by_key(|r| format!("{r:?}"));
-            want.dedup();
-            let history = "[:find ?e ?v ?tx ?added :where [?e :p/age ?v ?tx ?added]]";
+    }
+    let db = database.db().unwrap();
+    let schema_t = 2;
+    let log: Vec<datolite_store::Datom> = db
+        .tx_range(None, None)
+        .unwrap()
+        .into_iter()
+        .flat_map(|e| e.datoms)
+        .collect();
+    for n in 0..=committed.len() {
+        let t = schema_t + n as u64;
+        let rebuilt = crate::database();
+        for text in &committed[..n] {
+            rebuilt.transact(text).unwrap();
+        }
+        let past = rebuilt.db().unwrap();
+        let as_of = db.as_of(TimePoint::T(t)).unwrap();
+        for q in QUERIES {
             prop_assert_eq!(
-                sorted_rows(run(&as_of.history(), history, &[InputValue::Db])),
-                want,
-                "history as of {}",
+                sorted_rows(run(&as_of, q, &[InputValue::Db])),
+                sorted_rows(run(&past, q, &[InputValue::Db])),
+                "{} as of {}",
+                q,
                 t
             );
-            // Two sources: the ages set by transaction t itself, as `since` sees them, and
-            // as the difference of the moment before and t.
-            if n > 0 {
-                let before = db.as_of(TimePoint::T(t - 1)).unwrap();
-                let q = "[:find ?e ?a :in $ $before :where [?e :p/age ?a] (not [$before ?e :p/age ?a])]";
-                let diff = sorted_rows(run(
-                    &as_of,
-                    q,
-                    &[InputValue::Db, InputValue::Source(before)],
-                ));
-                let since = db
-                    .as_of(TimePoint::T(t))
-                    .unwrap()
-                    .since(TimePoint::T(t - 1))
-                    .unwrap();
-                let set_then = sorted_rows(run(
-                    &since,
-                    "[:find ?e ?a :where [?e :p/age ?a]]",
-                    &[InputValue::Db],
-                ));
-                prop_assert_eq!(diff, set_then, "ages set by t {}", t);
-            }
+        }
+        // History: every assertion and retraction of :p/age up to t, from the log.
+        let age = u64::from(db.attribute(":p/age").unwrap().id);
+        let mut want: Vec<Vec<Cell>> = log
+            .iter()
+            .filter(|d| d.a == age && d.tx <= datolite_store::model::tx_entity(t))
+            .map(|d| {
+                vec![
+                    Cell::Value(Value::Ref(d.e)),
+                    Cell::Value(d.v.clone()),
+                    Cell::Value(Value::Ref(d.tx)),
+                    Cell::Value(Value::Boolean(d.added)),
+                ]
+            })
+            .collect();
+        want.sort_by_key(|r| format!("{r:?}"));
+        want.dedup();
+        let history = "[:find ?e ?v ?tx ?added :where [?e :p/age ?v ?tx ?added]]";
+        prop_assert_eq!(
+            sorted_rows(run(&as_of.history(), history, &[InputValue::Db])),
+            want,
+            "history as of {}",
+            t
+        );
+        // Two sources: the ages set by transaction t itself, as `since` sees them, and
+        // as the difference of the moment before and t.
+        if n > 0 {
+            let before = db.as_of(TimePoint::T(t - 1)).unwrap();
+            let q =
+                "[:find ?e ?a :in $ $before :where [?e :p/age ?a] (not [$before ?e :p/age ?a])]";
+            let diff = sorted_rows(run(
+                &as_of,
+                q,
+                &[InputValue::Db, InputValue::Source(before)],
+            ));
+            let since = db
+                .as_of(TimePoint::T(t))
+                .unwrap()
+                .since(TimePoint::T(t - 1))
+                .unwrap();
+            let set_then = sorted_rows(run(
+                &since,
+                "[:find ?e ?a :where [?e :p/age ?a]]",
+                &[InputValue::Db],
+            ));
+            prop_assert_eq!(diff, set_then, "ages set by t {}", t);
         }
     }
     Ok(())
