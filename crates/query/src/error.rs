@@ -34,6 +34,10 @@ pub enum QueryError {
     /// Reading the database failed while the query ran.
     #[error("reading the database failed: {0}")]
     Storage(String),
+    /// A pull pattern that is malformed or names something the database does not have; the
+    /// message quotes the pattern or spec.
+    #[error("pull: {0}")]
+    Pull(String),
 }
 
 impl QueryError {
@@ -50,7 +54,7 @@ impl QueryError {
         match self {
             QueryError::Edn(e) => Some(e.pos()),
             QueryError::Invalid { pos, .. } => Some(*pos),
-            QueryError::InputCount { .. } | QueryError::Storage(_) => None,
+            QueryError::InputCount { .. } | QueryError::Storage(_) | QueryError::Pull(_) => None,
         }
     }
 }

@@ -35,6 +35,7 @@ pub mod naive;
 mod numeric;
 pub mod parser;
 pub mod plan;
+pub mod pull;
 mod resolve;
 mod result;
 mod rows;
@@ -58,4 +59,5 @@ pub use run::{
     explain, explain_edn, explain_plan, explain_plan_edn, explain_plan_edn_sources, q, q_edn,
     q_edn_sources, q_with,
 };
+pub use pull::{parse_pull, pull, pull_many, PullMap, PullPattern, Pulled};
 pub use value_order::compare;

@@ -1,0 +1,104 @@
+//! Pull: entities as nested maps, shaped by a pattern (Datomic's `pull`).
+//!
+//! - [`pattern`]: the pattern grammar read from EDN ([`PullPattern`], [`parse_pull`]).
+//! - `eval`: pulling, one EAVT prefix scan per entity on one snapshot; reverse attributes from
+//!   VAET.
+//! - [`Pulled`] / [`PullMap`]: the result, printed as EDN by `Display`.
+//!
+//! Pull reads any database value but a history one (as of, since, with); in queries,
+//! `(pull ?e pattern)` is a find element (`find.rs`).
+
+mod eval;
+pub mod pattern;
+
+use std::fmt;
+
+use datolite_store::{Db, Value};
+
+pub use pattern::{parse_pull, pull_pattern, AttrName, AttrSpec, Limit, Nested, PullPattern};
+
+use crate::error::Result;
+
+/// A pulled value: a plain value, a map (an entity), or the values of a cardinality-many
+/// attribute.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Pulled {
+    /// A value (`:db/id` is a `Value::Ref`).
+    Value(Value),
+    /// An entity, or a reference not expanded (`{:db/id e}`).
+    Map(PullMap),
+    /// The values of a cardinality-many (or reverse) attribute, in index order.
+    Many(Vec<Pulled>),
+}
+
+/// A pulled entity: keys (attribute idents as keywords, or `:as` names) to values, in the
+/// order of the pattern (`*` first: `:db/id`, then attributes in id order). Keys are distinct.
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PullMap(pub Vec<(Value, Pulled)>);
+
+impl PullMap {
+    /// Sets `key` (replacing a value it had, in place).
+    pub fn insert(&mut self, key: Value, value: Pulled) {
+        match self.0.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = value,
+            None => self.0.push((key, value)),
+        }
+    }
+
+    /// The value of `key`.
+    pub fn get(&self, key: &Value) -> Option<&Pulled> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// The value of attribute `ident` (`":person/name"`).
+    pub fn attr(&self, ident: &str) -> Option<&Pulled> {
+        self.get(&Value::keyword(ident))
+    }
+}
+
+impl fmt::Display for Pulled {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Pulled::Value(v) => write!(f, "{v}"),
+            Pulled::Map(m) => write!(f, "{m}"),
+            Pulled::Many(items) => {
+                f.write_str("[")?;
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(" ")?;
+                    }
+                    write!(f, "{item}")?;
+                }
+                f.write_str("]")
+            }
+        }
+    }
+}
+
+impl fmt::Display for PullMap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("{")?;
+        for (i, (k, v)) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" ")?;
+            }
+            write!(f, "{k} {v}")?;
+        }
+        f.write_str("}")
+    }
+}
+
+/// `pattern` pulled from entity `e` of `db`; `None` when the entity has none of the pattern's
+/// attributes. Names are checked against `db`'s schema first (an unknown attribute is an
+/// error naming it).
+pub fn pull(db: &Db, e: u64, pattern: &PullPattern) -> Result<Option<PullMap>> {
+    eval::check(db, pattern)?;
+    eval::Puller::new(db)?.pull(e, pattern)
+}
+
+/// [`pull`] of every entity of `es`, in order, on one snapshot.
+pub fn pull_many(db: &Db, es: &[u64], pattern: &PullPattern) -> Result<Vec<Option<PullMap>>> {
+    eval::check(db, pattern)?;
+    let puller = eval::Puller::new(db)?;
+    es.iter().map(|&e| puller.pull(e, pattern)).collect()
+}
