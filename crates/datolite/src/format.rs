@@ -16,7 +16,7 @@
 use std::fmt::Write;
 
 use datolite_edn::format_inst_millis;
-use datolite_query::{Cell, QueryResult, ReturnKind, ReturnMap};
+use datolite_query::{Cell, PullMap, Pulled, QueryResult, ReturnKind, ReturnMap};
 use datolite_store::{Value, ValueRef};
 
 /// A query result as EDN: a relation as a vector of tuples `[[…] …]` (in the result's sorted
@@ -145,6 +145,10 @@ fn cell_edn(out: &mut String, cell: &Cell) {
         Cell::Vector(values) => seq(out, ("[", "]", " "), values, |o, v| {
             let _ = write!(o, "{v}");
         }),
+        Cell::Pulled(Some(map)) => {
+            let _ = write!(out, "{map}");
+        }
+        Cell::Pulled(None) => out.push_str("nil"),
     }
 }
 
@@ -158,7 +162,47 @@ fn cell_json(out: &mut String, cell: &Cell) {
         Cell::Set(values) | Cell::Vector(values) => {
             seq(out, ("[", "]", ","), values, write_value_json)
         }
+        Cell::Pulled(Some(map)) => pull_map_json(out, map),
+        Cell::Pulled(None) => out.push_str("null"),
     }
+}
+
+/// A pulled entity as JSON (`docs/design.md`, §9.4): an object whose keys are the attribute
+/// idents as strings with their colon (`":person/name"`) or the `:as` names as given (a string
+/// as itself, anything else as its EDN text), `":db/id"` a number, many values an array.
+fn pull_map_json(out: &mut String, map: &PullMap) {
+    seq(out, ("{", "}", ","), &map.0, |o, (key, value)| {
+        match key {
+            Value::String(s) => json_string(o, s),
+            other => json_string(o, &other.to_string()),
+        }
+        o.push(':');
+        pulled_json(o, value);
+    });
+}
+
+fn pulled_json(out: &mut String, value: &Pulled) {
+    match value {
+        Pulled::Value(v) => write_value_json(out, v),
+        Pulled::Map(map) => pull_map_json(out, map),
+        Pulled::Many(items) => seq(out, ("[", "]", ","), items, pulled_json),
+    }
+}
+
+/// A pulled entity (`db.pull(…)`) as JSON, as [`result_json`] prints one in a query result;
+/// `nil` (no attribute of the pattern) as `null`.
+pub fn pull_json(map: Option<&PullMap>) -> String {
+    let mut out = String::new();
+    match map {
+        Some(map) => pull_map_json(&mut out, map),
+        None => out.push_str("null"),
+    }
+    out
+}
+
+/// A pulled entity as EDN (`nil` when absent).
+pub fn pull_edn(map: Option<&PullMap>) -> String {
+    map.map_or_else(|| "nil".to_string(), |m| m.to_string())
 }
 
 fn write_value_json(out: &mut String, value: &Value) {

@@ -36,7 +36,8 @@ pub use database::Database;
 pub use datolite_edn as edn;
 pub use datolite_kv::{EngineKind, EngineOptions, LmdbOptions, SyncMode};
 pub use datolite_query::{
-    Cell, Explain, InputForm, InputValue, PlanNode, QueryError, QueryResult, ReturnKind, ReturnMap,
+    Cell, Explain, InputForm, InputValue, PlanNode, PullMap, PullPattern, Pulled, QueryError,
+    QueryResult, ReturnKind, ReturnMap,
 };
 pub use datolite_store::{
     AttrStats, Attribute, Cardinality, ColumnBatch, Datom, DatomRef, Db, EntityRef, Index,
@@ -45,7 +46,7 @@ pub use datolite_store::{
 };
 pub use datolite_store::{StoreOptions, ENV_VARS};
 pub use error::Error;
-pub use format::{cell_edn_string, result_edn, result_json, value_json};
+pub use format::{cell_edn_string, pull_edn, pull_json, result_edn, result_json, value_json};
 pub use query::DbQueries;
 
 /// Result with datolite's [`Error`].

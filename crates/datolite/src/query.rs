@@ -2,8 +2,8 @@
 
 use datolite_edn as edn;
 use datolite_query::{
-    explain_plan_edn, explain_plan_edn_sources, parse_query, parse_rules, q, q_edn, q_edn_sources,
-    Explain, InputValue, QueryResult,
+    explain_plan_edn, explain_plan_edn_sources, parse_pull, parse_query, parse_rules, q, q_edn,
+    q_edn_sources, Explain, InputValue, PullMap, QueryResult,
 };
 use datolite_store::Db;
 
@@ -30,6 +30,15 @@ pub trait DbQueries {
 
     /// [`DbQueries::explain`] as a tree ([`Explain`]; `to_json()` for tools).
     fn explain_plan(&self, query: &str, args: &[&str], analyze: bool) -> Result<Explain>;
+
+    /// Datomic's `pull`: entity `entity` (EDN: an id, an ident or a lookup ref
+    /// `[:person/email "a@b"]`) as a map shaped by `pattern` (EDN: `[:person/name
+    /// {:person/friends [:person/name]}]`); `None` when the entity has none of the pattern's
+    /// attributes.
+    fn pull(&self, entity: &str, pattern: &str) -> Result<Option<PullMap>>;
+
+    /// [`DbQueries::pull`] of entity ids, in order, on one snapshot (Datomic's `pull-many`).
+    fn pull_many(&self, entities: &[u64], pattern: &str) -> Result<Vec<Option<PullMap>>>;
 
     /// [`DbQueries::q_edn`] with named sources bound to other values of this database:
     /// `db.q_edn_sources("[:find … :in $ $before …]", &[], &[("$before".into(), db.as_of(p)?)])`.
@@ -87,6 +96,16 @@ impl DbQueries for Db {
         sources: &[(String, Db)],
     ) -> Result<QueryResult> {
         Ok(q_edn_sources(self, query, &edn_args(args)?, sources)?)
+    }
+
+    fn pull(&self, entity: &str, pattern: &str) -> Result<Option<PullMap>> {
+        let entity = edn::parse(entity).map_err(datolite_query::QueryError::from)?;
+        let e = datolite_query::entity_of(self, &entity)?;
+        Ok(datolite_query::pull(self, e, &parse_pull(pattern)?)?)
+    }
+
+    fn pull_many(&self, entities: &[u64], pattern: &str) -> Result<Vec<Option<PullMap>>> {
+        Ok(datolite_query::pull_many(self, entities, &parse_pull(pattern)?)?)
     }
 
     fn explain_plan_sources(

@@ -41,6 +41,13 @@ pub fn bind_args(query: &Query, args: &[Edn]) -> Result<(Vec<InputValue>, Vec<Ru
                 rules.extend(parse_rules(&arg.to_string())?);
                 InputValue::Rules
             }
+            Input::Pattern(name) => {
+                let arg = next.next().ok_or_else(|| arity_error(query))?;
+                let pattern = crate::pull::pull_pattern(arg).map_err(|e| {
+                    QueryError::invalid(format!("pattern input {name}: {e}"), query.pos)
+                })?;
+                InputValue::Pattern(pattern)
+            }
             Input::Binding(binding) => {
                 let arg = next.next().ok_or_else(|| arity_error(query))?;
                 let form = input_form(arg).map_err(|what| {

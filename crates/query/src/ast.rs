@@ -191,6 +191,8 @@ pub enum FindElem {
     Var(Var),
     /// An aggregate over a variable, e.g. `(count ?x)`.
     Aggregate(Aggregate),
+    /// `(pull ?e pattern)`: the entity `?e` as a map.
+    Pull(PullElem),
 }
 
 impl FindElem {
@@ -199,8 +201,34 @@ impl FindElem {
         match self {
             FindElem::Var(v) => v,
             FindElem::Aggregate(a) => &a.arg,
+            FindElem::Pull(p) => &p.var,
         }
     }
+
+    /// Whether the element aggregates its variable (the others group).
+    pub fn is_aggregate(&self) -> bool {
+        matches!(self, FindElem::Aggregate(_))
+    }
+}
+
+/// A `(pull $src? ?e pattern)` find element.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PullElem {
+    /// The source pulled from (`None`: `$`).
+    pub src: Option<SrcVar>,
+    /// The entity variable.
+    pub var: Var,
+    /// The pattern: written in the query, or the name of a pattern input (`:in $ pattern`).
+    pub pattern: PullSource,
+}
+
+/// Where a pull element's pattern comes from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PullSource {
+    /// Written in the query.
+    Literal(crate::pull::PullPattern),
+    /// A pattern input of `:in`, by name.
+    Input(String),
 }
 
 /// An aggregate find element.
@@ -332,6 +360,8 @@ pub enum Input {
     Rules,
     /// A value bound to variables.
     Binding(Binding),
+    /// A pull pattern for `(pull ?e name)`: a plain symbol (`pattern`).
+    Pattern(String),
 }
 
 impl fmt::Display for Input {
@@ -340,6 +370,7 @@ impl fmt::Display for Input {
             Input::Src(s) => write!(f, "{s}"),
             Input::Rules => f.write_str("%"),
             Input::Binding(b) => write!(f, "{b}"),
+            Input::Pattern(name) => f.write_str(name),
         }
     }
 }

@@ -124,7 +124,7 @@ pub(crate) fn find_tuples(
     }
     // Group the set by the non-aggregate columns.
     let key_cols: Vec<usize> = (0..elems.len())
-        .filter(|&i| matches!(elems[i], FindElem::Var(_)))
+        .filter(|&i| !elems[i].is_aggregate())
         .collect();
     let mut groups: BTreeMap<Vec<Value>, Vec<Vec<Value>>> = BTreeMap::new();
     for t in tuples {
@@ -137,7 +137,9 @@ pub(crate) fn find_tuples(
         let mut row = Vec::new();
         for (i, e) in elems.iter().enumerate() {
             row.push(match e {
-                FindElem::Var(_) => Cell::Value(keys.next().unwrap_or(Value::Boolean(false))),
+                FindElem::Var(_) | FindElem::Pull(_) => {
+                    Cell::Value(keys.next().unwrap_or(Value::Boolean(false)))
+                }
                 FindElem::Aggregate(a) => {
                     let col: Vec<Value> =
                         members.iter().filter_map(|t| t.get(i).cloned()).collect();
@@ -179,6 +181,7 @@ fn cell_order(a: &Cell, b: &Cell) -> Ordering {
     match (a, b) {
         (Cell::Value(x), Cell::Value(y)) => order(x, y),
         (Cell::Set(x), Cell::Set(y)) | (Cell::Vector(x), Cell::Vector(y)) => lex(x, y, order),
+        (Cell::Pulled(x), Cell::Pulled(y)) => x.cmp(y),
         // Across kinds: values, then sets, then vectors.
         (a, b) => kind_rank(a).cmp(&kind_rank(b)),
     }
@@ -189,6 +192,7 @@ fn kind_rank(c: &Cell) -> u8 {
         Cell::Value(_) => 0,
         Cell::Set(_) => 1,
         Cell::Vector(_) => 2,
+        Cell::Pulled(_) => 3,
     }
 }
 

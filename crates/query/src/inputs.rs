@@ -53,7 +53,8 @@ pub(crate) fn input_values<'q>(
     for (input, value) in query.inputs.iter().zip(inputs) {
         match (input, value) {
             (Input::Src(_), InputValue::Db | InputValue::Source(_))
-            | (Input::Rules, InputValue::Rules) => {}
+            | (Input::Rules, InputValue::Rules)
+            | (Input::Pattern(_), InputValue::Pattern(_)) => {}
             (Input::Binding(b), v) => {
                 let Some(form) = v.form() else {
                     return Err(QueryError::invalid(

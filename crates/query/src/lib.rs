@@ -59,5 +59,5 @@ pub use run::{
     explain, explain_edn, explain_plan, explain_plan_edn, explain_plan_edn_sources, q, q_edn,
     q_edn_sources, q_with,
 };
-pub use pull::{parse_pull, pull, pull_many, PullMap, PullPattern, Pulled};
+pub use pull::{entity_of, parse_pull, pull, pull_many, PullMap, PullPattern, Pulled};
 pub use value_order::compare;

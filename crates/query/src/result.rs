@@ -30,6 +30,8 @@ pub enum InputValue {
     Form(InputForm),
     /// For `%`: the `rules` passed to [`crate::q`].
     Rules,
+    /// For a pattern input (`:in $ pattern`, read by `(pull ?e pattern)`).
+    Pattern(crate::pull::PullPattern),
 }
 
 impl InputValue {
@@ -38,7 +40,10 @@ impl InputValue {
         let vector =
             |xs: &[Value]| InputForm::Vector(xs.iter().cloned().map(InputForm::Value).collect());
         Some(match self {
-            InputValue::Db | InputValue::Source(_) | InputValue::Rules => return None,
+            InputValue::Db
+            | InputValue::Source(_)
+            | InputValue::Rules
+            | InputValue::Pattern(_) => return None,
             InputValue::Scalar(x) => InputForm::Value(x.clone()),
             InputValue::Collection(xs) | InputValue::Tuple(xs) => vector(xs),
             InputValue::Relation(rows) => {
@@ -103,6 +108,9 @@ pub enum Cell {
     /// The values of `(min n ?x)`, `(max n ?x)`, `(rand n ?x)` and `(sample n ?x)`, in that
     /// aggregate's order.
     Vector(Vec<Value>),
+    /// `(pull ?e pattern)`: the entity as a map, or `None` (`nil`) when it has none of the
+    /// pattern's attributes.
+    Pulled(Option<crate::pull::PullMap>),
 }
 
 impl From<Value> for Cell {

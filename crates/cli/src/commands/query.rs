@@ -169,7 +169,7 @@ fn cell_text(cell: &Cell) -> String {
     match cell {
         Cell::Value(Value::String(s)) => output::unquoted_text(s),
         Cell::Value(v) => output::value_text(&v.as_ref()),
-        Cell::Set(_) | Cell::Vector(_) => datolite::cell_edn_string(cell),
+        Cell::Set(_) | Cell::Vector(_) | Cell::Pulled(_) => datolite::cell_edn_string(cell),
     }
 }
 

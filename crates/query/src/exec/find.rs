@@ -45,7 +45,7 @@ pub(crate) fn find(rel: &Rel, query: &Query) -> Result<Vec<Vec<Cell>>> {
     let counts = aggregate_counts(query, |v| rel.col(v).map(|c| first[c].to_value()))?;
     // The set of find + :with tuples, grouped by the non-aggregate find variables.
     let key_cols: Vec<usize> = (0..elems.len())
-        .filter(|&i| matches!(elems[i], FindElem::Var(_)))
+        .filter(|&i| !elems[i].is_aggregate())
         .collect();
     let mut groups: FxHashMap<Vec<Val>, FxHashSet<Vec<Val>>> = FxHashMap::default();
     for row in rel.rows() {
@@ -60,7 +60,9 @@ pub(crate) fn find(rel: &Rel, query: &Query) -> Result<Vec<Vec<Cell>>> {
         let mut row = Vec::with_capacity(elems.len());
         for (i, elem) in elems.iter().enumerate() {
             row.push(match elem {
-                FindElem::Var(_) => Cell::Value(keys.next().unwrap_or(Value::Boolean(false))),
+                FindElem::Var(_) | FindElem::Pull(_) => {
+                    Cell::Value(keys.next().unwrap_or(Value::Boolean(false)))
+                }
                 FindElem::Aggregate(a) => match a.func {
                     AggregateFn::Count => Cell::Value(Value::Long(
                         i64::try_from(members.len()).unwrap_or(i64::MAX),

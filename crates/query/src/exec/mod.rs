@@ -284,7 +284,9 @@ impl<'a> Exec<'a> {
         let plan = plan::plan(&env, &query.where_clauses, &rel.var_set(), rel.len() as f64)?;
         let Some(x) = explain else {
             let rel = self.run_plan(rel, &plan)?;
-            return Ok(shape(find::find(&rel, query)?, query));
+            let mut rows = find::find(&rel, query)?;
+            crate::pull::pull_columns(&mut rows, query, self.sources, inputs)?;
+            return Ok(shape(rows, query));
         };
         x.inputs_inlined = consts.iter().map(|(k, v)| format!("{k} = {v}")).collect();
         x.input_rows = Some(rel.len());

@@ -130,6 +130,8 @@ fn cell_value(c: Cell) -> FnVal {
     match c {
         Cell::Value(v) => FnVal::One(v),
         Cell::Set(vs) | Cell::Vector(vs) => FnVal::Seq(vs.into_iter().map(FnVal::One).collect()),
+        // Refused before the subquery's result is read (see `subquery`).
+        Cell::Pulled(_) => FnVal::Nil,
     }
 }
 
@@ -165,6 +167,15 @@ fn subquery(ctx: &dyn Env, row: Lookup<'_>, c: &Call, clause: &Clause) -> Result
                 }
             }
         });
+    }
+    if sub
+        .find_elements()
+        .iter()
+        .any(|e| matches!(e, crate::ast::FindElem::Pull(_)))
+    {
+        return Err(err(
+            "a subquery with (pull …) in :find returns maps, which q cannot bind".into(),
+        ));
     }
     let tuple = |r: Vec<Cell>| FnVal::Seq(r.into_iter().map(cell_value).collect());
     Ok(match ctx.subquery(sub, &inputs)? {

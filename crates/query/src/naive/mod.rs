@@ -72,6 +72,7 @@ pub(crate) fn run(
     // 3. Clauses.
     let rows = ctx.eval_clauses(rows, &query.where_clauses)?;
     // 4. Find.
-    let rel = find(&rows, &query)?;
+    let mut rel = find(&rows, &query)?;
+    crate::pull::pull_columns(&mut rel, &query, ctx.sources, inputs)?;
     Ok(shape(rel, &query))
 }

@@ -5,9 +5,10 @@ use datolite_edn::{SpannedEdn, SpannedKind};
 
 use std::collections::BTreeSet;
 
-use super::{as_var, binding, clauses, error_at, inputs, show};
+use super::{as_src, as_var, binding, clauses, error_at, inputs, show};
 use crate::ast::{
     Aggregate, AggregateCount, BindVar, Binding, Direction, FindElem, FindSpec, Input, OrderBy,
+    PullElem, PullSource,
     Query, ReturnKind, ReturnMap, SrcVar, Var,
 };
 use crate::error::Result;
@@ -209,6 +210,7 @@ fn check_distinct_names(
             Input::Src(s) => vec![s.to_string()],
             Input::Rules => vec!["%".into()],
             Input::Binding(b) => b.vars().into_iter().map(Var::to_string).collect(),
+            Input::Pattern(name) => vec![name.clone()],
         };
         for name in own {
             if names.contains(&name) {
@@ -223,6 +225,7 @@ fn check_distinct_names(
         .iter()
         .filter_map(|e| match e {
             FindElem::Var(v) => Some(v),
+            FindElem::Pull(p) => Some(&p.var),
             FindElem::Aggregate(_) => None,
         })
         .collect();
@@ -319,7 +322,41 @@ fn parse_find(section: &Section<'_>) -> Result<FindSpec> {
     }
 }
 
-/// A variable or an aggregate call.
+/// `(pull ?e pattern)` or `(pull $src ?e pattern)`; the pattern written in the query or the
+/// name of a pattern input.
+fn parse_pull_elem(form: &SpannedEdn, items: &[SpannedEdn]) -> Result<FindElem> {
+    let (src, rest) = match items.get(1).and_then(as_src) {
+        Some(src) => (Some(src), &items[2..]),
+        None => (None, &items[1..]),
+    };
+    let [var, pattern] = rest else {
+        return Err(error_at(
+            form,
+            format!(
+                "pull takes an entity variable and a pattern, as in (pull ?e [*]), got {}",
+                show(form)
+            ),
+        ));
+    };
+    let Some(var) = as_var(var) else {
+        return Err(error_at(
+            var,
+            format!("pull's entity must be a variable, got {} in {}", show(var), show(form)),
+        ));
+    };
+    let pattern = match pattern.as_symbol() {
+        Some(s) if s.namespace.is_none() && !s.name.starts_with(['?', '$']) => {
+            PullSource::Input(s.name.clone())
+        }
+        _ => PullSource::Literal(
+            crate::pull::pull_pattern(&pattern.to_edn())
+                .map_err(|e| error_at(pattern, e.to_string()))?,
+        ),
+    };
+    Ok(FindElem::Pull(PullElem { src, var, pattern }))
+}
+
+/// A variable, an aggregate call or a pull.
 fn parse_find_elem(form: &SpannedEdn) -> Result<FindElem> {
     if let Some(var) = as_var(form) {
         return Ok(FindElem::Var(var));
@@ -333,6 +370,9 @@ fn parse_find_elem(form: &SpannedEdn) -> Result<FindElem> {
             ));
         };
         let name = name.to_string();
+        if name == "pull" {
+            return parse_pull_elem(form, items);
+        }
         let spec = aggregate_named(&name)
             .ok_or_else(|| error_at(form, format!("unknown aggregate {name} in {}", show(form))))?;
         let takes = |n: usize| {
@@ -521,7 +561,7 @@ fn parse_order_by(section: &Section<'_>, find: &[FindElem]) -> Result<Vec<OrderB
     };
     let column = |var: &Var, form: &SpannedEdn| {
         find.iter()
-            .position(|e| matches!(e, FindElem::Var(v) if v == var))
+            .position(|e| !e.is_aggregate() && e.var() == var)
             .ok_or_else(|| {
                 error_at(
                     form,

@@ -14,6 +14,15 @@ pub(super) fn parse_input(form: &SpannedEdn) -> Result<Input> {
     if form.is_symbol_named("%") {
         return Ok(Input::Rules);
     }
+    // A plain symbol (no `?`, `$` or `%`) names a pull pattern input.
+    if let Some(s) = form.as_symbol() {
+        if s.namespace.is_none()
+            && !s.name.starts_with(['?', '$', '%', '_'])
+            && s.name != "..."
+        {
+            return Ok(Input::Pattern(s.name.clone()));
+        }
+    }
     parse_binding(form, ":in").map(Input::Binding)
 }
 

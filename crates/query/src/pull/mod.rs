@@ -15,6 +15,11 @@ use std::fmt;
 
 use datolite_store::{Db, Value};
 
+use crate::ast::{FindElem, PullSource, Query};
+use crate::error::QueryError;
+use crate::result::{Cell, InputValue};
+use crate::sources::Sources;
+
 pub use pattern::{parse_pull, pull_pattern, AttrName, AttrSpec, Limit, Nested, PullPattern};
 
 use crate::error::Result;
@@ -101,4 +106,96 @@ pub fn pull_many(db: &Db, es: &[u64], pattern: &PullPattern) -> Result<Vec<Optio
     eval::check(db, pattern)?;
     let puller = eval::Puller::new(db)?;
     es.iter().map(|&e| puller.pull(e, pattern)).collect()
+}
+
+/// Replaces the entity ids of `rows` (the find step's result, in `:find` order) in each
+/// `(pull ?e pattern)` column by the pulled maps — after sorting and `:limit`, so only the rows
+/// returned are pulled.
+pub(crate) fn pull_columns(
+    rows: &mut [Vec<Cell>],
+    query: &Query,
+    sources: &Sources,
+    inputs: &[InputValue],
+) -> Result<()> {
+    for (i, elem) in query.find_elements().iter().enumerate() {
+        let FindElem::Pull(p) = elem else { continue };
+        let pattern = match &p.pattern {
+            PullSource::Literal(pattern) => pattern,
+            PullSource::Input(name) => query
+                .inputs
+                .iter()
+                .zip(inputs)
+                .find_map(|(input, value)| match (input, value) {
+                    (crate::ast::Input::Pattern(n), InputValue::Pattern(pattern)) if n == name => {
+                        Some(pattern)
+                    }
+                    _ => None,
+                })
+                .ok_or_else(|| {
+                    QueryError::invalid(
+                        format!("pull pattern {name} is not a pattern input of :in (:in $ {name})"),
+                        query.pos,
+                    )
+                })?,
+        };
+        sources
+            .check(p.src.as_ref())
+            .map_err(|m| QueryError::invalid(format!("{m} in (pull …)"), query.pos))?;
+        let db = sources.get(p.src.as_ref());
+        eval::check(db, pattern)?;
+        let puller = eval::Puller::new(db)?;
+        for row in rows.iter_mut() {
+            let Some(cell) = row.get_mut(i) else { continue };
+            let e = match cell {
+                Cell::Value(Value::Ref(e)) => *e,
+                Cell::Value(Value::Long(n)) if *n >= 0 => *n as u64,
+                other => {
+                    return Err(QueryError::invalid(
+                        format!(
+                            "pull's entity {} is bound to {other:?}, which is no entity id",
+                            p.var
+                        ),
+                        query.pos,
+                    ))
+                }
+            };
+            *cell = Cell::Pulled(puller.pull(e, pattern)?);
+        }
+    }
+    Ok(())
+}
+
+/// The entity an EDN form names, as `pull` and the CLI take one: an id (`17592186045418`), an
+/// ident (`:db/ident`'s value, `:person/ann`) or a lookup ref (`[:person/email "a@b"]`). An
+/// unknown ident or a lookup ref matching nothing is an error naming it.
+pub fn entity_of(db: &Db, form: &datolite_edn::Edn) -> Result<u64> {
+    use datolite_edn::Edn;
+    let fail = |m: String| QueryError::Pull(m);
+    match form {
+        Edn::Long(n) if *n >= 0 => Ok(*n as u64),
+        Edn::Keyword(k) => crate::resolve::lookup::ident_entity(
+            db,
+            &datolite_store::model::keyword_text(k),
+        )
+        .map_err(fail),
+        Edn::Vector(items) => match items.as_slice() {
+            [Edn::Keyword(attr), value] => {
+                let value = datolite_store::model::untyped_value(value).ok_or_else(|| {
+                    fail(format!("a lookup ref is [:attribute value], and {value} is not a value"))
+                })?;
+                crate::resolve::lookup::lookup_ref(
+                    db,
+                    &datolite_store::model::keyword_text(attr),
+                    &value,
+                )
+                .map_err(fail)
+            }
+            _ => Err(fail(format!(
+                "{form} is not a lookup ref [:attribute value]"
+            ))),
+        },
+        other => Err(fail(format!(
+            "an entity is an id, an ident or a lookup ref [:attribute value], got {other}"
+        ))),
+    }
 }
