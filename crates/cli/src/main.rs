@@ -79,6 +79,8 @@ enum Command {
     Scan(commands::scan::ScanArgs),
     /// Print the transactions of the log (t, id, instant, datoms), from --from to --to.
     Log(commands::log::LogArgs),
+    /// Pull one entity (an id, an ident or a lookup ref) as a map shaped by a pull pattern.
+    Pull(commands::pull::PullArgs),
     /// Benchmarks on a fresh temporary database.
     Bench(commands::bench::BenchArgs),
 }
@@ -96,6 +98,7 @@ fn main() -> ExitCode {
         Command::Stats(args) => commands::stats::run(db.as_deref(), args),
         Command::Scan(args) => commands::scan::run(db.as_deref(), args),
         Command::Log(args) => commands::log::run(db.as_deref(), args),
+        Command::Pull(args) => commands::pull::run(db.as_deref(), args),
         Command::Query(args) => commands::query::run(db.as_deref(), args),
         Command::Explain(args) => commands::explain::run(db.as_deref(), args),
         Command::Repl(args) => commands::repl::run(db.as_deref(), args),

@@ -105,7 +105,11 @@ impl DbQueries for Db {
     }
 
     fn pull_many(&self, entities: &[u64], pattern: &str) -> Result<Vec<Option<PullMap>>> {
-        Ok(datolite_query::pull_many(self, entities, &parse_pull(pattern)?)?)
+        Ok(datolite_query::pull_many(
+            self,
+            entities,
+            &parse_pull(pattern)?,
+        )?)
     }
 
     fn explain_plan_sources(

@@ -40,10 +40,9 @@ impl InputValue {
         let vector =
             |xs: &[Value]| InputForm::Vector(xs.iter().cloned().map(InputForm::Value).collect());
         Some(match self {
-            InputValue::Db
-            | InputValue::Source(_)
-            | InputValue::Rules
-            | InputValue::Pattern(_) => return None,
+            InputValue::Db | InputValue::Source(_) | InputValue::Rules | InputValue::Pattern(_) => {
+                return None
+            }
             InputValue::Scalar(x) => InputForm::Value(x.clone()),
             InputValue::Collection(xs) | InputValue::Tuple(xs) => vector(xs),
             InputValue::Relation(rows) => {

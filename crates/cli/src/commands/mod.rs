@@ -7,6 +7,7 @@ pub mod explain;
 pub mod import;
 pub mod log;
 pub mod people;
+pub mod pull;
 pub mod query;
 pub mod repl;
 pub mod scan;

@@ -8,8 +8,7 @@ use std::collections::BTreeSet;
 use super::{as_src, as_var, binding, clauses, error_at, inputs, show};
 use crate::ast::{
     Aggregate, AggregateCount, BindVar, Binding, Direction, FindElem, FindSpec, Input, OrderBy,
-    PullElem, PullSource,
-    Query, ReturnKind, ReturnMap, SrcVar, Var,
+    PullElem, PullSource, Query, ReturnKind, ReturnMap, SrcVar, Var,
 };
 use crate::error::Result;
 use crate::functions::aggregate_named;
@@ -341,7 +340,11 @@ fn parse_pull_elem(form: &SpannedEdn, items: &[SpannedEdn]) -> Result<FindElem> 
     let Some(var) = as_var(var) else {
         return Err(error_at(
             var,
-            format!("pull's entity must be a variable, got {} in {}", show(var), show(form)),
+            format!(
+                "pull's entity must be a variable, got {} in {}",
+                show(var),
+                show(form)
+            ),
         ));
     };
     let pattern = match pattern.as_symbol() {

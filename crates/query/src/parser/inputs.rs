@@ -16,10 +16,7 @@ pub(super) fn parse_input(form: &SpannedEdn) -> Result<Input> {
     }
     // A plain symbol (no `?`, `$` or `%`) names a pull pattern input.
     if let Some(s) = form.as_symbol() {
-        if s.namespace.is_none()
-            && !s.name.starts_with(['?', '$', '%', '_'])
-            && s.name != "..."
-        {
+        if s.namespace.is_none() && !s.name.starts_with(['?', '$', '%', '_']) && s.name != "..." {
             return Ok(Input::Pattern(s.name.clone()));
         }
     }

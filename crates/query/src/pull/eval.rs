@@ -76,9 +76,14 @@ impl<'db> Puller<'db> {
                 let nested = attr
                     .is_component
                     .then(|| Nested::Pattern(wildcard_pattern()));
-                if let Some(value) =
-                    self.values(&attr, values, Limit::Default, nested.as_ref(), pattern, stack)?
-                {
+                if let Some(value) = self.values(
+                    &attr,
+                    values,
+                    Limit::Default,
+                    nested.as_ref(),
+                    pattern,
+                    stack,
+                )? {
                     map.insert(key, value);
                 }
             }
@@ -86,7 +91,10 @@ impl<'db> Puller<'db> {
         for spec in &pattern.specs {
             let value = match &spec.attr {
                 AttrName::DbId => Some(Pulled::Value(Value::Ref(e))),
-                AttrName::Attr { ident, reverse: false } => {
+                AttrName::Attr {
+                    ident,
+                    reverse: false,
+                } => {
                     let attr = self.attribute_named(ident)?;
                     match datoms.iter().find(|(a, _)| *a == attr.id) {
                         Some((_, values)) => self.values(
@@ -100,7 +108,10 @@ impl<'db> Puller<'db> {
                         None => None,
                     }
                 }
-                AttrName::Attr { ident, reverse: true } => {
+                AttrName::Attr {
+                    ident,
+                    reverse: true,
+                } => {
                     let attr = self.attribute_named(ident)?;
                     let sources = self.referring(e, attr.id)?;
                     if sources.is_empty() {
@@ -211,19 +222,20 @@ impl<'db> Puller<'db> {
         let mut out: Grouped = Vec::new();
         let mut failure = None;
         let scan = self.db.scan(Index::Eavt).entity(e);
-        self.reader.for_each_raw(&scan, |raw| match self.reader.value(raw.v) {
-            Ok(v) => {
-                match out.last_mut() {
-                    Some((a, values)) if *a == raw.a => values.push(v),
-                    _ => out.push((raw.a, vec![v])),
+        self.reader
+            .for_each_raw(&scan, |raw| match self.reader.value(raw.v) {
+                Ok(v) => {
+                    match out.last_mut() {
+                        Some((a, values)) if *a == raw.a => values.push(v),
+                        _ => out.push((raw.a, vec![v])),
+                    }
+                    true
                 }
-                true
-            }
-            Err(e) => {
-                failure = Some(e);
-                false
-            }
-        })?;
+                Err(e) => {
+                    failure = Some(e);
+                    false
+                }
+            })?;
         match failure {
             Some(e) => Err(e.into()),
             None => Ok(out),
@@ -318,7 +330,11 @@ pub(crate) fn check(db: &Db, pattern: &PullPattern) -> Result<()> {
         if !many && spec.limit != Limit::Default {
             return Err(QueryError::Pull(format!(
                 ":limit applies to attributes with many values; :{} has one (in {})",
-                if *reverse { reverse_ident(ident) } else { ident.clone() },
+                if *reverse {
+                    reverse_ident(ident)
+                } else {
+                    ident.clone()
+                },
                 spec.form
             )));
         }

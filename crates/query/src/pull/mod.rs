@@ -173,15 +173,16 @@ pub fn entity_of(db: &Db, form: &datolite_edn::Edn) -> Result<u64> {
     let fail = |m: String| QueryError::Pull(m);
     match form {
         Edn::Long(n) if *n >= 0 => Ok(*n as u64),
-        Edn::Keyword(k) => crate::resolve::lookup::ident_entity(
-            db,
-            &datolite_store::model::keyword_text(k),
-        )
-        .map_err(fail),
+        Edn::Keyword(k) => {
+            crate::resolve::lookup::ident_entity(db, &datolite_store::model::keyword_text(k))
+                .map_err(fail)
+        }
         Edn::Vector(items) => match items.as_slice() {
             [Edn::Keyword(attr), value] => {
                 let value = datolite_store::model::untyped_value(value).ok_or_else(|| {
-                    fail(format!("a lookup ref is [:attribute value], and {value} is not a value"))
+                    fail(format!(
+                        "a lookup ref is [:attribute value], and {value} is not a value"
+                    ))
                 })?;
                 crate::resolve::lookup::lookup_ref(
                     db,

@@ -178,7 +178,10 @@ fn attr_spec(form: &Edn) -> Result<AttrSpec> {
             }
             Some(Edn::Symbol(s)) if s.namespace.is_none() && s.name == "default" => {
                 let [_, attr, value] = items.as_slice() else {
-                    return Err(bad(form, "(default :attr value) takes an attribute and a value"));
+                    return Err(bad(
+                        form,
+                        "(default :attr value) takes an attribute and a value",
+                    ));
                 };
                 let mut spec = plain(attr)?;
                 spec.default = Some(default_value(value, form)?);
@@ -202,7 +205,10 @@ fn attr_spec(form: &Edn) -> Result<AttrSpec> {
 /// `[:attr :as x :limit n :default v]` (or the list form).
 fn with_options(form: &Edn, items: &[Edn]) -> Result<AttrSpec> {
     let Some((attr, options)) = items.split_first() else {
-        return Err(bad(form, "an attribute expression starts with the attribute"));
+        return Err(bad(
+            form,
+            "an attribute expression starts with the attribute",
+        ));
     };
     let mut spec = plain(attr)?;
     spec.form = form.to_string();
@@ -231,7 +237,9 @@ fn with_options(form: &Edn, items: &[Edn]) -> Result<AttrSpec> {
             other => {
                 return Err(bad(
                     form,
-                    &format!("unknown attribute option {other}; the options are :as, :limit and :default"),
+                    &format!(
+                    "unknown attribute option {other}; the options are :as, :limit and :default"
+                ),
                 ))
             }
         }
@@ -251,18 +259,16 @@ fn limit(value: &Edn, form: &Edn) -> Result<Limit> {
 }
 
 fn default_value(value: &Edn, form: &Edn) -> Result<Value> {
-    untyped_value(value).ok_or_else(|| {
-        bad(
-            form,
-            &format!(":default takes a value, got {value}"),
-        )
-    })
+    untyped_value(value).ok_or_else(|| bad(form, &format!(":default takes a value, got {value}")))
 }
 
 /// An attribute name with no options.
 fn plain(form: &Edn) -> Result<AttrSpec> {
     let Edn::Keyword(k) = form else {
-        return Err(bad(form, "an attribute name is a keyword such as :person/name"));
+        return Err(bad(
+            form,
+            "an attribute name is a keyword such as :person/name",
+        ));
     };
     let attr = match (&k.namespace, k.name.strip_prefix('_')) {
         (Some(ns), _) if ns == "db" && k.name == "id" => AttrName::DbId,
