@@ -18,7 +18,9 @@
 
 mod batch;
 pub mod bootstrap;
+mod datoms;
 pub mod encoding;
+mod entity;
 mod error;
 pub mod meta;
 mod migrate;
@@ -39,6 +41,7 @@ mod version;
 
 pub use batch::ColumnBatch;
 pub use encoding::{Index, RawDatom};
+pub use entity::{Entity, EntityValue};
 pub use error::{Result, StoreError};
 pub use model::{Datom, DatomRef, Uuid, Value, ValueRef, ValueType};
 pub use options::{StoreOptions, ENV_VARS};

@@ -71,6 +71,16 @@ impl<'db> Scan<'db> {
         self
     }
 
+    /// A scan of `index` from key `start` (inclusive) to the end of the index, whatever the
+    /// keys' components (`Db::seek_datoms`).
+    pub(crate) fn from_key(db: &'db Db, index: Index, start: Vec<u8>) -> Self {
+        let mut scan = Scan::new(db, index);
+        if !start.is_empty() {
+            scan.value_range = Some((Bound::Included(start), Bound::Unbounded));
+        }
+        scan
+    }
+
     /// Binds the entity.
     pub fn entity(self, e: u64) -> Self {
         self.bind(Component::E, &e.to_be_bytes())

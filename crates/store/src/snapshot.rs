@@ -15,9 +15,9 @@ use std::ops::{Bound, RangeBounds};
 use datolite_kv::overlay::{Delta, Overlaid};
 use datolite_kv::{Direction, KeyRange, KvCursor, ReadOps, ReadTxn, Table, Visit};
 
-use crate::encoding::{decode_log_key, Component, Index};
+use crate::encoding::{decode_log_key, Index};
 use crate::meta;
-use crate::model::{Datom, DatomRef, Value};
+use crate::model::{DatomRef, Value};
 use crate::scan::Scan;
 use crate::schema::{Attribute, Schema};
 use crate::stats::{AttrStats, Stats};
@@ -235,53 +235,6 @@ impl Db {
         Scan::new(self, index)
     }
 
-    /// Datoms of `index` whose leading components equal `components`, Datomic's
-    /// `(d/datoms db :eavt e a v tx)`: entities and transactions as `Value::Ref` or
-    /// `Value::Long`, attributes as keywords (`Value::keyword(":user/name")`) or ids.
-    pub fn datoms(&self, index: Index, components: &[Value]) -> Result<Vec<Datom>> {
-        if components.len() > 4 {
-            return Err(StoreError::InvalidArgument(
-                "a datom has at most 4 components".into(),
-            ));
-        }
-        let mut scan = self.scan(index);
-        let mut attr: Option<Arc<Attribute>> = None;
-        for (component, value) in index.components().iter().zip(components) {
-            let id = |v: &Value| match v {
-                Value::Ref(n) => Ok(*n),
-                Value::Long(n) if *n >= 0 => Ok(*n as u64),
-                other => Err(StoreError::InvalidArgument(format!(
-                    "{other} is not an entity id"
-                ))),
-            };
-            scan = match component {
-                Component::E => scan.entity(id(value)?),
-                Component::T => scan.tx(id(value)?),
-                Component::A => {
-                    let a = match value {
-                        Value::Keyword(k) => self.attribute(k)?.clone(),
-                        other => {
-                            let n = id(other)?;
-                            u32::try_from(n)
-                                .ok()
-                                .and_then(|n| self.schema().attribute(n))
-                                .cloned()
-                                .ok_or_else(|| StoreError::UnknownAttribute(n.to_string()))?
-                        }
-                    };
-                    let a_id = a.id;
-                    attr = Some(a);
-                    scan.attribute_id(a_id)
-                }
-                Component::V => match (&attr, value) {
-                    (Some(a), Value::Long(n)) if a.is_ref() => scan.value(&Value::Ref(*n as u64)),
-                    _ => scan.value(value),
-                },
-            };
-        }
-        scan.collect()
-    }
-
     /// Decodes an encoded value (statistics' min and max, raw scans, column batches) through
     /// this snapshot, which holds the payloads of long values.
     pub fn decode_value(&self, encoded: &[u8]) -> Result<Value> {
@@ -332,11 +285,6 @@ impl Db {
             })?;
             failure.map_or(Ok(()), Err)
         })
-    }
-
-    /// Every datom of entity `e`.
-    pub fn entity(&self, e: u64) -> Result<Vec<Datom>> {
-        self.scan(Index::Eavt).entity(e).collect()
     }
 
     /// Runs `f` with one engine snapshot of this version.

@@ -263,11 +263,11 @@ fn retract_entity_has_the_db_fn_alias() {
     store
         .transact_edn(r#"[[:db.fn/retractEntity [:acct/id "main"]]]"#)
         .unwrap();
-    assert!(store.db().unwrap().entity(main).unwrap().is_empty());
+    assert!(store.db().unwrap().entity_datoms(main).unwrap().is_empty());
     store
         .transact_edn(&format!("[[:db.fn/retractEntity {ann}]]"))
         .unwrap();
-    assert!(store.db().unwrap().entity(ann).unwrap().is_empty());
+    assert!(store.db().unwrap().entity_datoms(ann).unwrap().is_empty());
     let m = fails(&store, "[[:db.fn/retractEntity]]").to_string();
     assert!(m.contains("[:db/retractEntity e]"), "{m}");
 }

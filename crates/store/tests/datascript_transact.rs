@@ -209,7 +209,7 @@ impl Fx {
     fn check_entity(&self, e: u64, expected: &str) {
         let db = self.store.db().unwrap();
         let text: Vec<String> = db
-            .entity(e)
+            .entity_datoms(e)
             .unwrap()
             .iter()
             .map(|d| format!("[:{} {}]", db.schema().ident_of(d.a).unwrap_or("?"), d.v))

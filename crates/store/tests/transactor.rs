@@ -96,8 +96,13 @@ fn semantics(store: &Store) {
         .unwrap();
     let retracted = gone.tx_data.iter().filter(|d| !d.added).count() as u64;
     assert_eq!(store.db().unwrap().count().unwrap(), before - retracted + 1);
-    assert!(store.db().unwrap().entity(ann).unwrap().is_empty());
-    assert!(store.db().unwrap().entity(address).unwrap().is_empty());
+    assert!(store.db().unwrap().entity_datoms(ann).unwrap().is_empty());
+    assert!(store
+        .db()
+        .unwrap()
+        .entity_datoms(address)
+        .unwrap()
+        .is_empty());
     assert!(values(store, bob, ":user/friends").is_empty());
 
     // Undeclared attributes are installed with the type of their first value.
