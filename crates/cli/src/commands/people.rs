@@ -1,8 +1,9 @@
 //! `datolite bench people`: the datascript-bench workload — 20,000 people with `:name`,
 //! `:last-name`, `:sex`, `:age` and `:salary` (100,000 datoms), loaded in one transaction with
 //! no schema declared (attributes are installed on first use), then the classic queries q1–q4
-//! and the predicate queries, each timed as the median of `--runs` (JSON keys `<name>_ms`,
-//! `<name>_rows`, `<name>_runs`).
+//! and the predicate queries, then pull (`pull_all`: `[*]` of every person; `pull_q`:
+//! `(pull ?e [:name :age])` in a query), each timed as the median of `--runs` (JSON keys
+//! `<name>_ms`, `<name>_rows`, `<name>_runs`).
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -91,6 +92,9 @@ pub const QUERIES: [(&str, &str, &[&str]); 7] = [
         &["50000"],
     ),
 ];
+
+/// The pull-in-a-query measure (`pull_q`).
+const PULL_QUERY: &str = "[:find (pull ?e [:name :age]) :where [?e :name \"Ivan\"]]";
 
 /// What to load.
 enum Data {
@@ -193,16 +197,15 @@ pub fn run(args: PeopleBenchArgs) -> Result<()> {
         output::ms(median(&mut load_ms)),
         output::thousands(datoms as u64),
     ]);
-    for (name, query, query_args) in QUERIES {
+    let mut measure = |name: &str, label: String, f: &mut dyn FnMut() -> Result<usize>| {
         let mut samples = Vec::with_capacity(runs);
         let mut count = 0;
         // Warm-up: the first run also pays for touching the snapshot's pages.
-        db.q_edn(query, query_args).context(|| name.to_string())?;
+        f().context(|| name.to_string())?;
         for _ in 0..runs {
             let start = Instant::now();
-            let result = db.q_edn(query, query_args).context(|| name.to_string())?;
+            count = f().context(|| name.to_string())?;
             samples.push(start.elapsed().as_secs_f64() * 1000.0);
-            count = rows(&result);
             if samples.len() == 1 && samples[0] > SLOW_MS {
                 break;
             }
@@ -211,12 +214,30 @@ pub fn run(args: PeopleBenchArgs) -> Result<()> {
         report.insert(format!("{name}_ms"), Json::from(round3(ms)));
         report.insert(format!("{name}_rows"), Json::from(count));
         report.insert(format!("{name}_runs"), Json::from(samples.len()));
-        table.add_row(vec![
-            format!("{name}  {query}"),
-            output::ms(ms),
-            output::thousands(count as u64),
-        ]);
+        table.add_row(vec![label, output::ms(ms), output::thousands(count as u64)]);
+        Ok::<(), CliError>(())
+    };
+    for (name, query, query_args) in QUERIES {
+        measure(name, format!("{name}  {query}"), &mut || {
+            Ok(rows(&db.q_edn(query, query_args)?))
+        })?;
     }
+    // Pull: every person as a map (`pull-many` of `[*]`), and pull inside a query.
+    let people: Vec<u64> = db
+        .scan(datolite::Index::Aevt)
+        .attribute(":name")
+        .collect()?
+        .iter()
+        .map(|d| d.e)
+        .collect();
+    measure(
+        "pull_all",
+        format!("pull_all  pull-many [*] of the {} people", people.len()),
+        &mut || Ok(db.pull_many(&people, "[*]")?.len()),
+    )?;
+    measure("pull_q", format!("pull_q  {PULL_QUERY}"), &mut || {
+        Ok(rows(&db.q_edn(PULL_QUERY, &[])?))
+    })?;
     match args.format {
         Format::Json => output::print_json(&Json::Object(report)),
         Format::Table => output::print_text(&format!(

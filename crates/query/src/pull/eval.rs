@@ -61,15 +61,31 @@ impl<'db> Puller<'db> {
                 .specs
                 .iter()
                 .any(|s| matches!(s.attr, AttrName::Attr { reverse: false, .. }));
-        let datoms = if forward {
-            self.datoms_of(e)?
-        } else {
+        let datoms = if !forward {
             Vec::new()
+        } else if pattern.wildcard {
+            self.datoms_of(e, None)?
+        } else {
+            // Only the values the pattern names are decoded.
+            let mut wanted = Vec::with_capacity(pattern.specs.len());
+            for spec in &pattern.specs {
+                if let AttrName::Attr {
+                    ident,
+                    reverse: false,
+                } = &spec.attr
+                {
+                    wanted.push(self.attribute_named(ident)?.id);
+                }
+            }
+            self.datoms_of(e, Some(&wanted))?
         };
         let mut map = PullMap::default();
         if pattern.wildcard {
-            map.insert(Value::keyword(":db/id"), Pulled::Value(Value::Ref(e)));
-            // Specs written beside `*` replace its entries (the map keeps one value per key).
+            map.0.reserve(datoms.len() + 1);
+            map.0
+                .push((Value::Keyword(DB_ID.into()), Pulled::Value(Value::Ref(e))));
+            // Specs written beside `*` replace its entries (the map keeps one value per key);
+            // the wildcard's own keys are distinct attributes, so they are pushed unsearched.
             for (a, values) in &datoms {
                 let attr = self.attribute(*a)?;
                 let key = Value::Keyword(attr.ident.clone());
@@ -84,7 +100,7 @@ impl<'db> Puller<'db> {
                     pattern,
                     stack,
                 )? {
-                    map.insert(key, value);
+                    map.0.push((key, value));
                 }
             }
         }
@@ -217,13 +233,17 @@ impl<'db> Puller<'db> {
         }
     }
 
-    /// Every current datom of `e`, grouped by attribute, values decoded.
-    fn datoms_of(&self, e: u64) -> Result<Grouped> {
+    /// The datoms of `e` (of the `wanted` attributes only, when given), grouped by attribute,
+    /// values decoded: one EAVT prefix scan.
+    fn datoms_of(&self, e: u64, wanted: Option<&[u32]>) -> Result<Grouped> {
         let mut out: Grouped = Vec::new();
         let mut failure = None;
         let scan = self.db.scan(Index::Eavt).entity(e);
-        self.reader
-            .for_each_raw(&scan, |raw| match self.reader.value(raw.v) {
+        self.reader.for_each_raw(&scan, |raw| {
+            if wanted.is_some_and(|w| !w.contains(&raw.a)) {
+                return true;
+            }
+            match self.reader.value(raw.v) {
                 Ok(v) => {
                     match out.last_mut() {
                         Some((a, values)) if *a == raw.a => values.push(v),
@@ -235,7 +255,8 @@ impl<'db> Puller<'db> {
                     failure = Some(e);
                     false
                 }
-            })?;
+            }
+        })?;
         match failure {
             Some(e) => Err(e.into()),
             None => Ok(out),
@@ -281,11 +302,15 @@ fn wildcard_pattern() -> PullPattern {
     }
 }
 
+/// `:db/id` as keyword text.
+const DB_ID: &str = "db/id";
+
 /// `{:db/id e}` for a reference value not expanded.
 fn id_map(v: &Value) -> Pulled {
-    let mut map = PullMap::default();
-    map.insert(Value::keyword(":db/id"), Pulled::Value(v.clone()));
-    Pulled::Map(map)
+    Pulled::Map(PullMap(vec![(
+        Value::Keyword(DB_ID.into()),
+        Pulled::Value(v.clone()),
+    )]))
 }
 
 /// The parent pattern one level deeper into `recursion` (one of its specs' nesting): that

@@ -44,7 +44,7 @@ pub struct PullMap(pub Vec<(Value, Pulled)>);
 impl PullMap {
     /// Sets `key` (replacing a value it had, in place).
     pub fn insert(&mut self, key: Value, value: Pulled) {
-        match self.0.iter_mut().find(|(k, _)| *k == key) {
+        match self.0.iter_mut().find(|(k, _)| same_key(k, &key)) {
             Some(slot) => slot.1 = value,
             None => self.0.push((key, value)),
         }
@@ -52,12 +52,24 @@ impl PullMap {
 
     /// The value of `key`.
     pub fn get(&self, key: &Value) -> Option<&Pulled> {
-        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+        self.0
+            .iter()
+            .find(|(k, _)| same_key(k, key))
+            .map(|(_, v)| v)
     }
 
     /// The value of attribute `ident` (`":person/name"`).
     pub fn attr(&self, ident: &str) -> Option<&Pulled> {
         self.get(&Value::keyword(ident))
+    }
+}
+
+/// Key equality: keywords and strings by their text (what `==` on values decides too, without
+/// its general ordering of names), anything else by `==`.
+fn same_key(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Keyword(x), Value::Keyword(y)) | (Value::String(x), Value::String(y)) => x == y,
+        _ => a == b,
     }
 }
 
