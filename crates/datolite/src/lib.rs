@@ -40,9 +40,9 @@ pub use datolite_query::{
     QueryResult, ReturnKind, ReturnMap,
 };
 pub use datolite_store::{
-    AttrStats, Attribute, Cardinality, ColumnBatch, Datom, DatomRef, Db, EntityRef, Index,
-    ParallelScan, RawDatom, Scan, Schema, Stats, TimePoint, Tx, TxEntry, TxOp, TxReport, TxValue,
-    Unique, Uuid, Value, ValueRef, ValueType,
+    AttrStats, Attribute, Cardinality, ColumnBatch, Datom, DatomRef, Db, Entity, EntityRef,
+    EntityValue, Index, ParallelScan, RawDatom, Scan, Schema, Stats, TimePoint, Tx, TxEntry, TxOp,
+    TxReport, TxValue, Unique, Uuid, Value, ValueRef, ValueType,
 };
 pub use datolite_store::{StoreOptions, ENV_VARS};
 pub use error::Error;
