@@ -166,6 +166,7 @@ pub(super) fn parse_query_shape(form: &SpannedEdn) -> Result<Query> {
         None => None,
     };
     check_counts(&find, &inputs, form.pos)?;
+    check_pattern_inputs(&find, &inputs, form.pos)?;
     check_distinct_names(&find, &with, &inputs, &sections, find_section.key)?;
     let query = Query {
         find,
@@ -511,6 +512,47 @@ fn parse_return_map(
         ));
     }
     Ok(Some(ReturnMap { kind, names }))
+}
+
+/// Pattern inputs and pulls agree: every `(pull ?e name)` names a pattern input of `:in`, and
+/// every pattern input is read by a pull (a plain symbol in `:in` that no pull reads is most
+/// likely a mistyped variable).
+fn check_pattern_inputs(find: &FindSpec, inputs: &[Input], pos: crate::ast::Pos) -> Result<()> {
+    let pulled: Vec<&str> = find
+        .elements()
+        .iter()
+        .filter_map(|e| match e {
+            FindElem::Pull(PullElem {
+                pattern: PullSource::Input(name),
+                ..
+            }) => Some(name.as_str()),
+            _ => None,
+        })
+        .collect();
+    for name in &pulled {
+        if !inputs
+            .iter()
+            .any(|i| matches!(i, Input::Pattern(n) if n == name))
+        {
+            return Err(crate::error::QueryError::invalid(
+                format!("(pull ?e {name}) reads the pattern input {name}, which :in does not declare (:in $ {name})"),
+                pos,
+            ));
+        }
+    }
+    for input in inputs {
+        if let Input::Pattern(name) = input {
+            if !pulled.contains(&name.as_str()) {
+                return Err(crate::error::QueryError::invalid(
+                    format!(
+                        ":in {name} is a pattern input (a plain symbol), but no (pull ?e {name}) in :find reads it; variables start with ?"
+                    ),
+                    pos,
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The count variable of `(max ?n ?x)` must be bound by a scalar `:in` input: one value for
