@@ -46,7 +46,7 @@ pub use error::{Result, StoreError};
 pub use model::{Datom, DatomRef, Uuid, Value, ValueRef, ValueType};
 pub use options::{StoreOptions, ENV_VARS};
 pub use parallel::ParallelScan;
-pub use reader::Reader;
+pub use reader::{EntityReader, Reader};
 pub use scan::{DatomIter, Scan};
 pub use schema::{Attribute, Cardinality, Schema, TupleType, Unique, MAX_TUPLE_ELEMENTS};
 pub use snapshot::Db;

@@ -7,7 +7,11 @@
 //! checkout while the reader is held may have to wait for it when a commit has landed since
 //! the `Db` was taken.
 
-use crate::encoding::RawDatom;
+use std::cell::RefCell;
+
+use datolite_kv::{Direction, KeyRange, KvCursor, Table};
+
+use crate::encoding::{decode_key, Index, RawDatom};
 use crate::model::{Value, ValueRef};
 use crate::scan::Scan;
 use crate::snapshot::{Db, TxnGuard};
@@ -51,5 +55,58 @@ impl<'db> Reader<'db> {
     #[inline]
     pub fn value_ref<'k>(&'k self, encoded: &'k [u8]) -> Result<ValueRef<'k>> {
         materialize(encoded, &*self.txn)
+    }
+}
+
+/// Entity after entity from one EAVT cursor (pull reads many entities): the cursor is positioned
+/// per entity instead of a scan being set up per entity. On a view over time each entity is
+/// scanned through the view instead (history and as-of keys are not in EAVT alone).
+pub struct EntityReader<'a, 'db> {
+    reader: &'a Reader<'db>,
+    cursor: Option<RefCell<Box<dyn KvCursor<'a> + 'a>>>,
+}
+
+impl<'db> Reader<'db> {
+    /// An [`EntityReader`] on this reader's snapshot.
+    pub fn entity_reader(&self) -> Result<EntityReader<'_, 'db>> {
+        let cursor = if self.db.is_current() {
+            let txn: &dyn datolite_kv::ReadOps = &*self.txn;
+            Some(RefCell::new(txn.cursor(
+                Table::Eavt,
+                KeyRange::all(),
+                Direction::Forward,
+            )?))
+        } else {
+            None
+        };
+        Ok(EntityReader {
+            reader: self,
+            cursor,
+        })
+    }
+}
+
+impl EntityReader<'_, '_> {
+    /// Calls `f` with every datom of entity `e`, in EAVT order, until it returns `false`.
+    pub fn for_each_datom(&self, e: u64, mut f: impl FnMut(RawDatom<'_>) -> bool) -> Result<()> {
+        let Some(cursor) = &self.cursor else {
+            let scan = self.reader.db.scan(Index::Eavt).entity(e);
+            return self.reader.for_each_raw(&scan, f);
+        };
+        let mut cursor = cursor.borrow_mut();
+        let prefix = e.to_be_bytes();
+        let mut next = cursor.seek(&prefix)?;
+        while let Some((key, _)) = next {
+            if !key.starts_with(&prefix) || !f(decode_key(Index::Eavt, key)?) {
+                break;
+            }
+            next = cursor.next()?;
+        }
+        Ok(())
+    }
+
+    /// The reader underneath (to decode values).
+    pub fn reader(&self) -> &Reader<'_> {
+        self.reader
     }
 }

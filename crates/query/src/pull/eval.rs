@@ -8,23 +8,24 @@
 
 use std::sync::Arc;
 
-use datolite_store::{Attribute, Cardinality, Db, Index, Reader, Value};
+use datolite_store::{Attribute, Cardinality, Db, EntityReader, Index, Reader, Value};
 
 use super::pattern::{AttrName, AttrSpec, Limit, Nested, PullPattern};
 use super::{PullMap, Pulled};
 use crate::error::{QueryError, Result};
 
-/// Pulls patterns from one database value, on one snapshot.
-pub(crate) struct Puller<'db> {
+/// Pulls patterns from one database value, on one snapshot (the caller's reader), entity
+/// after entity from one EAVT cursor.
+pub(crate) struct Puller<'a, 'db> {
     db: &'db Db,
-    reader: Reader<'db>,
+    entities: EntityReader<'a, 'db>,
 }
 
 /// One entity's current datoms, grouped by attribute in EAVT order.
 type Grouped = Vec<(u32, Vec<Value>)>;
 
-impl<'db> Puller<'db> {
-    pub(crate) fn new(db: &'db Db) -> Result<Self> {
+impl<'a, 'db> Puller<'a, 'db> {
+    pub(crate) fn new(db: &'db Db, reader: &'a Reader<'db>) -> Result<Self> {
         if db.is_history() {
             return Err(QueryError::Pull(
                 "pull reads entities at one moment; a history value holds every moment (pull \
@@ -34,11 +35,11 @@ impl<'db> Puller<'db> {
         }
         Ok(Puller {
             db,
-            reader: db.reader()?,
+            entities: reader.entity_reader()?,
         })
     }
 
-    /// `pattern` (already [`check`]ed against this value's schema) pulled from entity `e`;
+    /// `pattern` (already [`resolve`]d against this value's schema) pulled from entity `e`;
     /// `None` when the entity has none of its attributes (and the pattern does not ask for
     /// `:db/id`).
     pub(crate) fn pull(&self, e: u64, pattern: &PullPattern) -> Result<Option<PullMap>> {
@@ -69,12 +70,8 @@ impl<'db> Puller<'db> {
             // Only the values the pattern names are decoded.
             let mut wanted = Vec::with_capacity(pattern.specs.len());
             for spec in &pattern.specs {
-                if let AttrName::Attr {
-                    ident,
-                    reverse: false,
-                } = &spec.attr
-                {
-                    wanted.push(self.attribute_named(ident)?.id);
+                if let AttrName::Attr { reverse: false, .. } = &spec.attr {
+                    wanted.push(self.spec_attribute(spec)?.id);
                 }
             }
             self.datoms_of(e, Some(&wanted))?
@@ -107,11 +104,8 @@ impl<'db> Puller<'db> {
         for spec in &pattern.specs {
             let value = match &spec.attr {
                 AttrName::DbId => Some(Pulled::Value(Value::Ref(e))),
-                AttrName::Attr {
-                    ident,
-                    reverse: false,
-                } => {
-                    let attr = self.attribute_named(ident)?;
+                AttrName::Attr { reverse: false, .. } => {
+                    let attr = self.spec_attribute(spec)?;
                     match datoms.iter().find(|(a, _)| *a == attr.id) {
                         Some((_, values)) => self.values(
                             &attr,
@@ -124,11 +118,8 @@ impl<'db> Puller<'db> {
                         None => None,
                     }
                 }
-                AttrName::Attr {
-                    ident,
-                    reverse: true,
-                } => {
-                    let attr = self.attribute_named(ident)?;
+                AttrName::Attr { reverse: true, .. } => {
+                    let attr = self.spec_attribute(spec)?;
                     let sources = self.referring(e, attr.id)?;
                     if sources.is_empty() {
                         None
@@ -238,12 +229,12 @@ impl<'db> Puller<'db> {
     fn datoms_of(&self, e: u64, wanted: Option<&[u32]>) -> Result<Grouped> {
         let mut out: Grouped = Vec::new();
         let mut failure = None;
-        let scan = self.db.scan(Index::Eavt).entity(e);
-        self.reader.for_each_raw(&scan, |raw| {
+        let reader = self.entities.reader();
+        self.entities.for_each_datom(e, |raw| {
             if wanted.is_some_and(|w| !w.contains(&raw.a)) {
                 return true;
             }
-            match self.reader.value(raw.v) {
+            match reader.value(raw.v) {
                 Ok(v) => {
                     match out.last_mut() {
                         Some((a, values)) if *a == raw.a => values.push(v),
@@ -271,7 +262,7 @@ impl<'db> Puller<'db> {
             .scan(Index::Vaet)
             .value(&Value::Ref(e))
             .attribute_id(a);
-        self.reader.for_each_raw(&scan, |raw| {
+        self.entities.reader().for_each_raw(&scan, |raw| {
             out.push(raw.e);
             true
         })?;
@@ -284,7 +275,18 @@ impl<'db> Puller<'db> {
         })
     }
 
-    fn attribute_named(&self, ident: &str) -> Result<Arc<Attribute>> {
+    /// The attribute of an attribute spec: resolved with the pattern (see [`resolve`]), else
+    /// looked up by name.
+    fn spec_attribute(&self, spec: &AttrSpec) -> Result<Arc<Attribute>> {
+        if let Some(attr) = &spec.resolved {
+            return Ok(attr.clone());
+        }
+        let AttrName::Attr { ident, .. } = &spec.attr else {
+            return Err(QueryError::Pull(format!(
+                "{} names no attribute",
+                spec.form
+            )));
+        };
         self.db
             .schema()
             .attribute_named(ident)
@@ -327,10 +329,12 @@ fn deeper(parent: &PullPattern, recursion: &Nested) -> PullPattern {
     next
 }
 
-/// Checks every name of `pattern` against the schema of `db`: unknown attributes, `:limit` on a
-/// cardinality-one attribute, reverse attributes that are no references.
-pub(crate) fn check(db: &Db, pattern: &PullPattern) -> Result<()> {
-    for spec in &pattern.specs {
+/// `pattern` with every name checked against the schema of `db` (unknown attributes, `:limit`
+/// on a cardinality-one attribute, reverse or nested specs on value attributes are errors) and
+/// each spec carrying its attribute, so that no entity looks a name up again.
+pub(crate) fn resolve(db: &Db, pattern: &PullPattern) -> Result<PullPattern> {
+    let mut out = pattern.clone();
+    for spec in &mut out.specs {
         let AttrName::Attr { ident, reverse } = &spec.attr else {
             if spec.limit != Limit::Default || spec.nested.is_some() {
                 return Err(QueryError::Pull(format!(
@@ -369,11 +373,12 @@ pub(crate) fn check(db: &Db, pattern: &PullPattern) -> Result<()> {
                 attr.value_type, spec.form
             )));
         }
-        if let Some(Nested::Pattern(p)) = &spec.nested {
-            check(db, p)?;
+        if let Some(Nested::Pattern(p)) = &mut spec.nested {
+            *p = resolve(db, p)?;
         }
+        spec.resolved = Some(attr.clone());
     }
-    Ok(())
+    Ok(out)
 }
 
 /// `ns/_name` for `ns/name`.

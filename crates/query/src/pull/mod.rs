@@ -109,15 +109,18 @@ impl fmt::Display for PullMap {
 /// attributes. Names are checked against `db`'s schema first (an unknown attribute is an
 /// error naming it).
 pub fn pull(db: &Db, e: u64, pattern: &PullPattern) -> Result<Option<PullMap>> {
-    eval::check(db, pattern)?;
-    eval::Puller::new(db)?.pull(e, pattern)
+    let pattern = eval::resolve(db, pattern)?;
+    let reader = db.reader()?;
+    let puller = eval::Puller::new(db, &reader)?;
+    puller.pull(e, &pattern)
 }
 
 /// [`pull`] of every entity of `es`, in order, on one snapshot.
 pub fn pull_many(db: &Db, es: &[u64], pattern: &PullPattern) -> Result<Vec<Option<PullMap>>> {
-    eval::check(db, pattern)?;
-    let puller = eval::Puller::new(db)?;
-    es.iter().map(|&e| puller.pull(e, pattern)).collect()
+    let pattern = eval::resolve(db, pattern)?;
+    let reader = db.reader()?;
+    let puller = eval::Puller::new(db, &reader)?;
+    es.iter().map(|&e| puller.pull(e, &pattern)).collect()
 }
 
 /// Replaces the entity ids of `rows` (the find step's result, in `:find` order) in each
@@ -154,8 +157,9 @@ pub(crate) fn pull_columns(
             .check(p.src.as_ref())
             .map_err(|m| QueryError::invalid(format!("{m} in (pull …)"), query.pos))?;
         let db = sources.get(p.src.as_ref());
-        eval::check(db, pattern)?;
-        let puller = eval::Puller::new(db)?;
+        let pattern = &eval::resolve(db, pattern)?;
+        let reader = db.reader()?;
+        let puller = eval::Puller::new(db, &reader)?;
         for row in rows.iter_mut() {
             let Some(cell) = row.get_mut(i) else { continue };
             let e = match cell {

@@ -15,10 +15,11 @@
 //! pulled (`eval.rs`), so one pattern serves every database value.
 
 use std::fmt;
+use std::sync::Arc;
 
 use datolite_edn::Edn;
 use datolite_store::model::untyped_value;
-use datolite_store::Value;
+use datolite_store::{Attribute, Value};
 
 use crate::error::{QueryError, Result};
 
@@ -97,6 +98,9 @@ pub struct AttrSpec {
     pub nested: Option<Nested>,
     /// The spec as written, for messages.
     pub form: String,
+    /// The attribute, once the pattern is resolved against a schema for pulling (so that no
+    /// entity looks its name up again).
+    pub(crate) resolved: Option<Arc<Attribute>>,
 }
 
 impl fmt::Display for PullPattern {
@@ -291,6 +295,7 @@ fn plain(form: &Edn) -> Result<AttrSpec> {
         default: None,
         nested: None,
         form: form.to_string(),
+        resolved: None,
     })
 }
 
