@@ -1,5 +1,6 @@
-//! Pulling: an entity's datoms read once, in entity order, straight from EAVT (one prefix scan
-//! per entity, on one snapshot), shaped by the pattern; reverse attributes read VAET.
+//! Pulling: an entity's datoms read once, in entity order, straight from EAVT (one cursor kept
+//! across the entities of a pull, positioned per entity), shaped by the pattern; reverse
+//! attributes read VAET.
 //!
 //! Invariants: every name is checked against the schema before anything is read (an unknown
 //! attribute is an error naming it, `:limit` on a cardinality-one attribute is an error, a

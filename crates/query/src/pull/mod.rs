@@ -1,8 +1,8 @@
 //! Pull: entities as nested maps, shaped by a pattern (Datomic's `pull`).
 //!
 //! - [`pattern`]: the pattern grammar read from EDN ([`PullPattern`], [`parse_pull`]).
-//! - `eval`: pulling, one EAVT prefix scan per entity on one snapshot; reverse attributes from
-//!   VAET.
+//! - `eval`: pulling, entity after entity from one EAVT cursor on one snapshot; reverse
+//!   attributes from VAET.
 //! - [`Pulled`] / [`PullMap`]: the result, printed as EDN by `Display`.
 //!
 //! Pull reads any database value but a history one (as of, since, with); in queries,
