@@ -7,7 +7,7 @@
 //! reverse attribute must be a reference); a recursion never expands an entity that is already
 //! being expanded on the way down (a cycle gives `{:db/id e}`).
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use datolite_store::{Attribute, Cardinality, Db, EntityReader, Index, Reader, Value};
 
@@ -87,17 +87,10 @@ impl<'a, 'db> Puller<'a, 'db> {
             for (a, values) in &datoms {
                 let attr = self.attribute(*a)?;
                 let key = Value::Keyword(attr.ident.clone());
-                let nested = attr
-                    .is_component
-                    .then(|| Nested::Pattern(wildcard_pattern()));
-                if let Some(value) = self.values(
-                    &attr,
-                    values,
-                    Limit::Default,
-                    nested.as_ref(),
-                    pattern,
-                    stack,
-                )? {
+                let nested = attr.is_component.then_some(&*WILDCARD);
+                if let Some(value) =
+                    self.values(&attr, values, Limit::Default, nested, pattern, stack)?
+                {
                     map.0.push((key, value));
                 }
             }
@@ -296,14 +289,14 @@ impl<'a, 'db> Puller<'a, 'db> {
     }
 }
 
-/// `[*]`, for components under a wildcard.
-fn wildcard_pattern() -> PullPattern {
-    PullPattern {
+/// `[*]`, for components under a wildcard (made once).
+static WILDCARD: LazyLock<Nested> = LazyLock::new(|| {
+    Nested::Pattern(PullPattern {
         wildcard: true,
         specs: Vec::new(),
         form: "[*]".into(),
-    }
-}
+    })
+});
 
 /// `:db/id` as keyword text.
 const DB_ID: &str = "db/id";
