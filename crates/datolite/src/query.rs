@@ -2,8 +2,8 @@
 
 use datolite_edn as edn;
 use datolite_query::{
-    explain_plan_edn, explain_plan_edn_sources, parse_pull, parse_query, parse_rules, q, q_edn,
-    q_edn_sources, Explain, InputValue, PullMap, QueryResult,
+    explain_plan_edn_sources, parse_pull, parse_query, parse_rules, q, q_edn_sources, Explain,
+    InputValue, PullMap, QueryResult,
 };
 use datolite_store::Db;
 
@@ -78,7 +78,7 @@ impl DbQueries for Db {
     }
 
     fn q_edn(&self, query: &str, args: &[&str]) -> Result<QueryResult> {
-        Ok(q_edn(self, query, &edn_args(args)?)?)
+        self.q_edn_sources(query, args, &[])
     }
 
     fn explain(&self, query: &str, args: &[&str], analyze: bool) -> Result<String> {
@@ -86,7 +86,7 @@ impl DbQueries for Db {
     }
 
     fn explain_plan(&self, query: &str, args: &[&str], analyze: bool) -> Result<Explain> {
-        Ok(explain_plan_edn(self, query, &edn_args(args)?, analyze)?)
+        self.explain_plan_sources(query, args, &[], analyze)
     }
 
     fn q_edn_sources(

@@ -66,9 +66,18 @@ pub struct Overlaid<'a, B: ReadOps + ?Sized> {
     pub delta: &'a Delta,
 }
 
+// Two references: copied freely (derive would ask `B: Copy`).
+impl<B: ReadOps + ?Sized> Clone for Overlaid<'_, B> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<B: ReadOps + ?Sized> Copy for Overlaid<'_, B> {}
+
 impl<B: ReadOps + ?Sized> ReadOps for Overlaid<'_, B> {
     fn get(&self, table: Table, key: &[u8]) -> Result<Option<&[u8]>> {
-        get(self.base, self.delta, table, key)
+        (*self).into_get(table, key)
     }
 
     fn scan(
@@ -97,18 +106,17 @@ impl<B: ReadOps + ?Sized> ReadOps for Overlaid<'_, B> {
         range: KeyRange,
         direction: Direction,
     ) -> Result<Box<dyn KvCursor<'t> + 't>> {
-        Overlaid {
-            base: self.base,
-            delta: self.delta,
-        }
-        .into_cursor(table, range, direction)
+        (*self).into_cursor(table, range, direction)
     }
 }
 
 impl<'a, B: ReadOps + ?Sized> Overlaid<'a, B> {
     /// [`ReadOps::get`], borrowing what the overlay borrows (see [`Overlaid::into_cursor`]).
     pub fn into_get(self, table: Table, key: &[u8]) -> Result<Option<&'a [u8]>> {
-        get(self.base, self.delta, table, key)
+        match self.delta.tables[table.index()].get(key) {
+            Some(change) => Ok(change.as_deref()),
+            None => self.base.get(table, key),
+        }
     }
 
     /// A cursor that borrows what the overlay borrows (not the overlay itself), so an overlay
@@ -129,9 +137,10 @@ impl<'a, B: ReadOps + ?Sized> Overlaid<'a, B> {
     }
 }
 
+/// An overlay write reads like the overlay of what it has written so far.
 impl ReadOps for OverlayWrite<'_> {
     fn get(&self, table: Table, key: &[u8]) -> Result<Option<&[u8]>> {
-        get(self.base, &self.delta, table, key)
+        self.overlaid().into_get(table, key)
     }
 
     fn scan(
@@ -141,7 +150,7 @@ impl ReadOps for OverlayWrite<'_> {
         direction: Direction,
         visit: &mut dyn FnMut(&[u8], &[u8]) -> Visit,
     ) -> Result<()> {
-        scan(self.cursor(table, range.clone(), direction)?, visit)
+        self.overlaid().scan(table, range, direction, visit)
     }
 
     fn scan_keys(
@@ -151,7 +160,7 @@ impl ReadOps for OverlayWrite<'_> {
         direction: Direction,
         visit: &mut dyn FnMut(&[&[u8]]) -> Visit,
     ) -> Result<()> {
-        scan_keys(self.cursor(table, range.clone(), direction)?, visit)
+        self.overlaid().scan_keys(table, range, direction, visit)
     }
 
     fn cursor<'t>(
@@ -160,13 +169,16 @@ impl ReadOps for OverlayWrite<'_> {
         range: KeyRange,
         direction: Direction,
     ) -> Result<Box<dyn KvCursor<'t> + 't>> {
-        let base = self.base.cursor(table, range.clone(), direction)?;
-        Ok(Box::new(MergedCursor::new(
-            base,
-            &self.delta.tables[table.index()],
-            range,
-            direction,
-        )))
+        self.overlaid().into_cursor(table, range, direction)
+    }
+}
+
+impl OverlayWrite<'_> {
+    fn overlaid(&self) -> Overlaid<'_, dyn ReadOps + '_> {
+        Overlaid {
+            base: self.base,
+            delta: &self.delta,
+        }
     }
 }
 
@@ -183,18 +195,6 @@ impl WriteTxn for OverlayWrite<'_> {
             self.delta.tables[table.index()].insert(key.to_vec(), None);
         }
         Ok(present)
-    }
-}
-
-fn get<'a, B: ReadOps + ?Sized>(
-    base: &'a B,
-    delta: &'a Delta,
-    table: Table,
-    key: &[u8],
-) -> Result<Option<&'a [u8]>> {
-    match delta.tables[table.index()].get(key) {
-        Some(change) => Ok(change.as_deref()),
-        None => base.get(table, key),
     }
 }
 

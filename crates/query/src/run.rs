@@ -35,9 +35,7 @@ pub fn q_with(
 /// Parses `text` and runs it with EDN arguments (one per non-source `:in` element, as the CLI
 /// passes them).
 pub fn q_edn(db: &Db, text: &str, args: &[Edn]) -> Result<QueryResult> {
-    let query = parse_query(text)?;
-    let (inputs, rules) = bind_args(&query, args)?;
-    q(db, &query, &inputs, &rules)
+    q_edn_sources(db, text, args, &[])
 }
 
 /// [`q_edn`] with named sources bound to other values of the database (`:in $ $before` with
