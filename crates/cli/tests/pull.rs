@@ -17,62 +17,9 @@ fn movies() -> (TempDir, std::path::PathBuf) {
 
 #[test]
 fn readme_pull_examples_run_as_shown() {
-    let readme = include_str!("../../../README.md");
-    let section = readme
-        .split("\n## ")
-        .find(|s| s.starts_with("Pull and entities"))
-        .expect("the README has a Pull and entities section");
     let (_tmp, db) = movies();
-    let mut checked = 0;
-    let mut in_console = false;
-    let mut lines = section.lines().peekable();
-    while let Some(line) = lines.next() {
-        if line.starts_with("```") {
-            in_console = !in_console && line.trim() == "```console";
-            continue;
-        }
-        let Some(command) = line
-            .strip_prefix("$ datolite --db movies ")
-            .filter(|_| in_console)
-        else {
-            continue;
-        };
-        let mut expected = Vec::new();
-        while let Some(next) = lines.peek() {
-            if next.starts_with('$') || next.starts_with("```") {
-                break;
-            }
-            expected.push(lines.next().expect("peeked"));
-        }
-        let words = shell_words(command);
-        let args: Vec<&str> = words.iter().map(String::as_str).collect();
-        assert_eq!(
-            ok(run(&db, &args)).trim_end(),
-            expected.join("\n"),
-            "README: $ datolite --db movies {command}"
-        );
-        checked += 1;
-    }
+    let checked = readme_examples("Pull and entities", &db);
     assert!(checked >= 3, "only {checked} examples found");
-}
-
-/// Shell words: single-quoted strings and bare words.
-fn shell_words(text: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut word: Option<String> = None;
-    let mut quoted = false;
-    for c in text.chars() {
-        match c {
-            '\'' => {
-                quoted = !quoted;
-                word.get_or_insert_with(String::new);
-            }
-            c if c.is_whitespace() && !quoted => words.extend(word.take()),
-            c => word.get_or_insert_with(String::new).push(c),
-        }
-    }
-    words.extend(word);
-    words
 }
 
 #[test]

@@ -231,11 +231,6 @@ fn bad_points_are_usage_errors() {
 /// exactly the lines shown under it.
 #[test]
 fn readme_time_examples_run_as_shown() {
-    let readme = include_str!("../../../README.md");
-    let section = readme
-        .split("\n## ")
-        .find(|s| s.starts_with("Time: "))
-        .expect("the README has a Time section");
     let tmp = TempDir::new().expect("temp dir");
     let db = tmp.path().join("movies");
     let movies = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/movies.edn");
@@ -246,65 +241,6 @@ fn readme_time_examples_run_as_shown() {
         r#"[[:db/add 17592186045474 :movie/year 1980] {:db/id "datomic.tx" :db/txInstant #inst "2030-01-01"}]"#,
     );
     ok(run(&db, &["transact", fix.to_str().expect("utf-8")]));
-    let mut checked = 0;
-    let mut in_console = false;
-    let mut lines = section.lines().peekable();
-    while let Some(line) = lines.next() {
-        if line.starts_with("```") {
-            in_console = !in_console && line.trim() == "```console";
-            continue;
-        }
-        let Some(command) = line
-            .strip_prefix("$ datolite --db movies ")
-            .filter(|_| in_console)
-        else {
-            continue;
-        };
-        // The command: continued by a trailing backslash or an open quote.
-        let mut text = command.to_string();
-        while text.ends_with('\\') || text.matches('\'').count() % 2 == 1 {
-            if text.ends_with('\\') {
-                text.pop();
-            } else {
-                text.push('\n');
-            }
-            text.push_str(lines.next().expect("the command goes on"));
-        }
-        let mut expected = Vec::new();
-        while let Some(next) = lines.peek() {
-            if next.starts_with('$') || next.starts_with("```") {
-                break;
-            }
-            expected.push(lines.next().expect("peeked"));
-        }
-        let words = shell_words(&text);
-        let args: Vec<&str> = words.iter().map(String::as_str).collect();
-        let got = ok(run(&db, &args));
-        assert_eq!(
-            got.trim_end(),
-            expected.join("\n"),
-            "README: $ datolite --db movies {text}"
-        );
-        checked += 1;
-    }
+    let checked = readme_examples("Time: ", &db);
     assert!(checked >= 5, "only {checked} README examples found");
-}
-
-/// Shell words: single-quoted strings (kept whole, newlines included) and bare words.
-fn shell_words(text: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut word: Option<String> = None;
-    let mut quoted = false;
-    for c in text.chars() {
-        match c {
-            '\'' => {
-                quoted = !quoted;
-                word.get_or_insert_with(String::new);
-            }
-            c if c.is_whitespace() && !quoted => words.extend(word.take()),
-            c => word.get_or_insert_with(String::new).push(c),
-        }
-    }
-    words.extend(word);
-    words
 }

@@ -94,3 +94,74 @@ pub fn file(dir: &Path, name: &str, text: &str) -> PathBuf {
     std::fs::write(&path, text).expect("write test file");
     path
 }
+
+/// Runs every `$ datolite --db movies …` command in the console blocks of the README section
+/// whose heading starts with `heading`, against the database `db`, and checks each prints
+/// exactly the lines shown under it. A command goes on past a line ending in a backslash or
+/// with a quote still open. Returns how many commands ran.
+pub fn readme_examples(heading: &str, db: &Path) -> usize {
+    let readme = include_str!("../../../../README.md");
+    let section = readme
+        .split("\n## ")
+        .find(|s| s.starts_with(heading))
+        .unwrap_or_else(|| panic!("the README has no section {heading}"));
+    let mut checked = 0;
+    let mut in_console = false;
+    let mut lines = section.lines().peekable();
+    while let Some(line) = lines.next() {
+        if line.starts_with("```") {
+            in_console = !in_console && line.trim() == "```console";
+            continue;
+        }
+        let Some(command) = line
+            .strip_prefix("$ datolite --db movies ")
+            .filter(|_| in_console)
+        else {
+            continue;
+        };
+        let mut text = command.to_string();
+        while text.ends_with('\\') || text.matches('\'').count() % 2 == 1 {
+            if text.ends_with('\\') {
+                text.pop();
+            } else {
+                text.push('\n');
+            }
+            text.push_str(lines.next().expect("the command goes on"));
+        }
+        let mut expected = Vec::new();
+        while let Some(next) = lines.peek() {
+            if next.starts_with('$') || next.starts_with("```") {
+                break;
+            }
+            expected.push(lines.next().expect("peeked"));
+        }
+        let words = shell_words(&text);
+        let args: Vec<&str> = words.iter().map(String::as_str).collect();
+        assert_eq!(
+            ok(run(db, &args)).trim_end(),
+            expected.join("\n"),
+            "README: $ datolite --db movies {text}"
+        );
+        checked += 1;
+    }
+    checked
+}
+
+/// Shell words: single-quoted strings (kept whole, newlines included) and bare words.
+pub fn shell_words(text: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word: Option<String> = None;
+    let mut quoted = false;
+    for c in text.chars() {
+        match c {
+            '\'' => {
+                quoted = !quoted;
+                word.get_or_insert_with(String::new);
+            }
+            c if c.is_whitespace() && !quoted => words.extend(word.take()),
+            c => word.get_or_insert_with(String::new).push(c),
+        }
+    }
+    words.extend(word);
+    words
+}
