@@ -10,9 +10,9 @@
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use datolite_kv::{Direction, KeyRange, Table, Visit, WriteTxn};
+use datolite_kv::{Direction, KeyRange, ReadOps, Table, Visit, WriteTxn};
 
-use crate::encoding::{decode_log_key, encode_key, Index};
+use crate::encoding::{decode_log_key, encode_key, RawDatom};
 use crate::meta;
 use crate::schema::Schema;
 use crate::{Result, StoreError};
@@ -22,37 +22,26 @@ type Eav = (u64, u32, Vec<u8>);
 
 /// Rebuilds the history tables of a format-2 database from its log and marks it format 3.
 pub(crate) fn upgrade_to_history(txn: &mut dyn WriteTxn) -> Result<()> {
-    let retracted = retracted_datoms(txn)?;
-    let schema = Schema::load(&*txn)?;
+    let mut retracted: HashSet<Eav> = HashSet::default();
+    for_each_log_entry(&*txn, |raw, added| {
+        if !added {
+            retracted.insert((raw.e, raw.a, raw.v.to_vec()));
+        }
+    })?;
     let mut last_assertion: HashMap<Eav, u64> = HashMap::default();
     let mut history: Vec<(Eav, u64, u64)> = Vec::new();
-    let mut failure = None;
-    txn.scan(
-        Table::Log,
-        &KeyRange::all(),
-        Direction::Forward,
-        &mut |key, _| match decode_log_key(key) {
-            Ok((raw, added)) => {
-                let eav = (raw.e, raw.a, raw.v.to_vec());
-                if !retracted.contains(&eav) {
-                    return Visit::Continue;
-                }
-                if added {
-                    last_assertion.insert(eav, raw.tx);
-                } else if let Some(asserted) = last_assertion.remove(&eav) {
-                    history.push((eav, asserted, raw.tx));
-                }
-                Visit::Continue
-            }
-            Err(e) => {
-                failure = Some(StoreError::from(e));
-                Visit::Stop
-            }
-        },
-    )?;
-    if let Some(e) = failure {
-        return Err(e);
-    }
+    for_each_log_entry(&*txn, |raw, added| {
+        let eav = (raw.e, raw.a, raw.v.to_vec());
+        if !retracted.contains(&eav) {
+            return;
+        }
+        if added {
+            last_assertion.insert(eav, raw.tx);
+        } else if let Some(asserted) = last_assertion.remove(&eav) {
+            history.push((eav, asserted, raw.tx));
+        }
+    })?;
+    let schema = Schema::load(&*txn)?;
     let mut key = Vec::new();
     for ((e, a, v), asserted, retracting) in history {
         let Some(attr) = schema.attribute(a) else {
@@ -63,12 +52,7 @@ pub(crate) fn upgrade_to_history(txn: &mut dyn WriteTxn) -> Result<()> {
         if attr.no_history || asserted == retracting {
             continue;
         }
-        let indexes: &[Index] = if attr.is_ref() {
-            &Index::ALL
-        } else {
-            &Index::ALL[..3]
-        };
-        for &index in indexes {
+        for &index in attr.indexes() {
             key.clear();
             encode_key(index, e, a, &v, asserted, &mut key);
             txn.put(index.history_table(), &key, &retracting.to_be_bytes())?;
@@ -77,25 +61,23 @@ pub(crate) fn upgrade_to_history(txn: &mut dyn WriteTxn) -> Result<()> {
     meta::put_u64(txn, meta::FORMAT, meta::FORMAT_VERSION)
 }
 
-/// Every `(e, a, v)` the log retracts at least once.
-fn retracted_datoms(txn: &dyn WriteTxn) -> Result<HashSet<Eav>> {
-    let mut retracted = HashSet::default();
+/// Calls `f(datom, added)` with every entry of the log, in order.
+fn for_each_log_entry(txn: &dyn ReadOps, mut f: impl FnMut(RawDatom<'_>, bool)) -> Result<()> {
     let mut failure = None;
     txn.scan(
         Table::Log,
         &KeyRange::all(),
         Direction::Forward,
         &mut |key, _| match decode_log_key(key) {
-            Ok((raw, false)) => {
-                retracted.insert((raw.e, raw.a, raw.v.to_vec()));
+            Ok((raw, added)) => {
+                f(raw, added);
                 Visit::Continue
             }
-            Ok(_) => Visit::Continue,
             Err(e) => {
                 failure = Some(StoreError::from(e));
                 Visit::Stop
             }
         },
     )?;
-    failure.map_or(Ok(retracted), Err)
+    failure.map_or(Ok(()), Err)
 }

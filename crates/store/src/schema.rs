@@ -88,6 +88,15 @@ impl Attribute {
     pub fn is_ref(&self) -> bool {
         self.value_type == ValueType::Ref
     }
+
+    /// The indexes its datoms are in: all four for a reference, VAET aside otherwise.
+    pub fn indexes(&self) -> &'static [Index] {
+        if self.is_ref() {
+            &Index::ALL
+        } else {
+            &Index::ALL[..3]
+        }
+    }
 }
 
 /// All attributes and idents of one snapshot.

@@ -207,11 +207,7 @@ impl TxContext<'_> {
 
     /// Buffers the keys of an assertion in every index and the log.
     fn buffer_keys(&mut self, e: u64, attr: &Attribute, venc: &[u8]) {
-        let indexes: &[Index] = if attr.is_ref() {
-            &Index::ALL
-        } else {
-            &Index::ALL[..3]
-        };
+        let indexes = attr.indexes();
         for &index in indexes {
             self.buffers[buffer::slot(index)]
                 .push_with(|out| encode_key(index, e, attr.id, venc, self.tx, out));
@@ -289,11 +285,7 @@ impl TxContext<'_> {
     /// asserted (composite tuples rewritten twice): it was never visible at any t.
     fn delete_keys(&mut self, e: u64, attr: &Attribute, venc: &[u8], key_tx: u64) -> Result<()> {
         let mut key = std::mem::take(&mut self.key);
-        let indexes: &[Index] = if attr.is_ref() {
-            &Index::ALL
-        } else {
-            &Index::ALL[..3]
-        };
+        let indexes = attr.indexes();
         let keep_history = !attr.no_history && key_tx != self.tx;
         let retracting_tx = self.tx.to_be_bytes();
         for &index in indexes {
