@@ -4,58 +4,12 @@
 //! in every index, forward and reverse, on both engines.
 
 mod common;
+#[path = "support/people_ops.rs"]
+mod people_ops;
 
 use datolite_store::{Datom, Db, Index, Store, TimePoint, Value};
+use people_ops::{op, tx_text, Op, SCHEMA};
 use proptest::prelude::*;
-
-/// One operation on one of four people: set a cardinality-one age (replacing the old one), add
-/// or retract a cardinality-many tag, point at a friend (a reference, so VAET is exercised), or
-/// retract the whole entity (and the references to it).
-#[derive(Clone, Debug)]
-enum Op {
-    Age(u8, i64),
-    Tag(u8, u8),
-    Untag(u8, u8),
-    Friend(u8, u8),
-    Retract(u8),
-}
-
-fn op() -> impl Strategy<Value = Op> {
-    prop_oneof![
-        (0u8..4, 0i64..5).prop_map(|(p, a)| Op::Age(p, a)),
-        (0u8..4, 0u8..3).prop_map(|(p, t)| Op::Tag(p, t)),
-        (0u8..4, 0u8..3).prop_map(|(p, t)| Op::Untag(p, t)),
-        (0u8..4, 0u8..4).prop_map(|(p, f)| Op::Friend(p, f)),
-        (0u8..4).prop_map(Op::Retract),
-    ]
-}
-
-const SCHEMA: &str =
-    "[{:db/ident :p/id :db/valueType :db.type/long :db/cardinality :db.cardinality/one :db/unique :db.unique/identity}
-      {:db/ident :p/age :db/valueType :db.type/long :db/cardinality :db.cardinality/one}
-      {:db/ident :p/tags :db/valueType :db.type/keyword :db/cardinality :db.cardinality/many}
-      {:db/ident :p/friend :db/valueType :db.type/ref :db/cardinality :db.cardinality/many}
-      {:db/id \"datomic.tx\" :db/txInstant #inst \"2024-01-01\"}]";
-
-/// The EDN of one transaction, at a set instant (so that a rebuilt database is identical).
-fn tx_text(ops: &[Op], day: usize) -> String {
-    let who = |p: &u8| format!("[:p/id {p}]");
-    let ops: Vec<String> = ops
-        .iter()
-        .map(|op| match op {
-            Op::Age(p, a) => format!("{{:p/id {p} :p/age {a}}}"),
-            Op::Tag(p, t) => format!("{{:p/id {p} :p/tags :t/{t}}}"),
-            Op::Untag(p, t) => format!("[:db/retract {} :p/tags :t/{t}]", who(p)),
-            Op::Friend(p, f) => format!("{{:p/id {p} :p/friend {{:p/id {f}}}}}"),
-            Op::Retract(p) => format!("[:db/retractEntity {}]", who(p)),
-        })
-        .collect();
-    format!(
-        "[{} {{:db/id \"datomic.tx\" :db/txInstant #inst \"2024-02-{:02}\"}}]",
-        ops.join(" "),
-        day + 1
-    )
-}
 
 fn scan(db: &Db, index: Index, reverse: bool) -> Vec<Datom> {
     let scan = db.scan(index);

@@ -3,6 +3,8 @@
 //! transaction id or instant; snapshots see only their own past.
 
 mod common;
+#[path = "support/people_ops.rs"]
+mod people_ops;
 
 use datolite_store::{Datom, Store, TimePoint, TxReport};
 
@@ -188,37 +190,8 @@ fn instants_never_go_back() {
 
 mod random {
     use super::*;
+    use crate::people_ops::{op, op_edn, SCHEMA};
     use proptest::prelude::*;
-
-    /// One operation on one of four people: set a cardinality-one age (replacing the old one),
-    /// add or retract a cardinality-many tag, or retract the whole entity.
-    #[derive(Clone, Debug)]
-    enum Op {
-        Age(u8, i64),
-        Tag(u8, u8),
-        Untag(u8, u8),
-        Retract(u8),
-    }
-
-    fn op() -> impl Strategy<Value = Op> {
-        prop_oneof![
-            (0u8..4, 0i64..5).prop_map(|(p, a)| Op::Age(p, a)),
-            (0u8..4, 0u8..3).prop_map(|(p, t)| Op::Tag(p, t)),
-            (0u8..4, 0u8..3).prop_map(|(p, t)| Op::Untag(p, t)),
-            (0u8..4).prop_map(Op::Retract),
-        ]
-    }
-
-    /// The EDN of one operation; people are upserted through their unique `:p/id`.
-    fn edn(op: &Op) -> String {
-        let who = |p: &u8| format!("[:p/id {p}]");
-        match op {
-            Op::Age(p, a) => format!("{{:p/id {p} :p/age {a}}}"),
-            Op::Tag(p, t) => format!("{{:p/id {p} :p/tags :t/{t}}}"),
-            Op::Untag(p, t) => format!("[:db/retract {} :p/tags :t/{t}]", who(p)),
-            Op::Retract(p) => format!("[:db/retractEntity {}]", who(p)),
-        }
-    }
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(32))]
@@ -229,14 +202,10 @@ mod random {
         fn the_log_api_equals_the_reports(txs in prop::collection::vec(prop::collection::vec(op(), 1..4), 1..8)) {
             let (disk, _dir) = common::lmdb();
             for store in [common::memory(), disk] {
-                store.transact_edn(
-                    "[{:db/ident :p/id :db/valueType :db.type/long :db/cardinality :db.cardinality/one :db/unique :db.unique/identity}
-                      {:db/ident :p/age :db/valueType :db.type/long :db/cardinality :db.cardinality/one}
-                      {:db/ident :p/tags :db/valueType :db.type/keyword :db/cardinality :db.cardinality/many}]",
-                ).unwrap();
+                store.transact_edn(SCHEMA).unwrap();
                 let mut reports = Vec::new();
                 for ops in &txs {
-                    let text = format!("[{}]", ops.iter().map(edn).collect::<Vec<_>>().join(" "));
+                    let text = format!("[{}]", ops.iter().map(op_edn).collect::<Vec<_>>().join(" "));
                     // Retracting a person who does not exist yet is an error: nothing committed.
                     if let Ok(r) = store.transact_edn(&text) {
                         reports.push(r);
