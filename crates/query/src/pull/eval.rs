@@ -72,7 +72,7 @@ impl<'a, 'db> Puller<'a, 'db> {
             let mut wanted = Vec::with_capacity(pattern.specs.len());
             for spec in &pattern.specs {
                 if let AttrName::Attr { reverse: false, .. } = &spec.attr {
-                    wanted.push(self.spec_attribute(spec)?.id);
+                    wanted.push(spec_attribute(spec)?.id);
                 }
             }
             self.datoms_of(e, Some(&wanted))?
@@ -89,7 +89,7 @@ impl<'a, 'db> Puller<'a, 'db> {
                 let key = Value::Keyword(attr.ident.clone());
                 let nested = attr.is_component.then_some(&*WILDCARD);
                 if let Some(value) =
-                    self.values(&attr, values, Limit::Default, nested, pattern, stack)?
+                    self.values(attr, values, Limit::Default, nested, pattern, stack)?
                 {
                     map.0.push((key, value));
                 }
@@ -99,10 +99,10 @@ impl<'a, 'db> Puller<'a, 'db> {
             let value = match &spec.attr {
                 AttrName::DbId => Some(Pulled::Value(Value::Ref(e))),
                 AttrName::Attr { reverse: false, .. } => {
-                    let attr = self.spec_attribute(spec)?;
+                    let attr = spec_attribute(spec)?;
                     match datoms.iter().find(|(a, _)| *a == attr.id) {
                         Some((_, values)) => self.values(
-                            &attr,
+                            attr,
                             values,
                             spec.limit,
                             spec.nested.as_ref(),
@@ -113,12 +113,12 @@ impl<'a, 'db> Puller<'a, 'db> {
                     }
                 }
                 AttrName::Attr { reverse: true, .. } => {
-                    let attr = self.spec_attribute(spec)?;
+                    let attr = spec_attribute(spec)?;
                     let sources = self.referring(e, attr.id)?;
                     if sources.is_empty() {
                         None
                     } else {
-                        self.reverse(&attr, &sources, spec, pattern, stack)?
+                        self.reverse(attr, &sources, spec, pattern, stack)?
                     }
                 }
             };
@@ -263,30 +263,19 @@ impl<'a, 'db> Puller<'a, 'db> {
         Ok(out)
     }
 
-    fn attribute(&self, id: u32) -> Result<Arc<Attribute>> {
-        self.db.schema().attribute(id).cloned().ok_or_else(|| {
+    fn attribute(&self, id: u32) -> Result<&'db Arc<Attribute>> {
+        self.db.schema().attribute(id).ok_or_else(|| {
             QueryError::Storage(format!("a datom of attribute {id}, which the schema lacks"))
         })
     }
+}
 
-    /// The attribute of an attribute spec: resolved with the pattern (see [`resolve`]), else
-    /// looked up by name.
-    fn spec_attribute(&self, spec: &AttrSpec) -> Result<Arc<Attribute>> {
-        if let Some(attr) = &spec.resolved {
-            return Ok(attr.clone());
-        }
-        let AttrName::Attr { ident, .. } = &spec.attr else {
-            return Err(QueryError::Pull(format!(
-                "{} names no attribute",
-                spec.form
-            )));
-        };
-        self.db
-            .schema()
-            .attribute_named(ident)
-            .cloned()
-            .ok_or_else(|| QueryError::Pull(format!("unknown attribute :{ident}")))
-    }
+/// The attribute of an attribute spec, set when the pattern was [`resolve`]d (every pull
+/// resolves its pattern before reading).
+fn spec_attribute(spec: &AttrSpec) -> Result<&Arc<Attribute>> {
+    spec.resolved
+        .as_ref()
+        .ok_or_else(|| QueryError::Pull(format!("internal: {} was pulled unresolved", spec.form)))
 }
 
 /// `[*]`, for components under a wildcard (made once).
