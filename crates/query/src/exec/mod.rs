@@ -351,12 +351,17 @@ impl<'a> Exec<'a> {
     }
 
     /// Runs `f` with `src` as the source clauses read (`None`: the default), then restores the
-    /// one before.
-    fn reading<T>(&self, src: Option<&SrcVar>, f: impl FnOnce() -> T) -> T {
+    /// one before. A source the query lacks is an error (resolution refuses it first), never
+    /// the default.
+    fn reading<T>(&self, src: Option<&SrcVar>, f: impl FnOnce() -> Result<T>) -> Result<T> {
         let name = src.map_or(sources::DEFAULT, |s| s.0.as_str());
-        let Some(i) = self.source_readers.iter().position(|(n, ..)| *n == name) else {
-            return f();
-        };
+        let i = self
+            .source_readers
+            .iter()
+            .position(|(n, ..)| *n == name)
+            .ok_or_else(|| {
+                crate::error::QueryError::Storage(format!("internal: unknown source {name}"))
+            })?;
         let before = self.active.replace(i);
         let out = f();
         self.active.set(before);
