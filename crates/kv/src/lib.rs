@@ -10,7 +10,7 @@
 //!   one indirect call per key), and pull cursors with seek for merge joins.
 //! - [`WriteTxn`]: puts and deletes plus everything a [`ReadTxn`] can do, seeing its own writes.
 //!
-//! Two engines ship: [`lmdb::LmdbEngine`] (default, via `heed`) and [`memory::MemoryEngine`]
+//! Two engines ship: [`lmdb::LmdbEngine`] (default, over LMDB's C API) and [`memory::MemoryEngine`]
 //! (persistent B-trees, for tests, ephemeral databases and cross-checking). All tuning lives in
 //! [`EngineOptions`], which also reads the engine's `DATOLITE_*` environment variables and has the
 //! engine's part of the named profiles (the store adds its own knobs: `datolite_store::StoreOptions`).

@@ -1,45 +1,50 @@
-//! Turning `heed` errors into [`KvError`]s a user can act on.
+//! Turning LMDB return codes into [`KvError`]s a user can act on.
 
-use heed::MdbError;
+use lmdb_master_sys as sys;
 
+use super::ffi::LmdbError;
 use crate::KvError;
 
-/// Whether LMDB reported that the memory map is full (the write must be retried after growing).
-pub(super) fn is_map_full(error: &heed::Error) -> bool {
-    matches!(error, heed::Error::Mdb(MdbError::MapFull))
+impl LmdbError {
+    /// Whether LMDB reported that the memory map is full (the write must be retried after
+    /// growing).
+    pub(super) fn is_map_full(self) -> bool {
+        self.0 == sys::MDB_MAP_FULL
+    }
+
+    /// Whether an append found a key that does not sort after the table's last key.
+    pub(super) fn is_key_exist(self) -> bool {
+        self.0 == sys::MDB_KEYEXIST
+    }
 }
 
-/// Maps a `heed` error to a readable [`KvError`].
-pub(super) fn from_heed(error: heed::Error) -> KvError {
-    match error {
-        heed::Error::Io(error) => KvError::Io(error),
+/// Maps an LMDB code to a readable [`KvError`].
+pub(super) fn from_lmdb(error: LmdbError) -> KvError {
+    match error.0 {
         // Normally intercepted by the write retry loop; this is what is left if growing failed.
-        heed::Error::Mdb(MdbError::MapFull) => KvError::Full("the LMDB memory map is full".into()),
-        heed::Error::Mdb(MdbError::ReadersFull) => KvError::Snapshot(
+        sys::MDB_MAP_FULL => KvError::Full("the LMDB memory map is full".into()),
+        sys::MDB_READERS_FULL => KvError::Snapshot(
             "all LMDB reader slots are in use: close long-lived snapshots or raise \
              DATOLITE_LMDB_MAX_READERS"
                 .into(),
         ),
-        heed::Error::Mdb(MdbError::TxnFull) => KvError::Engine(
+        sys::MDB_TXN_FULL => KvError::Engine(
             "the write transaction changed more pages than LMDB can hold in one transaction; \
              split it into smaller transactions"
                 .into(),
         ),
-        heed::Error::Mdb(MdbError::BadValSize) => KvError::Engine(
+        sys::MDB_BAD_VALSIZE => KvError::Engine(
             "LMDB rejected a key or value size (keys must be 1 to 511 bytes)".into(),
         ),
-        heed::Error::Mdb(MdbError::Corrupted | MdbError::PageNotFound) => KvError::Engine(
+        sys::MDB_CORRUPTED | sys::MDB_PAGE_NOTFOUND => KvError::Engine(
             "the LMDB data file is corrupted (a page is missing or damaged); restore a backup"
                 .into(),
         ),
-        heed::Error::Mdb(MdbError::VersionMismatch | MdbError::Invalid) => KvError::Engine(
+        sys::MDB_VERSION_MISMATCH | sys::MDB_INVALID => KvError::Engine(
             "the directory holds an LMDB file of another version or a file that is not LMDB".into(),
         ),
-        heed::Error::Mdb(error) => KvError::Engine(format!("LMDB: {error}")),
-        heed::Error::EnvAlreadyOpened => {
-            KvError::Engine("the LMDB environment is already open in this process".into())
-        }
-        heed::Error::Encoding(error) => KvError::Engine(format!("LMDB key encoding: {error}")),
-        heed::Error::Decoding(error) => KvError::Engine(format!("LMDB value decoding: {error}")),
+        // Positive codes are errno values.
+        code if code > 0 => KvError::Io(std::io::Error::from_raw_os_error(code)),
+        _ => KvError::Engine(format!("LMDB: {}", error.message())),
     }
 }

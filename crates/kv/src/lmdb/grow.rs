@@ -18,26 +18,26 @@ impl Shared {
             .grow_gate
             .write()
             .unwrap_or_else(PoisonError::into_inner);
-        let current = self.env.info().map_size;
+        let current = self.env.map_size();
         let wait = Duration::from_millis(self.options.grow_wait_ms);
         if let Err(open) = self.readers.wait_for_zero(wait) {
             return Err(KvError::Full(format!(
                 "the database map ({}) is full and cannot grow while {open} snapshot(s) of this \
                  process stay open (waited {} ms); close long-lived snapshots (database values) \
                  before writing, or reopen with a larger DATOLITE_LMDB_MAP_SIZE",
-                human(current as u64),
+                human(current),
                 self.options.grow_wait_ms,
             )));
         }
         let factor = self.options.map_growth.max(2);
-        let target = (current as u64)
+        let target = current
             .checked_mul(factor)
             .and_then(round_to_pages)
             .and_then(|size| usize::try_from(size).ok())
             .ok_or_else(|| {
                 KvError::Full(format!(
                     "the database map ({}) is full and cannot grow {factor}-fold on this platform",
-                    human(current as u64)
+                    human(current)
                 ))
             })?;
         // SAFETY: LMDB requires that no transaction of this process be open during
@@ -49,11 +49,12 @@ impl Shared {
         //   lock. We hold the write lock, so none can start, and the count is zero, so none is
         //   open. The table-creating transaction at open time committed long ago.
         // - Other processes: `datolite.lock` is exclusive, so no other engine maps this file.
-        unsafe { self.env.resize(target) }.map_err(|error| {
+        unsafe { self.env.set_map_size(target) }.map_err(|error| {
             KvError::Full(format!(
-                "the database map is full and growing it from {} to {} failed: {error}",
-                human(current as u64),
-                human(target as u64)
+                "the database map is full and growing it from {} to {} failed: {}",
+                human(current),
+                human(target as u64),
+                error.message()
             ))
         })
     }

@@ -1,4 +1,5 @@
-//! The LMDB engine (through `heed`): the default, a memory-mapped copy-on-write B+tree.
+//! The LMDB engine: the default, a memory-mapped copy-on-write B+tree, driven through its C API
+//! (`lmdb-master-sys`) by the thin safe layer in `ffi.rs`.
 //!
 //! - Snapshots are LMDB read transactions opened without thread-local storage, owned by a
 //!   [`ReadTxn`] box and `Send`; readers never block the writer or each other.
@@ -9,12 +10,14 @@
 //! - An exclusive `datolite.lock` file makes the engine the only user of its directory, which
 //!   is what makes growing the map safe.
 //!
-//! Layout: `open.rs` (directory, lock, environment, tables), `snapshot.rs` and `write.rs` (the
-//! two transaction kinds), `ops.rs` (gets and the scan hot path), `cursor.rs`, `readers.rs`
-//! (counting open snapshots), `grow.rs` (map growth), `errors.rs`.
+//! Layout: `ffi.rs` (environment, transactions and cursors over the C API: the `unsafe` part),
+//! `open.rs` (directory, lock, environment, tables), `snapshot.rs` and `write.rs` (the two
+//! transaction kinds), `ops.rs` (gets and the scan hot path), `cursor.rs` (range walking and
+//! seeks), `readers.rs` (counting open snapshots), `grow.rs` (map growth), `errors.rs`.
 
 mod cursor;
 mod errors;
+mod ffi;
 mod grow;
 mod open;
 mod ops;
@@ -26,19 +29,14 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
-use heed::types::Bytes;
-use heed::{Env, WithoutTls};
-
-use self::errors::{from_heed, is_map_full};
+use self::errors::from_lmdb;
+use self::ffi::{Dbi, Env};
 use self::readers::ReaderCount;
 use self::snapshot::LmdbSnapshot;
 use self::write::LmdbWriteTxn;
 use crate::{Engine, EngineOptions, LmdbOptions, ReadTxn, Result, Table, WriteTxn};
 
 pub use self::open::LOCK_FILE;
-
-/// A table's handle: raw byte keys and values, LMDB's default (memcmp) order.
-type Db = heed::Database<'static, Bytes, Bytes>;
 
 /// Map sizes are rounded up to this, a multiple of every common page size (4, 16 and 64 KiB).
 const MAP_ALIGN: u64 = 64 << 10;
@@ -59,9 +57,9 @@ pub struct LmdbEngine {
 /// State shared by the engine and its snapshots.
 struct Shared {
     /// Declared first so the environment closes before the directory lock is released.
-    env: Env<WithoutTls>,
+    env: Env,
     /// One handle per table, indexed by [`Table::index`].
-    dbs: [Db; Table::ALL.len()],
+    dbs: [Dbi; Table::ALL.len()],
     /// Open read transactions of this process (growth waits for zero).
     readers: ReaderCount,
     /// Snapshot openers take the read side; growth takes the write side to keep new snapshots
@@ -117,7 +115,7 @@ impl LmdbEngine {
 
     /// The current size of the memory map in bytes (it grows when writes fill it).
     pub fn map_size(&self) -> u64 {
-        self.shared.env.info().map_size as u64
+        self.shared.env.map_size()
     }
 
     /// The number of snapshots of this engine currently open.
@@ -125,14 +123,13 @@ impl LmdbEngine {
         self.shared.readers.live()
     }
 
-    /// Counts the keys of `table` and sums their lengths with a plain heed iterator and nothing
-    /// else: the "bare LMDB cursor" reference that scan benchmarks compare against.
+    /// Counts the keys of `table` and sums their lengths with a bare LMDB cursor (`MDB_NEXT`
+    /// and nothing else): the reference that scan benchmarks compare against.
     pub fn raw_scan_count(&self, table: Table) -> Result<(u64, u64)> {
         let snapshot = self.snapshot()?;
-        let db = self.shared.dbs[table.index()];
+        let mut cursor = snapshot.txn.cursor(snapshot.db(table)).map_err(from_lmdb)?;
         let (mut keys, mut key_bytes) = (0u64, 0u64);
-        for item in db.iter(&snapshot.txn).map_err(from_heed)? {
-            let (key, _) = item.map_err(from_heed)?;
+        while let Some((key, _)) = cursor.next().map_err(from_lmdb)? {
             keys += 1;
             key_bytes += key.len() as u64;
         }
@@ -208,14 +205,14 @@ impl Engine for LmdbEngine {
             match committed {
                 Ok(()) => return Ok(()),
                 // A failed commit has already been aborted by LMDB.
-                Err(error) if is_map_full(&error) => shared.grow()?,
-                Err(error) => return Err(from_heed(error)),
+                Err(error) if error.is_map_full() => shared.grow()?,
+                Err(error) => return Err(from_lmdb(error)),
             }
         }
     }
 
     fn sync(&self) -> Result<()> {
-        self.shared.env.force_sync().map_err(from_heed)
+        self.shared.env.sync().map_err(from_lmdb)
     }
 
     /// The bytes of the data file in use: every page up to the last one written. (With
@@ -225,8 +222,7 @@ impl Engine for LmdbEngine {
     }
 
     fn size_on_disk(&self) -> Result<u64> {
-        let info = self.shared.env.info();
-        let page_size = u64::from(self.shared.env.unnamed_database_stat().page_size);
-        Ok((info.last_page_number as u64 + 1) * page_size)
+        let page_size = u64::from(self.shared.env.page_size().map_err(from_lmdb)?);
+        Ok((self.shared.env.last_page() + 1) * page_size)
     }
 }

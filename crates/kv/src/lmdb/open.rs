@@ -4,11 +4,9 @@ use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io;
 use std::path::Path;
 
-use heed::types::Bytes;
-use heed::{CommitOrAbort, EnvFlags, EnvOpenOptions, WithoutTls};
-
-use super::errors::from_heed;
-use super::{round_to_pages, Db};
+use super::errors::from_lmdb;
+use super::ffi::{flags, Dbi, Env, EnvConfig};
+use super::round_to_pages;
 use crate::{EngineOptions, KvError, Result, SyncMode, Table};
 
 /// Name of the advisory lock file inside the database directory.
@@ -47,8 +45,8 @@ pub(super) fn prepare_directory(path: &Path, create_if_missing: bool) -> Result<
 /// Takes the exclusive advisory lock that makes one engine the sole owner of the directory.
 ///
 /// LMDB itself allows many processes, but datolite grows the map, which is only safe when no
-/// other process has the file mapped; and heed refuses a second environment for one file in a
-/// process. The lock is per open file description, so a second open in the same process is
+/// other process has the file mapped; and LMDB must not be opened twice on one file in a process
+/// (closing either would drop the other's POSIX locks). The lock is per open file description, so a second open in the same process is
 /// refused just like one from another process.
 pub(super) fn lock_directory(path: &Path) -> Result<File> {
     let lock_path = path.join(LOCK_FILE);
@@ -78,7 +76,7 @@ pub(super) fn lock_directory(path: &Path) -> Result<File> {
 }
 
 /// Opens the LMDB environment with the flags `options` ask for.
-pub(super) fn open_env(path: &Path, options: &EngineOptions) -> Result<heed::Env<WithoutTls>> {
+pub(super) fn open_env(path: &Path, options: &EngineOptions) -> Result<Env> {
     let lmdb = &options.lmdb;
     let map_size = round_to_pages(lmdb.map_size)
         .and_then(|size| usize::try_from(size).ok())
@@ -89,81 +87,44 @@ pub(super) fn open_env(path: &Path, options: &EngineOptions) -> Result<heed::Env
                 lmdb.map_size
             ),
         })?;
-    let mut flags = EnvFlags::empty();
+    let mut env_flags = 0;
     match options.sync {
         SyncMode::Full => {}
-        SyncMode::MetaAsync => flags |= EnvFlags::NO_META_SYNC,
-        SyncMode::None => flags |= EnvFlags::NO_SYNC,
+        SyncMode::MetaAsync => env_flags |= flags::NO_META_SYNC,
+        SyncMode::None => env_flags |= flags::NO_SYNC,
     }
     if lmdb.no_readahead {
-        flags |= EnvFlags::NO_READ_AHEAD;
+        env_flags |= flags::NO_READ_AHEAD;
     }
     if lmdb.write_map {
-        flags |= EnvFlags::WRITE_MAP;
+        env_flags |= flags::WRITE_MAP;
     }
-    // Without TLS, read transactions are tied to their objects rather than to threads, which
-    // makes them `Send` and lets one thread hold several snapshots.
-    let mut builder = EnvOpenOptions::new().read_txn_without_tls();
-    builder
-        .map_size(map_size)
-        .max_readers(lmdb.max_readers)
-        .max_dbs(Table::ALL.len() as u32);
-    // SAFETY: heed marks NO_SYNC and NO_META_SYNC unsafe because they weaken durability after a
-    // system crash (the last commits may be lost), which is exactly what `SyncMode` documents
-    // and the user chose; they do not affect memory safety within the process.
-    unsafe {
-        builder.flags(flags);
-    }
-    // SAFETY: mapping a file is undefined behaviour only if the file is changed behind LMDB's
-    // back. We hold the exclusive `datolite.lock`, so no other datolite engine (in this or any
-    // process) maps the file, and LMDB's own lock file coordinates anything else using LMDB.
-    unsafe { builder.open(path) }.map_err(|error| match error {
-        heed::Error::Io(error) => open_error(path, describe(&error)),
-        other => match from_heed(other) {
-            KvError::Engine(reason) => open_error(path, reason),
-            other => other,
-        },
+    // Mapping a file is only unsound if the file is changed behind LMDB's back: we hold the
+    // exclusive `datolite.lock`, so no other datolite engine (in this or any process) maps the
+    // file, and LMDB's own lock file coordinates anything else using LMDB.
+    let config = EnvConfig {
+        map_size,
+        max_readers: lmdb.max_readers,
+        max_dbs: Table::ALL.len() as u32,
+        flags: env_flags,
+    };
+    Env::open(path, &config).map_err(|error| match from_lmdb(error) {
+        KvError::Io(error) => open_error(path, describe(&error)),
+        KvError::Engine(reason) => open_error(path, reason),
+        other => other,
     })
 }
 
-/// Creates (or opens) one named database per [`Table`] and commits, so the handles are valid in
+/// Creates (or opens) one named table per [`Table`] and commits, so the handles are valid in
 /// every later transaction.
-pub(super) fn create_tables(env: &heed::Env<WithoutTls>) -> Result<[Db; Table::ALL.len()]> {
-    let wtxn = env.write_txn().map_err(from_heed)?;
-    let committed = env
-        .create_databases_and_commit(wtxn, |opener, wtxn| -> heed::Result<_> {
-            // A macro rather than a closure: the handles' lifetime is tied to `wtxn`'s type.
-            macro_rules! create {
-                ($table:expr) => {
-                    opener.create_database::<Bytes, Bytes>(wtxn, Some($table.name()))?
-                };
-            }
-            // Destructured so that adding a table without updating this list fails to compile.
-            let [eavt, aevt, avet, vaet, log, values, stats, meta, eavt_h, aevt_h, avet_h, vaet_h] =
-                Table::ALL;
-            let dbs = [
-                create!(eavt),
-                create!(aevt),
-                create!(avet),
-                create!(vaet),
-                create!(log),
-                create!(values),
-                create!(stats),
-                create!(meta),
-                create!(eavt_h),
-                create!(aevt_h),
-                create!(avet_h),
-                create!(vaet_h),
-            ];
-            Ok(CommitOrAbort::<_, ()>::Commit(dbs))
-        })
-        .map_err(from_heed)?;
-    match committed {
-        CommitOrAbort::Commit(dbs) => Ok(dbs),
-        CommitOrAbort::Abort(()) => Err(KvError::Engine(
-            "creating the LMDB tables was aborted".into(),
-        )),
+pub(super) fn create_tables(env: &Env) -> Result<[Dbi; Table::ALL.len()]> {
+    let txn = env.begin_write().map_err(from_lmdb)?;
+    let mut dbs = [0; Table::ALL.len()];
+    for table in Table::ALL {
+        dbs[table.index()] = txn.open_table(table.name(), true).map_err(from_lmdb)?;
     }
+    txn.commit().map_err(from_lmdb)?;
+    Ok(dbs)
 }
 
 /// An [`KvError::Open`] for `path`.

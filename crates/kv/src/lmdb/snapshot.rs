@@ -2,18 +2,18 @@
 
 use std::sync::Arc;
 
-use heed::{RoTxn, WithoutTls};
-
-use super::errors::from_heed;
+use super::errors::from_lmdb;
+use super::ffi::{Dbi, Txn};
 use super::readers::ReaderGuard;
-use super::{Db, Shared};
+use super::Shared;
 use crate::{ReadTxn, Result, Table};
 
-/// A read transaction that owns (a handle to) its environment, so it is `'static` and can be
-/// boxed as a [`ReadTxn`]; `WithoutTls` makes it `Send`.
+/// A read transaction plus (through its guard) the environment it reads, so it is `'static`
+/// and can be boxed as a [`ReadTxn`]; opened under `MDB_NOTLS`, it is `Send`.
 pub(super) struct LmdbSnapshot {
-    /// Declared before `guard`: the transaction must close before the reader count drops.
-    pub(super) txn: RoTxn<'static, WithoutTls>,
+    /// Declared before `guard`: the transaction must close before the reader count drops and
+    /// before the environment can close.
+    pub(super) txn: Txn,
     guard: ReaderGuard,
 }
 
@@ -23,12 +23,12 @@ impl LmdbSnapshot {
     pub(super) fn open(shared: &Arc<Shared>) -> Result<Self> {
         // Counted before the transaction exists: if opening fails, dropping the guard undoes it.
         let guard = ReaderGuard::new(Arc::clone(shared));
-        let txn = shared.env.clone().static_read_txn().map_err(from_heed)?;
+        let txn = shared.env.begin_read().map_err(from_lmdb)?;
         Ok(LmdbSnapshot { txn, guard })
     }
 
     #[inline]
-    fn db(&self, table: Table) -> Db {
+    pub(super) fn db(&self, table: Table) -> Dbi {
         self.guard.shared.dbs[table.index()]
     }
 }

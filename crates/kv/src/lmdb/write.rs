@@ -1,27 +1,27 @@
 //! The LMDB write transaction handed to write bodies.
 
-use heed::{PutFlags, RwTxn};
-
-use super::errors::{from_heed, is_map_full};
-use super::{Db, Shared};
+use super::errors::from_lmdb;
+use super::ffi::{Dbi, LmdbError, Txn};
+use super::Shared;
 use crate::limits::{check_key, storable};
 use crate::{KvError, Result, Table, WriteTxn};
 
-/// A heed write transaction plus the "map full happened" flag.
+/// The write transaction plus the "map full happened" flag.
 ///
 /// The flag is why this wrapper exists: a body may turn the `Full` error of a put into its own
 /// error type (or even ignore it), so the engine cannot rely on what the body returns to know
-/// whether to grow the map and retry. Dropping the wrapper aborts the transaction.
+/// whether to grow the map and retry. Dropping the wrapper aborts the transaction; it borrows
+/// the engine's shared state, so the environment outlives it.
 pub(super) struct LmdbWriteTxn<'e> {
-    txn: RwTxn<'e>,
-    dbs: &'e [Db; Table::ALL.len()],
+    txn: Txn,
+    dbs: &'e [Dbi; Table::ALL.len()],
     map_full: bool,
 }
 
 impl<'e> LmdbWriteTxn<'e> {
     /// Begins the write transaction (the caller holds the writer mutex).
     pub(super) fn begin(shared: &'e Shared) -> Result<Self> {
-        let txn = shared.env.write_txn().map_err(from_heed)?;
+        let txn = shared.env.begin_write().map_err(from_lmdb)?;
         Ok(LmdbWriteTxn {
             txn,
             dbs: &shared.dbs,
@@ -34,26 +34,26 @@ impl<'e> LmdbWriteTxn<'e> {
         self.map_full
     }
 
-    /// Commits; the raw heed error is returned so the caller can recognize a full map.
-    pub(super) fn commit(self) -> heed::Result<()> {
+    /// Commits; the raw LMDB error is returned so the caller can recognize a full map.
+    pub(super) fn commit(self) -> std::result::Result<(), LmdbError> {
         self.txn.commit()
     }
 
     #[inline]
-    fn db(&self, table: Table) -> Db {
+    fn db(&self, table: Table) -> Dbi {
         self.dbs[table.index()]
     }
 
     /// Records a full map, then converts the error for the body.
     #[cold]
-    fn fail(&mut self, error: heed::Error) -> KvError {
-        if is_map_full(&error) {
+    fn fail(&mut self, error: LmdbError) -> KvError {
+        if error.is_map_full() {
             self.map_full = true;
             return KvError::Full(
                 "the LMDB map is full; the write will be retried after growing it".into(),
             );
         }
-        from_heed(error)
+        from_lmdb(error)
     }
 }
 
@@ -63,7 +63,8 @@ impl WriteTxn for LmdbWriteTxn<'_> {
     fn put(&mut self, table: Table, key: &[u8], value: &[u8]) -> Result<()> {
         check_key(key)?;
         let db = self.db(table);
-        db.put(&mut self.txn, key, value)
+        self.txn
+            .put(db, key, value, false)
             .map_err(|error| self.fail(error))
     }
 
@@ -74,10 +75,11 @@ impl WriteTxn for LmdbWriteTxn<'_> {
     fn put_sorted(&mut self, table: Table, key: &[u8], value: &[u8]) -> Result<()> {
         check_key(key)?;
         let db = self.db(table);
-        match db.put_with_flags(&mut self.txn, PutFlags::APPEND, key, value) {
+        match self.txn.put(db, key, value, true) {
             Ok(()) => Ok(()),
-            Err(heed::Error::Mdb(heed::MdbError::KeyExist)) => db
-                .put(&mut self.txn, key, value)
+            Err(error) if error.is_key_exist() => self
+                .txn
+                .put(db, key, value, false)
                 .map_err(|error| self.fail(error)),
             Err(error) => Err(self.fail(error)),
         }
@@ -89,29 +91,22 @@ impl WriteTxn for LmdbWriteTxn<'_> {
     fn append_keys(&mut self, table: Table, keys: &mut dyn Iterator<Item = &[u8]>) -> Result<()> {
         let db = self.db(table);
         let mut rest: Option<&[u8]> = None;
-        let outcome = (|| -> heed::Result<()> {
-            let mut cursor = db.iter_mut(&mut self.txn)?;
+        let outcome = (|| -> std::result::Result<(), LmdbError> {
+            let mut cursor = self.txn.cursor(db)?;
             for key in &mut *keys {
                 if !storable(key) {
                     rest = Some(key);
                     return Ok(());
                 }
-                // SAFETY: nothing borrowed from the database is alive while we write: `key`
-                // comes from the caller's buffer and the value is empty.
-                let put = unsafe {
-                    cursor.put_current_with_options::<heed::types::Bytes>(
-                        PutFlags::APPEND,
-                        key,
-                        &[],
-                    )
-                };
-                match put {
+                // SAFETY: the cursor is the write transaction's, and nothing read through the
+                // transaction is alive: `key` comes from the caller's buffer, the value is empty.
+                match unsafe { cursor.append(key, &[]) } {
                     Ok(()) => {}
-                    Err(heed::Error::Mdb(heed::MdbError::KeyExist)) => {
+                    Err(error) if error.is_key_exist() => {
                         rest = Some(key);
                         return Ok(());
                     }
-                    Err(e) => return Err(e),
+                    Err(error) => return Err(error),
                 }
             }
             Ok(())
@@ -133,7 +128,6 @@ impl WriteTxn for LmdbWriteTxn<'_> {
         }
         let db = self.db(table);
         // Deletes copy pages too (copy-on-write), so they can fill the map as well.
-        db.delete(&mut self.txn, key)
-            .map_err(|error| self.fail(error))
+        self.txn.delete(db, key).map_err(|error| self.fail(error))
     }
 }
