@@ -172,7 +172,7 @@ fn cell_json(out: &mut String, cell: &Cell) {
 /// as itself, anything else as its EDN text), `":db/id"` a number, many values an array.
 fn pull_map_json(out: &mut String, map: &PullMap) {
     seq(out, ("{", "}", ","), &map.0, |o, (key, value)| {
-        match key {
+        match &**key {
             Value::String(s) => json_string(o, s),
             other => json_string(o, &other.to_string()),
         }

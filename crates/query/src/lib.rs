@@ -54,7 +54,7 @@ pub use exec::JoinStrategy;
 pub use explain::{Actual, Body, Explain, PlanNode, RulePlan};
 pub use functions::{builtin_aggregates, builtin_functions};
 pub use parser::{parse_query, parse_query_form, parse_rules, parse_rules_form};
-pub use pull::{entity_of, parse_pull, pull, pull_many, PullMap, PullPattern, Pulled};
+pub use pull::{entity_of, parse_pull, pull, pull_many, PullKey, PullMap, PullPattern, Pulled};
 pub use result::{Cell, InputForm, InputValue, QueryResult};
 pub use run::{
     explain, explain_edn, explain_plan, explain_plan_edn, explain_plan_edn_sources, q, q_edn,

@@ -7,12 +7,14 @@
 //! reverse attribute must be a reference); a recursion never expands an entity that is already
 //! being expanded on the way down (a cycle gives `{:db/id e}`).
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
 
 use datolite_store::{Attribute, Cardinality, Db, EntityReader, Index, Reader, Value};
 
 use super::pattern::{AttrName, AttrSpec, Limit, Nested, PullPattern};
-use super::{PullMap, Pulled};
+use super::{PullKey, PullMap, Pulled};
 use crate::error::{QueryError, Result};
 
 /// Pulls patterns from one database value, on one snapshot (the caller's reader), entity
@@ -20,10 +22,36 @@ use crate::error::{QueryError, Result};
 pub(crate) struct Puller<'a, 'db> {
     db: &'db Db,
     entities: EntityReader<'a, 'db>,
+    /// The key of each attribute a wildcard has met (made once per pull, not per entity).
+    wildcard_keys: RefCell<HashMap<u32, PullKey>>,
 }
 
 /// One entity's current datoms, grouped by attribute in EAVT order.
 type Grouped = Vec<(u32, Vec<Value>)>;
+
+/// The values an entity holds for one spec of a pattern without `*`, in index order.
+#[derive(Default)]
+struct Slot {
+    first: Option<Value>,
+    rest: Vec<Value>,
+}
+
+impl Slot {
+    fn push(&mut self, v: Value) {
+        match self.first {
+            None => self.first = Some(v),
+            Some(_) => self.rest.push(v),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.first.is_none()
+    }
+
+    fn into_values(self) -> impl Iterator<Item = Value> {
+        self.first.into_iter().chain(self.rest)
+    }
+}
 
 impl<'a, 'db> Puller<'a, 'db> {
     pub(crate) fn new(db: &'db Db, reader: &'a Reader<'db>) -> Result<Self> {
@@ -37,6 +65,7 @@ impl<'a, 'db> Puller<'a, 'db> {
         Ok(Puller {
             db,
             entities: reader.entity_reader()?,
+            wildcard_keys: RefCell::default(),
         })
     }
 
@@ -52,47 +81,105 @@ impl<'a, 'db> Puller<'a, 'db> {
     /// The map of entity `e`; `stack` holds the entities being expanded above it.
     fn entity(&self, e: u64, pattern: &PullPattern, stack: &mut Vec<u64>) -> Result<PullMap> {
         stack.push(e);
-        let out = self.entity_in(e, pattern, stack);
+        let out = if pattern.wildcard {
+            self.wildcard_entity(e, pattern, stack)
+        } else {
+            self.named_entity(e, pattern, stack)
+        };
         stack.pop();
         out
     }
 
-    fn entity_in(&self, e: u64, pattern: &PullPattern, stack: &mut Vec<u64>) -> Result<PullMap> {
-        let forward = pattern.wildcard
-            || pattern
-                .specs
-                .iter()
-                .any(|s| matches!(s.attr, AttrName::Attr { reverse: false, .. }));
-        let datoms = if !forward {
-            Vec::new()
-        } else if pattern.wildcard {
-            self.datoms_of(e, None)?
-        } else {
-            // Only the values the pattern names are decoded.
-            let mut wanted = Vec::with_capacity(pattern.specs.len());
-            for spec in &pattern.specs {
-                if let AttrName::Attr { reverse: false, .. } = &spec.attr {
-                    wanted.push(spec_attribute(spec)?.id);
+    /// A pattern without `*`: one pass over the entity's datoms drops each value named by a
+    /// spec into that spec's slot (nothing else is decoded), then the map is built in spec
+    /// order.
+    fn named_entity(&self, e: u64, pattern: &PullPattern, stack: &mut Vec<u64>) -> Result<PullMap> {
+        let mut slots: Vec<Slot> = pattern.specs.iter().map(|_| Slot::default()).collect();
+        if pattern.specs.iter().any(|s| forward_id(s).is_some()) {
+            let reader = self.entities.reader();
+            let mut failure = None;
+            self.entities.for_each_datom(e, |raw| {
+                let mut matching = pattern
+                    .specs
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, s)| forward_id(s) == Some(raw.a))
+                    .map(|(i, _)| i)
+                    .peekable();
+                let Some(&first) = matching.peek() else {
+                    return true;
+                };
+                match reader.value(raw.v) {
+                    Ok(v) => {
+                        // The same attribute may be named by several specs (with `:as`).
+                        for i in matching.skip(1) {
+                            slots[i].push(v.clone());
+                        }
+                        slots[first].push(v);
+                        true
+                    }
+                    Err(error) => {
+                        failure = Some(error);
+                        false
+                    }
                 }
+            })?;
+            if let Some(error) = failure {
+                return Err(error.into());
             }
-            self.datoms_of(e, Some(&wanted))?
-        };
-        let mut map = PullMap::default();
-        if pattern.wildcard {
-            map.0.reserve(datoms.len() + 1);
-            map.0
-                .push((Value::Keyword(DB_ID.into()), Pulled::Value(Value::Ref(e))));
-            // Specs written beside `*` replace its entries (the map keeps one value per key);
-            // the wildcard's own keys are distinct attributes, so they are pushed unsearched.
-            for (a, values) in &datoms {
-                let attr = self.attribute(*a)?;
-                let key = Value::Keyword(attr.ident.clone());
-                let nested = attr.is_component.then_some(&*WILDCARD);
-                if let Some(value) =
-                    self.values(attr, values, Limit::Default, nested, pattern, stack)?
-                {
-                    map.0.push((key, value));
+        }
+        let mut map = PullMap(Vec::with_capacity(pattern.specs.len()));
+        for (spec, slot) in pattern.specs.iter().zip(slots) {
+            let value = match &spec.attr {
+                AttrName::DbId => Some(Pulled::Value(Value::Ref(e))),
+                AttrName::Attr { reverse: false, .. } if slot.is_empty() => None,
+                AttrName::Attr { reverse: false, .. } => self.values(
+                    spec_attribute(spec)?,
+                    slot.into_values(),
+                    spec.limit,
+                    spec.nested.as_ref(),
+                    pattern,
+                    stack,
+                )?,
+                AttrName::Attr { reverse: true, .. } => {
+                    self.reverse_spec(e, spec, pattern, stack)?
                 }
+            };
+            self.set(&mut map, spec, value);
+        }
+        Ok(map)
+    }
+
+    /// A pattern with `*`: `:db/id`, then every attribute of the entity (components expanded),
+    /// then the specs written beside `*`, which replace the wildcard's entries.
+    fn wildcard_entity(
+        &self,
+        e: u64,
+        pattern: &PullPattern,
+        stack: &mut Vec<u64>,
+    ) -> Result<PullMap> {
+        let datoms = self.datoms_of(e)?;
+        let mut map = PullMap(Vec::with_capacity(datoms.len() + 1));
+        map.0
+            .push((DB_ID_KEY.clone(), Pulled::Value(Value::Ref(e))));
+        // The wildcard's own keys are distinct attributes, so they are pushed unsearched.
+        let mut named = Vec::new();
+        for (a, values) in datoms {
+            let attr = self.attribute(a)?;
+            if pattern.specs.iter().any(|s| forward_id(s) == Some(a)) {
+                // Named beside `*` too: the spec decides (below); its values are kept for it.
+                named.push((a, values.clone()));
+            }
+            let nested = attr.is_component.then_some(&*WILDCARD);
+            if let Some(value) = self.values(
+                attr,
+                values.into_iter(),
+                Limit::Default,
+                nested,
+                pattern,
+                stack,
+            )? {
+                map.0.push((self.wildcard_key(attr), value));
             }
         }
         for spec in &pattern.specs {
@@ -100,10 +187,10 @@ impl<'a, 'db> Puller<'a, 'db> {
                 AttrName::DbId => Some(Pulled::Value(Value::Ref(e))),
                 AttrName::Attr { reverse: false, .. } => {
                     let attr = spec_attribute(spec)?;
-                    match datoms.iter().find(|(a, _)| *a == attr.id) {
+                    match named.iter().find(|(a, _)| *a == attr.id) {
                         Some((_, values)) => self.values(
                             attr,
-                            values,
+                            values.iter().cloned(),
                             spec.limit,
                             spec.nested.as_ref(),
                             pattern,
@@ -113,22 +200,46 @@ impl<'a, 'db> Puller<'a, 'db> {
                     }
                 }
                 AttrName::Attr { reverse: true, .. } => {
-                    let attr = spec_attribute(spec)?;
-                    let sources = self.referring(e, attr.id)?;
-                    if sources.is_empty() {
-                        None
-                    } else {
-                        self.reverse(attr, &sources, spec, pattern, stack)?
-                    }
+                    self.reverse_spec(e, spec, pattern, stack)?
                 }
             };
-            match (value, &spec.default) {
-                (Some(v), _) => map.insert(spec.key.clone(), v),
-                (None, Some(d)) => map.insert(spec.key.clone(), Pulled::Value(d.clone())),
-                (None, None) => {}
-            }
+            self.set(&mut map, spec, value);
         }
         Ok(map)
+    }
+
+    /// Sets the spec's key to `value`, or to its `:default` when the entity has no value.
+    fn set(&self, map: &mut PullMap, spec: &AttrSpec, value: Option<Pulled>) {
+        match (value, &spec.default) {
+            (Some(v), _) => map.insert(spec.key.clone(), v),
+            (None, Some(d)) => map.insert(spec.key.clone(), Pulled::Value(d.clone())),
+            (None, None) => {}
+        }
+    }
+
+    /// A reverse spec (`:ns/_attr`) of entity `e`.
+    fn reverse_spec(
+        &self,
+        e: u64,
+        spec: &AttrSpec,
+        pattern: &PullPattern,
+        stack: &mut Vec<u64>,
+    ) -> Result<Option<Pulled>> {
+        let attr = spec_attribute(spec)?;
+        let sources = self.referring(e, attr.id)?;
+        if sources.is_empty() {
+            return Ok(None);
+        }
+        self.reverse(attr, &sources, spec, pattern, stack)
+    }
+
+    /// The key of `attr` in a wildcard's maps.
+    fn wildcard_key(&self, attr: &Attribute) -> PullKey {
+        self.wildcard_keys
+            .borrow_mut()
+            .entry(attr.id)
+            .or_insert_with(|| Arc::new(Value::Keyword(attr.ident.clone())))
+            .clone()
     }
 
     /// The values of forward attribute `attr` (`values` in index order), shaped by cardinality,
@@ -137,24 +248,24 @@ impl<'a, 'db> Puller<'a, 'db> {
     fn values(
         &self,
         attr: &Attribute,
-        values: &[Value],
+        mut values: impl Iterator<Item = Value>,
         limit: Limit,
         nested: Option<&Nested>,
         parent: &PullPattern,
         stack: &mut Vec<u64>,
     ) -> Result<Option<Pulled>> {
-        let one = |v: &Value, stack: &mut Vec<u64>| match (v, attr.is_ref()) {
-            (Value::Ref(target), true) => self.reference(*target, nested, parent, stack),
-            _ => Ok(Some(Pulled::Value(v.clone()))),
+        let one = |v: Value, stack: &mut Vec<u64>| match (v, attr.is_ref()) {
+            (Value::Ref(target), true) => self.reference(target, nested, parent, stack),
+            (v, _) => Ok(Some(Pulled::Value(v))),
         };
         if attr.cardinality == Cardinality::One {
-            return match values.first() {
+            return match values.next() {
                 Some(v) => one(v, stack),
                 None => Ok(None),
             };
         }
         let mut out = Vec::new();
-        for v in values.iter().take(limit.max()) {
+        for v in values.take(limit.max()) {
             match one(v, stack)? {
                 Some(p) => out.push(p),
                 None => return Ok(None),
@@ -218,17 +329,13 @@ impl<'a, 'db> Puller<'a, 'db> {
         }
     }
 
-    /// The datoms of `e` (of the `wanted` attributes only, when given), grouped by attribute,
-    /// values decoded: one EAVT prefix scan.
-    fn datoms_of(&self, e: u64, wanted: Option<&[u32]>) -> Result<Grouped> {
+    /// Every datom of `e`, grouped by attribute, values decoded: one EAVT prefix scan.
+    fn datoms_of(&self, e: u64) -> Result<Grouped> {
         let mut out: Grouped = Vec::new();
         let mut failure = None;
         let reader = self.entities.reader();
-        self.entities.for_each_datom(e, |raw| {
-            if wanted.is_some_and(|w| !w.contains(&raw.a)) {
-                return true;
-            }
-            match reader.value(raw.v) {
+        self.entities
+            .for_each_datom(e, |raw| match reader.value(raw.v) {
                 Ok(v) => {
                     match out.last_mut() {
                         Some((a, values)) if *a == raw.a => values.push(v),
@@ -236,14 +343,13 @@ impl<'a, 'db> Puller<'a, 'db> {
                     }
                     true
                 }
-                Err(e) => {
-                    failure = Some(e);
+                Err(error) => {
+                    failure = Some(error);
                     false
                 }
-            }
-        })?;
+            })?;
         match failure {
-            Some(e) => Err(e.into()),
+            Some(error) => Err(error.into()),
             None => Ok(out),
         }
     }
@@ -287,15 +393,20 @@ static WILDCARD: LazyLock<Nested> = LazyLock::new(|| {
     })
 });
 
-/// `:db/id` as keyword text.
-const DB_ID: &str = "db/id";
+/// The `:db/id` key (made once).
+static DB_ID_KEY: LazyLock<PullKey> = LazyLock::new(|| Arc::new(Value::Keyword("db/id".into())));
 
 /// `{:db/id e}` for a reference value not expanded.
 fn id_map(v: &Value) -> Pulled {
-    Pulled::Map(PullMap(vec![(
-        Value::Keyword(DB_ID.into()),
-        Pulled::Value(v.clone()),
-    )]))
+    Pulled::Map(PullMap(vec![(DB_ID_KEY.clone(), Pulled::Value(v.clone()))]))
+}
+
+/// The attribute a forward spec reads, by id.
+fn forward_id(spec: &AttrSpec) -> Option<u32> {
+    match (&spec.attr, &spec.resolved) {
+        (AttrName::Attr { reverse: false, .. }, Some(attr)) => Some(attr.id),
+        _ => None,
+    }
 }
 
 /// The parent pattern one level deeper into `recursion` (one of its specs' nesting): that

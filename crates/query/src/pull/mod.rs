@@ -12,6 +12,7 @@ mod eval;
 pub mod pattern;
 
 use std::fmt;
+use std::sync::Arc;
 
 use datolite_store::{Db, Value};
 
@@ -36,14 +37,19 @@ pub enum Pulled {
     Many(Vec<Pulled>),
 }
 
+/// A key of a pulled map: an attribute ident as a keyword, or an `:as` name. Shared: every map
+/// pulled with one pattern holds the same keys, so they are counted references, not copies.
+pub type PullKey = Arc<Value>;
+
 /// A pulled entity: keys (attribute idents as keywords, or `:as` names) to values, in the
 /// order of the pattern (`*` first: `:db/id`, then attributes in id order). Keys are distinct.
 #[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
-pub struct PullMap(pub Vec<(Value, Pulled)>);
+pub struct PullMap(pub Vec<(PullKey, Pulled)>);
 
 impl PullMap {
     /// Sets `key` (replacing a value it had, in place).
-    pub fn insert(&mut self, key: Value, value: Pulled) {
+    pub fn insert(&mut self, key: impl Into<PullKey>, value: Pulled) {
+        let key = key.into();
         match self.0.iter_mut().find(|(k, _)| same_key(k, &key)) {
             Some(slot) => slot.1 = value,
             None => self.0.push((key, value)),

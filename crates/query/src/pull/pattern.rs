@@ -21,6 +21,7 @@ use datolite_edn::Edn;
 use datolite_store::model::untyped_value;
 use datolite_store::{Attribute, Value};
 
+use super::PullKey;
 use crate::error::{QueryError, Result};
 
 /// Datomic's limit on the values of a cardinality-many attribute when the pattern sets none.
@@ -88,8 +89,9 @@ pub enum Nested {
 pub struct AttrSpec {
     /// The attribute.
     pub attr: AttrName,
-    /// The key of its value in the result: the attribute as written, or `:as`.
-    pub key: Value,
+    /// The key of its value in the result: the attribute as written, or `:as` (shared by every
+    /// map pulled with the spec).
+    pub key: PullKey,
     /// `:limit`.
     pub limit: Limit,
     /// `:default`: the value when the entity has none.
@@ -231,6 +233,7 @@ fn with_options(form: &Edn, items: &[Edn]) -> Result<AttrSpec> {
                     other => untyped_value(other)
                         .ok_or_else(|| bad(form, &format!(":as takes a name, got {other}")))?,
                 }
+                .into()
             }
             Edn::Keyword(k) if k.namespace.is_none() && k.name == "limit" => {
                 spec.limit = limit(value, form)?
@@ -290,7 +293,9 @@ fn plain(form: &Edn) -> Result<AttrSpec> {
     };
     Ok(AttrSpec {
         attr,
-        key: untyped_value(form).unwrap_or(Value::Keyword(k.name.clone())),
+        key: untyped_value(form)
+            .unwrap_or(Value::Keyword(k.name.clone()))
+            .into(),
         limit: Limit::Default,
         default: None,
         nested: None,
