@@ -562,8 +562,8 @@ const PATTERNS: &[&str] = &[
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
-    /// On random graphs with references, cycles and components, pull answers what the naive
-    /// per-attribute implementation answers, for every pattern and every entity.
+    /// On random graphs with references, cycles and components, pull and pull-many answer what
+    /// the naive per-attribute implementation answers, for every pattern and every entity.
     #[test]
     fn pull_equals_the_naive_oracle(ops in prop::collection::vec((0u8..6, 0u8..6, 0u8..6), 0..24)) {
         let (database, ids) = random_db(&ops);
@@ -580,8 +580,18 @@ proptest! {
                 let want = naive(&db, e, &pattern, &mut Vec::new());
                 prop_assert_eq!(got, want, "{} of {}", text, e);
             }
-            let many = pull_many(&db, &entities, &pattern).unwrap();
-            prop_assert_eq!(many.len(), entities.len());
+            // One cursor across the entities: in order (it never needs to move back), then
+            // backwards and each twice in a row (it must).
+            let order: Vec<u64> = entities
+                .iter()
+                .chain(entities.iter().rev().flat_map(|e| [e, e]))
+                .copied()
+                .collect();
+            let many = pull_many(&db, &order, &pattern).unwrap();
+            prop_assert_eq!(many.len(), order.len());
+            for (&e, got) in order.iter().zip(many) {
+                prop_assert_eq!(got, naive(&db, e, &pattern, &mut Vec::new()), "pull-many {} of {}", text, e);
+            }
         }
     }
 }

@@ -59,11 +59,19 @@ impl<'db> Reader<'db> {
 }
 
 /// Entity after entity from one EAVT cursor (pull reads many entities): the cursor is positioned
-/// per entity instead of a scan being set up per entity. On a view over time each entity is
+/// per entity instead of a scan being set up per entity, and not moved at all when it already
+/// stands on the entity (the key that ended the previous entity's datoms is the next entity's
+/// first, so pulling consecutive entities never seeks). On a view over time each entity is
 /// scanned through the view instead (history and as-of keys are not in EAVT alone).
 pub struct EntityReader<'a, 'db> {
     reader: &'a Reader<'db>,
-    cursor: Option<RefCell<Box<dyn KvCursor<'a> + 'a>>>,
+    cursor: Option<RefCell<Positioned<'a>>>,
+}
+
+/// The EAVT cursor and the key it stands on (`None`: past the end, or not yet positioned).
+struct Positioned<'a> {
+    cursor: Box<dyn KvCursor<'a> + 'a>,
+    at: Option<&'a [u8]>,
 }
 
 impl<'db> Reader<'db> {
@@ -71,11 +79,10 @@ impl<'db> Reader<'db> {
     pub fn entity_reader(&self) -> Result<EntityReader<'_, 'db>> {
         let cursor = if self.db.is_current() {
             let txn: &dyn datolite_kv::ReadOps = &*self.txn;
-            Some(RefCell::new(txn.cursor(
-                Table::Eavt,
-                KeyRange::all(),
-                Direction::Forward,
-            )?))
+            Some(RefCell::new(Positioned {
+                cursor: txn.cursor(Table::Eavt, KeyRange::all(), Direction::Forward)?,
+                at: None,
+            }))
         } else {
             None
         };
@@ -93,14 +100,24 @@ impl EntityReader<'_, '_> {
             let scan = self.reader.db.scan(Index::Eavt).entity(e);
             return self.reader.for_each_raw(&scan, f);
         };
-        let mut cursor = cursor.borrow_mut();
+        let mut positioned = cursor.borrow_mut();
+        let Positioned { cursor, at } = &mut *positioned;
         let prefix = e.to_be_bytes();
-        let mut next = cursor.seek(&prefix)?;
-        while let Some((key, _)) = next {
-            if !key.starts_with(&prefix) || !f(decode_key(Index::Eavt, key)?) {
+        // `at` is only ever a key that ended an entity (the one before it belongs to another
+        // entity), so when it belongs to `e` it is `e`'s first datom.
+        let mut next = match at.take() {
+            Some(key) if key.starts_with(&prefix) => Some(key),
+            _ => cursor.seek(&prefix)?.map(|(k, _)| k),
+        };
+        while let Some(key) = next {
+            if !key.starts_with(&prefix) {
+                *at = Some(key);
                 break;
             }
-            next = cursor.next()?;
+            if !f(decode_key(Index::Eavt, key)?) {
+                break;
+            }
+            next = cursor.next()?.map(|(k, _)| k);
         }
         Ok(())
     }

@@ -95,10 +95,14 @@ impl<'a, 'db> Puller<'a, 'db> {
     /// order.
     fn named_entity(&self, e: u64, pattern: &PullPattern, stack: &mut Vec<u64>) -> Result<PullMap> {
         let mut slots: Vec<Slot> = pattern.specs.iter().map(|_| Slot::default()).collect();
-        if pattern.specs.iter().any(|s| forward_id(s).is_some()) {
+        // EAVT orders an entity's datoms by attribute id: past the last attribute named, stop.
+        if let Some(last) = pattern.specs.iter().filter_map(forward_id).max() {
             let reader = self.entities.reader();
             let mut failure = None;
             self.entities.for_each_datom(e, |raw| {
+                if raw.a > last {
+                    return false;
+                }
                 let mut matching = pattern
                     .specs
                     .iter()
