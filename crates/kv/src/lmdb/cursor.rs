@@ -6,7 +6,7 @@
 use std::ops::Bound;
 
 use super::errors::from_lmdb;
-use super::ffi::{Cursor, Entry};
+use super::ffi::{Cursor, Entry, LmdbError};
 use crate::{Direction, KeyRange, KvCursor, Result};
 
 /// Positions `cursor` on the first entry between `start` and `end` in `direction` (for
@@ -65,6 +65,50 @@ pub(super) fn step<'t>(
             .map_err(from_lmdb)?
             .filter(|(k, _)| range.after_start(k)),
     })
+}
+
+/// Calls `each` with every entry of `range` in `direction` until it returns `false`: the scan
+/// hot path. The loop is specialized per direction and per open or closed far end, so a full
+/// scan pays one `mdb_cursor_get` per key and nothing else.
+#[inline(always)]
+pub(super) fn walk<'t>(
+    cursor: &mut Cursor<'t>,
+    range: &KeyRange,
+    direction: Direction,
+    each: impl FnMut(Entry<'t>) -> bool,
+) -> Result<()> {
+    if range.is_empty() {
+        return Ok(());
+    }
+    let first = position(cursor, range.as_slices(), direction)?;
+    match (direction, &range.start, &range.end) {
+        (Direction::Forward, _, Bound::Unbounded) => drive(cursor, first, each, Cursor::next),
+        (Direction::Forward, _, _) => drive(cursor, first, each, |c| {
+            Ok(c.next()?.filter(|(k, _)| range.before_end(k)))
+        }),
+        (Direction::Reverse, Bound::Unbounded, _) => drive(cursor, first, each, Cursor::prev),
+        (Direction::Reverse, _, _) => drive(cursor, first, each, |c| {
+            Ok(c.prev()?.filter(|(k, _)| range.after_start(k)))
+        }),
+    }
+}
+
+/// The loop of [`walk`], monomorphized per way of advancing.
+#[inline(always)]
+fn drive<'t>(
+    cursor: &mut Cursor<'t>,
+    first: Option<Entry<'t>>,
+    mut each: impl FnMut(Entry<'t>) -> bool,
+    mut advance: impl FnMut(&mut Cursor<'t>) -> std::result::Result<Option<Entry<'t>>, LmdbError>,
+) -> Result<()> {
+    let mut next = first;
+    while let Some(entry) = next {
+        if !each(entry) {
+            break;
+        }
+        next = advance(cursor).map_err(from_lmdb)?;
+    }
+    Ok(())
 }
 
 /// Whether `key` is before the end bound `end`.

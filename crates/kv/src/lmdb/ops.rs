@@ -1,6 +1,6 @@
 //! Reads shared by snapshots and write transactions: point gets and the scan hot path.
 
-use super::cursor::{position, step};
+use super::cursor::walk;
 use super::errors::from_lmdb;
 use super::ffi::{Dbi, Txn};
 use crate::limits::storable;
@@ -28,18 +28,10 @@ pub(super) fn scan(
     direction: Direction,
     visit: &mut dyn FnMut(&[u8], &[u8]) -> Visit,
 ) -> Result<()> {
-    if range.is_empty() {
-        return Ok(());
-    }
     let mut cursor = txn.cursor(db).map_err(from_lmdb)?;
-    let mut next = position(&mut cursor, range.as_slices(), direction)?;
-    while let Some((key, value)) = next {
-        if let Visit::Stop = visit(key, value) {
-            break;
-        }
-        next = step(&mut cursor, range, direction)?;
-    }
-    Ok(())
+    walk(&mut cursor, range, direction, |(key, value)| {
+        visit(key, value) == Visit::Continue
+    })
 }
 
 /// [`crate::ReadOps::scan_keys`] over one LMDB table: keys collected into chunks of
@@ -52,23 +44,18 @@ pub(super) fn scan_keys(
     direction: Direction,
     visit: &mut dyn FnMut(&[&[u8]]) -> Visit,
 ) -> Result<()> {
-    if range.is_empty() {
-        return Ok(());
-    }
     let mut cursor = txn.cursor(db).map_err(from_lmdb)?;
     let mut chunk: Vec<&[u8]> = Vec::with_capacity(crate::SCAN_CHUNK);
-    let mut next = position(&mut cursor, range.as_slices(), direction)?;
-    while let Some((key, _)) = next {
+    let mut stopped = false;
+    walk(&mut cursor, range, direction, |(key, _)| {
         chunk.push(key);
         if chunk.len() == crate::SCAN_CHUNK {
-            if let Visit::Stop = visit(&chunk) {
-                return Ok(());
-            }
+            stopped = visit(&chunk) == Visit::Stop;
             chunk.clear();
         }
-        next = step(&mut cursor, range, direction)?;
-    }
-    if !chunk.is_empty() {
+        !stopped
+    })?;
+    if !stopped && !chunk.is_empty() {
         visit(&chunk);
     }
     Ok(())
