@@ -29,7 +29,7 @@ use crate::KvError;
 /// Which key-value engine stores the data.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum EngineKind {
-    /// LMDB through `heed`: memory-mapped B+tree, zero-copy reads. The default.
+    /// LMDB (over its C API): memory-mapped B+tree, zero-copy reads. The default.
     #[default]
     Lmdb,
     /// In-memory persistent B-trees; nothing survives the process.
