@@ -18,7 +18,8 @@ enum Op {
 
 /// Short keys over a tiny alphabet, so puts, overwrites and deletes collide often.
 fn key() -> impl Strategy<Value = Vec<u8>> {
-    prop::collection::vec(prop::sample::select(vec![0u8, 1, 2, 0x7F, 0xFF]), 1..5)
+    // Up to 11 bytes: LMDB's comparator treats the first 8 bytes of a key apart.
+    prop::collection::vec(prop::sample::select(vec![0u8, 1, 2, 0x7F, 0xFF]), 1..12)
 }
 
 fn op() -> impl Strategy<Value = Op> {
