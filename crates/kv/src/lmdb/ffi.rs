@@ -218,13 +218,12 @@ impl Txn {
         self.0.as_ptr()
     }
 
-    /// Opens (with `create`, creates) the named table.
-    pub(super) fn open_table(&self, name: &str, create: bool) -> Result<Dbi, LmdbError> {
+    /// Opens the named table, creating it when missing.
+    pub(super) fn create_table(&self, name: &str) -> Result<Dbi, LmdbError> {
         let name = CString::new(name).map_err(|_| LmdbError(libc_einval()))?;
         let mut dbi: Dbi = 0;
-        let flags = if create { sys::MDB_CREATE } else { 0 };
         // SAFETY: the transaction is live; `name` is NUL-terminated.
-        check(unsafe { sys::mdb_dbi_open(self.ptr(), name.as_ptr(), flags, &mut dbi) })?;
+        check(unsafe { sys::mdb_dbi_open(self.ptr(), name.as_ptr(), sys::MDB_CREATE, &mut dbi) })?;
         Ok(dbi)
     }
 
@@ -240,7 +239,8 @@ impl Txn {
         }
     }
 
-    /// Stores `value` under `key` (`flags`: 0 or `MDB_APPEND`).
+    /// Stores `value` under `key`; with `append`, in LMDB's append mode (`MDB_APPEND`: the key must
+    /// sort after the last one, else `MDB_KEYEXIST` and nothing is written).
     pub(super) fn put(
         &mut self,
         dbi: Dbi,

@@ -121,7 +121,7 @@ pub(super) fn create_tables(env: &Env) -> Result<[Dbi; Table::ALL.len()]> {
     let txn = env.begin_write().map_err(from_lmdb)?;
     let mut dbs = [0; Table::ALL.len()];
     for table in Table::ALL {
-        dbs[table.index()] = txn.open_table(table.name(), true).map_err(from_lmdb)?;
+        dbs[table.index()] = txn.create_table(table.name()).map_err(from_lmdb)?;
     }
     txn.commit().map_err(from_lmdb)?;
     Ok(dbs)
