@@ -137,8 +137,16 @@ impl<'a, B: ReadOps + ?Sized> Overlaid<'a, B> {
     }
 }
 
-/// An overlay write reads like the overlay of what it has written so far.
-impl ReadOps for OverlayWrite<'_> {
+/// A reader whose reads are those of an overlay it makes on demand — [`OverlayWrite`] (what it
+/// has written so far over its base), the store's snapshot of a `with` value (which owns its
+/// base's snapshot, so it cannot be an [`Overlaid`] itself). Implementing this is all such a
+/// type needs to be [`ReadOps`].
+pub trait ReadsThroughOverlay {
+    /// The overlay to read through.
+    fn overlaid(&self) -> Overlaid<'_, dyn ReadOps + '_>;
+}
+
+impl<T: ReadsThroughOverlay + ?Sized> ReadOps for T {
     fn get(&self, table: Table, key: &[u8]) -> Result<Option<&[u8]>> {
         self.overlaid().into_get(table, key)
     }
@@ -173,7 +181,8 @@ impl ReadOps for OverlayWrite<'_> {
     }
 }
 
-impl OverlayWrite<'_> {
+/// An overlay write reads like the overlay of what it has written so far.
+impl ReadsThroughOverlay for OverlayWrite<'_> {
     fn overlaid(&self) -> Overlaid<'_, dyn ReadOps + '_> {
         Overlaid {
             base: self.base,

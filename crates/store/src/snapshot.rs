@@ -12,8 +12,8 @@ use std::time::Duration;
 
 use std::ops::{Bound, RangeBounds};
 
-use datolite_kv::overlay::{Delta, Overlaid};
-use datolite_kv::{Direction, KeyRange, KvCursor, ReadOps, ReadTxn, Table, Visit};
+use datolite_kv::overlay::{Delta, Overlaid, ReadsThroughOverlay};
+use datolite_kv::{Direction, KeyRange, ReadOps, ReadTxn, Table, Visit};
 
 use crate::encoding::{decode_log_key, Index};
 use crate::meta;
@@ -81,42 +81,7 @@ impl<'db> TxnGuard<'db> {
     }
 }
 
-impl ReadOps for OverlaidGuard<'_> {
-    fn get(&self, table: Table, key: &[u8]) -> datolite_kv::Result<Option<&[u8]>> {
-        self.overlaid().into_get(table, key)
-    }
-
-    fn scan(
-        &self,
-        table: Table,
-        range: &KeyRange,
-        direction: Direction,
-        visit: &mut dyn FnMut(&[u8], &[u8]) -> Visit,
-    ) -> datolite_kv::Result<()> {
-        self.overlaid().scan(table, range, direction, visit)
-    }
-
-    fn scan_keys(
-        &self,
-        table: Table,
-        range: &KeyRange,
-        direction: Direction,
-        visit: &mut dyn FnMut(&[&[u8]]) -> Visit,
-    ) -> datolite_kv::Result<()> {
-        self.overlaid().scan_keys(table, range, direction, visit)
-    }
-
-    fn cursor<'t>(
-        &'t self,
-        table: Table,
-        range: KeyRange,
-        direction: Direction,
-    ) -> datolite_kv::Result<Box<dyn KvCursor<'t> + 't>> {
-        self.overlaid().into_cursor(table, range, direction)
-    }
-}
-
-impl OverlaidGuard<'_> {
+impl ReadsThroughOverlay for OverlaidGuard<'_> {
     fn overlaid(&self) -> Overlaid<'_, dyn ReadOps + '_> {
         Overlaid {
             base: self.base.ops(),
