@@ -10,10 +10,11 @@
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use datolite_kv::{Direction, KeyRange, ReadOps, Table, Visit, WriteTxn};
+use datolite_kv::{ReadOps, Table, WriteTxn};
 
 use crate::encoding::{decode_log_key, encode_key, RawDatom};
 use crate::meta;
+use crate::scan::try_for_each_key;
 use crate::schema::Schema;
 use crate::{Result, StoreError};
 
@@ -63,21 +64,9 @@ pub(crate) fn upgrade_to_history(txn: &mut dyn WriteTxn) -> Result<()> {
 
 /// Calls `f(datom, added)` with every entry of the log, in order.
 fn for_each_log_entry(txn: &dyn ReadOps, mut f: impl FnMut(RawDatom<'_>, bool)) -> Result<()> {
-    let mut failure = None;
-    txn.scan(
-        Table::Log,
-        &KeyRange::all(),
-        Direction::Forward,
-        &mut |key, _| match decode_log_key(key) {
-            Ok((raw, added)) => {
-                f(raw, added);
-                Visit::Continue
-            }
-            Err(e) => {
-                failure = Some(StoreError::from(e));
-                Visit::Stop
-            }
-        },
-    )?;
-    failure.map_or(Ok(()), Err)
+    try_for_each_key(txn, Table::Log, |key| {
+        let (raw, added) = decode_log_key(key)?;
+        f(raw, added);
+        Ok(())
+    })
 }

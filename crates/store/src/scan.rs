@@ -667,3 +667,27 @@ impl Iterator for DatomIter {
         self.buffer.pop_front().map(Ok)
     }
 }
+
+/// Calls `f` with every key of `table`, in order, on a snapshot or write transaction the caller
+/// holds; the first error `f` returns (a key that does not decode) stops the walk and is the
+/// result. For whole-table passes that have no `Db` (statistics recount, format upgrades).
+pub(crate) fn try_for_each_key(
+    txn: &dyn ReadOps,
+    table: datolite_kv::Table,
+    mut f: impl FnMut(&[u8]) -> Result<()>,
+) -> Result<()> {
+    let mut failure = None;
+    txn.scan(
+        table,
+        &KeyRange::all(),
+        Direction::Forward,
+        &mut |key, _| match f(key) {
+            Ok(()) => Visit::Continue,
+            Err(e) => {
+                failure = Some(e);
+                Visit::Stop
+            }
+        },
+    )?;
+    failure.map_or(Ok(()), Err)
+}

@@ -15,6 +15,7 @@ use datolite_kv::{Direction, KeyRange, ReadOps, Table, Visit, WriteTxn};
 
 use crate::encoding::{decode_key, Index, Prefix, RawDatom};
 use crate::meta;
+use crate::scan::try_for_each_key;
 use crate::{Result, StoreError};
 
 /// Statistics of one attribute.
@@ -99,23 +100,10 @@ impl Stats {
     /// mode).
     pub fn recount(txn: &dyn ReadOps) -> Result<Stats> {
         Stats::count_with(|index, f| {
-            let mut failure = None;
-            txn.scan(
-                index.table(),
-                &KeyRange::all(),
-                Direction::Forward,
-                &mut |key, _| match decode_key(index, key) {
-                    Ok(raw) => {
-                        f(&raw);
-                        Visit::Continue
-                    }
-                    Err(e) => {
-                        failure = Some(StoreError::from(e));
-                        Visit::Stop
-                    }
-                },
-            )?;
-            failure.map_or(Ok(()), Err)
+            try_for_each_key(txn, index.table(), |key| {
+                f(&decode_key(index, key)?);
+                Ok(())
+            })
         })
     }
 
