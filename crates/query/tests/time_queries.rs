@@ -5,18 +5,15 @@
 //! which must agree, and against databases rebuilt from the log's prefixes.
 
 mod common;
+// The store's random transactions on four people, shared rather than copied.
+#[path = "../../store/tests/support/people_ops.rs"]
+mod people_ops;
 
 use common::{both_inputs, rows};
 use datolite_query::{parse_rules, Cell, InputValue, QueryResult};
 use datolite_store::{Db, TimePoint, Value};
+use people_ops::{op, tx_text, Op, SCHEMA};
 use proptest::prelude::*;
-
-const SCHEMA: &str =
-    "[{:db/ident :p/id :db/valueType :db.type/long :db/cardinality :db.cardinality/one :db/unique :db.unique/identity}
-      {:db/ident :p/age :db/valueType :db.type/long :db/cardinality :db.cardinality/one}
-      {:db/ident :p/tags :db/valueType :db.type/keyword :db/cardinality :db.cardinality/many}
-      {:db/ident :p/friend :db/valueType :db.type/ref :db/cardinality :db.cardinality/many}
-      {:db/id \"datomic.tx\" :db/txInstant #inst \"2024-01-01\"}]";
 
 fn database() -> datolite::Database {
     let database = datolite::Database::memory().unwrap();
@@ -167,45 +164,6 @@ fn with_values_are_queried_like_any_other() {
         rows(run(&db, new, &[InputValue::Db, InputValue::Source(after)])),
         vec![vec![long(3)]]
     );
-}
-
-/// One operation on one of four people (as in the store's view tests).
-#[derive(Clone, Debug)]
-enum Op {
-    Age(u8, i64),
-    Tag(u8, u8),
-    Untag(u8, u8),
-    Friend(u8, u8),
-    Retract(u8),
-}
-
-fn op() -> impl Strategy<Value = Op> {
-    prop_oneof![
-        (0u8..4, 0i64..5).prop_map(|(p, a)| Op::Age(p, a)),
-        (0u8..4, 0u8..3).prop_map(|(p, t)| Op::Tag(p, t)),
-        (0u8..4, 0u8..3).prop_map(|(p, t)| Op::Untag(p, t)),
-        (0u8..4, 0u8..4).prop_map(|(p, f)| Op::Friend(p, f)),
-        (0u8..4).prop_map(Op::Retract),
-    ]
-}
-
-fn tx_text(ops: &[Op], day: usize) -> String {
-    let who = |p: &u8| format!("[:p/id {p}]");
-    let ops: Vec<String> = ops
-        .iter()
-        .map(|op| match op {
-            Op::Age(p, a) => format!("{{:p/id {p} :p/age {a}}}"),
-            Op::Tag(p, t) => format!("{{:p/id {p} :p/tags :t/{t}}}"),
-            Op::Untag(p, t) => format!("[:db/retract {} :p/tags :t/{t}]", who(p)),
-            Op::Friend(p, f) => format!("{{:p/id {p} :p/friend {{:p/id {f}}}}}"),
-            Op::Retract(p) => format!("[:db/retractEntity {}]", who(p)),
-        })
-        .collect();
-    format!(
-        "[{} {{:db/id \"datomic.tx\" :db/txInstant #inst \"2024-02-{:02}\"}}]",
-        ops.join(" "),
-        day + 1
-    )
 }
 
 /// Queries whose answers on a view must equal those on the rebuilt database (no transaction
