@@ -94,11 +94,23 @@ impl<'db> Reader<'db> {
 }
 
 impl EntityReader<'_, '_> {
-    /// Calls `f` with every datom of entity `e`, in EAVT order, until it returns `false`.
-    pub fn for_each_datom(&self, e: u64, mut f: impl FnMut(RawDatom<'_>) -> bool) -> Result<()> {
+    /// Calls `f` with every datom of entity `e`, in EAVT order, until it returns `Ok(false)`; an
+    /// error from `f` (a value that does not decode) stops the walk and is the result.
+    pub fn for_each_datom(
+        &self,
+        e: u64,
+        mut f: impl FnMut(RawDatom<'_>) -> Result<bool>,
+    ) -> Result<()> {
         let Some(cursor) = &self.cursor else {
             let scan = self.reader.db.scan(Index::Eavt).entity(e);
-            return self.reader.for_each_raw(&scan, f);
+            let mut failure = None;
+            self.reader.for_each_raw(&scan, |raw| {
+                f(raw).unwrap_or_else(|error| {
+                    failure = Some(error);
+                    false
+                })
+            })?;
+            return failure.map_or(Ok(()), Err);
         };
         let mut positioned = cursor.borrow_mut();
         let Positioned { cursor, at } = &mut *positioned;
@@ -114,7 +126,7 @@ impl EntityReader<'_, '_> {
                 *at = Some(key);
                 break;
             }
-            if !f(decode_key(Index::Eavt, key)?) {
+            if !f(decode_key(Index::Eavt, key)?)? {
                 break;
             }
             next = cursor.next()?.map(|(k, _)| k);

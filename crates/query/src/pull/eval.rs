@@ -98,10 +98,9 @@ impl<'a, 'db> Puller<'a, 'db> {
         // EAVT orders an entity's datoms by attribute id: past the last attribute named, stop.
         if let Some(last) = pattern.specs.iter().filter_map(forward_id).max() {
             let reader = self.entities.reader();
-            let mut failure = None;
             self.entities.for_each_datom(e, |raw| {
                 if raw.a > last {
-                    return false;
+                    return Ok(false);
                 }
                 let mut matching = pattern
                     .specs
@@ -111,26 +110,16 @@ impl<'a, 'db> Puller<'a, 'db> {
                     .map(|(i, _)| i)
                     .peekable();
                 let Some(&first) = matching.peek() else {
-                    return true;
+                    return Ok(true);
                 };
-                match reader.value(raw.v) {
-                    Ok(v) => {
-                        // The same attribute may be named by several specs (with `:as`).
-                        for i in matching.skip(1) {
-                            slots[i].push(v.clone());
-                        }
-                        slots[first].push(v);
-                        true
-                    }
-                    Err(error) => {
-                        failure = Some(error);
-                        false
-                    }
+                let v = reader.value(raw.v)?;
+                // The same attribute may be named by several specs (with `:as`).
+                for i in matching.skip(1) {
+                    slots[i].push(v.clone());
                 }
+                slots[first].push(v);
+                Ok(true)
             })?;
-            if let Some(error) = failure {
-                return Err(error.into());
-            }
         }
         let mut map = PullMap(Vec::with_capacity(pattern.specs.len()));
         for (spec, slot) in pattern.specs.iter().zip(slots) {
@@ -336,26 +325,16 @@ impl<'a, 'db> Puller<'a, 'db> {
     /// Every datom of `e`, grouped by attribute, values decoded: one EAVT prefix scan.
     fn datoms_of(&self, e: u64) -> Result<Grouped> {
         let mut out: Grouped = Vec::new();
-        let mut failure = None;
         let reader = self.entities.reader();
-        self.entities
-            .for_each_datom(e, |raw| match reader.value(raw.v) {
-                Ok(v) => {
-                    match out.last_mut() {
-                        Some((a, values)) if *a == raw.a => values.push(v),
-                        _ => out.push((raw.a, vec![v])),
-                    }
-                    true
-                }
-                Err(error) => {
-                    failure = Some(error);
-                    false
-                }
-            })?;
-        match failure {
-            Some(error) => Err(error.into()),
-            None => Ok(out),
-        }
+        self.entities.for_each_datom(e, |raw| {
+            let v = reader.value(raw.v)?;
+            match out.last_mut() {
+                Some((a, values)) if *a == raw.a => values.push(v),
+                _ => out.push((raw.a, vec![v])),
+            }
+            Ok(true)
+        })?;
+        Ok(out)
     }
 
     /// The entities whose `a` refers to `e`, from VAET.
