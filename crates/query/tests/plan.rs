@@ -333,11 +333,27 @@ fn explain_shows_not_or_and_rule_bodies() {
         "   not:\n      1. scan EAVT [e a v] [?e :salary 0]",
         "   branch:\n      1. scan",
         "[?f :age 3]",
+        // A closure called with ?e bound: searched from ?e, no rule relation computed.
+        "search (linked ?e ?x)",
+        "closure searched forward from argument 1",
+        "   repeated step ?a → ?c:\n      1. scan EAVT [e a] [?a :friend ?c]",
+        "   exit ?a → ?b:\n      1. scan EAVT [e a] [?a :friend ?b]",
+    ] {
+        assert!(plan.contains(want), "missing {want:?} in\n{plan}");
+    }
+    assert!(!plan.contains("rules (computed"), "{plan}");
+    // Called with nothing bound, the same rule is computed bottom-up.
+    let text = "[:find ?e ?x :in $ % :where (linked ?e ?x)]";
+    let query = parse_query(text).unwrap();
+    let (inputs, rules_parsed) = datolite_query::bind_args(&query, &args(&[rules])).unwrap();
+    let unbound = datolite_query::explain(&db, &query, &inputs, &rules_parsed, true).unwrap();
+    for want in [
+        "1. rule (linked ?e ?x)",
         "rules (computed bottom-up before the query, semi-naive):",
         "(linked ?c ?b)]  (",
         "      2. rule (linked ?c ?b)",
     ] {
-        assert!(plan.contains(want), "missing {want:?} in\n{plan}");
+        assert!(unbound.contains(want), "missing {want:?} in\n{unbound}");
     }
     // The anti-join's line names no join mode (its body's patterns have their own).
     let anti = plan
@@ -441,10 +457,11 @@ fn analyze_reports_every_node_nested_bodies_and_rules_included() {
     assert_eq!(body.actual.as_ref().unwrap().rows, 1, "{plan}");
     same(&db, text, &[]);
 
-    // Rule bodies: planned once, run once per round, their rows summed.
+    // Rule bodies: planned once, run once per round, their rows summed. (`[?b :age _]` makes
+    // the rule no closure: it is computed bottom-up although the call binds ?e.)
     let text = "[:find ?x :in $ % :where [?e :name \"p7\"] (linked ?e ?x)]";
-    let rules =
-        "[[(linked ?a ?b) [?a :friend ?b]] [(linked ?a ?b) [?a :friend ?c] (linked ?c ?b)]]";
+    let rules = "[[(linked ?a ?b) [?a :friend ?b]] \
+                 [(linked ?a ?b) [?a :friend ?c] (linked ?c ?b) [?b :age _]]]";
     let plan = datolite_query::explain_plan_edn(&db, text, &args(&[rules]), true).unwrap();
     assert_eq!(plan.rules.len(), 2, "{plan}");
     // A ring of 200: everyone reaches everyone.
@@ -461,6 +478,26 @@ fn analyze_reports_every_node_nested_bodies_and_rules_included() {
         json["steps"][0]["actual"]["rows"].as_u64().is_some(),
         "{json}"
     );
+}
+
+#[test]
+fn a_search_runs_its_steps_once_per_round_from_the_bound_values() {
+    let db = people();
+    // A ring of 200 friends: from p7 the search reaches all 200 in 200 rounds of the
+    // repeated step, then takes the exit once from all of them.
+    let text = "[:find ?x :in $ % :where [?e :name \"p7\"] (linked ?e ?x)]";
+    let rules =
+        "[[(linked ?a ?b) [?a :friend ?b]] [(linked ?a ?b) [?a :friend ?c] (linked ?c ?b)]]";
+    let plan = datolite_query::explain_plan_edn(&db, text, &args(&[rules]), true).unwrap();
+    assert!(plan.rules.is_empty(), "no relation computed: {plan}");
+    let search = plan.steps.iter().find(|s| s.op == "search").unwrap();
+    assert_eq!(search.actual.as_ref().unwrap().rows, 200, "{plan}");
+    let runs: Vec<u64> = search
+        .bodies
+        .iter()
+        .map(|b| b.steps[0].actual.as_ref().unwrap().runs)
+        .collect();
+    assert_eq!(runs, [200, 1], "{plan}");
 }
 
 #[test]

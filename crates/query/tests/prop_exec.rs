@@ -231,9 +231,17 @@ fn query(rng: &mut Rng, entities_in_db: u64) -> String {
     if rng.chance(25) {
         rules = true;
         let target = entities[rng.below(entities.len() as u64) as usize].clone();
-        clauses.push(match rng.below(3) {
+        // Closures of every shape, searched from either argument (a variable or a constant),
+        // and a rule that is no closure.
+        clauses.push(match rng.below(9) {
             0 => format!("[linked ?e {target}]"),
             1 => format!("(linked {target} ?e)"),
+            2 => format!("(left {target} ?e)"),
+            3 => format!("(left ?e {target})"),
+            4 => format!("(twice {target} ?e)"),
+            5 => format!("(mixed ?e {target})"),
+            6 => format!("[?e :p/n ?n1] (numbers ?n1 ?n2)"),
+            7 => format!("(numbers {} ?n2) [?e :p/m ?n2]", rng.below(6)),
             _ => format!("[has-n ?e {}]", rng.below(6)),
         });
     }
@@ -277,6 +285,15 @@ fn query(rng: &mut Rng, entities_in_db: u64) -> String {
 /// The rules the queries call.
 const RULES: &str = "[[(linked ?a ?b) [?a :p/r ?b]]
                       [(linked ?a ?b) [?a :p/r ?x] [linked ?x ?b]]
+                      [(left ?a ?b) [?a :p/r ?b]]
+                      [(left ?a ?b) (left ?a ?x) [?x :p/r ?b]]
+                      [(twice ?a ?b) [?a :p/r ?b]]
+                      [(twice ?a ?b) (twice ?a ?x) (twice ?x ?b)]
+                      [(mixed ?a ?b) [?a :p/r ?b] [?b :p/n _]]
+                      [(mixed ?a ?b) [?a :p/r ?x] (mixed ?x ?b)]
+                      [(mixed ?a ?b) (mixed ?a ?x) [?x :p/r ?b] [(!= ?x ?b)]]
+                      [(numbers ?a ?b) [?x :p/n ?a] [?x :p/m ?b]]
+                      [(numbers ?a ?b) [?x :p/n ?a] [?x :p/m ?y] (numbers ?y ?b)]
                       [(has-n ?e ?v) [?e :p/n ?v]]]";
 
 /// The executor's answers with each join strategy, and the naive evaluator's.

@@ -131,6 +131,25 @@ impl Exec<'_> {
                 branches.iter().map(|b| body("branch", b)).collect(),
             ),
             Op::And(b) => ("and", None, None, vec![body("and", b)]),
+            Op::Closure(c) => (
+                "search",
+                None,
+                Some(format!(
+                    "closure searched {} from argument {}{}",
+                    if c.start == 0 { "forward" } else { "backward" },
+                    c.start + 1,
+                    if c.repeats { ", chains repeated" } else { "" }
+                )),
+                c.phases
+                    .iter()
+                    .flat_map(|p| {
+                        p.steps.iter().map(move |(from, to, plan)| {
+                            let how = if p.repeated { "repeated step" } else { "exit" };
+                            body(&format!("{how} {from} → {to}"), plan)
+                        })
+                    })
+                    .collect(),
+            ),
             Op::Rule(r) => (
                 "rule",
                 None,

@@ -14,7 +14,8 @@
 //!   values, everything else through the shared function library (subquery `q` included).
 //! - `not`/`not-join`/`or`/`or-join`/`and` (`not_or`): evaluated once for the distinct join
 //!   tuples of the whole input, then joined back.
-//! - Rules (`rules`): relations computed bottom-up by a semi-naive fixpoint, stratified.
+//! - Rules (`rules`): relations computed bottom-up by a semi-naive fixpoint, stratified;
+//!   calls of transitive closures that bind an argument run as searches (`closure`).
 //! - Aggregates (`aggregate`): single-pattern aggregates computed while scanning, in parallel
 //!   for large attributes, when the planner chose that strategy (`crate::plan::aggregate`).
 //! - Every node's runs, rows and time are counted (`metrics`) for `explain --analyze`
@@ -26,6 +27,7 @@
 mod aggregate;
 mod binding;
 mod calls;
+mod closure;
 mod coerce;
 mod explain;
 mod find;
@@ -54,6 +56,7 @@ use crate::functions::{Env, Regexes};
 use crate::inputs::input_values;
 use crate::plan::aggregate::{count_from_stats, scan_aggregate, ScanAggregate};
 use crate::plan::{self, Node, Op, Plan};
+use crate::resolve::closure::Closure;
 use crate::resolve::{self, Rules};
 use crate::result::{shape, Cell, InputValue, QueryResult};
 use crate::sources::{self, Sources};
@@ -229,6 +232,7 @@ impl<'a> Exec<'a> {
         &'e self,
         consts: &'e BTreeMap<crate::ast::Var, Value>,
         sizes: &'e HashMap<String, usize>,
+        closures: &'e BTreeMap<String, Closure>,
     ) -> plan::Env<'e> {
         plan::Env {
             db: self.sources.default_db(),
@@ -236,6 +240,7 @@ impl<'a> Exec<'a> {
             rule_sizes: sizes,
             strategy: self.strategy,
             ids: &self.ids,
+            closures,
         }
     }
 
@@ -269,7 +274,7 @@ impl<'a> Exec<'a> {
             };
             return Ok(shape(rel, query));
         }
-        self.prepare_rules(&query.where_clauses)?;
+        self.prepare_query_rules(&query.where_clauses)?;
         // Scalar inputs, as bound (lookup refs resolved): the same in every row.
         let mut consts = BTreeMap::new();
         for input in &query.inputs {
@@ -280,7 +285,7 @@ impl<'a> Exec<'a> {
             }
         }
         let sizes = self.rule_sizes();
-        let env = self.plan_env(&consts, &sizes);
+        let env = self.plan_env(&consts, &sizes, &self.rules.closures);
         let plan = plan::plan(&env, &query.where_clauses, &rel.var_set(), rel.len() as f64)?;
         let Some(x) = explain else {
             let rel = self.run_plan(rel, &plan)?;
@@ -392,6 +397,9 @@ impl<'a> Exec<'a> {
             (Op::And(body), _) => self.run_plan(rel, body),
             (Op::Rule(op), ClauseKind::RuleCall { name, args, .. }) => {
                 self.rule_step(rel, clause, name, args, op)
+            }
+            (Op::Closure(op), ClauseKind::RuleCall { name, args, .. }) => {
+                self.closure_step(rel, clause, name, args, op)
             }
             _ => Err(crate::error::QueryError::invalid(
                 format!("internal: the plan's node does not fit {}", clause.form),

@@ -6,6 +6,9 @@
 //! rules are not (the planner assumes a default). Every round runs that plan; in a delta round
 //! the one recursive call it points at reads only the tuples the previous round added.
 
+use std::collections::{BTreeMap, BTreeSet};
+
+use datolite_store::Schema;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::ast::{Clause, ClauseKind, Constant, Pos, Rule, Term, Var};
@@ -15,6 +18,7 @@ use crate::exec::val::{HashKey, Val};
 use crate::exec::{Exec, Tuples};
 use crate::explain::RulePlan;
 use crate::plan::{self, Plan, RuleOp};
+use crate::resolve::closure::Closure;
 use crate::rows::{constant_matches, reachable_rules, rule_calls};
 
 /// At most this many fixpoint rounds before rule evaluation gives up.
@@ -36,6 +40,33 @@ impl Exec<'_> {
     /// round, a body is re-run once per recursive call with that call reading only the tuples
     /// the previous round added.
     pub(crate) fn prepare_rules(&self, clauses: &[Clause]) -> Result<()> {
+        self.prepare_rules_in(clauses, &BTreeMap::new())
+    }
+
+    /// Computes the rules the query's `clauses` reach, except closures they call directly: a
+    /// call of one that binds an argument runs as a search (the plan decides), which needs only
+    /// the rules its steps call; one that binds nothing computes the relation on first use.
+    pub(crate) fn prepare_query_rules(&self, clauses: &[Clause]) -> Result<()> {
+        let mut direct: Vec<Clause> = Vec::new();
+        let mut searched = BTreeSet::new();
+        for (name, _, call) in rule_calls(clauses) {
+            match self.rules.closures.get(name) {
+                Some(c) => {
+                    searched.insert(name.to_owned());
+                    direct.extend(c.steps().flat_map(|s| s.body.iter().cloned()));
+                }
+                None => direct.push(call.clone()),
+            }
+        }
+        self.rules.check(&searched)?;
+        self.prepare_rules(&direct)
+    }
+
+    fn prepare_rules_in(
+        &self,
+        clauses: &[Clause],
+        no_closures: &BTreeMap<String, Closure>,
+    ) -> Result<()> {
         let rules: &[Rule] = &self.rules.rules;
         let mut names = reachable_rules(clauses, rules)?;
         self.rules.check(&names)?;
@@ -49,7 +80,7 @@ impl Exec<'_> {
         for rule in rules.iter().filter(|r| names.contains(&r.name)) {
             for (_, negated, call) in rule_calls(&rule.body) {
                 if negated {
-                    self.prepare_rules(std::slice::from_ref(call))?;
+                    self.prepare_rules_in(std::slice::from_ref(call), no_closures)?;
                 }
             }
         }
@@ -57,7 +88,9 @@ impl Exec<'_> {
         let defs: Vec<&Rule> = rules.iter().filter(|r| names.contains(&r.name)).collect();
         // Planned before the stratum's own relations exist: their sizes are unknown.
         let (consts, sizes) = (Default::default(), self.rule_sizes());
-        let env = self.plan_env(&consts, &sizes);
+        // Inside definitions every call joins a relation: a search would not take part in the
+        // semi-naive rounds.
+        let env = self.plan_env(&consts, &sizes, no_closures);
         let plans: Vec<Plan<'_>> = defs
             .iter()
             .map(|r| plan::plan(&env, &r.body, &Default::default(), 1.0))
@@ -182,6 +215,10 @@ impl Exec<'_> {
         args: &[Term],
         op: &RuleOp,
     ) -> Result<Rel> {
+        if !self.rels.borrow().contains_key(name) && self.delta.borrow().is_none() {
+            // A closure the query calls binding nothing: its relation, computed on first use.
+            self.prepare_rules(std::slice::from_ref(clause))?;
+        }
         let delta = self.delta.borrow();
         let rels = self.rels.borrow();
         let tuples = match delta.as_ref() {
@@ -193,88 +230,114 @@ impl Exec<'_> {
                 )
             })?,
         };
-        if let Some(t) = tuples.iter().find(|t| t.len() != args.len()) {
-            return Err(QueryError::invalid(
-                format!(
-                    "rule {name} takes {} arguments, {} given in {}",
-                    t.len(),
-                    args.len(),
-                    clause.form
-                ),
-                clause.pos,
-            ));
-        }
-        let mut new_vars: Vec<Var> = Vec::new();
-        let slots: Vec<Arg<'_>> = args
-            .iter()
-            .map(|t| match t {
-                Term::Blank => Arg::Blank,
-                Term::Const(c) => Arg::Const(c),
-                Term::Src(_) => Arg::Never,
-                Term::Var(v) => match rel.col(v) {
-                    Some(c) => Arg::Col(c),
-                    None => match new_vars.iter().position(|n| n == v) {
-                        Some(i) => Arg::Again(i),
-                        None => {
-                            new_vars.push(v.clone());
-                            Arg::New
-                        }
-                    },
-                },
-            })
-            .collect();
-        let mut vars = rel.vars().to_vec();
-        vars.extend(new_vars.iter().cloned());
-        let mut out = Rel::empty(vars);
-        let schema = self.db().schema();
-        let mut extra: Vec<Val> = Vec::with_capacity(new_vars.len());
-        let mut join = |row: &[Val], tuple: &[Val], out: &mut Rel| {
-            extra.clear();
-            for (slot, v) in slots.iter().zip(tuple) {
-                let ok = match *slot {
-                    Arg::Blank => true,
-                    Arg::Const(c) => constant_matches(schema, c, &v.to_value()),
-                    Arg::Col(col) => row[col].same(v),
-                    Arg::New => {
-                        extra.push(v.clone());
-                        true
-                    }
-                    Arg::Again(i) => extra[i].same(v),
-                    Arg::Never => false,
-                };
-                if !ok {
-                    return;
-                }
-            }
-            out.push_extended(row, &extra);
-        };
-        // Many pairs: index the relation on the argument the plan names (one the rows bind).
-        let keyed = op.index_arg.and_then(|i| match slots.get(i) {
-            Some(Arg::Col(c)) => Some((i, *c)),
-            _ => None,
-        });
-        match keyed {
-            Some((i, col)) if rel.len().saturating_mul(tuples.len()) >= op.index_from_pairs => {
-                let mut index: FxHashMap<HashKey, Vec<&Vec<Val>>> = FxHashMap::default();
-                for t in tuples {
-                    index.entry(t[i].hash_key()).or_default().push(t);
-                }
-                for row in rel.rows() {
-                    for t in index.get(&row[col].hash_key()).into_iter().flatten() {
-                        join(row, t, &mut out);
-                    }
-                }
-            }
-            _ => {
-                for row in rel.rows() {
-                    for t in tuples {
-                        join(row, t, &mut out);
-                    }
-                }
-            }
-        }
-        Ok(out)
+        join_relation(
+            self.db().schema(),
+            rel,
+            clause,
+            name,
+            args,
+            tuples.iter().map(|t| t.as_slice()),
+            op.index_arg,
+            op.index_from_pairs,
+        )
     }
+}
+
+/// Joins `rel` with `tuples` (of rule `name`) through the call's arguments; the tuples are
+/// indexed on argument `index_arg` when the rows bind it and there are at least
+/// `index_from_pairs` row × tuple pairs, else every row is paired with every tuple.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn join_relation<'t>(
+    schema: &Schema,
+    rel: Rel,
+    clause: &Clause,
+    name: &str,
+    args: &[Term],
+    tuples: impl Iterator<Item = &'t [Val]> + Clone,
+    index_arg: Option<usize>,
+    index_from_pairs: usize,
+) -> Result<Rel> {
+    if let Some(t) = tuples.clone().find(|t| t.len() != args.len()) {
+        return Err(QueryError::invalid(
+            format!(
+                "rule {name} takes {} arguments, {} given in {}",
+                t.len(),
+                args.len(),
+                clause.form
+            ),
+            clause.pos,
+        ));
+    }
+    let mut new_vars: Vec<Var> = Vec::new();
+    let slots: Vec<Arg<'_>> = args
+        .iter()
+        .map(|t| match t {
+            Term::Blank => Arg::Blank,
+            Term::Const(c) => Arg::Const(c),
+            Term::Src(_) => Arg::Never,
+            Term::Var(v) => match rel.col(v) {
+                Some(c) => Arg::Col(c),
+                None => match new_vars.iter().position(|n| n == v) {
+                    Some(i) => Arg::Again(i),
+                    None => {
+                        new_vars.push(v.clone());
+                        Arg::New
+                    }
+                },
+            },
+        })
+        .collect();
+    let mut vars = rel.vars().to_vec();
+    vars.extend(new_vars.iter().cloned());
+    let mut out = Rel::empty(vars);
+    let mut extra: Vec<Val> = Vec::with_capacity(new_vars.len());
+    let mut join = |row: &[Val], tuple: &[Val], out: &mut Rel| {
+        extra.clear();
+        for (slot, v) in slots.iter().zip(tuple) {
+            let ok = match *slot {
+                Arg::Blank => true,
+                Arg::Const(c) => constant_matches(schema, c, &v.to_value()),
+                Arg::Col(col) => row[col].same(v),
+                Arg::New => {
+                    extra.push(v.clone());
+                    true
+                }
+                Arg::Again(i) => extra[i].same(v),
+                Arg::Never => false,
+            };
+            if !ok {
+                return;
+            }
+        }
+        out.push_extended(row, &extra);
+    };
+    // Many pairs: index the relation on the argument the plan names (one the rows bind).
+    let keyed = index_arg.and_then(|i| match slots.get(i) {
+        Some(Arg::Col(c)) => Some((i, *c)),
+        _ => None,
+    });
+    let pairs = rel.len().saturating_mul(tuples.clone().count());
+    match keyed {
+        Some((i, col)) if pairs >= index_from_pairs => {
+            let mut index: FxHashMap<HashKey, Vec<&[Val]>> = FxHashMap::default();
+            for t in tuples {
+                index.entry(t[i].hash_key()).or_default().push(t);
+            }
+            for row in rel.rows() {
+                for t in index.get(&row[col].hash_key()).into_iter().flatten() {
+                    join(row, t, &mut out);
+                }
+            }
+        }
+        _ => {
+            for row in rel.rows() {
+                for t in tuples.clone() {
+                    join(row, t, &mut out);
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Whether a clause calls a rule anywhere inside it.

@@ -6,7 +6,7 @@
 //! - `access`: each data pattern's index and bound prefix, range predicates turned into AVET
 //!   bounds;
 //! - `estimate`: rows per input row from the statistics;
-//! - `node`: the tree — join methods, nested bodies' plans, rule-call joins;
+//! - `node`: the tree — join methods, nested bodies' plans, rule-call joins and searches;
 //! - `aggregate`: the aggregation strategy of single-pattern queries (from statistics, or
 //!   while scanning).
 
@@ -23,9 +23,12 @@ use datolite_store::{Db, Value};
 
 use crate::ast::Var;
 use crate::exec::JoinStrategy;
+use crate::resolve::closure::Closure;
 
 pub(crate) use access::Access;
-pub(crate) use node::{Component, Join, Node, NodeId, Op, PatternOp, Plan, RuleOp, ScanJoin};
+pub(crate) use node::{
+    ClosureOp, Component, Join, Node, NodeId, Op, PatternOp, Plan, RuleOp, ScanJoin, Search,
+};
 pub(crate) use order::plan;
 
 /// What the planner knows beyond the clauses.
@@ -40,6 +43,9 @@ pub(crate) struct Env<'a> {
     pub strategy: JoinStrategy,
     /// The next node id of this query run (ids index the run's metrics).
     pub ids: &'a Cell<usize>,
+    /// The rules recognized as transitive closures, which a call binding an argument answers
+    /// by a search (empty where searches are not planned: inside rule definitions).
+    pub closures: &'a BTreeMap<String, Closure>,
 }
 
 impl Env<'_> {

@@ -16,13 +16,14 @@
 
 use std::collections::BTreeSet;
 
-use crate::ast::{Clause, ClauseKind, Pattern, Term, Var};
+use crate::ast::{Clause, ClauseKind, Constant, Pattern, Term, Var};
 use crate::error::Result;
 use crate::exec::JoinStrategy;
 use crate::plan::access::{access, const_attribute, Access};
 use crate::plan::estimate::per_row;
 use crate::plan::order::plan;
 use crate::plan::Env;
+use crate::resolve::closure::{Closure, Step};
 use crate::rows::mentioned;
 
 /// From this many input rows on, a pattern may be scanned once and hash-joined.
@@ -89,6 +90,31 @@ pub(crate) enum Op<'q> {
     And(Plan<'q>),
     /// A rule call, joined to the rule's relation.
     Rule(RuleOp),
+    /// A call of a closure rule binding an argument: a search from the bound values.
+    Closure(ClosureOp<'q>),
+}
+
+/// A closure rule's call answered by a search from the values the input binds at one argument
+/// (`crate::resolve::closure`): phases of steps, each step's body planned for rows binding its
+/// start.
+#[derive(Debug)]
+pub(crate) struct ClosureOp<'q> {
+    /// The argument the search starts from: 0 (forward) or 1 (backward).
+    pub start: usize,
+    /// The phases one chain goes through, in order.
+    pub phases: Vec<Search<'q>>,
+    /// Whether chains repeat (the rule has a doubly recursive definition): the phases run
+    /// again from every value reached, until nothing new is reached.
+    pub repeats: bool,
+}
+
+/// One phase of a search: its steps taken once, or repeatedly until nothing new is reached.
+#[derive(Debug)]
+pub(crate) struct Search<'q> {
+    /// Repeated (`F*`, `G*`) or taken once (the exits).
+    pub repeated: bool,
+    /// The steps, each read from `from` to `to` (backward searches swap a step's ends).
+    pub steps: Vec<(&'q Var, &'q Var, Plan<'q>)>,
 }
 
 /// How a data pattern is read and joined.
@@ -168,7 +194,7 @@ pub(crate) struct RuleOp {
 /// The node for `clause`, chosen when the variables `bound` are bound (`rows_in` rows
 /// estimated) and `pending` clauses are still to run.
 pub(crate) fn node<'q>(
-    env: &Env<'_>,
+    env: &Env<'q>,
     clause: &'q Clause,
     bound: &BTreeSet<Var>,
     pending: &[&'q Clause],
@@ -213,6 +239,13 @@ pub(crate) fn node<'q>(
             Op::Union { targets, branches }
         }
         ClauseKind::And(cs) => Op::And(plan(env, cs, bound, rows_in)?),
+        ClauseKind::RuleCall {
+            name,
+            args,
+            src: None,
+        } if env.closures.contains_key(name) && search_start(args, bound).is_some() => {
+            closure_op(env, &env.closures[name], args, bound, rows_in)?
+        }
         ClauseKind::RuleCall { args, .. } => Op::Rule(RuleOp {
             index_arg: args
                 .iter()
@@ -230,6 +263,67 @@ pub(crate) fn node<'q>(
         est,
         absorbed: Vec::new(),
     })
+}
+
+/// The argument a search for a closure call starts from: the first one bound (a constant or
+/// a variable the input binds).
+/// Only scalar constants start a search: a keyword argument may name an entity by its ident,
+/// which only the relation's values can tell.
+fn search_start(args: &[Term], bound: &BTreeSet<Var>) -> Option<usize> {
+    if args.len() != 2 {
+        return None;
+    }
+    args.iter().position(|t| match t {
+        Term::Var(v) => bound.contains(v),
+        Term::Const(c) => !matches!(
+            c,
+            Constant::Keyword(_) | Constant::Vector(_) | Constant::Nil | Constant::Regex(_)
+        ),
+        _ => false,
+    })
+}
+
+/// The search answering a call of `closure` (see [`ClosureOp`]): forward `F*, E, G*` from the
+/// first argument, or backward `G*, E, F*` from the second, each step's body planned for rows
+/// binding its start (and the search's own column, which no clause mentions).
+fn closure_op<'q>(
+    env: &Env<'q>,
+    closure: &'q Closure,
+    args: &[Term],
+    bound: &BTreeSet<Var>,
+    rows_in: f64,
+) -> Result<Op<'q>> {
+    let start = search_start(args, bound).unwrap_or(0);
+    let forward = start == 0;
+    let phase = |steps: &'q [Step], repeated: bool| -> Result<Search<'q>> {
+        let steps = steps
+            .iter()
+            .map(|s| {
+                let (from, to) = if forward {
+                    (&s.from, &s.to)
+                } else {
+                    (&s.to, &s.from)
+                };
+                let bound = BTreeSet::from([from.clone()]);
+                Ok((from, to, plan(env, &s.body, &bound, rows_in)?))
+            })
+            .collect::<Result<_>>()?;
+        Ok(Search { repeated, steps })
+    };
+    let (first, last) = if forward {
+        (&closure.before, &closure.after)
+    } else {
+        (&closure.after, &closure.before)
+    };
+    Ok(Op::Closure(ClosureOp {
+        start,
+        phases: vec![
+            phase(first, true)?,
+            phase(&closure.exits, false)?,
+            phase(last, true)?,
+        ],
+        repeats: closure.repeats,
+    }))
 }
 
 /// The clauses of an `or` branch: an `and`'s list, or the one clause.

@@ -24,7 +24,7 @@ use crate::rows::{mentioned, produced, ready};
 
 /// The plan of `clauses` for rows that bind `bound` (estimated `rows` of them).
 pub(crate) fn plan<'q>(
-    env: &Env<'_>,
+    env: &Env<'q>,
     clauses: &'q [Clause],
     bound: &BTreeSet<Var>,
     rows: f64,

@@ -16,12 +16,13 @@
 //! as a value) names no entity in an entity position: resolving it there would make the answer
 //! depend on which clause ran first.
 
+pub(crate) mod closure;
 mod inline;
 pub(crate) mod lookup;
 pub(crate) mod usage;
 
 use std::borrow::Cow;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use datolite_store::{Attribute, Db, Value, ValueType};
 
@@ -54,6 +55,8 @@ pub(crate) struct Rules<'r> {
     errors: Vec<(String, QueryError)>,
     /// The rules evaluated at their calls (see [`inline`]).
     inline: BTreeSet<String>,
+    /// The rules that are transitive closures (see [`closure`]).
+    pub closures: BTreeMap<String, closure::Closure>,
 }
 
 impl Rules<'_> {
@@ -115,10 +118,12 @@ pub(crate) fn rules<'r>(sources: &Sources, rules: &'r [Rule]) -> Rules<'r> {
             }
         }
     }
+    let closures = closure::closures(&rules);
     Rules {
         rules,
         errors,
         inline,
+        closures,
     }
 }
 
