@@ -240,7 +240,7 @@ fn query(rng: &mut Rng, entities_in_db: u64) -> String {
             3 => format!("(left ?e {target})"),
             4 => format!("(twice {target} ?e)"),
             5 => format!("(mixed ?e {target})"),
-            6 => format!("[?e :p/n ?n1] (numbers ?n1 ?n2)"),
+            6 => "[?e :p/n ?n1] (numbers ?n1 ?n2)".to_string(),
             7 => format!("(numbers {} ?n2) [?e :p/m ?n2]", rng.below(6)),
             _ => format!("[has-n ?e {}]", rng.below(6)),
         });
