@@ -102,7 +102,7 @@ fn main() -> ExitCode {
         Command::Query(args) => commands::query::run(db.as_deref(), args),
         Command::Explain(args) => commands::explain::run(db.as_deref(), args),
         Command::Repl(args) => commands::repl::run(db.as_deref(), args),
-        Command::Bench(args) => commands::bench::run(args),
+        Command::Bench(args) => commands::bench::run(db.as_deref(), args),
     };
     match outcome {
         Ok(()) | Err(CliError::BrokenPipe) => ExitCode::SUCCESS,

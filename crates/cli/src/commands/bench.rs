@@ -1,4 +1,5 @@
-//! `datolite bench people` lives in `people.rs`.
+//! `datolite bench people` lives in `people.rs`, `bench time` in `bench_time.rs`, `bench graph`
+//! in `graph.rs`, `bench query` in `bench_query.rs`.
 //!
 //! `datolite bench scan --datoms N`: load N datoms into a fresh temporary database, then time
 //! every scan of the storage plan (see `measure.rs`) against the raw engine scan.
@@ -40,6 +41,11 @@ enum Bench {
     /// Time: load N datoms, replace 10% of them, then compare scans and queries of the current
     /// state, as of before the replacements and the history; report the bytes history costs.
     Time(crate::commands::bench_time::TimeBenchArgs),
+    /// Graph-shaped queries (recursive reachability, negation, grouping, comparisons) on a
+    /// generated social graph, optionally beside a peer's timings of the same queries.
+    Graph(crate::commands::graph::GraphBenchArgs),
+    /// Time any query on the database --db names: a warm-up run, then the median of --runs.
+    Query(crate::commands::bench_query::QueryBenchArgs),
 }
 
 /// Arguments of `bench scan`.
@@ -71,11 +77,13 @@ const SCHEMA: &str = r#"[
 ]"#;
 
 /// Runs `bench`.
-pub fn run(args: BenchArgs) -> Result<()> {
+pub fn run(db: Option<&std::path::Path>, args: BenchArgs) -> Result<()> {
     match args.which {
         Bench::Scan(args) => scan(args),
         Bench::People(args) => crate::commands::people::run(args),
         Bench::Time(args) => crate::commands::bench_time::run(args),
+        Bench::Graph(args) => crate::commands::graph::run(args),
+        Bench::Query(args) => crate::commands::bench_query::run(db, args),
     }
 }
 

@@ -1,9 +1,11 @@
 //! One module per subcommand, plus opening the database they share.
 
 pub mod bench;
+pub mod bench_query;
 pub mod bench_time;
 pub mod demo;
 pub mod explain;
+pub mod graph;
 pub mod import;
 pub mod log;
 pub mod people;
@@ -13,6 +15,7 @@ pub mod repl;
 pub mod scan;
 pub mod stats;
 pub mod time;
+pub mod timing;
 pub mod transact;
 
 use std::path::Path;
