@@ -291,3 +291,88 @@ fn explain_shows_the_plan_and_actual_rows() {
         stderr(&bad_format)
     );
 }
+
+#[test]
+fn readme_query_tutorial_examples_run_as_shown() {
+    let (_tmp, db) = movies();
+    let checked = readme_examples("Query tutorial", &db);
+    assert!(checked >= 10, "only {checked} examples found");
+}
+
+#[test]
+fn bench_query_times_a_query_on_the_database() {
+    let (_tmp, db) = movies();
+    let out = json(&ok(run(
+        &db,
+        &[
+            "bench",
+            "query",
+            "--runs",
+            "3",
+            "--format",
+            "json",
+            "[:find ?t :in $ ?y :where [?m :movie/year ?y] [?m :movie/title ?t]]",
+            "1987",
+        ],
+    )));
+    assert_eq!(out["rows"], 3, "{out}");
+    assert_eq!(out["runs"], 3, "{out}");
+    assert!(out["median_ms"].as_f64().is_some(), "{out}");
+    // An unknown attribute is an error naming it, not zero rows timed.
+    let err = fails(run(
+        &db,
+        &["bench", "query", "[:find ?m :where [?m :movie/yeer 1987]]"],
+    ));
+    assert!(err.contains(":movie/yeer"), "{err}");
+}
+
+#[test]
+fn bench_graph_reports_every_query_beside_a_peer() {
+    let tmp = TempDir::new().expect("temp dir");
+    let export = tmp.path().join("export");
+    let out = json(&ok(datolite()
+        .args([
+            "bench", "graph", "--people", "300", "--runs", "1", "--format", "json",
+        ])
+        .arg("--export")
+        .arg(&export)
+        .output()
+        .expect("run bench graph")));
+    let queries = out["queries"].as_object().expect("queries");
+    assert_eq!(queries.len(), 13, "{out}");
+    let reach = queries["reach"]["rows"].as_u64().expect("reach rows");
+    assert!(reach > 0, "person 1 reaches somebody: {out}");
+    assert_eq!(queries["reach_count"]["rows"], 1, "{out}");
+    for file in ["graph.edn", "queries.edn"] {
+        assert!(export.join(file).is_file(), "{file} exported");
+    }
+    // A peer's timings are shown beside ours; a peer that disagrees on rows gets no speedup.
+    let peer = file(
+        tmp.path(),
+        "peer.tsv",
+        &format!("reach\t10.0\t{reach}\nmutual\t1.0\t999999\n"),
+    );
+    let out = json(&ok(datolite()
+        .args([
+            "bench", "graph", "--people", "300", "--runs", "1", "--format", "json",
+        ])
+        .arg("--peer")
+        .arg(&peer)
+        .output()
+        .expect("run bench graph")));
+    assert!(
+        out["queries"]["reach"]["speedup"].as_f64().is_some(),
+        "{out}"
+    );
+    assert_eq!(out["queries"]["mutual"]["peer_rows"], 999999, "{out}");
+    let bad = file(tmp.path(), "bad.tsv", "reach 10.0\n");
+    let err = fails(
+        datolite()
+            .args(["bench", "graph", "--people", "10", "--runs", "1"])
+            .arg("--peer")
+            .arg(&bad)
+            .output()
+            .expect("run bench graph"),
+    );
+    assert!(err.contains("bad.tsv:1"), "{err}");
+}

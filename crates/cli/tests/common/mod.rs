@@ -97,7 +97,8 @@ pub fn file(dir: &Path, name: &str, text: &str) -> PathBuf {
 
 /// Runs every `$ datolite --db movies …` command in the console blocks of the README section
 /// whose heading starts with `heading`, against the database `db`, and checks each prints
-/// exactly the lines shown under it. A command goes on past a line ending in a backslash or
+/// exactly the lines shown under it (on stderr, failing, when they start with `error:`). A
+/// command goes on past a line ending in a backslash or
 /// with a quote still open. Returns how many commands ran.
 pub fn readme_examples(heading: &str, db: &Path) -> usize {
     let readme = include_str!("../../../../README.md");
@@ -137,14 +138,40 @@ pub fn readme_examples(heading: &str, db: &Path) -> usize {
         }
         let words = shell_words(&text);
         let args: Vec<&str> = words.iter().map(String::as_str).collect();
+        // An example showing an error shows what the failing command prints on stderr.
+        let out = if expected.first().is_some_and(|l| l.starts_with("error:")) {
+            fails(run(db, &args))
+        } else {
+            ok(run(db, &args))
+        };
         assert_eq!(
-            ok(run(db, &args)).trim_end(),
-            expected.join("\n"),
+            without_times(out.trim_end()),
+            without_times(&expected.join("\n")),
             "README: $ datolite --db movies {text}"
         );
         checked += 1;
     }
     checked
+}
+
+/// `text` with every measured time (`in 0.012 ms`, from `explain --analyze`) replaced by
+/// `in _ ms`: the one part of an example's output that differs from run to run.
+fn without_times(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(" in ") {
+        out.push_str(&rest[..i + 4]);
+        rest = &rest[i + 4..];
+        let number = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        if number > 0 && rest[number..].starts_with(" ms") {
+            out.push('_');
+            rest = &rest[number..];
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Shell words: single-quoted strings (kept whole, newlines included) and bare words.
