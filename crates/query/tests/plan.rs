@@ -336,8 +336,8 @@ fn explain_shows_not_or_and_rule_bodies() {
         // A closure called with ?e bound: searched from ?e, no rule relation computed.
         "search (linked ?e ?x)",
         "closure searched forward from argument 1",
-        "   repeated step ?a → ?c:\n      1. scan EAVT [e a] [?a :friend ?c]",
-        "   exit ?a → ?b:\n      1. scan EAVT [e a] [?a :friend ?b]",
+        // The exit is the step itself: taken one or more times, never read twice.
+        "   step (the exit), one or more times, ?a → ?c:\n      1. scan EAVT [e a] [?a :friend ?c]",
     ] {
         assert!(plan.contains(want), "missing {want:?} in\n{plan}");
     }
@@ -484,10 +484,11 @@ fn analyze_reports_every_node_nested_bodies_and_rules_included() {
 fn a_search_runs_its_steps_once_per_round_from_the_bound_values() {
     let db = people();
     // A ring of 200 friends: from p7 the search reaches all 200 in 200 rounds of the
-    // repeated step, then takes the exit once from all of them.
+    // repeated step (p7 last, which is expanded once more), then takes the exit once from all
+    // of them — an exit of its own (`[?b :age _]`), not the step.
     let text = "[:find ?x :in $ % :where [?e :name \"p7\"] (linked ?e ?x)]";
-    let rules =
-        "[[(linked ?a ?b) [?a :friend ?b]] [(linked ?a ?b) [?a :friend ?c] (linked ?c ?b)]]";
+    let rules = "[[(linked ?a ?b) [?a :friend ?b] [?b :age _]] \
+                 [(linked ?a ?b) [?a :friend ?c] (linked ?c ?b)]]";
     let plan = datolite_query::explain_plan_edn(&db, text, &args(&[rules]), true).unwrap();
     assert!(plan.rules.is_empty(), "no relation computed: {plan}");
     let search = plan.steps.iter().find(|s| s.op == "search").unwrap();
@@ -498,6 +499,19 @@ fn a_search_runs_its_steps_once_per_round_from_the_bound_values() {
         .map(|b| b.steps[0].actual.as_ref().unwrap().runs)
         .collect();
     assert_eq!(runs, [200, 1], "{plan}");
+    // The exit the step itself: one phase, one or more steps; p7 reached last and expanded
+    // once more.
+    let rules =
+        "[[(linked ?a ?b) [?a :friend ?b]] [(linked ?a ?b) [?a :friend ?c] (linked ?c ?b)]]";
+    let plan = datolite_query::explain_plan_edn(&db, text, &args(&[rules]), true).unwrap();
+    let search = plan.steps.iter().find(|s| s.op == "search").unwrap();
+    assert_eq!(search.actual.as_ref().unwrap().rows, 200, "{plan}");
+    let runs: Vec<u64> = search
+        .bodies
+        .iter()
+        .map(|b| b.steps[0].actual.as_ref().unwrap().runs)
+        .collect();
+    assert_eq!(runs, [201], "{plan}");
 }
 
 #[test]

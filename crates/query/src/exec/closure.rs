@@ -17,7 +17,7 @@ use crate::exec::rules::join_relation;
 use crate::exec::val::Val;
 use crate::exec::Exec;
 use crate::functions::{constant, FnVal};
-use crate::plan::{ClosureOp, Plan, Search};
+use crate::plan::{ClosureOp, Plan, Repeat, Search};
 
 /// At most this many rounds of one search (its depth) before it gives up: only steps that
 /// compute new values (`[(inc ?a) ?b]`) can go on for ever.
@@ -98,25 +98,32 @@ impl Exec<'_> {
         Err(no_fixpoint(clause))
     }
 
-    /// The pairs one phase leads `pairs` to: each step once, or (a repeated phase) the pairs
-    /// themselves and everything the steps reach from them, each pair expanded once.
+    /// The pairs one phase leads `pairs` to: each step once; or the steps repeated, each pair
+    /// expanded once, keeping the pairs the phase starts from (zero or more steps) or only
+    /// those a step reached (one or more).
     fn phase(&self, phase: &Search<'_>, pairs: Vec<Pair>, clause: &Clause) -> Result<Vec<Pair>> {
-        if !phase.repeated {
+        if phase.repeat == Repeat::Once {
             let mut out: FxHashSet<Pair> = FxHashSet::default();
             for (from, to, plan) in &phase.steps {
-                out.extend(self.step(from, to, plan, &pairs)?);
+                out.extend(self.step(from, to, plan, pairs.clone())?);
             }
             return Ok(out.into_iter().collect());
         }
-        let mut seen: FxHashSet<Pair> = pairs.iter().cloned().collect();
+        if phase.steps.is_empty() {
+            return Ok(pairs);
+        }
+        let mut seen: FxHashSet<Pair> = FxHashSet::default();
+        if phase.repeat == Repeat::ZeroOrMore {
+            seen.extend(pairs.iter().cloned());
+        }
         let mut frontier = pairs;
         for _ in 0..MAX_ROUNDS {
-            if frontier.is_empty() || phase.steps.is_empty() {
+            if frontier.is_empty() {
                 return Ok(seen.into_iter().collect());
             }
             let mut next = Vec::new();
             for (from, to, plan) in &phase.steps {
-                for p in self.step(from, to, plan, &frontier)? {
+                for p in self.step(from, to, plan, frontier.clone())? {
                     if seen.insert(p.clone()) {
                         next.push(p);
                     }
@@ -129,9 +136,18 @@ impl Exec<'_> {
 
     /// One run of a step's body for all of `pairs`: the body binds `from` to each pair's
     /// reached value and yields what it binds `to`.
-    fn step(&self, from: &Var, to: &Var, plan: &Plan<'_>, pairs: &[Pair]) -> Result<Vec<Pair>> {
+    fn step(
+        &self,
+        from: &Var,
+        to: &Var,
+        plan: &Plan<'_>,
+        mut pairs: Vec<Pair>,
+    ) -> Result<Vec<Pair>> {
+        // In value order the rows read the index in its order: lookups walk the tree forward,
+        // and a scan of the step's pattern merges with them instead of hashing.
+        pairs.sort_unstable_by(|a, b| a.1.compare(&b.1).then_with(|| a.0.compare(&b.0)));
         let mut input = Rel::empty(vec![start_var(), from.clone()]);
-        for (s, r) in pairs {
+        for (s, r) in &pairs {
             input.push(&[s.clone(), r.clone()]);
         }
         let out = self.run_plan(input, plan)?;

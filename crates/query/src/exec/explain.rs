@@ -8,7 +8,7 @@ use crate::ast::{Query, Rule};
 use crate::error::Result;
 use crate::exec::{aggregate, top_level_aggregate, Exec};
 use crate::explain::{Actual, Body, Explain, PlanNode};
-use crate::plan::{Join, Node, Op, Plan, ScanJoin};
+use crate::plan::{Join, Node, Op, Plan, Repeat, ScanJoin};
 use crate::result::InputValue;
 use crate::sources::Sources;
 
@@ -144,7 +144,11 @@ impl Exec<'_> {
                     .iter()
                     .flat_map(|p| {
                         p.steps.iter().map(move |(from, to, plan)| {
-                            let how = if p.repeated { "repeated step" } else { "exit" };
+                            let how = match p.repeat {
+                                Repeat::Once => "exit",
+                                Repeat::ZeroOrMore => "step, zero or more times,",
+                                Repeat::OneOrMore => "step (the exit), one or more times,",
+                            };
                             body(&format!("{how} {from} → {to}"), plan)
                         })
                     })

@@ -27,7 +27,7 @@ use crate::resolve::closure::Closure;
 
 pub(crate) use access::Access;
 pub(crate) use node::{
-    ClosureOp, Component, Join, Node, NodeId, Op, PatternOp, Plan, RuleOp, ScanJoin, Search,
+    ClosureOp, Component, Join, Node, NodeId, Op, PatternOp, Plan, Repeat, RuleOp, ScanJoin, Search,
 };
 pub(crate) use order::plan;
 

@@ -23,7 +23,7 @@ use crate::plan::access::{access, const_attribute, Access};
 use crate::plan::estimate::per_row;
 use crate::plan::order::plan;
 use crate::plan::Env;
-use crate::resolve::closure::{Closure, Step};
+use crate::resolve::closure::{Closure, Side, Step};
 use crate::rows::mentioned;
 
 /// From this many input rows on, a pattern may be scanned once and hash-joined.
@@ -111,8 +111,8 @@ pub(crate) struct ClosureOp<'q> {
 /// One phase of a search: its steps taken once, or repeatedly until nothing new is reached.
 #[derive(Debug)]
 pub(crate) struct Search<'q> {
-    /// Repeated (`F*`, `G*`) or taken once (the exits).
-    pub repeated: bool,
+    /// How often the steps are taken.
+    pub repeat: Repeat,
     /// The steps, each read from `from` to `to` (backward searches swap a step's ends).
     pub steps: Vec<(&'q Var, &'q Var, Plan<'q>)>,
 }
@@ -265,6 +265,17 @@ pub(crate) fn node<'q>(
     })
 }
 
+/// How often a search phase takes its steps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Repeat {
+    /// Once (the exits).
+    Once,
+    /// Zero or more times (`F*`, `G*`): the values the phase starts from are kept.
+    ZeroOrMore,
+    /// One or more times (`F⁺`, `G⁺`: the exit is the step itself).
+    OneOrMore,
+}
+
 /// The argument a search for a closure call starts from: the first one bound (a constant or
 /// a variable the input binds).
 /// Only scalar constants start a search: a keyword argument may name an entity by its ident,
@@ -295,7 +306,7 @@ fn closure_op<'q>(
 ) -> Result<Op<'q>> {
     let start = search_start(args, bound).unwrap_or(0);
     let forward = start == 0;
-    let phase = |steps: &'q [Step], repeated: bool| -> Result<Search<'q>> {
+    let phase = |steps: &'q [Step], repeat: Repeat| -> Result<Search<'q>> {
         let steps = steps
             .iter()
             .map(|s| {
@@ -308,20 +319,36 @@ fn closure_op<'q>(
                 Ok((from, to, plan(env, &s.body, &bound, rows_in)?))
             })
             .collect::<Result<_>>()?;
-        Ok(Search { repeated, steps })
+        Ok(Search { repeat, steps })
+    };
+    // Forward: F, the exits, G; backward: G, the exits, F. An exit that is the step itself
+    // makes that step's phase `⁺` and the exit phase disappear.
+    let star = |side: Side| {
+        if closure.exit_repeats == Some(side) {
+            Repeat::OneOrMore
+        } else {
+            Repeat::ZeroOrMore
+        }
     };
     let (first, last) = if forward {
-        (&closure.before, &closure.after)
+        (
+            (&closure.before, Side::Before),
+            (&closure.after, Side::After),
+        )
     } else {
-        (&closure.after, &closure.before)
+        (
+            (&closure.after, Side::After),
+            (&closure.before, Side::Before),
+        )
     };
+    let mut phases = vec![phase(first.0, star(first.1))?];
+    if closure.exit_repeats.is_none() {
+        phases.push(phase(&closure.exits, Repeat::Once)?);
+    }
+    phases.push(phase(last.0, star(last.1))?);
     Ok(Op::Closure(ClosureOp {
         start,
-        phases: vec![
-            phase(first, true)?,
-            phase(&closure.exits, false)?,
-            phase(last, true)?,
-        ],
+        phases,
         repeats: closure.repeats,
     }))
 }

@@ -20,6 +20,10 @@
 //! per start value, where the bottom-up fixpoint (and magic sets on a right-linear rule)
 //! computes pairs for every node the start reaches.
 //!
+//! When the one exit is the one step before (or after) the call, as reachability is usually
+//! written (`[?a :f ?b]` and `[?a :f ?x] (p ?x ?b)`), `F* ∘ E = F⁺`: the search takes that
+//! step one or more times and never reads it a second time for the exit.
+//!
 //! Invariant: a [`Closure`] describes exactly its rule's relation — a definition that fits
 //! none of the shapes, a body that reaches `p` in any other way, or a step whose clauses do
 //! not bind both of its ends leaves the rule to the bottom-up fixpoint.
@@ -51,6 +55,19 @@ pub(crate) struct Closure {
     pub after: Vec<Step>,
     /// Whether a definition is `(p ?a ?x) (p ?x ?b)`: the chains of `M` repeat.
     pub repeats: bool,
+    /// The one exit is the one `before` step (`[?a :f ?b]` and `[?a :f ?x] (p ?x ?b)`, the way
+    /// reachability is written) or the one `after` step: then `F* ∘ E = F⁺` (or `E ∘ G* = G⁺`),
+    /// and a search takes that step one or more times instead of reading it twice.
+    pub exit_repeats: Option<Side>,
+}
+
+/// Which steps of a closure: those before the recursive call or those after it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Side {
+    /// The right-linear steps `F`.
+    Before,
+    /// The left-linear steps `G`.
+    After,
 }
 
 impl Closure {
@@ -127,7 +144,39 @@ fn closure(name: &str, rules: &[Rule]) -> Option<Closure> {
             _ => return None,
         }
     }
+    if let [exit] = out.exits.as_slice() {
+        out.exit_repeats = match (out.before.as_slice(), out.after.as_slice()) {
+            ([f], []) if same_step(exit, f) => Some(Side::Before),
+            ([], [g]) if same_step(exit, g) => Some(Side::After),
+            _ => None,
+        };
+    }
     (recursive && !out.exits.is_empty()).then_some(out)
+}
+
+/// Whether two steps are the same data patterns once `b`'s ends are renamed to `a`'s (other
+/// variables must have the same names: a conservative test, enough for the way users write
+/// the exit and the step alike).
+fn same_step(a: &Step, b: &Step) -> bool {
+    let rename = |t: &Term| match t {
+        Term::Var(v) if *v == b.from => Term::Var(a.from.clone()),
+        Term::Var(v) if *v == b.to => Term::Var(a.to.clone()),
+        t => t.clone(),
+    };
+    a.body.len() == b.body.len()
+        && a.body
+            .iter()
+            .zip(&b.body)
+            .all(|(x, y)| match (&x.kind, &y.kind) {
+                (ClauseKind::Pattern(p), ClauseKind::Pattern(q)) => {
+                    p.src == q.src
+                        && [(&p.e, &q.e), (&p.a, &q.a), (&p.v, &q.v), (&p.tx, &q.tx)]
+                            .into_iter()
+                            .chain([(&p.added, &q.added)])
+                            .all(|(s, t)| *s == rename(t))
+                }
+                _ => false,
+            })
 }
 
 /// Whether `c` is a call of rule `name` written without a source.
@@ -166,7 +215,7 @@ fn reaches(clauses: &[Clause], name: &str, rules: &[Rule]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::closures;
+    use super::{closures, Side};
     use crate::parse_rules;
 
     /// The shape each rule of `text` is recognized as: exits, before, after, repeats
@@ -194,6 +243,23 @@ mod tests {
             ),
         ] {
             assert_eq!(shape(&format!("[{exit} {rec}]"), "r"), Some(want), "{rec}");
+        }
+    }
+
+    #[test]
+    fn an_exit_that_is_the_step_itself_is_recognized() {
+        let rules = |text: &str| closures(&parse_rules(text).unwrap());
+        let right = rules("[[(r ?a ?b) [?a :f ?b]] [(r ?a ?b) [?a :f ?x] (r ?x ?b)]]");
+        assert_eq!(right["r"].exit_repeats, Some(Side::Before));
+        let left = rules("[[(r ?u ?v) [?u :f ?v]] [(r ?a ?b) (r ?a ?x) [?x :f ?b]]]");
+        assert_eq!(left["r"].exit_repeats, Some(Side::After));
+        // A different attribute, an extra clause, another source: two steps.
+        for text in [
+            "[[(r ?a ?b) [?a :g ?b]] [(r ?a ?b) [?a :f ?x] (r ?x ?b)]]",
+            "[[(r ?a ?b) [?a :f ?b] [?b :g _]] [(r ?a ?b) [?a :f ?x] (r ?x ?b)]]",
+            "[[(r ?a ?b) [?b :f ?a]] [(r ?a ?b) [?a :f ?x] (r ?x ?b)]]",
+        ] {
+            assert_eq!(rules(text)["r"].exit_repeats, None, "{text}");
         }
     }
 
