@@ -295,6 +295,56 @@ fn exact_ranges_absorb_their_predicates() {
 }
 
 #[test]
+fn chained_comparisons_and_equality_read_ranges() {
+    let db = people();
+    // A chain of three: both bounds, absorbed; with the bound from an input too.
+    for (text, a, range) in [
+        (
+            "[:find ?e ?s :where [?e :salary ?s] [(< 100000 ?s 150000)]]",
+            vec![],
+            "AVET [a] range v > 100000, v < 150000",
+        ),
+        (
+            "[:find ?e ?s :in $ ?lo :where [?e :salary ?s] [(<= ?lo ?s 150000)]]",
+            vec!["100000"],
+            "AVET [a] range v >= 100000, v <= 150000",
+        ),
+        (
+            "[:find ?e ?s :where [?e :salary ?s] [(> 150000 ?s 100000)]]",
+            vec![],
+            "AVET [a] range v > 100000, v < 150000",
+        ),
+        (
+            "[:find ?e :where [?e :age ?a] [(= ?a 7)]]",
+            vec![],
+            "AVET [a] range v >= 7, v <= 7",
+        ),
+    ] {
+        let plan = explain(&db, text, &a, true);
+        assert!(plan.contains(range), "{text}\n{plan}");
+        assert!(!plan.contains("filter"), "absorbed: {text}\n{plan}");
+        same(&db, text, &a);
+    }
+    // A chain through another variable bounds the range on its constant side only, and stays
+    // a filter; so does a point equality across types (Double against a long attribute).
+    for (text, range) in [
+        (
+            "[:find ?e :where [?e :age ?a] [?e :salary ?s] [(< 5 ?a ?s)]]",
+            "AVET [a] range v > 5",
+        ),
+        (
+            "[:find ?e :where [?e :age ?a] [(= ?a 7.0)]]",
+            "AVET [a] range v >= 7, v <= 7",
+        ),
+    ] {
+        let plan = explain(&db, text, &[], true);
+        assert!(plan.contains(range), "{text}\n{plan}");
+        assert!(plan.contains("filter"), "kept: {text}\n{plan}");
+        same(&db, text, &[]);
+    }
+}
+
+#[test]
 fn double_ranges_are_conservative_around_zero() {
     let database = datolite::Database::memory().unwrap();
     database

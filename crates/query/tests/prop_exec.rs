@@ -3,7 +3,8 @@
 //! per-step join choice, and with every pattern forced to index lookups and to scan joins.
 //!
 //! The queries mix patterns, predicates (comparisons, `even?`, `pos?`, regexes), `not`, `or`
-//! (of patterns and of predicates), `or-join`, rule calls (as lists and as vectors, recursive),
+//! (of patterns and of predicates), `or-join`, chained comparisons, rule calls (as lists and as
+//! vectors, recursive: closures of every shape searched from either argument),
 //! attribute positions bound to keywords, lookup refs, nested binding forms, `:with` bags and
 //! aggregates.
 
@@ -253,6 +254,21 @@ fn query(rng: &mut Rng, entities_in_db: u64) -> String {
         let op = rng.pick(&["<", ">", "=", "<="]);
         let k = rng.pick(&NUMBERS);
         clauses.push(format!("[({op} {} {k})]", numbers[0]));
+    }
+    if !numbers.is_empty() && rng.chance(25) {
+        // A chained comparison: an AVET range bounded on both sides (or a point for `=`).
+        let op = rng.pick(&["<", "<=", ">", ">=", "="]);
+        let (a, b) = (rng.pick(&NUMBERS), rng.pick(&NUMBERS));
+        clauses.push(format!("[({op} {a} {} {b})]", numbers[0]));
+    }
+    if !longs.is_empty() && rng.chance(15) {
+        // A chain of three with the variable in the middle or at an end.
+        let k = rng.pick(&NUMBERS);
+        clauses.push(match rng.below(3) {
+            0 => format!("[(<= 0 {} {k})]", longs[0]),
+            1 => format!("[(< {} {k} 5)]", longs[0]),
+            _ => format!("[(= {} {} {k})]", longs[0], longs[0]),
+        });
     }
     if !numbers.is_empty() && !longs.is_empty() && rng.chance(30) {
         // Numbers of different types compared: exact value.

@@ -143,9 +143,14 @@ pub(crate) fn absorbed_predicates<'q>(
     }
 }
 
-/// AVET bounds for `var` (the value of `attr`) from the range predicates among `pending` whose
-/// other side is a constant or a scalar input, and the predicates whose bound is exact (the
+/// AVET bounds for `var` (the value of `attr`) from the comparisons among `pending` whose
+/// other side is a constant or a scalar input, and the predicates whose bounds are exact (the
 /// range keeps exactly the values they keep).
+///
+/// A comparison of more than two arguments is a chain (`(< 10 ?a 12)` is `10 < ?a` and
+/// `?a < 12`): each adjacent pair with `var` on one side and a known value on the other gives a
+/// bound; `=` gives both. Such a predicate is absorbed when every pair of it is such a pair
+/// with an exact bound and each of those bounds is the one the range keeps.
 fn range_bounds<'q>(
     env: &Env<'_>,
     attr: &Attribute,
@@ -153,13 +158,20 @@ fn range_bounds<'q>(
     pending: &[&'q Clause],
 ) -> Option<(Bound<Value>, Bound<Value>, Vec<&'q Clause>)> {
     let vt = attr.value_type;
-    let mut lo: Option<(Bound<Value>, Option<&'q Clause>)> = None;
-    let mut hi: Option<(Bound<Value>, Option<&'q Clause>)> = None;
-    for c in pending {
+    // Each side: the bound kept, and the index of the clause it came from when exact.
+    let mut lo: Option<(Bound<Value>, Option<usize>)> = None;
+    let mut hi: Option<(Bound<Value>, Option<usize>)> = None;
+    // The clauses all of whose pairs gave exact bounds: candidates for absorption.
+    let mut whole: Vec<(usize, &'q Clause)> = Vec::new();
+    for (i, c) in pending.iter().enumerate() {
         let ClauseKind::Pred(call) = &c.kind else {
             continue;
         };
-        if call.args.len() != 2 {
+        // The comparisons are the registry's.
+        let Some(Kind::Comparison(op)) = builtin(&call.func).map(|b| b.kind) else {
+            continue;
+        };
+        if call.args.len() < 2 || !matches!(op, Cmp::Gt | Cmp::Ge | Cmp::Lt | Cmp::Le | Cmp::Eq) {
             continue;
         }
         let value_of = |a: &FnArg| -> Option<Value> {
@@ -173,52 +185,97 @@ fn range_bounds<'q>(
             }
         };
         let is_var = |a: &FnArg| matches!(a, FnArg::Var(v) if v == var);
-        // The comparisons are the registry's; normalise to `?v op c`.
-        let Some(Kind::Comparison(op)) = builtin(&call.func).map(|b| b.kind) else {
-            continue;
-        };
-        let (op, c_value) = if is_var(&call.args[0]) {
-            (op, value_of(&call.args[1]))
-        } else if is_var(&call.args[1]) {
-            (op.flipped(), value_of(&call.args[0]))
-        } else {
-            continue;
-        };
-        let Some(c_value) = c_value else { continue };
-        if !matches!(op, Cmp::Gt | Cmp::Ge | Cmp::Lt | Cmp::Le) {
-            continue;
+        let mut all_exact = true;
+        let mut any = false;
+        for pair in call.args.windows(2) {
+            // Normalised to `?v op c`.
+            let (op, c_value) = if is_var(&pair[0]) && !is_var(&pair[1]) {
+                (op, value_of(&pair[1]))
+            } else if is_var(&pair[1]) && !is_var(&pair[0]) {
+                (op.flipped(), value_of(&pair[0]))
+            } else {
+                all_exact = false;
+                continue;
+            };
+            let Some(c_value) = c_value else {
+                all_exact = false;
+                continue;
+            };
+            let sides: &[bool] = match op {
+                Cmp::Gt | Cmp::Ge => &[true],
+                Cmp::Lt | Cmp::Le => &[false],
+                _ => &[true, false],
+            };
+            let strict = matches!(op, Cmp::Gt | Cmp::Lt);
+            for &lower in sides {
+                if lower && vt == ValueType::Double && !no_negative_nan(env.db, attr) {
+                    all_exact = false;
+                    continue;
+                }
+                let Some((b, exact)) = typed_bound(env.db, vt, &c_value, lower, strict) else {
+                    all_exact = false;
+                    continue;
+                };
+                all_exact &= exact;
+                any = true;
+                // Several bounds on one side: keep either (both are conservative); the last.
+                let side = Some((b, exact.then_some(i)));
+                if lower {
+                    lo = side;
+                } else {
+                    hi = side;
+                }
+            }
         }
-        let lower = matches!(op, Cmp::Gt | Cmp::Ge);
-        if lower && vt == ValueType::Double && !no_negative_nan(env.db, attr) {
-            continue;
-        }
-        let strict = matches!(op, Cmp::Gt | Cmp::Lt);
-        let Some((b, exact)) = typed_bound(env.db, vt, &c_value, lower, strict) else {
-            continue;
-        };
-        // Several bounds on one side: keep either (both are conservative); keep the last.
-        let side = Some((b, exact.then_some(*c)));
-        if lower {
-            lo = side;
-        } else {
-            hi = side;
+        if any && all_exact {
+            whole.push((i, c));
         }
     }
     if lo.is_none() && hi.is_none() {
         return None;
     }
-    let mut exact = Vec::new();
-    let mut bound = |side: Option<(Bound<Value>, Option<&'q Clause>)>| match side {
-        None => Bound::Unbounded,
-        Some((b, clause)) => {
-            exact.extend(clause);
-            b
-        }
+    let kept = |side: &Option<(Bound<Value>, Option<usize>)>| side.as_ref().and_then(|s| s.1);
+    let (lo_from, hi_from) = (kept(&lo), kept(&hi));
+    // A clause is absorbed when no bound of it was replaced by another clause's: each side it
+    // bounds keeps its bound.
+    let exact = whole
+        .into_iter()
+        .filter(|&(i, c)| {
+            let ClauseKind::Pred(call) = &c.kind else {
+                return false;
+            };
+            let (lower, upper) = bounded_sides(call, var);
+            (!lower || lo_from == Some(i)) && (!upper || hi_from == Some(i))
+        })
+        .map(|(_, c)| c)
+        .collect();
+    let bound =
+        |side: Option<(Bound<Value>, Option<usize>)>| side.map_or(Bound::Unbounded, |s| s.0);
+    Some((bound(lo), bound(hi), exact))
+}
+
+/// Which sides of `var` (lower, upper) a comparison chain bounds.
+fn bounded_sides(call: &crate::ast::Call, var: &Var) -> (bool, bool) {
+    let Some(Kind::Comparison(op)) = builtin(&call.func).map(|b| b.kind) else {
+        return (false, false);
     };
-    let (lo, hi) = (bound(lo), bound(hi));
-    // A predicate giving both bounds is not possible (one op per call), so each clause is
-    // absorbed at most once.
-    Some((lo, hi, exact))
+    let is_var = |a: &FnArg| matches!(a, FnArg::Var(v) if v == var);
+    let (mut lower, mut upper) = (false, false);
+    for pair in call.args.windows(2) {
+        let op = if is_var(&pair[0]) {
+            op
+        } else if is_var(&pair[1]) {
+            op.flipped()
+        } else {
+            continue;
+        };
+        match op {
+            Cmp::Gt | Cmp::Ge => lower = true,
+            Cmp::Lt | Cmp::Le => upper = true,
+            _ => (lower, upper) = (true, true),
+        }
+    }
+    (lower, upper)
 }
 
 /// Whether no value of a Double attribute is a NaN with the sign bit set: such NaNs sort below

@@ -2,11 +2,13 @@
 //! row turns into through a clause, given what is bound.
 //!
 //! `count(a)` for an attribute scan, `count / distinct_values` for a bound value,
-//! `count / distinct_entities` for a bound entity, a third of the attribute for a range; a
+//! `count / distinct_entities` for a bound entity, a third of the attribute for a range bounded
+//! on one side, a ninth for one bounded on both, `count / distinct_values` for one value; a
 //! rule call reads its relation's size (computed before the clauses that call it are
 //! planned), a tenth of it per bound argument.
 
 use std::collections::BTreeSet;
+use std::ops::Bound;
 
 use crate::ast::{Clause, ClauseKind, Pattern, Term, Var};
 use crate::plan::access::{access, const_attribute, known, Access};
@@ -84,10 +86,17 @@ fn pattern_estimate(env: &Env<'_>, p: &Pattern, bound: &BTreeSet<Var>, pending: 
         (true, false) => count / s.distinct_entities.max(1) as f64,
         (false, true) => count / s.distinct_values.max(1) as f64,
         (false, false) => {
-            if let Access::AvetRange(..) = access(env, p, bound, pending) {
-                (count / 3.0).max(1.0)
-            } else {
-                count
+            match access(env, p, bound, pending) {
+                // One value (`[(= ?a 30)]`): as if bound.
+                Access::AvetRange(Bound::Included(lo), Bound::Included(hi)) if lo == hi => {
+                    count / s.distinct_values.max(1) as f64
+                }
+                // Bounded on both sides (`(< 10 ?a 12)`), or on one.
+                Access::AvetRange(Bound::Unbounded, _) | Access::AvetRange(_, Bound::Unbounded) => {
+                    (count / 3.0).max(1.0)
+                }
+                Access::AvetRange(..) => (count / 9.0).max(1.0),
+                _ => count,
             }
         }
     }
