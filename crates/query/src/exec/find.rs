@@ -43,20 +43,30 @@ pub(crate) fn find(rel: &Rel, query: &Query) -> Result<Vec<Vec<Cell>>> {
     }
     let first = rel.row(0);
     let counts = aggregate_counts(query, |v| rel.col(v).map(|c| first[c].to_value()))?;
-    // The set of find + :with tuples, grouped by the non-aggregate find variables.
-    let key_cols: Vec<usize> = (0..elems.len())
+    // The set of find + :with tuples, the group key (the non-aggregate find variables) first:
+    // one flat relation, no tuple allocated per row, then the groups as ranges of its rows.
+    let key_elems: Vec<usize> = (0..elems.len())
         .filter(|&i| !elems[i].is_aggregate())
         .collect();
-    let mut groups: FxHashMap<Vec<Val>, FxHashSet<Vec<Val>>> = FxHashMap::default();
-    for row in rel.rows() {
-        let tuple: Vec<Val> = cols.iter().map(|&c| row[c].clone()).collect();
-        let key = key_cols.iter().map(|&i| tuple[i].clone()).collect();
-        groups.entry(key).or_default().insert(tuple);
+    let rest: Vec<usize> = (0..cols.len()).filter(|i| !key_elems.contains(i)).collect();
+    let order: Vec<usize> = key_elems.iter().chain(&rest).copied().collect();
+    let set = rel.distinct_projection(&order.iter().map(|&i| cols[i]).collect::<Vec<_>>());
+    // Where tuple element `i` (in `cols` order) sits in the projected rows.
+    let mut at = vec![0; cols.len()];
+    for (pos, &i) in order.iter().enumerate() {
+        at[i] = pos;
+    }
+    let k = key_elems.len();
+    let mut groups: FxHashMap<&[Val], Vec<usize>> = FxHashMap::default();
+    for r in 0..set.len() {
+        groups.entry(&set.row(r)[..k]).or_default().push(r);
     }
     let mut out = Vec::with_capacity(groups.len());
     for (key, members) in groups {
         // The key holds the find variables' cells in find order.
         let mut keys = key.iter().map(Val::to_value);
+        let (set, at) = (&set, &at);
+        let column = |i: usize| members.iter().map(move |&r| &set.row(r)[at[i]]);
         let mut row = Vec::with_capacity(elems.len());
         for (i, elem) in elems.iter().enumerate() {
             row.push(match elem {
@@ -69,8 +79,7 @@ pub(crate) fn find(rel: &Rel, query: &Query) -> Result<Vec<Vec<Cell>>> {
                     )),
                     // Compare-equal cells share a hash key.
                     AggregateFn::CountDistinct => {
-                        let distinct: FxHashSet<_> =
-                            members.iter().map(|t| t[i].hash_key()).collect();
+                        let distinct: FxHashSet<_> = column(i).map(Val::hash_key).collect();
                         Cell::Value(Value::Long(
                             i64::try_from(distinct.len()).unwrap_or(i64::MAX),
                         ))
@@ -78,7 +87,7 @@ pub(crate) fn find(rel: &Rel, query: &Query) -> Result<Vec<Vec<Cell>>> {
                     _ => run_aggregate(
                         a,
                         counts.get(i).copied().flatten(),
-                        members.iter().map(|t| t[i].to_value()).collect(),
+                        column(i).map(Val::to_value).collect(),
                         query,
                     )?,
                 },

@@ -5,8 +5,7 @@
 //! found once per step instead of a name looked up per row.
 
 use std::collections::BTreeSet;
-
-use rustc_hash::FxHashSet;
+use std::hash::BuildHasher;
 
 use crate::ast::Var;
 use crate::exec::val::Val;
@@ -126,12 +125,23 @@ impl Rel {
     pub(crate) fn distinct_projection(&self, cols: &[usize]) -> Rel {
         let vars = cols.iter().map(|&c| self.vars[c].clone()).collect();
         let mut out = Rel::empty(vars);
-        let mut seen = FxHashSet::default();
+        let w = cols.len();
+        // The kept rows are the set: a row's projection is pushed, then dropped again when an
+        // equal one was kept before (indices into `out`, hashed by their cells).
+        let mut seen: hashbrown::HashTable<usize> = hashbrown::HashTable::new();
+        let hasher = rustc_hash::FxBuildHasher;
         for row in self.rows() {
-            let key: Vec<Val> = cols.iter().map(|&c| row[c].clone()).collect();
-            if !seen.contains(&key) {
-                out.push(&key);
-                seen.insert(key);
+            let at = out.len;
+            out.cells.extend(cols.iter().map(|&c| row[c].clone()));
+            let cells = &out.cells;
+            let new = &cells[at * w..];
+            let hash = hasher.hash_one(new);
+            let row_of = |i: usize| &cells[i * w..(i + 1) * w];
+            if seen.find(hash, |&i| row_of(i) == new).is_some() {
+                out.cells.truncate(at * w);
+            } else {
+                seen.insert_unique(hash, at, |&i| hasher.hash_one(row_of(i)));
+                out.len += 1;
             }
         }
         out

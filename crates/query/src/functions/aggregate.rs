@@ -32,6 +32,19 @@ pub(crate) fn aggregate(func: AggregateFn, n: Option<usize>, mut col: Vec<Value>
         crate::numeric::to_f64(v).ok_or_else(|| format!("{name} of a non-number {v}"))
     };
     let n = n.unwrap_or(1);
+    // Sums of longs are exact in any order: no sort needed (the others read the sorted column,
+    // and a sum of doubles is summed in value order so that it never depends on the order the
+    // rows came in).
+    if let (AggregateFn::Sum | AggregateFn::Avg, Some(s)) = (func, exact_long_sum(&col)) {
+        let len = col.len();
+        if len == 0 {
+            return Err(format!("{name} of no values"));
+        }
+        return Ok(Cell::Value(match func {
+            AggregateFn::Sum => Value::Long(i64::try_from(s).map_err(|_| "sum overflows a Long")?),
+            _ => Value::Double(s as f64 / len as f64),
+        }));
+    }
     col.sort_by(order);
     let Some(first) = col.first().cloned() else {
         return Err(format!("{name} of no values"));
