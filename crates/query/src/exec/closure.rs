@@ -43,7 +43,7 @@ impl Exec<'_> {
         args: &[Term],
         op: &ClosureOp<'_>,
     ) -> Result<Rel> {
-        let starts: Vec<Val> = match &args[op.start] {
+        let starts: Vec<Val> = match args.get(op.start).ok_or_else(|| internal(clause))? {
             Term::Const(c) => match constant(c) {
                 FnVal::One(v) => vec![Val::from(v)],
                 _ => return Err(internal(clause)),
