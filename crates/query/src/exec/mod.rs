@@ -31,6 +31,7 @@ mod closure;
 mod coerce;
 mod explain;
 mod find;
+mod hash_index;
 mod idents;
 mod lookup;
 mod metrics;

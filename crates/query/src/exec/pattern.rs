@@ -10,14 +10,13 @@
 //! checked against whatever the index prefix did not already fix, with the naive evaluator's
 //! unification ([`Val::same`], [`constant_matches`]).
 
-use rustc_hash::FxHashMap;
-
 use crate::ast::{Clause, Constant, Pattern};
 use crate::error::{QueryError, Result};
+use crate::exec::hash_index::HashIndex;
 use crate::exec::lookup::Candidate;
 use crate::exec::rel::Rel;
 use crate::exec::slots::{compile, Compiled, Slot};
-use crate::exec::val::{HashKey, Val};
+use crate::exec::val::Val;
 use crate::exec::Exec;
 use crate::plan::{Component, Join, Node, PatternOp, ScanJoin};
 use crate::rows::constant_matches;
@@ -221,10 +220,7 @@ impl<'a> Exec<'a> {
                 return Ok((out.rel, Mode::MergeJoin));
             }
         }
-        let mut table: FxHashMap<HashKey, Vec<usize>> = FxHashMap::default();
-        for (i, row) in rel.rows().enumerate() {
-            table.entry(row[col].hash_key()).or_default().push(i);
-        }
+        let table = HashIndex::new(rel.rows().map(|row| row[col].hash_key()));
         self.scan_candidates(&lookup, clause, |c| {
             let key = match scan.key {
                 Component::E => Val::Ref(c.raw.e).hash_key(),
@@ -232,10 +228,8 @@ impl<'a> Exec<'a> {
                 Component::V => self.value_of(c)?.hash_key(),
                 Component::Tx => Val::Ref(c.raw.tx).hash_key(),
             };
-            if let Some(hits) = table.get(&key) {
-                for &i in hits {
-                    self.extend(cp, rel.row(i), c, lookup.v_fixed, false, &mut out)?;
-                }
+            for i in table.rows(&key) {
+                self.extend(cp, rel.row(i), c, lookup.v_fixed, false, &mut out)?;
             }
             Ok(true)
         })?;

@@ -13,8 +13,9 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::ast::{Clause, ClauseKind, Constant, Pos, Rule, Term, Var};
 use crate::error::{QueryError, Result};
+use crate::exec::hash_index::HashIndex;
 use crate::exec::rel::Rel;
-use crate::exec::val::{HashKey, Val};
+use crate::exec::val::Val;
 use crate::exec::{Exec, Tuples};
 use crate::explain::RulePlan;
 use crate::plan::{self, Plan, RuleOp};
@@ -319,13 +320,11 @@ pub(crate) fn join_relation<'t>(
     let pairs = rel.len().saturating_mul(tuples.clone().count());
     match keyed {
         Some((i, col)) if pairs >= index_from_pairs => {
-            let mut index: FxHashMap<HashKey, Vec<&[Val]>> = FxHashMap::default();
-            for t in tuples {
-                index.entry(t[i].hash_key()).or_default().push(t);
-            }
+            let tuples: Vec<&[Val]> = tuples.collect();
+            let index = HashIndex::new(tuples.iter().map(|t| t[i].hash_key()));
             for row in rel.rows() {
-                for t in index.get(&row[col].hash_key()).into_iter().flatten() {
-                    join(row, t, &mut out);
+                for t in index.rows(&row[col].hash_key()) {
+                    join(row, tuples[t], &mut out);
                 }
             }
         }
