@@ -600,3 +600,50 @@ fn the_executor_switches_join_where_the_plan_says() {
     }
     assert_eq!(sides.len(), 2, "both sides of a switch were exercised");
 }
+
+#[test]
+fn a_long_chain_with_a_doubly_recursive_rule_stays_bounded() {
+    // 3,000 nodes in a chain: bottom-up, `(reach ?a ?x) (reach ?x ?b)` builds the 4.5M pairs
+    // of the whole closure; searched from one end, only the 2,999 the call can reach.
+    let database = datolite::Database::memory().unwrap();
+    database
+        .transact(
+            "[{:db/ident :n/id :db/valueType :db.type/long :db/cardinality :db.cardinality/one :db/unique :db.unique/identity}
+              {:db/ident :n/next :db/valueType :db.type/ref :db/cardinality :db.cardinality/one}]",
+        )
+        .unwrap();
+    let mut tx = String::from("[");
+    for i in 0..3000 {
+        tx.push_str(&format!("{{:db/id \"n{i}\" :n/id {i}"));
+        if i + 1 < 3000 {
+            tx.push_str(&format!(" :n/next \"n{}\"", i + 1));
+        }
+        tx.push('}');
+    }
+    tx.push(']');
+    database.transact(&tx).unwrap();
+    let db = database.db().unwrap();
+    let rules = "[[(reach ?a ?b) [?a :n/next ?b]] [(reach ?a ?b) (reach ?a ?x) (reach ?x ?b)]]";
+    for (text, want) in [
+        (
+            "[:find (count ?x) . :in $ % :where [?s :n/id 0] (reach ?s ?x)]",
+            2999,
+        ),
+        (
+            "[:find (count ?x) . :in $ % :where [?s :n/id 2999] (reach ?x ?s)]",
+            2999,
+        ),
+        (
+            "[:find (count ?x) . :in $ % :where [?s :n/id 1500] (reach ?s ?x)]",
+            1499,
+        ),
+    ] {
+        let plan = datolite_query::explain_plan_edn(&db, text, &args(&[rules]), true).unwrap();
+        assert!(plan.rules.is_empty(), "no relation computed: {plan}");
+        assert!(plan.to_string().contains("chains repeated"), "{plan}");
+        match q_edn(&db, text, &args(&[rules])).unwrap() {
+            QueryResult::Scalar(Some(Cell::Value(Value::Long(n)))) => assert_eq!(n, want, "{text}"),
+            other => panic!("{text}: {other:?}"),
+        }
+    }
+}
