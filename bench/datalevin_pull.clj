@@ -33,3 +33,6 @@
   (bench "q1, the name varying" #(d/q q db (names (mod (swap! i inc) 8)))))
 (let [q '[:find ?e :where [?e :name "Ivan"]]]
   (bench "q1" #(d/q q db)))
+(d/close conn)
+(shutdown-agents)
+(System/exit 0)
