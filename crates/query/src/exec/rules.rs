@@ -1,5 +1,6 @@
 //! Rules: relations computed bottom-up by a semi-naive fixpoint, and rule calls joined to the
-//! input through those relations.
+//! input through those relations (calls of closures that bind an argument are searches
+//! instead: `closure.rs`).
 //!
 //! Each definition's body is planned once per stratum, before its first round, from no bound
 //! variables; the sizes of the rules of lower strata are known then, those of the stratum's own
@@ -19,7 +20,6 @@ use crate::exec::val::Val;
 use crate::exec::{Exec, Tuples};
 use crate::explain::RulePlan;
 use crate::plan::{self, Plan, RuleOp};
-use crate::resolve::closure::Closure;
 use crate::rows::{constant_matches, reachable_rules, rule_calls};
 
 /// At most this many fixpoint rounds before rule evaluation gives up.
@@ -37,13 +37,6 @@ enum Arg<'c> {
 }
 
 impl Exec<'_> {
-    /// Computes every rule reachable from `clauses` by a semi-naive fixpoint: after the first
-    /// round, a body is re-run once per recursive call with that call reading only the tuples
-    /// the previous round added.
-    pub(crate) fn prepare_rules(&self, clauses: &[Clause]) -> Result<()> {
-        self.prepare_rules_in(clauses, &BTreeMap::new())
-    }
-
     /// Computes the rules the query's `clauses` reach, except closures they call directly: a
     /// call of one that binds an argument runs as a search (the plan decides), which needs only
     /// the rules its steps call; one that binds nothing computes the relation on first use.
@@ -63,11 +56,10 @@ impl Exec<'_> {
         self.prepare_rules(&direct)
     }
 
-    fn prepare_rules_in(
-        &self,
-        clauses: &[Clause],
-        no_closures: &BTreeMap<String, Closure>,
-    ) -> Result<()> {
+    /// Computes every rule reachable from `clauses` by a semi-naive fixpoint: after the first
+    /// round, a body is re-run once per recursive call with that call reading only the tuples
+    /// the previous round added.
+    pub(crate) fn prepare_rules(&self, clauses: &[Clause]) -> Result<()> {
         let rules: &[Rule] = &self.rules.rules;
         let mut names = reachable_rules(clauses, rules)?;
         self.rules.check(&names)?;
@@ -81,7 +73,7 @@ impl Exec<'_> {
         for rule in rules.iter().filter(|r| names.contains(&r.name)) {
             for (_, negated, call) in rule_calls(&rule.body) {
                 if negated {
-                    self.prepare_rules_in(std::slice::from_ref(call), no_closures)?;
+                    self.prepare_rules(std::slice::from_ref(call))?;
                 }
             }
         }
@@ -91,7 +83,8 @@ impl Exec<'_> {
         let (consts, sizes) = (Default::default(), self.rule_sizes());
         // Inside definitions every call joins a relation: a search would not take part in the
         // semi-naive rounds.
-        let env = self.plan_env(&consts, &sizes, no_closures);
+        let no_closures = BTreeMap::new();
+        let env = self.plan_env(&consts, &sizes, &no_closures);
         let plans: Vec<Plan<'_>> = defs
             .iter()
             .map(|r| plan::plan(&env, &r.body, &Default::default(), 1.0))
