@@ -345,6 +345,31 @@ fn chained_comparisons_and_equality_read_ranges() {
 }
 
 #[test]
+fn comparisons_with_a_variable_from_another_clause_read_a_range_per_row() {
+    let db = people();
+    // ?lo comes from p7's age: the second :age pattern reads the AVET range above it for that
+    // row, and the comparison stays as a filter.
+    for text in [
+        "[:find ?e :where [?p :name \"p7\"] [?p :age ?lo] [?e :age ?a] [(< ?lo ?a)]]",
+        "[:find ?e :where [?p :name \"p7\"] [?p :age ?hi] [?e :age ?a] [(>= ?hi ?a)]]",
+        "[:find ?e :where [?p :name \"p7\"] [?p :age ?lo] [?p :salary ?s] [?e :age ?a] \
+          [(<= ?lo ?a)] [?e :salary ?t] [(> ?s ?t)]]",
+    ] {
+        let plan = explain(&db, text, &[], true);
+        assert!(plan.contains("per row"), "{text}\n{plan}");
+        assert!(plan.contains("filter"), "{text}\n{plan}");
+        same(&db, text, &[]);
+    }
+    let plan = explain(
+        &db,
+        "[:find ?e :where [?p :name \"p7\"] [?p :age ?lo] [?e :age ?a] [(< ?lo ?a)]]",
+        &[],
+        false,
+    );
+    assert!(plan.contains("AVET [a] range v > ?lo per row"), "{plan}");
+}
+
+#[test]
 fn double_ranges_are_conservative_around_zero() {
     let database = datolite::Database::memory().unwrap();
     database

@@ -270,6 +270,15 @@ fn query(rng: &mut Rng, entities_in_db: u64) -> String {
             _ => format!("[(= {} {} {k})]", longs[0], longs[0]),
         });
     }
+    if rng.chance(20) {
+        // A comparison with a value from another entity: a range per row.
+        let op = rng.pick(&["<", "<=", ">", ">="]);
+        clauses.push(format!(
+            "[?other :p/id {}] [?other :p/n ?bound] [?e3 :p/n ?mine] [({op} ?bound ?mine)] \
+             [(!= ?e3 ?e)]",
+            rng.below(entities_in_db.max(1))
+        ));
+    }
     if !numbers.is_empty() && !longs.is_empty() && rng.chance(30) {
         // Numbers of different types compared: exact value.
         let op = rng.pick(&["<", "=", ">="]);

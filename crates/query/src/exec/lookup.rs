@@ -22,6 +22,7 @@ use crate::exec::val::Val;
 use crate::exec::Exec;
 use crate::functions::constant;
 use crate::functions::FnVal;
+use crate::plan::access::row_bound;
 use crate::plan::Access;
 
 /// Tags of the values whose encoding a lookup binds as the cell holds it.
@@ -229,6 +230,24 @@ impl<'a> Exec<'a> {
             }
             Access::AvetRange(lo, hi) => {
                 let attr = attr.ok_or_else(|| unbound("attribute"))?;
+                (
+                    db.scan(Index::Avet)
+                        .attribute_id(attr.id)
+                        .value_range(lo.as_ref(), hi.as_ref()),
+                    false,
+                    false,
+                )
+            }
+            Access::AvetRangeOf { .. } => {
+                let attr = attr.ok_or_else(|| unbound("attribute"))?;
+                let row = row.ok_or_else(|| unbound("range end"))?;
+                let end = |i: usize, lower: bool| match cp.range_ends[i] {
+                    Some((col, strict)) => {
+                        row_bound(db, attr.value_type, &row[col].to_value(), lower, strict)
+                    }
+                    None => Bound::Unbounded,
+                };
+                let (lo, hi) = (end(0, true), end(1, false));
                 (
                     db.scan(Index::Avet)
                         .attribute_id(attr.id)

@@ -10,7 +10,7 @@
 //! checked against whatever the index prefix did not already fix, with the naive evaluator's
 //! unification ([`Val::same`], [`constant_matches`]).
 
-use crate::ast::{Clause, Constant, Pattern};
+use crate::ast::{Clause, Constant, Pattern, Var};
 use crate::error::{QueryError, Result};
 use crate::exec::hash_index::HashIndex;
 use crate::exec::lookup::Candidate;
@@ -18,7 +18,7 @@ use crate::exec::rel::Rel;
 use crate::exec::slots::{compile, Compiled, Slot};
 use crate::exec::val::Val;
 use crate::exec::Exec;
-use crate::plan::{Component, Join, Node, PatternOp, ScanJoin};
+use crate::plan::{Access, Component, Join, Node, PatternOp, ScanJoin};
 use crate::rows::constant_matches;
 
 /// How a pattern ran (for `explain --analyze`).
@@ -88,6 +88,13 @@ impl<'a> Exec<'a> {
     ) -> Result<Rel> {
         let mut cp = compile(p, &rel);
         cp.v_key = self.constant_key(&cp);
+        if let Access::AvetRangeOf { lo, hi } = &op.per_row {
+            let end = |e: &Option<(Var, bool)>| {
+                e.as_ref()
+                    .and_then(|(v, strict)| Some((rel.col(v)?, *strict)))
+            };
+            cp.range_ends = [end(lo), end(hi)];
+        }
         let width = rel.vars().len();
         let (rel, hidden) = self.resolve_idents(rel, &mut cp, node.clause)?;
         let (out, mode) = match &op.join {

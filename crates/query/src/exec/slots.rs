@@ -39,6 +39,8 @@ pub(crate) struct Compiled<'p> {
     pub new_vars: Vec<Var>,
     /// A constant value's key bytes for a constant attribute, when the step made them.
     pub v_key: Option<ConstKey>,
+    /// For a per-row range: the input columns holding its ends, with their strictness.
+    pub range_ends: [Option<(usize, bool)>; 2],
 }
 
 pub(crate) fn compile<'p>(p: &'p Pattern, rel: &Rel) -> Compiled<'p> {
@@ -73,6 +75,7 @@ pub(crate) fn compile<'p>(p: &'p Pattern, rel: &Rel) -> Compiled<'p> {
         added,
         new_vars,
         v_key: None,
+        range_ends: [None, None],
     }
 }
 

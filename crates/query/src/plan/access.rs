@@ -32,6 +32,16 @@ pub(crate) enum Access {
     Avet,
     /// AVET with the attribute bound and the value in a range.
     AvetRange(Bound<Value>, Bound<Value>),
+    /// AVET with the attribute bound and the value in a range whose ends are variables the
+    /// input row binds (`[(< ?lo ?x)]`, `?lo` from an earlier clause): one range per row. The
+    /// comparisons stay as filters (the ends are converted to the attribute's type at run time,
+    /// conservatively).
+    AvetRangeOf {
+        /// The lower end: the variable, and whether the comparison is strict.
+        lo: Option<(Var, bool)>,
+        /// The upper end.
+        hi: Option<(Var, bool)>,
+    },
     /// VAET with a reference value and the attribute bound.
     Vaet,
     /// AEVT with the attribute bound.
@@ -57,6 +67,16 @@ impl fmt::Display for Access {
                 let hi = bound(hi, "v < ", "v <= ");
                 let parts: Vec<String> = [lo, hi].into_iter().filter(|s| !s.is_empty()).collect();
                 write!(f, "AVET [a] range {}", parts.join(", "))
+            }
+            Access::AvetRangeOf { lo, hi } => {
+                let lo = lo
+                    .as_ref()
+                    .map(|(v, strict)| format!("v {} {v}", if *strict { ">" } else { ">=" }));
+                let hi = hi
+                    .as_ref()
+                    .map(|(v, strict)| format!("v {} {v}", if *strict { "<" } else { "<=" }));
+                let parts: Vec<String> = [lo, hi].into_iter().flatten().collect();
+                write!(f, "AVET [a] range {} per row", parts.join(", "))
             }
             Access::Vaet => f.write_str("VAET [v a]"),
             Access::Aevt => f.write_str("AEVT [a]"),
@@ -111,6 +131,9 @@ pub(crate) fn access(
             if let Some((lo, hi)) = range(env, attr, var, pending) {
                 return Access::AvetRange(lo, hi);
             }
+            if let Some((lo, hi)) = row_range(env, attr, var, bound, pending) {
+                return Access::AvetRangeOf { lo, hi };
+            }
         }
         return Access::Aevt;
     }
@@ -127,6 +150,75 @@ fn range(
 ) -> Option<(Bound<Value>, Bound<Value>)> {
     let (lo, hi, _) = range_bounds(env, attr, var, pending)?;
     Some((lo, hi))
+}
+
+/// Ends for `var` (the value of `attr`) from comparisons among `pending` with a variable that
+/// `bound` holds (and no constant or input is known for): the last lower and the last upper
+/// end found. Only for the types whose index order agrees with the query order for every
+/// value of the type (doubles only as an upper end unless no NaN sorts below the numbers).
+#[allow(clippy::type_complexity)]
+fn row_range(
+    env: &Env<'_>,
+    attr: &Attribute,
+    var: &Var,
+    bound: &BTreeSet<Var>,
+    pending: &[&Clause],
+) -> Option<(Option<(Var, bool)>, Option<(Var, bool)>)> {
+    let vt = attr.value_type;
+    if !matches!(
+        vt,
+        ValueType::Long | ValueType::Instant | ValueType::Double | ValueType::String
+    ) {
+        return None;
+    }
+    let (mut lo, mut hi) = (None, None);
+    for c in pending {
+        let ClauseKind::Pred(call) = &c.kind else {
+            continue;
+        };
+        let Some(Kind::Comparison(op)) = builtin(&call.func).map(|b| b.kind) else {
+            continue;
+        };
+        let is_var = |a: &FnArg| matches!(a, FnArg::Var(v) if v == var);
+        let other = |a: &FnArg| match a {
+            FnArg::Var(v) if bound.contains(v) && !env.consts.contains_key(v) && v != var => {
+                Some(v.clone())
+            }
+            _ => None,
+        };
+        for pair in call.args.windows(2) {
+            let (op, end) = if is_var(&pair[0]) {
+                (op, other(&pair[1]))
+            } else if is_var(&pair[1]) {
+                (op.flipped(), other(&pair[0]))
+            } else {
+                continue;
+            };
+            let Some(end) = end else { continue };
+            let strict = matches!(op, Cmp::Gt | Cmp::Lt);
+            match op {
+                Cmp::Gt | Cmp::Ge if vt != ValueType::Double || no_negative_nan(env.db, attr) => {
+                    lo = Some((end, strict));
+                }
+                Cmp::Lt | Cmp::Le => hi = Some((end, strict)),
+                _ => {}
+            }
+        }
+    }
+    (lo.is_some() || hi.is_some()).then_some((lo, hi))
+}
+
+/// The bound one row's value `v` gives as the lower (or upper) end of a per-row range on an
+/// attribute of type `vt` (see [`Access::AvetRangeOf`]): conservative, `Unbounded` when the
+/// index order cannot express it.
+pub(crate) fn row_bound(
+    db: &Db,
+    vt: ValueType,
+    v: &Value,
+    lower: bool,
+    strict: bool,
+) -> Bound<Value> {
+    typed_bound(db, vt, v, lower, strict).map_or(Bound::Unbounded, |(b, _)| b)
 }
 
 /// The predicates among `pending` that pattern `p`'s AVET range answers exactly.

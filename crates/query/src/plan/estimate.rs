@@ -96,6 +96,11 @@ fn pattern_estimate(env: &Env<'_>, p: &Pattern, bound: &BTreeSet<Var>, pending: 
                     (count / 3.0).max(1.0)
                 }
                 Access::AvetRange(..) => (count / 9.0).max(1.0),
+                Access::AvetRangeOf {
+                    lo: Some(_),
+                    hi: Some(_),
+                } => (count / 9.0).max(1.0),
+                Access::AvetRangeOf { .. } => (count / 3.0).max(1.0),
                 _ => count,
             }
         }

@@ -391,6 +391,10 @@ fn join_of(
     ]
     .into_iter()
     .find_map(|(t, c)| is_bound(t).then_some(c));
+    if let Access::AvetRangeOf { .. } = per_row_access {
+        // A range per row: only lookups can read it.
+        return Join::Lookups;
+    }
     let Some(key) = key else {
         // Only the `added` position shared: checked per datom.
         return if is_bound(&p.added) {
@@ -437,5 +441,5 @@ fn join_of(
 
 /// Whether a scan of `access` yields its datoms in ascending entity order.
 fn entity_ordered(access: &Access) -> bool {
-    !matches!(access, Access::AvetRange(..))
+    !matches!(access, Access::AvetRange(..) | Access::AvetRangeOf { .. })
 }
