@@ -8,10 +8,8 @@ use clap::Args;
 use datolite::DbQueries;
 use serde_json::json;
 
-use crate::commands::query::query_text;
-use crate::commands::time::{SourceArgs, TimeArgs};
+use crate::commands::query::QueryInput;
 use crate::commands::timing::time_runs;
-use crate::commands::{open_database, Create};
 use crate::error::Result;
 use crate::output::{self, round3, Format};
 
@@ -26,32 +24,19 @@ pub struct QueryBenchArgs {
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
 
-    /// The query as EDN text, or `@FILE` to read it from a file.
-    #[arg(value_name = "QUERY", allow_hyphen_values = true)]
-    query: String,
-
-    /// Inputs for the non-source `:in` elements, each one EDN value.
-    #[arg(value_name = "ARG", allow_hyphen_values = true)]
-    args: Vec<String>,
-
     #[command(flatten)]
-    time: TimeArgs,
-
-    #[command(flatten)]
-    sources: SourceArgs,
+    input: QueryInput,
 }
 
 /// Runs `bench query`.
 pub fn run(db_path: Option<&Path>, args: QueryBenchArgs) -> Result<()> {
-    let text = query_text(&args.query)?;
-    let database = open_database(db_path, Create::Never)?;
-    let current = database.db()?;
-    let sources = args.sources.bind(&current)?;
-    let db = args.time.apply(current)?;
-    let inputs: Vec<&str> = args.args.iter().map(String::as_str).collect();
+    let q = args.input.prepare(db_path)?;
+    let inputs = q.inputs();
     let runs = usize::try_from(args.runs).unwrap_or(1);
     let t = time_runs(runs, || {
-        Ok(db.q_edn_sources(&text, &inputs, &sources)?.row_count())
+        Ok(q.db
+            .q_edn_sources(&q.text, &inputs, &q.sources)?
+            .row_count())
     })?;
     match args.format {
         Format::Json => output::print_json(&json!({

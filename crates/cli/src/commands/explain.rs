@@ -8,9 +8,7 @@ use std::path::Path;
 use clap::{Args, ValueEnum};
 use datolite::DbQueries;
 
-use crate::commands::query::query_text;
-use crate::commands::time::{SourceArgs, TimeArgs};
-use crate::commands::{open_database, Create};
+use crate::commands::query::QueryInput;
 use crate::error::Result;
 use crate::output;
 
@@ -35,30 +33,15 @@ pub struct ExplainArgs {
     #[arg(long, value_enum, default_value = "text")]
     format: ExplainFormat,
 
-    /// The query as EDN text, or `@FILE` to read it from a file.
-    #[arg(value_name = "QUERY", allow_hyphen_values = true)]
-    query: String,
-
-    /// Inputs for the non-source `:in` elements, each one EDN value (as for `query`).
-    #[arg(value_name = "ARG", allow_hyphen_values = true)]
-    args: Vec<String>,
-
     #[command(flatten)]
-    time: TimeArgs,
-
-    #[command(flatten)]
-    sources: SourceArgs,
+    input: QueryInput,
 }
 
 /// Runs `explain`.
 pub fn run(db_path: Option<&Path>, args: ExplainArgs) -> Result<()> {
-    let text = query_text(&args.query)?;
-    let database = open_database(db_path, Create::Never)?;
-    let current = database.db()?;
-    let sources = args.sources.bind(&current)?;
-    let db = args.time.apply(current)?;
-    let inputs: Vec<&str> = args.args.iter().map(String::as_str).collect();
-    let plan = db.explain_plan_sources(&text, &inputs, &sources, args.analyze)?;
+    let q = args.input.prepare(db_path)?;
+    let plan =
+        q.db.explain_plan_sources(&q.text, &q.inputs(), &q.sources, args.analyze)?;
     match args.format {
         ExplainFormat::Text => output::print_text(plan.to_string().trim_end()),
         ExplainFormat::Json => output::print_text(&plan.to_json()),

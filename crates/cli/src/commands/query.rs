@@ -35,6 +35,14 @@ pub struct QueryArgs {
     #[arg(long, value_enum, default_value = "table")]
     format: QueryFormat,
 
+    #[command(flatten)]
+    input: QueryInput,
+}
+
+/// The query a command runs and the database value it reads: shared by `query`, `explain` and
+/// `bench query`.
+#[derive(Debug, Args)]
+pub struct QueryInput {
     /// The query as EDN text, or `@FILE` to read it from a file.
     #[arg(value_name = "QUERY", allow_hyphen_values = true)]
     query: String,
@@ -51,16 +59,48 @@ pub struct QueryArgs {
     sources: SourceArgs,
 }
 
+/// A query ready to run: its text, the database value it reads (time options applied), the
+/// named `--source` values and the inputs.
+pub struct PreparedQuery {
+    /// The query text (`@FILE` read).
+    pub text: String,
+    /// The value `$` reads.
+    pub db: Db,
+    /// The `--source NAME=VIEW` values.
+    pub sources: Vec<(String, Db)>,
+    args: Vec<String>,
+}
+
+impl QueryInput {
+    /// Reads the query text, opens the database `db_path` names and takes the values the
+    /// time and source options ask for.
+    pub fn prepare(&self, db_path: Option<&Path>) -> Result<PreparedQuery> {
+        let text = query_text(&self.query)?;
+        let database = open_database(db_path, Create::Never)?;
+        let current = database.db()?;
+        let sources = self.sources.bind(&current)?;
+        let db = self.time.apply(current)?;
+        Ok(PreparedQuery {
+            text,
+            db,
+            sources,
+            args: self.args.clone(),
+        })
+    }
+}
+
+impl PreparedQuery {
+    /// The inputs, one EDN text each.
+    pub fn inputs(&self) -> Vec<&str> {
+        self.args.iter().map(String::as_str).collect()
+    }
+}
+
 /// Runs `query`.
 pub fn run(db_path: Option<&Path>, args: QueryArgs) -> Result<()> {
-    let text = query_text(&args.query)?;
-    let database = open_database(db_path, Create::Never)?;
-    let current = database.db()?;
-    let sources = args.sources.bind(&current)?;
-    let db = args.time.apply(current)?;
-    let inputs: Vec<&str> = args.args.iter().map(String::as_str).collect();
-    let result = db.q_edn_sources(&text, &inputs, &sources)?;
-    output::print_text(&render(&text, &result, args.format))
+    let q = args.input.prepare(db_path)?;
+    let result = q.db.q_edn_sources(&q.text, &q.inputs(), &q.sources)?;
+    output::print_text(&render(&q.text, &result, args.format))
 }
 
 /// The query text of a `QUERY` argument: itself, or the file `@path` names.
