@@ -23,6 +23,7 @@ use clap::Args;
 use datolite::{Database, DbQueries};
 use serde_json::{json, Map, Value as Json};
 
+use crate::commands::people::{LAST_NAMES, NAMES};
 use crate::commands::storage_options;
 use crate::commands::timing::time_runs;
 use crate::error::{CliError, Context, Result};
@@ -135,19 +136,7 @@ pub const QUERIES: [(&str, &str, bool); 13] = [
     ),
 ];
 
-const NAMES: [&str; 8] = [
-    "Ivan", "Petr", "Sergei", "Oleg", "Yuri", "Dmitry", "Fedor", "Denis",
-];
-const LAST_NAMES: [&str; 6] = [
-    "Ivanov",
-    "Petrov",
-    "Sidorov",
-    "Kovalev",
-    "Kuznetsov",
-    "Voronoi",
-];
-
-/// The graph of `people` people as EDN entity maps with string tempids (`"p0"`, …).
+/// The graph of `people` people as EDN entity maps (the names of `bench people`) with string tempids (`"p0"`, …).
 pub fn graph_edn(people: u64) -> String {
     let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
     let mut out = String::with_capacity(people as usize * 120);
