@@ -12,11 +12,14 @@ use std::ops::Bound;
 
 use datolite_store::{Attribute, Db, Value, ValueType};
 
-use crate::ast::{Clause, ClauseKind, Constant, FnArg, Pattern, Term, Var};
+use crate::ast::{Call, Clause, ClauseKind, Constant, FnArg, Pattern, Term, Var};
 use crate::functions::{builtin, Cmp, Kind};
 use crate::plan::Env;
 
 use std::collections::BTreeSet;
+
+/// One end of a per-row range: the variable holding it, and whether the comparison is strict.
+pub(crate) type RangeEnd = (Var, bool);
 
 /// How a data pattern is read.
 #[derive(Clone, Debug, PartialEq)]
@@ -37,10 +40,10 @@ pub(crate) enum Access {
     /// comparisons stay as filters (the ends are converted to the attribute's type at run time,
     /// conservatively).
     AvetRangeOf {
-        /// The lower end: the variable, and whether the comparison is strict.
-        lo: Option<(Var, bool)>,
+        /// The lower end.
+        lo: Option<RangeEnd>,
         /// The upper end.
-        hi: Option<(Var, bool)>,
+        hi: Option<RangeEnd>,
     },
     /// VAET with a reference value and the attribute bound.
     Vaet,
@@ -156,14 +159,13 @@ fn range(
 /// `bound` holds (and no constant or input is known for): the last lower and the last upper
 /// end found. Only for the types whose index order agrees with the query order for every
 /// value of the type (doubles only as an upper end unless no NaN sorts below the numbers).
-#[allow(clippy::type_complexity)]
 fn row_range(
     env: &Env<'_>,
     attr: &Attribute,
     var: &Var,
     bound: &BTreeSet<Var>,
     pending: &[&Clause],
-) -> Option<(Option<(Var, bool)>, Option<(Var, bool)>)> {
+) -> Option<(Option<RangeEnd>, Option<RangeEnd>)> {
     let vt = attr.value_type;
     if !matches!(
         vt,
@@ -176,25 +178,14 @@ fn row_range(
         let ClauseKind::Pred(call) = &c.kind else {
             continue;
         };
-        let Some(Kind::Comparison(op)) = builtin(&call.func).map(|b| b.kind) else {
+        let Some(pairs) = var_comparisons(call, var) else {
             continue;
         };
-        let is_var = |a: &FnArg| matches!(a, FnArg::Var(v) if v == var);
-        let other = |a: &FnArg| match a {
-            FnArg::Var(v) if bound.contains(v) && !env.consts.contains_key(v) && v != var => {
-                Some(v.clone())
-            }
-            _ => None,
-        };
-        for pair in call.args.windows(2) {
-            let (op, end) = if is_var(&pair[0]) {
-                (op, other(&pair[1]))
-            } else if is_var(&pair[1]) {
-                (op.flipped(), other(&pair[0]))
-            } else {
-                continue;
+        for (op, other) in pairs.flatten() {
+            let end = match other {
+                FnArg::Var(v) if bound.contains(v) && !env.consts.contains_key(v) => v.clone(),
+                _ => continue,
             };
-            let Some(end) = end else { continue };
             let strict = matches!(op, Cmp::Gt | Cmp::Lt);
             match op {
                 Cmp::Gt | Cmp::Ge if vt != ValueType::Double || no_negative_nan(env.db, attr) => {
@@ -254,18 +245,14 @@ fn range_bounds<'q>(
     let mut lo: Option<(Bound<Value>, Option<usize>)> = None;
     let mut hi: Option<(Bound<Value>, Option<usize>)> = None;
     // The clauses all of whose pairs gave exact bounds: candidates for absorption.
-    let mut whole: Vec<(usize, &'q Clause)> = Vec::new();
+    let mut whole: Vec<(usize, &'q Clause, (bool, bool))> = Vec::new();
     for (i, c) in pending.iter().enumerate() {
         let ClauseKind::Pred(call) = &c.kind else {
             continue;
         };
-        // The comparisons are the registry's.
-        let Some(Kind::Comparison(op)) = builtin(&call.func).map(|b| b.kind) else {
+        let Some(pairs) = var_comparisons(call, var) else {
             continue;
         };
-        if call.args.len() < 2 || !matches!(op, Cmp::Gt | Cmp::Ge | Cmp::Lt | Cmp::Le | Cmp::Eq) {
-            continue;
-        }
         let value_of = |a: &FnArg| -> Option<Value> {
             match a {
                 FnArg::Const(Constant::Long(n)) => Some(Value::Long(*n)),
@@ -276,30 +263,22 @@ fn range_bounds<'q>(
                 _ => None,
             }
         };
-        let is_var = |a: &FnArg| matches!(a, FnArg::Var(v) if v == var);
         let mut all_exact = true;
-        let mut any = false;
-        for pair in call.args.windows(2) {
-            // Normalised to `?v op c`.
-            let (op, c_value) = if is_var(&pair[0]) && !is_var(&pair[1]) {
-                (op, value_of(&pair[1]))
-            } else if is_var(&pair[1]) && !is_var(&pair[0]) {
-                (op.flipped(), value_of(&pair[0]))
-            } else {
+        // The sides (lower, upper) this clause bounds.
+        let mut sides = (false, false);
+        for pair in pairs {
+            let Some((op, c_value)) = pair.and_then(|(op, other)| Some((op, value_of(other)?)))
+            else {
                 all_exact = false;
                 continue;
             };
-            let Some(c_value) = c_value else {
-                all_exact = false;
-                continue;
-            };
-            let sides: &[bool] = match op {
+            let strict = matches!(op, Cmp::Gt | Cmp::Lt);
+            let lowers: &[bool] = match op {
                 Cmp::Gt | Cmp::Ge => &[true],
                 Cmp::Lt | Cmp::Le => &[false],
                 _ => &[true, false],
             };
-            let strict = matches!(op, Cmp::Gt | Cmp::Lt);
-            for &lower in sides {
+            for &lower in lowers {
                 if lower && vt == ValueType::Double && !no_negative_nan(env.db, attr) {
                     all_exact = false;
                     continue;
@@ -309,18 +288,19 @@ fn range_bounds<'q>(
                     continue;
                 };
                 all_exact &= exact;
-                any = true;
                 // Several bounds on one side: keep either (both are conservative); the last.
                 let side = Some((b, exact.then_some(i)));
                 if lower {
                     lo = side;
+                    sides.0 = true;
                 } else {
                     hi = side;
+                    sides.1 = true;
                 }
             }
         }
-        if any && all_exact {
-            whole.push((i, c));
+        if (sides.0 || sides.1) && all_exact {
+            whole.push((i, c, sides));
         }
     }
     if lo.is_none() && hi.is_none() {
@@ -332,42 +312,40 @@ fn range_bounds<'q>(
     // bounds keeps its bound.
     let exact = whole
         .into_iter()
-        .filter(|&(i, c)| {
-            let ClauseKind::Pred(call) = &c.kind else {
-                return false;
-            };
-            let (lower, upper) = bounded_sides(call, var);
+        .filter(|&(i, _, (lower, upper))| {
             (!lower || lo_from == Some(i)) && (!upper || hi_from == Some(i))
         })
-        .map(|(_, c)| c)
+        .map(|(_, c, _)| c)
         .collect();
     let bound =
         |side: Option<(Bound<Value>, Option<usize>)>| side.map_or(Bound::Unbounded, |s| s.0);
     Some((bound(lo), bound(hi), exact))
 }
 
-/// Which sides of `var` (lower, upper) a comparison chain bounds.
-fn bounded_sides(call: &crate::ast::Call, var: &Var) -> (bool, bool) {
+/// The comparisons `call` makes of `var`, one per adjacent pair of its arguments (a chain
+/// `(< 10 ?a 12)` is `10 < ?a` and `?a < 12`), normalised to `?var op other`: `None` for a pair
+/// that does not hold `var` on exactly one side. The whole result is `None` for a call that
+/// is no ordering comparison (`<`, `<=`, `>`, `>=`, `=`) of two or more arguments.
+fn var_comparisons<'c>(
+    call: &'c Call,
+    var: &'c Var,
+) -> Option<impl Iterator<Item = Option<(Cmp, &'c FnArg)>> + 'c> {
     let Some(Kind::Comparison(op)) = builtin(&call.func).map(|b| b.kind) else {
-        return (false, false);
+        return None;
     };
-    let is_var = |a: &FnArg| matches!(a, FnArg::Var(v) if v == var);
-    let (mut lower, mut upper) = (false, false);
-    for pair in call.args.windows(2) {
-        let op = if is_var(&pair[0]) {
-            op
-        } else if is_var(&pair[1]) {
-            op.flipped()
-        } else {
-            continue;
-        };
-        match op {
-            Cmp::Gt | Cmp::Ge => lower = true,
-            Cmp::Lt | Cmp::Le => upper = true,
-            _ => (lower, upper) = (true, true),
-        }
+    if call.args.len() < 2 || !matches!(op, Cmp::Gt | Cmp::Ge | Cmp::Lt | Cmp::Le | Cmp::Eq) {
+        return None;
     }
-    (lower, upper)
+    let is_var = move |a: &FnArg| matches!(a, FnArg::Var(v) if v == var);
+    Some(
+        call.args
+            .windows(2)
+            .map(move |pair| match (is_var(&pair[0]), is_var(&pair[1])) {
+                (true, false) => Some((op, &pair[1])),
+                (false, true) => Some((op.flipped(), &pair[0])),
+                _ => None,
+            }),
+    )
 }
 
 /// Whether no value of a Double attribute is a NaN with the sign bit set: such NaNs sort below
