@@ -50,12 +50,8 @@ impl Exec<'_> {
             },
             Term::Var(v) => {
                 let col = rel.col(v).ok_or_else(|| internal(clause))?;
-                let mut seen = FxHashSet::default();
-                rel.rows()
-                    .map(|r| &r[col])
-                    .filter(|v| seen.insert(*v))
-                    .cloned()
-                    .collect()
+                let starts = rel.distinct_projection(&[col]);
+                starts.rows().map(|r| r[0].clone()).collect()
             }
             _ => return Err(internal(clause)),
         };
