@@ -247,7 +247,7 @@ pub(crate) fn join_relation<'t>(
     clause: &Clause,
     name: &str,
     args: &[Term],
-    tuples: impl Iterator<Item = &'t [Val]> + Clone,
+    tuples: impl ExactSizeIterator<Item = &'t [Val]> + Clone,
     index_arg: Option<usize>,
     index_from_pairs: usize,
 ) -> Result<Rel> {
@@ -310,7 +310,7 @@ pub(crate) fn join_relation<'t>(
         Some(Arg::Col(c)) => Some((i, *c)),
         _ => None,
     });
-    let pairs = rel.len().saturating_mul(tuples.clone().count());
+    let pairs = rel.len().saturating_mul(tuples.len());
     match keyed {
         Some((i, col)) if pairs >= index_from_pairs => {
             let tuples: Vec<&[Val]> = tuples.collect();
