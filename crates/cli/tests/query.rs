@@ -375,4 +375,18 @@ fn bench_graph_reports_every_query_beside_a_peer() {
             .expect("run bench graph"),
     );
     assert!(err.contains("bad.tsv:1"), "{err}");
+    // A timing for a query bench graph does not run is an error naming it, not ignored.
+    let typo = file(tmp.path(), "typo.tsv", "reach\t10.0\t5\nreahc\t1.0\t5\n");
+    let err = fails(
+        datolite()
+            .args(["bench", "graph", "--people", "10", "--runs", "1"])
+            .arg("--peer")
+            .arg(&typo)
+            .output()
+            .expect("run bench graph"),
+    );
+    assert!(
+        err.contains("typo.tsv:2") && err.contains("\"reahc\""),
+        "{err}"
+    );
 }

@@ -308,7 +308,17 @@ fn read_peer(path: &Path) -> Result<BTreeMap<String, (f64, u64)>> {
         };
         let ms: f64 = ms.trim().parse().map_err(|_| bad())?;
         let rows: u64 = rows.trim().parse().map_err(|_| bad())?;
-        out.insert(name.trim().to_string(), (ms, rows));
+        let name = name.trim();
+        if !QUERIES.iter().any(|(q, ..)| *q == name) {
+            let known: Vec<&str> = QUERIES.iter().map(|(q, ..)| *q).collect();
+            return Err(CliError::msg(format!(
+                "{}:{}: unknown query {name:?} (the queries are {})",
+                path.display(),
+                i + 1,
+                known.join(", ")
+            )));
+        }
+        out.insert(name.to_string(), (ms, rows));
     }
     Ok(out)
 }
