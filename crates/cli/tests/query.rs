@@ -329,15 +329,19 @@ fn bench_query_times_a_query_on_the_database() {
 #[test]
 fn bench_graph_reports_every_query_beside_a_peer() {
     let tmp = TempDir::new().expect("temp dir");
+    // `bench graph` on 300 people (JSON), with one more option and its path.
+    let graph = |option: &str, path: &Path| {
+        datolite()
+            .args([
+                "bench", "graph", "--people", "300", "--runs", "1", "--format", "json",
+            ])
+            .arg(option)
+            .arg(path)
+            .output()
+            .expect("run bench graph")
+    };
     let export = tmp.path().join("export");
-    let out = json(&ok(datolite()
-        .args([
-            "bench", "graph", "--people", "300", "--runs", "1", "--format", "json",
-        ])
-        .arg("--export")
-        .arg(&export)
-        .output()
-        .expect("run bench graph")));
+    let out = json(&ok(graph("--export", &export)));
     let queries = out["queries"].as_object().expect("queries");
     assert_eq!(queries.len(), 13, "{out}");
     let reach = queries["reach"]["rows"].as_u64().expect("reach rows");
@@ -352,39 +356,18 @@ fn bench_graph_reports_every_query_beside_a_peer() {
         "peer.tsv",
         &format!("reach\t10.0\t{reach}\nmutual\t1.0\t999999\n"),
     );
-    let out = json(&ok(datolite()
-        .args([
-            "bench", "graph", "--people", "300", "--runs", "1", "--format", "json",
-        ])
-        .arg("--peer")
-        .arg(&peer)
-        .output()
-        .expect("run bench graph")));
+    let out = json(&ok(graph("--peer", &peer)));
     assert!(
         out["queries"]["reach"]["speedup"].as_f64().is_some(),
         "{out}"
     );
     assert_eq!(out["queries"]["mutual"]["peer_rows"], 999999, "{out}");
     let bad = file(tmp.path(), "bad.tsv", "reach 10.0\n");
-    let err = fails(
-        datolite()
-            .args(["bench", "graph", "--people", "10", "--runs", "1"])
-            .arg("--peer")
-            .arg(&bad)
-            .output()
-            .expect("run bench graph"),
-    );
+    let err = fails(graph("--peer", &bad));
     assert!(err.contains("bad.tsv:1"), "{err}");
     // A timing for a query bench graph does not run is an error naming it, not ignored.
     let typo = file(tmp.path(), "typo.tsv", "reach\t10.0\t5\nreahc\t1.0\t5\n");
-    let err = fails(
-        datolite()
-            .args(["bench", "graph", "--people", "10", "--runs", "1"])
-            .arg("--peer")
-            .arg(&typo)
-            .output()
-            .expect("run bench graph"),
-    );
+    let err = fails(graph("--peer", &typo));
     assert!(
         err.contains("typo.tsv:2") && err.contains("\"reahc\""),
         "{err}"
