@@ -66,6 +66,9 @@ pub struct Actual {
     /// How many times it ran (a nested body once per run of its node, a rule body once per
     /// round); 0 when no rows were left to run it on.
     pub runs: u64,
+    /// The batches of rows it ran on, over all its runs (a step fed by a pipeline runs once per
+    /// batch the steps before it hand on).
+    pub batches: u64,
     /// Rows after it, summed over its runs.
     pub rows: u64,
     /// Milliseconds spent in it (its nested bodies included), summed over its runs.
@@ -177,6 +180,9 @@ impl PlanNode {
                 }
                 if a.runs > 1 {
                     line.push_str(&format!(" over {} runs", a.runs));
+                }
+                if a.batches > a.runs {
+                    line.push_str(&format!(" in {} batches", a.batches));
                 }
                 line.push_str(&format!(" in {:.3} ms", a.ms));
             }

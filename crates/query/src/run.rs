@@ -6,7 +6,7 @@ use datolite_store::Db;
 use crate::args::{bind_args, bind_sources};
 use crate::ast::{Query, Rule};
 use crate::error::Result;
-use crate::exec::{self, JoinStrategy};
+use crate::exec::{self, JoinStrategy, RunOptions};
 use crate::explain::Explain;
 use crate::parser::parse_query;
 use crate::result::{InputValue, QueryResult};
@@ -17,19 +17,35 @@ use crate::result::{InputValue, QueryResult};
 /// Evaluation runs on the planner ([`crate::plan`]) and executor ([`crate::exec`]); the naive
 /// reference evaluator ([`crate::naive`]) stays as the oracle the tests compare against.
 pub fn q(db: &Db, query: &Query, inputs: &[InputValue], rules: &[Rule]) -> Result<QueryResult> {
-    exec::q(db, query, inputs, rules, JoinStrategy::Auto)
+    exec::q(db, query, inputs, rules, RunOptions::default())
 }
 
-/// [`q`] with every data pattern joined by `strategy` instead of the per-step choice (the
-/// property tests run each join method against the naive evaluator this way).
+/// [`q`] run with `options`: every data pattern joined by one strategy instead of the
+/// per-step choice, batches of another size between pipelined steps (the property tests run
+/// each join method and small batches against the naive evaluator this way).
 pub fn q_with(
     db: &Db,
     query: &Query,
     inputs: &[InputValue],
     rules: &[Rule],
-    strategy: JoinStrategy,
+    options: RunOptions,
 ) -> Result<QueryResult> {
-    exec::q(db, query, inputs, rules, strategy)
+    exec::q(db, query, inputs, rules, options)
+}
+
+/// The ways the tests run every query beside the naive evaluator: the default, then each join
+/// method forced, with batches so small that every step's output crosses batch boundaries.
+pub fn test_run_options() -> [RunOptions; 4] {
+    let with = |strategy, batch_rows| RunOptions {
+        strategy,
+        batch_rows,
+    };
+    [
+        RunOptions::default(),
+        with(JoinStrategy::Auto, 3),
+        with(JoinStrategy::Lookups, 1),
+        with(JoinStrategy::Scans, 2),
+    ]
 }
 
 /// Parses `text` and runs it with EDN arguments (one per non-source `:in` element, as the CLI

@@ -3,7 +3,7 @@
 
 use datolite_edn as edn;
 use datolite_query::{
-    explain_edn, naive, parse_query, q_edn, q_with, Cell, JoinStrategy, QueryError, QueryResult,
+    explain_edn, naive, parse_query, q_edn, q_with, test_run_options, Cell, QueryError, QueryResult,
 };
 use datolite_store::{Db, Value};
 
@@ -50,9 +50,9 @@ fn same(db: &Db, text: &str, a: &[&str]) {
     let (inputs, rules) = datolite_query::bind_args(&query, &args(a)).unwrap();
     let want = naive::q(db, &query, &inputs, &rules).unwrap();
     assert_eq!(got, want, "{text}");
-    for strategy in [JoinStrategy::Lookups, JoinStrategy::Scans] {
-        let forced = q_with(db, &query, &inputs, &rules, strategy).unwrap();
-        assert_eq!(forced, want, "{text} joined by {strategy:?}");
+    for options in test_run_options() {
+        let forced = q_with(db, &query, &inputs, &rules, options).unwrap();
+        assert_eq!(forced, want, "{text} run with {options:?}");
     }
 }
 
@@ -200,9 +200,9 @@ fn same_rules(db: &Db, text: &str, rules: &str) {
     let (inputs, rules) = datolite_query::bind_args(&query, &args(&[rules])).unwrap();
     let want = naive::q(db, &query, &inputs, &rules).unwrap();
     assert_eq!(got, want, "{text}");
-    for strategy in [JoinStrategy::Lookups, JoinStrategy::Scans] {
-        let forced = q_with(db, &query, &inputs, &rules, strategy).unwrap();
-        assert_eq!(forced, want, "{text} joined by {strategy:?}");
+    for options in test_run_options() {
+        let forced = q_with(db, &query, &inputs, &rules, options).unwrap();
+        assert_eq!(forced, want, "{text} run with {options:?}");
     }
 }
 

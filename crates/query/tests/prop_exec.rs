@@ -9,7 +9,7 @@
 //! aggregates.
 
 use datolite_query::{
-    naive, parse_query, parse_rules, q_with, InputValue, JoinStrategy, QueryResult,
+    naive, parse_query, parse_rules, q_with, test_run_options, InputValue, QueryResult, RunOptions,
 };
 use datolite_store::Db;
 use proptest::prelude::*;
@@ -321,8 +321,8 @@ const RULES: &str = "[[(linked ?a ?b) [?a :p/r ?b]]
                       [(numbers ?a ?b) [?x :p/n ?a] [?x :p/m ?y] (numbers ?y ?b)]
                       [(has-n ?e ?v) [?e :p/n ?v]]]";
 
-/// The executor's answers with each join strategy, and the naive evaluator's.
-fn run(db: &Db, text: &str) -> (Vec<(JoinStrategy, QueryResult)>, QueryResult) {
+/// The executor's answers with each join strategy and batch size, and the naive evaluator's.
+fn run(db: &Db, text: &str) -> (Vec<(RunOptions, QueryResult)>, QueryResult) {
     let q = parse_query(text).unwrap_or_else(|e| panic!("{text}: {e}"));
     let rules = parse_rules(RULES).unwrap();
     let (inputs, rules) = if q.inputs.len() == 2 {
@@ -330,17 +330,13 @@ fn run(db: &Db, text: &str) -> (Vec<(JoinStrategy, QueryResult)>, QueryResult) {
     } else {
         (vec![InputValue::Db], Vec::new())
     };
-    let got = [
-        JoinStrategy::Auto,
-        JoinStrategy::Lookups,
-        JoinStrategy::Scans,
-    ]
-    .into_iter()
-    .map(|s| {
-        let r = q_with(db, &q, &inputs, &rules, s).unwrap_or_else(|e| panic!("{text}: {e}"));
-        (s, r)
-    })
-    .collect();
+    let got = test_run_options()
+        .into_iter()
+        .map(|o| {
+            let r = q_with(db, &q, &inputs, &rules, o).unwrap_or_else(|e| panic!("{text}: {e}"));
+            (o, r)
+        })
+        .collect();
     let want = naive::q(db, &q, &inputs, &rules).unwrap_or_else(|e| panic!("{text}: {e}"));
     (got, want)
 }
@@ -356,8 +352,8 @@ proptest! {
             let text = query(&mut rng, n);
             let (got, want) = run(&db, &text);
             if std::env::var("PROP_SHOW").is_ok() { eprintln!("{text} => {want:?}"); }
-            for (strategy, got) in got {
-                prop_assert_eq!(got, want.clone(), "{} joined by {:?}", text, strategy);
+            for (options, got) in got {
+                prop_assert_eq!(got, want.clone(), "{} run with {:?}", text, options);
             }
         }
     }

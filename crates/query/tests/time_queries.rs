@@ -90,6 +90,15 @@ fn two_sources_in_one_query() {
         rows(run(&db, changed, &inputs)),
         vec![vec![long(1), long(30), long(31)]]
     );
+    // The source read first, the default after it: the second pattern runs on each batch the
+    // first hands on, and must read `$`, not the `$before` active while the first emits.
+    let reversed = "[:find ?id ?old ?new :in $ $before
+                     :where [$before ?e :p/age ?old] [?e :p/age ?new] [?e :p/id ?id]
+                            [(not= ?old ?new)]]";
+    assert_eq!(
+        rows(both_inputs(&db, reversed, &inputs, &[]).unwrap()),
+        vec![vec![long(1), long(30), long(31)]]
+    );
     // People who did not exist before: `not` reading $before.
     let new = "[:find ?id :in $ $before :where [?e :p/id ?id] ($before not [?e :p/id])]";
     assert_eq!(rows(run(&db, new, &inputs)), vec![vec![long(2)]]);

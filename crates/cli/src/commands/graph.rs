@@ -265,6 +265,7 @@ fn export(dir: &Path, data: &str) -> Result<()> {
         let path = dir.join(file);
         std::fs::write(&path, text).context(|| format!("cannot write {}", path.display()))
     };
+    write("schema.edn", SCHEMA)?;
     write("graph.edn", data)?;
     let mut queries = String::from("[");
     for (name, query, rules) in QUERIES {

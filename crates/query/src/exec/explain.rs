@@ -51,6 +51,7 @@ pub(crate) fn explain(
             let rows = aggregate::run(db, &plan, query)?.len();
             node.actual = Some(Actual {
                 runs: 1,
+                batches: 1,
                 rows: rows as u64,
                 ms: start.elapsed().as_secs_f64() * 1e3,
                 joined: Vec::new(),
@@ -74,6 +75,7 @@ impl Explain {
             detail: Some(format!("{why} = {n}, O(1), no scan")),
             actual: self.analyzed.then(|| Actual {
                 runs: 1,
+                batches: 1,
                 rows: u64::from(n > 0),
                 ..Actual::default()
             }),
@@ -172,6 +174,7 @@ impl Exec<'_> {
             let m = metrics.get(node.id.0).cloned().unwrap_or_default();
             Actual {
                 runs: m.runs,
+                batches: m.batches,
                 rows: m.rows,
                 ms: m.time.as_secs_f64() * 1e3,
                 joined: m.joined(),

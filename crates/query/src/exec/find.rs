@@ -1,5 +1,8 @@
 //! The find step over the executor's last relation: the only place user values are built.
 //!
+//! The relation is never gathered whole: its batches go into a [`FindSet`], the distinct tuples
+//! of the find and `:with` variables, as the plan makes them.
+//!
 //! Without aggregates, the find (and `:with`) variables' cells become values and
 //! [`find_tuples`] makes the sorted set (or bag). With aggregates, the set of find + `:with`
 //! tuples and its groups are formed on the cells themselves; `count` and `count-distinct` never
@@ -10,9 +13,9 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use datolite_store::Value;
 
-use crate::ast::{AggregateFn, FindElem, Query};
+use crate::ast::{AggregateFn, FindElem, Query, Var};
 use crate::error::Result;
-use crate::exec::rel::Rel;
+use crate::exec::rel::{Distinct, Rel};
 use crate::exec::val::Val;
 use crate::find::{
     aggregate_counts, find_tuples, find_vars, finish_aggregated, finish_rows, run_aggregate,
@@ -20,12 +23,52 @@ use crate::find::{
 };
 use crate::result::Cell;
 
-/// The result rows of `query` from its final relation.
-pub(crate) fn find(rel: &Rel, query: &Query) -> Result<Vec<Vec<Cell>>> {
-    let elems = query.find_elements();
-    if rel.is_empty() {
-        return find_tuples(Vec::new(), query, &[]);
+/// What the find step reads: the plan's output gathered by [`FindSet::add`] a batch at a time.
+pub(crate) struct FindSet {
+    /// The distinct tuples of the find and `:with` variables (the ones the output binds).
+    set: Option<Distinct>,
+    /// The first output row, whole: an aggregate's count variable is read from it.
+    first: Option<Rel>,
+    vars: Vec<Var>,
+}
+
+impl FindSet {
+    /// An empty set for `query`.
+    pub(crate) fn new(query: &Query) -> FindSet {
+        FindSet {
+            set: None,
+            first: None,
+            vars: find_vars(query),
+        }
     }
+
+    /// Adds a batch of the plan's output.
+    pub(crate) fn add(&mut self, batch: &Rel) {
+        if batch.is_empty() {
+            return;
+        }
+        if self.first.is_none() {
+            let mut first = Rel::empty(batch.vars().to_vec());
+            first.push(batch.row(0));
+            self.first = Some(first);
+        }
+        let vars = &self.vars;
+        self.set
+            .get_or_insert_with(|| {
+                let cols: Vec<usize> = vars.iter().filter_map(|v| batch.col(v)).collect();
+                Distinct::new(batch.vars(), &cols)
+            })
+            .add(batch);
+    }
+}
+
+/// The result rows of `query` from the set of its final relation.
+pub(crate) fn find(found: FindSet, query: &Query) -> Result<Vec<Vec<Cell>>> {
+    let elems = query.find_elements();
+    let (Some(set), Some(first)) = (found.set, found.first) else {
+        return find_tuples(Vec::new(), query, &[]);
+    };
+    let rel = set.into_rel();
     let cols = find_vars(query)
         .iter()
         .map(|v| rel.col(v).ok_or_else(|| unbound_find_var(v, query)))
@@ -41,8 +84,7 @@ pub(crate) fn find(rel: &Rel, query: &Query) -> Result<Vec<Vec<Cell>>> {
             .collect();
         return Ok(finish_rows(rows, query));
     }
-    let first = rel.row(0);
-    let counts = aggregate_counts(query, |v| rel.col(v).map(|c| first[c].to_value()))?;
+    let counts = aggregate_counts(query, |v| first.col(v).map(|c| first.row(0)[c].to_value()))?;
     // The set of find + :with tuples, the group key (the non-aggregate find variables) first:
     // one flat relation, no tuple allocated per row, then the groups as ranges of its rows.
     let key_elems: Vec<usize> = (0..elems.len())
@@ -50,6 +92,7 @@ pub(crate) fn find(rel: &Rel, query: &Query) -> Result<Vec<Vec<Cell>>> {
         .collect();
     let rest: Vec<usize> = (0..cols.len()).filter(|i| !key_elems.contains(i)).collect();
     let order: Vec<usize> = key_elems.iter().chain(&rest).copied().collect();
+    // `rel` is a set already: reordering its columns keeps it one.
     let set = rel.distinct_projection(&order.iter().map(|&i| cols[i]).collect::<Vec<_>>());
     // Where tuple element `i` (in `cols` order) sits in the projected rows.
     let mut at = vec![0; cols.len()];

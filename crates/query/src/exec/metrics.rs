@@ -9,13 +9,17 @@ use crate::exec::pattern::Mode;
 /// One node's counters.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Metrics {
-    /// Times the node ran.
+    /// Times the node ran: once per run of the plan holding it that gave it rows.
     pub runs: u64,
+    /// Batches it ran on, over all its runs (a node that streams gets its input in batches).
+    pub batches: u64,
+    /// The plan run that counted last in `runs` (batches of one run count once).
+    pub last_run: u64,
     /// Rows after it, summed over its runs.
     pub rows: u64,
     /// Time spent in it (nested bodies included), summed over its runs.
     pub time: Duration,
-    /// For a pattern: how many of its runs used each join method ([`Mode::ALL`] order).
+    /// For a pattern: how many of its batches used each join method ([`Mode::ALL`] order).
     pub modes: [u64; 4],
 }
 
@@ -27,7 +31,7 @@ impl Metrics {
             .zip(self.modes)
             .filter(|(_, n)| *n > 0)
             .map(|(m, n)| {
-                if n == self.runs || self.runs <= 1 {
+                if n == self.batches || self.batches <= 1 {
                     m.describe().to_string()
                 } else {
                     format!("{} ×{n}", m.describe())

@@ -37,6 +37,7 @@ mod lookup;
 mod metrics;
 mod not_or;
 mod pattern;
+mod pipeline;
 mod rel;
 mod rules;
 mod slots;
@@ -44,25 +45,25 @@ mod val;
 
 use std::cell::{Cell as StdCell, RefCell};
 use std::collections::{BTreeMap, HashMap};
-use std::time::Instant;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use datolite_store::{Db, Index, Reader, Value};
 
-use crate::ast::{BindVar, Binding, Clause, ClauseKind, Input, Query, Rule, SrcVar};
+use crate::ast::{BindVar, Binding, Clause, Input, Query, Rule, SrcVar};
 use crate::error::Result;
 use crate::explain::{Explain, RulePlan};
 use crate::functions::{Env, Regexes};
 use crate::inputs::input_values;
 use crate::plan::aggregate::{count_from_stats, scan_aggregate, ScanAggregate};
-use crate::plan::{self, Node, Op, Plan};
+use crate::plan::{self, Node};
 use crate::resolve::closure::Closure;
 use crate::resolve::{self, Rules};
 use crate::result::{shape, Cell, InputValue, QueryResult};
 use crate::sources::{self, Sources};
 
 pub(crate) use explain::explain;
+use find::FindSet;
 use metrics::Metrics;
 use rel::Rel;
 use val::Val;
@@ -82,13 +83,32 @@ pub enum JoinStrategy {
     Scans,
 }
 
-/// Runs `query` (see [`crate::q`]) joining with `strategy`.
+/// How a query runs, beyond the query itself: what the tests vary to check every join method
+/// and every batch boundary against the naive evaluator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RunOptions {
+    /// How data patterns join (a planner input).
+    pub strategy: JoinStrategy,
+    /// Rows per batch between pipelined steps (at least 1).
+    pub batch_rows: usize,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            strategy: JoinStrategy::Auto,
+            batch_rows: pipeline::BATCH_ROWS,
+        }
+    }
+}
+
+/// Runs `query` (see [`crate::q`]) with `options`.
 pub(crate) fn q(
     db: &Db,
     query: &Query,
     inputs: &[InputValue],
     rules: &[Rule],
-    strategy: JoinStrategy,
+    options: RunOptions,
 ) -> Result<QueryResult> {
     query.check_inputs(inputs.len())?;
     let sources = Sources::new(db, query, inputs)?;
@@ -100,7 +120,10 @@ pub(crate) fn q(
         return Ok(shape(aggregate::run(db, &plan, query)?, query));
     }
     let mut exec = Exec::new(&sources, &rules)?;
-    exec.strategy = strategy;
+    exec.options = RunOptions {
+        batch_rows: options.batch_rows.max(1),
+        ..options
+    };
     exec.run(query, inputs, None)
 }
 
@@ -141,14 +164,16 @@ pub(crate) struct Exec<'a> {
     delta: RefCell<Option<(*const Clause, Tuples)>>,
     /// The next plan node id (plans of the query, its rules and subqueries share the ids).
     ids: StdCell<usize>,
+    /// Plan runs so far (see `pipeline`: a node's batches of one run count as one run).
+    plan_runs: StdCell<u64>,
     /// What each plan node did, by node id (counted only with `explain --analyze`).
     metrics: RefCell<Vec<Metrics>>,
     /// With `explain`: each rule definition's plan and metrics, as its stratum finished.
     rule_plans: RefCell<Option<Vec<RulePlan>>>,
     /// With `explain --analyze`: the query runs and the plans show what each node did.
     analyzing: StdCell<bool>,
-    /// How patterns join (a planner input).
-    strategy: JoinStrategy,
+    /// How patterns join and how many rows a batch holds.
+    options: RunOptions,
 }
 
 impl Env for Exec<'_> {
@@ -185,7 +210,7 @@ impl Env for Exec<'_> {
                 query,
                 inputs,
                 &self.rules.rules,
-                self.strategy,
+                self.options,
             );
         }
         self.run(query, inputs, None)
@@ -221,10 +246,11 @@ impl<'a> Exec<'a> {
             rels: RefCell::new(FxHashMap::default()),
             delta: RefCell::new(None),
             ids: StdCell::new(0),
+            plan_runs: StdCell::new(0),
             metrics: RefCell::new(Vec::new()),
             rule_plans: RefCell::new(None),
             analyzing: StdCell::new(false),
-            strategy: JoinStrategy::Auto,
+            options: RunOptions::default(),
         })
     }
 
@@ -239,7 +265,7 @@ impl<'a> Exec<'a> {
             db: self.sources.default_db(),
             consts,
             rule_sizes: sizes,
-            strategy: self.strategy,
+            strategy: self.options.strategy,
             ids: &self.ids,
             closures,
         }
@@ -289,21 +315,30 @@ impl<'a> Exec<'a> {
         let env = self.plan_env(&consts, &sizes, &self.rules.closures);
         let plan = plan::plan(&env, &query.where_clauses, &rel.var_set(), rel.len() as f64)?;
         let Some(x) = explain else {
-            let rel = self.run_plan(rel, &plan)?;
-            let mut rows = find::find(&rel, query)?;
+            let mut rows = find::find(self.run_for_find(rel, &plan, query)?, query)?;
             crate::pull::pull_columns(&mut rows, query, self.sources, inputs)?;
             return Ok(shape(rows, query));
         };
         x.inputs_inlined = consts.iter().map(|(k, v)| format!("{k} = {v}")).collect();
         x.input_rows = Some(rel.len());
-        let rel = if x.analyzed {
-            self.run_plan(rel, &plan)?
+        let found = if x.analyzed {
+            self.run_for_find(rel, &plan, query)?
         } else {
-            Rel::empty(Vec::new())
+            FindSet::new(query)
         };
         x.steps = self.explain_plan(&plan, x.analyzed);
         x.rules = self.rule_plans.borrow_mut().take().unwrap_or_default();
-        Ok(shape(find::find(&rel, query)?, query))
+        Ok(shape(find::find(found, query)?, query))
+    }
+
+    /// Runs the plan into the set the find step reads (the last relation is never gathered).
+    fn run_for_find(&self, rel: Rel, plan: &plan::Plan<'_>, query: &Query) -> Result<FindSet> {
+        let mut found = FindSet::new(query);
+        self.run_plan_into(rel, plan, &mut |batch| {
+            found.add(&batch);
+            Ok(())
+        })?;
+        Ok(found)
     }
 
     fn rule_sizes(&self) -> HashMap<String, usize> {
@@ -312,25 +347,6 @@ impl<'a> Exec<'a> {
             .iter()
             .map(|(k, v)| (k.clone(), v.len()))
             .collect()
-    }
-
-    /// Runs a plan's nodes over `rel`, counting what each did when analyzing.
-    fn run_plan(&self, mut rel: Rel, plan: &Plan<'_>) -> Result<Rel> {
-        for node in &plan.nodes {
-            if rel.is_empty() {
-                break;
-            }
-            let start = self.analyzing.get().then(Instant::now);
-            rel = self.run_node(rel, node)?;
-            if let Some(start) = start {
-                self.record(node, |m| {
-                    m.runs += 1;
-                    m.rows += rel.len() as u64;
-                    m.time += start.elapsed();
-                });
-            }
-        }
-        Ok(rel)
     }
 
     /// Updates the metrics of `node` (only `explain --analyze` reads them, so only then).
@@ -372,40 +388,5 @@ impl<'a> Exec<'a> {
         let out = f();
         self.active.set(before);
         out
-    }
-
-    fn run_node(&self, rel: Rel, node: &Node<'_>) -> Result<Rel> {
-        let clause = node.clause;
-        let src = match &clause.kind {
-            ClauseKind::Pattern(p) => p.src.as_ref(),
-            ClauseKind::Pred(c) | ClauseKind::Fn { call: c, .. } => c.src(),
-            _ => None,
-        };
-        if src.is_some() {
-            return self.reading(src, || self.run_op(rel, node));
-        }
-        self.run_op(rel, node)
-    }
-
-    fn run_op(&self, rel: Rel, node: &Node<'_>) -> Result<Rel> {
-        let clause = node.clause;
-        match (&node.op, &clause.kind) {
-            (Op::Pattern(op), ClauseKind::Pattern(p)) => self.pattern_step(rel, p, node, op),
-            (Op::Filter, ClauseKind::Pred(c)) => self.filter(rel, c, clause),
-            (Op::Bind, ClauseKind::Fn { call: c, binding }) => self.bind(rel, c, binding, clause),
-            (Op::AntiJoin { keys, body }, _) => self.anti_join(rel, keys, body),
-            (Op::Union { targets, branches }, _) => self.union(rel, targets, branches),
-            (Op::And(body), _) => self.run_plan(rel, body),
-            (Op::Rule(op), ClauseKind::RuleCall { name, args, .. }) => {
-                self.rule_step(rel, clause, name, args, op)
-            }
-            (Op::Closure(op), ClauseKind::RuleCall { name, args, .. }) => {
-                self.closure_step(rel, clause, name, args, op)
-            }
-            _ => Err(crate::error::QueryError::invalid(
-                format!("internal: the plan's node does not fit {}", clause.form),
-                clause.pos,
-            )),
-        }
     }
 }

@@ -14,6 +14,7 @@ use crate::ast::{Clause, Constant, Pattern, Var};
 use crate::error::{QueryError, Result};
 use crate::exec::hash_index::HashIndex;
 use crate::exec::lookup::Candidate;
+use crate::exec::pipeline::Sink;
 use crate::exec::rel::Rel;
 use crate::exec::slots::{compile, Compiled, Slot};
 use crate::exec::val::Val;
@@ -71,10 +72,36 @@ fn sorted_entities(rel: &Rel, col: usize) -> Option<Vec<u64>> {
     ids.is_sorted().then_some(ids)
 }
 
-/// The rows a step produces, and the cells a candidate adds (reused for every candidate).
-struct Output {
+/// The rows a step produces, handed on in batches of `batch_rows`, and the cells a
+/// candidate adds (reused for every candidate).
+struct Output<'s, 'e> {
     rel: Rel,
     scratch: Vec<Val>,
+    /// The columns resolved keywords added to the input, dropped before a batch goes out
+    /// (start, count).
+    hidden: (usize, usize),
+    batch_rows: usize,
+    emit: &'s mut Sink<'e>,
+}
+
+impl Output<'_, '_> {
+    /// Hands the rows made so far on once a batch is full.
+    #[inline]
+    fn batch_done(&mut self) -> Result<()> {
+        if self.rel.len() >= self.batch_rows {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Hands on the rows made so far, if any.
+    fn flush(&mut self) -> Result<()> {
+        if self.rel.is_empty() {
+            return Ok(());
+        }
+        let (start, n) = self.hidden;
+        (self.emit)(self.rel.take_rows().drop_columns(start, n))
+    }
 }
 
 impl<'a> Exec<'a> {
@@ -85,7 +112,8 @@ impl<'a> Exec<'a> {
         p: &Pattern,
         node: &Node<'_>,
         op: &PatternOp,
-    ) -> Result<Rel> {
+        emit: &mut Sink<'_>,
+    ) -> Result<()> {
         let mut cp = compile(p, &rel);
         cp.v_key = self.constant_key(&cp);
         if let Access::AvetRangeOf { lo, hi } = &op.per_row {
@@ -97,50 +125,68 @@ impl<'a> Exec<'a> {
         }
         let width = rel.vars().len();
         let (rel, hidden) = self.resolve_idents(rel, &mut cp, node.clause)?;
-        let (out, mode) = match &op.join {
-            Join::Product => (self.product(rel, &cp, node.clause, op)?, Mode::Product),
-            Join::Adaptive { from_rows, .. } if rel.len() < *from_rows => {
-                (self.lookups(rel, &cp, node.clause, op)?, Mode::Lookups)
+        let mut vars = rel.vars().to_vec();
+        vars.extend(cp.new_vars.iter().cloned());
+        let mut out = Output {
+            rel: Rel::empty(vars),
+            scratch: Vec::with_capacity(cp.new_vars.len()),
+            hidden: (width, hidden),
+            batch_rows: self.options.batch_rows,
+            emit,
+        };
+        let mode = match &op.join {
+            Join::Product => {
+                self.product(rel, &cp, node.clause, op, &mut out)?;
+                Mode::Product
             }
-            Join::Lookups => (self.lookups(rel, &cp, node.clause, op)?, Mode::Lookups),
+            Join::Adaptive { from_rows, .. } if rel.len() < *from_rows => {
+                self.lookups(rel, &cp, node.clause, op, &mut out)?;
+                Mode::Lookups
+            }
+            Join::Lookups => {
+                self.lookups(rel, &cp, node.clause, op, &mut out)?;
+                Mode::Lookups
+            }
             Join::Scan(scan) | Join::Adaptive { scan, .. } => {
-                self.scan_join(rel, &cp, node.clause, scan)?
+                self.scan_join(rel, &cp, node.clause, scan, &mut out)?
             }
         };
         self.record(node, |m| m.modes[mode.index()] += 1);
-        Ok(out.drop_columns(width, hidden))
-    }
-
-    /// The output relation: the input's variables, then the pattern's new ones.
-    fn output(rel: &Rel, cp: &Compiled<'_>) -> Output {
-        let mut vars = rel.vars().to_vec();
-        vars.extend(cp.new_vars.iter().cloned());
-        Output {
-            rel: Rel::empty(vars),
-            scratch: Vec::with_capacity(cp.new_vars.len()),
-        }
+        out.flush()
     }
 
     /// One index lookup per input row.
-    fn lookups(&self, rel: Rel, cp: &Compiled<'_>, clause: &Clause, op: &PatternOp) -> Result<Rel> {
-        let mut out = Self::output(&rel, cp);
+    fn lookups(
+        &self,
+        rel: Rel,
+        cp: &Compiled<'_>,
+        clause: &Clause,
+        op: &PatternOp,
+        out: &mut Output<'_, '_>,
+    ) -> Result<()> {
         for row in rel.rows() {
             let Some(lookup) = self.lookup(cp, Some(row), &op.per_row, clause)? else {
                 continue;
             };
             self.scan_candidates(&lookup, clause, |c| {
-                self.extend(cp, row, c, lookup.v_fixed, true, &mut out)?;
+                self.extend(cp, row, c, lookup.v_fixed, true, out)?;
                 Ok(true)
             })?;
         }
-        Ok(out.rel)
+        Ok(())
     }
 
     /// One lookup (only constants bound), every datom joined to every input row.
-    fn product(&self, rel: Rel, cp: &Compiled<'_>, clause: &Clause, op: &PatternOp) -> Result<Rel> {
-        let mut out = Self::output(&rel, cp);
+    fn product(
+        &self,
+        rel: Rel,
+        cp: &Compiled<'_>,
+        clause: &Clause,
+        op: &PatternOp,
+        out: &mut Output<'_, '_>,
+    ) -> Result<()> {
         let Some(lookup) = self.lookup(cp, None, &op.per_row, clause)? else {
-            return Ok(out.rel);
+            return Ok(());
         };
         if rel.len() == 1 && cp.binds_without_checks(lookup.v_fixed, !self.db().is_history()) {
             // The usual first step: one input row and nothing to check per datom (the
@@ -165,17 +211,18 @@ impl<'a> Exec<'a> {
                     }
                     Ok::<(), QueryError>(())
                 })?;
+                out.batch_done()?;
                 Ok(true)
             })?;
-            return Ok(out.rel);
+            return Ok(());
         }
         self.scan_candidates(&lookup, clause, |c| {
             for row in rel.rows() {
-                self.extend(cp, row, c, lookup.v_fixed, false, &mut out)?;
+                self.extend(cp, row, c, lookup.v_fixed, false, out)?;
             }
             Ok(true)
         })?;
-        Ok(out.rel)
+        Ok(())
     }
 
     /// One scan joined to the input on the planned key: merged when both sides ascend by
@@ -186,10 +233,10 @@ impl<'a> Exec<'a> {
         cp: &Compiled<'_>,
         clause: &Clause,
         scan: &ScanJoin,
-    ) -> Result<(Rel, Mode)> {
-        let mut out = Self::output(&rel, cp);
+        out: &mut Output<'_, '_>,
+    ) -> Result<Mode> {
         let Some(lookup) = self.lookup(cp, None, &scan.access, clause)? else {
-            return Ok((out.rel, Mode::HashJoin));
+            return Ok(Mode::HashJoin);
         };
         let slot = match scan.key {
             Component::E => cp.e,
@@ -219,12 +266,12 @@ impl<'a> Exec<'a> {
                     let mut j = i;
                     while j < entities.len() && entities[j] == c.raw.e {
                         let row = rel.row(j);
-                        self.extend(cp, row, c, lookup.v_fixed, false, &mut out)?;
+                        self.extend(cp, row, c, lookup.v_fixed, false, out)?;
                         j += 1;
                     }
                     Ok(i < entities.len())
                 })?;
-                return Ok((out.rel, Mode::MergeJoin));
+                return Ok(Mode::MergeJoin);
             }
         }
         let table = HashIndex::new(rel.rows().map(|row| row[col].hash_key()));
@@ -236,11 +283,11 @@ impl<'a> Exec<'a> {
                 Component::Tx => Val::Ref(c.raw.tx).hash_key(),
             };
             for i in table.rows(&key) {
-                self.extend(cp, rel.row(i), c, lookup.v_fixed, false, &mut out)?;
+                self.extend(cp, rel.row(i), c, lookup.v_fixed, false, out)?;
             }
             Ok(true)
         })?;
-        Ok((out.rel, Mode::HashJoin))
+        Ok(Mode::HashJoin)
     }
 
     /// Appends `row` extended by the candidate to `out` if it matches the pattern.
@@ -253,13 +300,14 @@ impl<'a> Exec<'a> {
         c: &mut Candidate<'_>,
         v_fixed: bool,
         prefix_fixed: bool,
-        out: &mut Output,
+        output: &mut Output<'_, '_>,
     ) -> Result<()> {
         let schema = self.db().schema();
         let Output {
             rel: out,
             scratch: new,
-        } = out;
+            ..
+        } = output;
         new.clear();
         // Checks or binds one id-valued position (E, A, tx).
         let id =
@@ -317,6 +365,7 @@ impl<'a> Exec<'a> {
                 cells.append(new);
                 Ok::<(), QueryError>(())
             })?;
+            output.batch_done()?;
         }
         Ok(())
     }

@@ -120,31 +120,82 @@ impl Rel {
         Ok(())
     }
 
+    /// Appends every row of `other` (a batch over the same variables).
+    pub(crate) fn append(&mut self, other: Rel) {
+        debug_assert_eq!(self.vars, other.vars);
+        if self.len == 0 {
+            *self = other;
+            return;
+        }
+        self.cells.extend(other.cells);
+        self.len += other.len;
+    }
+
+    /// Takes the rows out, leaving the relation empty over the same variables.
+    pub(crate) fn take_rows(&mut self) -> Rel {
+        let cells = std::mem::take(&mut self.cells);
+        Rel {
+            vars: self.vars.clone(),
+            cells,
+            len: std::mem::replace(&mut self.len, 0),
+        }
+    }
+
     /// The rows projected onto `cols`, duplicates removed (first occurrence kept, exact
     /// identity), over the matching variables.
     pub(crate) fn distinct_projection(&self, cols: &[usize]) -> Rel {
-        let vars = cols.iter().map(|&c| self.vars[c].clone()).collect();
-        let mut out = Rel::empty(vars);
-        let w = cols.len();
-        // The kept rows are the set: a row's projection is pushed, then dropped again when an
-        // equal one was kept before (indices into `out`, hashed by their cells).
-        let mut seen: hashbrown::HashTable<usize> = hashbrown::HashTable::new();
+        let mut set = Distinct::new(self.vars(), cols);
+        set.add(self);
+        set.into_rel()
+    }
+}
+
+/// A distinct projection built a batch at a time: what a relation's rows leave on some of its
+/// columns, duplicates removed (first occurrence kept, exact identity). Only the projected set
+/// is held, never the rows it came from.
+pub(crate) struct Distinct {
+    cols: Vec<usize>,
+    out: Rel,
+    /// Indices into `out`, hashed by their cells.
+    seen: hashbrown::HashTable<usize>,
+}
+
+impl Distinct {
+    /// An empty set projecting rows over `vars` onto `cols`.
+    pub(crate) fn new(vars: &[Var], cols: &[usize]) -> Distinct {
+        Distinct {
+            cols: cols.to_vec(),
+            out: Rel::empty(cols.iter().map(|&c| vars[c].clone()).collect()),
+            seen: hashbrown::HashTable::new(),
+        }
+    }
+
+    /// Adds the projections of `rel`'s rows.
+    pub(crate) fn add(&mut self, rel: &Rel) {
+        let out = &mut self.out;
+        let w = self.cols.len();
         let hasher = rustc_hash::FxBuildHasher;
-        for row in self.rows() {
+        for row in rel.rows() {
+            // Pushed, then dropped again when an equal projection was kept before.
             let at = out.len;
-            out.cells.extend(cols.iter().map(|&c| row[c].clone()));
+            out.cells.extend(self.cols.iter().map(|&c| row[c].clone()));
             let cells = &out.cells;
             let new = &cells[at * w..];
             let hash = hasher.hash_one(new);
             let row_of = |i: usize| &cells[i * w..(i + 1) * w];
-            if seen.find(hash, |&i| row_of(i) == new).is_some() {
+            if self.seen.find(hash, |&i| row_of(i) == new).is_some() {
                 out.cells.truncate(at * w);
             } else {
-                seen.insert_unique(hash, at, |&i| hasher.hash_one(row_of(i)));
+                self.seen
+                    .insert_unique(hash, at, |&i| hasher.hash_one(row_of(i)));
                 out.len += 1;
             }
         }
-        out
+    }
+
+    /// The set, as a relation over the projected variables.
+    pub(crate) fn into_rel(self) -> Rel {
+        self.out
     }
 }
 

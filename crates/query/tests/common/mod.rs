@@ -6,8 +6,8 @@
 
 use datolite_edn as edn;
 use datolite_query::{
-    bind_args, naive, parse_query, q_with, Cell, InputValue, JoinStrategy, QueryError, QueryResult,
-    Rule,
+    bind_args, naive, parse_query, q_with, test_run_options, Cell, InputValue, QueryError,
+    QueryResult, Rule,
 };
 use datolite_store::{Db, Value};
 
@@ -37,22 +37,18 @@ pub fn both_inputs(
     let query = parse_query(text).unwrap_or_else(|e| panic!("{text}: {e}"));
     let want = naive::q(db, &query, inputs, rules);
     let mut first = None;
-    for strategy in [
-        JoinStrategy::Auto,
-        JoinStrategy::Lookups,
-        JoinStrategy::Scans,
-    ] {
-        let got = q_with(db, &query, inputs, rules, strategy);
+    for options in test_run_options() {
+        let got = q_with(db, &query, inputs, rules, options);
         match (&got, &want) {
             (Ok(g), Ok(w)) => {
-                assert_eq!(g, w, "executor ({strategy:?}) and naive differ on {text}")
+                assert_eq!(g, w, "executor ({options:?}) and naive differ on {text}")
             }
             (Err(_), Err(_)) => {}
-            _ => panic!("executor ({strategy:?}) {got:?} but naive {want:?} on {text}"),
+            _ => panic!("executor ({options:?}) {got:?} but naive {want:?} on {text}"),
         }
         first.get_or_insert(got);
     }
-    match (first.expect("three strategies ran"), want) {
+    match (first.expect("every option ran"), want) {
         (Ok(r), _) => Ok(r),
         (Err(g), Err(w)) => Err((g, w)),
         (Err(_), Ok(_)) => unreachable!("checked above"),
