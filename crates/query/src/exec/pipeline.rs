@@ -178,9 +178,7 @@ impl Exec<'_> {
             }
         };
         match (&node.op, &clause.kind) {
-            (Op::Pattern(op), ClauseKind::Pattern(p)) => {
-                return self.pattern_step(rel, p, node, op, emit)
-            }
+            (Op::Pattern(op), ClauseKind::Pattern(p)) => self.pattern_step(rel, p, node, op, emit),
             (Op::Filter, ClauseKind::Pred(c)) => whole(self.filter(rel, c, clause)),
             (Op::Bind, ClauseKind::Fn { call: c, binding }) => {
                 whole(self.bind(rel, c, binding, clause))
