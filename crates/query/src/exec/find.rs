@@ -1,7 +1,7 @@
 //! The find step over the executor's last relation: the only place user values are built.
 //!
-//! The relation is never gathered whole: its batches go into a [`FindSet`], the distinct tuples
-//! of the find and `:with` variables, as the plan makes them.
+//! The relation is never gathered whole: its batches go into a [`FindSet`], the tuples of the
+//! find and `:with` variables, duplicates removed as they pile up.
 //!
 //! Without aggregates, the find (and `:with`) variables' cells become values and
 //! [`find_tuples`] makes the sorted set (or bag). With aggregates, the set of find + `:with`
@@ -15,7 +15,7 @@ use datolite_store::Value;
 
 use crate::ast::{AggregateFn, FindElem, Query, Var};
 use crate::error::Result;
-use crate::exec::rel::{Distinct, Rel};
+use crate::exec::rel::Rel;
 use crate::exec::val::Val;
 use crate::find::{
     aggregate_counts, find_tuples, find_vars, finish_aggregated, finish_rows, run_aggregate,
@@ -23,52 +23,81 @@ use crate::find::{
 };
 use crate::result::Cell;
 
-/// What the find step reads: the plan's output gathered by [`FindSet::add`] a batch at a time.
+/// Projected rows gathered before duplicates are removed: below this, removing them once at
+/// the end (sorting) costs less than hashing every row as it comes.
+const COMPACT_FROM_ROWS: usize = 1 << 16;
+
+/// What the find step reads: the plan's output projected onto the find and `:with` variables a
+/// batch at a time ([`FindSet::add`]). Duplicates are removed whenever the projected rows
+/// double, so memory follows the distinct tuples, not the rows the plan made.
 pub(crate) struct FindSet {
-    /// The distinct tuples of the find and `:with` variables (the ones the output binds).
-    set: Option<Distinct>,
+    /// The projected rows so far (duplicates possible), the group key first.
+    rows: Option<Rel>,
+    /// The columns of a batch projected (set from the first batch).
+    cols: Vec<usize>,
     /// The first output row, whole: an aggregate's count variable is read from it.
     first: Option<Rel>,
+    /// The variables projected, in order.
     vars: Vec<Var>,
+    /// The size at which duplicates are removed next.
+    compact_at: usize,
 }
 
 impl FindSet {
-    /// An empty set for `query`.
+    /// An empty set for `query`: the group key (the non-aggregate find variables) first, then
+    /// the rest, as [`find`] groups them.
     pub(crate) fn new(query: &Query) -> FindSet {
+        let elems = query.find_elements();
+        let (key, rest): (Vec<(usize, Var)>, Vec<(usize, Var)>) = find_vars(query)
+            .into_iter()
+            .enumerate()
+            .partition(|(i, _)| elems.get(*i).is_some_and(|e| !e.is_aggregate()));
         FindSet {
-            set: None,
+            rows: None,
+            cols: Vec::new(),
             first: None,
-            vars: find_vars(query),
+            vars: key.into_iter().chain(rest).map(|(_, v)| v).collect(),
+            compact_at: COMPACT_FROM_ROWS,
         }
     }
 
     /// Adds a batch of the plan's output.
-    pub(crate) fn add(&mut self, batch: &Rel) {
+    pub(crate) fn add(&mut self, batch: Rel) {
         if batch.is_empty() {
             return;
         }
-        if self.first.is_none() {
-            let mut first = Rel::empty(batch.vars().to_vec());
-            first.push(batch.row(0));
-            self.first = Some(first);
+        let rows = match &mut self.rows {
+            Some(rows) => rows,
+            None => {
+                let mut first = Rel::empty(batch.vars().to_vec());
+                first.push(batch.row(0));
+                self.first = Some(first);
+                // A variable the output lacks is left out: `find` names it.
+                self.cols = self.vars.iter().filter_map(|v| batch.col(v)).collect();
+                let vars = self.cols.iter().map(|&c| batch.vars()[c].clone()).collect();
+                self.rows.insert(Rel::empty(vars))
+            }
+        };
+        if self.cols.iter().copied().eq(0..batch.vars().len()) {
+            // The batch is its own projection: its cells move.
+            rows.append(batch);
+        } else {
+            rows.push_projections(&batch, &self.cols);
         }
-        let vars = &self.vars;
-        self.set
-            .get_or_insert_with(|| {
-                let cols: Vec<usize> = vars.iter().filter_map(|v| batch.col(v)).collect();
-                Distinct::new(batch.vars(), &cols)
-            })
-            .add(batch);
+        if rows.len() >= self.compact_at {
+            let all: Vec<usize> = (0..self.cols.len()).collect();
+            *rows = rows.distinct_projection(&all);
+            self.compact_at = COMPACT_FROM_ROWS.max(2 * rows.len());
+        }
     }
 }
 
 /// The result rows of `query` from the set of its final relation.
 pub(crate) fn find(found: FindSet, query: &Query) -> Result<Vec<Vec<Cell>>> {
     let elems = query.find_elements();
-    let (Some(set), Some(first)) = (found.set, found.first) else {
+    let (Some(rel), Some(first)) = (found.rows, found.first) else {
         return find_tuples(Vec::new(), query, &[]);
     };
-    let rel = set.into_rel();
     let cols = find_vars(query)
         .iter()
         .map(|v| rel.col(v).ok_or_else(|| unbound_find_var(v, query)))
@@ -92,7 +121,6 @@ pub(crate) fn find(found: FindSet, query: &Query) -> Result<Vec<Vec<Cell>>> {
         .collect();
     let rest: Vec<usize> = (0..cols.len()).filter(|i| !key_elems.contains(i)).collect();
     let order: Vec<usize> = key_elems.iter().chain(&rest).copied().collect();
-    // `rel` is a set already: reordering its columns keeps it one.
     let set = rel.distinct_projection(&order.iter().map(|&i| cols[i]).collect::<Vec<_>>());
     // Where tuple element `i` (in `cols` order) sits in the projected rows.
     let mut at = vec![0; cols.len()];

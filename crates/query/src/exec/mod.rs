@@ -335,7 +335,7 @@ impl<'a> Exec<'a> {
     fn run_for_find(&self, rel: Rel, plan: &plan::Plan<'_>, query: &Query) -> Result<FindSet> {
         let mut found = FindSet::new(query);
         self.run_plan_into(rel, plan, &mut |batch| {
-            found.add(&batch);
+            found.add(batch);
             Ok(())
         })?;
         Ok(found)

@@ -131,6 +131,17 @@ impl Rel {
         self.len += other.len;
     }
 
+    /// Appends the projection onto `cols` of every row of `rel` (a relation over this one's
+    /// variables in `cols` order).
+    pub(crate) fn push_projections(&mut self, rel: &Rel, cols: &[usize]) {
+        debug_assert_eq!(cols.len(), self.vars.len());
+        self.cells.reserve(rel.len * cols.len());
+        for row in rel.rows() {
+            self.cells.extend(cols.iter().map(|&c| row[c].clone()));
+        }
+        self.len += rel.len;
+    }
+
     /// Takes the rows out, leaving the relation empty over the same variables.
     pub(crate) fn take_rows(&mut self) -> Rel {
         let cells = std::mem::take(&mut self.cells);
