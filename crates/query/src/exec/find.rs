@@ -48,15 +48,15 @@ impl FindSet {
     /// the rest, as [`find`] groups them.
     pub(crate) fn new(query: &Query) -> FindSet {
         let elems = query.find_elements();
-        let (key, rest): (Vec<(usize, Var)>, Vec<(usize, Var)>) = find_vars(query)
-            .into_iter()
-            .enumerate()
-            .partition(|(i, _)| elems.get(*i).is_some_and(|e| !e.is_aggregate()));
+        let vars = find_vars(query);
+        let is_key = |i: usize| elems.get(i).is_some_and(|e| !e.is_aggregate());
+        let key = (0..vars.len()).filter(|&i| is_key(i));
+        let rest = (0..vars.len()).filter(|&i| !is_key(i));
         FindSet {
             rows: None,
             cols: Vec::new(),
             first: None,
-            vars: key.into_iter().chain(rest).map(|(_, v)| v).collect(),
+            vars: key.chain(rest).map(|i| vars[i].clone()).collect(),
             compact_at: COMPACT_FROM_ROWS,
         }
     }
