@@ -18,6 +18,8 @@
 //!   calls of transitive closures that bind an argument run as searches (`closure`).
 //! - Aggregates (`aggregate`): single-pattern aggregates computed while scanning, in parallel
 //!   for large attributes, when the planner chose that strategy (`crate::plan::aggregate`).
+//! - Nodes hand rows on in batches (`pipeline`): predicates, function expressions and lookups
+//!   run on each batch as it comes; the find step keeps only the find tuples (`find`).
 //! - Every node's runs, rows and time are counted (`metrics`) for `explain --analyze`
 //!   ([`crate::Explain`]), nested bodies and rule bodies included.
 //!

@@ -1,4 +1,4 @@
-//! Running a plan's nodes as a pipeline of row batches (`docs/design.md`, §8.7 Pipelining).
+//! Running a plan's nodes as a pipeline of row batches (`docs/design.md`, §8.3, Pipelining).
 //!
 //! A data pattern hands its output on in batches of [`BATCH_ROWS`] rows as it makes them (a
 //! scan emits while it reads; other steps hand on their whole output), and a node that can run on part of its input — a predicate,
