@@ -1,7 +1,7 @@
 //! The find step over the executor's last relation: the only place user values are built.
 //!
 //! The relation is never gathered whole: its batches go into a [`FindSet`], the tuples of the
-//! find and `:with` variables, duplicates removed as they pile up.
+//! find and `:with` variables (a set as they come when the query aggregates).
 //!
 //! Without aggregates, the find (and `:with`) variables' cells become values and
 //! [`find_tuples`] makes the sorted set (or bag). With aggregates, the set of find + `:with`
@@ -15,7 +15,7 @@ use datolite_store::Value;
 
 use crate::ast::{AggregateFn, FindElem, Query, Var};
 use crate::error::Result;
-use crate::exec::rel::Rel;
+use crate::exec::rel::{Distinct, Rel};
 use crate::exec::val::Val;
 use crate::find::{
     aggregate_counts, find_tuples, find_vars, finish_aggregated, finish_rows, run_aggregate,
@@ -23,29 +23,32 @@ use crate::find::{
 };
 use crate::result::Cell;
 
-/// Projected rows gathered before duplicates are removed: below this, removing them once at
-/// the end (sorting) costs less than hashing every row as it comes.
-const COMPACT_FROM_ROWS: usize = 1 << 16;
-
 /// What the find step reads: the plan's output projected onto the find and `:with` variables a
-/// batch at a time ([`FindSet::add`]). Duplicates are removed whenever the projected rows
-/// double, so memory follows the distinct tuples, not the rows the plan made.
+/// batch at a time ([`FindSet::add`]), never the rows the plan made.
 pub(crate) struct FindSet {
-    /// The projected rows so far (duplicates possible), the group key first.
-    rows: Option<Rel>,
-    /// The columns of a batch projected (set from the first batch).
-    cols: Vec<usize>,
+    /// The projections so far (set from the first batch).
+    gathered: Option<Gathered>,
     /// The first output row, whole: an aggregate's count variable is read from it.
     first: Option<Rel>,
-    /// The variables projected, in order.
+    /// The variables projected, in order: the group key (the non-aggregate find variables)
+    /// first, then the rest, as [`find`] groups them.
     vars: Vec<Var>,
-    /// The size at which duplicates are removed next.
-    compact_at: usize,
+    /// Whether the query aggregates.
+    aggregates: bool,
+}
+
+/// The projections of a find step's batches.
+enum Gathered {
+    /// Without aggregates: every projection, duplicates kept until the result's sort removes
+    /// them (cheaper than hashing every row; the projection is all that is kept).
+    Bag { rows: Rel, cols: Vec<usize> },
+    /// With aggregates: the set the groups are formed from, duplicates removed as rows come
+    /// (the hashing the grouping needs anyway), so memory follows the distinct tuples.
+    Set(Distinct),
 }
 
 impl FindSet {
-    /// An empty set for `query`: the group key (the non-aggregate find variables) first, then
-    /// the rest, as [`find`] groups them.
+    /// An empty set for `query`.
     pub(crate) fn new(query: &Query) -> FindSet {
         let elems = query.find_elements();
         let vars = find_vars(query);
@@ -53,11 +56,10 @@ impl FindSet {
         let key = (0..vars.len()).filter(|&i| is_key(i));
         let rest = (0..vars.len()).filter(|&i| !is_key(i));
         FindSet {
-            rows: None,
-            cols: Vec::new(),
+            gathered: None,
             first: None,
             vars: key.chain(rest).map(|i| vars[i].clone()).collect(),
-            compact_at: COMPACT_FROM_ROWS,
+            aggregates: elems.iter().any(FindElem::is_aggregate),
         }
     }
 
@@ -66,28 +68,32 @@ impl FindSet {
         if batch.is_empty() {
             return;
         }
-        let rows = match &mut self.rows {
-            Some(rows) => rows,
+        let gathered = match &mut self.gathered {
+            Some(g) => g,
             None => {
                 let mut first = Rel::empty(batch.vars().to_vec());
                 first.push(batch.row(0));
                 self.first = Some(first);
                 // A variable the output lacks is left out: `find` names it.
-                self.cols = self.vars.iter().filter_map(|v| batch.col(v)).collect();
-                let vars = self.cols.iter().map(|&c| batch.vars()[c].clone()).collect();
-                self.rows.insert(Rel::empty(vars))
+                let cols: Vec<usize> = self.vars.iter().filter_map(|v| batch.col(v)).collect();
+                self.gathered.insert(if self.aggregates {
+                    Gathered::Set(Distinct::new(batch.vars(), &cols))
+                } else {
+                    let vars = cols.iter().map(|&c| batch.vars()[c].clone()).collect();
+                    Gathered::Bag {
+                        rows: Rel::empty(vars),
+                        cols,
+                    }
+                })
             }
         };
-        if self.cols.iter().copied().eq(0..batch.vars().len()) {
+        match gathered {
+            Gathered::Set(set) => set.add(&batch),
             // The batch is its own projection: its cells move.
-            rows.append(batch);
-        } else {
-            rows.push_projections(&batch, &self.cols);
-        }
-        if rows.len() >= self.compact_at {
-            let all: Vec<usize> = (0..self.cols.len()).collect();
-            *rows = rows.distinct_projection(&all);
-            self.compact_at = COMPACT_FROM_ROWS.max(2 * rows.len());
+            Gathered::Bag { rows, cols } if cols.iter().copied().eq(0..batch.vars().len()) => {
+                rows.append(batch)
+            }
+            Gathered::Bag { rows, cols } => rows.push_projections(&batch, cols),
         }
     }
 }
@@ -95,8 +101,12 @@ impl FindSet {
 /// The result rows of `query` from the set of its final relation.
 pub(crate) fn find(found: FindSet, query: &Query) -> Result<Vec<Vec<Cell>>> {
     let elems = query.find_elements();
-    let (Some(rel), Some(first)) = (found.rows, found.first) else {
+    let (Some(gathered), Some(first)) = (found.gathered, found.first) else {
         return find_tuples(Vec::new(), query, &[]);
+    };
+    let rel = match gathered {
+        Gathered::Bag { rows, .. } => rows,
+        Gathered::Set(set) => set.into_rel(),
     };
     let cols = find_vars(query)
         .iter()
@@ -121,7 +131,13 @@ pub(crate) fn find(found: FindSet, query: &Query) -> Result<Vec<Vec<Cell>>> {
         .collect();
     let rest: Vec<usize> = (0..cols.len()).filter(|i| !key_elems.contains(i)).collect();
     let order: Vec<usize> = key_elems.iter().chain(&rest).copied().collect();
-    let set = rel.distinct_projection(&order.iter().map(|&i| cols[i]).collect::<Vec<_>>());
+    // `rel` is the set already, in this order unless a variable repeats.
+    let projection: Vec<usize> = order.iter().map(|&i| cols[i]).collect();
+    let set = if projection.iter().copied().eq(0..rel.vars().len()) {
+        rel
+    } else {
+        rel.distinct_projection(&projection)
+    };
     // Where tuple element `i` (in `cols` order) sits in the projected rows.
     let mut at = vec![0; cols.len()];
     for (pos, &i) in order.iter().enumerate() {

@@ -60,16 +60,22 @@ impl Mode {
     }
 }
 
-/// The entity ids of column `col`, if every row holds one and they ascend.
-fn sorted_entities(rel: &Rel, col: usize) -> Option<Vec<u64>> {
-    let ids: Vec<u64> = rel
+/// The rows of `rel` in ascending order of the entity id in column `col` (as `(id, row)`
+/// pairs), if every row holds one: already in order or sorted (radix) — ordering costs less
+/// than hashing every row and probing the table once per datom.
+fn by_entity(rel: &Rel, col: usize) -> Option<Vec<(u64, u32)>> {
+    let mut ids: Vec<(u64, u32)> = rel
         .rows()
-        .map(|r| match r[col] {
-            Val::Ref(e) => Some(e),
+        .enumerate()
+        .map(|(i, r)| match r[col] {
+            Val::Ref(e) => Some((e, u32::try_from(i).ok()?)),
             _ => None,
         })
         .collect::<Option<_>>()?;
-    ids.is_sorted().then_some(ids)
+    if !ids.is_sorted_by_key(|p| p.0) {
+        radsort::sort_by_key(&mut ids, |p| p.0);
+    }
+    Some(ids)
 }
 
 /// The rows a step produces, handed on in batches of `batch_rows`, and the cells a
@@ -255,17 +261,17 @@ impl<'a> Exec<'a> {
             ));
         };
         if scan.merge && lookup.e_ordered {
-            if let Some(entities) = sorted_entities(&rel, col) {
+            if let Some(entities) = by_entity(&rel, col) {
                 // Both sides ascend by entity: walk them together, and stop reading once the
                 // input's last entity is passed.
                 let mut i = 0;
                 self.scan_candidates(&lookup, clause, |c| {
-                    while i < entities.len() && entities[i] < c.raw.e {
+                    while i < entities.len() && entities[i].0 < c.raw.e {
                         i += 1;
                     }
                     let mut j = i;
-                    while j < entities.len() && entities[j] == c.raw.e {
-                        let row = rel.row(j);
+                    while j < entities.len() && entities[j].0 == c.raw.e {
+                        let row = rel.row(entities[j].1 as usize);
                         self.extend(cp, row, c, lookup.v_fixed, false, out)?;
                         j += 1;
                     }
