@@ -360,8 +360,20 @@ impl<'a> Exec<'a> {
     /// The cell of an encoded value from an index key (out-of-line values fetched).
     #[inline]
     pub(crate) fn cell(&self, encoded: &[u8]) -> Result<Val> {
+        if let Some(v) = Val::from_fixed(encoded) {
+            return Ok(v);
+        }
+        let mut interner = self.interner.borrow_mut();
+        if let Some(cell) = interner.get(encoded) {
+            return Ok(Val::Enc(cell));
+        }
         match Val::from_encoded(encoded) {
-            Some(v) => Ok(v),
+            Some(v) => {
+                if let Val::Enc(cell) = &v {
+                    interner.insert(encoded, cell);
+                }
+                Ok(v)
+            }
             None => Ok(Val::Obj(std::rc::Rc::new(self.reader().value(encoded)?))),
         }
     }

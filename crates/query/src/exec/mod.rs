@@ -35,6 +35,7 @@ mod explain;
 mod find;
 mod hash_index;
 mod idents;
+mod interner;
 mod lookup;
 mod metrics;
 mod not_or;
@@ -160,6 +161,8 @@ pub(crate) struct Exec<'a> {
     rules: Rules<'a>,
     /// Regular expressions compiled so far.
     regexes: Regexes,
+    /// Cells of strings (and other encoded values) read so far, shared when read again.
+    interner: RefCell<interner::Interner>,
     /// Rule name → its relation.
     rels: RefCell<FxHashMap<String, Tuples>>,
     /// During a semi-naive round: the rule call that reads the delta, and the delta.
@@ -245,6 +248,7 @@ impl<'a> Exec<'a> {
             active: StdCell::new(0),
             rules: resolve::rules(sources, rules),
             regexes: Regexes::default(),
+            interner: RefCell::default(),
             rels: RefCell::new(FxHashMap::default()),
             delta: RefCell::new(None),
             ids: StdCell::new(0),

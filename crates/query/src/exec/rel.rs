@@ -144,7 +144,9 @@ impl Rel {
 
     /// Takes the rows out, leaving the relation empty over the same variables.
     pub(crate) fn take_rows(&mut self) -> Rel {
-        let cells = std::mem::take(&mut self.cells);
+        // The next batch is likely as large: it starts with this one's room.
+        let room = self.cells.capacity();
+        let cells = std::mem::replace(&mut self.cells, Vec::with_capacity(room));
         Rel {
             vars: self.vars.clone(),
             cells,
@@ -167,8 +169,9 @@ impl Rel {
 pub(crate) struct Distinct {
     cols: Vec<usize>,
     out: Rel,
-    /// Indices into `out`, hashed by their cells.
-    seen: hashbrown::HashTable<usize>,
+    /// Indices into `out` with their cells' hash (kept so that growing the table never hashes
+    /// a row again).
+    seen: hashbrown::HashTable<(u64, usize)>,
 }
 
 impl Distinct {
@@ -194,11 +197,14 @@ impl Distinct {
             let new = &cells[at * w..];
             let hash = hasher.hash_one(new);
             let row_of = |i: usize| &cells[i * w..(i + 1) * w];
-            if self.seen.find(hash, |&i| row_of(i) == new).is_some() {
+            if self
+                .seen
+                .find(hash, |&(h, i)| h == hash && row_of(i) == new)
+                .is_some()
+            {
                 out.cells.truncate(at * w);
             } else {
-                self.seen
-                    .insert_unique(hash, at, |&i| hasher.hash_one(row_of(i)));
+                self.seen.insert_unique(hash, (hash, at), |&(h, _)| h);
                 out.len += 1;
             }
         }

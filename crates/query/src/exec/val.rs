@@ -131,6 +131,19 @@ impl Val {
     /// by the full decoder, so that a stored `Enc` always decodes.
     #[inline]
     pub(crate) fn from_encoded(bytes: &[u8]) -> Option<Val> {
+        if let Some(v) = Val::from_fixed(bytes) {
+            return Some(v);
+        }
+        match decode_value(bytes).ok()? {
+            Decoded::Value(_) => Some(Val::Enc(Rc::new(Box::from(bytes)))),
+            Decoded::Spilled => None,
+        }
+    }
+
+    /// The cell of a fixed-width encoding (ids, longs, doubles, instants, booleans), which
+    /// decodes for free; `None` for every other encoding.
+    #[inline]
+    pub(crate) fn from_fixed(bytes: &[u8]) -> Option<Val> {
         let (&tag, payload) = bytes.split_first()?;
         let word = || -> Option<[u8; 8]> { payload.try_into().ok() };
         Some(match tag {
@@ -139,10 +152,7 @@ impl Val {
             tags::DOUBLE => Val::Double(decode_f64(word()?)),
             tags::INSTANT => Val::Instant(decode_i64(word()?)),
             tags::BOOLEAN if payload.len() == 1 => Val::Bool(payload[0] != 0),
-            _ => match decode_value(bytes).ok()? {
-                Decoded::Value(_) => Val::Enc(Rc::new(Box::from(bytes))),
-                Decoded::Spilled => return None,
-            },
+            _ => return None,
         })
     }
 
