@@ -196,6 +196,16 @@ fn query(rng: &mut Rng, entities_in_db: u64) -> String {
             rng.pick(&STRINGS)
         ));
     }
+    if rng.chance(20) {
+        // `missing?` and `get-else` on an entity column (references included).
+        let e = entities[rng.below(entities.len() as u64) as usize].clone();
+        let attr = rng.pick(&[":p/m", ":p/s", ":p/r"]);
+        clauses.push(if rng.chance(50) {
+            format!("[(missing? $ {e} {attr})]")
+        } else {
+            format!("[(get-else $ {e} :p/n -1) ?ge]")
+        });
+    }
     if !longs.is_empty() && rng.chance(25) {
         let pred = rng.pick(&["even?", "odd?", "pos?", "zero?"]);
         clauses.push(format!("[({pred} {})]", longs[0]));

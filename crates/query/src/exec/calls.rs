@@ -7,8 +7,10 @@
 
 use datolite_store::Value;
 
-use crate::ast::{Binding, Call, Clause, FnArg, Var};
-use crate::error::Result;
+use datolite_store::Index;
+
+use crate::ast::{Binding, Call, Clause, Constant, FnArg, Var};
+use crate::error::{QueryError, Result};
 use crate::exec::rel::Rel;
 use crate::exec::val::Val;
 use crate::exec::Exec;
@@ -77,12 +79,24 @@ impl Exec<'_> {
             rel.retain(|row| cmp.holds(row));
             return Ok(rel);
         }
+        let missing = self.missing_check(b, c, &rel);
         let vars = rel.vars().to_vec();
         let col = |v: &Var| vars.iter().position(|x| x == v);
         let mut failure = None;
         rel.retain(|row| {
             if failure.is_some() {
                 return false;
+            }
+            if let Some((col, attr)) = missing {
+                if let Val::Ref(e) = row[col] {
+                    return match self.has_datom(e, attr, clause) {
+                        Ok(has) => !has,
+                        Err(e) => {
+                            failure = Some(e);
+                            false
+                        }
+                    };
+                }
             }
             match call_builtin(
                 self,
@@ -99,6 +113,35 @@ impl Exec<'_> {
             }
         });
         failure.map_or(Ok(rel), Err)
+    }
+
+    /// For `(missing? $ ?e :attr)` of a forward attribute the schema has: the column of `?e`
+    /// and the attribute's id. Rows whose `?e` holds an entity id are then checked with one
+    /// key read, no value built; anything else takes the function's general path.
+    fn missing_check(&self, b: &Builtin, c: &Call, rel: &Rel) -> Option<(usize, u32)> {
+        if b.name != "missing?" {
+            return None;
+        }
+        let [FnArg::Src(_), FnArg::Var(e), FnArg::Const(Constant::Keyword(k))] = c.args.as_slice()
+        else {
+            return None;
+        };
+        let attr = self.db().schema().attribute_named(k)?;
+        Some((rel.col(e)?, attr.id))
+    }
+
+    /// Whether entity `e` has a datom of attribute `attr` in the source being read (any datom
+    /// the view shows, as `missing?` counts them).
+    fn has_datom(&self, e: u64, attr: u32, clause: &Clause) -> Result<bool> {
+        let scan = self.db().scan(Index::Eavt).entity(e).attribute_id(attr);
+        let mut found = false;
+        self.reader()
+            .for_each_raw(&scan, |_| {
+                found = true;
+                false
+            })
+            .map_err(|err| QueryError::Storage(format!("reading for {}: {err}", clause.form)))?;
+        Ok(found)
     }
 
     /// Extends each row by binding the function's result.
