@@ -123,7 +123,7 @@ impl fmt::Display for Explain {
         }
         push_steps(&self.steps, 0, &mut lines);
         if !self.rules.is_empty() {
-            lines.push("rules (computed bottom-up before the query, semi-naive):".into());
+            lines.push("rules (computed bottom-up, semi-naive; a call evaluated on demand computes its rewrite when it runs):".into());
             for r in &self.rules {
                 lines.push(format!("   {}  ({} tuples)", r.rule, r.tuples));
                 push_steps(&r.steps, 2, &mut lines);

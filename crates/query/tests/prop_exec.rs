@@ -244,7 +244,15 @@ fn query(rng: &mut Rng, entities_in_db: u64) -> String {
         let target = entities[rng.below(entities.len() as u64) as usize].clone();
         // Closures of every shape, searched from either argument (a variable or a constant),
         // and a rule that is no closure.
-        clauses.push(match rng.below(9) {
+        // Recursive rules that are no closures (three arguments, same generation, mutual
+        // recursion): evaluated on demand when the call binds an argument.
+        clauses.push(match rng.below(15) {
+            9 => format!("(chain {target} ?e ?cn)"),
+            10 => format!("[?e :p/n ?cn] (chain ?e {target} ?cn)"),
+            11 => format!("(chain ?e _ {})", rng.below(6)),
+            12 => format!("(sg {target} ?e)"),
+            13 => format!("(even-hops ?e {target})"),
+            14 => "(odd-hops ?e ?e)".to_string(),
             0 => format!("[linked ?e {target}]"),
             1 => format!("(linked {target} ?e)"),
             2 => format!("(left {target} ?e)"),
@@ -329,7 +337,14 @@ const RULES: &str = "[[(linked ?a ?b) [?a :p/r ?b]]
                       [(mixed ?a ?b) (mixed ?a ?x) [?x :p/r ?b] [(!= ?x ?b)]]
                       [(numbers ?a ?b) [?x :p/n ?a] [?x :p/m ?b]]
                       [(numbers ?a ?b) [?x :p/n ?a] [?x :p/m ?y] (numbers ?y ?b)]
-                      [(has-n ?e ?v) [?e :p/n ?v]]]";
+                      [(has-n ?e ?v) [?e :p/n ?v]]
+                      [(chain ?a ?b ?n) [?a :p/r ?b] [?a :p/n ?n]]
+                      [(chain ?a ?b ?n) [?a :p/r ?x] (chain ?x ?b ?n)]
+                      [(sg ?x ?y) [?x :p/r ?p] [?y :p/r ?p]]
+                      [(sg ?x ?y) [?x :p/r ?px] (sg ?px ?py) [?y :p/r ?py]]
+                      [(even-hops ?a ?b) [?a :p/r ?x] (odd-hops ?x ?b)]
+                      [(odd-hops ?a ?b) [?a :p/r ?b]]
+                      [(odd-hops ?a ?b) [?a :p/r ?x] (even-hops ?x ?b) [(ground 0) ?z]]]";
 
 /// The executor's answers with each join strategy and batch size, and the naive evaluator's.
 fn run(db: &Db, text: &str) -> (Vec<(RunOptions, QueryResult)>, QueryResult) {

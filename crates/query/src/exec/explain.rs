@@ -159,13 +159,32 @@ impl Exec<'_> {
             Op::Rule(r) => (
                 "rule",
                 None,
-                r.index_arg.map(|i| {
-                    format!(
-                        "relation hashed on argument {} from {} row × tuple pairs",
-                        i + 1,
-                        r.index_from_pairs
-                    )
-                }),
+                {
+                    let demand = r.demand.as_ref().map(|adornment| {
+                        let bound: Vec<String> = adornment
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, b)| **b)
+                            .map(|(i, _)| (i + 1).to_string())
+                            .collect();
+                        format!(
+                            "evaluated on demand (magic sets) for the values of argument{} {}",
+                            if bound.len() == 1 { "" } else { "s" },
+                            bound.join(", ")
+                        )
+                    });
+                    let hashed = r.index_arg.map(|i| {
+                        format!(
+                            "relation hashed on argument {} from {} row × tuple pairs",
+                            i + 1,
+                            r.index_from_pairs
+                        )
+                    });
+                    match (demand, hashed) {
+                        (Some(d), Some(h)) => Some(format!("{d}; {h}")),
+                        (d, h) => d.or(h),
+                    }
+                },
                 Vec::new(),
             ),
         };

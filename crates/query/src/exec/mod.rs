@@ -47,7 +47,7 @@ mod slots;
 mod val;
 
 use std::cell::{Cell as StdCell, RefCell};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -266,6 +266,7 @@ impl<'a> Exec<'a> {
         consts: &'e BTreeMap<crate::ast::Var, Value>,
         sizes: &'e HashMap<String, usize>,
         closures: &'e BTreeMap<String, Closure>,
+        demand: &'e BTreeSet<String>,
     ) -> plan::Env<'e> {
         plan::Env {
             db: self.sources.default_db(),
@@ -274,6 +275,8 @@ impl<'a> Exec<'a> {
             strategy: self.options.strategy,
             ids: &self.ids,
             closures,
+            demand,
+            products: false,
         }
     }
 
@@ -318,7 +321,7 @@ impl<'a> Exec<'a> {
             }
         }
         let sizes = self.rule_sizes();
-        let env = self.plan_env(&consts, &sizes, &self.rules.closures);
+        let env = self.plan_env(&consts, &sizes, &self.rules.closures, &self.rules.demand);
         let plan = plan::plan(&env, &query.where_clauses, &rel.var_set(), rel.len() as f64)?;
         let Some(x) = explain else {
             let mut rows = find::find(self.run_for_find(rel, &plan, query)?, query)?;

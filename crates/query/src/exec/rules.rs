@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use datolite_store::Schema;
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 
 use crate::ast::{Clause, ClauseKind, Constant, Pos, Rule, Term, Var};
 use crate::error::{QueryError, Result};
@@ -19,7 +19,9 @@ use crate::exec::rel::Rel;
 use crate::exec::val::Val;
 use crate::exec::{Exec, Tuples};
 use crate::explain::RulePlan;
+use crate::functions::{constant, FnVal};
 use crate::plan::{self, Plan, RuleOp};
+use crate::resolve::demand;
 use crate::rows::{constant_matches, reachable_rules, rule_calls};
 
 /// At most this many fixpoint rounds before rule evaluation gives up.
@@ -48,6 +50,11 @@ impl Exec<'_> {
                 Some(c) => {
                     searched.insert(name.to_owned());
                     direct.extend(c.steps().flat_map(|s| s.body.iter().cloned()));
+                }
+                // A recursive rule is computed when the call runs: on demand if it binds
+                // arguments, whole otherwise.
+                None if self.rules.demand.contains(name) => {
+                    searched.insert(name.to_owned());
                 }
                 None => direct.push(call.clone()),
             }
@@ -79,20 +86,35 @@ impl Exec<'_> {
         }
         names.retain(|n| !self.rels.borrow().contains_key(n));
         let defs: Vec<&Rule> = rules.iter().filter(|r| names.contains(&r.name)).collect();
+        self.fixpoint(&defs, &names, clauses, false)
+    }
+
+    /// The semi-naive fixpoint of the definitions `defs` of the rules `names` (whose relations
+    /// may start with tuples already: a magic relation's seeds); `at`: the clauses that asked,
+    /// for the error when no fixpoint is reached; `generated`: the definitions are a rewrite's
+    /// (their bodies may join a magic relation as a product).
+    fn fixpoint(
+        &self,
+        defs: &[&Rule],
+        names: &BTreeSet<String>,
+        at: &[Clause],
+        generated: bool,
+    ) -> Result<()> {
         // Planned before the stratum's own relations exist: their sizes are unknown.
         let (consts, sizes) = (Default::default(), self.rule_sizes());
         // Inside definitions every call joins a relation: a search would not take part in the
         // semi-naive rounds.
-        let no_closures = BTreeMap::new();
-        let env = self.plan_env(&consts, &sizes, &no_closures);
+        let (no_closures, no_demand) = (BTreeMap::new(), BTreeSet::new());
+        let env = plan::Env {
+            products: generated,
+            ..self.plan_env(&consts, &sizes, &no_closures, &no_demand)
+        };
         let plans: Vec<Plan<'_>> = defs
             .iter()
             .map(|r| plan::plan(&env, &r.body, &Default::default(), 1.0))
             .collect::<Result<_>>()?;
-        for n in &names {
-            self.rels
-                .borrow_mut()
-                .insert(n.clone(), FxHashSet::default());
+        for n in names {
+            self.rels.borrow_mut().entry(n.clone()).or_default();
         }
         let mut delta: FxHashMap<String, Tuples> = FxHashMap::default();
         for round in 0..MAX_ROUNDS {
@@ -138,7 +160,7 @@ impl Exec<'_> {
                 }
             }
             if new.is_empty() {
-                self.explain_rules(&defs, &plans);
+                self.explain_rules(defs, &plans);
                 return Ok(());
             }
             let mut rels = self.rels.borrow_mut();
@@ -151,9 +173,7 @@ impl Exec<'_> {
         }
         Err(QueryError::invalid(
             format!("rules did not reach a fixpoint in {MAX_ROUNDS} rounds"),
-            clauses
-                .first()
-                .map_or(Pos { line: 1, column: 1 }, |c| c.pos),
+            at.first().map_or(Pos { line: 1, column: 1 }, |c| c.pos),
         ))
     }
 
@@ -209,8 +229,13 @@ impl Exec<'_> {
         args: &[Term],
         op: &RuleOp,
     ) -> Result<Rel> {
-        if !self.rels.borrow().contains_key(name) && self.delta.borrow().is_none() {
-            // A closure the query calls binding nothing: its relation, computed on first use.
+        let computed = self.rels.borrow().contains_key(name);
+        if !computed && self.delta.borrow().is_none() {
+            if let Some(adornment) = &op.demand {
+                return self.demand_step(rel, clause, name, args, op, adornment);
+            }
+            // A closure or recursive rule the query calls binding nothing: its relation,
+            // computed on first use.
             self.prepare_rules(std::slice::from_ref(clause))?;
         }
         let delta = self.delta.borrow();
@@ -231,6 +256,83 @@ impl Exec<'_> {
             name,
             args,
             tuples.iter().map(|t| t.as_slice()),
+            op.index_arg,
+            op.index_from_pairs,
+        )
+    }
+}
+
+impl Exec<'_> {
+    /// A call of a recursive rule binding the arguments `adornment` marks, evaluated on demand
+    /// (`crate::resolve::demand`): the rewrite's magic relation is seeded with the distinct
+    /// bound values of `rel`, its rules run to their fixpoint, and `rel` is joined with the
+    /// answer relation, which holds exactly the rule's tuples agreeing with those values.
+    fn demand_step(
+        &self,
+        rel: Rel,
+        clause: &Clause,
+        name: &str,
+        args: &[Term],
+        op: &RuleOp,
+        adornment: &[bool],
+    ) -> Result<Rel> {
+        let internal = || {
+            QueryError::invalid(
+                format!(
+                    "internal: the plan binds an argument of {} that the input does not",
+                    clause.form
+                ),
+                clause.pos,
+            )
+        };
+        let tag = self.ids.get();
+        self.ids.set(tag + 1);
+        let rewrite = demand::rewrite(&self.rules.rules, name, adornment, tag);
+        self.prepare_rules(&rewrite.lower)?;
+        // The seeds: the distinct values of the bound arguments.
+        let mut cols = Vec::new();
+        let mut fixed: Vec<(usize, Val)> = Vec::new();
+        for (i, arg) in args.iter().enumerate().filter(|(i, _)| adornment[*i]) {
+            match arg {
+                Term::Var(v) => cols.push(rel.col(v).ok_or_else(internal)?),
+                Term::Const(c) => match constant(c) {
+                    FnVal::One(v) => fixed.push((i, Val::from(v))),
+                    _ => return Err(internal()),
+                },
+                _ => return Err(internal()),
+            }
+        }
+        let bound_vars = rel.distinct_projection(&cols);
+        let mut seeds = Tuples::default();
+        for row in bound_vars.rows() {
+            let mut vars = row.iter();
+            let tuple = args
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| adornment[*i])
+                .map(|(i, _)| match fixed.iter().find(|(at, _)| *at == i) {
+                    Some((_, v)) => v.clone(),
+                    None => vars.next().cloned().unwrap_or(Val::Bool(false)),
+                })
+                .collect();
+            seeds.insert(tuple);
+        }
+        self.rels.borrow_mut().insert(rewrite.seed.clone(), seeds);
+        let names = rewrite.names();
+        let defs: Vec<&Rule> = rewrite.rules.iter().collect();
+        let evaluated = self.fixpoint(&defs, &names, std::slice::from_ref(clause), true);
+        let answer = self.rels.borrow_mut().remove(&rewrite.answer);
+        // The rewrite's relations belong to this call only.
+        self.rels.borrow_mut().retain(|n, _| !names.contains(n));
+        evaluated?;
+        let answer = answer.unwrap_or_default();
+        join_relation(
+            self.db().schema(),
+            rel,
+            clause,
+            name,
+            args,
+            answer.iter().map(|t| t.as_slice()),
             op.index_arg,
             op.index_from_pairs,
         )

@@ -17,7 +17,7 @@ pub(crate) mod node;
 pub(crate) mod order;
 
 use std::cell::Cell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use datolite_store::{Db, Value};
 
@@ -46,6 +46,13 @@ pub(crate) struct Env<'a> {
     /// The rules recognized as transitive closures, which a call binding an argument answers
     /// by a search (empty where searches are not planned: inside rule definitions).
     pub closures: &'a BTreeMap<String, Closure>,
+    /// The recursive rules a call binding arguments evaluates on demand (magic sets; empty
+    /// where that is not planned: inside rule definitions).
+    pub demand: &'a BTreeSet<String>,
+    /// Whether unrelated clause groups are joined as a product instead of refused: only for
+    /// the rules a rewrite generates (a magic relation joined to a body's clauses may share no
+    /// variable with them), never for what a user wrote.
+    pub products: bool,
 }
 
 impl Env<'_> {

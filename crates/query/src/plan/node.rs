@@ -16,7 +16,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::ast::{Clause, ClauseKind, Constant, Pattern, Term, Var};
+use crate::ast::{Clause, ClauseKind, Pattern, Term, Var};
 use crate::error::Result;
 use crate::exec::JoinStrategy;
 use crate::plan::access::{access, const_attribute, Access};
@@ -24,6 +24,7 @@ use crate::plan::estimate::per_row;
 use crate::plan::order::plan;
 use crate::plan::Env;
 use crate::resolve::closure::{Closure, Side, Step};
+use crate::resolve::demand::binds;
 use crate::rows::mentioned;
 
 /// From this many input rows on, a pattern may be scanned once and hash-joined.
@@ -187,6 +188,9 @@ impl Component {
 pub(crate) struct RuleOp {
     /// The first argument the input binds: the relation is indexed on it when large.
     pub index_arg: Option<usize>,
+    /// For a recursive rule evaluated on demand: which arguments the call binds (the magic
+    /// sets rewrite's adornment, `crate::resolve::demand`); `None`: the whole relation.
+    pub demand: Option<Vec<bool>>,
     /// From this many input row × tuple pairs on, the relation is indexed.
     pub index_from_pairs: usize,
 }
@@ -246,10 +250,15 @@ pub(crate) fn node<'q>(
         } if env.closures.contains_key(name) && search_start(args, bound).is_some() => {
             closure_op(env, &env.closures[name], args, bound, rows_in)?
         }
-        ClauseKind::RuleCall { args, .. } => Op::Rule(RuleOp {
+        ClauseKind::RuleCall { args, name, src } => Op::Rule(RuleOp {
             index_arg: args
                 .iter()
                 .position(|t| matches!(t, Term::Var(v) if bound.contains(v))),
+            demand: {
+                let adornment: Vec<bool> = args.iter().map(|t| binds(t, bound)).collect();
+                (src.is_none() && env.demand.contains(name) && adornment.contains(&true))
+                    .then_some(adornment)
+            },
             index_from_pairs: match env.strategy {
                 JoinStrategy::Scans => 0,
                 _ => RULE_INDEX_MIN_PAIRS,
@@ -284,14 +293,7 @@ fn search_start(args: &[Term], bound: &BTreeSet<Var>) -> Option<usize> {
     if args.len() != 2 {
         return None;
     }
-    args.iter().position(|t| match t {
-        Term::Var(v) => bound.contains(v),
-        Term::Const(c) => !matches!(
-            c,
-            Constant::Keyword(_) | Constant::Vector(_) | Constant::Nil | Constant::Regex(_)
-        ),
-        _ => false,
-    })
+    args.iter().position(|t| binds(t, bound))
 }
 
 /// The search answering a call of `closure` (see [`ClosureOp`]): forward `F*, E, G*` from the

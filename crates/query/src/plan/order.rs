@@ -89,7 +89,9 @@ pub(crate) fn plan<'q>(
                 .copied()
                 .filter(|&i| reach.contains(&i))
                 .collect();
-            if linked.is_empty() {
+            if linked.is_empty() && env.products {
+                candidates.clone()
+            } else if linked.is_empty() {
                 let other = group(pending[candidates[0]], &pending);
                 let mine: Vec<&str> = done
                     .iter()
@@ -105,8 +107,9 @@ pub(crate) fn plan<'q>(
                     ),
                     pending[candidates[0]].pos,
                 ));
+            } else {
+                linked
             }
-            linked
         };
         let mut best: Option<(f64, &str, usize)> = None;
         for i in pool {

@@ -17,6 +17,7 @@
 //! depend on which clause ran first.
 
 pub(crate) mod closure;
+pub(crate) mod demand;
 mod inline;
 pub(crate) mod lookup;
 pub(crate) mod usage;
@@ -57,6 +58,8 @@ pub(crate) struct Rules<'r> {
     inline: BTreeSet<String>,
     /// The rules that are transitive closures (see [`closure`]).
     pub closures: BTreeMap<String, closure::Closure>,
+    /// The recursive rules a call binding arguments evaluates on demand (see [`demand`]).
+    pub demand: BTreeSet<String>,
 }
 
 impl Rules<'_> {
@@ -119,7 +122,9 @@ pub(crate) fn rules<'r>(sources: &Sources, rules: &'r [Rule]) -> Rules<'r> {
         }
     }
     let closures = closure::closures(&rules);
+    let demand = demand::eligible(&rules);
     Rules {
+        demand,
         rules,
         errors,
         inline,
