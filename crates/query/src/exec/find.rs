@@ -39,9 +39,10 @@ pub(crate) struct FindSet {
 
 /// The projections of a find step's batches.
 enum Gathered {
-    /// Without aggregates: every projection, duplicates kept until the result's sort removes
-    /// them (cheaper than hashing every row; the projection is all that is kept).
-    Bag { rows: Rel, cols: Vec<usize> },
+    /// Without aggregates: every batch's projection, duplicates kept until the result's sort
+    /// removes them (cheaper than hashing every row; the projection is all that is kept, and
+    /// a batch that is its own projection is kept as it came, never copied).
+    Bag { batches: Vec<Rel>, cols: Vec<usize> },
     /// With aggregates: the set the groups are formed from, duplicates removed as rows come
     /// (the hashing the grouping needs anyway), so memory follows the distinct tuples.
     Set(Distinct),
@@ -79,9 +80,8 @@ impl FindSet {
                 self.gathered.insert(if self.aggregates {
                     Gathered::Set(Distinct::new(batch.vars(), &cols))
                 } else {
-                    let vars = cols.iter().map(|&c| batch.vars()[c].clone()).collect();
                     Gathered::Bag {
-                        rows: Rel::empty(vars),
+                        batches: Vec::new(),
                         cols,
                     }
                 })
@@ -89,11 +89,15 @@ impl FindSet {
         };
         match gathered {
             Gathered::Set(set) => set.add(&batch),
-            // The batch is its own projection: its cells move.
-            Gathered::Bag { rows, cols } if cols.iter().copied().eq(0..batch.vars().len()) => {
-                rows.append(batch)
+            Gathered::Bag { batches, cols } if cols.iter().copied().eq(0..batch.vars().len()) => {
+                batches.push(batch)
             }
-            Gathered::Bag { rows, cols } => rows.push_projections(&batch, cols),
+            Gathered::Bag { batches, cols } => {
+                let vars = cols.iter().map(|&c| batch.vars()[c].clone()).collect();
+                let mut projected = Rel::empty(vars);
+                projected.push_projections(&batch, cols);
+                batches.push(projected);
+            }
         }
     }
 }
@@ -104,25 +108,31 @@ pub(crate) fn find(found: FindSet, query: &Query) -> Result<Vec<Vec<Cell>>> {
     let (Some(gathered), Some(first)) = (found.gathered, found.first) else {
         return find_tuples(Vec::new(), query, &[]);
     };
+    let cols_of = |rel: &Rel| {
+        find_vars(query)
+            .iter()
+            .map(|v| rel.col(v).ok_or_else(|| unbound_find_var(v, query)))
+            .collect::<Result<Vec<usize>>>()
+    };
     let rel = match gathered {
-        Gathered::Bag { rows, .. } => rows,
+        Gathered::Bag { batches, .. } => {
+            let Some(cols) = batches.first().map(cols_of).transpose()? else {
+                return find_tuples(Vec::new(), query, &[]);
+            };
+            let rows = batches
+                .iter()
+                .flat_map(Rel::rows)
+                .map(|row| {
+                    cols.iter()
+                        .map(|&c| Cell::Value(row[c].to_value()))
+                        .collect()
+                })
+                .collect();
+            return Ok(finish_rows(rows, query));
+        }
         Gathered::Set(set) => set.into_rel(),
     };
-    let cols = find_vars(query)
-        .iter()
-        .map(|v| rel.col(v).ok_or_else(|| unbound_find_var(v, query)))
-        .collect::<Result<Vec<usize>>>()?;
-    if !elems.iter().any(|e| matches!(e, FindElem::Aggregate(_))) {
-        let rows = rel
-            .rows()
-            .map(|row| {
-                cols.iter()
-                    .map(|&c| Cell::Value(row[c].to_value()))
-                    .collect()
-            })
-            .collect();
-        return Ok(finish_rows(rows, query));
-    }
+    let cols = cols_of(&rel)?;
     let counts = aggregate_counts(query, |v| first.col(v).map(|c| first.row(0)[c].to_value()))?;
     // The set of find + :with tuples, the group key (the non-aggregate find variables) first:
     // one flat relation, no tuple allocated per row, then the groups as ranges of its rows.
