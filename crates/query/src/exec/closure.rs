@@ -83,6 +83,10 @@ impl Exec<'_> {
             for phase in &op.phases {
                 pairs = self.phase(phase, pairs, clause)?;
             }
+            if !op.repeats {
+                // One pass: the last phase's pairs are distinct already.
+                return Ok(pairs);
+            }
             frontier = pairs
                 .into_iter()
                 .filter(|p| reached.insert(p.clone()))
@@ -141,17 +145,34 @@ impl Exec<'_> {
     ) -> Result<Vec<Pair>> {
         // In value order the rows read the index in its order: lookups walk the tree forward,
         // and a scan of the step's pattern merges with them instead of hashing.
-        pairs.sort_unstable_by(|a, b| a.1.compare(&b.1).then_with(|| a.0.compare(&b.0)));
+        sort_by_reached(&mut pairs);
         let mut input = Rel::empty(vec![start_var(), from.clone()]);
         for (s, r) in &pairs {
             input.push(&[s.clone(), r.clone()]);
         }
-        let out = self.run_plan(input, plan)?;
-        let (Some(s), Some(t)) = (out.col(&start_var()), out.col(to)) else {
-            // An empty result keeps only the columns of the steps that ran.
-            return Ok(Vec::new());
-        };
-        Ok(out.rows().map(|r| (r[s].clone(), r[t].clone())).collect())
+        // The step's rows become pairs batch by batch, never gathered.
+        let mut out = Vec::new();
+        self.run_plan_into(input, plan, &mut |batch| {
+            if let (Some(s), Some(t)) = (batch.col(&start_var()), batch.col(to)) {
+                out.extend(batch.rows().map(|r| (r[s].clone(), r[t].clone())));
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
+}
+
+/// Sorts pairs by the value reached, then the start: by id when every value is an entity id
+/// (radix sort), else in query value order.
+fn sort_by_reached(pairs: &mut [Pair]) {
+    let ids = |p: &Pair| match p {
+        (Val::Ref(s), Val::Ref(r)) => Some((*r, *s)),
+        _ => None,
+    };
+    if pairs.iter().all(|p| ids(p).is_some()) {
+        radsort::sort_by_key(pairs, |p| ids(p).unwrap_or_default());
+    } else {
+        pairs.sort_unstable_by(|a, b| a.1.compare(&b.1).then_with(|| a.0.compare(&b.0)));
     }
 }
 

@@ -102,8 +102,10 @@ impl<'a> Exec<'a> {
                 .map_or(Res::Never, |a| Res::Is(a.as_ref()))
         };
         let a: Res<&Attribute> = match cp.a {
-            Slot::Const(Constant::Keyword(k)) => schema
-                .attribute_named(k)
+            Slot::Const(Constant::Keyword(k)) => cp
+                .const_attr
+                .as_ref()
+                .or_else(|| schema.attribute_named(k))
                 .map_or(Res::Never, |a| Res::Is(a.as_ref())),
             Slot::Const(Constant::Long(n)) => u64::try_from(*n).map_or(Res::Never, &attr_by_id),
             Slot::Const(_) | Slot::Never => Res::Never,

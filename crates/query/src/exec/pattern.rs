@@ -122,6 +122,9 @@ impl<'a> Exec<'a> {
     ) -> Result<()> {
         let mut cp = compile(p, &rel);
         cp.v_key = self.constant_key(&cp);
+        if let Slot::Const(Constant::Keyword(k)) = cp.a {
+            cp.const_attr = self.db().schema().attribute_named(k).cloned();
+        }
         if let Access::AvetRangeOf { lo, hi } = &op.per_row {
             let end = |e: &Option<(Var, bool)>| {
                 e.as_ref()

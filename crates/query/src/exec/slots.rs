@@ -41,6 +41,8 @@ pub(crate) struct Compiled<'p> {
     pub v_key: Option<ConstKey>,
     /// For a per-row range: the input columns holding its ends, with their strictness.
     pub range_ends: [Option<(usize, bool)>; 2],
+    /// The attribute a constant keyword names, looked up once per step instead of per row.
+    pub const_attr: Option<std::sync::Arc<datolite_store::Attribute>>,
 }
 
 pub(crate) fn compile<'p>(p: &'p Pattern, rel: &Rel) -> Compiled<'p> {
@@ -76,6 +78,7 @@ pub(crate) fn compile<'p>(p: &'p Pattern, rel: &Rel) -> Compiled<'p> {
         new_vars,
         v_key: None,
         range_ends: [None, None],
+        const_attr: None,
     }
 }
 
