@@ -731,4 +731,19 @@ fn a_recursive_rule_that_is_no_closure_is_evaluated_on_demand() {
         rules,
     );
     same_rules(&small, "[:find ?a ?b :in $ % :where (dist ?a ?b 3)]", rules);
+    // An unknown name in a rule the rewrite takes in (here the partner of a mutual recursion)
+    // is the call's error, not an empty answer.
+    let bad = "[[(even ?a ?b) [?a :n/next ?x] (odd ?x ?b)]
+                [(odd ?a ?b) [?a :n/next ?b]]
+                [(odd ?a ?b) [?a :n/nope ?x] (even ?x ?b)]]";
+    let err = q_edn(
+        &small,
+        "[:find ?b :in $ % :where [?a :n/id 1] (even ?a ?b)]",
+        &args(&[bad]),
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("unknown attribute :n/nope"),
+        "{err}"
+    );
 }

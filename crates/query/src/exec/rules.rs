@@ -288,6 +288,7 @@ impl Exec<'_> {
         let tag = self.ids.get();
         self.ids.set(tag + 1);
         let rewrite = demand::rewrite(&self.rules.rules, name, adornment, tag);
+        self.rules.check(&rewrite.from)?;
         self.prepare_rules(&rewrite.lower)?;
         // The seeds: the distinct values of the bound arguments.
         let mut cols = Vec::new();

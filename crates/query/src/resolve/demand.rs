@@ -129,6 +129,8 @@ pub(crate) struct Rewrite {
     pub seed: String,
     /// Calls of rules outside the rewrite that its rules read: computed whole first.
     pub lower: Vec<Clause>,
+    /// The written rules the rewrite was made from (their definitions' errors are the call's).
+    pub from: BTreeSet<String>,
 }
 
 impl Rewrite {
@@ -253,6 +255,7 @@ pub(crate) fn rewrite(rules: &[Rule], name: &str, bound: &[bool], tag: usize) ->
         seed: magic(&answer),
         answer,
         lower: Vec::new(),
+        from: BTreeSet::new(),
     };
     let mut done: BTreeSet<String> = BTreeSet::new();
     let mut todo: Vec<(String, Vec<bool>)> = vec![(name.to_owned(), bound.to_vec())];
@@ -262,6 +265,7 @@ pub(crate) fn rewrite(rules: &[Rule], name: &str, bound: &[bool], tag: usize) ->
         if !done.insert(s_ad.clone()) {
             continue;
         }
+        out.from.insert(s.clone());
         for def in rules.iter().filter(|r| r.name == s) {
             let head: Vec<Var> = def.vars.all().cloned().collect();
             let head_bound: Vec<Term> = head
