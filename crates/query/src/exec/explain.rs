@@ -87,7 +87,8 @@ impl Explain {
 /// How explain describes a join the plan chose.
 fn describe_join(join: &Join) -> Option<String> {
     let scan = |s: &ScanJoin| {
-        // A merge needs the input ascending by entity too; otherwise the scan is hashed.
+        // A merge needs an id in every input row at the key (rows are sorted by it);
+        // otherwise the scan is hashed.
         let how = if s.merge { "merge or hash" } else { "hash" };
         format!("{} scan + {how} join on {}", s.access, s.key.name())
     };

@@ -62,7 +62,8 @@ impl Mode {
 
 /// The rows of `rel` in ascending order of the entity id in column `col` (as `(id, row)`
 /// pairs), if every row holds one: already in order or sorted (radix) — ordering costs less
-/// than hashing every row and probing the table once per datom.
+/// than hashing every row and probing the table once per datom. (A reference value is an id
+/// too: value-order merges use it on the value column.)
 fn by_entity(rel: &Rel, col: usize) -> Option<Vec<(u64, u32)>> {
     let mut ids: Vec<(u64, u32)> = rel
         .rows()
@@ -263,6 +264,28 @@ impl<'a> Exec<'a> {
                 clause.pos,
             ));
         };
+        if scan.merge && scan.key == Component::V {
+            if let Some(values) = by_entity(&rel, col) {
+                // The scan comes in value order (a reference attribute's AVET): walk both.
+                let mut i = 0;
+                self.scan_candidates(&lookup, clause, |c| {
+                    let Some(Val::Ref(v)) = Val::from_fixed(c.raw.v) else {
+                        return Ok(true);
+                    };
+                    while i < values.len() && values[i].0 < v {
+                        i += 1;
+                    }
+                    let mut j = i;
+                    while j < values.len() && values[j].0 == v {
+                        let row = rel.row(values[j].1 as usize);
+                        self.extend(cp, row, c, lookup.v_fixed, false, out)?;
+                        j += 1;
+                    }
+                    Ok(i < values.len())
+                })?;
+                return Ok(Mode::MergeJoin);
+            }
+        }
         if scan.merge && lookup.e_ordered {
             if let Some(entities) = by_entity(&rel, col) {
                 // Both sides ascend by entity: walk them together, and stop reading once the

@@ -69,7 +69,11 @@ impl fmt::Display for Access {
                 let lo = bound(lo, "v > ", "v >= ");
                 let hi = bound(hi, "v < ", "v <= ");
                 let parts: Vec<String> = [lo, hi].into_iter().filter(|s| !s.is_empty()).collect();
-                write!(f, "AVET [a] range {}", parts.join(", "))
+                if parts.is_empty() {
+                    f.write_str("AVET [a]")
+                } else {
+                    write!(f, "AVET [a] range {}", parts.join(", "))
+                }
             }
             Access::AvetRangeOf { lo, hi } => {
                 let lo = lo

@@ -15,6 +15,7 @@
 //! statistics here, so `explain` shows them and `explain --analyze` which side ran.
 
 use std::collections::BTreeSet;
+use std::ops::Bound;
 
 use crate::ast::{Clause, ClauseKind, Pattern, Term, Var};
 use crate::error::Result;
@@ -153,8 +154,9 @@ pub(crate) struct ScanJoin {
     pub access: Access,
     /// The component matched against the input (the first of E, A, V, tx it shares).
     pub key: Component,
-    /// The scan comes in entity order and joins on the entity: when the input's entities
-    /// ascend too, both sides are merged instead of hashed.
+    /// The scan comes in the order of the key it joins on — entity order joining on the
+    /// entity, or a reference attribute's AVET joining on the value — so the input, sorted by
+    /// that key (when every row holds an id there), merges with it instead of being hashed.
     pub merge: bool,
 }
 
@@ -408,13 +410,19 @@ fn join_of(
     if is_bound(&p.added) {
         return Join::Lookups;
     }
+    // Joined on the value of a reference attribute: the attribute's AVET, in value order,
+    // merges with the input's ids (sorted) instead of hashing them.
+    let value_merge = key == Component::V
+        && !matches!(per_row_access, Access::AvetRange(..))
+        && const_attribute(env.db, p).is_some_and(|a| a.is_ref());
     // The one scan: the per-row range when there is one, else only the constants bound.
     let scan_access = match per_row_access {
         Access::AvetRange(..) => per_row_access.clone(),
+        _ if value_merge => Access::AvetRange(Bound::Unbounded, Bound::Unbounded),
         _ => access(env, p, &BTreeSet::new(), &[]),
     };
     let scan = ScanJoin {
-        merge: key == Component::E && entity_ordered(&scan_access),
+        merge: (key == Component::E && entity_ordered(&scan_access)) || value_merge,
         access: scan_access,
         key,
     };
