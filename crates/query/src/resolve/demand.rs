@@ -329,7 +329,8 @@ pub(crate) fn rewrite(rules: &[Rule], name: &str, bound: &[bool], tag: usize) ->
                         Term::Var(v) if !magic_head.contains(v) => magic_head.push(v.clone()),
                         other => {
                             fresh += 1;
-                            let to = Var(format!("?demand{MARK}{fresh}"));
+                            // No written variable holds a space: the name cannot clash.
+                            let to = Var(format!("?demand {fresh}"));
                             let from = match other {
                                 Term::Var(v) => FnArg::Var(v.clone()),
                                 Term::Const(k) => FnArg::Const(k.clone()),
