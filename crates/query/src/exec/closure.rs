@@ -16,7 +16,6 @@ use crate::exec::rel::Rel;
 use crate::exec::rules::join_relation;
 use crate::exec::val::Val;
 use crate::exec::Exec;
-use crate::functions::{constant, FnVal};
 use crate::plan::{ClosureOp, Plan, Repeat, Search};
 
 /// At most this many rounds of one search (its depth) before it gives up: only steps that
@@ -44,10 +43,7 @@ impl Exec<'_> {
         op: &ClosureOp<'_>,
     ) -> Result<Rel> {
         let starts: Vec<Val> = match args.get(op.start).ok_or_else(|| internal(clause))? {
-            Term::Const(c) => match constant(c) {
-                FnVal::One(v) => vec![Val::from(v)],
-                _ => return Err(internal(clause)),
-            },
+            Term::Const(c) => vec![Val::of_constant(c).ok_or_else(|| internal(clause))?],
             Term::Var(v) => {
                 let col = rel.col(v).ok_or_else(|| internal(clause))?;
                 let starts = rel.distinct_projection(&[col]);

@@ -369,12 +369,10 @@ impl<'a> Exec<'a> {
         if let Some(cell) = interner.get(encoded) {
             return Ok(Val::Enc(cell));
         }
-        match Val::from_encoded(encoded) {
-            Some(v) => {
-                if let Val::Enc(cell) = &v {
-                    interner.insert(encoded, cell);
-                }
-                Ok(v)
+        match Val::inline_cell(encoded) {
+            Some(cell) => {
+                interner.insert(encoded, &cell);
+                Ok(Val::Enc(cell))
             }
             None => Ok(Val::Obj(std::rc::Rc::new(self.reader().value(encoded)?))),
         }

@@ -191,20 +191,26 @@ impl Env for Exec<'_> {
     }
 
     fn values(&self, e: u64, a: u64) -> Vec<Value> {
-        let Ok(a) = u32::try_from(a) else {
-            return Vec::new();
-        };
         let mut out = Vec::new();
-        let scan = self.db().scan(Index::Eavt).entity(e).attribute_id(a);
         // A failed read yields no values, as an absent attribute does.
         let reader = self.reader();
-        let _ = reader.for_each_raw(&scan, |raw| {
-            if let Ok(v) = reader.value(raw.v) {
+        let _ = self.each_value(e, a, |raw| {
+            if let Ok(v) = reader.value(raw) {
                 out.push(v);
             }
             true
         });
         out
+    }
+
+    fn has_values(&self, e: u64, a: u64) -> bool {
+        let mut found = false;
+        // A failed read finds nothing, as `values` does.
+        let _ = self.each_value(e, a, |_| {
+            found = true;
+            false
+        });
+        found
     }
 
     fn subquery(&self, query: &Query, inputs: &[InputValue]) -> Result<QueryResult> {
@@ -258,6 +264,21 @@ impl<'a> Exec<'a> {
             analyzing: StdCell::new(false),
             options: RunOptions::default(),
         })
+    }
+
+    /// Calls `f` with the encoded value of each datom of attribute `a` on entity `e` in the
+    /// source being read (every datom the view shows), until it returns false.
+    fn each_value(
+        &self,
+        e: u64,
+        a: u64,
+        mut f: impl FnMut(&[u8]) -> bool,
+    ) -> datolite_store::Result<()> {
+        let Ok(a) = u32::try_from(a) else {
+            return Ok(());
+        };
+        let scan = self.db().scan(Index::Eavt).entity(e).attribute_id(a);
+        self.reader().for_each_raw(&scan, |raw| f(raw.v))
     }
 
     /// The planner's view of this run: the snapshot, scalar inputs, rule sizes so far.

@@ -60,11 +60,10 @@ impl Mode {
     }
 }
 
-/// The rows of `rel` in ascending order of the entity id in column `col` (as `(id, row)`
-/// pairs), if every row holds one: already in order or sorted (radix) — ordering costs less
-/// than hashing every row and probing the table once per datom. (A reference value is an id
-/// too: value-order merges use it on the value column.)
-fn by_entity(rel: &Rel, col: usize) -> Option<Vec<(u64, u32)>> {
+/// The rows of `rel` in ascending order of the id in column `col` (an entity, or a reference
+/// value), as `(id, row)` pairs, if every row holds one: already in order or sorted (radix) —
+/// ordering costs less than hashing every row and probing the table once per datom.
+fn by_id(rel: &Rel, col: usize) -> Option<Vec<(u64, u32)>> {
     let mut ids: Vec<(u64, u32)> = rel
         .rows()
         .enumerate()
@@ -235,8 +234,8 @@ impl<'a> Exec<'a> {
         Ok(())
     }
 
-    /// One scan joined to the input on the planned key: merged when both sides ascend by
-    /// entity, else hashed.
+    /// One scan joined to the input on the planned key: merged when the scan comes in the
+    /// key's order and the input holds ids there, else hashed.
     fn scan_join(
         &self,
         rel: Rel,
@@ -264,47 +263,36 @@ impl<'a> Exec<'a> {
                 clause.pos,
             ));
         };
-        if scan.merge && scan.key == Component::V {
-            if let Some(values) = by_entity(&rel, col) {
-                // The scan comes in value order (a reference attribute's AVET): walk both.
-                let mut i = 0;
-                self.scan_candidates(&lookup, clause, |c| {
-                    let Some(Val::Ref(v)) = Val::from_fixed(c.raw.v) else {
-                        return Ok(true);
-                    };
-                    while i < values.len() && values[i].0 < v {
-                        i += 1;
-                    }
-                    let mut j = i;
-                    while j < values.len() && values[j].0 == v {
-                        let row = rel.row(values[j].1 as usize);
-                        self.extend(cp, row, c, lookup.v_fixed, false, out)?;
-                        j += 1;
-                    }
-                    Ok(i < values.len())
-                })?;
-                return Ok(Mode::MergeJoin);
-            }
-        }
-        if scan.merge && lookup.e_ordered {
-            if let Some(entities) = by_entity(&rel, col) {
-                // Both sides ascend by entity: walk them together, and stop reading once the
-                // input's last entity is passed.
-                let mut i = 0;
-                self.scan_candidates(&lookup, clause, |c| {
-                    while i < entities.len() && entities[i].0 < c.raw.e {
-                        i += 1;
-                    }
-                    let mut j = i;
-                    while j < entities.len() && entities[j].0 == c.raw.e {
-                        let row = rel.row(entities[j].1 as usize);
-                        self.extend(cp, row, c, lookup.v_fixed, false, out)?;
-                        j += 1;
-                    }
-                    Ok(i < entities.len())
-                })?;
-                return Ok(Mode::MergeJoin);
-            }
+        // The scan comes in the order of the key — entity order, or a reference attribute's
+        // AVET in value order — so the input, in the order of its ids there, walks with it.
+        let merge = match scan.key {
+            Component::E => scan.merge && lookup.e_ordered,
+            Component::V => scan.merge,
+            Component::A | Component::Tx => false,
+        };
+        if let Some(ids) = merge.then(|| by_id(&rel, col)).flatten() {
+            let mut i = 0;
+            self.scan_candidates(&lookup, clause, |c| {
+                let id = match scan.key {
+                    Component::V => match Val::from_fixed(c.raw.v) {
+                        Some(Val::Ref(v)) => v,
+                        _ => return Ok(true),
+                    },
+                    _ => c.raw.e,
+                };
+                while i < ids.len() && ids[i].0 < id {
+                    i += 1;
+                }
+                let mut j = i;
+                while j < ids.len() && ids[j].0 == id {
+                    let row = rel.row(ids[j].1 as usize);
+                    self.extend(cp, row, c, lookup.v_fixed, false, out)?;
+                    j += 1;
+                }
+                // Past the input's last id nothing more can join: stop reading.
+                Ok(i < ids.len())
+            })?;
+            return Ok(Mode::MergeJoin);
         }
         let table = HashIndex::new(rel.rows().map(|row| row[col].hash_key()));
         self.scan_candidates(&lookup, clause, |c| {

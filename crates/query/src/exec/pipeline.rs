@@ -47,11 +47,7 @@ impl Exec<'_> {
     pub(crate) fn run_plan(&self, rel: Rel, plan: &Plan<'_>) -> Result<Rel> {
         let mut out = Rel::empty(rel.vars().to_vec());
         self.run_plan_into(rel, plan, &mut |batch| {
-            if out.is_empty() {
-                out = batch;
-            } else {
-                out.append(batch);
-            }
+            out.append(batch);
             Ok(())
         })?;
         Ok(out)
@@ -85,18 +81,12 @@ impl Exec<'_> {
         if after.is_empty() {
             return self.run_pipeline(rel, first, streaming, run, sink);
         }
-        let mut gathered: Option<Rel> = None;
+        let mut gathered = Rel::empty(Vec::new());
         self.run_pipeline(rel, first, streaming, run, &mut |batch| {
-            match &mut gathered {
-                Some(g) => g.append(batch),
-                None => gathered = Some(batch),
-            }
+            gathered.append(batch);
             Ok(())
         })?;
-        match gathered {
-            Some(rel) => self.run_nodes(rel, after, run, sink),
-            None => Ok(()),
-        }
+        self.run_nodes(gathered, after, run, sink)
     }
 
     /// Runs `first` over `rel`, and each of its batches through `streaming` into `sink`.

@@ -120,13 +120,14 @@ impl Rel {
         Ok(())
     }
 
-    /// Appends every row of `other` (a batch over the same variables).
+    /// Appends every row of `other` (a batch over the same variables; a relation without
+    /// rows yet takes the batch's variables).
     pub(crate) fn append(&mut self, other: Rel) {
-        debug_assert_eq!(self.vars, other.vars);
         if self.len == 0 {
             *self = other;
             return;
         }
+        debug_assert_eq!(self.vars, other.vars);
         self.cells.extend(other.cells);
         self.len += other.len;
     }

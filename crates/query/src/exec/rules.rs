@@ -19,7 +19,6 @@ use crate::exec::rel::Rel;
 use crate::exec::val::Val;
 use crate::exec::{Exec, Tuples};
 use crate::explain::RulePlan;
-use crate::functions::{constant, FnVal};
 use crate::plan::{self, Plan, RuleOp};
 use crate::resolve::demand;
 use crate::rows::{constant_matches, reachable_rules, rule_calls};
@@ -290,34 +289,33 @@ impl Exec<'_> {
         let rewrite = demand::rewrite(&self.rules.rules, name, adornment, tag);
         self.rules.check(&rewrite.from)?;
         self.prepare_rules(&rewrite.lower)?;
-        // The seeds: the distinct values of the bound arguments.
-        let mut cols = Vec::new();
-        let mut fixed: Vec<(usize, Val)> = Vec::new();
-        for (i, arg) in args.iter().enumerate().filter(|(i, _)| adornment[*i]) {
-            match arg {
-                Term::Var(v) => cols.push(rel.col(v).ok_or_else(internal)?),
-                Term::Const(c) => match constant(c) {
-                    FnVal::One(v) => fixed.push((i, Val::from(v))),
-                    _ => return Err(internal()),
-                },
-                _ => return Err(internal()),
-            }
+        // The seeds: the distinct tuples of the bound arguments' values, per input row.
+        enum Part {
+            Col(usize),
+            Fixed(Val),
         }
-        let bound_vars = rel.distinct_projection(&cols);
-        let mut seeds = Tuples::default();
-        for row in bound_vars.rows() {
-            let mut vars = row.iter();
-            let tuple = args
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| adornment[*i])
-                .map(|(i, _)| match fixed.iter().find(|(at, _)| *at == i) {
-                    Some((_, v)) => v.clone(),
-                    None => vars.next().cloned().unwrap_or(Val::Bool(false)),
-                })
-                .collect();
-            seeds.insert(tuple);
-        }
+        let parts: Vec<Part> = args
+            .iter()
+            .zip(adornment)
+            .filter(|(_, &bound)| bound)
+            .map(|(arg, _)| match arg {
+                Term::Var(v) => rel.col(v).map(Part::Col).ok_or_else(internal),
+                Term::Const(c) => Val::of_constant(c).map(Part::Fixed).ok_or_else(internal),
+                _ => Err(internal()),
+            })
+            .collect::<Result<_>>()?;
+        let seeds: Tuples = rel
+            .rows()
+            .map(|row| {
+                parts
+                    .iter()
+                    .map(|p| match p {
+                        Part::Col(c) => row[*c].clone(),
+                        Part::Fixed(v) => v.clone(),
+                    })
+                    .collect()
+            })
+            .collect();
         self.rels.borrow_mut().insert(rewrite.seed.clone(), seeds);
         let names = rewrite.names();
         let defs: Vec<&Rule> = rewrite.rules.iter().collect();

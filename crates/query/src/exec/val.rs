@@ -18,6 +18,8 @@ use std::rc::Rc;
 use datolite_store::encoding::{decode_f64, decode_i64, decode_value, encoded, tags, Decoded};
 use datolite_store::Value;
 
+use crate::ast::Constant;
+use crate::functions::{constant, FnVal};
 use crate::numeric::{Num, NumKey};
 use crate::value_order::compare;
 
@@ -123,25 +125,28 @@ fn inline_encoding(v: &Value) -> Rc<Box<[u8]>> {
 }
 
 impl Val {
-    /// The cell of an encoded value read from an index; `None` when the value is kept out of
-    /// line (the caller fetches it), or the bytes do not decode.
-    ///
-    /// The fixed-width types decode straight from the tag (this runs once per candidate datom,
-    /// so building and dropping a `ValueRef` there is measurable); everything else is checked
-    /// by the full decoder, so that a stored `Enc` always decodes.
-    #[inline]
-    pub(crate) fn from_encoded(bytes: &[u8]) -> Option<Val> {
-        if let Some(v) = Val::from_fixed(bytes) {
-            return Some(v);
-        }
+    /// The bytes an [`Val::Enc`] cell holds for an encoded value read from an index that is
+    /// not fixed-width ([`Val::from_fixed`] takes those); `None` when the value is kept out of
+    /// line (the caller fetches it), or the bytes do not decode — checked by the full decoder,
+    /// so that a stored `Enc` always decodes.
+    pub(crate) fn inline_cell(bytes: &[u8]) -> Option<Rc<Box<[u8]>>> {
         match decode_value(bytes).ok()? {
-            Decoded::Value(_) => Some(Val::Enc(Rc::new(Box::from(bytes)))),
+            Decoded::Value(_) => Some(Rc::new(Box::from(bytes))),
             Decoded::Spilled => None,
         }
     }
 
+    /// The cell of a scalar literal of the query; `None` for `nil`, a vector or a regex.
+    pub(crate) fn of_constant(c: &Constant) -> Option<Val> {
+        match constant(c) {
+            FnVal::One(v) => Some(Val::from(v)),
+            _ => None,
+        }
+    }
+
     /// The cell of a fixed-width encoding (ids, longs, doubles, instants, booleans), which
-    /// decodes for free; `None` for every other encoding.
+    /// decodes straight from the tag (this runs once per candidate datom, so building and
+    /// dropping a `ValueRef` there is measurable); `None` for every other encoding.
     #[inline]
     pub(crate) fn from_fixed(bytes: &[u8]) -> Option<Val> {
         let (&tag, payload) = bytes.split_first()?;
@@ -166,7 +171,7 @@ impl Val {
             Val::Bool(b) => Value::Boolean(*b),
             Val::Enc(bytes) => match decode_value(bytes) {
                 Ok(Decoded::Value(v)) => v.to_owned(),
-                // Only inline encodings that decoded are ever stored (`from_encoded`).
+                // Only inline encodings that decoded are ever stored (`inline_cell`).
                 _ => unreachable!("an Enc cell holds a checked inline encoding"),
             },
             Val::Obj(v) => (**v).clone(),

@@ -19,6 +19,11 @@ pub(crate) trait Env {
     fn source(&self, src: &SrcVar) -> &Db;
     /// The current values of attribute `a` on entity `e`.
     fn values(&self, e: u64, a: u64) -> Vec<Value>;
+    /// Whether entity `e` has a value of attribute `a` (`missing?`): an evaluator that can
+    /// tell without building the values says so directly.
+    fn has_values(&self, e: u64, a: u64) -> bool {
+        !self.values(e, a).is_empty()
+    }
     /// Runs a subquery (`q`) with this evaluator.
     fn subquery(&self, query: &Query, inputs: &[InputValue]) -> Result<QueryResult>;
     /// The regular expressions compiled so far in this query run.

@@ -141,5 +141,5 @@ pub(crate) fn missing(env: &dyn Env, args: &[FnVal]) -> R<FnVal> {
         }
     }
     let (attr, _) = attribute(env, arg(args, 2)?)?;
-    boolean(values(env, e, attr).is_empty())
+    boolean(e.is_none_or(|e| !env.has_values(e, attr)))
 }
