@@ -368,6 +368,21 @@ pub(crate) fn reachable_rules(clauses: &[Clause], rules: &[Rule]) -> Result<BTre
     Ok(names)
 }
 
+/// The names of the rules the calls in `clauses` reach — directly, inside `not`/`or`/`and`, or
+/// through the definitions they call — as written (an unknown name included, never followed).
+pub(crate) fn rules_reached<'r>(clauses: &'r [Clause], rules: &'r [Rule]) -> BTreeSet<&'r str> {
+    let mut seen: BTreeSet<&str> = BTreeSet::new();
+    let mut todo: Vec<&str> = rule_calls(clauses).into_iter().map(|(n, ..)| n).collect();
+    while let Some(n) = todo.pop() {
+        if seen.insert(n) {
+            for r in rules.iter().filter(|r| r.name == n) {
+                todo.extend(rule_calls(&r.body).into_iter().map(|(n, ..)| n));
+            }
+        }
+    }
+    seen
+}
+
 /// The rule calls anywhere in `clauses` (inside `not`, `or`, `and` too): the rule's name,
 /// whether the call sits under a `not`, and the call.
 pub(crate) fn rule_calls(clauses: &[Clause]) -> Vec<(&str, bool, &Clause)> {

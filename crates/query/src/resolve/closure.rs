@@ -31,7 +31,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::ast::{Clause, ClauseKind, Rule, Term, Var};
-use crate::rows::{mentioned, produced, rule_calls};
+use crate::rows::{mentioned, produced, rules_reached};
 
 /// One step of a closure: the clauses relating `from` to `to` (read forward).
 #[derive(Debug)]
@@ -198,19 +198,7 @@ fn call_vars(c: &Clause) -> Option<[&Var; 2]> {
 /// Whether `clauses` call rule `name`, directly, inside `or`/`not`/`and`, or through the rules
 /// they call.
 fn reaches(clauses: &[Clause], name: &str, rules: &[Rule]) -> bool {
-    let mut seen: BTreeSet<&str> = BTreeSet::new();
-    let mut todo: Vec<&str> = rule_calls(clauses).into_iter().map(|(n, ..)| n).collect();
-    while let Some(n) = todo.pop() {
-        if n == name {
-            return true;
-        }
-        if seen.insert(n) {
-            for r in rules.iter().filter(|r| r.name == n) {
-                todo.extend(rule_calls(&r.body).into_iter().map(|(n, ..)| n));
-            }
-        }
-    }
-    false
+    rules_reached(clauses, rules).contains(name)
 }
 
 #[cfg(test)]

@@ -29,13 +29,13 @@
 //! test checks it). Only rules whose component calls all sit at the top level of the bodies
 //! (not under `not`, `or`, `and`) and read the default source are rewritten.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use crate::ast::{
     BindVar, Binding, Call, Clause, ClauseKind, Constant, FnArg, Rule, RuleVars, Term, Var,
 };
 use crate::resolve::lookup::show_constant;
-use crate::rows::{mentioned, rule_calls};
+use crate::rows::{mentioned, rule_calls, rules_reached};
 
 /// Whether a call argument counts as bound for the rewrite: a variable bound before, or a
 /// scalar constant (a keyword may name an entity by its ident, which only the relation's
@@ -51,45 +51,29 @@ pub(crate) fn binds(term: &Term, bound: &BTreeSet<Var>) -> bool {
     }
 }
 
-/// The rules each rule's bodies call, anywhere in them.
-fn callees(rules: &[Rule]) -> BTreeMap<&str, BTreeSet<&str>> {
-    let mut out: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-    for rule in rules {
-        let calls = out.entry(rule.name.as_str()).or_default();
-        calls.extend(rule_calls(&rule.body).into_iter().map(|(n, _, _)| n));
-    }
-    out
-}
-
-/// The names `from` reaches through calls (itself only if a cycle leads back).
-fn reach<'r>(graph: &BTreeMap<&'r str, BTreeSet<&'r str>>, from: &str) -> BTreeSet<&'r str> {
-    let mut seen = BTreeSet::new();
-    let mut todo: Vec<&str> = graph
-        .get(from)
-        .map(|c| c.iter().copied().collect())
-        .unwrap_or_default();
-    while let Some(n) = todo.pop() {
-        if seen.insert(n) {
-            todo.extend(graph.get(n).into_iter().flatten().copied());
-        }
-    }
-    seen
+/// The rules `name`'s definitions reach (`name` itself only if a cycle leads back).
+fn reach<'r>(rules: &'r [Rule], name: &str) -> BTreeSet<&'r str> {
+    rules
+        .iter()
+        .filter(|r| r.name == name)
+        .flat_map(|r| rules_reached(&r.body, rules))
+        .collect()
 }
 
 /// The recursive component of `name`: the rules it reaches that reach it back.
-fn component<'r>(graph: &BTreeMap<&'r str, BTreeSet<&'r str>>, name: &str) -> BTreeSet<&'r str> {
-    reach(graph, name)
+fn component<'r>(rules: &'r [Rule], name: &str) -> BTreeSet<&'r str> {
+    reach(rules, name)
         .into_iter()
-        .filter(|n| reach(graph, n).contains(name))
+        .filter(|n| reach(rules, n).contains(name))
         .collect()
 }
 
 /// The recursive rules whose calls can be rewritten (see the module documentation).
 pub(crate) fn eligible(rules: &[Rule]) -> BTreeSet<String> {
-    let graph = callees(rules);
+    let names: BTreeSet<&str> = rules.iter().map(|r| r.name.as_str()).collect();
     let mut out = BTreeSet::new();
-    for name in graph.keys() {
-        let comp = component(&graph, name);
+    for name in names {
+        let comp = component(rules, name);
         if !comp.contains(name) {
             continue;
         }
@@ -244,8 +228,7 @@ fn prefix_binds(c: &Clause, bound: &BTreeSet<Var>) -> Option<BTreeSet<Var>> {
 /// Rewrites `rules` for a call of `name` binding the arguments where `bound` is true (at
 /// least one). `tag` keeps the names of one call's rewrite apart from another's.
 pub(crate) fn rewrite(rules: &[Rule], name: &str, bound: &[bool], tag: usize) -> Rewrite {
-    let graph = callees(rules);
-    let comp: BTreeSet<String> = component(&graph, name)
+    let comp: BTreeSet<String> = component(rules, name)
         .into_iter()
         .map(str::to_owned)
         .collect();
