@@ -19,10 +19,19 @@ pub enum KvError {
         /// What the operating system or engine said.
         reason: String,
     },
-    /// The database is already open: by another process, or by another engine in this process
-    /// (LMDB allows one environment per file per process; a second one would corrupt locking).
-    #[error("database at {0} is already open in this or another process (lock file datolite.lock is held)")]
-    Locked(PathBuf),
+    /// Another process kept the database's write lock (`datolite.lock`) for longer than this
+    /// write was allowed to wait for it (`LmdbOptions::write_wait_ms`); nothing was written.
+    #[error(
+        "database at {path} is being written by another process: waited {waited_ms} ms for its \
+         write lock (datolite.lock) and gave up, nothing was written; retry, or wait longer with \
+         DATOLITE_LMDB_WRITE_WAIT_MS"
+    )]
+    WriteBusy {
+        /// The directory.
+        path: PathBuf,
+        /// How long the write waited.
+        waited_ms: u64,
+    },
     /// The engine's storage is full and could not grow.
     #[error("database is full: {0}")]
     Full(String),

@@ -33,21 +33,32 @@ impl Store {
 
     /// A store over an already opened engine.
     pub fn with_engine(engine: Arc<dyn Engine>, mut options: StoreOptions) -> Result<Store> {
+        // Opening writes only when there is something to write (a new database, a migration,
+        // statistics to recount), so readers open however busy another process's writer is;
+        // each write checks again inside its transaction, as another process may have done it.
         let threshold = options.inline_value_threshold as u64;
-        write_with(engine.as_ref(), |txn| -> Result<()> {
-            if meta::get_u64(&*txn, meta::BASIS_T)?.is_none() {
-                bootstrap_into(txn, threshold)?;
-            }
-            Ok(())
-        })?;
+        let read = engine.read()?;
+        let bootstrapped = meta::get_u64(read.as_ref(), meta::BASIS_T)?.is_some();
+        drop(read);
+        if !bootstrapped {
+            write_with(engine.as_ref(), |txn| -> Result<()> {
+                if meta::get_u64(&*txn, meta::BASIS_T)?.is_none() {
+                    bootstrap_into(txn, threshold)?;
+                }
+                Ok(())
+            })?;
+        }
         let read = engine.read()?;
         let mut format = meta::require_u64(read.as_ref(), meta::FORMAT)?;
+        drop(read);
         if format == meta::FORMAT_UPGRADABLE {
-            drop(read);
-            write_with(engine.as_ref(), crate::migrate::upgrade_to_history)?;
+            write_with(engine.as_ref(), |txn| -> Result<()> {
+                if meta::require_u64(&*txn, meta::FORMAT)? == meta::FORMAT_UPGRADABLE {
+                    crate::migrate::upgrade_to_history(txn)?;
+                }
+                Ok(())
+            })?;
             format = meta::FORMAT_VERSION;
-        } else {
-            drop(read);
         }
         let read = engine.read()?;
         if format != meta::FORMAT_VERSION {
@@ -65,6 +76,9 @@ impl Store {
         drop(read);
         if options.stats && !exact {
             write_with(engine.as_ref(), |txn| -> Result<()> {
+                if meta::get_u64(&*txn, meta::STATS_EXACT)?.unwrap_or(1) == 1 {
+                    return Ok(());
+                }
                 let stats = Stats::recount(&*txn)?;
                 let ids: Vec<u32> = stats.attributes.keys().copied().collect();
                 clear_stats(txn)?;

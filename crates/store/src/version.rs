@@ -59,7 +59,14 @@ pub(crate) fn current_version(inner: &StoreInner, txn: &dyn ReadOps) -> Result<A
             return Ok(latest.clone());
         }
     }
-    Ok(Arc::new(Version::load(txn)?))
+    let version = Arc::new(Version::load(txn)?);
+    // Another process committed since this one last did: later snapshots share what was loaded.
+    if let Ok(mut latest) = inner.latest.lock() {
+        if latest.basis_t < version.basis_t {
+            *latest = version.clone();
+        }
+    }
+    Ok(version)
 }
 
 /// The parts of a committed transaction's version, before its statistics are settled.

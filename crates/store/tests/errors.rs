@@ -147,7 +147,7 @@ fn strict_schema_rejects_undeclared_attributes() {
 }
 
 #[test]
-fn unreadable_or_locked_directories_are_clear_errors() {
+fn unreadable_directories_are_clear_errors_and_a_second_open_shares() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("plain-file");
     std::fs::write(&file, b"not a database").unwrap();
@@ -164,12 +164,18 @@ fn unreadable_or_locked_directories_are_clear_errors() {
         .expect("missing directory");
     assert!(error.to_string().contains("does not exist"), "{error}");
 
+    // A second store on one directory (as another process would open it) shares the data.
     let path = dir.path().join("db");
-    let _first = Store::open(Some(&path), StoreOptions::default()).unwrap();
-    let error = Store::open(Some(&path), StoreOptions::default())
-        .err()
-        .expect("second open is locked");
-    assert!(error.to_string().contains("already open"), "{error}");
+    let first = Store::open(Some(&path), StoreOptions::default()).unwrap();
+    let second = Store::open(Some(&path), StoreOptions::default()).unwrap();
+    first
+        .transact_edn(
+            "[{:db/ident :n :db/valueType :db.type/long :db/cardinality :db.cardinality/one}]",
+        )
+        .unwrap();
+    second.transact_edn("[{:n 1}]").unwrap();
+    let attribute = first.db().unwrap().attribute(":n").map(|a| a.id).unwrap();
+    assert_eq!(first.db().unwrap().stats().count(attribute), 1);
 }
 
 #[test]

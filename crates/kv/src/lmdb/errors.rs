@@ -12,6 +12,12 @@ impl LmdbError {
         self.0 == sys::MDB_MAP_FULL
     }
 
+    /// Whether another process grew the map past this process's mapping (the size must be
+    /// adopted, with no transaction of this process open, before a transaction can begin).
+    pub(super) fn is_map_resized(self) -> bool {
+        self.0 == sys::MDB_MAP_RESIZED
+    }
+
     /// Whether an append found a key that does not sort after the table's last key.
     pub(super) fn is_key_exist(self) -> bool {
         self.0 == sys::MDB_KEYEXIST

@@ -169,10 +169,20 @@ impl Env {
         check(unsafe { sys::mdb_env_sync(self.ptr(), 1) })
     }
 
+    /// Frees the reader-table slots of processes that died with a snapshot open, so their old
+    /// snapshots no longer hold pages back from reuse. Returns how many were freed.
+    pub(super) fn clear_stale_readers(&self) -> Result<u32, LmdbError> {
+        let mut dead: c_int = 0;
+        // SAFETY: the environment is open; mdb_reader_check writes the count on success.
+        check(unsafe { sys::mdb_reader_check(self.ptr(), &mut dead) })?;
+        Ok(u32::try_from(dead).unwrap_or(0))
+    }
+
     /// Sets a new map size.
     ///
     /// # Safety
-    /// No transaction of this process may be open on the environment.
+    /// No transaction of this process may be open on the environment. A size of 0 adopts the
+    /// size the last writer (in any process) recorded in the data file.
     pub(super) unsafe fn set_map_size(&self, size: usize) -> Result<(), LmdbError> {
         check(sys::mdb_env_set_mapsize(self.ptr(), size as _))
     }
@@ -218,13 +228,19 @@ impl Txn {
         self.0.as_ptr()
     }
 
-    /// Opens the named table, creating it when missing.
-    pub(super) fn create_table(&self, name: &str) -> Result<Dbi, LmdbError> {
+    /// Opens the named table, creating it when missing (in a write transaction), or `None`
+    /// when it is missing and `create` is false (which a read transaction may ask). The handle
+    /// is the environment's once the transaction commits.
+    pub(super) fn open_table(&self, name: &str, create: bool) -> Result<Option<Dbi>, LmdbError> {
         let name = CString::new(name).map_err(|_| LmdbError(libc_einval()))?;
         let mut dbi: Dbi = 0;
+        let flags = if create { sys::MDB_CREATE } else { 0 };
         // SAFETY: the transaction is live; `name` is NUL-terminated.
-        check(unsafe { sys::mdb_dbi_open(self.ptr(), name.as_ptr(), sys::MDB_CREATE, &mut dbi) })?;
-        Ok(dbi)
+        match check(unsafe { sys::mdb_dbi_open(self.ptr(), name.as_ptr(), flags, &mut dbi) }) {
+            Ok(()) => Ok(Some(dbi)),
+            Err(LmdbError(sys::MDB_NOTFOUND)) if !create => Ok(None),
+            Err(error) => Err(error),
+        }
     }
 
     /// The value under `key`.

@@ -1,4 +1,10 @@
-//! Growing the memory map when a write finds it full.
+//! Growing the memory map when a write finds it full, and adopting the size another process
+//! grew it to.
+//!
+//! LMDB remaps only with no transaction of the process open (a remap moves the mapping every
+//! slice a snapshot handed out points into), and the new size reaches other processes through
+//! the data file's meta page: their next transaction finds the data beyond their mapping
+//! (`MDB_MAP_RESIZED`) and they adopt the recorded size the same way.
 
 use std::sync::PoisonError;
 use std::time::Duration;
@@ -29,6 +35,11 @@ impl Shared {
                 self.options.grow_wait_ms,
             )));
         }
+        // Another process may have grown the map already: its size is then enough to retry.
+        // SAFETY: as for the remap below.
+        if unsafe { self.adopt_recorded_size() }? > current {
+            return Ok(());
+        }
         let factor = self.options.map_growth.max(2);
         let target = current
             .checked_mul(factor)
@@ -48,7 +59,8 @@ impl Shared {
         //   raw benchmark scan), which counts it in `readers` while holding the grow gate's read
         //   lock. We hold the write lock, so none can start, and the count is zero, so none is
         //   open. The table-creating transaction at open time committed long ago.
-        // - Other processes: `datolite.lock` is exclusive, so no other engine maps this file.
+        // - Other processes keep their own mappings, which stay valid (the file only grows);
+        //   they adopt the new size when their next transaction finds data beyond theirs.
         unsafe { self.env.set_map_size(target) }.map_err(|error| {
             KvError::Full(format!(
                 "the database map is full and growing it from {} to {} failed: {}",
@@ -57,6 +69,51 @@ impl Shared {
                 error.message()
             ))
         })
+    }
+}
+
+impl Shared {
+    /// Adopts the map size another process grew the map to: LMDB refused to begin a
+    /// transaction (`MDB_MAP_RESIZED`). Blocks new snapshots and waits up to `grow_wait_ms` for
+    /// this process's open ones to close, as growing does.
+    pub(super) fn adopt_map_size(&self) -> Result<()> {
+        let _gate = self
+            .grow_gate
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        let wait = Duration::from_millis(self.options.grow_wait_ms);
+        if let Err(open) = self.readers.wait_for_zero(wait) {
+            return Err(KvError::Snapshot(format!(
+                "another process grew the database map; this process can adopt the new size only \
+                 with no snapshot open, and {open} snapshot(s) stayed open for {} ms; close \
+                 long-lived snapshots (database values) sooner",
+                self.options.grow_wait_ms
+            )));
+        }
+        // SAFETY: the gate is held and no snapshot is open (see `grow`); a write transaction
+        // is only ever begun after this returns.
+        unsafe { self.adopt_recorded_size() }.map(|_| ())
+    }
+
+    /// Sets the map to the size recorded in the data file, unless that is smaller than the
+    /// current one (the last writer may have opened with a smaller map). Returns the new size.
+    ///
+    /// # Safety
+    /// No transaction of this process may be open, and none may begin meanwhile.
+    unsafe fn adopt_recorded_size(&self) -> Result<u64> {
+        let current = self.env.map_size();
+        let failed = |error: super::ffi::LmdbError| {
+            KvError::Engine(format!(
+                "cannot adopt the database map size another process set: {}",
+                error.message()
+            ))
+        };
+        self.env.set_map_size(0).map_err(failed)?;
+        if self.env.map_size() < current {
+            let current = usize::try_from(current).unwrap_or(usize::MAX);
+            self.env.set_map_size(current).map_err(failed)?;
+        }
+        Ok(self.env.map_size())
     }
 }
 

@@ -3,17 +3,26 @@
 //!
 //! - Snapshots are LMDB read transactions opened without thread-local storage, owned by a
 //!   [`ReadTxn`] box and `Send`; readers never block the writer or each other.
+//! - Any number of processes open a database at once, as LMDB is built for: readers in every
+//!   process, one writer at a time across all of them. A write first takes the cross-process
+//!   write lock (`write_lock.rs`, an `flock` on `datolite.lock`) with a deadline, then its
+//!   in-process mutex order is: writer mutex, write lock, LMDB's own writer mutex.
 //! - One write transaction at a time ([`Engine::write`]). When LMDB reports `MDB_MAP_FULL` —
 //!   in any put or at commit — the engine aborts, grows the map and runs the body again, so a
 //!   user never sees a full map (unless snapshots of this process stay open too long, see
 //!   [`LmdbOptions::grow_wait_ms`](crate::LmdbOptions::grow_wait_ms)).
-//! - An exclusive `datolite.lock` file makes the engine the only user of its directory, which
-//!   is what makes growing the map safe.
+//! - When another process has grown the map past this process's mapping, LMDB refuses to begin
+//!   a transaction (`MDB_MAP_RESIZED`); the engine then adopts the size that process recorded
+//!   (with no transaction of its own open, as LMDB requires) and begins again.
+//! - One environment per directory per process (`registry.rs`): opening a directory twice in
+//!   a process shares the first environment.
 //!
 //! Layout: `ffi.rs` (environment, transactions and cursors over the C API: the `unsafe` part),
-//! `open.rs` (directory, lock, environment, tables), `snapshot.rs` and `write.rs` (the two
-//! transaction kinds), `ops.rs` (gets and the scan hot path), `cursor.rs` (range walking and
-//! seeks), `readers.rs` (counting open snapshots), `grow.rs` (map growth), `errors.rs`.
+//! `open.rs` (directory, lock file, environment, tables), `registry.rs` (one environment per
+//! directory), `write_lock.rs` (the cross-process writer lock), `snapshot.rs` and `write.rs`
+//! (the two transaction kinds), `ops.rs` (gets and the scan hot path), `cursor.rs` (range
+//! walking and seeks), `readers.rs` (counting open snapshots), `grow.rs` (growing and adopting
+//! map sizes), `errors.rs`.
 
 mod cursor;
 mod errors;
@@ -22,19 +31,27 @@ mod grow;
 mod open;
 mod ops;
 mod readers;
+mod registry;
 mod snapshot;
 mod write;
+mod write_lock;
 
 use std::fs::File;
+use std::mem::ManuallyDrop;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::Duration;
 
 use self::errors::from_lmdb;
 use self::ffi::{Dbi, Env};
 use self::readers::ReaderCount;
+use self::registry::DirId;
 use self::snapshot::LmdbSnapshot;
 use self::write::LmdbWriteTxn;
-use crate::{Engine, EngineOptions, LmdbOptions, ReadTxn, Result, Table, WriteTxn};
+use self::write_lock::WriteLock;
+use crate::{
+    Engine, EngineOptions, KvError, LmdbOptions, ReadTxn, Result, SyncMode, Table, WriteTxn,
+};
 
 pub use self::open::LOCK_FILE;
 
@@ -54,10 +71,10 @@ pub struct LmdbEngine {
     shared: Arc<Shared>,
 }
 
-/// State shared by the engine and its snapshots.
+/// State shared by the engines of one directory in this process and their snapshots.
 struct Shared {
-    /// Declared first so the environment closes before the directory lock is released.
-    env: Env,
+    /// Closed in `Drop`, under the registry's lock (see `registry.rs`).
+    env: ManuallyDrop<Env>,
     /// One handle per table, indexed by [`Table::index`].
     dbs: [Dbi; Table::ALL.len()],
     /// Open read transactions of this process (growth waits for zero).
@@ -71,41 +88,73 @@ struct Shared {
     /// Serializes write bodies. LMDB serializes write transactions anyway, but the retry-after-
     /// growth loop must also own the "no write transaction is open" state while it remaps.
     writer: Mutex<()>,
-    /// Growth factor and wait.
+    /// Growth factor and waits (those of the first open of the directory in this process).
     options: LmdbOptions,
+    /// The commit durability the environment was opened with.
+    sync: SyncMode,
     /// The directory.
     path: PathBuf,
-    /// The exclusive advisory lock on `datolite.lock`; released when this file is closed.
-    _lock: File,
+    /// Which directory it is, for the registry.
+    id: DirId,
+    /// `datolite.lock`, whose `flock` is the cross-process write lock.
+    lock_file: File,
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        let mut open = registry::lock();
+        // SAFETY: this is the last reference to the shared state, so every snapshot and write
+        // transaction of the environment is gone, and `env` is not used after this.
+        unsafe { ManuallyDrop::drop(&mut self.env) };
+        open.retain(|(id, shared)| *id != self.id || shared.strong_count() > 0);
+    }
 }
 
 impl LmdbEngine {
     /// Opens (or creates, with `options.create_if_missing`) the database in directory `path`.
     ///
+    /// Other processes may have it open too. A directory this process has open already shares
+    /// that environment; its durability and mapping options must then be the same.
+    ///
     /// Errors: [`KvError::MissingDirectory`](crate::KvError::MissingDirectory) when the directory
     /// is missing and may not be created; [`KvError::Open`](crate::KvError::Open) when it cannot
     /// be used (not a directory, permissions, not an LMDB file);
-    /// [`KvError::Locked`](crate::KvError::Locked) when it is already open, in this process or
-    /// another; [`KvError::InvalidOption`](crate::KvError::InvalidOption) for invalid options.
+    /// [`KvError::WriteBusy`](crate::KvError::WriteBusy) when a new database's tables cannot be
+    /// created because another process keeps writing;
+    /// [`KvError::InvalidOption`](crate::KvError::InvalidOption) for invalid options, or options
+    /// that differ from those the directory is already open with in this process.
     pub fn open(path: &Path, options: &EngineOptions) -> Result<Self> {
         options.validate()?;
         open::prepare_directory(path, options.create_if_missing)?;
-        let lock = open::lock_directory(path)?;
+        let id = DirId::of(path).map_err(|error| open::open_error(path, error.to_string()))?;
+        let mut open = registry::lock();
+        if let Some(shared) = registry::find(&open, id) {
+            // Released first: should the check fail, dropping `shared` may close it.
+            drop(open);
+            same_environment(&shared, options)?;
+            return Ok(LmdbEngine { shared });
+        }
+        let lock_file = open::open_lock_file(path)?;
         let env = open::open_env(path, options)?;
-        let dbs = open::create_tables(&env)?;
-        Ok(LmdbEngine {
-            shared: Arc::new(Shared {
-                env,
-                dbs,
-                readers: ReaderCount::default(),
-                grow_gate: RwLock::new(()),
-                commit_gate: RwLock::new(()),
-                writer: Mutex::new(()),
-                options: options.lmdb.clone(),
-                path: path.to_path_buf(),
-                _lock: lock,
-            }),
-        })
+        // Snapshots left by processes that died are no longer readers.
+        env.clear_stale_readers().map_err(from_lmdb)?;
+        let write_wait = Duration::from_millis(options.lmdb.write_wait_ms);
+        let dbs = open::open_tables(&env, &lock_file, path, write_wait)?;
+        let shared = Arc::new(Shared {
+            env: ManuallyDrop::new(env),
+            dbs,
+            readers: ReaderCount::default(),
+            grow_gate: RwLock::new(()),
+            commit_gate: RwLock::new(()),
+            writer: Mutex::new(()),
+            options: options.lmdb.clone(),
+            sync: options.sync,
+            path: path.to_path_buf(),
+            id,
+            lock_file,
+        });
+        registry::insert(&mut open, id, &shared);
+        Ok(LmdbEngine { shared })
     }
 
     /// The database directory.
@@ -136,14 +185,47 @@ impl LmdbEngine {
         Ok((keys, key_bytes))
     }
 
-    /// One snapshot, opened outside any growth.
+    /// One snapshot, opened outside any growth (adopting the map size another process grew
+    /// the map to, when LMDB asks).
     fn snapshot(&self) -> Result<LmdbSnapshot> {
-        let _gate = self
-            .shared
-            .grow_gate
-            .read()
-            .unwrap_or_else(PoisonError::into_inner);
-        LmdbSnapshot::open(&self.shared)
+        loop {
+            let opened = {
+                let _gate = self
+                    .shared
+                    .grow_gate
+                    .read()
+                    .unwrap_or_else(PoisonError::into_inner);
+                LmdbSnapshot::open(&self.shared)
+            };
+            match opened {
+                Err(error) if error.is_map_resized() => self.shared.adopt_map_size()?,
+                other => return other.map_err(from_lmdb),
+            }
+        }
+    }
+}
+
+/// Checks that `options` open the environment `shared` is open with, as this process has it.
+fn same_environment(shared: &Shared, options: &EngineOptions) -> Result<()> {
+    let lmdb = &options.lmdb;
+    let differs = [
+        ("sync", shared.sync != options.sync),
+        ("lmdb.write_map", shared.options.write_map != lmdb.write_map),
+        (
+            "lmdb.no_readahead",
+            shared.options.no_readahead != lmdb.no_readahead,
+        ),
+    ];
+    match differs.iter().find(|(_, differs)| *differs) {
+        Some((name, _)) => Err(KvError::InvalidOption {
+            name: (*name).into(),
+            reason: format!(
+                "{} is already open in this process with another {name}; every open of one \
+                 directory in a process shares one LMDB environment, so its options must agree",
+                shared.path.display()
+            ),
+        }),
+        None => Ok(()),
     }
 }
 
@@ -165,28 +247,49 @@ impl Engine for LmdbEngine {
     }
 
     fn read_group(&self, n: usize) -> Result<Vec<Box<dyn ReadTxn>>> {
-        // Lock order everywhere: grow gate, then commit gate.
-        let _grow = self
-            .shared
-            .grow_gate
-            .read()
-            .unwrap_or_else(PoisonError::into_inner);
-        let _commit = self
-            .shared
-            .commit_gate
-            .read()
-            .unwrap_or_else(PoisonError::into_inner);
-        (0..n)
-            .map(|_| Ok(Box::new(LmdbSnapshot::open(&self.shared)?) as Box<dyn ReadTxn>))
-            .collect()
+        loop {
+            let group = {
+                // Lock order everywhere: grow gate, then commit gate.
+                let _grow = self
+                    .shared
+                    .grow_gate
+                    .read()
+                    .unwrap_or_else(PoisonError::into_inner);
+                let _commit = self
+                    .shared
+                    .commit_gate
+                    .read()
+                    .unwrap_or_else(PoisonError::into_inner);
+                (0..n)
+                    .map(|_| {
+                        LmdbSnapshot::open(&self.shared)
+                            .map(|snapshot| Box::new(snapshot) as Box<dyn ReadTxn>)
+                    })
+                    .collect::<std::result::Result<Vec<_>, _>>()
+            };
+            // A failed group has dropped the snapshots it had opened.
+            match group {
+                Err(error) if error.is_map_resized() => self.shared.adopt_map_size()?,
+                other => return other.map_err(from_lmdb),
+            }
+        }
     }
 
     fn write(&self, body: &mut dyn FnMut(&mut dyn WriteTxn) -> Result<()>) -> Result<()> {
         let shared = &*self.shared;
         // Poisoning only means an earlier body panicked; its transaction was aborted by unwinding.
         let _writer = shared.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        let wait = Duration::from_millis(shared.options.write_wait_ms);
+        let _lock = WriteLock::acquire(&shared.lock_file, &shared.path, wait)?;
         loop {
-            let mut txn = LmdbWriteTxn::begin(shared)?;
+            let mut txn = match LmdbWriteTxn::begin(shared) {
+                Ok(txn) => txn,
+                Err(error) if error.is_map_resized() => {
+                    shared.adopt_map_size()?;
+                    continue;
+                }
+                Err(error) => return Err(from_lmdb(error)),
+            };
             let outcome = body(&mut txn);
             // Checked before the outcome: the body may have converted or swallowed the error.
             if txn.map_full() {

@@ -1,12 +1,14 @@
 //! Opening an LMDB database directory: checks, the process lock, the environment, the tables.
 
-use std::fs::{self, File, OpenOptions, TryLockError};
+use std::fs::{self, File, OpenOptions};
 use std::io;
 use std::path::Path;
+use std::time::Duration;
 
 use super::errors::from_lmdb;
 use super::ffi::{flags, Dbi, Env, EnvConfig};
 use super::round_to_pages;
+use super::write_lock::WriteLock;
 use crate::{EngineOptions, KvError, Result, SyncMode, Table};
 
 /// Name of the advisory lock file inside the database directory.
@@ -42,20 +44,16 @@ pub(super) fn prepare_directory(path: &Path, create_if_missing: bool) -> Result<
     }
 }
 
-/// Takes the exclusive advisory lock that makes one engine the sole owner of the directory.
-///
-/// LMDB itself allows many processes, but datolite grows the map, which is only safe when no
-/// other process has the file mapped; and LMDB must not be opened twice on one file in a process
-/// (closing either would drop the other's POSIX locks). The lock is per open file description, so a second open in the same process is
-/// refused just like one from another process.
-pub(super) fn lock_directory(path: &Path) -> Result<File> {
-    let lock_path = path.join(LOCK_FILE);
-    let file = OpenOptions::new()
+/// Opens (creating) the lock file whose `flock` is the cross-process write lock
+/// ([`super::write_lock`]). Opening takes no lock: any number of processes may have the
+/// database open.
+pub(super) fn open_lock_file(path: &Path) -> Result<File> {
+    OpenOptions::new()
         .read(true)
         .write(true)
         .create(true)
         .truncate(false)
-        .open(&lock_path)
+        .open(path.join(LOCK_FILE))
         .map_err(|error| {
             open_error(
                 path,
@@ -64,15 +62,7 @@ pub(super) fn lock_directory(path: &Path) -> Result<File> {
                     describe(&error)
                 ),
             )
-        })?;
-    match file.try_lock() {
-        Ok(()) => Ok(file),
-        Err(TryLockError::WouldBlock) => Err(KvError::Locked(path.to_path_buf())),
-        Err(TryLockError::Error(error)) => Err(open_error(
-            path,
-            format!("cannot lock {LOCK_FILE}: {}", describe(&error)),
-        )),
-    }
+        })
 }
 
 /// Opens the LMDB environment with the flags `options` ask for.
@@ -99,9 +89,9 @@ pub(super) fn open_env(path: &Path, options: &EngineOptions) -> Result<Env> {
     if lmdb.write_map {
         env_flags |= flags::WRITE_MAP;
     }
-    // Mapping a file is only unsound if the file is changed behind LMDB's back: we hold the
-    // exclusive `datolite.lock`, so no other datolite engine (in this or any process) maps the
-    // file, and LMDB's own lock file coordinates anything else using LMDB.
+    // Mapping a file is only unsound if the file is changed behind LMDB's back: every process
+    // changes it through LMDB, whose lock file coordinates them, and this process maps it once
+    // (`registry.rs`).
     let config = EnvConfig {
         map_size,
         max_readers: lmdb.max_readers,
@@ -115,20 +105,44 @@ pub(super) fn open_env(path: &Path, options: &EngineOptions) -> Result<Env> {
     })
 }
 
-/// Creates (or opens) one named table per [`Table`] and commits, so the handles are valid in
-/// every later transaction.
-pub(super) fn create_tables(env: &Env) -> Result<[Dbi; Table::ALL.len()]> {
-    let txn = env.begin_write().map_err(from_lmdb)?;
+/// Opens one named table per [`Table`], so the handles are valid in every later transaction:
+/// in a read transaction when they all exist (an existing database is opened without taking the
+/// write lock, however busy its writer), else creating them under the write lock.
+pub(super) fn open_tables(
+    env: &Env,
+    lock_file: &File,
+    path: &Path,
+    write_wait: Duration,
+) -> Result<[Dbi; Table::ALL.len()]> {
     let mut dbs = [0; Table::ALL.len()];
+    let txn = env.begin_read().map_err(from_lmdb)?;
+    let mut missing = false;
     for table in Table::ALL {
-        dbs[table.index()] = txn.create_table(table.name()).map_err(from_lmdb)?;
+        match txn.open_table(table.name(), false).map_err(from_lmdb)? {
+            Some(dbi) => dbs[table.index()] = dbi,
+            None => missing = true,
+        }
+    }
+    if !missing {
+        // Committing a read transaction ends it and keeps its handles for the environment.
+        txn.commit().map_err(from_lmdb)?;
+        return Ok(dbs);
+    }
+    drop(txn);
+    let _lock = WriteLock::acquire(lock_file, path, write_wait)?;
+    let txn = env.begin_write().map_err(from_lmdb)?;
+    for table in Table::ALL {
+        dbs[table.index()] = txn
+            .open_table(table.name(), true)
+            .map_err(from_lmdb)?
+            .ok_or_else(|| open_error(path, format!("cannot create table {}", table.name())))?;
     }
     txn.commit().map_err(from_lmdb)?;
     Ok(dbs)
 }
 
 /// An [`KvError::Open`] for `path`.
-fn open_error(path: &Path, reason: String) -> KvError {
+pub(super) fn open_error(path: &Path, reason: String) -> KvError {
     KvError::Open {
         path: path.to_path_buf(),
         reason,

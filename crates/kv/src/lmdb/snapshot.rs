@@ -2,11 +2,10 @@
 
 use std::sync::Arc;
 
-use super::errors::from_lmdb;
-use super::ffi::{Dbi, Txn};
+use super::ffi::{Dbi, LmdbError, Txn};
 use super::readers::ReaderGuard;
 use super::Shared;
-use crate::{ReadTxn, Result, Table};
+use crate::{ReadTxn, Table};
 
 /// A read transaction plus (through its guard) the environment it reads, so it is `'static`
 /// and can be boxed as a [`ReadTxn`]; opened under `MDB_NOTLS`, it is `Send`.
@@ -20,10 +19,11 @@ pub(super) struct LmdbSnapshot {
 impl LmdbSnapshot {
     /// Opens a snapshot of the latest commit. The caller holds the grow gate's read lock, so no
     /// remap can start between counting the reader and opening its transaction.
-    pub(super) fn open(shared: &Arc<Shared>) -> Result<Self> {
+    /// The raw LMDB error is returned so the caller can recognize `MDB_MAP_RESIZED`.
+    pub(super) fn open(shared: &Arc<Shared>) -> std::result::Result<Self, LmdbError> {
         // Counted before the transaction exists: if opening fails, dropping the guard undoes it.
         let guard = ReaderGuard::new(Arc::clone(shared));
-        let txn = shared.env.begin_read().map_err(from_lmdb)?;
+        let txn = shared.env.begin_read()?;
         Ok(LmdbSnapshot { txn, guard })
     }
 

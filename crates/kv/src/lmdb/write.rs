@@ -19,9 +19,10 @@ pub(super) struct LmdbWriteTxn<'e> {
 }
 
 impl<'e> LmdbWriteTxn<'e> {
-    /// Begins the write transaction (the caller holds the writer mutex).
-    pub(super) fn begin(shared: &'e Shared) -> Result<Self> {
-        let txn = shared.env.begin_write().map_err(from_lmdb)?;
+    /// Begins the write transaction (the caller holds the writer mutex and the write lock).
+    /// The raw LMDB error is returned so the caller can recognize `MDB_MAP_RESIZED`.
+    pub(super) fn begin(shared: &'e Shared) -> std::result::Result<Self, LmdbError> {
+        let txn = shared.env.begin_write()?;
         Ok(LmdbWriteTxn {
             txn,
             dbs: &shared.dbs,

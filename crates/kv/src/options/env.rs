@@ -29,6 +29,10 @@ pub const ENGINE_ENV_VARS: &[(&str, &str)] = &[
         "DATOLITE_LMDB_GROW_WAIT_MS",
         "how long growing the map waits for open snapshots to close, in ms (default 30000)",
     ),
+    (
+        "DATOLITE_LMDB_WRITE_WAIT_MS",
+        "how long a write waits for another process's write to finish, in ms (default 10000)",
+    ),
 ];
 
 impl EngineOptions {
@@ -85,6 +89,10 @@ impl EngineOptions {
         if let Some(text) = get("DATOLITE_LMDB_GROW_WAIT_MS") {
             self.lmdb.grow_wait_ms =
                 parse_in_range("DATOLITE_LMDB_GROW_WAIT_MS", &text, 0, u64::MAX)?;
+        }
+        if let Some(text) = get("DATOLITE_LMDB_WRITE_WAIT_MS") {
+            self.lmdb.write_wait_ms =
+                parse_in_range("DATOLITE_LMDB_WRITE_WAIT_MS", &text, 0, u64::MAX)?;
         }
         self.validate()?;
         Ok(self)

@@ -122,13 +122,19 @@ pub struct LmdbOptions {
     /// writes in the process could corrupt the database.
     pub write_map: bool,
     /// How long a write that must grow the map waits for open snapshots of this process to close
-    /// (LMDB can only remap with no read transaction open), in milliseconds.
+    /// (LMDB can only remap with no read transaction open), in milliseconds. The same wait
+    /// applies when another process grew the map and this one must adopt the new size.
     pub grow_wait_ms: u64,
+    /// How long a write waits for another process's write to finish (the cross-process write
+    /// lock on `datolite.lock`) before failing with [`KvError::WriteBusy`](crate::KvError),
+    /// in milliseconds.
+    pub write_wait_ms: u64,
 }
 
 impl Default for LmdbOptions {
     /// 64 GiB of address space (costs nothing until used), doubling growth, 1024 readers,
-    /// read-ahead on, no write map, and up to 30 s of waiting for snapshots when growing.
+    /// read-ahead on, no write map, up to 30 s of waiting for snapshots when growing and up to
+    /// 10 s for another process's write.
     fn default() -> Self {
         LmdbOptions {
             map_size: 64 << 30,
@@ -137,6 +143,7 @@ impl Default for LmdbOptions {
             no_readahead: false,
             write_map: false,
             grow_wait_ms: 30_000,
+            write_wait_ms: 10_000,
         }
     }
 }
