@@ -43,7 +43,10 @@ impl std::error::Error for CliError {}
 
 impl From<datolite::Error> for CliError {
     fn from(error: datolite::Error) -> Self {
-        CliError::Message(error.to_string())
+        match error {
+            datolite::Error::Query(error) => error.into(),
+            other => CliError::Message(other.to_string()),
+        }
     }
 }
 
@@ -55,7 +58,12 @@ impl From<datolite_store::StoreError> for CliError {
 
 impl From<datolite::QueryError> for CliError {
     fn from(error: datolite::QueryError) -> Self {
-        CliError::Message(error.to_string())
+        match error {
+            datolite::QueryError::Limit { .. } => {
+                CliError::Message(crate::commands::limits::hint(error.to_string()))
+            }
+            other => CliError::Message(other.to_string()),
+        }
     }
 }
 

@@ -170,6 +170,32 @@ fn query_errors_exit_1_with_messages() {
 }
 
 #[test]
+fn query_limits_stop_a_query_naming_the_step_and_the_flags() {
+    let (_tmp, db) = movies();
+    let two_hops = "[:find (count ?p2) . :where [?m :movie/cast ?p] [?m2 :movie/cast ?p] [?m2 :movie/cast ?p2]]";
+    let err = fails(query(&db, &["--max-rows", "10", two_hops]));
+    assert!(
+        err.contains("made more than 10 rows") && err.contains("--max-rows"),
+        "{err}"
+    );
+    // The default limits let it run; so does turning the row limit off.
+    ok(query(&db, &[two_hops]));
+    ok(query(&db, &["--max-rows", "0", "--timeout", "0", two_hops]));
+    // A malformed limit is a usage error naming it.
+    let out = query(&db, &["--timeout", "soon", two_hops]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("soon"), "{}", stderr(&out));
+    // `explain --analyze` runs the query within the same limits.
+    let out = datolite()
+        .arg("--db")
+        .arg(&db)
+        .args(["explain", "--analyze", "--max-rows", "10", two_hops])
+        .output()
+        .expect("run explain");
+    assert!(fails(out).contains("made more than 10 rows"));
+}
+
+#[test]
 fn repl_runs_multi_line_forms_from_stdin() {
     let (_tmp, db) = movies();
     let output = run_with_stdin(

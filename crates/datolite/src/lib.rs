@@ -36,8 +36,8 @@ pub use database::Database;
 pub use datolite_edn as edn;
 pub use datolite_kv::{EngineKind, EngineOptions, LmdbOptions, SyncMode};
 pub use datolite_query::{
-    Cell, Explain, InputForm, InputValue, PlanNode, PullKey, PullMap, PullPattern, Pulled,
-    QueryError, QueryResult, ReturnKind, ReturnMap,
+    Cancel, Cell, Explain, InputForm, InputValue, PlanNode, PullKey, PullMap, PullPattern, Pulled,
+    QueryError, QueryOptions, QueryResult, ReturnKind, ReturnMap,
 };
 pub use datolite_store::{
     AttrStats, Attribute, Cardinality, ColumnBatch, Datom, DatomRef, Db, Entity, EntityRef,

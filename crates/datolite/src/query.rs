@@ -2,8 +2,8 @@
 
 use datolite_edn as edn;
 use datolite_query::{
-    explain_plan_edn_sources, parse_pull, parse_query, parse_rules, q, q_edn_sources, Explain,
-    InputValue, PullMap, QueryResult,
+    explain_plan_edn_limited, parse_pull, parse_query, parse_rules, q, q_edn_limited, Explain,
+    InputValue, PullMap, QueryOptions, QueryResult,
 };
 use datolite_store::Db;
 
@@ -58,6 +58,28 @@ pub trait DbQueries {
         sources: &[(String, Db)],
         analyze: bool,
     ) -> Result<Explain>;
+
+    /// [`DbQueries::q_edn_sources`] within `limits`: a time limit, a limit on the rows any
+    /// step makes, cancellation from another thread ([`QueryOptions`], [`crate::Cancel`]).
+    /// Going past one fails with [`crate::QueryError::Limit`], naming the step.
+    fn q_edn_limited(
+        &self,
+        query: &str,
+        args: &[&str],
+        sources: &[(String, Db)],
+        limits: &QueryOptions,
+    ) -> Result<QueryResult>;
+
+    /// [`DbQueries::explain_plan_sources`] within `limits` (which matter with `analyze`: it
+    /// runs the query).
+    fn explain_plan_limited(
+        &self,
+        query: &str,
+        args: &[&str],
+        sources: &[(String, Db)],
+        analyze: bool,
+        limits: &QueryOptions,
+    ) -> Result<Explain>;
 }
 
 fn edn_args(args: &[&str]) -> Result<Vec<edn::Edn>> {
@@ -95,7 +117,23 @@ impl DbQueries for Db {
         args: &[&str],
         sources: &[(String, Db)],
     ) -> Result<QueryResult> {
-        Ok(q_edn_sources(self, query, &edn_args(args)?, sources)?)
+        self.q_edn_limited(query, args, sources, &QueryOptions::default())
+    }
+
+    fn q_edn_limited(
+        &self,
+        query: &str,
+        args: &[&str],
+        sources: &[(String, Db)],
+        limits: &QueryOptions,
+    ) -> Result<QueryResult> {
+        Ok(q_edn_limited(
+            self,
+            query,
+            &edn_args(args)?,
+            sources,
+            limits,
+        )?)
     }
 
     fn pull(&self, entity: &str, pattern: &str) -> Result<Option<PullMap>> {
@@ -119,12 +157,21 @@ impl DbQueries for Db {
         sources: &[(String, Db)],
         analyze: bool,
     ) -> Result<Explain> {
-        Ok(explain_plan_edn_sources(
-            self,
-            query,
-            &edn_args(args)?,
-            sources,
-            analyze,
+        let limits = QueryOptions::default();
+        self.explain_plan_limited(query, args, sources, analyze, &limits)
+    }
+
+    fn explain_plan_limited(
+        &self,
+        query: &str,
+        args: &[&str],
+        sources: &[(String, Db)],
+        analyze: bool,
+        limits: &QueryOptions,
+    ) -> Result<Explain> {
+        let args = edn_args(args)?;
+        Ok(explain_plan_edn_limited(
+            self, query, &args, sources, analyze, limits,
         )?)
     }
 }

@@ -31,6 +31,15 @@ pub enum QueryError {
         /// How many the caller supplied.
         got: usize,
     },
+    /// The query went past its budget ([`crate::QueryOptions`]: time, rows) or was cancelled;
+    /// the message names the step it was running.
+    #[error("line {}, column {}: {message}", pos.line, pos.column)]
+    Limit {
+        /// What limit, and the step.
+        message: String,
+        /// Where the step's clause starts.
+        pos: Pos,
+    },
     /// Reading the database failed while the query ran.
     #[error("reading the database failed: {0}")]
     Storage(String),
@@ -53,7 +62,7 @@ impl QueryError {
     pub fn pos(&self) -> Option<Pos> {
         match self {
             QueryError::Edn(e) => Some(e.pos()),
-            QueryError::Invalid { pos, .. } => Some(*pos),
+            QueryError::Invalid { pos, .. } | QueryError::Limit { pos, .. } => Some(*pos),
             QueryError::InputCount { .. } | QueryError::Storage(_) | QueryError::Pull(_) => None,
         }
     }

@@ -50,14 +50,15 @@ pub use ast::{
     ReturnMap, Rule, RuleVars, SrcVar, Term, Var,
 };
 pub use error::{QueryError, Result};
-pub use exec::{JoinStrategy, RunOptions};
+pub use exec::{Cancel, JoinStrategy, QueryOptions, RunOptions};
 pub use explain::{Actual, Body, Explain, PlanNode, RulePlan};
 pub use functions::{builtin_aggregates, builtin_functions};
 pub use parser::{parse_query, parse_query_form, parse_rules, parse_rules_form};
 pub use pull::{entity_of, parse_pull, pull, pull_many, PullKey, PullMap, PullPattern, Pulled};
 pub use result::{Cell, InputForm, InputValue, QueryResult};
 pub use run::{
-    explain, explain_edn, explain_plan, explain_plan_edn, explain_plan_edn_sources, q, q_edn,
-    q_edn_sources, q_with, test_run_options,
+    explain, explain_edn, explain_plan, explain_plan_edn, explain_plan_edn_limited,
+    explain_plan_edn_sources, q, q_edn, q_edn_limited, q_edn_sources, q_limited, q_with,
+    test_run_options,
 };
 pub use value_order::compare;

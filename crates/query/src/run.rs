@@ -6,7 +6,7 @@ use datolite_store::Db;
 use crate::args::{bind_args, bind_sources};
 use crate::ast::{Query, Rule};
 use crate::error::Result;
-use crate::exec::{self, JoinStrategy, RunOptions};
+use crate::exec::{self, JoinStrategy, QueryOptions, RunOptions};
 use crate::explain::Explain;
 use crate::parser::parse_query;
 use crate::result::{InputValue, QueryResult};
@@ -17,7 +17,26 @@ use crate::result::{InputValue, QueryResult};
 /// Evaluation runs on the planner ([`crate::plan`]) and executor ([`crate::exec`]); the naive
 /// reference evaluator ([`crate::naive`]) stays as the oracle the tests compare against.
 pub fn q(db: &Db, query: &Query, inputs: &[InputValue], rules: &[Rule]) -> Result<QueryResult> {
-    exec::q(db, query, inputs, rules, RunOptions::default())
+    exec::q(
+        db,
+        query,
+        inputs,
+        rules,
+        RunOptions::default(),
+        &QueryOptions::default(),
+    )
+}
+
+/// [`q`] within `limits`: a time limit, a row limit per step, cancellation from another
+/// thread ([`QueryOptions`]); going past one is a [`crate::QueryError::Limit`] naming the step.
+pub fn q_limited(
+    db: &Db,
+    query: &Query,
+    inputs: &[InputValue],
+    rules: &[Rule],
+    limits: &QueryOptions,
+) -> Result<QueryResult> {
+    exec::q(db, query, inputs, rules, RunOptions::default(), limits)
 }
 
 /// [`q`] run with `options`: every data pattern joined by one strategy instead of the
@@ -30,7 +49,7 @@ pub fn q_with(
     rules: &[Rule],
     options: RunOptions,
 ) -> Result<QueryResult> {
-    exec::q(db, query, inputs, rules, options)
+    exec::q(db, query, inputs, rules, options, &QueryOptions::default())
 }
 
 /// The ways the tests run every query beside the naive evaluator: the default, then each join
@@ -62,10 +81,21 @@ pub fn q_edn_sources(
     args: &[Edn],
     sources: &[(String, Db)],
 ) -> Result<QueryResult> {
+    q_edn_limited(db, text, args, sources, &QueryOptions::default())
+}
+
+/// [`q_edn_sources`] within `limits` (see [`q_limited`]).
+pub fn q_edn_limited(
+    db: &Db,
+    text: &str,
+    args: &[Edn],
+    sources: &[(String, Db)],
+    limits: &QueryOptions,
+) -> Result<QueryResult> {
     let query = parse_query(text)?;
     let (mut inputs, rules) = bind_args(&query, args)?;
     bind_sources(&query, &mut inputs, sources)?;
-    q(db, &query, &inputs, &rules)
+    q_limited(db, &query, &inputs, &rules, limits)
 }
 
 /// The plan [`q`] would run for `query` as text: one line per node (index, bound components,
@@ -90,7 +120,7 @@ pub fn explain_plan(
     rules: &[Rule],
     analyze: bool,
 ) -> Result<Explain> {
-    exec::explain(db, query, inputs, rules, analyze)
+    exec::explain(db, query, inputs, rules, analyze, &QueryOptions::default())
 }
 
 /// [`explain`] of query text with EDN arguments, as [`q_edn`] takes them.
@@ -111,8 +141,21 @@ pub fn explain_plan_edn_sources(
     sources: &[(String, Db)],
     analyze: bool,
 ) -> Result<Explain> {
+    explain_plan_edn_limited(db, text, args, sources, analyze, &QueryOptions::default())
+}
+
+/// [`explain_plan_edn_sources`] within `limits` (they matter with `analyze`, which runs the
+/// query; see [`q_limited`]).
+pub fn explain_plan_edn_limited(
+    db: &Db,
+    text: &str,
+    args: &[Edn],
+    sources: &[(String, Db)],
+    analyze: bool,
+    limits: &QueryOptions,
+) -> Result<Explain> {
     let query = parse_query(text)?;
     let (mut inputs, rules) = bind_args(&query, args)?;
     bind_sources(&query, &mut inputs, sources)?;
-    explain_plan(db, &query, &inputs, &rules, analyze)
+    exec::explain(db, &query, &inputs, &rules, analyze, limits)
 }

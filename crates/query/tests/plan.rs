@@ -7,6 +7,9 @@ use datolite_query::{
 };
 use datolite_store::{Db, Value};
 
+mod common;
+use common::chain;
+
 fn people() -> Db {
     let db = datolite::Database::memory().unwrap();
     db.transact(
@@ -633,26 +636,6 @@ fn the_executor_switches_join_where_the_plan_says() {
 }
 
 /// A chain of `n` nodes `:n/id 0 → 1 → … → n-1` through `:n/next`.
-fn chain(n: usize) -> Db {
-    let database = datolite::Database::memory().unwrap();
-    database
-        .transact(
-            "[{:db/ident :n/id :db/valueType :db.type/long :db/cardinality :db.cardinality/one :db/unique :db.unique/identity}
-              {:db/ident :n/next :db/valueType :db.type/ref :db/cardinality :db.cardinality/one}]",
-        )
-        .unwrap();
-    let mut tx = String::from("[");
-    for i in 0..n {
-        tx.push_str(&format!("{{:db/id \"n{i}\" :n/id {i}"));
-        if i + 1 < n {
-            tx.push_str(&format!(" :n/next \"n{}\"", i + 1));
-        }
-        tx.push('}');
-    }
-    tx.push(']');
-    database.transact(&tx).unwrap();
-    database.db().unwrap()
-}
 
 #[test]
 fn a_long_chain_with_a_doubly_recursive_rule_stays_bounded() {

@@ -35,7 +35,7 @@ pub fn run(db_path: Option<&Path>, args: QueryBenchArgs) -> Result<()> {
     let runs = usize::try_from(args.runs).unwrap_or(1);
     let t = time_runs(runs, || {
         Ok(q.db
-            .q_edn_sources(&q.text, &inputs, &q.sources)?
+            .q_edn_limited(&q.text, &inputs, &q.sources, &q.limits)?
             .row_count())
     })?;
     match args.format {

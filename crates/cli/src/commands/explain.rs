@@ -41,7 +41,7 @@ pub struct ExplainArgs {
 pub fn run(db_path: Option<&Path>, args: ExplainArgs) -> Result<()> {
     let q = args.input.prepare(db_path)?;
     let plan =
-        q.db.explain_plan_sources(&q.text, &q.inputs(), &q.sources, args.analyze)?;
+        q.db.explain_plan_limited(&q.text, &q.inputs(), &q.sources, args.analyze, &q.limits)?;
     match args.format {
         ExplainFormat::Text => output::print_text(plan.to_string().trim_end()),
         ExplainFormat::Json => output::print_text(&plan.to_json()),

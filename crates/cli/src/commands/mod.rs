@@ -7,6 +7,7 @@ pub mod demo;
 pub mod explain;
 pub mod graph;
 pub mod import;
+pub mod limits;
 pub mod log;
 pub mod people;
 pub mod pull;

@@ -8,9 +8,10 @@
 use std::path::Path;
 
 use clap::{Args, ValueEnum};
-use datolite::{Cell, Db, DbQueries, QueryResult, Value};
+use datolite::{Cell, Db, DbQueries, QueryOptions, QueryResult, Value};
 use datolite_edn as edn;
 
+use crate::commands::limits::LimitArgs;
 use crate::commands::time::{SourceArgs, TimeArgs};
 use crate::commands::{open_database, Create};
 use crate::error::{Context, Result};
@@ -57,6 +58,9 @@ pub struct QueryInput {
 
     #[command(flatten)]
     sources: SourceArgs,
+
+    #[command(flatten)]
+    limits: LimitArgs,
 }
 
 /// A query ready to run: its text, the database value it reads (time options applied), the
@@ -68,6 +72,8 @@ pub struct PreparedQuery {
     pub db: Db,
     /// The `--source NAME=VIEW` values.
     pub sources: Vec<(String, Db)>,
+    /// The `--timeout` and `--max-rows` limits.
+    pub limits: QueryOptions,
     args: Vec<String>,
 }
 
@@ -84,6 +90,7 @@ impl QueryInput {
             text,
             db,
             sources,
+            limits: self.limits.options(),
             args: self.args.clone(),
         })
     }
@@ -99,7 +106,8 @@ impl PreparedQuery {
 /// Runs `query`.
 pub fn run(db_path: Option<&Path>, args: QueryArgs) -> Result<()> {
     let q = args.input.prepare(db_path)?;
-    let result = q.db.q_edn_sources(&q.text, &q.inputs(), &q.sources)?;
+    let result =
+        q.db.q_edn_limited(&q.text, &q.inputs(), &q.sources, &q.limits)?;
     output::print_text(&render(&q.text, &result, args.format))
 }
 
@@ -111,9 +119,9 @@ pub fn query_text(arg: &str) -> Result<String> {
     }
 }
 
-/// Runs `text` with `args` on snapshot `db`.
-pub fn run_query(db: &Db, text: &str, args: &[&str]) -> Result<QueryResult> {
-    Ok(db.q_edn(text, args)?)
+/// Runs `text` with `args` on snapshot `db` within `limits`.
+pub fn run_query(db: &Db, text: &str, args: &[&str], limits: &QueryOptions) -> Result<QueryResult> {
+    Ok(db.q_edn_limited(text, args, &[], limits)?)
 }
 
 /// `result` of query `text` in `format`.

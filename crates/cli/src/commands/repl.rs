@@ -13,9 +13,10 @@ use std::io::{BufRead, IsTerminal};
 use std::path::Path;
 
 use clap::{Args, ValueEnum};
-use datolite::{Database, DbQueries};
+use datolite::{Database, DbQueries, QueryOptions};
 use rustyline::error::ReadlineError;
 
+use crate::commands::limits::LimitArgs;
 use crate::commands::query::{render, run_query, QueryFormat};
 use crate::commands::stats::{attribute_rows, attribute_table};
 use crate::commands::{open_database, Create};
@@ -41,6 +42,9 @@ pub struct ReplArgs {
     /// How results print (also `.format` inside the REPL).
     #[arg(long, value_enum, default_value = "edn")]
     format: QueryFormat,
+
+    #[command(flatten)]
+    limits: LimitArgs,
 }
 
 /// What to do after an entry.
@@ -54,6 +58,7 @@ struct Session<'a> {
     database: Database,
     db_path: &'a Path,
     format: QueryFormat,
+    limits: QueryOptions,
 }
 
 /// Runs `repl`.
@@ -64,6 +69,7 @@ pub fn run(db_path: Option<&Path>, args: ReplArgs) -> Result<()> {
         database,
         db_path,
         format: args.format,
+        limits: args.limits.options(),
     };
     if std::io::stdin().is_terminal() {
         interactive(&mut session)
@@ -192,7 +198,9 @@ impl Session<'_> {
                         return Err(CliError::msg(format!(".{name} needs a query")));
                     }
                     let db = self.database.db()?;
-                    println!("{}", db.explain(rest, &[], name == "explain-analyze")?);
+                    let analyze = name == "explain-analyze";
+                    let plan = db.explain_plan_limited(rest, &[], &[], analyze, &self.limits)?;
+                    println!("{plan}");
                     Ok(Next::Continue)
                 }
                 "transact" => {
@@ -212,7 +220,7 @@ impl Session<'_> {
         }
         if entry.starts_with('[') || entry.starts_with('{') {
             let db = self.database.db()?;
-            let result = run_query(&db, entry, &[])?;
+            let result = run_query(&db, entry, &[], &self.limits)?;
             println!("{}", render(entry, &result, self.format));
             return Ok(Next::Continue);
         }

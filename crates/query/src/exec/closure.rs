@@ -125,6 +125,8 @@ impl Exec<'_> {
                     }
                 }
             }
+            let what = || format!("the search for {}", clause.form);
+            self.budget.holds(seen.len(), what, clause.pos)?;
             frontier = next;
         }
         Err(no_fixpoint(clause))

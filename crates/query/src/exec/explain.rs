@@ -6,6 +6,8 @@ use datolite_store::Db;
 
 use crate::ast::{Query, Rule};
 use crate::error::Result;
+use crate::exec::budget::Budget;
+use crate::exec::QueryOptions;
 use crate::exec::{aggregate, top_level_aggregate, Exec};
 use crate::explain::{Actual, Body, Explain, PlanNode};
 use crate::plan::{Join, Node, Op, Plan, Repeat, ScanJoin};
@@ -19,6 +21,7 @@ pub(crate) fn explain(
     inputs: &[InputValue],
     rules: &[Rule],
     analyze: bool,
+    limits: &QueryOptions,
 ) -> Result<Explain> {
     query.check_inputs(inputs.len())?;
     let sources = Sources::new(db, query, inputs)?;
@@ -60,7 +63,8 @@ pub(crate) fn explain(
         x.steps.push(node);
         return Ok(x);
     }
-    let exec = Exec::new(&sources, &rules)?;
+    let mut exec = Exec::new(&sources, &rules)?;
+    exec.budget = Budget::new(limits);
     exec.analyzing.set(analyze);
     *exec.rule_plans.borrow_mut() = Some(Vec::new());
     exec.run(query, inputs, Some(&mut x))?;

@@ -16,6 +16,7 @@ use datolite_store::{Attribute, Index, RawDatom, Scan, Schema, Value, ValueType}
 
 use crate::ast::{Clause, Constant};
 use crate::error::{QueryError, Result};
+use crate::exec::budget::CHECK_EVERY;
 use crate::exec::coerce::{coerce, coerce_tuple, entity_of, Coerced, Res};
 use crate::exec::slots::{Compiled, ConstKey, Slot};
 use crate::exec::val::Val;
@@ -344,8 +345,22 @@ impl<'a> Exec<'a> {
         mut f: impl FnMut(&mut Candidate<'_>) -> Result<bool>,
     ) -> Result<()> {
         let mut failure = None;
+        self.budget.tick(clause)?;
+        // A scan that makes no rows still looks at the clock now and then.
+        let limited = self.budget.limited();
+        let mut visited = 0u32;
         self.reader()
             .for_each_raw(&lookup.scan, |raw| {
+                if limited {
+                    visited += 1;
+                    if visited == CHECK_EVERY {
+                        visited = 0;
+                        if let Err(e) = self.budget.check(clause) {
+                            failure = Some(e);
+                            return false;
+                        }
+                    }
+                }
                 let mut c = Candidate { raw, v: None };
                 match f(&mut c) {
                     Ok(more) => more,

@@ -28,6 +28,7 @@
 
 mod aggregate;
 mod binding;
+mod budget;
 mod calls;
 mod closure;
 mod coerce;
@@ -65,6 +66,8 @@ use crate::resolve::{self, Rules};
 use crate::result::{shape, Cell, InputValue, QueryResult};
 use crate::sources::{self, Sources};
 
+use budget::Budget;
+pub use budget::{Cancel, QueryOptions};
 pub(crate) use explain::explain;
 use find::FindSet;
 use metrics::Metrics;
@@ -112,6 +115,7 @@ pub(crate) fn q(
     inputs: &[InputValue],
     rules: &[Rule],
     options: RunOptions,
+    limits: &QueryOptions,
 ) -> Result<QueryResult> {
     query.check_inputs(inputs.len())?;
     let sources = Sources::new(db, query, inputs)?;
@@ -127,6 +131,7 @@ pub(crate) fn q(
         batch_rows: options.batch_rows.max(1),
         ..options
     };
+    exec.budget = Budget::new(limits);
     exec.run(query, inputs, None)
 }
 
@@ -179,6 +184,8 @@ pub(crate) struct Exec<'a> {
     analyzing: StdCell<bool>,
     /// How patterns join and how many rows a batch holds.
     options: RunOptions,
+    /// The query's time and row limits, and its cancellation.
+    budget: Budget,
 }
 
 impl Env for Exec<'_> {
@@ -222,6 +229,7 @@ impl Env for Exec<'_> {
                 inputs,
                 &self.rules.rules,
                 self.options,
+                &self.budget.remaining(),
             );
         }
         self.run(query, inputs, None)
@@ -263,6 +271,7 @@ impl<'a> Exec<'a> {
             rule_plans: RefCell::new(None),
             analyzing: StdCell::new(false),
             options: RunOptions::default(),
+            budget: Budget::default(),
         })
     }
 

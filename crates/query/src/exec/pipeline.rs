@@ -121,6 +121,8 @@ impl Exec<'_> {
         // theirs.
         let mut pass = |batch: Rel| {
             rows += batch.len() as u64;
+            self.budget
+                .made(node.id.0, batch.len() as u64, node.clause)?;
             let inner = self.active.replace(outer);
             let before = analyzing.then(Instant::now);
             let out = emit(batch);

@@ -164,9 +164,11 @@ impl Exec<'_> {
             }
             let mut rels = self.rels.borrow_mut();
             for (name, ts) in &new {
-                rels.get_mut(name)
-                    .expect("initialised above")
-                    .extend(ts.iter().cloned());
+                let rel = rels.get_mut(name).expect("initialised above");
+                rel.extend(ts.iter().cloned());
+                let pos = at.first().map_or(Pos { line: 1, column: 1 }, |c| c.pos);
+                self.budget
+                    .holds(rel.len(), || format!("the relation of rule {name}"), pos)?;
             }
             delta = new;
         }

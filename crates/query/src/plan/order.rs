@@ -91,6 +91,10 @@ pub(crate) fn plan<'q>(
                 .collect();
             if linked.is_empty() && env.products {
                 candidates.clone()
+            } else if let Some(err) =
+                predicate_only_product(env, &bound, &pending, &linked, &done, rows)
+            {
+                return Err(err);
             } else if linked.is_empty() {
                 let other = group(pending[candidates[0]], &pending);
                 let mine: Vec<&str> = done
@@ -140,6 +144,63 @@ pub(crate) fn plan<'q>(
     Ok(Plan { nodes })
 }
 
+/// A product of this many estimated rows or more, joined only through predicates or function
+/// expressions, is refused: its rows exist before any predicate can drop one.
+pub(crate) const PRODUCT_GUARD_ROWS: f64 = 1e6;
+
+/// The error for joining a group reachable only through predicates or function expressions
+/// (`[?a :name _] [?b :name _] [(< ?a ?b)]`) when the product is large: the predicate filters
+/// the product's rows only after they are all made.
+fn predicate_only_product(
+    env: &Env<'_>,
+    bound: &BTreeSet<Var>,
+    pending: &[&Clause],
+    linked: &[usize],
+    done: &[&Clause],
+    rows: f64,
+) -> Option<QueryError> {
+    let through_data = reachable_through(bound, pending, |c| !is_call(c));
+    if env.products || linked.iter().any(|i| through_data.contains(i)) {
+        return None;
+    }
+    let (i, est) = linked
+        .iter()
+        .map(|&i| (i, per_row(env, pending[i], bound, pending)))
+        .min_by(|a, b| a.1.total_cmp(&b.1))?;
+    let product = rows * est;
+    if product < PRODUCT_GUARD_ROWS {
+        return None;
+    }
+    let mine: Vec<&str> = done
+        .iter()
+        .filter(|c| !is_call(c))
+        .map(|c| c.form.as_str())
+        .collect();
+    let links: Vec<&str> = pending
+        .iter()
+        .filter(|c| is_call(c))
+        .map(|c| c.form.as_str())
+        .collect();
+    Some(QueryError::invalid(
+        format!(
+            "Cartesian product: the pattern group {} and {} are joined only through {}, which \
+             can only filter the product after its ~{} rows are made; join them through a \
+             variable (or run two queries)",
+            mine.join(" "),
+            pending[i].form,
+            links.join(" "),
+            product.round() as u64
+        ),
+        pending[i].pos,
+    ))
+}
+
+/// Whether `c` is a predicate or a function expression: it relates variables without reading
+/// anything.
+fn is_call(c: &Clause) -> bool {
+    matches!(c.kind, ClauseKind::Pred(_) | ClauseKind::Fn { .. })
+}
+
 /// Whether `c` is a pattern about one constant entity (`[17592186045416 :age ?a]`).
 fn on_constant_entity(c: &Clause) -> bool {
     matches!(&c.kind, ClauseKind::Pattern(p) if matches!(p.e, Term::Const(_)))
@@ -147,13 +208,23 @@ fn on_constant_entity(c: &Clause) -> bool {
 
 /// Indexes of pending clauses connected to `bound` through chains of pending clauses.
 fn reachable(bound: &BTreeSet<Var>, pending: &[&Clause]) -> BTreeSet<usize> {
+    reachable_through(bound, pending, |_| true)
+}
+
+/// [`reachable`] through chains of the clauses `links` accepts only (the clauses reached
+/// through them count, whatever they are).
+fn reachable_through(
+    bound: &BTreeSet<Var>,
+    pending: &[&Clause],
+    links: impl Fn(&Clause) -> bool,
+) -> BTreeSet<usize> {
     let mut vars = bound.clone();
     let mut reach = BTreeSet::new();
     loop {
         let before = reach.len();
         for (i, c) in pending.iter().enumerate() {
             let m = mentioned(c);
-            if !reach.contains(&i) && m.iter().any(|v| vars.contains(v)) {
+            if !reach.contains(&i) && links(c) && m.iter().any(|v| vars.contains(v)) {
                 reach.insert(i);
                 vars.extend(m);
             }

@@ -135,3 +135,25 @@ pub fn person(db: &Db, name: &str) -> u64 {
     .unwrap_or_else(|| panic!("no person {name}"))
     .e
 }
+
+/// A chain of `n` nodes: `:n/id` 0..n, each `:n/next` the following one.
+pub fn chain(n: usize) -> Db {
+    let database = datolite::Database::memory().unwrap();
+    database
+        .transact(
+            "[{:db/ident :n/id :db/valueType :db.type/long :db/cardinality :db.cardinality/one :db/unique :db.unique/identity}
+              {:db/ident :n/next :db/valueType :db.type/ref :db/cardinality :db.cardinality/one}]",
+        )
+        .unwrap();
+    let mut tx = String::from("[");
+    for i in 0..n {
+        tx.push_str(&format!("{{:db/id \"n{i}\" :n/id {i}"));
+        if i + 1 < n {
+            tx.push_str(&format!(" :n/next \"n{}\"", i + 1));
+        }
+        tx.push('}');
+    }
+    tx.push(']');
+    database.transact(&tx).unwrap();
+    database.db().unwrap()
+}
