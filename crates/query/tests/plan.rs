@@ -730,3 +730,36 @@ fn a_recursive_rule_that_is_no_closure_is_evaluated_on_demand() {
         "{err}"
     );
 }
+
+#[test]
+fn a_constant_entity_is_checked_when_a_scan_reads_more_than_its_datoms() {
+    // Joined on its value, a pattern with a constant entity may be read by a scan of the
+    // whole attribute (the input is large, or the strategy forces scans): only the constant
+    // entity's datoms may join. Found by the executor-vs-naive property test.
+    let db = people();
+    let QueryResult::Scalar(Some(Cell::Value(Value::Ref(p1)))) =
+        q_edn(&db, "[:find ?p . :where [?p :salary 1000]]", &[]).unwrap()
+    else {
+        panic!("p1");
+    };
+    let QueryResult::Collection(people) =
+        q_edn(&db, "[:find [?p ...] :where [?p :age _]]", &[]).unwrap()
+    else {
+        panic!("people");
+    };
+    let ids: Vec<String> = people
+        .iter()
+        .map(|c| match c {
+            Cell::Value(Value::Ref(e)) => e.to_string(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    // `ground` runs first, so the pattern joins 200 rows on its value.
+    let ids = ids.join(" ");
+    for text in [
+        format!("[:find ?x :where [(ground [{ids}]) [?x ...]] [{p1} :friend ?x]]"),
+        format!("[:find ?x :where [(ground [{ids}]) [?x ...]] [{p1} :friend ?x] [?x :age _]]"),
+    ] {
+        same(&db, &text, &[]);
+    }
+}

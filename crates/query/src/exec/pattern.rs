@@ -122,9 +122,19 @@ impl<'a> Exec<'a> {
     ) -> Result<()> {
         let mut cp = compile(p, &rel);
         cp.v_key = self.constant_key(&cp);
+        let schema = self.db().schema();
         if let Slot::Const(Constant::Keyword(k)) = cp.a {
-            cp.const_attr = self.db().schema().attribute_named(k).cloned();
+            cp.const_attr = schema.attribute_named(k).cloned();
         }
+        let const_id = |slot: Slot<'_>, attribute: bool| match slot {
+            Slot::Const(Constant::Long(n)) => u64::try_from(*n).ok(),
+            Slot::Const(Constant::Keyword(_)) if attribute => {
+                cp.const_attr.as_ref().map(|a| u64::from(a.id))
+            }
+            Slot::Const(Constant::Keyword(k)) => schema.entity_of_ident(k),
+            _ => None,
+        };
+        cp.const_ids = [const_id(cp.e, false), const_id(cp.a, true)];
         if let Access::AvetRangeOf { lo, hi } = &op.per_row {
             let end = |e: &Option<(Var, bool)>| {
                 e.as_ref()
@@ -342,9 +352,12 @@ impl<'a> Exec<'a> {
                 Slot::Again(i) => new[i].same(&Val::Ref(x)),
                 Slot::Never => false,
             };
-        // A constant E or A is always part of the scanned prefix (see `lookup`).
-        if !id(cp.e, c.raw.e, prefix_fixed, new, true)
-            || !id(cp.a, u64::from(c.raw.a), prefix_fixed, new, true)
+        // A constant E or A is checked unless the scanned prefix held it: a scan joined on
+        // another component may read more than the constant's datoms.
+        let [e_id, a_id] = cp.const_ids;
+        let (a, e) = (u64::from(c.raw.a), c.raw.e);
+        if !id(cp.e, e, prefix_fixed, new, prefix_fixed || e_id == Some(e))
+            || !id(cp.a, a, prefix_fixed, new, prefix_fixed || a_id == Some(a))
         {
             return Ok(());
         }

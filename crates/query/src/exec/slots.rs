@@ -43,6 +43,10 @@ pub(crate) struct Compiled<'p> {
     pub range_ends: [Option<(usize, bool)>; 2],
     /// The attribute a constant keyword names, looked up once per step instead of per row.
     pub const_attr: Option<std::sync::Arc<datolite_store::Attribute>>,
+    /// The ids a constant entity and a constant attribute stand for (`None`: no such entity
+    /// or attribute, so no datom matches), checked on every datom of a scan whose prefix does
+    /// not hold them.
+    pub const_ids: [Option<u64>; 2],
 }
 
 pub(crate) fn compile<'p>(p: &'p Pattern, rel: &Rel) -> Compiled<'p> {
@@ -79,6 +83,7 @@ pub(crate) fn compile<'p>(p: &'p Pattern, rel: &Rel) -> Compiled<'p> {
         v_key: None,
         range_ends: [None, None],
         const_attr: None,
+        const_ids: [None, None],
     }
 }
 

@@ -412,7 +412,9 @@ fn join_of(
     }
     // Joined on the value of a reference attribute: the attribute's AVET, in value order,
     // merges with the input's ids (sorted) instead of hashing them.
+    // Not with a constant entity: its own datoms (EAVT [e a]) are fewer than the attribute's.
     let value_merge = key == Component::V
+        && !matches!(p.e, Term::Const(_))
         && !matches!(per_row_access, Access::AvetRange(..))
         && const_attribute(env.db, p).is_some_and(|a| a.is_ref());
     // The one scan: the per-row range when there is one, else only the constants bound.
