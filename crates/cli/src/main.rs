@@ -81,6 +81,12 @@ enum Command {
     Log(commands::log::LogArgs),
     /// Pull one entity (an id, an ident or a lookup ref) as a map shaped by a pull pattern.
     Pull(commands::pull::PullArgs),
+    /// Verify the database: indexes, long values, statistics, the log; exit 1 on a problem.
+    Check(commands::check::CheckArgs),
+    /// Copy the database, consistently and while writers go on, into a new directory.
+    Backup(commands::backup::BackupArgs),
+    /// Restore a checked backup into the new directory --db names.
+    Restore(commands::backup::RestoreArgs),
     /// Benchmarks on a fresh temporary database.
     Bench(commands::bench::BenchArgs),
 }
@@ -102,6 +108,9 @@ fn main() -> ExitCode {
         Command::Query(args) => commands::query::run(db.as_deref(), args),
         Command::Explain(args) => commands::explain::run(db.as_deref(), args),
         Command::Repl(args) => commands::repl::run(db.as_deref(), args),
+        Command::Check(args) => commands::check::run(db.as_deref(), args),
+        Command::Backup(args) => commands::backup::backup(db.as_deref(), args),
+        Command::Restore(args) => commands::backup::restore(db.as_deref(), args),
         Command::Bench(args) => commands::bench::run(db.as_deref(), args),
     };
     match outcome {

@@ -679,3 +679,45 @@ fn bench_scan_json_has_every_key() {
     assert!(report["datoms"].as_u64().expect("datoms") >= 2000);
     assert_eq!(report["count_attribute_datoms"], 400);
 }
+
+#[test]
+fn check_backup_and_restore_round_trip() {
+    let (tmp, db) = people_db();
+    let report = json(&ok(run(&db, &["check", "--format", "json"])));
+    assert_eq!(report["clean"], true, "{report}");
+    assert_eq!(report["problems"].as_array().map(Vec::len), Some(0));
+    assert!(report["datoms"].as_u64().unwrap_or(0) > 0, "{report}");
+    let backup = tmp.path().join("backup");
+    let out = ok(run(&db, &["backup", backup.to_str().expect("utf-8 path")]));
+    assert!(out.contains("backed up to"), "{out}");
+    // Restoring writes a new directory, checked first; the copy answers like the original.
+    let restored = tmp.path().join("restored");
+    ok(run(
+        &restored,
+        &["restore", backup.to_str().expect("utf-8 path")],
+    ));
+    ok(run(&restored, &["check", "--repair-stats"]));
+    let names = "[:find [?n ...] :where [_ :user/name ?n]]";
+    assert_eq!(
+        ok(run(&restored, &["query", "--format", "json", names])),
+        ok(run(&db, &["query", "--format", "json", names]))
+    );
+    // Existing destinations are refused with the reason; nothing is overwritten.
+    let err = fails(run(&db, &["backup", backup.to_str().expect("utf-8 path")]));
+    assert!(err.contains("already exists"), "{err}");
+    let err = fails(run(
+        &restored,
+        &["restore", backup.to_str().expect("utf-8 path")],
+    ));
+    assert!(err.contains("already exists"), "{err}");
+    // A directory that is no backup is not restored.
+    let err = fails(run(
+        &tmp.path().join("other"),
+        &[
+            "restore",
+            tmp.path().join("nothing").to_str().expect("utf-8 path"),
+        ],
+    ));
+    assert!(err.contains("nothing"), "{err}");
+    assert!(!tmp.path().join("other").exists());
+}

@@ -27,6 +27,7 @@
 
 #![warn(missing_docs)]
 
+mod backup;
 mod database;
 mod error;
 mod format;
@@ -40,9 +41,9 @@ pub use datolite_query::{
     QueryError, QueryOptions, QueryResult, ReturnKind, ReturnMap,
 };
 pub use datolite_store::{
-    AttrStats, Attribute, Cardinality, ColumnBatch, Datom, DatomRef, Db, Entity, EntityRef,
-    EntityValue, Index, ParallelScan, RawDatom, Scan, Schema, Stats, TimePoint, Tx, TxEntry, TxOp,
-    TxReport, TxValue, Unique, Uuid, Value, ValueRef, ValueType,
+    AttrStats, Attribute, Cardinality, CheckReport, ColumnBatch, Datom, DatomRef, Db, Entity,
+    EntityRef, EntityValue, Index, ParallelScan, RawDatom, Scan, Schema, Stats, TimePoint, Tx,
+    TxEntry, TxOp, TxReport, TxValue, Unique, Uuid, Value, ValueRef, ValueType,
 };
 pub use datolite_store::{StoreOptions, ENV_VARS};
 pub use error::Error;

@@ -153,6 +153,10 @@ pub trait Engine: Send + Sync {
     /// The benchmarks' yardstick: walks every key of `table` in a fresh snapshot with the
     /// engine's own bare iterator (no visitor, no decoding) and returns (keys, key bytes).
     fn raw_scan(&self, table: Table) -> Result<(u64, u64)>;
+
+    /// Writes a consistent copy of the latest commit into `dest`, an existing empty directory,
+    /// while writers go on (a hot backup). Engines without files say so.
+    fn backup(&self, dest: &std::path::Path) -> Result<()>;
 }
 
 /// Runs `body` in a write transaction of `engine`, returning its value; `body`'s own errors abort

@@ -18,6 +18,7 @@
 
 mod batch;
 pub mod bootstrap;
+mod check;
 mod datoms;
 pub mod encoding;
 mod entity;
@@ -40,6 +41,7 @@ mod values;
 mod version;
 
 pub use batch::ColumnBatch;
+pub use check::CheckReport;
 pub use encoding::{Index, RawDatom};
 pub use entity::{Entity, EntityValue};
 pub use error::{Result, StoreError};

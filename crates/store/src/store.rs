@@ -79,11 +79,7 @@ impl Store {
                 if meta::get_u64(&*txn, meta::STATS_EXACT)?.unwrap_or(1) == 1 {
                     return Ok(());
                 }
-                let stats = Stats::recount(&*txn)?;
-                let ids: Vec<u32> = stats.attributes.keys().copied().collect();
-                clear_stats(txn)?;
-                stats.store(txn, ids)?;
-                meta::put_u64(txn, meta::STATS_EXACT, 1)
+                rebuild_stats(txn)
             })?;
         }
         let read = engine.read()?;
@@ -132,6 +128,15 @@ impl Store {
         inner.publish(outcome.committed);
         Ok(outcome.report)
     }
+}
+
+/// Replaces the stored statistics with a recount, and marks them exact.
+pub(crate) fn rebuild_stats(txn: &mut dyn WriteTxn) -> Result<()> {
+    let stats = Stats::recount(&*txn)?;
+    let ids: Vec<u32> = stats.attributes.keys().copied().collect();
+    clear_stats(txn)?;
+    stats.store(txn, ids)?;
+    meta::put_u64(txn, meta::STATS_EXACT, 1)
 }
 
 fn clear_stats(txn: &mut dyn WriteTxn) -> Result<()> {

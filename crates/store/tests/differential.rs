@@ -147,6 +147,9 @@ proptest! {
             let db = store.db().unwrap();
             let recount = Stats::recount(store.engine().read().unwrap().as_ref()).unwrap();
             prop_assert_eq!(db.stats(), &recount);
+            // Indexes agree with each other, the log replays to the state, history matches.
+            let report = store.check().unwrap();
+            prop_assert!(report.is_clean(), "{:?}", report.problems);
         }
     }
 }

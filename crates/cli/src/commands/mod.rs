@@ -1,8 +1,10 @@
 //! One module per subcommand, plus opening the database they share.
 
+pub mod backup;
 pub mod bench;
 pub mod bench_query;
 pub mod bench_time;
+pub mod check;
 pub mod demo;
 pub mod explain;
 pub mod graph;

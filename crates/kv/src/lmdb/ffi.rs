@@ -169,6 +169,14 @@ impl Env {
         check(unsafe { sys::mdb_env_sync(self.ptr(), 1) })
     }
 
+    /// Copies the latest commit into directory `dest` (existing, empty), compacted: free pages
+    /// left out and pages renumbered. Runs in a read transaction, so writers go on.
+    pub(super) fn copy_compacted(&self, dest: &Path) -> Result<(), LmdbError> {
+        let dest = path_cstring(dest).ok_or(LmdbError(libc_einval()))?;
+        // SAFETY: the environment is open; `dest` is NUL-terminated.
+        check(unsafe { sys::mdb_env_copy2(self.ptr(), dest.as_ptr(), sys::MDB_CP_COMPACT) })
+    }
+
     /// Frees the reader-table slots of processes that died with a snapshot open, so their old
     /// snapshots no longer hold pages back from reuse. Returns how many were freed.
     pub(super) fn clear_stale_readers(&self) -> Result<u32, LmdbError> {

@@ -324,6 +324,32 @@ impl Engine for LmdbEngine {
         self.raw_scan_count(table)
     }
 
+    fn backup(&self, dest: &Path) -> Result<()> {
+        // The copy reads through a transaction of its own: a remap must wait for it, like for
+        // a snapshot (and another process's growth must be adopted first).
+        loop {
+            let copied = {
+                let _gate = self
+                    .shared
+                    .grow_gate
+                    .read()
+                    .unwrap_or_else(PoisonError::into_inner);
+                let _reader = readers::ReaderGuard::new(Arc::clone(&self.shared));
+                self.shared.env.copy_compacted(dest)
+            };
+            match copied {
+                Err(error) if error.is_map_resized() => self.shared.adopt_map_size()?,
+                Err(error) => {
+                    return Err(open::open_error(
+                        dest,
+                        format!("cannot write the backup: {}", error.message()),
+                    ))
+                }
+                Ok(()) => return Ok(()),
+            }
+        }
+    }
+
     fn size_on_disk(&self) -> Result<u64> {
         let page_size = u64::from(self.shared.env.page_size().map_err(from_lmdb)?);
         Ok((self.shared.env.last_page() + 1) * page_size)

@@ -97,6 +97,12 @@ impl Engine for MemoryEngine {
         Ok(self.current().bytes)
     }
 
+    fn backup(&self, _dest: &std::path::Path) -> Result<()> {
+        Err(crate::KvError::Engine(
+            "the memory engine keeps no files to back up; back up a database on disk (lmdb)".into(),
+        ))
+    }
+
     fn raw_scan(&self, table: Table) -> Result<(u64, u64)> {
         let state = self.current();
         let (mut keys, mut bytes) = (0u64, 0u64);
