@@ -20,6 +20,7 @@
 //! JSON).
 
 mod commands;
+mod env_check;
 mod error;
 mod measure;
 mod output;
@@ -92,7 +93,15 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // A file size limit (`ulimit -f`) reached while writing is an error the write reports
+    // (EFBIG: nothing committed), not a signal that kills the process mid-commit.
+    #[cfg(unix)]
+    // SAFETY: setting a signal's disposition to "ignore" installs no handler code.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
     let cli = Cli::parse();
+    env_check::warn_unknown_variables();
     let db = cli
         .db
         .or_else(|| std::env::var_os("DATOLITE_DB").map(PathBuf::from))

@@ -32,6 +32,18 @@ pub enum KvError {
         /// How long the write waited.
         waited_ms: u64,
     },
+    /// The disk holding the database is full (or a file size limit was reached): the write
+    /// was not committed, and every earlier commit is intact.
+    #[error(
+        "disk full at {path}: {detail}; this write was not committed, and every earlier commit \
+         is intact"
+    )]
+    DiskFull {
+        /// The database directory.
+        path: PathBuf,
+        /// How full, or what limit.
+        detail: String,
+    },
     /// The engine's storage is full and could not grow.
     #[error("database is full: {0}")]
     Full(String),

@@ -53,6 +53,14 @@ pub fn open_database(db: Option<&Path>, create: Create) -> Result<Database> {
         ));
     };
     let mut options = storage_options()?;
+    if options.kv.engine == EngineKind::Memory {
+        return Err(CliError::msg(format!(
+            "DATOLITE_ENGINE=memory keeps nothing on disk, so --db {} would not be used (and \
+             whatever this command wrote would be gone when it exits); unset DATOLITE_ENGINE to \
+             use the database there",
+            path.display()
+        )));
+    }
     if path.exists() && !path.is_dir() {
         return Err(CliError::msg(format!(
             "--db {} is not a directory (a datolite database is a directory holding data.mdb)",

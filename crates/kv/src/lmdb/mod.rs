@@ -25,6 +25,7 @@
 //! map sizes), `errors.rs`.
 
 mod cursor;
+mod disk;
 mod errors;
 mod ffi;
 mod grow;
@@ -39,6 +40,7 @@ mod write_lock;
 use std::fs::File;
 use std::mem::ManuallyDrop;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
@@ -98,6 +100,25 @@ struct Shared {
     id: DirId,
     /// `datolite.lock`, whose `flock` is the cross-process write lock.
     lock_file: File,
+    /// With `write_map`: the bytes of the data file reserved on disk so far (`disk.rs`).
+    reserved: AtomicU64,
+}
+
+impl Shared {
+    /// With `write_map`, reserves the whole current map on disk unless it already is: called
+    /// before every write transaction, so no page is written through the map (whose size
+    /// growing, or adopting another process's growth, changed) without its block.
+    fn reserve_write_map(&self) -> Result<()> {
+        if !self.options.write_map {
+            return Ok(());
+        }
+        let size = self.env.map_size();
+        if self.reserved.load(Ordering::SeqCst) < size {
+            disk::reserve(&self.path, size)?;
+            self.reserved.store(size, Ordering::SeqCst);
+        }
+        Ok(())
+    }
 }
 
 impl Drop for Shared {
@@ -135,11 +156,14 @@ impl LmdbEngine {
             return Ok(LmdbEngine { shared });
         }
         let lock_file = open::open_lock_file(path)?;
+        let data_len = open::data_file_len(path);
         let env = open::open_env(path, options)?;
+        open::check_not_truncated(path, &env, data_len)?;
         // Snapshots left by processes that died are no longer readers.
         env.clear_stale_readers().map_err(from_lmdb)?;
         let write_wait = Duration::from_millis(options.lmdb.write_wait_ms);
-        let dbs = open::open_tables(&env, &lock_file, path, write_wait)?;
+        let write_map = options.lmdb.write_map;
+        let (dbs, reserved) = open::open_tables(&env, &lock_file, path, write_wait, write_map)?;
         let shared = Arc::new(Shared {
             env: ManuallyDrop::new(env),
             dbs,
@@ -152,6 +176,7 @@ impl LmdbEngine {
             path: path.to_path_buf(),
             id,
             lock_file,
+            reserved: AtomicU64::new(reserved),
         });
         registry::insert(&mut open, id, &shared);
         Ok(LmdbEngine { shared })
@@ -282,6 +307,7 @@ impl Engine for LmdbEngine {
         let wait = Duration::from_millis(shared.options.write_wait_ms);
         let _lock = WriteLock::acquire(&shared.lock_file, &shared.path, wait)?;
         loop {
+            shared.reserve_write_map()?;
             let mut txn = match LmdbWriteTxn::begin(shared) {
                 Ok(txn) => txn,
                 Err(error) if error.is_map_resized() => {
@@ -309,7 +335,7 @@ impl Engine for LmdbEngine {
                 Ok(()) => return Ok(()),
                 // A failed commit has already been aborted by LMDB.
                 Err(error) if error.is_map_full() => shared.grow()?,
-                Err(error) => return Err(from_lmdb(error)),
+                Err(error) => return Err(disk::commit_error(&shared.path, error)),
             }
         }
     }

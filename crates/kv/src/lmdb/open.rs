@@ -105,15 +105,54 @@ pub(super) fn open_env(path: &Path, options: &EngineOptions) -> Result<Env> {
     })
 }
 
+/// The name of LMDB's data file inside the database directory.
+const DATA_FILE: &str = "data.mdb";
+
+/// The length of the data file before LMDB opens it (`None`: there is none yet).
+pub(super) fn data_file_len(path: &Path) -> Option<u64> {
+    fs::metadata(path.join(DATA_FILE)).ok().map(|m| m.len())
+}
+
+/// Refuses a data file shorter than its last commit needs (a copy cut short, a file system
+/// that lost its tail): LMDB would map the missing pages and the first read of one would kill
+/// the process with `SIGBUS`. `len` is the file's length before LMDB opened it (with a write
+/// map LMDB extends the file to the map size at once; the length is put back, so the damage
+/// stays visible to the next open).
+pub(super) fn check_not_truncated(path: &Path, env: &Env, len: Option<u64>) -> Result<()> {
+    let Some(len) = len else {
+        return Ok(());
+    };
+    let page = u64::from(env.page_size().map_err(from_lmdb)?);
+    let needed = (env.last_page() + 1).saturating_mul(page);
+    if len >= needed {
+        return Ok(());
+    }
+    if data_file_len(path).is_some_and(|now| now != len) {
+        if let Ok(file) = OpenOptions::new().write(true).open(path.join(DATA_FILE)) {
+            let _ = file.set_len(len);
+        }
+    }
+    Err(open_error(
+        path,
+        format!(
+            "the data file is truncated: it holds {len} bytes, but its last commit uses {needed}; \
+             restore a backup (datolite restore)"
+        ),
+    ))
+}
+
 /// Opens one named table per [`Table`], so the handles are valid in every later transaction:
 /// in a read transaction when they all exist (an existing database is opened without taking the
-/// write lock, however busy its writer), else creating them under the write lock.
+/// write lock, however busy its writer), else creating them under the write lock — with a
+/// `write_map`, its blocks reserved first (`disk.rs`). Returns the handles and the bytes
+/// reserved.
 pub(super) fn open_tables(
     env: &Env,
     lock_file: &File,
     path: &Path,
     write_wait: Duration,
-) -> Result<[Dbi; Table::ALL.len()]> {
+    write_map: bool,
+) -> Result<([Dbi; Table::ALL.len()], u64)> {
     let mut dbs = [0; Table::ALL.len()];
     let txn = env.begin_read().map_err(from_lmdb)?;
     let mut missing = false;
@@ -126,10 +165,16 @@ pub(super) fn open_tables(
     if !missing {
         // Committing a read transaction ends it and keeps its handles for the environment.
         txn.commit().map_err(from_lmdb)?;
-        return Ok(dbs);
+        return Ok((dbs, 0));
     }
     drop(txn);
     let _lock = WriteLock::acquire(lock_file, path, write_wait)?;
+    let reserved = if write_map {
+        super::disk::reserve(path, env.map_size())?;
+        env.map_size()
+    } else {
+        0
+    };
     let txn = env.begin_write().map_err(from_lmdb)?;
     for table in Table::ALL {
         dbs[table.index()] = txn
@@ -138,7 +183,7 @@ pub(super) fn open_tables(
             .ok_or_else(|| open_error(path, format!("cannot create table {}", table.name())))?;
     }
     txn.commit().map_err(from_lmdb)?;
-    Ok(dbs)
+    Ok((dbs, reserved))
 }
 
 /// An [`KvError::Open`] for `path`.
@@ -157,6 +202,10 @@ fn describe(error: &io::Error) -> String {
         }
         io::ErrorKind::NotADirectory => "a component of the path is not a directory".into(),
         io::ErrorKind::ReadOnlyFilesystem => "the file system is read-only".into(),
+        io::ErrorKind::FileTooLarge => format!(
+            "{error}: the data file would pass this process's file size limit (ulimit -f) or \
+             the file system's; use a smaller DATOLITE_LMDB_MAP_SIZE with a write map"
+        ),
         _ => error.to_string(),
     }
 }
