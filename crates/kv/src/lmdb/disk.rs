@@ -84,6 +84,8 @@ fn free_bytes(dir: &Path) -> Option<u64> {
     }
     // SAFETY: filled by the successful call.
     let stat = unsafe { stat.assume_init() };
+    // The field types differ between platforms (`u32` on some).
+    #[allow(clippy::unnecessary_cast)]
     Some((stat.f_bavail as u64).saturating_mul(stat.f_frsize as u64))
 }
 
@@ -102,8 +104,13 @@ fn at_file_size_limit(dir: &Path) -> bool {
     }
     // SAFETY: filled by the successful call.
     let limit = unsafe { limit.assume_init() }.rlim_cur;
-    limit != libc::RLIM_INFINITY
-        && std::fs::metadata(dir.join("data.mdb")).is_ok_and(|m| m.len() >= limit as u64)
+    if limit == libc::RLIM_INFINITY {
+        return false;
+    }
+    // `rlim_t` is `u64` here, narrower on some platforms.
+    #[allow(clippy::unnecessary_cast)]
+    let limit = limit as u64;
+    std::fs::metadata(dir.join("data.mdb")).is_ok_and(|m| m.len() >= limit)
 }
 
 /// The error for a failed commit of a write to the database in `dir`: a full disk (or a file

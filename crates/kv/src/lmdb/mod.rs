@@ -157,7 +157,7 @@ impl LmdbEngine {
         }
         let lock_file = open::open_lock_file(path)?;
         let data_len = open::data_file_len(path);
-        let env = open::open_env(path, options)?;
+        let env = open::open_env(path, options, data_len)?;
         open::check_not_truncated(path, &env, data_len)?;
         // Snapshots left by processes that died are no longer readers.
         env.clear_stale_readers().map_err(from_lmdb)?;

@@ -11,6 +11,9 @@ use super::round_to_pages;
 use super::write_lock::WriteLock;
 use crate::{EngineOptions, KvError, Result, SyncMode, Table};
 
+/// The largest map a write map starts with (it grows as the data does).
+const WRITE_MAP_START: u64 = 256 << 20;
+
 /// Name of the advisory lock file inside the database directory.
 pub const LOCK_FILE: &str = "datolite.lock";
 
@@ -66,9 +69,17 @@ pub(super) fn open_lock_file(path: &Path) -> Result<File> {
 }
 
 /// Opens the LMDB environment with the flags `options` ask for.
-pub(super) fn open_env(path: &Path, options: &EngineOptions) -> Result<Env> {
+pub(super) fn open_env(path: &Path, options: &EngineOptions, data_len: Option<u64>) -> Result<Env> {
     let lmdb = &options.lmdb;
-    let map_size = round_to_pages(lmdb.map_size)
+    // A write map is reserved on disk whole (`disk.rs`): it starts no larger than the data (or
+    // WRITE_MAP_START) and grows with it, each step reserved before it is used.
+    let requested = if lmdb.write_map {
+        lmdb.map_size
+            .min(data_len.unwrap_or(0).max(WRITE_MAP_START))
+    } else {
+        lmdb.map_size
+    };
+    let map_size = round_to_pages(requested)
         .and_then(|size| usize::try_from(size).ok())
         .ok_or_else(|| KvError::InvalidOption {
             name: "lmdb.map_size".into(),

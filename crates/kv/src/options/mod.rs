@@ -119,7 +119,10 @@ pub struct LmdbOptions {
     /// than memory, worse for cold sequential scans.
     pub no_readahead: bool,
     /// Write through a writable memory map (LMDB `WRITEMAP`): faster writes, but stray pointer
-    /// writes in the process could corrupt the database.
+    /// writes in the process could corrupt the database. The map is then reserved on disk
+    /// whole before anything is written through it (so a full disk is an error, not a crash):
+    /// it starts at no more than the data's size or 256 MiB, whichever is larger, and grows
+    /// by `map_growth` as the data does.
     pub write_map: bool,
     /// How long a write that must grow the map waits for open snapshots of this process to close
     /// (LMDB can only remap with no read transaction open), in milliseconds. The same wait
