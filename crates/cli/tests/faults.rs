@@ -79,7 +79,10 @@ fn a_full_disk_is_an_error_naming_it_and_nothing_is_written() {
         message.contains("disk full") && message.contains("file size limit"),
         "{message}"
     );
-    assert!(message.contains("not committed"), "{message}");
+    assert!(
+        message.contains("not committed") && message.contains("the database is as of t = 3"),
+        "{message}"
+    );
     assert_eq!(
         count(&db),
         before,

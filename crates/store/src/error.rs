@@ -13,6 +13,15 @@ pub enum StoreError {
     /// The engine failed (I/O, locking, a missing directory, …).
     #[error(transparent)]
     Kv(#[from] KvError),
+    /// A transaction could not be committed because the disk is full; the database is as of
+    /// `basis_t`, every transaction up to it intact.
+    #[error("{source} (the database is as of t = {basis_t})")]
+    NotCommitted {
+        /// The engine's error (`KvError::DiskFull`).
+        source: KvError,
+        /// The last transaction committed.
+        basis_t: u64,
+    },
     /// The EDN text could not be read.
     #[error("malformed EDN: {0}")]
     Edn(#[from] EdnError),

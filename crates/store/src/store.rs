@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use datolite_kv::{open_engine, write_with, Engine, WriteTxn};
+use datolite_kv::{open_engine, write_with, Engine, KvError, WriteTxn};
 
 use crate::bootstrap::bootstrap_into;
 use crate::meta;
@@ -13,8 +13,8 @@ use crate::snapshot::Db;
 use crate::stats::Stats;
 use crate::transactor::{self, parse_tx_data, TxOp, TxReport};
 use crate::version::{current_version, StoreInner, Version};
-use crate::Result;
 use crate::StoreOptions;
+use crate::{Result, StoreError};
 
 /// A datom store over one engine. Cheap to clone; clones share the engine.
 #[derive(Clone)]
@@ -124,6 +124,14 @@ impl Store {
             // snapshot of another version was loaded meanwhile.
             let base = current_version(inner, &*txn)?;
             transactor::run(txn, options, &base, ops, now)
+        })
+        .map_err(|error| match error {
+            // A full disk: say what the database holds.
+            StoreError::Kv(source @ KvError::DiskFull { .. }) => StoreError::NotCommitted {
+                source,
+                basis_t: self.db().map_or(0, |db| db.basis_t()),
+            },
+            other => other,
         })?;
         inner.publish(outcome.committed);
         Ok(outcome.report)
