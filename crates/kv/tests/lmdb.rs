@@ -353,3 +353,31 @@ fn open_engine_picks_the_engine() {
         Err(KvError::InvalidOption { .. })
     ));
 }
+
+#[test]
+fn threads_opening_and_closing_one_directory_share_it_safely() {
+    // Opens race closes: an open that finds the environment closing waits for the close, so
+    // the directory never has two environments in the process.
+    let dir = tempfile::tempdir().unwrap();
+    drop(open_lmdb(dir.path(), &fast_options()));
+    std::thread::scope(|s| {
+        for t in 0..4u64 {
+            let path = dir.path();
+            s.spawn(move || {
+                for i in 0..50u64 {
+                    let engine = open_lmdb(path, &fast_options());
+                    let n = t * 1000 + i;
+                    put_all(&engine, Table::Eavt, &[(&key(n), b"v")]);
+                    assert_eq!(
+                        engine.read().unwrap().get(Table::Eavt, &key(n)).unwrap(),
+                        Some(&b"v"[..])
+                    );
+                }
+            });
+        }
+    });
+    assert_eq!(
+        count(&open_lmdb(dir.path(), &fast_options()), Table::Eavt),
+        200
+    );
+}

@@ -47,7 +47,7 @@ use std::time::Duration;
 use self::errors::from_lmdb;
 use self::ffi::{Dbi, Env};
 use self::readers::ReaderCount;
-use self::registry::DirId;
+use self::registry::{DirId, Found};
 use self::snapshot::LmdbSnapshot;
 use self::write::LmdbWriteTxn;
 use self::write_lock::WriteLock;
@@ -127,6 +127,7 @@ impl Drop for Shared {
         // SAFETY: this is the last reference to the shared state, so every snapshot and write
         // transaction of the environment is gone, and `env` is not used after this.
         unsafe { ManuallyDrop::drop(&mut self.env) };
+        // Closed: this directory's entry (dead now) goes, and a new open may proceed.
         open.retain(|(id, shared)| *id != self.id || shared.strong_count() > 0);
     }
 }
@@ -148,13 +149,22 @@ impl LmdbEngine {
         options.validate()?;
         open::prepare_directory(path, options.create_if_missing)?;
         let id = DirId::of(path).map_err(|error| open::open_error(path, error.to_string()))?;
-        let mut open = registry::lock();
-        if let Some(shared) = registry::find(&open, id) {
-            // Released first: should the check fail, dropping `shared` may close it.
-            drop(open);
-            same_environment(&shared, options)?;
-            return Ok(LmdbEngine { shared });
-        }
+        let mut open = loop {
+            let open = registry::lock();
+            match registry::find(&open, id) {
+                Found::Nothing => break open,
+                Found::Open(shared) => {
+                    // Released first: should the check fail, dropping `shared` may close it.
+                    drop(open);
+                    same_environment(&shared, options)?;
+                    return Ok(LmdbEngine { shared });
+                }
+                Found::Closing => {
+                    drop(open);
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+            }
+        };
         let lock_file = open::open_lock_file(path)?;
         let data_len = open::data_file_len(path);
         let env = open::open_env(path, options, data_len)?;

@@ -6,8 +6,10 @@
 //! alive. A second [`LmdbEngine::open`](super::LmdbEngine::open) of a directory this process has
 //! open therefore shares the environment of the first.
 //!
-//! Invariant: an environment is created, and closed, only while [`OPEN`] is locked, so a
-//! directory never has two environments in this process, not even while one is closing.
+//! Invariant: an environment is created, and closed, only while [`OPEN`] is locked, and its
+//! entry is removed only once it has closed; an open that finds the entry of a closing
+//! environment waits. So a directory never has two environments in this process, not even
+//! while one is closing.
 
 use std::io;
 use std::path::Path;
@@ -55,15 +57,27 @@ pub(super) fn lock() -> MutexGuard<'static, Vec<(DirId, Weak<Shared>)>> {
     OPEN.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// The live environment of directory `id`, if this process has one open.
-pub(super) fn find(open: &[(DirId, Weak<Shared>)], id: DirId) -> Option<Arc<Shared>> {
-    open.iter()
-        .filter(|(dir, _)| *dir == id)
-        .find_map(|(_, shared)| shared.upgrade())
+/// What this process has of a directory.
+pub(super) enum Found {
+    /// Nothing: a new environment may be opened.
+    Nothing,
+    /// The environment, open.
+    Open(Arc<Shared>),
+    /// An environment whose last user is gone and that is closing now: wait for it, or the new
+    /// one's locks would be dropped by its close.
+    Closing,
 }
 
-/// Records a new environment, forgetting those that have closed.
+/// What this process has of directory `id`. An entry stays until its environment has closed
+/// (`Shared`'s `Drop` removes it), so a dead entry means a close in progress.
+pub(super) fn find(open: &[(DirId, Weak<Shared>)], id: DirId) -> Found {
+    match open.iter().find(|(dir, _)| *dir == id) {
+        None => Found::Nothing,
+        Some((_, shared)) => shared.upgrade().map_or(Found::Closing, Found::Open),
+    }
+}
+
+/// Records a new environment.
 pub(super) fn insert(open: &mut Vec<(DirId, Weak<Shared>)>, id: DirId, shared: &Arc<Shared>) {
-    open.retain(|(_, shared)| shared.strong_count() > 0);
     open.push((id, Arc::downgrade(shared)));
 }
