@@ -42,7 +42,7 @@ pub struct CheckReport {
     pub long_values: u64,
     /// Whether statistics are kept exact (and so were compared with a recount).
     pub stats_checked: bool,
-    /// What is wrong, one sentence each (at most [`MAX_LISTED`]).
+    /// What is wrong, one sentence each (the first 50).
     pub problems: Vec<String>,
     /// Problems found beyond those listed.
     pub more_problems: u64,

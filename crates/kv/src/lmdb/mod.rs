@@ -138,12 +138,12 @@ impl LmdbEngine {
     /// Other processes may have it open too. A directory this process has open already shares
     /// that environment; its durability and mapping options must then be the same.
     ///
-    /// Errors: [`KvError::MissingDirectory`](crate::KvError::MissingDirectory) when the directory
-    /// is missing and may not be created; [`KvError::Open`](crate::KvError::Open) when it cannot
+    /// Errors: [`KvError::MissingDirectory`] when the directory
+    /// is missing and may not be created; [`KvError::Open`] when it cannot
     /// be used (not a directory, permissions, not an LMDB file);
-    /// [`KvError::WriteBusy`](crate::KvError::WriteBusy) when a new database's tables cannot be
+    /// [`KvError::WriteBusy`] when a new database's tables cannot be
     /// created because another process keeps writing;
-    /// [`KvError::InvalidOption`](crate::KvError::InvalidOption) for invalid options, or options
+    /// [`KvError::InvalidOption`] for invalid options, or options
     /// that differ from those the directory is already open with in this process.
     pub fn open(path: &Path, options: &EngineOptions) -> Result<Self> {
         options.validate()?;
