@@ -29,6 +29,21 @@ impl Delta {
         self.tables.iter().all(BTreeMap::is_empty)
     }
 
+    /// Writes the changes into `txn`, in key order per table.
+    pub fn apply(&self, txn: &mut dyn WriteTxn) -> Result<()> {
+        for (table, changes) in Table::ALL.iter().zip(&self.tables) {
+            for (key, value) in changes {
+                match value {
+                    Some(value) => txn.put(*table, key, value)?,
+                    None => {
+                        txn.delete(*table, key)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Records `later`'s changes on top of these (the result of applying both in order).
     pub fn extend(&mut self, later: Delta) {
         for (mine, theirs) in self.tables.iter_mut().zip(later.tables) {

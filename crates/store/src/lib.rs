@@ -23,6 +23,7 @@ mod datoms;
 pub mod encoding;
 mod entity;
 mod error;
+mod group;
 pub mod meta;
 mod migrate;
 pub mod model;

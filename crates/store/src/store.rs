@@ -5,16 +5,16 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use datolite_kv::{open_engine, write_with, Engine, KvError, WriteTxn};
+use datolite_kv::{open_engine, write_with, Engine, WriteTxn};
 
 use crate::bootstrap::bootstrap_into;
 use crate::meta;
 use crate::snapshot::Db;
 use crate::stats::Stats;
-use crate::transactor::{self, parse_tx_data, TxOp, TxReport};
-use crate::version::{current_version, StoreInner, Version};
+use crate::transactor::{parse_tx_data, TxOp, TxReport};
+use crate::version::{StoreInner, Version};
+use crate::Result;
 use crate::StoreOptions;
-use crate::{Result, StoreError};
 
 /// A datom store over one engine. Cheap to clone; clones share the engine.
 #[derive(Clone)]
@@ -90,6 +90,7 @@ impl Store {
                 engine,
                 options,
                 latest: Mutex::new(version),
+                group: Default::default(),
             }),
         })
     }
@@ -114,27 +115,16 @@ impl Store {
         self.transact(&parse_tx_data(text)?)
     }
 
-    /// Runs operations as one atomic transaction.
+    /// Engine commits this store made through `transact`, and the transactions they carried
+    /// (more transactions than commits: group commit at work).
+    pub fn commit_counts(&self) -> (u64, u64) {
+        self.inner.group.counts()
+    }
+
+    /// Runs operations as one atomic transaction. Transactions from several threads at once
+    /// share commits (group commit, `group.rs`); each is acknowledged once durable.
     pub fn transact(&self, ops: &[TxOp]) -> Result<TxReport> {
-        let now = now_millis();
-        let options = &self.inner.options;
-        let inner = &self.inner;
-        let outcome = write_with(inner.engine.as_ref(), |txn| {
-            // Start from the version this write transaction sees; the cache is right unless a
-            // snapshot of another version was loaded meanwhile.
-            let base = current_version(inner, &*txn)?;
-            transactor::run(txn, options, &base, ops, now)
-        })
-        .map_err(|error| match error {
-            // A full disk: say what the database holds.
-            StoreError::Kv(source @ KvError::DiskFull { .. }) => StoreError::NotCommitted {
-                source,
-                basis_t: self.db().map_or(0, |db| db.basis_t()),
-            },
-            other => other,
-        })?;
-        inner.publish(outcome.committed);
-        Ok(outcome.report)
+        self.inner.group.transact(&self.inner, ops, now_millis())
     }
 }
 

@@ -36,6 +36,8 @@ pub(crate) struct StoreInner {
     pub options: StoreOptions,
     /// The latest version we know of; a snapshot whose basis matches reuses it.
     pub latest: Mutex<Arc<Version>>,
+    /// Transactions waiting to share the next commit.
+    pub group: crate::group::Group,
 }
 
 impl Version {
@@ -95,12 +97,37 @@ impl StoreInner {
                 old.stats = Arc::default();
             }
         }
-        *latest = Arc::new(Version {
-            basis_t: committed.basis_t,
-            next_db: committed.next_db,
-            next_user: committed.next_user,
-            schema: committed.schema,
-            stats: committed.stats.into_stats(),
-        });
+        *latest = Arc::new(committed.into_version());
+    }
+
+    /// The t of the last commit, as the engine has it now (0 if it cannot be read).
+    pub fn latest_basis(&self) -> u64 {
+        self.engine
+            .read()
+            .ok()
+            .and_then(|txn| meta::get_u64(txn.as_ref(), meta::BASIS_T).ok().flatten())
+            .unwrap_or(0)
+    }
+
+    /// Makes `version` the latest, unless a later one is known.
+    pub fn publish_version(&self, version: Arc<Version>) {
+        if let Ok(mut latest) = self.latest.lock() {
+            if latest.basis_t < version.basis_t {
+                *latest = version;
+            }
+        }
+    }
+}
+
+impl Committed {
+    /// The version this commit makes, its statistics settled.
+    pub fn into_version(self) -> Version {
+        Version {
+            basis_t: self.basis_t,
+            next_db: self.next_db,
+            next_user: self.next_user,
+            schema: self.schema,
+            stats: self.stats.into_stats(),
+        }
     }
 }
