@@ -721,3 +721,47 @@ fn check_backup_and_restore_round_trip() {
     assert!(err.contains("nothing"), "{err}");
     assert!(!tmp.path().join("other").exists());
 }
+
+#[test]
+fn bench_tx_json_has_every_key() {
+    let output = datolite()
+        .args([
+            "bench",
+            "tx",
+            "--threads",
+            "4",
+            "--seconds",
+            "0.3",
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("run");
+    let report = json(&ok(output));
+    for key in [
+        "threads",
+        "seconds",
+        "transactions",
+        "tx_per_sec",
+        "p50_ms",
+        "p99_ms",
+        "commits",
+        "tx_per_commit",
+        "sync",
+    ] {
+        assert!(report.get(key).is_some(), "missing {key}: {report}");
+    }
+    let transactions = report["transactions"].as_u64().unwrap_or(0);
+    let commits = report["commits"].as_u64().unwrap_or(0);
+    assert!(
+        transactions > 0 && commits > 0 && commits <= transactions,
+        "{report}"
+    );
+    let err = fails(
+        datolite()
+            .args(["bench", "tx", "--seconds", "0"])
+            .output()
+            .expect("run"),
+    );
+    assert!(err.contains("--seconds"), "{err}");
+}

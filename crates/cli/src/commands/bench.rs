@@ -46,6 +46,8 @@ enum Bench {
     Graph(crate::commands::graph::GraphBenchArgs),
     /// Time any query on the database --db names: a warm-up run, then the median of --runs.
     Query(crate::commands::bench_query::QueryBenchArgs),
+    /// Durable one-entity transactions from many threads at once (group commit): tx/s, p50/p99.
+    Tx(crate::commands::bench_tx::TxBenchArgs),
 }
 
 /// Arguments of `bench scan`.
@@ -84,6 +86,7 @@ pub fn run(db: Option<&std::path::Path>, args: BenchArgs) -> Result<()> {
         Bench::Time(args) => crate::commands::bench_time::run(args),
         Bench::Graph(args) => crate::commands::graph::run(args),
         Bench::Query(args) => crate::commands::bench_query::run(db, args),
+        Bench::Tx(args) => crate::commands::bench_tx::run(args),
     }
 }
 

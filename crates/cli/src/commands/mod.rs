@@ -4,6 +4,7 @@ pub mod backup;
 pub mod bench;
 pub mod bench_query;
 pub mod bench_time;
+pub mod bench_tx;
 pub mod check;
 pub mod demo;
 pub mod explain;
