@@ -14,7 +14,8 @@
 //!   failing one writes nothing and the others go on; each starts from the version the one
 //!   before it made.
 //! - A lone transaction runs directly on the write transaction, as before: no overlay, no copy.
-//! - If the engine write itself fails, every transaction of the group fails with its error.
+//! - If the engine write itself fails, every transaction of the group fails with its error; if
+//!   the leader panics, the waiting callers run their own transactions.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -89,14 +90,15 @@ impl Group {
                 state.queue.retain(|w| w.id != id);
                 let batch = std::mem::take(&mut state.queue);
                 drop(state);
+                // Should the commit panic, leadership is given up all the same: the waiting
+                // callers wake without results and run their transactions themselves.
+                let resign = Resign(self);
                 self.commits.fetch_add(1, Ordering::Relaxed);
                 self.transactions
                     .fetch_add(1 + batch.len() as u64, Ordering::Relaxed);
                 let (mine, theirs) = commit(inner, ops, now_ms, &batch);
-                let mut state = self.lock();
-                state.results.extend(theirs);
-                state.leading = false;
-                self.done.notify_all();
+                self.lock().results.extend(theirs);
+                drop(resign);
                 return mine;
             }
             if !queued {
@@ -112,6 +114,16 @@ impl Group {
                 .wait(state)
                 .unwrap_or_else(PoisonError::into_inner);
         }
+    }
+}
+
+/// Ends a leadership when dropped (also while unwinding): no commit under way, waiters woken.
+struct Resign<'g>(&'g Group);
+
+impl Drop for Resign<'_> {
+    fn drop(&mut self) {
+        self.0.lock().leading = false;
+        self.0.done.notify_all();
     }
 }
 
