@@ -473,13 +473,7 @@ fn reading_a_missing_database_fails_without_creating_it() {
 #[test]
 fn invalid_storage_variable_is_named_in_the_error() {
     let (_tmp, db) = people_db();
-    let output = datolite()
-        .env("DATOLITE_SCAN_BATCH_SIZE", "abc")
-        .arg("--db")
-        .arg(&db)
-        .arg("stats")
-        .output()
-        .expect("run");
+    let output = run_env(&db, ("DATOLITE_SCAN_BATCH_SIZE", "abc"), &["stats"]);
     assert_eq!(output.status.code(), Some(1));
     assert!(
         stderr(&output).contains("DATOLITE_SCAN_BATCH_SIZE"),

@@ -8,7 +8,7 @@ mod common;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::{datolite, fails, file, ok, run, stderr};
+use common::{fails, file, ok, run, run_env, stderr, without_datolite_vars};
 
 const SCHEMA: &str =
     "[{:db/ident :n :db/valueType :db.type/long :db/cardinality :db.cardinality/one}
@@ -40,11 +40,7 @@ fn limited(blocks: u32, vars: &[(&str, &str)], args: &[&str]) -> Output {
         .arg("-c")
         .arg(format!("ulimit -f {blocks} && exec \"$0\" \"$@\""));
     command.arg(env!("CARGO_BIN_EXE_datolite")).args(args);
-    for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("DATOLITE_") {
-            command.env_remove(&name);
-        }
-    }
+    without_datolite_vars(&mut command);
     command.envs(vars.iter().copied());
     command.output().expect("run sh")
 }
@@ -155,13 +151,11 @@ fn a_truncated_or_overwritten_data_file_is_refused_at_open() {
         "{message}"
     );
     // Also with a write map, which would extend the file: its length is left as found.
-    let out = datolite()
-        .env("DATOLITE_LMDB_WRITE_MAP", "true")
-        .arg("--db")
-        .arg(&db)
-        .args(["query", "[:find ?e :where [?e :n 1]]"])
-        .output()
-        .expect("run datolite");
+    let out = run_env(
+        &db,
+        ("DATOLITE_LMDB_WRITE_MAP", "true"),
+        &["query", "[:find ?e :where [?e :n 1]]"],
+    );
     assert!(fails(out).contains("truncated"));
     assert_eq!(std::fs::metadata(&data).expect("data file").len(), half);
     // An overwritten header is no LMDB file.
@@ -174,25 +168,13 @@ fn a_truncated_or_overwritten_data_file_is_refused_at_open() {
 fn the_memory_engine_refuses_a_directory_and_unknown_variables_are_named() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (db, _) = setup(dir.path(), 3);
-    let out = datolite()
-        .env("DATOLITE_ENGINE", "memory")
-        .arg("--db")
-        .arg(&db)
-        .args(["stats"])
-        .output()
-        .expect("run datolite");
+    let out = run_env(&db, ("DATOLITE_ENGINE", "memory"), &["stats"]);
     let message = fails(out);
     assert!(
         message.contains("DATOLITE_ENGINE=memory") && message.contains("would not be used"),
         "{message}"
     );
-    let out = datolite()
-        .env("DATOLITE_LMDB_MAPSIZE", "1GiB")
-        .arg("--db")
-        .arg(&db)
-        .args(["stats"])
-        .output()
-        .expect("run datolite");
+    let out = run_env(&db, ("DATOLITE_LMDB_MAPSIZE", "1GiB"), &["stats"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("warning: unknown variable DATOLITE_LMDB_MAPSIZE is ignored (did you mean DATOLITE_LMDB_MAP_SIZE?)"),

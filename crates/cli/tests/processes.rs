@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::{datolite, fails, file, ok, run, stderr};
+use common::{fails, file, ok, run, run_env, stderr};
 use datolite::{Cell, Database, QueryResult, StoreOptions, Value};
 
 const SCHEMA: &str =
@@ -152,13 +152,11 @@ fn a_second_writer_waits_for_the_first_and_gives_up_at_its_deadline() {
         // Readers are not held up by a writer, in any process.
         assert_eq!(count_in_a_process(&db), 0);
         // A writer with a short deadline gives up with a clear error, writing nothing.
-        let out = datolite()
-            .env("DATOLITE_LMDB_WRITE_WAIT_MS", "200")
-            .arg("--db")
-            .arg(&db)
-            .args(["transact", tx])
-            .output()
-            .expect("run datolite");
+        let out = run_env(
+            &db,
+            ("DATOLITE_LMDB_WRITE_WAIT_MS", "200"),
+            &["transact", tx],
+        );
         let message = fails(out);
         assert!(
             message.contains("being written by another process")
@@ -193,13 +191,11 @@ fn a_map_grown_by_one_process_is_adopted_by_another() {
     // Another process with a 1 MiB map too writes ~20,000 entities: it grows the map.
     let entities: Vec<String> = (0..20_000).map(|n| format!("{{:n {n}}}")).collect();
     let big = file(dir.path(), "big.edn", &format!("[{}]", entities.join(" ")));
-    ok(datolite()
-        .env("DATOLITE_LMDB_MAP_SIZE", "1MiB")
-        .arg("--db")
-        .arg(&db)
-        .args(["transact", big.to_str().expect("utf-8 path")])
-        .output()
-        .expect("run datolite"));
+    ok(run_env(
+        &db,
+        ("DATOLITE_LMDB_MAP_SIZE", "1MiB"),
+        &["transact", big.to_str().expect("utf-8 path")],
+    ));
     // This process's next snapshot finds the data beyond its 1 MiB map (LMDB refuses to begin
     // it) and adopts the size the other process grew the map to.
     assert_eq!(count_here(&database), 20_000);

@@ -5,7 +5,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use datolite::{Database, DbQueries, QueryResult, StoreOptions, Value};
-use datolite_kv::{Direction, KeyRange, Table, Visit};
+use datolite_kv::{Direction, KeyRange, ReadOps, Table};
 
 const SCHEMA: &str =
     "[{:db/ident :name :db/valueType :db.type/string :db/cardinality :db.cardinality/one}
@@ -37,16 +37,12 @@ fn first_entity(db: &Database, query: &str) -> u64 {
     }
 }
 
-/// The first key of `table`.
-fn first_key(db: &Database, table: Table) -> Vec<u8> {
-    let txn = db.store().engine().read().unwrap();
-    let mut first = None;
-    txn.scan(table, &KeyRange::all(), Direction::Forward, &mut |k, _| {
-        first = Some(k.to_vec());
-        Visit::Stop
-    })
-    .unwrap();
-    first.expect("a key")
+/// The first key of `table` in `direction`, read through `txn` (the store's `ReadOps::first`).
+fn end_key(txn: &dyn ReadOps, table: Table, direction: Direction) -> Vec<u8> {
+    txn.first(table, &KeyRange::all(), direction)
+        .unwrap()
+        .expect("a key")
+        .0
 }
 
 /// Runs `damage` in a raw engine write (no transactor), then checks.
@@ -76,32 +72,12 @@ fn any(problems: &[String], fragment: &str) -> bool {
 fn each_kind_of_damage_is_found() {
     // An index lacks a datom EAVT holds, and holds one EAVT lacks.
     let problems = damaged(|txn| {
-        let mut key = Vec::new();
-        txn.scan(
-            Table::Aevt,
-            &KeyRange::all(),
-            Direction::Reverse,
-            &mut |k, _| {
-                key = k.to_vec();
-                Visit::Stop
-            },
-        )
-        .unwrap();
+        let key = end_key(&*txn, Table::Aevt, Direction::Reverse);
         txn.delete(Table::Aevt, &key).unwrap();
     });
     assert!(any(&problems, "AEVT lacks datom"), "{problems:?}");
     let problems = damaged(|txn| {
-        let mut key = Vec::new();
-        txn.scan(
-            Table::Avet,
-            &KeyRange::all(),
-            Direction::Reverse,
-            &mut |k, _| {
-                key = k.to_vec();
-                Visit::Stop
-            },
-        )
-        .unwrap();
+        let mut key = end_key(&*txn, Table::Avet, Direction::Reverse);
         key.push(0); // another transaction id's last byte: a datom EAVT does not hold
         let len = key.len();
         key.swap(len - 1, len - 2);
@@ -110,33 +86,13 @@ fn each_kind_of_damage_is_found() {
     assert!(any(&problems, "that EAVT lacks"), "{problems:?}");
     // History tables disagree.
     let problems = damaged(|txn| {
-        let mut key = Vec::new();
-        txn.scan(
-            Table::AevtHistory,
-            &KeyRange::all(),
-            Direction::Forward,
-            &mut |k, _| {
-                key = k.to_vec();
-                Visit::Stop
-            },
-        )
-        .unwrap();
+        let key = end_key(&*txn, Table::AevtHistory, Direction::Forward);
         txn.delete(Table::AevtHistory, &key).unwrap();
     });
     assert!(any(&problems, "AEVT history lacks datom"), "{problems:?}");
     // A long value's payload is gone.
     let problems = damaged(|txn| {
-        let mut key = Vec::new();
-        txn.scan(
-            Table::Values,
-            &KeyRange::all(),
-            Direction::Forward,
-            &mut |k, _| {
-                key = k.to_vec();
-                Visit::Stop
-            },
-        )
-        .unwrap();
+        let key = end_key(&*txn, Table::Values, Direction::Forward);
         txn.delete(Table::Values, &key).unwrap();
     });
     assert!(
@@ -145,17 +101,7 @@ fn each_kind_of_damage_is_found() {
     );
     // The log lost an assertion.
     let problems = damaged(|txn| {
-        let mut key = Vec::new();
-        txn.scan(
-            Table::Log,
-            &KeyRange::all(),
-            Direction::Reverse,
-            &mut |k, _| {
-                key = k.to_vec();
-                Visit::Stop
-            },
-        )
-        .unwrap();
+        let key = end_key(&*txn, Table::Log, Direction::Reverse);
         txn.delete(Table::Log, &key).unwrap();
     });
     assert!(any(&problems, "log:"), "{problems:?}");
@@ -165,7 +111,11 @@ fn each_kind_of_damage_is_found() {
 fn statistics_that_differ_from_a_recount_are_found_and_repaired() {
     let dir = tempfile::tempdir().unwrap();
     let db = sample(dir.path());
-    let stats_key = first_key(&db, Table::Stats);
+    let stats_key = end_key(
+        db.store().engine().read().unwrap().as_ref(),
+        Table::Stats,
+        Direction::Forward,
+    );
     db.store()
         .engine()
         .write(&mut |txn| {

@@ -148,31 +148,45 @@ fn input(rng: &mut Rng, seeds: &[&str]) -> String {
     }
 }
 
-/// Runs `target` on inputs for the time budget; a panic fails naming the input.
+/// Runs `target` on text inputs for the time budget, the regressions first.
 fn fuzz(name: &str, seed: u64, seeds: &[&str], mut target: impl FnMut(&str)) {
+    let known: Vec<String> = regressions().into_iter().map(String::from).collect();
+    fuzz_inputs(
+        name,
+        seed,
+        &known,
+        |rng| input(rng, seeds),
+        |text| target(text),
+    );
+}
+
+/// Runs `target` on each of `known`, then on inputs `generate` makes until the time budget
+/// (`DATOLITE_FUZZ_SECS`, default 2 s) is spent; a panic fails naming the input.
+fn fuzz_inputs<I: std::fmt::Debug>(
+    name: &str,
+    seed: u64,
+    known: &[I],
+    mut generate: impl FnMut(&mut Rng) -> I,
+    mut target: impl FnMut(&I),
+) {
     let secs: f64 = std::env::var("DATOLITE_FUZZ_SECS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(2.0);
     let deadline = Instant::now() + Duration::from_secs_f64(secs);
+    let mut run_one = |input: &I| {
+        if catch_unwind(AssertUnwindSafe(|| target(input))).is_err() {
+            panic!("fuzz {name}: input {input:?} panicked; add it to regressions()");
+        }
+    };
+    known.iter().for_each(&mut run_one);
     let mut rng = Rng(seed);
     let mut tried = 0u64;
-    // Every regression first, then new inputs until time is up.
-    for text in regressions() {
-        run_one(name, &mut target, text);
-    }
     while Instant::now() < deadline {
-        let text = input(&mut rng, seeds);
-        run_one(name, &mut target, &text);
+        run_one(&generate(&mut rng));
         tried += 1;
     }
     eprintln!("fuzz {name}: {tried} inputs in {secs} s, no panic");
-}
-
-fn run_one(name: &str, target: &mut impl FnMut(&str), text: &str) {
-    if catch_unwind(AssertUnwindSafe(|| target(text))).is_err() {
-        panic!("fuzz {name}: input {text:?} panicked; add it to regressions()");
-    }
 }
 
 /// Inputs that once panicked (or came close), run by every target first.
@@ -237,24 +251,13 @@ fn fuzz_transaction_data() {
 
 #[test]
 fn fuzz_the_key_and_value_decoders() {
-    let mut rng = Rng(0x94D0_49BB_1331_11EB);
-    let secs: f64 = std::env::var("DATOLITE_FUZZ_SECS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(2.0);
-    let deadline = Instant::now() + Duration::from_secs_f64(secs);
-    let mut tried = 0u64;
-    while Instant::now() < deadline {
-        let bytes: Vec<u8> = (0..rng.below(48)).map(|_| rng.next() as u8).collect();
-        let outcome = catch_unwind(|| {
-            for index in [Index::Eavt, Index::Aevt, Index::Avet, Index::Vaet] {
-                let _ = decode_key(index, &bytes);
-            }
-            let _ = decode_log_key(&bytes);
-            let _ = decode_value(&bytes);
-        });
-        assert!(outcome.is_ok(), "decoding {bytes:02x?} panicked");
-        tried += 1;
-    }
-    eprintln!("fuzz keys: {tried} inputs in {secs} s, no panic");
+    let bytes =
+        |rng: &mut Rng| -> Vec<u8> { (0..rng.below(48)).map(|_| rng.next() as u8).collect() };
+    fuzz_inputs("keys", 0x94D0_49BB_1331_11EB, &[], bytes, |bytes| {
+        for index in [Index::Eavt, Index::Aevt, Index::Avet, Index::Vaet] {
+            let _ = decode_key(index, bytes);
+        }
+        let _ = decode_log_key(bytes);
+        let _ = decode_value(bytes);
+    });
 }

@@ -167,6 +167,13 @@ fn check_indexes(
                 Err(e) => problems.push(format!("reading {}: {e}", index.name())),
             }
         }
+        // Its value decodes (a long one finds its payload).
+        if let Err(e) = materialize(d.v, txn) {
+            problems.push(format!(
+                "datom [{} {} … {}]: its value: {e}",
+                d.e, d.a, d.tx
+            ));
+        }
         datoms.insert((d.e, d.a, d.v.to_vec()), (d.tx, v.to_vec()));
     })?;
     for p in problems {
@@ -210,7 +217,8 @@ fn check_indexes(
     Ok(datoms)
 }
 
-/// Checks every long value: referenced payloads exist, and each encodes back to its key.
+/// Checks every long value in the `values` table encodes back to its key (that every datom's
+/// value decodes, a long one finding its payload, is checked with the indexes).
 fn check_values(txn: &dyn ReadOps, report: &mut CheckReport) -> Result<()> {
     let threshold = meta::get_u64(txn, meta::INLINE_THRESHOLD)?.unwrap_or(128) as usize;
     let mut problems = Vec::new();
@@ -229,19 +237,6 @@ fn check_values(txn: &dyn ReadOps, report: &mut CheckReport) -> Result<()> {
         }
     })?;
     report.long_values = long_values;
-    // Every datom's value decodes (a long one finds its payload).
-    for history in [false, true] {
-        entries(txn, table(Index::Eavt, history), |k, _| {
-            if let Ok(d) = decode_key(Index::Eavt, k) {
-                if let Err(e) = materialize(d.v, txn) {
-                    problems.push(format!(
-                        "datom [{} {} … {}]: its value: {e}",
-                        d.e, d.a, d.tx
-                    ));
-                }
-            }
-        })?;
-    }
     for p in problems {
         report.problem(p);
     }

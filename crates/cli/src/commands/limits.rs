@@ -27,15 +27,6 @@ pub struct LimitArgs {
     max_rows: u64,
 }
 
-impl Default for LimitArgs {
-    fn default() -> Self {
-        LimitArgs {
-            timeout: parse_duration(DEFAULT_TIMEOUT).unwrap_or(Duration::ZERO),
-            max_rows: DEFAULT_MAX_ROWS,
-        }
-    }
-}
-
 impl LimitArgs {
     /// The library's options for these limits (`0` is none).
     pub fn options(&self) -> QueryOptions {

@@ -11,17 +11,33 @@ use serde_json::Value as Json;
 /// The binary with a clean environment: no `DATOLITE_*` variable of the caller leaks in.
 pub fn datolite() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_datolite"));
+    without_datolite_vars(&mut command);
+    command
+}
+
+/// Keeps the caller's `DATOLITE_*` variables out of `command`'s environment.
+pub fn without_datolite_vars(command: &mut Command) {
     for (name, _) in std::env::vars_os() {
         if name.to_string_lossy().starts_with("DATOLITE_") {
             command.env_remove(&name);
         }
     }
-    command
 }
 
 /// Runs `datolite --db DB args…`.
 pub fn run(db: &Path, args: &[&str]) -> Output {
     datolite()
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .output()
+        .expect("run datolite")
+}
+
+/// Runs `datolite --db DB args…` with the environment variable `name` set to `value`.
+pub fn run_env(db: &Path, (name, value): (&str, &str), args: &[&str]) -> Output {
+    datolite()
+        .env(name, value)
         .arg("--db")
         .arg(db)
         .args(args)

@@ -12,6 +12,7 @@ use std::path::Path;
 
 use super::errors::from_lmdb;
 use super::ffi::LmdbError;
+use super::open::DATA_FILE;
 use crate::KvError;
 
 /// Below this much free space an `EIO` at commit is taken for a full disk (LMDB reports a
@@ -25,7 +26,7 @@ pub(super) fn reserve(dir: &Path, bytes: u64) -> Result<(), KvError> {
     let file = std::fs::OpenOptions::new()
         .read(true)
         .write(true)
-        .open(dir.join("data.mdb"))?;
+        .open(dir.join(DATA_FILE))?;
     let len = libc::off_t::try_from(bytes).map_err(|_| too_large(bytes))?;
     // SAFETY: `file` is an open descriptor for the duration of the call.
     let rc = unsafe { libc::posix_fallocate(file.as_raw_fd(), 0, len) };
@@ -110,7 +111,7 @@ fn at_file_size_limit(dir: &Path) -> bool {
     // `rlim_t` is `u64` here, narrower on some platforms.
     #[allow(clippy::unnecessary_cast)]
     let limit = limit as u64;
-    std::fs::metadata(dir.join("data.mdb")).is_ok_and(|m| m.len() >= limit)
+    std::fs::metadata(dir.join(DATA_FILE)).is_ok_and(|m| m.len() >= limit)
 }
 
 /// The error for a failed commit of a write to the database in `dir`: a full disk (or a file

@@ -9,6 +9,7 @@
 use std::sync::PoisonError;
 use std::time::Duration;
 
+use super::ffi::LmdbError;
 use super::{round_to_pages, Shared};
 use crate::{KvError, Result};
 
@@ -16,25 +17,24 @@ impl Shared {
     /// Grows the map by `map_growth` (at least doubling it).
     ///
     /// The caller holds the writer mutex and has aborted its write transaction. This blocks new
-    /// snapshots, waits up to `grow_wait_ms` for open ones to close, then remaps.
+    /// snapshots, waits up to `grow_wait_ms` for open ones to close, then remaps
+    /// ([`Shared::quiesced`]).
     pub(super) fn grow(&self) -> Result<()> {
-        // Held until the remap is done: `read`, `read_group` and raw scans take the read side
-        // before counting a reader, so no new snapshot can start.
-        let _gate = self
-            .grow_gate
-            .write()
-            .unwrap_or_else(PoisonError::into_inner);
-        let current = self.env.map_size();
-        let wait = Duration::from_millis(self.options.grow_wait_ms);
-        if let Err(open) = self.readers.wait_for_zero(wait) {
-            return Err(KvError::Full(format!(
+        let busy = |open| {
+            KvError::Full(format!(
                 "the database map ({}) is full and cannot grow while {open} snapshot(s) of this \
                  process stay open (waited {} ms); close long-lived snapshots (database values) \
                  before writing, or reopen with a larger DATOLITE_LMDB_MAP_SIZE",
-                human(current),
+                human(self.env.map_size()),
                 self.options.grow_wait_ms,
-            )));
-        }
+            ))
+        };
+        self.quiesced(busy, || self.remap_larger())
+    }
+
+    /// The remap of [`Shared::grow`], run quiesced.
+    fn remap_larger(&self) -> Result<()> {
+        let current = self.env.map_size();
         // Another process may have grown the map already: its size is then enough to retry.
         // SAFETY: as for the remap below.
         if unsafe { self.adopt_recorded_size() }? > current {
@@ -70,29 +70,63 @@ impl Shared {
             ))
         })
     }
-}
 
-impl Shared {
+    /// Runs `open` (which begins a read transaction) with the grow gate's read side held, so
+    /// no remap starts meanwhile; when another process grew the map past this process's
+    /// mapping (`MDB_MAP_RESIZED`), adopts the new size and runs it again. Any other LMDB error
+    /// comes back for the caller to phrase.
+    pub(super) fn open_reading<T>(
+        &self,
+        mut open: impl FnMut() -> std::result::Result<T, LmdbError>,
+    ) -> Result<std::result::Result<T, LmdbError>> {
+        loop {
+            let opened = {
+                let _gate = self
+                    .grow_gate
+                    .read()
+                    .unwrap_or_else(PoisonError::into_inner);
+                open()
+            };
+            match opened {
+                Err(error) if error.is_map_resized() => self.adopt_map_size()?,
+                other => return Ok(other),
+            }
+        }
+    }
+
     /// Adopts the map size another process grew the map to: LMDB refused to begin a
     /// transaction (`MDB_MAP_RESIZED`). Blocks new snapshots and waits up to `grow_wait_ms` for
     /// this process's open ones to close, as growing does.
     pub(super) fn adopt_map_size(&self) -> Result<()> {
+        let busy = |open| {
+            KvError::Snapshot(format!(
+                "another process grew the database map; this process can adopt the new size only \
+                 with no snapshot open, and {open} snapshot(s) stayed open for {} ms; close \
+                 long-lived snapshots (database values) sooner",
+                self.options.grow_wait_ms
+            ))
+        };
+        // SAFETY: quiesced (see `remap_larger`); a write transaction is only ever begun after
+        // this returns.
+        self.quiesced(busy, || unsafe { self.adopt_recorded_size() }.map(|_| ()))
+    }
+
+    /// Runs `remap` with no read transaction of this process open and none able to start: it
+    /// holds the grow gate's write side (`read`, `read_group`, backups and raw scans take the
+    /// read side before counting a reader) and waits up to `grow_wait_ms` for the open ones to
+    /// close, else fails with `busy(still open)`.
+    fn quiesced<T>(
+        &self,
+        busy: impl FnOnce(usize) -> KvError,
+        remap: impl FnOnce() -> Result<T>,
+    ) -> Result<T> {
         let _gate = self
             .grow_gate
             .write()
             .unwrap_or_else(PoisonError::into_inner);
         let wait = Duration::from_millis(self.options.grow_wait_ms);
-        if let Err(open) = self.readers.wait_for_zero(wait) {
-            return Err(KvError::Snapshot(format!(
-                "another process grew the database map; this process can adopt the new size only \
-                 with no snapshot open, and {open} snapshot(s) stayed open for {} ms; close \
-                 long-lived snapshots (database values) sooner",
-                self.options.grow_wait_ms
-            )));
-        }
-        // SAFETY: the gate is held and no snapshot is open (see `grow`); a write transaction
-        // is only ever begun after this returns.
-        unsafe { self.adopt_recorded_size() }.map(|_| ())
+        self.readers.wait_for_zero(wait).map_err(busy)?;
+        remap()
     }
 
     /// Sets the map to the size recorded in the data file, unless that is smaller than the
@@ -102,7 +136,7 @@ impl Shared {
     /// No transaction of this process may be open, and none may begin meanwhile.
     unsafe fn adopt_recorded_size(&self) -> Result<u64> {
         let current = self.env.map_size();
-        let failed = |error: super::ffi::LmdbError| {
+        let failed = |error: LmdbError| {
             KvError::Engine(format!(
                 "cannot adopt the database map size another process set: {}",
                 error.message()

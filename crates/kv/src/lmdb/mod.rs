@@ -223,20 +223,9 @@ impl LmdbEngine {
     /// One snapshot, opened outside any growth (adopting the map size another process grew
     /// the map to, when LMDB asks).
     fn snapshot(&self) -> Result<LmdbSnapshot> {
-        loop {
-            let opened = {
-                let _gate = self
-                    .shared
-                    .grow_gate
-                    .read()
-                    .unwrap_or_else(PoisonError::into_inner);
-                LmdbSnapshot::open(&self.shared)
-            };
-            match opened {
-                Err(error) if error.is_map_resized() => self.shared.adopt_map_size()?,
-                other => return other.map_err(from_lmdb),
-            }
-        }
+        self.shared
+            .open_reading(|| LmdbSnapshot::open(&self.shared))?
+            .map_err(from_lmdb)
     }
 }
 
@@ -282,32 +271,23 @@ impl Engine for LmdbEngine {
     }
 
     fn read_group(&self, n: usize) -> Result<Vec<Box<dyn ReadTxn>>> {
-        loop {
-            let group = {
-                // Lock order everywhere: grow gate, then commit gate.
-                let _grow = self
-                    .shared
-                    .grow_gate
-                    .read()
-                    .unwrap_or_else(PoisonError::into_inner);
+        self.shared
+            .open_reading(|| {
+                // Lock order everywhere: grow gate (held by `open_reading`), then commit gate.
                 let _commit = self
                     .shared
                     .commit_gate
                     .read()
                     .unwrap_or_else(PoisonError::into_inner);
+                // A failed group drops the snapshots it had opened.
                 (0..n)
                     .map(|_| {
                         LmdbSnapshot::open(&self.shared)
                             .map(|snapshot| Box::new(snapshot) as Box<dyn ReadTxn>)
                     })
-                    .collect::<std::result::Result<Vec<_>, _>>()
-            };
-            // A failed group has dropped the snapshots it had opened.
-            match group {
-                Err(error) if error.is_map_resized() => self.shared.adopt_map_size()?,
-                other => return other.map_err(from_lmdb),
-            }
-        }
+                    .collect()
+            })?
+            .map_err(from_lmdb)
     }
 
     fn write(&self, body: &mut dyn FnMut(&mut dyn WriteTxn) -> Result<()>) -> Result<()> {
@@ -361,29 +341,19 @@ impl Engine for LmdbEngine {
     }
 
     fn backup(&self, dest: &Path) -> Result<()> {
-        // The copy reads through a transaction of its own: a remap must wait for it, like for
-        // a snapshot (and another process's growth must be adopted first).
-        loop {
-            let copied = {
-                let _gate = self
-                    .shared
-                    .grow_gate
-                    .read()
-                    .unwrap_or_else(PoisonError::into_inner);
+        // The copy reads through a transaction of its own: counted as a reader, so a remap
+        // waits for it as for a snapshot.
+        self.shared
+            .open_reading(|| {
                 let _reader = readers::ReaderGuard::new(Arc::clone(&self.shared));
                 self.shared.env.copy_compacted(dest)
-            };
-            match copied {
-                Err(error) if error.is_map_resized() => self.shared.adopt_map_size()?,
-                Err(error) => {
-                    return Err(open::open_error(
-                        dest,
-                        format!("cannot write the backup: {}", error.message()),
-                    ))
-                }
-                Ok(()) => return Ok(()),
-            }
-        }
+            })?
+            .map_err(|error| {
+                open::open_error(
+                    dest,
+                    format!("cannot write the backup: {}", error.message()),
+                )
+            })
     }
 
     fn size_on_disk(&self) -> Result<u64> {

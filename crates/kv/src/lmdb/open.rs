@@ -11,6 +11,9 @@ use super::round_to_pages;
 use super::write_lock::WriteLock;
 use crate::{EngineOptions, KvError, Result, SyncMode, Table};
 
+/// The name of LMDB's data file inside the database directory.
+pub(super) const DATA_FILE: &str = "data.mdb";
+
 /// The largest map a write map starts with (it grows as the data does).
 const WRITE_MAP_START: u64 = 256 << 20;
 
@@ -20,7 +23,7 @@ pub const LOCK_FILE: &str = "datolite.lock";
 /// Makes sure `path` is a usable directory, creating it when missing and allowed.
 pub(super) fn prepare_directory(path: &Path, create_if_missing: bool) -> Result<()> {
     match fs::metadata(path) {
-        Ok(meta) if meta.is_dir() && !create_if_missing && !path.join("data.mdb").exists() => {
+        Ok(meta) if meta.is_dir() && !create_if_missing && !path.join(DATA_FILE).exists() => {
             Err(open_error(
                 path,
                 "the directory holds no database (no data.mdb) and creating one was not asked for"
@@ -115,9 +118,6 @@ pub(super) fn open_env(path: &Path, options: &EngineOptions, data_len: Option<u6
         other => other,
     })
 }
-
-/// The name of LMDB's data file inside the database directory.
-const DATA_FILE: &str = "data.mdb";
 
 /// The length of the data file before LMDB opens it (`None`: there is none yet).
 pub(super) fn data_file_len(path: &Path) -> Option<u64> {

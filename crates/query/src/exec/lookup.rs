@@ -88,11 +88,9 @@ impl<'a> Exec<'a> {
     ) -> Result<Option<Lookup<'a>>> {
         let schema = self.db().schema();
         let e = match cp.e {
-            Slot::Const(Constant::Long(n)) => u64::try_from(*n).map_or(Res::Never, Res::Is),
-            Slot::Const(Constant::Keyword(k)) => {
-                schema.entity_of_ident(k).map_or(Res::Never, Res::Is)
-            }
-            Slot::Const(_) | Slot::Never => Res::Never,
+            // Resolved once for the step (`pattern_step`).
+            Slot::Const(_) => cp.const_ids[0].map_or(Res::Never, Res::Is),
+            Slot::Never => Res::Never,
             Slot::Col(c) => row.map_or(Res::Free, |r| entity_of(&r[c])),
             _ => Res::Free,
         };
