@@ -14,7 +14,7 @@ use datolite_edn as edn;
 use crate::commands::limits::LimitArgs;
 use crate::commands::time::{SourceArgs, TimeArgs};
 use crate::commands::{open_database, Create};
-use crate::error::{Context, Result};
+use crate::error::{CliError, Context, Result};
 use crate::output;
 
 /// How a query result prints.
@@ -81,6 +81,14 @@ impl QueryInput {
     /// Reads the query text, opens the database `db_path` names and takes the values the
     /// time and source options ask for.
     pub fn prepare(&self, db_path: Option<&Path>) -> Result<PreparedQuery> {
+        // QUERY takes values starting with `-` (EDN may), so clap cannot see a misspelt
+        // option there; no query starts with `--`.
+        if self.query.starts_with("--") {
+            return Err(CliError::Usage(format!(
+                "unknown option {} (the command's options come before QUERY; --help lists them)",
+                self.query
+            )));
+        }
         let text = query_text(&self.query)?;
         let database = open_database(db_path, Create::Never)?;
         let current = database.db()?;
