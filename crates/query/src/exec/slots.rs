@@ -44,8 +44,8 @@ pub(crate) struct Compiled<'p> {
     /// The attribute a constant keyword names, looked up once per step instead of per row.
     pub const_attr: Option<std::sync::Arc<datolite_store::Attribute>>,
     /// The ids a constant entity and a constant attribute stand for (`None`: no such entity
-    /// or attribute, so no datom matches), checked on every datom of a scan whose prefix does
-    /// not hold them.
+    /// or attribute, so no datom matches), resolved once per step: lookups bind the entity
+    /// from it, and a scan whose prefix does not hold them checks them on every datom.
     pub const_ids: [Option<u64>; 2],
 }
 
