@@ -117,6 +117,10 @@ pub enum StoreError {
         /// The format this build reads and writes.
         expected: u64,
     },
+    /// A file outside the engine failed (the bulk loader's temporary files); the message says
+    /// which and what was being done.
+    #[error("{0}")]
+    Io(String),
     /// Stored data does not decode (a bug or a damaged file).
     #[error("corrupt database: {0}")]
     Corrupt(String),

@@ -18,6 +18,7 @@
 
 mod batch;
 pub mod bootstrap;
+mod bulk;
 mod check;
 mod datoms;
 pub mod encoding;
@@ -42,6 +43,7 @@ mod values;
 mod version;
 
 pub use batch::ColumnBatch;
+pub use bulk::{BulkLoader, BulkOptions, BulkReport};
 pub use check::CheckReport;
 pub use encoding::{Index, RawDatom};
 pub use entity::{Entity, EntityValue};

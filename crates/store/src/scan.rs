@@ -674,12 +674,22 @@ impl Iterator for DatomIter {
 pub(crate) fn try_for_each_key(
     txn: &dyn ReadOps,
     table: datolite_kv::Table,
+    f: impl FnMut(&[u8]) -> Result<()>,
+) -> Result<()> {
+    try_for_each_key_in(txn, table, &KeyRange::all(), f)
+}
+
+/// [`try_for_each_key`] over the keys of `range` only.
+pub(crate) fn try_for_each_key_in(
+    txn: &dyn ReadOps,
+    table: datolite_kv::Table,
+    range: &KeyRange,
     mut f: impl FnMut(&[u8]) -> Result<()>,
 ) -> Result<()> {
     let mut failure = None;
     txn.scan(
         table,
-        &KeyRange::all(),
+        range,
         Direction::Forward,
         &mut |key, _| match f(key) {
             Ok(()) => Visit::Continue,

@@ -9,6 +9,7 @@ use super::buffer;
 use super::context::TxContext;
 use super::resolve::Resolved;
 use crate::bootstrap::attr as sys;
+use crate::bulk::Deferred;
 use crate::encoding::{
     decode_key, encode_key, encode_log_key, encode_value, spill_payload, tags, Index, Prefix,
     Stored,
@@ -188,7 +189,7 @@ impl TxContext<'_> {
         let av = Prefix::new().attr(attr.id).value(venc).into_bytes();
         let committed = match self.first_key(Table::Avet, &av)? {
             Some(key) => Some(decode_key(Index::Avet, &key)?.e),
-            None => None,
+            None => self.deferred_holder(&av),
         };
         let holder = committed.or_else(|| self.unique_values.get(&av).copied());
         match holder {
@@ -223,6 +224,15 @@ impl TxContext<'_> {
     /// values are counted here, once per new `(attribute, value)` run of the sorted AVET keys.
     pub fn flush(&mut self) -> Result<()> {
         let mut buffers = std::mem::take(&mut self.buffers);
+        if let Some(deferred) = self.deferred.as_deref_mut() {
+            buffer::hold_back(&mut buffers, deferred)?;
+            for (av, e) in &self.unique_values {
+                let a = u32::from_be_bytes([av[0], av[1], av[2], av[3]]);
+                if Deferred::holds_back(a) {
+                    deferred.note_unique(av, *e);
+                }
+            }
+        }
         let stats_on = self.options.stats;
         let mut eavt_order: Option<Vec<u32>> = None;
         for (slot, table) in buffer::BUFFERED.into_iter().enumerate() {
@@ -275,7 +285,16 @@ impl TxContext<'_> {
             }
         }
         self.unique_values.clear();
+        if self.deferred.as_ref().is_some_and(|d| d.unique_full()) {
+            self.write_held_back()?;
+        }
         Ok(())
+    }
+
+    /// The entity holding unique value `av` (an AVET prefix) among a bulk load's held-back
+    /// keys.
+    pub(super) fn deferred_holder(&self, av: &[u8]) -> Option<u64> {
+        self.deferred.as_deref().and_then(|d| d.unique_holder(av))
     }
 
     /// Deletes the keys of `[e a v key_tx]` from every index, keeps them in the history tables
@@ -308,6 +327,8 @@ impl TxContext<'_> {
 
     /// Removes the current datom `[e a venc old_tx]` (a retraction by this transaction).
     fn remove(&mut self, e: u64, attr: &Attribute, venc: &[u8], old_tx: u64) -> Result<()> {
+        // The keys to delete and the statistics' probes must all be in the tables.
+        self.write_held_back()?;
         let value = materialize(venc, self.read())?.to_owned();
         self.delete_keys(e, attr, venc, old_tx)?;
         if self.options.stats {
@@ -379,6 +400,8 @@ impl TxContext<'_> {
         if !visited.insert(e) {
             return Ok(());
         }
+        // References to `e` are found in VAET, which a bulk load holds back.
+        self.write_held_back()?;
         let mut components = Vec::new();
         for key in self.keys_with_prefix(Table::Eavt, &Prefix::new().id(e).into_bytes())? {
             let raw = decode_key(Index::Eavt, &key)?;

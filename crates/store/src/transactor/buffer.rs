@@ -8,6 +8,7 @@
 
 use datolite_kv::{Direction, KeyRange, Table, WriteTxn};
 
+use crate::bulk::Deferred;
 use crate::encoding::Index;
 use crate::Result;
 
@@ -121,4 +122,36 @@ impl KeyBuffer {
         )?;
         Ok(())
     }
+}
+
+/// Moves the keys of user attributes in AEVT, AVET and VAET from `buffers` to `deferred` (a
+/// bulk load writes them later, in order); system attributes' keys stay to be written now.
+pub(crate) fn hold_back(buffers: &mut [KeyBuffer; 5], deferred: &mut Deferred) -> Result<()> {
+    for index in [Index::Aevt, Index::Avet, Index::Vaet] {
+        let Some(deferred_slot) = Deferred::slot(index.table()) else {
+            continue;
+        };
+        let buffer = &mut buffers[slot(index)];
+        if buffer.len() == 0 {
+            continue;
+        }
+        // VAET keys are `[09][v u64][a u32]…`, the others start with the attribute.
+        let at = if index == Index::Vaet { 9 } else { 0 };
+        let mut kept = KeyBuffer::default();
+        for i in 0..buffer.len() {
+            let key = buffer.key(i);
+            let a = u32::from_be_bytes([key[at], key[at + 1], key[at + 2], key[at + 3]]);
+            if Deferred::holds_back(a) {
+                deferred.push(deferred_slot, key)?;
+            } else {
+                kept.push_with(|out| out.extend_from_slice(key));
+            }
+        }
+        if kept.len() == 0 {
+            buffer.clear();
+        } else {
+            *buffer = kept;
+        }
+    }
+    deferred.spill_if_needed()
 }

@@ -11,6 +11,7 @@ use datolite_kv::WriteTxn;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::buffer::KeyBuffer;
+use crate::bulk::Deferred;
 use super::ops::Tempid;
 use super::resolve::Resolved;
 use crate::model::Datom;
@@ -68,9 +69,23 @@ pub(crate) struct TxContext<'a> {
     pub report: Vec<Datom>,
     /// Scratch buffer for keys.
     pub key: Vec<u8>,
+    /// In a bulk load, the index keys held back (`bulk/deferred.rs`); `None` otherwise.
+    pub deferred: Option<&'a mut Deferred>,
 }
 
 impl TxContext<'_> {
+    /// Writes the keys a bulk load held back, before a read that could need them (retractions,
+    /// reverse references, schema reloads and checks). Nothing to do outside bulk loads.
+    pub fn write_held_back(&mut self) -> crate::Result<()> {
+        match self.deferred.as_deref_mut() {
+            Some(deferred) if !deferred.is_empty() => {
+                deferred.drains += 1;
+                deferred.drain(&mut *self.txn)
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// The attribute named `ident`, if known.
     pub fn attribute(&self, ident: &str) -> Option<Arc<crate::schema::Attribute>> {
         self.schema.attribute_named(ident).cloned()

@@ -23,7 +23,7 @@ impl TxContext<'_> {
         let txn: &dyn ReadOps = &*self.txn;
         match txn.first(Table::Avet, &KeyRange::prefix(&prefix), Direction::Forward)? {
             Some((key, _)) => Ok(Some(decode_key(Index::Avet, &key)?.e)),
-            None => Ok(None),
+            None => Ok(self.deferred_holder(&prefix)),
         }
     }
 

@@ -43,6 +43,7 @@ pub use ops::{EntityMap, EntityRef, Tempid, TxOp, TxValue};
 pub use parse::{entity_ref, keyword_text, parse_tx_data, tx_op, tx_ops, CURRENT_TX_TEMPID};
 
 use crate::bootstrap::attr as sys;
+use crate::bulk::Deferred;
 use crate::meta;
 use crate::model::{tx_entity, Datom, Value};
 use crate::schema::Schema;
@@ -82,6 +83,19 @@ pub(crate) fn run(
     ops: &[TxOp],
     now_ms: i64,
 ) -> Result<Outcome> {
+    run_deferring(txn, options, base, ops, now_ms, None)
+}
+
+/// [`run`], holding back the index keys a bulk load writes later (`deferred`, see
+/// `bulk/deferred.rs`) when given.
+pub(crate) fn run_deferring(
+    txn: &mut dyn WriteTxn,
+    options: &StoreOptions,
+    base: &Version,
+    ops: &[TxOp],
+    now_ms: i64,
+    deferred: Option<&mut Deferred>,
+) -> Result<Outcome> {
     let basis_t = base.basis_t;
     let t = basis_t + 1;
     let mut cx = TxContext {
@@ -109,6 +123,7 @@ pub(crate) fn run(
         composites_touched: Default::default(),
         report: Vec::new(),
         key: Vec::with_capacity(64),
+        deferred,
     };
     cx.new_entities.insert(cx.tx);
     let before: &Schema = &base.schema;
@@ -157,6 +172,7 @@ pub(crate) fn run(
         schema_changed = true;
     }
     if schema_changed {
+        cx.write_held_back()?;
         cx.check_schema_changes(before)?;
     }
     let TxContext {
@@ -203,6 +219,10 @@ impl TxContext<'_> {
     /// Rereads the schema from the write transaction and checks the tuple definitions
     /// (`schema_change.rs` checks the changes against the data).
     fn reload_schema(&mut self) -> Result<()> {
+        // The schema's own datoms are never held back, but the checks that follow a reload
+        // read the data of the changed attributes, and a newly unique attribute must find its
+        // values in AVET.
+        self.write_held_back()?;
         let after = Schema::load(&*self.txn)?;
         after.check_tuple_attributes()?;
         self.schema = Arc::new(after);

@@ -1,0 +1,167 @@
+//! The index keys a bulk load holds back: AEVT, AVET and VAET keys of user attributes, kept as
+//! sorted runs (in memory, spilled to temporary files when large) and written in key order when
+//! something needs them or when the load ends (`docs/design.md`, §7.7 Bulk loads).
+//!
+//! Why these: the transactor reads EAVT (cardinality, existence, composites), the log, the
+//! values table and AVET of *unique* attributes (upserts, lookup refs, uniqueness) on every
+//! transaction, and the rest of AEVT, AVET and VAET only when it retracts something or the
+//! schema changes. So EAVT and the log are written in place (new entities append to both), the
+//! unique values held back are remembered in a map that answers the transactor's AVET reads,
+//! and everything else waits — to be appended with `MDB_APPEND` after everything already there.
+//!
+//! Invariants:
+//! - What the transactor reads is always complete: a read that could see held-back keys (any
+//!   retraction, `retractEntity`'s VAET walk, schema reloads and checks) first writes them all
+//!   ([`Deferred::drain`], called through `TxContext::write_held_back`); AVET reads of unique attributes
+//!   see the LMDB table plus [`Deferred::unique_holder`].
+//! - System attributes (ids below 100: `:db/ident`, the schema's own datoms, `:db/txInstant`)
+//!   are never held back: `Schema::load` reads their AEVT keys.
+//! - Distinct-value statistics of attributes with held-back AVET keys are recounted from AVET
+//!   when the load ends (`attributes`); every other statistic is maintained by the transactor.
+
+use std::path::PathBuf;
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use datolite_kv::{Direction, KeyRange, Table, WriteTxn};
+
+use super::runs::{KeyArena, Merge, RunFile};
+use crate::bootstrap::FIRST_USER_SCHEMA_ID;
+use crate::Result;
+
+/// The tables whose keys are held back, in slot order.
+pub(crate) const DEFERRED: [Table; 3] = [Table::Aevt, Table::Avet, Table::Vaet];
+
+/// Keys merged and written per chunk when draining.
+const CHUNK: usize = 64 * 1024;
+
+/// Held-back keys of one table.
+#[derive(Default)]
+struct Staged {
+    arena: KeyArena,
+    runs: Vec<RunFile>,
+}
+
+/// The bulk loader's held-back keys.
+pub(crate) struct Deferred {
+    tables: [Staged; 3],
+    /// AVET prefixes `[a u32][v tagged]` of held-back unique values, and their entity.
+    unique: FxHashMap<Box<[u8]>, u64>,
+    /// Attributes whose AVET keys were held back at some point (distinct values recounted).
+    attributes: FxHashSet<u32>,
+    /// Bytes of keys kept in memory before the largest arena is spilled.
+    memory_budget: usize,
+    /// Held-back unique values remembered before everything is drained instead.
+    unique_budget: usize,
+    /// Where spill files go.
+    spill_dir: PathBuf,
+    /// Drains before the end of the load, and runs spilled.
+    pub drains: u64,
+    pub spilled_runs: u64,
+}
+
+impl Deferred {
+    /// Nothing held back yet; spills go to `spill_dir` once `memory_budget` bytes are held.
+    pub fn new(memory_budget: usize, spill_dir: PathBuf) -> Deferred {
+        Deferred {
+            tables: Default::default(),
+            unique: FxHashMap::default(),
+            attributes: FxHashSet::default(),
+            memory_budget,
+            // About 64 bytes a value: a quarter of the budget.
+            unique_budget: (memory_budget / 256).max(1024),
+            spill_dir,
+            drains: 0,
+            spilled_runs: 0,
+        }
+    }
+
+    /// Whether keys of attribute `a` are held back.
+    pub fn holds_back(a: u32) -> bool {
+        u64::from(a) >= FIRST_USER_SCHEMA_ID
+    }
+
+    /// The slot of a held-back table.
+    pub fn slot(table: Table) -> Option<usize> {
+        DEFERRED.iter().position(|t| *t == table)
+    }
+
+    /// Whether nothing is held back.
+    pub fn is_empty(&self) -> bool {
+        self.tables
+            .iter()
+            .all(|t| t.arena.len() == 0 && t.runs.is_empty())
+    }
+
+    /// Holds back `key` of the table in `slot`, spilling when memory is short.
+    pub fn push(&mut self, slot: usize, key: &[u8]) -> Result<()> {
+        if DEFERRED[slot] == Table::Avet {
+            self.attributes
+                .insert(u32::from_be_bytes([key[0], key[1], key[2], key[3]]));
+        }
+        self.tables[slot].arena.push(key);
+        Ok(())
+    }
+
+    /// Spills the largest arena while the arenas hold more than the budget.
+    pub fn spill_if_needed(&mut self) -> Result<()> {
+        loop {
+            let held: usize = self.tables.iter().map(|t| t.arena.memory()).sum();
+            if held <= self.memory_budget {
+                return Ok(());
+            }
+            let Some(largest) = self.tables.iter_mut().max_by_key(|t| t.arena.memory()) else {
+                return Ok(());
+            };
+            let run = RunFile::spill(&largest.arena, &self.spill_dir)?;
+            largest.arena.release();
+            largest.runs.push(run);
+            self.spilled_runs += 1;
+        }
+    }
+
+    /// Remembers that unique value `av` (an AVET prefix) of a held-back attribute belongs to `e`.
+    pub fn note_unique(&mut self, av: &[u8], e: u64) {
+        self.unique.insert(av.into(), e);
+    }
+
+    /// Whether so many unique values are remembered that they should be written instead.
+    pub fn unique_full(&self) -> bool {
+        self.unique.len() >= self.unique_budget
+    }
+
+    /// The entity holding held-back unique value `av`, if any.
+    pub fn unique_holder(&self, av: &[u8]) -> Option<u64> {
+        self.unique.get(av).copied()
+    }
+
+    /// Attributes whose AVET keys were held back during the load.
+    pub fn attributes(&self) -> impl Iterator<Item = u32> + '_ {
+        self.attributes.iter().copied()
+    }
+
+    /// Writes every held-back key into its table in key order: keys after the table's last key
+    /// are appended, the others put.
+    pub fn drain(&mut self, txn: &mut dyn WriteTxn) -> Result<()> {
+        let mut chunk = KeyArena::default();
+        for (slot, table) in DEFERRED.into_iter().enumerate() {
+            let staged = std::mem::take(&mut self.tables[slot]);
+            if staged.arena.len() == 0 && staged.runs.is_empty() {
+                continue;
+            }
+            let last = txn
+                .first(table, &KeyRange::all(), Direction::Reverse)?
+                .map(|(k, _)| k);
+            let mut merge = Merge::new(&staged.arena, staged.runs)?;
+            while merge.next_chunk(&mut chunk, CHUNK)? {
+                let mut keys = chunk.iter().peekable();
+                while let Some(key) = keys.next_if(|k| last.as_deref().is_some_and(|l| *k <= l)) {
+                    txn.put(table, key, &[])?;
+                }
+                txn.append_keys(table, &mut keys)?;
+            }
+        }
+        self.unique.clear();
+        Ok(())
+    }
+}
