@@ -28,6 +28,16 @@ impl CliError {
     pub fn msg(message: impl Into<String>) -> Self {
         CliError::Message(message.into())
     }
+
+    /// The error of an atomic write that failed: the message says nothing was written.
+    pub fn nothing_written(self) -> Self {
+        match self {
+            CliError::Message(m) => CliError::Message(format!(
+                "{m}\nnothing was written to the database (an import is one atomic write)"
+            )),
+            other => other,
+        }
+    }
 }
 
 impl fmt::Display for CliError {

@@ -317,6 +317,7 @@ fn import_of_a_multi_form_file() {
     assert_eq!(report["files"], 1);
     assert_eq!(report["ops"], 7);
     assert_eq!(report["transactions"], 4);
+    assert_eq!(report["mode"], "append");
     assert!(report["datoms"].as_u64().expect("datoms") > 10);
     assert!(report["seconds"].is_number() && report["datoms_per_sec"].is_number());
     let stats = stats_json(&db);
@@ -326,7 +327,7 @@ fn import_of_a_multi_form_file() {
 }
 
 #[test]
-fn import_of_malformed_edn_keeps_only_earlier_batches() {
+fn import_of_malformed_edn_writes_nothing() {
     let tmp = TempDir::new().expect("temp dir");
     let db = tmp.path().join("db");
     let data = file(
@@ -342,9 +343,9 @@ fn import_of_malformed_edn_keeps_only_earlier_batches() {
     let err = stderr(&output);
     assert!(err.contains("broken.edn"), "{err}");
     assert!(err.contains("line 6") && err.contains("column"), "{err}");
-    assert!(err.contains("committed"), "{err}");
-    // Two batches of two made it; the fifth item waited for its batch and was not written.
-    assert_eq!(attr_count(&stats_json(&db), ":item/n"), 4);
+    assert!(err.contains("nothing was written"), "{err}");
+    // An import is one atomic write: the batches before the error are not kept either.
+    assert_eq!(attr_count(&stats_json(&db), ":item/n"), 0);
 }
 
 #[test]
@@ -366,7 +367,7 @@ fn import_failure_in_a_batch_names_file_and_batch() {
         err.contains("typed.edn") && err.contains("batch 3") && err.contains("type mismatch"),
         "{err}"
     );
-    assert_eq!(attr_count(&stats_json(&db), ":item/n"), 1);
+    assert_eq!(attr_count(&stats_json(&db), ":item/n"), 0);
 }
 
 #[test]

@@ -2,6 +2,9 @@
 //! acknowledgment per commit) is killed with SIGKILL at a random moment, again and again. After
 //! every kill, every acknowledged transaction is present, none is partial, and `check` is
 //! clean. 20 cycles here; `DATOLITE_TEST_CRASH_CYCLES=N` runs more.
+//!
+//! And a bulk load (`datolite import`) killed at a random moment leaves the database as it was
+//! before the load or fully loaded, never in between.
 
 #![cfg(unix)]
 
@@ -122,4 +125,56 @@ fn killed_writers_lose_no_acknowledged_transaction_and_leave_none_partial() {
         ok(run(&db, &["check"]));
     }
     assert!(acknowledged > 0, "the writers committed nothing");
+}
+
+#[test]
+fn a_killed_bulk_load_leaves_the_database_as_before_or_fully_loaded() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("db");
+    let schema = file(
+        dir.path(),
+        "schema.edn",
+        "[{:db/ident :n :db/valueType :db.type/long :db/cardinality :db.cardinality/one}]",
+    );
+    ok(run(&db, &["transact", schema.to_str().expect("utf-8")]));
+    let entities = 30_000u64;
+    let data: Vec<String> = (0..entities).map(|k| format!("{{:n {k}}}")).collect();
+    let load = file(dir.path(), "load.edn", &data.join("\n"));
+    let load = load.to_str().expect("utf-8");
+    // How long a whole load takes here, on a database of its own.
+    let began = Instant::now();
+    ok(run(
+        &dir.path().join("timing"),
+        &["import", "--batch", "1000", load],
+    ));
+    let whole_ms = began.elapsed().as_millis() as u64;
+    let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
+    let (mut loads, mut interrupted) = (0u64, 0u64);
+    for i in 0..8 {
+        let mut child = datolite()
+            .arg("--db")
+            .arg(&db)
+            .args(["import", "--batch", "1000", load])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn the import");
+        std::thread::sleep(Duration::from_millis(rng.below(whole_ms + 1)));
+        let _ = std::process::Command::new("kill")
+            .args(["-9", &child.id().to_string()])
+            .status();
+        let _ = child.wait();
+        let n = count(&db);
+        assert!(
+            n.is_multiple_of(entities) && n / entities <= loads + 1,
+            "kill {i}: {n} entities after {loads} complete loads: a load is partly visible"
+        );
+        interrupted += u64::from(n / entities == loads);
+        loads = n / entities;
+        ok(run(&db, &["check"]));
+    }
+    assert!(interrupted > 0, "no kill landed inside a load");
+    // And the database takes a whole load afterwards.
+    ok(run(&db, &["import", "--batch", "1000", load]));
+    assert_eq!(count(&db), (loads + 1) * entities);
 }

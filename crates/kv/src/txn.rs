@@ -150,6 +150,10 @@ pub trait Engine: Send + Sync {
     /// Bytes the engine uses on disk (or in memory for the memory engine).
     fn size_on_disk(&self) -> Result<u64>;
 
+    /// Bytes table `table` occupies: its pages on LMDB (page size × branch, leaf and overflow
+    /// pages), its keys and values in memory.
+    fn table_bytes(&self, table: Table) -> Result<u64>;
+
     /// The benchmarks' yardstick: walks every key of `table` in a fresh snapshot with the
     /// engine's own bare iterator (no visitor, no decoding) and returns (keys, key bytes).
     fn raw_scan(&self, table: Table) -> Result<(u64, u64)>;

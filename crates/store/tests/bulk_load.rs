@@ -67,7 +67,10 @@ fn transaction(rng: &mut Rng, t: u64, ids: u64, late: bool) -> String {
                     map += &format!(" :p/best [:p/id {}]", rng.below(ids));
                 }
                 if rng.below(6) == 0 {
-                    map += &format!(" :p/bio \"{}\"", "long text ".repeat(20 + rng.below(5) as usize));
+                    map += &format!(
+                        " :p/bio \"{}\"",
+                        "long text ".repeat(20 + rng.below(5) as usize)
+                    );
                 }
                 if rng.below(8) == 0 {
                     map += &format!(" :p/pet {{:pet/name \"pet{}\"}}", rng.below(100));
@@ -82,10 +85,7 @@ fn transaction(rng: &mut Rng, t: u64, ids: u64, late: bool) -> String {
             9 => format!("[:db/retract [:p/id {k}] :p/tags :t{}]", rng.below(6)),
             10 => format!("[:db/retract [:p/id {k}] :p/name]"),
             11 => format!("[:db/retractEntity [:p/id {k}]]"),
-            12 => format!(
-                "[:db/add [:p/id {k}] :p/friend [:p/id {}]]",
-                rng.below(ids)
-            ),
+            12 => format!("[:db/add [:p/id {k}] :p/friend [:p/id {}]]", rng.below(ids)),
             _ => format!("[:db/cas [:p/id {k}] :p/age nil {}]", rng.below(90)),
         };
         ops.push(op);
@@ -127,7 +127,11 @@ fn successful_transactions(oracle: &Store, seed: u64, count: u64) -> Vec<String>
     let mut t = 1;
     for i in 0..count {
         let text = if i == count / 2 {
-            format!("[{} {}]", &SCHEMA_CHANGE[1..SCHEMA_CHANGE.len() - 1], instant(t))
+            format!(
+                "[{} {}]",
+                &SCHEMA_CHANGE[1..SCHEMA_CHANGE.len() - 1],
+                instant(t)
+            )
         } else {
             transaction(&mut rng, t, ids, i > count / 2)
         };
@@ -177,10 +181,18 @@ fn bulk_load_leaves_the_tables_the_transactor_leaves() {
         assert_eq!(report.transactions, transactions.len() as u64);
         early_writes += report.early_writes;
         spilled += report.spilled_runs;
-        assert_eq!(dump(&on_disk), expected, "seed {seed}: LMDB bulk load differs");
+        assert_eq!(
+            dump(&on_disk),
+            expected,
+            "seed {seed}: LMDB bulk load differs"
+        );
         let in_memory = memory();
         bulk(&in_memory, &transactions, 1 << 10).unwrap();
-        assert_eq!(dump(&in_memory), expected, "seed {seed}: memory bulk load differs");
+        assert_eq!(
+            dump(&in_memory),
+            expected,
+            "seed {seed}: memory bulk load differs"
+        );
         // The loaded store goes on like the oracle.
         let next = "[{:db/id \"z\" :p/id 999999 :p/name \"after\"}]";
         let a = oracle.transact_edn(next).unwrap();

@@ -48,6 +48,9 @@ enum Bench {
     Query(crate::commands::bench_query::QueryBenchArgs),
     /// Durable one-entity transactions from many threads at once (group commit): tx/s, p50/p99.
     Tx(crate::commands::bench_tx::TxBenchArgs),
+    /// Bulk load N generated datoms into a new database, beside a bare LMDB append of the same
+    /// keys: datoms/s, the ratio to the raw append, peak memory, bytes per datom per table.
+    Import(crate::commands::bench_import::ImportBenchArgs),
 }
 
 /// Arguments of `bench scan`.
@@ -67,10 +70,10 @@ struct ScanBenchArgs {
 }
 
 /// Datoms per load transaction (a multiple of 5, so entities never straddle transactions).
-const DATOMS_PER_TX: u64 = 100_000;
+pub(crate) const DATOMS_PER_TX: u64 = 100_000;
 
 /// Attributes of every bench entity, in the order their datoms are added.
-const SCHEMA: &str = r#"[
+pub(crate) const SCHEMA: &str = r#"[
  {:db/ident :bench/long    :db/valueType :db.type/long    :db/cardinality :db.cardinality/one}
  {:db/ident :bench/double  :db/valueType :db.type/double  :db/cardinality :db.cardinality/one}
  {:db/ident :bench/string  :db/valueType :db.type/string  :db/cardinality :db.cardinality/one}
@@ -87,6 +90,7 @@ pub fn run(db: Option<&std::path::Path>, args: BenchArgs) -> Result<()> {
         Bench::Graph(args) => crate::commands::graph::run(args),
         Bench::Query(args) => crate::commands::bench_query::run(db, args),
         Bench::Tx(args) => crate::commands::bench_tx::run(args),
+        Bench::Import(args) => crate::commands::bench_import::run(args),
     }
 }
 
@@ -144,7 +148,7 @@ pub(crate) fn load(database: &Database, n: u64) -> Result<Load> {
 /// One load transaction of `datoms` datoms for entities numbered from `first`; each entity
 /// refers to the one before it (`previous` is the last entity of the previous transaction).
 /// Returns the transaction and the tempid of its last entity.
-fn bench_tx(first: u64, datoms: u64, previous: Option<u64>) -> (Tx, String) {
+pub(crate) fn bench_tx(first: u64, datoms: u64, previous: Option<u64>) -> (Tx, String) {
     const BASE_MS: i64 = 1_704_067_200_000; // 2024-01-01T00:00:00Z
     let mut tx = Tx::new();
     let mut last_name = String::new();
@@ -240,14 +244,14 @@ fn report(args: &ScanBenchArgs, load: &Load, t: &ScanTimings) -> Result<()> {
 /// Samples `RssAnon` from /proc/self/status every ~5 ms on a background thread and keeps the
 /// maximum. Anonymous memory is what the process allocates itself; LMDB's memory map is
 /// file-backed and would otherwise drown it out.
-struct RssSampler {
+pub(crate) struct RssSampler {
     stop: Arc<AtomicBool>,
     peak_kib: Arc<AtomicU64>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl RssSampler {
-    fn start() -> RssSampler {
+    pub(crate) fn start() -> RssSampler {
         let stop = Arc::new(AtomicBool::new(false));
         let peak_kib = Arc::new(AtomicU64::new(rss_anon_kib().unwrap_or(0)));
         let thread = {
@@ -275,7 +279,7 @@ impl RssSampler {
     }
 
     /// Stops sampling; the peak in KiB (0 where /proc is absent).
-    fn stop(mut self) -> u64 {
+    pub(crate) fn stop(mut self) -> u64 {
         self.stop.store(true, Ordering::Relaxed);
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();

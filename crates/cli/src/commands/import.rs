@@ -1,10 +1,12 @@
-//! `datolite --db DIR import FILE...`: bulk load of EDN tx-data in batches.
+//! `datolite --db DIR import FILE...`: bulk load of EDN tx-data (`docs/design.md`, §7.7 Bulk
+//! loads).
 //!
 //! A file holds either one big vector of operations or a sequence of top-level forms (vectors of
 //! operations, single entity maps, single `[:db/add …]` forms). Forms are read one at a time
-//! with the streaming EDN reader and their operations are committed in batches of `--batch`
-//! operations, each batch one atomic transaction. Batches never span files, so an error names
-//! one file and one batch, and everything before that batch stays committed.
+//! with the streaming EDN reader and their operations run in batches of `--batch` operations,
+//! each batch one transaction (its own `t`), through the store's bulk loader: the whole import
+//! is one atomic write with one sync, so an error — naming one file and one batch — leaves the
+//! database exactly as it was. Batches never span files.
 //!
 //! Tempids are scoped to a transaction, so they only connect operations within one batch: data
 //! spread over batches should refer to entities by lookup ref or upsert on a unique identity.
@@ -13,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::Args;
-use datolite::{Database, TxOp};
+use datolite::{BulkLoader, BulkOptions, StoreError, TxOp};
 use datolite_edn::{Edn, Reader};
 use datolite_store::transactor::tx_op;
 use serde::Serialize;
@@ -57,6 +59,13 @@ struct ImportJson {
     transactions: u64,
     seconds: f64,
     datoms_per_sec: f64,
+    /// `append` (a new database: every index appended) or `merge` (into existing data).
+    mode: &'static str,
+    /// Times the held-back index keys were written before the end (retractions, schema
+    /// changes).
+    early_index_writes: u64,
+    /// Sorted runs spilled to temporary files.
+    spilled_runs: u64,
 }
 
 /// Runs `import`.
@@ -79,21 +88,51 @@ pub fn run(db_path: Option<&Path>, args: ImportArgs) -> Result<()> {
     }
     let database = open_database(db_path, Create::IfMissing)?;
     let batch = usize::try_from(args.batch).unwrap_or(usize::MAX);
+    // A database holding only the system schema gets every index appended; otherwise the
+    // loaded keys are merged into the existing ones (still one write, in key order).
+    let mode = if database.db()?.basis_t() <= 1 {
+        Mode::Append
+    } else {
+        Mode::Merge
+    };
     let bar = progress::bar(total_bytes, Unit::Bytes);
     let start = Instant::now();
     let mut totals = Totals::default();
-    let mut done_bytes = 0u64;
-    for file in &args.files {
-        let name = file.display().to_string();
-        bar.set_message(name.clone());
-        let text = std::fs::read_to_string(file).context(|| format!("cannot read {name}"))?;
-        import_file(&database, &name, &text, batch, &mut totals, |offset| {
-            bar.set_position(done_bytes + offset as u64)
-        })?;
-        done_bytes += text.len() as u64;
-        totals.files += 1;
-    }
+    // A CLI error inside the load (a file, a form) ends it; the store sees a placeholder.
+    let mut failure: Option<CliError> = None;
+    let loaded = database.bulk_load(&BulkOptions::default(), |loader| {
+        // The engine may run the load again from scratch (its map grew): start over.
+        totals = Totals::default();
+        let mut done_bytes = 0u64;
+        for file in &args.files {
+            let name = file.display().to_string();
+            bar.set_message(format!("{} {name}", mode.label()));
+            let outcome = std::fs::read_to_string(file)
+                .context(|| format!("cannot read {name}"))
+                .and_then(|text| {
+                    import_file(loader, &name, &text, batch, &mut totals, |offset| {
+                        bar.set_position(done_bytes + offset as u64)
+                    })?;
+                    Ok(text.len() as u64)
+                });
+            match outcome {
+                Ok(bytes) => done_bytes += bytes,
+                Err(error) => {
+                    failure = Some(error);
+                    return Err(StoreError::InvalidArgument("import stopped".into()));
+                }
+            }
+            totals.files += 1;
+        }
+        bar.set_message("writing the indexes in key order");
+        Ok(())
+    });
     bar.finish_and_clear();
+    let report = match (loaded, failure) {
+        (_, Some(error)) => return Err(error.nothing_written()),
+        (Err(error), None) => return Err(CliError::from(error).nothing_written()),
+        (Ok(report), None) => report,
+    };
     let seconds = start.elapsed().as_secs_f64();
     let per_sec = if seconds > 0.0 {
         totals.datoms as f64 / seconds
@@ -108,6 +147,9 @@ pub fn run(db_path: Option<&Path>, args: ImportArgs) -> Result<()> {
             transactions: totals.transactions,
             seconds: output::round3(seconds),
             datoms_per_sec: per_sec.round(),
+            mode: mode.name(),
+            early_index_writes: report.early_writes,
+            spilled_runs: report.spilled_runs,
         }),
         Format::Table => {
             let mut table = output::table(
@@ -118,6 +160,7 @@ pub fn run(db_path: Option<&Path>, args: ImportArgs) -> Result<()> {
                     "transactions",
                     "seconds",
                     "datoms/s",
+                    "mode",
                 ],
                 &[0, 1, 2, 3, 4, 5],
             );
@@ -128,15 +171,41 @@ pub fn run(db_path: Option<&Path>, args: ImportArgs) -> Result<()> {
                 output::thousands(totals.transactions),
                 format!("{seconds:.3}"),
                 output::thousands(per_sec.round() as u64),
+                mode.name().to_string(),
             ]);
             output::print_text(&table.to_string())
         }
     }
 }
 
+/// How the loaded keys reach the indexes.
+#[derive(Clone, Copy)]
+enum Mode {
+    /// Into a new database: every index appended.
+    Append,
+    /// Into a database with data: keys merged into the existing indexes.
+    Merge,
+}
+
+impl Mode {
+    fn name(self) -> &'static str {
+        match self {
+            Mode::Append => "append",
+            Mode::Merge => "merge",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Mode::Append => "new database, indexes appended:",
+            Mode::Merge => "existing data, indexes merged:",
+        }
+    }
+}
+
 /// Imports one file's text, calling `progress` with the byte offset reached.
 fn import_file(
-    database: &Database,
+    loader: &mut BulkLoader<'_>,
     name: &str,
     text: &str,
     batch: usize,
@@ -144,7 +213,7 @@ fn import_file(
     progress: impl Fn(usize),
 ) -> Result<()> {
     let mut file = FileImport {
-        database,
+        loader,
         name,
         pending: Vec::with_capacity(batch.min(1 << 20)),
         batches: 0,
@@ -170,8 +239,8 @@ fn import_file(
 }
 
 /// The state of one file's import.
-struct FileImport<'a> {
-    database: &'a Database,
+struct FileImport<'a, 'l> {
+    loader: &'a mut BulkLoader<'l>,
     name: &'a str,
     /// Operations read but not committed yet.
     pending: Vec<TxOp>,
@@ -182,7 +251,7 @@ struct FileImport<'a> {
     totals: &'a mut Totals,
 }
 
-impl FileImport<'_> {
+impl FileImport<'_, '_> {
     /// Appends the operations of one top-level form.
     fn add_form(&mut self, form: &Edn) -> Result<()> {
         match form {
@@ -212,7 +281,7 @@ impl FileImport<'_> {
 
     /// Commits the first `n` pending operations as one transaction.
     fn commit(&mut self, n: usize) -> Result<()> {
-        let report = match self.database.transact_ops(&self.pending[..n]) {
+        let report = match self.loader.transact(&self.pending[..n]) {
             Ok(report) => report,
             Err(e) => {
                 let (first, last) = (self.ops + 1, self.ops + n as u64);
@@ -237,24 +306,8 @@ impl FileImport<'_> {
         Ok(())
     }
 
-    /// The error for a failure in this file, saying what was committed before it (each batch is
-    /// atomic, so the failing batch itself wrote nothing).
+    /// The error for a failure in this file.
     fn failure(&self, what: &str) -> CliError {
-        let committed = match self.totals.transactions {
-            0 => "nothing was written to the database".to_string(),
-            n => format!(
-                "the {} batch{} committed before ({} operations, {} datoms) stay{} in the database; nothing after {} was written",
-                output::thousands(n),
-                if n == 1 { "" } else { "es" },
-                output::thousands(self.totals.ops),
-                output::thousands(self.totals.datoms),
-                if n == 1 { "s" } else { "" },
-                if n == 1 { "it" } else { "them" },
-            ),
-        };
-        CliError::msg(format!(
-            "import of {} failed: {what}\n{committed}",
-            self.name
-        ))
+        CliError::msg(format!("import of {} failed: {what}", self.name))
     }
 }

@@ -298,6 +298,15 @@ impl Txn {
         check(unsafe { sys::mdb_txn_commit(raw) })
     }
 
+    /// Pages table `dbi` occupies (branch, leaf and overflow pages) and its entries.
+    pub(super) fn table_pages(&self, dbi: Dbi) -> Result<(u64, u64), LmdbError> {
+        // SAFETY: MDB_stat is plain old data; mdb_stat fills it for a live transaction.
+        let mut stat: sys::MDB_stat = unsafe { std::mem::zeroed() };
+        check(unsafe { sys::mdb_stat(self.ptr(), dbi, &mut stat) })?;
+        let pages = stat.ms_branch_pages + stat.ms_leaf_pages + stat.ms_overflow_pages;
+        Ok((pages as u64, stat.ms_entries as u64))
+    }
+
     /// A cursor over table `dbi`, unpositioned.
     pub(super) fn cursor(&self, dbi: Dbi) -> Result<Cursor<'_>, LmdbError> {
         let mut raw: *mut sys::MDB_cursor = ptr::null_mut();

@@ -340,6 +340,16 @@ impl Engine for LmdbEngine {
         self.raw_scan_count(table)
     }
 
+    fn table_bytes(&self, table: Table) -> Result<u64> {
+        let page_size = u64::from(self.shared.env.page_size().map_err(from_lmdb)?);
+        let snapshot = self.snapshot()?;
+        let (pages, _) = snapshot
+            .txn
+            .table_pages(snapshot.db(table))
+            .map_err(from_lmdb)?;
+        Ok(pages * page_size)
+    }
+
     fn backup(&self, dest: &Path) -> Result<()> {
         // The copy reads through a transaction of its own: counted as a reader, so a remap
         // waits for it as for a snapshot.

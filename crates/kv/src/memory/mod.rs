@@ -103,6 +103,14 @@ impl Engine for MemoryEngine {
         ))
     }
 
+    fn table_bytes(&self, table: Table) -> Result<u64> {
+        let state = self.current();
+        Ok(state.tables[table.index()]
+            .iter()
+            .map(|(k, v)| (k.len() + v.len()) as u64)
+            .sum())
+    }
+
     fn raw_scan(&self, table: Table) -> Result<(u64, u64)> {
         let state = self.current();
         let (mut keys, mut bytes) = (0u64, 0u64);

@@ -44,20 +44,22 @@ impl KeyArena {
         &self.bytes[start..self.ends[i] as usize]
     }
 
-    /// Key positions in ascending key order. The sort compares the first 8 bytes as one integer
-    /// and only looks further on a tie (keys of one table share long prefixes rarely beyond
-    /// that: an attribute and an entity, or a tag and a reference).
+    /// Key positions in ascending key order. The sort compares the first 16 bytes as one
+    /// integer and only looks further on a tie: that covers the attribute and the entity of an
+    /// AEVT key, the attribute and most values of AVET, the reference and the attribute of VAET
+    /// (8 bytes would stop inside the entity's partition bits, and every comparison would go on
+    /// to `memcmp`).
     pub fn sorted(&self) -> Vec<u32> {
-        let mut order: Vec<(u64, u32)> = (0..self.ends.len() as u32)
+        let mut order: Vec<(u128, u32)> = (0..self.ends.len() as u32)
             .map(|i| {
                 let key = self.key(i);
-                let mut head = [0u8; 8];
-                let n = key.len().min(8);
+                let mut head = [0u8; 16];
+                let n = key.len().min(16);
                 head[..n].copy_from_slice(&key[..n]);
-                (u64::from_be_bytes(head), i)
+                (u128::from_be_bytes(head), i)
             })
             .collect();
-        let in_order = |a: &(u64, u32), b: &(u64, u32)| {
+        let in_order = |a: &(u128, u32), b: &(u128, u32)| {
             a.0.cmp(&b.0).then_with(|| self.key(a.1).cmp(self.key(b.1)))
         };
         if !order.is_sorted_by(|a, b| in_order(a, b).is_le()) {
@@ -184,11 +186,12 @@ pub(crate) struct Merge<'a> {
 }
 
 impl<'a> Merge<'a> {
-    /// Merges `arena` (sorted here) with `runs` (read from their start).
-    pub fn new(arena: &'a KeyArena, runs: Vec<RunFile>) -> Result<Merge<'a>> {
+    /// Merges `arena`, in `order` (from [`KeyArena::sorted`]), with `runs` (read from their
+    /// start).
+    pub fn new(arena: &'a KeyArena, order: Vec<u32>, runs: Vec<RunFile>) -> Result<Merge<'a>> {
         let mut sources = vec![Source::Memory {
             arena,
-            order: arena.sorted(),
+            order,
             next: 0,
         }];
         sources.extend(
@@ -249,7 +252,9 @@ mod tests {
         let mut expected = std::collections::BTreeSet::new();
         let mut state = 7u64;
         let mut next = || {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             state >> 33
         };
         for _ in 0..3 {
@@ -267,7 +272,7 @@ mod tests {
             expected.insert(key.clone());
             arena.push(&key);
         }
-        let mut merge = Merge::new(&arena, runs).unwrap();
+        let mut merge = Merge::new(&arena, arena.sorted(), runs).unwrap();
         let mut chunk = KeyArena::default();
         let mut got = Vec::new();
         while merge.next_chunk(&mut chunk, 37).unwrap() {

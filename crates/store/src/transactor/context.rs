@@ -11,9 +11,9 @@ use datolite_kv::WriteTxn;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::buffer::KeyBuffer;
-use crate::bulk::Deferred;
 use super::ops::Tempid;
 use super::resolve::Resolved;
+use crate::bulk::Deferred;
 use crate::model::Datom;
 use crate::schema::Schema;
 use crate::stats::StatsChange;

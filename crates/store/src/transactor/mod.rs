@@ -172,7 +172,10 @@ pub(crate) fn run_deferring(
         schema_changed = true;
     }
     if schema_changed {
-        cx.write_held_back()?;
+        // The checks read the data of changed attributes (none for attributes just defined).
+        if changes_existing(before, &cx.schema) {
+            cx.write_held_back()?;
+        }
         cx.check_schema_changes(before)?;
     }
     let TxContext {
@@ -219,16 +222,25 @@ impl TxContext<'_> {
     /// Rereads the schema from the write transaction and checks the tuple definitions
     /// (`schema_change.rs` checks the changes against the data).
     fn reload_schema(&mut self) -> Result<()> {
-        // The schema's own datoms are never held back, but the checks that follow a reload
-        // read the data of the changed attributes, and a newly unique attribute must find its
-        // values in AVET.
-        self.write_held_back()?;
         let after = Schema::load(&*self.txn)?;
         after.check_tuple_attributes()?;
+        // The schema's own datoms are never held back (a bulk load's, `bulk/deferred.rs`), but
+        // when an existing attribute changes, a newly unique one must find its values in AVET.
+        if changes_existing(&self.schema, &after) {
+            self.write_held_back()?;
+        }
         self.schema = Arc::new(after);
         self.schema_touched = false;
         Ok(())
     }
+}
+
+/// Whether an attribute of `before` is changed or gone in `after` (new attributes aside).
+fn changes_existing(before: &Schema, after: &Schema) -> bool {
+    before
+        .attributes()
+        .into_iter()
+        .any(|old| after.attribute(old.id) != Some(old))
 }
 
 /// Splits operations into those defining schema (every operation on an entity that gets a
