@@ -12,7 +12,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
 use datolite::{Database, DbQueries, Index};
-use datolite_store::encoding::{decode_key, decode_log_key, decode_value};
+use datolite_store::encoding::{decode_key, decode_log_chunk, decode_log_key, decode_value};
 use datolite_store::transactor::parse_tx_data;
 
 /// A small deterministic generator: each target's run is reproducible from its seed.
@@ -258,6 +258,8 @@ fn fuzz_the_key_and_value_decoders() {
             let _ = decode_key(index, bytes);
         }
         let _ = decode_log_key(bytes);
+        let split = bytes.len().min(12);
+        let _ = decode_log_chunk(&bytes[..split], &bytes[split..], |_| true);
         let _ = decode_value(bytes);
     });
 }

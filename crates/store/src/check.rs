@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use datolite_kv::{Direction, KeyRange, ReadOps, Table, Visit};
 
-use crate::encoding::{decode_key, decode_log_key, encode_key, encoded, Index};
+use crate::encoding::{decode_key, decode_log_chunk, encode_key, encoded, Index};
 use crate::meta;
 use crate::schema::Schema;
 use crate::stats::Stats;
@@ -316,17 +316,18 @@ fn check_log(
         Table::Log,
         &KeyRange::all(),
         Direction::Forward,
-        &mut |k, _| {
-            entries_seen += 1;
-            match decode_log_key(k) {
-                Ok((d, added)) => {
-                    if tx_now.is_some_and(|t| t != d.tx) {
-                        apply(tx_now.unwrap_or(0), &mut tx_entries, &mut state);
-                    }
-                    tx_now = Some(d.tx);
-                    tx_entries.push(((d.e, d.a, d.v.to_vec()), added));
-                    Visit::Continue
+        &mut |k, v| {
+            let decoded = decode_log_chunk(k, v, |d| {
+                entries_seen += 1;
+                if tx_now.is_some_and(|t| t != d.tx) {
+                    apply(tx_now.unwrap_or(0), &mut tx_entries, &mut state);
                 }
+                tx_now = Some(d.tx);
+                tx_entries.push(((d.e, d.a, d.v.to_vec()), d.added));
+                true
+            });
+            match decoded {
+                Ok(_) => Visit::Continue,
                 Err(e) => {
                     failure = Some(StoreError::from(e));
                     Visit::Stop

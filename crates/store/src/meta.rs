@@ -19,13 +19,16 @@ pub const DATOMS: &[u8] = b"datoms";
 pub const INLINE_THRESHOLD: &[u8] = b"inline_threshold";
 
 /// The on-disk format this build writes and reads. Version 2: keywords order as Clojure
-/// compares them, new value types, system ids re-laid out (see `bootstrap.rs`). Version 3 (this
-/// build): the four history tables; a version-2 database is upgraded in place when opened, its
-/// history rebuilt from the log (`migrate.rs`).
-pub const FORMAT_VERSION: u64 = 3;
+/// compares them, new value types, system ids re-laid out (see `bootstrap.rs`). Version 3: the
+/// four history tables. Version 4 (this build): the log packed into chunks per transaction
+/// (`encoding/log.rs`). Versions 2 and 3 are upgraded in place when opened (`migrate.rs`).
+pub const FORMAT_VERSION: u64 = 4;
 
-/// The format this build upgrades in place (see [`FORMAT_VERSION`]).
+/// The oldest format this build upgrades in place (see [`FORMAT_VERSION`]).
 pub const FORMAT_UPGRADABLE: u64 = 2;
+
+/// Format 3: history tables, one log key per entry.
+pub const FORMAT_HISTORY: u64 = 3;
 
 /// Reads a `u64` counter, `None` when absent.
 pub fn get_u64(txn: &dyn ReadOps, key: &[u8]) -> Result<Option<u64>> {

@@ -1,4 +1,6 @@
-//! Upgrading a format-2 database to format 3 in place: the history tables, rebuilt from the log.
+//! Upgrading older formats in place, each step in the open's one write transaction: format 2
+//! to 3 (the history tables, rebuilt from the log), then format 3 to 4 (the log packed into
+//! chunks, `encoding/log.rs`).
 //!
 //! Invariant: after the upgrade the history tables hold exactly what format 3 would have written
 //! had it been in use from the start — for every retraction in the log, the retracted datom's
@@ -12,7 +14,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use datolite_kv::{ReadOps, Table, WriteTxn};
 
-use crate::encoding::{decode_log_key, encode_key, RawDatom};
+use crate::encoding::{decode_log_key, encode_key, LogChunks, RawDatom};
 use crate::meta;
 use crate::scan::try_for_each_key;
 use crate::schema::Schema;
@@ -58,6 +60,41 @@ pub(crate) fn upgrade_to_history(txn: &mut dyn WriteTxn) -> Result<()> {
             encode_key(index, e, a, &v, asserted, &mut key);
             txn.put(index.history_table(), &key, &retracting.to_be_bytes())?;
         }
+    }
+    meta::put_u64(txn, meta::FORMAT, meta::FORMAT_HISTORY)
+}
+
+/// Packs a format-3 log (one key per entry, [`encode_log_key`]'s form) into chunks and marks
+/// the database format 4. Every entry is read before anything is written, since old keys and
+/// chunk keys share the table (memory: the log's keys, once).
+pub(crate) fn upgrade_to_packed_log(txn: &mut dyn WriteTxn) -> Result<()> {
+    let (mut bytes, mut ends) = (Vec::new(), vec![0usize]);
+    try_for_each_key(&*txn, Table::Log, |key| {
+        bytes.extend_from_slice(key);
+        ends.push(bytes.len());
+        Ok(())
+    })?;
+    let keys = || ends.windows(2).map(|w| &bytes[w[0]..w[1]]);
+    for key in keys() {
+        txn.delete(Table::Log, key)?;
+    }
+    let mut current: Option<(u64, LogChunks)> = None;
+    let mut emit = |key: &[u8], value: &[u8]| txn.put_sorted(Table::Log, key, value);
+    for key in keys() {
+        let (raw, added) = decode_log_key(key)?;
+        let chunks = match &mut current {
+            Some((tx, chunks)) if *tx == raw.tx => chunks,
+            _ => {
+                if let Some((_, done)) = current.take() {
+                    done.finish(&mut emit)?;
+                }
+                &mut current.insert((raw.tx, LogChunks::new(raw.tx))).1
+            }
+        };
+        chunks.push(added, raw.e, raw.a, raw.v, &mut emit)?;
+    }
+    if let Some((_, done)) = current {
+        done.finish(&mut emit)?;
     }
     meta::put_u64(txn, meta::FORMAT, meta::FORMAT_VERSION)
 }

@@ -15,7 +15,7 @@ use std::ops::{Bound, RangeBounds};
 use datolite_kv::overlay::{Delta, Overlaid, ReadsThroughOverlay};
 use datolite_kv::{Direction, KeyRange, ReadOps, ReadTxn, Table, Visit};
 
-use crate::encoding::{decode_log_key, Index};
+use crate::encoding::{decode_log_chunk, Index};
 use crate::meta;
 use crate::model::{DatomRef, Value};
 use crate::scan::Scan;
@@ -227,26 +227,29 @@ impl Db {
         };
         self.with_txn(|txn| {
             let mut failure = None;
-            txn.scan(Table::Log, &range, Direction::Forward, &mut |key, _| {
-                let entry =
-                    decode_log_key(key)
-                        .map_err(StoreError::from)
-                        .and_then(|(raw, added)| {
-                            Ok(DatomRef {
-                                e: raw.e,
-                                a: u64::from(raw.a),
-                                v: materialize(raw.v, txn)?,
-                                tx: raw.tx,
-                                added,
-                            })
-                        });
-                match entry {
-                    Ok(datom) => visit(f(datom)),
-                    Err(e) => {
-                        failure = Some(e);
-                        Visit::Stop
+            txn.scan(Table::Log, &range, Direction::Forward, &mut |key, value| {
+                let mut go_on = true;
+                let decoded = decode_log_chunk(key, value, |raw| {
+                    let datom = materialize(raw.v, txn).map(|v| DatomRef {
+                        e: raw.e,
+                        a: u64::from(raw.a),
+                        v,
+                        tx: raw.tx,
+                        added: raw.added,
+                    });
+                    match datom {
+                        Ok(datom) => go_on = f(datom),
+                        Err(e) => {
+                            failure = Some(e);
+                            go_on = false;
+                        }
                     }
+                    go_on
+                });
+                if let Err(e) = decoded {
+                    failure = Some(e.into());
                 }
+                visit(go_on && failure.is_none())
             })?;
             failure.map_or(Ok(()), Err)
         })

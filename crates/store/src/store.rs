@@ -51,10 +51,15 @@ impl Store {
         let read = engine.read()?;
         let mut format = meta::require_u64(read.as_ref(), meta::FORMAT)?;
         drop(read);
-        if format == meta::FORMAT_UPGRADABLE {
+        if (meta::FORMAT_UPGRADABLE..meta::FORMAT_VERSION).contains(&format) {
             write_with(engine.as_ref(), |txn| -> Result<()> {
-                if meta::require_u64(&*txn, meta::FORMAT)? == meta::FORMAT_UPGRADABLE {
+                // Another process may have upgraded meanwhile: look again inside the write.
+                let found = meta::require_u64(&*txn, meta::FORMAT)?;
+                if found == meta::FORMAT_UPGRADABLE {
                     crate::migrate::upgrade_to_history(txn)?;
+                }
+                if (meta::FORMAT_UPGRADABLE..=meta::FORMAT_HISTORY).contains(&found) {
+                    crate::migrate::upgrade_to_packed_log(txn)?;
                 }
                 Ok(())
             })?;

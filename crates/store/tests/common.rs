@@ -37,6 +37,44 @@ pub fn dump(store: &Store) -> Vec<(Table, Rows)> {
         .collect()
 }
 
+/// Rewrites the log as formats 2 and 3 kept it — one key `[tx][op][e][a][v]` per entry, no
+/// value — and marks the database `format`, to test the upgrades.
+pub fn unpack_log(store: &Store, format: u64) {
+    use datolite_store::encoding::{decode_log_chunk, encode_log_key};
+    datolite_kv::write_with(store.engine().as_ref(), |txn| {
+        let mut chunks = Vec::new();
+        txn.scan(
+            Table::Log,
+            &KeyRange::all(),
+            Direction::Forward,
+            &mut |k, v| {
+                chunks.push((k.to_vec(), v.to_vec()));
+                Visit::Continue
+            },
+        )?;
+        let mut entries = Vec::new();
+        for (key, value) in &chunks {
+            txn.delete(Table::Log, key)?;
+            decode_log_chunk(key, value, |d| {
+                let mut entry = Vec::new();
+                encode_log_key(d.tx, d.added, d.e, d.a, d.v, &mut entry);
+                entries.push(entry);
+                true
+            })
+            .unwrap();
+        }
+        for entry in entries {
+            txn.put(Table::Log, &entry, &[])?;
+        }
+        txn.put(
+            Table::Meta,
+            datolite_store::meta::FORMAT,
+            &format.to_be_bytes(),
+        )
+    })
+    .unwrap();
+}
+
 /// The schema used by most tests.
 pub const SCHEMA: &str = r#"[
  {:db/ident :user/email :db/valueType :db.type/string :db/cardinality :db.cardinality/one :db/unique :db.unique/identity}

@@ -36,7 +36,8 @@ pub struct ImportBenchArgs {
     format: Format,
 }
 
-/// The tables the raw reference appends: every table a load fills with keys.
+/// The tables the raw reference appends: every table a load fills (the log with its chunks,
+/// the indexes with keys alone).
 const KEY_TABLES: [Table; 5] = [
     Table::Eavt,
     Table::Aevt,
@@ -155,27 +156,33 @@ fn raw_append_ms(source: &Database, dir: &Path, options: &StoreOptions) -> Resul
     raw.write(&mut |txn| {
         appending = Duration::ZERO;
         for table in KEY_TABLES {
-            let (mut bytes, mut ends) = (Vec::new(), Vec::new());
+            // Keys and values back to back: entry i is `bytes[ends[i]..ends[i + 1]]`, its key
+            // ending at `splits[i]`. Only the log has values (its chunks).
+            let (mut bytes, mut ends, mut splits) = (Vec::new(), vec![0], Vec::new());
             read.scan(
                 table,
                 &KeyRange::all(),
                 Direction::Forward,
-                &mut |key, _| {
+                &mut |key, value| {
                     bytes.extend_from_slice(key);
+                    splits.push(bytes.len());
+                    bytes.extend_from_slice(value);
                     ends.push(bytes.len());
                     Visit::Continue
                 },
             )?;
             let began = Instant::now();
-            let mut start = 0;
-            txn.append_keys(
-                table,
-                &mut ends.iter().map(|&end| {
-                    let key = &bytes[start..end];
-                    start = end;
-                    key
-                }),
-            )?;
+            let mut entries = ends
+                .windows(2)
+                .zip(&splits)
+                .map(|(w, &split)| (&bytes[w[0]..split], &bytes[split..w[1]]));
+            if table == Table::Log {
+                for (key, value) in entries {
+                    txn.put_sorted(table, key, value)?;
+                }
+            } else {
+                txn.append_keys(table, &mut entries.by_ref().map(|(key, _)| key))?;
+            }
             appending += began.elapsed();
         }
         body_end = Instant::now();

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::Args;
-use datolite::{BulkLoader, BulkOptions, StoreError, TxOp};
+use datolite::{BulkOptions, StoreError, TxOp};
 use datolite_edn::{Edn, Reader};
 use datolite_store::transactor::tx_op;
 use serde::Serialize;
@@ -96,6 +96,7 @@ pub fn run(db_path: Option<&Path>, args: ImportArgs) -> Result<()> {
         Mode::Merge
     };
     let bar = progress::bar(total_bytes, Unit::Bytes);
+    bar.set_message(mode.label());
     let start = Instant::now();
     let mut totals = Totals::default();
     // A CLI error inside the load (a file, a form) ends it; the store sees a placeholder.
@@ -103,29 +104,32 @@ pub fn run(db_path: Option<&Path>, args: ImportArgs) -> Result<()> {
     let loaded = database.bulk_load(&BulkOptions::default(), |loader| {
         // The engine may run the load again from scratch (its map grew): start over.
         totals = Totals::default();
-        let mut done_bytes = 0u64;
-        for file in &args.files {
-            let name = file.display().to_string();
-            bar.set_message(format!("{} {name}", mode.label()));
-            let outcome = std::fs::read_to_string(file)
-                .context(|| format!("cannot read {name}"))
-                .and_then(|text| {
-                    import_file(loader, &name, &text, batch, &mut totals, |offset| {
-                        bar.set_position(done_bytes + offset as u64)
-                    })?;
-                    Ok(text.len() as u64)
-                });
-            match outcome {
-                Ok(bytes) => done_bytes += bytes,
-                Err(error) => {
-                    failure = Some(error);
-                    return Err(StoreError::InvalidArgument("import stopped".into()));
-                }
+        // One thread reads and parses the files while this one runs their transactions.
+        let outcome = std::thread::scope(|scope| {
+            let (sender, batches) = std::sync::mpsc::sync_channel::<Result<Batch>>(4);
+            let files = &args.files;
+            let bar = &bar;
+            scope.spawn(move || read_batches(files, batch, bar, &sender));
+            for next in batches {
+                let batch = next?;
+                let report = loader.transact(&batch.ops).map_err(|e| batch.failure(&e))?;
+                totals.ops += batch.ops.len() as u64;
+                totals.transactions += 1;
+                totals.datoms += report.tx_data.len() as u64;
             }
-            totals.files += 1;
+            totals.files = files.len() as u64;
+            Ok(())
+        });
+        match outcome {
+            Ok(()) => {
+                bar.set_message("writing the indexes in key order");
+                Ok(())
+            }
+            Err(error) => {
+                failure = Some(error);
+                Err(StoreError::InvalidArgument("import stopped".into()))
+            }
         }
-        bar.set_message("writing the indexes in key order");
-        Ok(())
     });
     bar.finish_and_clear();
     let report = match (loaded, failure) {
@@ -203,55 +207,131 @@ impl Mode {
     }
 }
 
-/// Imports one file's text, calling `progress` with the byte offset reached.
-fn import_file(
-    loader: &mut BulkLoader<'_>,
-    name: &str,
-    text: &str,
+/// One transaction's operations, and where they came from.
+struct Batch {
+    name: String,
+    /// Batch number within the file, from 1.
+    number: u64,
+    /// Number of the batch's first operation within the file, from 1.
+    first_op: u64,
+    ops: Vec<TxOp>,
+}
+
+impl Batch {
+    /// The error of this batch's transaction.
+    fn failure(&self, error: &dyn std::fmt::Display) -> CliError {
+        let last = self.first_op + self.ops.len() as u64 - 1;
+        let range = if self.first_op == last {
+            format!("operation {last}")
+        } else {
+            format!("operations {}–{last}", self.first_op)
+        };
+        CliError::msg(format!(
+            "import of {} failed: batch {} ({range} of the file) failed: {error}",
+            self.name, self.number
+        ))
+    }
+}
+
+/// Reads `files` form by form and sends their operations in batches of `batch` (never spanning
+/// files), or the first error; stops when the receiver is gone.
+fn read_batches(
+    files: &[std::path::PathBuf],
     batch: usize,
-    totals: &mut Totals,
-    progress: impl Fn(usize),
-) -> Result<()> {
-    let mut file = FileImport {
-        loader,
-        name,
-        pending: Vec::with_capacity(batch.min(1 << 20)),
-        batches: 0,
-        ops: 0,
-        totals,
-    };
-    let mut reader = Reader::new(text);
-    while let Some(form) = reader.next_form() {
-        let form = form.map_err(|e| file.failure(&format!("malformed EDN at {e}")))?;
-        file.add_form(&form)
-            .map_err(|e| file.failure(&format!("in the form ending at {}: {e}", reader.pos())))?;
-        while file.pending.len() >= batch {
-            file.commit(batch)?;
+    bar: &indicatif::ProgressBar,
+    sender: &std::sync::mpsc::SyncSender<Result<Batch>>,
+) {
+    let mut done_bytes = 0u64;
+    for file in files {
+        let name = file.display().to_string();
+        let sent = std::fs::read_to_string(file)
+            .context(|| format!("cannot read {name}"))
+            .and_then(|text| {
+                let mut reader = FileReader {
+                    name: &name,
+                    pending: Vec::new(),
+                    batches: 0,
+                    ops: 0,
+                };
+                reader.read(&text, batch, sender, |offset| {
+                    bar.set_position(done_bytes + offset as u64)
+                })?;
+                Ok(text.len() as u64)
+            });
+        match sent {
+            Ok(bytes) => done_bytes += bytes,
+            Err(error) => {
+                let _ = sender.send(Err(error));
+                return;
+            }
         }
-        progress(reader.offset());
     }
-    let rest = file.pending.len();
-    if rest > 0 {
-        file.commit(rest)?;
-    }
-    progress(text.len());
-    Ok(())
 }
 
-/// The state of one file's import.
-struct FileImport<'a, 'l> {
-    loader: &'a mut BulkLoader<'l>,
+/// The state of reading one file.
+struct FileReader<'a> {
     name: &'a str,
-    /// Operations read but not committed yet.
+    /// Operations read but not sent yet.
     pending: Vec<TxOp>,
-    /// Batches of this file committed so far.
+    /// Batches of this file sent so far.
     batches: u64,
-    /// Operations of this file committed so far.
+    /// Operations of this file sent so far.
     ops: u64,
-    totals: &'a mut Totals,
 }
 
-impl FileImport<'_, '_> {
+/// The receiver hung up (the load failed): stop reading.
+struct Stop;
+
+impl FileReader<'_> {
+    /// Reads `text`, sending a batch every `batch` operations and the rest at the end; calls
+    /// `progress` with the byte offset reached. `Ok` also when the receiver hung up.
+    fn read(
+        &mut self,
+        text: &str,
+        batch: usize,
+        sender: &std::sync::mpsc::SyncSender<Result<Batch>>,
+        progress: impl Fn(usize),
+    ) -> Result<()> {
+        let mut reader = Reader::new(text);
+        while let Some(form) = reader.next_form() {
+            let form = form.map_err(|e| self.failure(&format!("malformed EDN at {e}")))?;
+            self.add_form(&form).map_err(|e| {
+                self.failure(&format!("in the form ending at {}: {e}", reader.pos()))
+            })?;
+            while self.pending.len() >= batch {
+                if self.send(batch, sender).is_err() {
+                    return Ok(());
+                }
+            }
+            progress(reader.offset());
+        }
+        let rest = self.pending.len();
+        if rest > 0 && self.send(rest, sender).is_err() {
+            return Ok(());
+        }
+        progress(text.len());
+        Ok(())
+    }
+
+    /// Sends the first `n` pending operations as one batch.
+    fn send(
+        &mut self,
+        n: usize,
+        sender: &std::sync::mpsc::SyncSender<Result<Batch>>,
+    ) -> std::result::Result<(), Stop> {
+        let rest = self.pending.split_off(n);
+        let ops = std::mem::replace(&mut self.pending, rest);
+        self.batches += 1;
+        let batch = Batch {
+            name: self.name.to_string(),
+            number: self.batches,
+            first_op: self.ops + 1,
+            ops,
+        };
+        self.ops += n as u64;
+        sender.send(Ok(batch)).map_err(|_| Stop)
+    }
+
     /// Appends the operations of one top-level form.
     fn add_form(&mut self, form: &Edn) -> Result<()> {
         match form {
@@ -276,33 +356,6 @@ impl FileImport<'_, '_> {
             )))
             }
         }
-        Ok(())
-    }
-
-    /// Commits the first `n` pending operations as one transaction.
-    fn commit(&mut self, n: usize) -> Result<()> {
-        let report = match self.loader.transact(&self.pending[..n]) {
-            Ok(report) => report,
-            Err(e) => {
-                let (first, last) = (self.ops + 1, self.ops + n as u64);
-                let range = if first == last {
-                    format!("operation {first}")
-                } else {
-                    format!("operations {first}–{last}")
-                };
-                let message = format!(
-                    "batch {} ({range} of the file) failed: {e}",
-                    self.batches + 1
-                );
-                return Err(self.failure(&message));
-            }
-        };
-        self.pending.drain(..n);
-        self.batches += 1;
-        self.ops += n as u64;
-        self.totals.ops += n as u64;
-        self.totals.transactions += 1;
-        self.totals.datoms += report.tx_data.len() as u64;
         Ok(())
     }
 

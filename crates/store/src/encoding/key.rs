@@ -216,7 +216,9 @@ pub const LOG_RETRACT: u8 = 0;
 /// Op byte of an assertion in the log.
 pub const LOG_ASSERT: u8 = 1;
 
-/// Appends the log key of one assertion or retraction.
+/// Appends the sortable form of one log entry, `[tx u64][op u8][e u64][a u32][v tagged]`: a
+/// transaction sorts its log entries by it before packing them (`log.rs`), and it was the log
+/// key itself up to format 3 (read again only to upgrade such a database).
 pub fn encode_log_key(tx: u64, added: bool, e: u64, a: u32, v: &[u8], out: &mut Vec<u8>) {
     out.reserve(FIXED_LEN + 1 + v.len());
     out.extend_from_slice(&tx.to_be_bytes());
@@ -226,7 +228,8 @@ pub fn encode_log_key(tx: u64, added: bool, e: u64, a: u32, v: &[u8], out: &mut 
     out.extend_from_slice(v);
 }
 
-/// Decodes a log key into the datom and whether it was an assertion.
+/// Decodes the sortable form of a log entry ([`encode_log_key`]) into the datom and whether it
+/// was an assertion.
 pub fn decode_log_key(key: &[u8]) -> Result<(RawDatom<'_>, bool), DecodeError> {
     if key.len() < FIXED_LEN + 3 {
         return Err(DecodeError("log key too short"));

@@ -5,6 +5,7 @@
 //! `decode(encode(x)) == x`, encoding is injective, and byte order equals value order.
 
 mod key;
+mod log;
 pub mod tags;
 mod value;
 
@@ -12,6 +13,7 @@ pub use key::{
     decode_key, decode_log_key, encode_key, encode_log_key, key_entity, Component, Index, Prefix,
     RawDatom, FIXED_LEN, LOG_ASSERT, LOG_RETRACT,
 };
+pub use log::{decode_log_chunk, log_chunk_key, LogChunks, LOG_CHUNK_MAX};
 pub use value::{
     decode_f32, decode_f64, decode_i64, decode_value, encode_f32, encode_f64, encode_i64,
     encode_value, encoded, encoded_len, spill_payload, variable, Decoded, Stored,

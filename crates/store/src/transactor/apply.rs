@@ -11,8 +11,8 @@ use super::resolve::Resolved;
 use crate::bootstrap::attr as sys;
 use crate::bulk::Deferred;
 use crate::encoding::{
-    decode_key, encode_key, encode_log_key, encode_value, spill_payload, tags, Index, Prefix,
-    Stored,
+    decode_key, decode_log_key, encode_key, encode_log_key, encode_value, spill_payload, tags,
+    Index, LogChunks, Prefix, Stored,
 };
 use crate::model::{Datom, Value, ValueRef};
 use crate::schema::{Attribute, Cardinality, Schema};
@@ -234,17 +234,12 @@ impl TxContext<'_> {
             }
         }
         let stats_on = self.options.stats;
-        let mut eavt_order: Option<Vec<u32>> = None;
+        // The log's entries wait for the end of the transaction (`write_log`).
         for (slot, table) in buffer::BUFFERED.into_iter().enumerate() {
-            // The log holds the same assertions as EAVT, pushed in step, and within one
-            // transaction both order by (e, a, v): EAVT's sort serves the log too.
-            let order = match eavt_order.take() {
-                Some(o) if slot == buffer::LOG && o.len() == buffers[slot].len() => o,
-                _ => buffers[slot].sorted(),
-            };
-            if slot == buffer::slot(Index::Eavt) {
-                eavt_order = Some(order.clone());
+            if slot == buffer::LOG {
+                continue;
             }
+            let order = buffers[slot].sorted();
             if slot == buffer::slot(Index::Avet) && stats_on {
                 let mut previous_run: Option<Vec<u8>> = None;
                 let mut new_values: Vec<u32> = Vec::new();
@@ -291,6 +286,21 @@ impl TxContext<'_> {
         Ok(())
     }
 
+    /// Writes the transaction's log: its assertions and retractions, sorted (retractions first,
+    /// then by entity, attribute and value), packed into chunks (`encoding/log.rs`).
+    pub(super) fn write_log(&mut self) -> Result<()> {
+        let entries = std::mem::take(&mut self.buffers[buffer::LOG]);
+        let mut chunks = LogChunks::new(self.tx);
+        let txn = &mut *self.txn;
+        let mut emit = |key: &[u8], value: &[u8]| txn.put_sorted(Table::Log, key, value);
+        for i in entries.sorted() {
+            let (raw, added) = decode_log_key(entries.key(i as usize))?;
+            chunks.push(added, raw.e, raw.a, raw.v, &mut emit)?;
+        }
+        chunks.finish(&mut emit)?;
+        Ok(())
+    }
+
     /// The entity holding unique value `av` (an AVET prefix) among a bulk load's held-back
     /// keys.
     pub(super) fn deferred_holder(&self, av: &[u8]) -> Option<u64> {
@@ -315,9 +325,8 @@ impl TxContext<'_> {
                 self.txn.put(index.history_table(), &key, &retracting_tx)?;
             }
         }
-        key.clear();
-        encode_log_key(self.tx, false, e, attr.id, venc, &mut key);
-        self.txn.put(Table::Log, &key, &[])?;
+        self.buffers[buffer::LOG]
+            .push_with(|out| encode_log_key(self.tx, false, e, attr.id, venc, out));
         self.key = key;
         if Schema::is_schema_attribute(attr.id) {
             self.schema_touched = true;

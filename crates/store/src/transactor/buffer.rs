@@ -48,7 +48,8 @@ impl KeyBuffer {
         self.ends.push(self.bytes.len() as u32);
     }
 
-    fn key(&self, i: usize) -> &[u8] {
+    /// The `i`-th key pushed.
+    pub fn key(&self, i: usize) -> &[u8] {
         let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
         &self.bytes[start..self.ends[i] as usize]
     }

@@ -178,6 +178,7 @@ pub(crate) fn run_deferring(
         }
         cx.check_schema_changes(before)?;
     }
+    cx.write_log()?;
     let TxContext {
         txn,
         schema,
