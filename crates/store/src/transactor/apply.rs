@@ -293,7 +293,8 @@ impl TxContext<'_> {
         let mut chunks = LogChunks::new(self.tx);
         let txn = &mut *self.txn;
         let mut emit = |key: &[u8], value: &[u8]| txn.put_sorted(Table::Log, key, value);
-        for i in entries.sorted() {
+        // Every entry starts with this transaction's id: sort on what follows it.
+        for i in entries.sorted_sharing(8) {
             let (raw, added) = decode_log_key(entries.key(i as usize))?;
             chunks.push(added, raw.e, raw.a, raw.v, &mut emit)?;
         }

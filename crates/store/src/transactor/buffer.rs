@@ -57,9 +57,17 @@ impl KeyBuffer {
     /// Key positions in ascending key order (already-sorted input costs one pass). Sorting
     /// compares the first 16 bytes as one integer and only looks further on a tie.
     pub fn sorted(&self) -> Vec<u32> {
+        self.sorted_sharing(0)
+    }
+
+    /// [`KeyBuffer::sorted`] for keys that all begin with the same `shared` bytes (the log's
+    /// entries, which share their transaction): the 16 bytes compared as one integer start
+    /// after them, where the keys differ.
+    pub fn sorted_sharing(&self, shared: usize) -> Vec<u32> {
         let mut order: Vec<(u128, u32)> = (0..self.ends.len())
             .map(|i| {
                 let key = self.key(i);
+                let key = key.get(shared..).unwrap_or(&[]);
                 let mut head = [0u8; 16];
                 let n = key.len().min(16);
                 head[..n].copy_from_slice(&key[..n]);
