@@ -20,6 +20,7 @@
 //!   when the load ends (`attributes`); every other statistic is maintained by the transactor.
 
 use std::path::PathBuf;
+use std::thread::JoinHandle;
 
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -28,7 +29,7 @@ use datolite_kv::{Direction, KeyRange, Table, WriteTxn};
 
 use super::runs::{KeyArena, Merge, RunFile};
 use crate::bootstrap::FIRST_USER_SCHEMA_ID;
-use crate::Result;
+use crate::{Result, StoreError};
 
 /// The tables whose keys are held back, in slot order.
 pub(crate) const DEFERRED: [Table; 3] = [Table::Aevt, Table::Avet, Table::Vaet];
@@ -56,6 +57,8 @@ pub(crate) struct Deferred {
     unique_budget: usize,
     /// Where spill files go.
     spill_dir: PathBuf,
+    /// A spill under way on a thread of its own: the slot, and the run it will give.
+    spilling: Option<(usize, JoinHandle<Result<RunFile>>)>,
     /// Drains before the end of the load, and runs spilled.
     pub drains: u64,
     pub spilled_runs: u64,
@@ -74,6 +77,7 @@ impl Deferred {
             spill_dir,
             drains: 0,
             spilled_runs: 0,
+            spilling: None,
         }
     }
 
@@ -89,9 +93,11 @@ impl Deferred {
 
     /// Whether nothing is held back.
     pub fn is_empty(&self) -> bool {
-        self.tables
-            .iter()
-            .all(|t| t.arena.len() == 0 && t.runs.is_empty())
+        self.spilling.is_none()
+            && self
+                .tables
+                .iter()
+                .all(|t| t.arena.len() == 0 && t.runs.is_empty())
     }
 
     /// Holds back `key` of the table in `slot`, spilling when memory is short.
@@ -104,21 +110,40 @@ impl Deferred {
         Ok(())
     }
 
-    /// Spills the largest arena while the arenas hold more than the budget.
+    /// Spills the largest arena when the arenas hold more than the budget. The sorting and
+    /// writing run on a thread of their own while the load goes on (the transactor is
+    /// single-threaded; the second core would idle); one spill at a time, so at most one
+    /// arena more than the budget is in memory.
     pub fn spill_if_needed(&mut self) -> Result<()> {
-        loop {
-            let held: usize = self.tables.iter().map(|t| t.arena.memory()).sum();
-            if held <= self.memory_budget {
-                return Ok(());
-            }
-            let Some(largest) = self.tables.iter_mut().max_by_key(|t| t.arena.memory()) else {
-                return Ok(());
-            };
-            let run = RunFile::spill(&largest.arena, &self.spill_dir)?;
-            largest.arena.release();
-            largest.runs.push(run);
-            self.spilled_runs += 1;
+        let held: usize = self.tables.iter().map(|t| t.arena.memory()).sum();
+        if held <= self.memory_budget {
+            return Ok(());
         }
+        self.finish_spill()?;
+        let Some(slot) = (0..self.tables.len()).max_by_key(|&i| self.tables[i].arena.memory())
+        else {
+            return Ok(());
+        };
+        let arena = std::mem::take(&mut self.tables[slot].arena);
+        let dir = self.spill_dir.clone();
+        let handle = std::thread::Builder::new()
+            .name("datolite-spill".into())
+            .spawn(move || RunFile::spill(&arena, &dir))
+            .map_err(|e| StoreError::Io(format!("bulk load: cannot start a spill thread: {e}")))?;
+        self.spilling = Some((slot, handle));
+        self.spilled_runs += 1;
+        Ok(())
+    }
+
+    /// Waits for the spill under way, if any, and keeps its run.
+    fn finish_spill(&mut self) -> Result<()> {
+        if let Some((slot, handle)) = self.spilling.take() {
+            let run = handle.join().map_err(|_| {
+                StoreError::Io("bulk load: the thread spilling sorted keys panicked".into())
+            })??;
+            self.tables[slot].runs.push(run);
+        }
+        Ok(())
     }
 
     /// Remembers that unique value `av` (an AVET prefix) of a held-back attribute belongs to `e`.
@@ -144,6 +169,7 @@ impl Deferred {
     /// Writes every held-back key into its table in key order: keys after the table's last key
     /// are appended, the others put.
     pub fn drain(&mut self, txn: &mut dyn WriteTxn) -> Result<()> {
+        self.finish_spill()?;
         let mut chunk = KeyArena::default();
         let tables = std::mem::take(&mut self.tables);
         // The three tables' keys are sorted at once, one core each.

@@ -67,11 +67,6 @@ impl KeyArena {
         }
         order.into_iter().map(|(_, i)| i).collect()
     }
-
-    /// Empties the arena and gives its memory back (a spilled arena may not be needed again).
-    pub fn release(&mut self) {
-        *self = KeyArena::default();
-    }
 }
 
 /// A sorted run spilled to a temporary file: `[len u16][key]` records.
