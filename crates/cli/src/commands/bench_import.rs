@@ -90,7 +90,16 @@ pub fn run(args: ImportBenchArgs) -> Result<()> {
     let import_ms = start.elapsed().as_secs_f64() * 1000.0;
     bar.finish_and_clear();
     let peak_kib = sampler.stop();
-    let datoms = database.db()?.count()?.saturating_sub(before);
+    let snapshot = database.db()?;
+    let datoms = snapshot.count()?.saturating_sub(before);
+    // Every entity with all five attributes refers to its predecessor: nothing was lost.
+    let refs = snapshot.count_attribute(":bench/ref")?;
+    if refs != args.datoms / 5 {
+        return Err(CliError::msg(format!(
+            "bench import loaded {refs} :bench/ref datoms, expected {}",
+            args.datoms / 5
+        )));
+    }
     let engine = database.store().engine();
     let per_datom = |bytes: u64| round3(bytes as f64 / datoms.max(1) as f64);
     let mut by_table = Vec::new();
