@@ -27,7 +27,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use datolite_kv::{Direction, KeyRange, Table, WriteTxn};
 
-use super::runs::{KeyArena, Merge, RunFile};
+use super::runs::{KeyBuffer, Merge, RunFile};
 use crate::bootstrap::FIRST_USER_SCHEMA_ID;
 use crate::{Result, StoreError};
 
@@ -40,7 +40,7 @@ const CHUNK: usize = 64 * 1024;
 /// Held-back keys of one table.
 #[derive(Default)]
 struct Staged {
-    arena: KeyArena,
+    arena: KeyBuffer,
     runs: Vec<RunFile>,
 }
 
@@ -170,7 +170,7 @@ impl Deferred {
     /// are appended, the others put.
     pub fn drain(&mut self, txn: &mut dyn WriteTxn) -> Result<()> {
         self.finish_spill()?;
-        let mut chunk = KeyArena::default();
+        let mut chunk = KeyBuffer::default();
         let tables = std::mem::take(&mut self.tables);
         // The three tables' keys are sorted at once, one core each.
         let orders: Vec<Vec<u32>> = tables.par_iter().map(|t| t.arena.sorted()).collect();

@@ -12,62 +12,8 @@ use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
+pub(crate) use crate::transactor::buffer::KeyBuffer;
 use crate::{Result, StoreError};
-
-/// Keys back to back in one allocation, in arrival order.
-#[derive(Default)]
-pub(crate) struct KeyArena {
-    bytes: Vec<u8>,
-    ends: Vec<u32>,
-}
-
-impl KeyArena {
-    /// Appends `key`.
-    pub fn push(&mut self, key: &[u8]) {
-        self.bytes.extend_from_slice(key);
-        self.ends.push(self.bytes.len() as u32);
-    }
-
-    /// Bytes held (keys and their ends).
-    pub fn memory(&self) -> usize {
-        self.bytes.len() + 4 * self.ends.len()
-    }
-
-    /// Number of keys.
-    pub fn len(&self) -> usize {
-        self.ends.len()
-    }
-
-    fn key(&self, i: u32) -> &[u8] {
-        let i = i as usize;
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        &self.bytes[start..self.ends[i] as usize]
-    }
-
-    /// Key positions in ascending key order. The sort compares the first 16 bytes as one
-    /// integer and only looks further on a tie: that covers the attribute and the entity of an
-    /// AEVT key, the attribute and most values of AVET, the reference and the attribute of VAET
-    /// (8 bytes would stop inside the entity's partition bits, and every comparison would go on
-    /// to `memcmp`).
-    pub fn sorted(&self) -> Vec<u32> {
-        let mut order: Vec<(u128, u32)> = (0..self.ends.len() as u32)
-            .map(|i| {
-                let key = self.key(i);
-                let mut head = [0u8; 16];
-                let n = key.len().min(16);
-                head[..n].copy_from_slice(&key[..n]);
-                (u128::from_be_bytes(head), i)
-            })
-            .collect();
-        let in_order = |a: &(u128, u32), b: &(u128, u32)| {
-            a.0.cmp(&b.0).then_with(|| self.key(a.1).cmp(self.key(b.1)))
-        };
-        if !order.is_sorted_by(|a, b| in_order(a, b).is_le()) {
-            order.sort_unstable_by(in_order);
-        }
-        order.into_iter().map(|(_, i)| i).collect()
-    }
-}
 
 /// A sorted run spilled to a temporary file: `[len u16][key]` records.
 pub(crate) struct RunFile {
@@ -76,12 +22,12 @@ pub(crate) struct RunFile {
 
 impl RunFile {
     /// Sorts `arena` and writes it to a new temporary file in `dir`.
-    pub fn spill(arena: &KeyArena, dir: &Path) -> Result<RunFile> {
+    pub fn spill(arena: &KeyBuffer, dir: &Path) -> Result<RunFile> {
         let file = tempfile::tempfile_in(dir).map_err(|e| spill_error(dir, e))?;
         let mut out = BufWriter::with_capacity(1 << 20, file);
         let mut previous: Option<&[u8]> = None;
         for i in arena.sorted() {
-            let key = arena.key(i);
+            let key = arena.key(i as usize);
             if previous == Some(key) {
                 continue;
             }
@@ -109,7 +55,7 @@ fn spill_error(dir: &Path, error: std::io::Error) -> StoreError {
 /// One input of a merge.
 enum Source<'a> {
     Memory {
-        arena: &'a KeyArena,
+        arena: &'a KeyBuffer,
         order: Vec<u32>,
         next: usize,
     },
@@ -123,7 +69,7 @@ impl Source<'_> {
         match self {
             Source::Memory { arena, order, next } => match order.get(*next) {
                 Some(&i) => {
-                    out.extend_from_slice(arena.key(i));
+                    out.extend_from_slice(arena.key(i as usize));
                     *next += 1;
                     Ok(true)
                 }
@@ -181,9 +127,9 @@ pub(crate) struct Merge<'a> {
 }
 
 impl<'a> Merge<'a> {
-    /// Merges `arena`, in `order` (from [`KeyArena::sorted`]), with `runs` (read from their
+    /// Merges `arena`, in `order` (from [`KeyBuffer::sorted`]), with `runs` (read from their
     /// start).
-    pub fn new(arena: &'a KeyArena, order: Vec<u32>, runs: Vec<RunFile>) -> Result<Merge<'a>> {
+    pub fn new(arena: &'a KeyBuffer, order: Vec<u32>, runs: Vec<RunFile>) -> Result<Merge<'a>> {
         let mut sources = vec![Source::Memory {
             arena,
             order,
@@ -208,9 +154,8 @@ impl<'a> Merge<'a> {
     }
 
     /// Moves up to `max` next keys into `chunk` (cleared first); false when none were left.
-    pub fn next_chunk(&mut self, chunk: &mut KeyArena, max: usize) -> Result<bool> {
-        chunk.bytes.clear();
-        chunk.ends.clear();
+    pub fn next_chunk(&mut self, chunk: &mut KeyBuffer, max: usize) -> Result<bool> {
+        chunk.clear();
         while chunk.len() < max {
             let Some(mut head) = self.heap.pop() else {
                 break;
@@ -226,13 +171,6 @@ impl<'a> Merge<'a> {
             }
         }
         Ok(chunk.len() > 0)
-    }
-}
-
-impl KeyArena {
-    /// The keys in arrival order (for a chunk from [`Merge::next_chunk`], ascending).
-    pub fn iter(&self) -> impl Iterator<Item = &[u8]> {
-        (0..self.ends.len() as u32).map(|i| self.key(i))
     }
 }
 
@@ -253,7 +191,7 @@ mod tests {
             state >> 33
         };
         for _ in 0..3 {
-            let mut arena = KeyArena::default();
+            let mut arena = KeyBuffer::default();
             for _ in 0..500 {
                 let key = (next() % 300).to_be_bytes()[..(1 + next() as usize % 8)].to_vec();
                 expected.insert(key.clone());
@@ -261,14 +199,14 @@ mod tests {
             }
             runs.push(RunFile::spill(&arena, dir.path()).unwrap());
         }
-        let mut arena = KeyArena::default();
+        let mut arena = KeyBuffer::default();
         for _ in 0..200 {
             let key = (next() % 300).to_be_bytes()[..(1 + next() as usize % 8)].to_vec();
             expected.insert(key.clone());
             arena.push(&key);
         }
         let mut merge = Merge::new(&arena, arena.sorted(), runs).unwrap();
-        let mut chunk = KeyArena::default();
+        let mut chunk = KeyBuffer::default();
         let mut got = Vec::new();
         while merge.next_chunk(&mut chunk, 37).unwrap() {
             got.extend(chunk.iter().map(<[u8]>::to_vec));

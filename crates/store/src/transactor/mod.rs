@@ -13,7 +13,7 @@
 //! `schema_change.rs` checks schema changes against the data.
 
 mod apply;
-mod buffer;
+pub(crate) mod buffer;
 mod builder;
 mod builtin;
 mod cas;
