@@ -45,7 +45,7 @@ pub use datolite_store::{
     EntityRef, EntityValue, Index, ParallelScan, RawDatom, Scan, Schema, Stats, TimePoint, Tx,
     TxEntry, TxOp, TxReport, TxValue, Unique, Uuid, Value, ValueRef, ValueType,
 };
-pub use datolite_store::{BulkLoader, BulkOptions, BulkReport, StoreError};
+pub use datolite_store::{BulkLoader, BulkOptions, BulkReport, BulkTx, StoreError};
 pub use datolite_store::{StoreOptions, ENV_VARS};
 pub use error::Error;
 pub use format::{cell_edn_string, pull_edn, pull_json, result_edn, result_json, value_json};

@@ -43,7 +43,7 @@ mod values;
 mod version;
 
 pub use batch::ColumnBatch;
-pub use bulk::{BulkLoader, BulkOptions, BulkReport};
+pub use bulk::{BulkLoader, BulkOptions, BulkReport, BulkTx};
 pub use check::CheckReport;
 pub use encoding::{Index, RawDatom};
 pub use entity::{Entity, EntityValue};

@@ -115,7 +115,7 @@ pub fn run(db_path: Option<&Path>, args: ImportArgs) -> Result<()> {
                 let report = loader.transact(&batch.ops).map_err(|e| batch.failure(&e))?;
                 totals.ops += batch.ops.len() as u64;
                 totals.transactions += 1;
-                totals.datoms += report.tx_data.len() as u64;
+                totals.datoms += report.datoms;
             }
             totals.files = files.len() as u64;
             Ok(())

@@ -22,7 +22,7 @@ use crate::encoding::{decode_key, Index, Prefix};
 use crate::scan::try_for_each_key_in;
 use crate::stats::Stats;
 use crate::store::now_millis;
-use crate::transactor::{self, TxOp, TxReport};
+use crate::transactor::{self, TxOp};
 use crate::version::{current_version, Version};
 use crate::{Result, Store, StoreOptions};
 
@@ -63,6 +63,20 @@ pub struct BulkReport {
     pub spilled_runs: u64,
 }
 
+/// What one transaction of a bulk load did: [`TxReport`](crate::TxReport) without the datoms themselves (a
+/// load's reports would hold every value it loads), only their number.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BulkTx {
+    /// The transaction entity id.
+    pub tx: u64,
+    /// The transaction's sequence number.
+    pub t: u64,
+    /// Tempids and the entity ids they resolved to.
+    pub tempids: std::collections::BTreeMap<String, u64>,
+    /// Datoms asserted and retracted.
+    pub datoms: u64,
+}
+
 /// The transactions of a bulk load, fed one by one by the caller (see [`Store::bulk_load`]).
 pub struct BulkLoader<'a> {
     txn: &'a mut dyn WriteTxn,
@@ -73,9 +87,10 @@ pub struct BulkLoader<'a> {
 }
 
 impl BulkLoader<'_> {
-    /// Runs `ops` as the next transaction of the load, at the current time. Its report is that
-    /// of [`Store::transact`]; it becomes visible (and durable) when the whole load commits.
-    pub fn transact(&mut self, ops: &[TxOp]) -> Result<TxReport> {
+    /// Runs `ops` as the next transaction of the load, at the current time, with
+    /// [`Store::transact`]'s semantics; it becomes visible (and durable) when the whole load
+    /// commits.
+    pub fn transact(&mut self, ops: &[TxOp]) -> Result<BulkTx> {
         let outcome = transactor::run_deferring(
             &mut *self.txn,
             self.options,
@@ -86,8 +101,14 @@ impl BulkLoader<'_> {
         )?;
         self.base = Arc::new(outcome.committed.into_version());
         self.report.transactions += 1;
-        self.report.datoms += outcome.report.tx_data.len() as u64;
-        Ok(outcome.report)
+        self.report.datoms += outcome.datoms;
+        let report = outcome.report;
+        Ok(BulkTx {
+            tx: report.tx,
+            t: report.t,
+            tempids: report.tempids,
+            datoms: outcome.datoms,
+        })
     }
 
     /// What the load did so far.

@@ -374,6 +374,12 @@ impl TxContext<'_> {
         for &composite in self.schema.composites_of(attr.id) {
             self.composites_touched.insert((e, composite));
         }
+        self.datoms += 1;
+        // A bulk load reports counts only: copying every value into a report it drops costs
+        // an allocation per string.
+        if self.deferred.is_some() {
+            return;
+        }
         self.report.push(Datom {
             e,
             a: u64::from(attr.id),

@@ -65,8 +65,10 @@ pub(crate) struct TxContext<'a> {
     pub buffers: [KeyBuffer; 5],
     /// `(entity, composite tuple attribute)` pairs whose sources this transaction changed.
     pub composites_touched: FxHashSet<(u64, u32)>,
-    /// Datoms asserted and retracted, in order.
+    /// Datoms asserted and retracted, in order (left empty in bulk loads).
     pub report: Vec<Datom>,
+    /// Datoms asserted and retracted.
+    pub datoms: u64,
     /// Scratch buffer for keys.
     pub key: Vec<u8>,
     /// In a bulk load, the index keys held back (`bulk/deferred.rs`); `None` otherwise.

@@ -69,7 +69,10 @@ pub struct TxReport {
 
 /// The committed state a transaction produced, for the store's caches.
 pub(crate) struct Outcome {
+    /// The report (its `tx_data` left empty in bulk loads).
     pub report: TxReport,
+    /// Datoms the transaction asserted and retracted.
+    pub datoms: u64,
     pub committed: Committed,
 }
 
@@ -122,6 +125,7 @@ pub(crate) fn run_deferring(
         buffers: Default::default(),
         composites_touched: Default::default(),
         report: Vec::new(),
+        datoms: 0,
         key: Vec::with_capacity(64),
         deferred,
     };
@@ -187,6 +191,7 @@ pub(crate) fn run_deferring(
         next_db,
         tempids,
         report,
+        datoms,
         tx,
         ..
     } = cx;
@@ -209,6 +214,7 @@ pub(crate) fn run_deferring(
             tempids,
             tx_data: report,
         },
+        datoms,
         committed: Committed {
             basis_t: t,
             next_db,
