@@ -43,6 +43,14 @@ pub(crate) struct KeyBuffer {
 }
 
 impl KeyBuffer {
+    /// An empty buffer with room for `keys` keys of about `key_len` bytes.
+    pub fn with_capacity(keys: usize, key_len: usize) -> KeyBuffer {
+        KeyBuffer {
+            bytes: Vec::with_capacity(keys.saturating_mul(key_len)),
+            ends: Vec::with_capacity(keys),
+        }
+    }
+
     /// Appends a key written by `write`.
     pub fn push_with(&mut self, write: impl FnOnce(&mut Vec<u8>)) {
         write(&mut self.bytes);

@@ -12,7 +12,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::buffer::KeyBuffer;
 use super::ops::Tempid;
-use super::resolve::Resolved;
+use super::resolve::{Resolved, Target};
 use crate::bulk::Deferred;
 use crate::model::Datom;
 use crate::schema::Schema;
@@ -71,6 +71,8 @@ pub(crate) struct TxContext<'a> {
     pub datoms: u64,
     /// Scratch buffer for keys.
     pub key: Vec<u8>,
+    /// Scratch vector of `expand`'s targets.
+    pub targets_scratch: Vec<Target>,
     /// In a bulk load, the index keys held back (`bulk/deferred.rs`); `None` otherwise.
     pub deferred: Option<&'a mut Deferred>,
 }

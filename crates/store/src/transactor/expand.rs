@@ -118,17 +118,24 @@ impl TxContext<'_> {
         pending: &mut Vec<Pending>,
         internal: &mut u32,
     ) -> Result<()> {
-        let mut targets = Vec::new();
-        self.targets(attr, value, &mut targets, pending, internal)?;
-        for target in targets {
-            pending.push(Pending {
-                e: e.clone(),
-                attr: attr.clone(),
-                value: Some(target),
-                added: true,
-            });
+        // One vector for every call (an allocation per datom otherwise); `targets` may recurse
+        // into nested maps, which find it taken and use one of their own.
+        let mut targets = std::mem::take(&mut self.targets_scratch);
+        targets.clear();
+        let found = self.targets(attr, value, &mut targets, pending, internal);
+        if found.is_ok() {
+            for target in targets.drain(..) {
+                pending.push(Pending {
+                    e: e.clone(),
+                    attr: attr.clone(),
+                    value: Some(target),
+                    added: true,
+                });
+            }
         }
-        Ok(())
+        targets.clear();
+        self.targets_scratch = targets;
+        found
     }
 
     /// Interprets `value` for `attr`: one or several targets (nested maps become pending

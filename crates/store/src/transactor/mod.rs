@@ -51,6 +51,7 @@ use crate::stats::StatsChange;
 use crate::version::{Committed, Version};
 use crate::StoreOptions;
 use crate::{Result, StoreError};
+use buffer::KeyBuffer;
 use context::TxContext;
 use resolve::Resolved;
 
@@ -101,6 +102,17 @@ pub(crate) fn run_deferring(
 ) -> Result<Outcome> {
     let basis_t = base.basis_t;
     let t = basis_t + 1;
+    // Buffers sized for the datoms the operations will likely make (an entity map one per
+    // attribute): a 100,000-datom transaction otherwise spends a tenth of its instructions
+    // growing vectors (`bench people`, callgrind).
+    let expected: usize = ops
+        .iter()
+        .map(|op| match op {
+            TxOp::Map(map) => map.attrs.len(),
+            _ => 1,
+        })
+        .sum::<usize>()
+        + 1;
     let mut cx = TxContext {
         txn,
         options,
@@ -122,11 +134,12 @@ pub(crate) fn run_deferring(
         added_ea: Default::default(),
         unique_values: Default::default(),
         added_bounds: Default::default(),
-        buffers: Default::default(),
+        buffers: std::array::from_fn(|_| KeyBuffer::with_capacity(expected, 32)),
         composites_touched: Default::default(),
-        report: Vec::new(),
+        report: Vec::with_capacity(if deferred.is_some() { 0 } else { expected }),
         datoms: 0,
         key: Vec::with_capacity(64),
+        targets_scratch: Vec::new(),
         deferred,
     };
     cx.new_entities.insert(cx.tx);
