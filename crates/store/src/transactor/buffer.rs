@@ -109,7 +109,10 @@ impl KeyBuffer {
             let mut start = 0;
             while start < order.len() {
                 let head = order[start].0;
-                let end = start + order[start..].partition_point(|p| p.0 == head);
+                let mut end = start + 1;
+                while end < order.len() && order[end].0 == head {
+                    end += 1;
+                }
                 if end - start > 1 {
                     order[start..end].sort_unstable_by(whole);
                 }
