@@ -11,9 +11,10 @@
 //!
 //! Invariants:
 //! - What the transactor reads is always complete: a read that could see held-back keys (any
-//!   retraction, `retractEntity`'s VAET walk, schema reloads and checks) first writes them all
-//!   ([`Deferred::drain`], called through `TxContext::write_held_back`); AVET reads of unique attributes
-//!   see the LMDB table plus [`Deferred::unique_holder`].
+//!   retraction, `retractEntity`'s VAET walk, a schema reload or check after an existing
+//!   attribute changed) first writes them all ([`Deferred::drain`], called through
+//!   `TxContext::write_held_back`); AVET reads of unique attributes see the LMDB table plus
+//!   [`Deferred::unique_holder`].
 //! - System attributes (ids below 100: `:db/ident`, the schema's own datoms, `:db/txInstant`)
 //!   are never held back: `Schema::load` reads their AEVT keys.
 //! - Distinct-value statistics of attributes with held-back AVET keys are recounted from AVET
@@ -72,8 +73,9 @@ impl Deferred {
             unique: FxHashMap::default(),
             attributes: FxHashSet::default(),
             memory_budget,
-            // About 64 bytes a value: a quarter of the budget.
-            unique_budget: (memory_budget / 256).max(1024),
+            // About 64 bytes a value: as much memory again as the keys' budget (a million
+            // values with the default budget).
+            unique_budget: (memory_budget / 64).max(1024),
             spill_dir,
             drains: 0,
             spilled_runs: 0,
@@ -100,14 +102,14 @@ impl Deferred {
                 .all(|t| t.arena.len() == 0 && t.runs.is_empty())
     }
 
-    /// Holds back `key` of the table in `slot`, spilling when memory is short.
-    pub fn push(&mut self, slot: usize, key: &[u8]) -> Result<()> {
+    /// Holds back `key` of the table in `slot` ([`Deferred::spill_if_needed`] keeps memory in
+    /// bounds).
+    pub fn push(&mut self, slot: usize, key: &[u8]) {
         if DEFERRED[slot] == Table::Avet {
             self.attributes
                 .insert(u32::from_be_bytes([key[0], key[1], key[2], key[3]]));
         }
         self.tables[slot].arena.push(key);
-        Ok(())
     }
 
     /// Spills the largest arena when the arenas hold more than the budget. The sorting and

@@ -30,7 +30,7 @@ use crate::{Result, Store, StoreOptions};
 #[derive(Clone, Debug)]
 pub struct BulkOptions {
     /// Bytes of held-back keys kept in memory; beyond it the largest table's keys are sorted and
-    /// spilled to a temporary file (default 96 MiB).
+    /// spilled to a temporary file (default 64 MiB).
     pub memory_budget: usize,
     /// Directory of the spill files (default: the database's directory; the system's temporary
     /// directory for the memory engine).
@@ -40,7 +40,7 @@ pub struct BulkOptions {
 impl Default for BulkOptions {
     fn default() -> Self {
         BulkOptions {
-            memory_budget: 96 << 20,
+            memory_budget: 64 << 20,
             spill_dir: None,
         }
     }

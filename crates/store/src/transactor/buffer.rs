@@ -189,7 +189,7 @@ pub(crate) fn hold_back(buffers: &mut [KeyBuffer; 5], deferred: &mut Deferred) -
             let key = buffer.key(i);
             let a = u32::from_be_bytes([key[at], key[at + 1], key[at + 2], key[at + 3]]);
             if Deferred::holds_back(a) {
-                deferred.push(deferred_slot, key)?;
+                deferred.push(deferred_slot, key);
             } else {
                 kept.push_with(|out| out.extend_from_slice(key));
             }
