@@ -1,7 +1,8 @@
 //! The bulk loader against the transactor: the same transactions, run one by one with
 //! `Store::transact` or fed to `Store::bulk_load`, must leave identical tables — every key and
 //! value of every table, statistics and meta included — on random inputs that upsert, refer
-//! across transactions by lookup ref, replace cardinality-one values, retract, retract entities,
+//! across transactions by lookup ref, replace cardinality-one values, keep composite tuples
+//! (one of them unique), retract, retract entities,
 //! store long values and change the schema halfway — into a new database or one that already
 //! holds data. A failing transaction fails the whole load and leaves the database as it was.
 
@@ -34,7 +35,9 @@ const SCHEMA: &str = r#"[
  {:db/ident :p/best :db/valueType :db.type/ref :db/cardinality :db.cardinality/one}
  {:db/ident :p/bio :db/valueType :db.type/string :db/cardinality :db.cardinality/one}
  {:db/ident :p/pet :db/valueType :db.type/ref :db/cardinality :db.cardinality/one :db/isComponent true}
- {:db/ident :pet/name :db/valueType :db.type/string :db/cardinality :db.cardinality/one}]"#;
+ {:db/ident :pet/name :db/valueType :db.type/string :db/cardinality :db.cardinality/one}
+ {:db/ident :p/name+age :db/valueType :db.type/tuple :db/tupleAttrs [:p/name :p/age] :db/cardinality :db.cardinality/one}
+ {:db/ident :p/email+name :db/valueType :db.type/tuple :db/tupleAttrs [:p/email :p/name] :db/cardinality :db.cardinality/one :db/unique :db.unique/value}]"#;
 
 /// The schema change made halfway: a new attribute, `:p/code` made unique and `:p/age` made
 /// cardinality many.
@@ -165,11 +168,13 @@ fn memory() -> Store {
 #[test]
 fn bulk_load_leaves_the_tables_the_transactor_leaves() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut early_writes, mut spilled) = (0, 0);
+    let (mut early_writes, mut spilled, mut composites) = (0, 0, 0);
     for seed in 0..40u64 {
         let oracle = memory();
         let transactions = successful_transactions(&oracle, seed, 60);
         let expected = dump(&oracle);
+        let db = oracle.db().unwrap();
+        composites += db.count_attribute(":p/email+name").unwrap();
         // On both engines, with keys spilled to files (tiny budget) and kept in memory.
         let on_disk = Store::open(
             Some(&dir.path().join(format!("db{seed}"))),
@@ -208,6 +213,7 @@ fn bulk_load_leaves_the_tables_the_transactor_leaves() {
     }
     // The inputs reach both the early writes (retractions) and the spill files.
     assert!(early_writes > 0 && spilled > 0, "{early_writes} {spilled}");
+    assert!(composites > 0, "no unique composite tuple was ever written");
 }
 
 #[test]
