@@ -168,7 +168,7 @@ impl LmdbEngine {
         let lock_file = open::open_lock_file(path)?;
         let data_len = open::data_file_len(path);
         let env = open::open_env(path, options, data_len)?;
-        open::check_not_truncated(path, &env, data_len)?;
+        open::check_not_truncated(path, &env, options.lmdb.write_map, data_len)?;
         // Snapshots left by processes that died are no longer readers.
         env.clear_stale_readers().map_err(from_lmdb)?;
         let write_wait = Duration::from_millis(options.lmdb.write_wait_ms);

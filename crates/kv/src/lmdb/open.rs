@@ -126,10 +126,28 @@ pub(super) fn data_file_len(path: &Path) -> Option<u64> {
 
 /// Refuses a data file shorter than its last commit needs (a copy cut short, a file system
 /// that lost its tail): LMDB would map the missing pages and the first read of one would kill
-/// the process with `SIGBUS`. `len` is the file's length before LMDB opened it (with a write
-/// map LMDB extends the file to the map size at once; the length is put back, so the damage
-/// stays visible to the next open).
-pub(super) fn check_not_truncated(path: &Path, env: &Env, len: Option<u64>) -> Result<()> {
+/// the process with `SIGBUS`.
+///
+/// Other processes commit meanwhile, so which length counts matters. Without a write map LMDB
+/// leaves the file alone, and its length measured *now* is the truth: the commit the open read
+/// wrote its pages before its meta page, and later commits only add. With a write map LMDB has
+/// just extended the file to the map, so `len_before` (measured before the open) is the
+/// evidence, and the extension is put back so the damage stays visible to the next open — but
+/// only while the file is exactly as long as this open made it: a commit by another process
+/// between the measure and the open makes the file look short, and shrinking it then would cut
+/// off that commit's pages (it did, in a reader process racing a writer: SIGBUS in every
+/// process mapping them).
+pub(super) fn check_not_truncated(
+    path: &Path,
+    env: &Env,
+    write_map: bool,
+    len_before: Option<u64>,
+) -> Result<()> {
+    let len = if write_map {
+        len_before
+    } else {
+        data_file_len(path)
+    };
     let Some(len) = len else {
         return Ok(());
     };
@@ -138,7 +156,7 @@ pub(super) fn check_not_truncated(path: &Path, env: &Env, len: Option<u64>) -> R
     if len >= needed {
         return Ok(());
     }
-    if data_file_len(path).is_some_and(|now| now != len) {
+    if write_map && data_file_len(path) == Some(env.map_size()) {
         if let Ok(file) = OpenOptions::new().write(true).open(path.join(DATA_FILE)) {
             let _ = file.set_len(len);
         }
@@ -218,5 +236,35 @@ fn describe(error: &io::Error) -> String {
              the file system's; use a smaller DATOLITE_LMDB_MAP_SIZE with a write map"
         ),
         _ => error.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lmdb::LmdbEngine;
+    use crate::{Engine, EngineOptions, Table};
+
+    /// A length measured before another process's commit grew the file must neither refuse the
+    /// database nor shrink the file (the race `check_not_truncated` documents).
+    #[test]
+    fn a_stale_length_from_before_a_commit_is_not_a_truncation() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut options = EngineOptions::default();
+        options.path = Some(dir.path().to_path_buf());
+        let engine = LmdbEngine::open(dir.path(), &options).unwrap();
+        let stale = super::data_file_len(dir.path());
+        engine
+            .write(&mut |txn| {
+                for i in 0u32..20_000 {
+                    txn.put(Table::Eavt, &i.to_be_bytes(), &[0; 64])?;
+                }
+                Ok(())
+            })
+            .unwrap();
+        let grown = super::data_file_len(dir.path()).unwrap();
+        assert!(stale.unwrap_or(0) < grown);
+        // Without a write map the length now counts.
+        super::check_not_truncated(dir.path(), &engine.shared.env, false, stale).unwrap();
+        assert_eq!(super::data_file_len(dir.path()), Some(grown));
     }
 }
