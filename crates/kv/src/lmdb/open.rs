@@ -249,8 +249,10 @@ mod tests {
     #[test]
     fn a_stale_length_from_before_a_commit_is_not_a_truncation() {
         let dir = tempfile::tempdir().unwrap();
-        let mut options = EngineOptions::default();
-        options.path = Some(dir.path().to_path_buf());
+        let options = EngineOptions {
+            path: Some(dir.path().to_path_buf()),
+            ..EngineOptions::default()
+        };
         let engine = LmdbEngine::open(dir.path(), &options).unwrap();
         let stale = super::data_file_len(dir.path());
         engine
