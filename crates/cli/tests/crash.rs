@@ -33,6 +33,19 @@ fn count(db: &Path) -> u64 {
     out.trim().parse().unwrap_or(0)
 }
 
+/// A new database in a temporary directory, with the `:n` attribute.
+fn database_with_schema() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("db");
+    let schema = file(
+        dir.path(),
+        "schema.edn",
+        "[{:db/ident :n :db/valueType :db.type/long :db/cardinality :db.cardinality/one}]",
+    );
+    ok(run(&db, &["transact", schema.to_str().expect("utf-8")]));
+    (dir, db)
+}
+
 /// A small deterministic generator (no dependency for one number per cycle).
 struct XorShift(u64);
 
@@ -94,14 +107,7 @@ fn killed_writers_lose_no_acknowledged_transaction_and_leave_none_partial() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(20);
-    let dir = tempfile::tempdir().expect("temp dir");
-    let db = dir.path().join("db");
-    let schema = file(
-        dir.path(),
-        "schema.edn",
-        "[{:db/ident :n :db/valueType :db.type/long :db/cardinality :db.cardinality/one}]",
-    );
-    ok(run(&db, &["transact", schema.to_str().expect("utf-8")]));
+    let (_dir, db) = database_with_schema();
     let mut rng = XorShift(0x2545_F491_4F6C_DD1D);
     let mut acknowledged = 0u64;
     let mut next_batch = 0u64;
@@ -129,14 +135,7 @@ fn killed_writers_lose_no_acknowledged_transaction_and_leave_none_partial() {
 
 #[test]
 fn a_killed_bulk_load_leaves_the_database_as_before_or_fully_loaded() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let db = dir.path().join("db");
-    let schema = file(
-        dir.path(),
-        "schema.edn",
-        "[{:db/ident :n :db/valueType :db.type/long :db/cardinality :db.cardinality/one}]",
-    );
-    ok(run(&db, &["transact", schema.to_str().expect("utf-8")]));
+    let (dir, db) = database_with_schema();
     let entities = 30_000u64;
     let data: Vec<String> = (0..entities).map(|k| format!("{{:n {k}}}")).collect();
     let load = file(dir.path(), "load.edn", &data.join("\n"));

@@ -18,6 +18,7 @@ use crate::encoding::{decode_log_key, encode_key, LogChunks, RawDatom};
 use crate::meta;
 use crate::scan::try_for_each_key;
 use crate::schema::Schema;
+use crate::transactor::buffer::KeyBuffer;
 use crate::{Result, StoreError};
 
 /// One `(e, a, encoded v)`.
@@ -68,19 +69,17 @@ pub(crate) fn upgrade_to_history(txn: &mut dyn WriteTxn) -> Result<()> {
 /// the database format 4. Every entry is read before anything is written, since old keys and
 /// chunk keys share the table (memory: the log's keys, once).
 pub(crate) fn upgrade_to_packed_log(txn: &mut dyn WriteTxn) -> Result<()> {
-    let (mut bytes, mut ends) = (Vec::new(), vec![0usize]);
+    let mut keys = KeyBuffer::default();
     try_for_each_key(&*txn, Table::Log, |key| {
-        bytes.extend_from_slice(key);
-        ends.push(bytes.len());
+        keys.push(key);
         Ok(())
     })?;
-    let keys = || ends.windows(2).map(|w| &bytes[w[0]..w[1]]);
-    for key in keys() {
+    for key in keys.iter() {
         txn.delete(Table::Log, key)?;
     }
     let mut current: Option<(u64, LogChunks)> = None;
     let mut emit = |key: &[u8], value: &[u8]| txn.put_sorted(Table::Log, key, value);
-    for key in keys() {
+    for key in keys.iter() {
         let (raw, added) = decode_log_key(key)?;
         let chunks = match &mut current {
             Some((tx, chunks)) if *tx == raw.tx => chunks,

@@ -6,7 +6,9 @@
 //! store long values and change the schema halfway — into a new database or one that already
 //! holds data. A failing transaction fails the whole load and leaves the database as it was.
 
-use datolite_kv::{Direction, KeyRange, Table, Visit};
+mod common;
+
+use common::{dump, memory};
 use datolite_store::{BulkOptions, BulkReport, Store, StoreOptions};
 
 /// Deterministic pseudo-random numbers (a PCG step), so a failing seed can be replayed.
@@ -107,20 +109,6 @@ fn instant(t: u64) -> String {
     )
 }
 
-/// Every key and value of every table.
-fn dump(store: &Store) -> Vec<(Table, Vec<u8>, Vec<u8>)> {
-    let txn = store.engine().read().unwrap();
-    let mut rows = Vec::new();
-    for table in Table::ALL {
-        txn.scan(table, &KeyRange::all(), Direction::Forward, &mut |k, v| {
-            rows.push((table, k.to_vec(), v.to_vec()));
-            Visit::Continue
-        })
-        .unwrap();
-    }
-    rows
-}
-
 /// Transactions that each succeed on `oracle`, run one by one (failing ones are dropped).
 fn successful_transactions(oracle: &Store, seed: u64, count: u64) -> Vec<String> {
     let mut rng = Rng(seed);
@@ -159,10 +147,6 @@ fn bulk(store: &Store, transactions: &[String], budget: usize) -> Result<BulkRep
             Ok(())
         })
         .map_err(|e| e.to_string())
-}
-
-fn memory() -> Store {
-    Store::open(None, StoreOptions::memory()).unwrap()
 }
 
 #[test]
