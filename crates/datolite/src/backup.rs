@@ -35,11 +35,15 @@ impl Database {
     }
 
     /// Restores the backup in directory `backup` into the new directory `dest`, after checking
-    /// it: a backup that fails [`Database::check`] is refused, naming its first problem.
+    /// it: a backup that fails [`Database::check`] is refused, naming its first problem. The
+    /// backup is opened with the engine that wrote it (LMDB or RocksDB), and so is the copy.
     pub fn restore(backup: impl AsRef<Path>, dest: impl AsRef<Path>) -> Result<()> {
         let (backup, dest) = (backup.as_ref(), dest.as_ref());
         let mut options = StoreOptions::default();
         options.kv.create_if_missing = false;
+        if let Some(kind) = datolite_kv::detect_engine(backup) {
+            options.kv.engine = kind;
+        }
         let source = Database::open(backup, options)?;
         let report = source.check()?;
         if let Some(problem) = report.problems.first() {

@@ -31,15 +31,17 @@ mod open;
 mod options;
 pub mod overlay;
 mod range;
+#[cfg(feature = "rocksdb")]
+pub mod rocksdb;
 mod table;
 mod txn;
 
 pub use error::{KvError, Result};
 pub use limits::MAX_KEY_LEN;
-pub use open::open_engine;
+pub use open::{detect_engine, open_engine, LMDB_DATA_FILE, ROCKSDB_MARKER_FILE};
 pub use options::{
-    available_cores, EngineKind, EngineOptions, LmdbOptions, SyncMode, ENGINE_ENV_VARS,
-    MIN_MAP_SIZE, PROFILES,
+    available_cores, EngineKind, EngineOptions, LmdbOptions, RocksdbOptions, SyncMode,
+    ENGINE_ENV_VARS, MIN_MAP_SIZE, PROFILES,
 };
 /// Parsers of `DATOLITE_*` variable values and the range check of options, shared with the
 /// store's options so every variable and option reads and fails alike.

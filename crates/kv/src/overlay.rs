@@ -9,6 +9,7 @@
 //! delta's puts and deletes been applied to it in order — the merge below treats a delta entry
 //! as replacing the base's entry of the same key, and a deleted key as absent.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::ops::Bound;
 
@@ -29,15 +30,36 @@ impl Delta {
         self.tables.iter().all(BTreeMap::is_empty)
     }
 
+    /// Records a put of `value` under `key` in `table`.
+    pub fn put(&mut self, table: Table, key: &[u8], value: &[u8]) {
+        self.tables[table.index()].insert(key.to_vec(), Some(value.to_vec()));
+    }
+
+    /// Records that `key` of `table` is deleted.
+    pub fn delete(&mut self, table: Table, key: &[u8]) {
+        self.tables[table.index()].insert(key.to_vec(), None);
+    }
+
+    /// Every change, table by table in [`Table::ALL`] order and in key order within a table:
+    /// `Some(value)` for a put, `None` for a delete.
+    pub fn changes(&self) -> impl Iterator<Item = (Table, &[u8], Option<&[u8]>)> {
+        Table::ALL
+            .iter()
+            .zip(&self.tables)
+            .flat_map(|(table, changes)| {
+                changes
+                    .iter()
+                    .map(move |(key, value)| (*table, key.as_slice(), value.as_deref()))
+            })
+    }
+
     /// Writes the changes into `txn`, in key order per table.
     pub fn apply(&self, txn: &mut dyn WriteTxn) -> Result<()> {
-        for (table, changes) in Table::ALL.iter().zip(&self.tables) {
-            for (key, value) in changes {
-                match value {
-                    Some(value) => txn.put(*table, key, value)?,
-                    None => {
-                        txn.delete(*table, key)?;
-                    }
+        for (table, key, value) in self.changes() {
+            match value {
+                Some(value) => txn.put(table, key, value)?,
+                None => {
+                    txn.delete(table, key)?;
                 }
             }
         }
@@ -91,7 +113,7 @@ impl<B: ReadOps + ?Sized> Clone for Overlaid<'_, B> {
 impl<B: ReadOps + ?Sized> Copy for Overlaid<'_, B> {}
 
 impl<B: ReadOps + ?Sized> ReadOps for Overlaid<'_, B> {
-    fn get(&self, table: Table, key: &[u8]) -> Result<Option<&[u8]>> {
+    fn get(&self, table: Table, key: &[u8]) -> Result<Option<Cow<'_, [u8]>>> {
         (*self).into_get(table, key)
     }
 
@@ -127,9 +149,9 @@ impl<B: ReadOps + ?Sized> ReadOps for Overlaid<'_, B> {
 
 impl<'a, B: ReadOps + ?Sized> Overlaid<'a, B> {
     /// [`ReadOps::get`], borrowing what the overlay borrows (see [`Overlaid::into_cursor`]).
-    pub fn into_get(self, table: Table, key: &[u8]) -> Result<Option<&'a [u8]>> {
+    pub fn into_get(self, table: Table, key: &[u8]) -> Result<Option<Cow<'a, [u8]>>> {
         match self.delta.tables[table.index()].get(key) {
-            Some(change) => Ok(change.as_deref()),
+            Some(change) => Ok(change.as_deref().map(Cow::Borrowed)),
             None => self.base.get(table, key),
         }
     }
@@ -162,7 +184,7 @@ pub trait ReadsThroughOverlay {
 }
 
 impl<T: ReadsThroughOverlay + ?Sized> ReadOps for T {
-    fn get(&self, table: Table, key: &[u8]) -> Result<Option<&[u8]>> {
+    fn get(&self, table: Table, key: &[u8]) -> Result<Option<Cow<'_, [u8]>>> {
         self.overlaid().into_get(table, key)
     }
 
@@ -209,14 +231,14 @@ impl ReadsThroughOverlay for OverlayWrite<'_> {
 impl WriteTxn for OverlayWrite<'_> {
     fn put(&mut self, table: Table, key: &[u8], value: &[u8]) -> Result<()> {
         crate::limits::check_key(key)?;
-        self.delta.tables[table.index()].insert(key.to_vec(), Some(value.to_vec()));
+        self.delta.put(table, key, value);
         Ok(())
     }
 
     fn delete(&mut self, table: Table, key: &[u8]) -> Result<bool> {
         let present = self.get(table, key)?.is_some();
         if present {
-            self.delta.tables[table.index()].insert(key.to_vec(), None);
+            self.delta.delete(table, key);
         }
         Ok(present)
     }
@@ -234,23 +256,42 @@ fn scan<'t>(
     Ok(())
 }
 
-fn scan_keys<'t>(
+/// Keys of a cursor in chunks: a cursor's entry lasts only until it moves, so the chunk's keys
+/// are copied into one buffer first.
+pub(crate) fn scan_keys<'t>(
     mut cursor: Box<dyn KvCursor<'t> + 't>,
     visit: &mut dyn FnMut(&[&[u8]]) -> Visit,
 ) -> Result<()> {
-    let mut chunk: Vec<&[u8]> = Vec::with_capacity(SCAN_CHUNK);
+    let mut bytes: Vec<u8> = Vec::new();
+    let mut ends: Vec<usize> = Vec::with_capacity(SCAN_CHUNK);
     loop {
-        let next = cursor.next()?;
-        if let Some((key, _)) = next {
-            chunk.push(key);
-        }
-        if (next.is_none() || chunk.len() == SCAN_CHUNK) && !chunk.is_empty() {
-            if visit(&chunk) == Visit::Stop {
+        let more = match cursor.next()? {
+            Some((key, _)) => {
+                bytes.extend_from_slice(key);
+                ends.push(bytes.len());
+                true
+            }
+            None => false,
+        };
+        if (!more || ends.len() == SCAN_CHUNK) && !ends.is_empty() {
+            let mut start = 0;
+            let chunk: Vec<&[u8]> = ends
+                .iter()
+                .map(|&end| {
+                    let key = &bytes[start..end];
+                    start = end;
+                    key
+                })
+                .collect();
+            let stop = visit(&chunk) == Visit::Stop;
+            drop(chunk);
+            ends.clear();
+            bytes.clear();
+            if stop {
                 return Ok(());
             }
-            chunk.clear();
         }
-        if next.is_none() {
+        if !more {
             return Ok(());
         }
     }
@@ -259,8 +300,9 @@ fn scan_keys<'t>(
 /// The base's cursor and the delta's entries of one table, merged in key order.
 struct MergedCursor<'t> {
     base: Box<dyn KvCursor<'t> + 't>,
-    /// The base's next entry, not yet returned (`None` when exhausted).
-    base_next: Option<(&'t [u8], &'t [u8])>,
+    /// The base's next entry, not yet returned (`None` when exhausted): a copy, because the
+    /// base's own entry lasts only until the base moves, and the delta may come first.
+    base_next: Option<(Vec<u8>, Vec<u8>)>,
     /// Whether `base_next` has been read since the last move.
     base_ready: bool,
     changes: &'t Changes,
@@ -326,25 +368,29 @@ impl<'t> MergedCursor<'t> {
 }
 
 impl<'t> KvCursor<'t> for MergedCursor<'t> {
-    fn next(&mut self) -> Result<Option<(&'t [u8], &'t [u8])>> {
+    fn next(&mut self) -> Result<Option<(&[u8], &[u8])>> {
         loop {
             if !self.base_ready {
-                self.base_next = self.base.next()?;
+                let next = self.base.next()?;
+                copy_entry(&mut self.base_next, next);
                 self.base_ready = true;
             }
             let delta = self.delta_next();
-            let take_delta = match (self.base_next, delta) {
+            let take_delta = match (&self.base_next, delta) {
                 (None, None) => return Ok(None),
                 (Some(_), None) => false,
                 (None, Some(_)) => true,
                 (Some((b, _)), Some((d, _))) => match self.direction {
-                    Direction::Forward => d <= b,
-                    Direction::Reverse => d >= b,
+                    Direction::Forward => d <= b.as_slice(),
+                    Direction::Reverse => d >= b.as_slice(),
                 },
             };
             if !take_delta {
                 self.base_ready = false;
-                return Ok(self.base_next);
+                return Ok(self
+                    .base_next
+                    .as_ref()
+                    .map(|(k, v)| (k.as_slice(), v.as_slice())));
             }
             let Some((key, change)) = delta else {
                 return Ok(None);
@@ -352,7 +398,7 @@ impl<'t> KvCursor<'t> for MergedCursor<'t> {
             self.delta_after = Some(key);
             self.delta_from = None;
             // The delta replaces the base's entry of the same key.
-            if self.base_next.is_some_and(|(b, _)| b == key) {
+            if self.base_next.as_ref().is_some_and(|(b, _)| b == key) {
                 self.base_ready = false;
             }
             if let Some(value) = change {
@@ -361,12 +407,27 @@ impl<'t> KvCursor<'t> for MergedCursor<'t> {
         }
     }
 
-    fn seek(&mut self, key: &[u8]) -> Result<Option<(&'t [u8], &'t [u8])>> {
-        self.base_next = self.base.seek(key)?;
+    fn seek(&mut self, key: &[u8]) -> Result<Option<(&[u8], &[u8])>> {
+        let found = self.base.seek(key)?;
+        copy_entry(&mut self.base_next, found);
         self.base_ready = true;
         self.delta_after = None;
         self.delta_from = Some(key.to_vec());
         self.next()
+    }
+}
+
+/// Copies `entry` into `slot`, reusing its buffers.
+fn copy_entry(slot: &mut Option<(Vec<u8>, Vec<u8>)>, entry: Option<(&[u8], &[u8])>) {
+    match entry {
+        None => *slot = None,
+        Some((key, value)) => {
+            let (k, v) = slot.get_or_insert_with(Default::default);
+            k.clear();
+            k.extend_from_slice(key);
+            v.clear();
+            v.extend_from_slice(value);
+        }
     }
 }
 
@@ -460,7 +521,10 @@ mod tests {
             keys(&overlay, &KeyRange::all(), Direction::Reverse),
             reversed
         );
-        assert_eq!(overlay.get(Table::Eavt, &[5]).unwrap(), Some(&[50u8][..]));
+        assert_eq!(
+            overlay.get(Table::Eavt, &[5]).unwrap().as_deref(),
+            Some(&[50u8][..])
+        );
         assert_eq!(overlay.get(Table::Eavt, &[3]).unwrap(), None);
         let delta = overlay.into_delta();
         let read = Overlaid {

@@ -5,6 +5,8 @@
 //! per key with a slice borrowed straight from the engine's memory (LMDB's memory map), so no
 //! key is copied and the only dynamic dispatch is one indirect call per key.
 
+use std::borrow::Cow;
+
 use crate::{Direction, KeyRange, KvError, Result, Table};
 
 /// Keys per chunk handed to [`ReadOps::scan_keys`] visitors.
@@ -21,8 +23,10 @@ pub enum Visit {
 
 /// Read operations shared by snapshots and write transactions.
 pub trait ReadOps {
-    /// The value stored under `key`, if any.
-    fn get(&self, table: Table, key: &[u8]) -> Result<Option<&[u8]>>;
+    /// The value stored under `key`, if any: borrowed from the snapshot where the engine keeps
+    /// values in memory it can lend (LMDB's map, the memory engine's trees), copied where it
+    /// cannot (RocksDB).
+    fn get(&self, table: Table, key: &[u8]) -> Result<Option<Cow<'_, [u8]>>>;
 
     /// Calls `visit(key, value)` for every key of `range` in `direction` until it returns
     /// [`Visit::Stop`]. This is the fast path for full and range scans.
@@ -115,20 +119,24 @@ pub trait WriteTxn: ReadOps {
     fn delete(&mut self, table: Table, key: &[u8]) -> Result<bool>;
 }
 
-/// A pull cursor over a key range; items borrow from the snapshot (`'t`).
+/// A pull cursor over a key range of a snapshot (`'t`).
+///
+/// An entry it returns stays valid until the cursor moves again (the next `next` or `seek`):
+/// LMDB and the memory engine could lend entries for the snapshot's whole life, but RocksDB's
+/// iterators reuse their buffers, so callers that keep an entry past a move copy it.
 pub trait KvCursor<'t> {
     /// The next key and value in the cursor's direction.
-    fn next(&mut self) -> Result<Option<(&'t [u8], &'t [u8])>>;
+    fn next(&mut self) -> Result<Option<(&[u8], &[u8])>>;
 
     /// Moves to the first key at or after `key` in the cursor's direction (for a reverse
     /// cursor: the last key at or before `key`), staying inside the range, and returns it.
     /// Seeking backwards (against the direction) is allowed and repositions the cursor.
-    fn seek(&mut self, key: &[u8]) -> Result<Option<(&'t [u8], &'t [u8])>>;
+    fn seek(&mut self, key: &[u8]) -> Result<Option<(&[u8], &[u8])>>;
 }
 
 /// An embedded key-value engine.
 pub trait Engine: Send + Sync {
-    /// Short name of the engine ("lmdb", "memory").
+    /// Short name of the engine ("lmdb", "memory", "rocksdb").
     fn name(&self) -> &'static str;
 
     /// A snapshot of the latest committed state.

@@ -1,4 +1,5 @@
-//! One suite, run against both engines: they must be indistinguishable through the traits.
+//! One suite, run against every engine (memory, LMDB, and RocksDB in builds with the `rocksdb`
+//! feature): they must be indistinguishable through the traits.
 
 mod common;
 
@@ -9,7 +10,8 @@ use datolite_kv::{write_with, Direction, Engine, KeyRange, KvError, Table, Visit
 
 use Direction::{Forward, Reverse};
 
-/// Runs every listed test function against a memory engine and an LMDB engine.
+/// Runs every listed test function against a memory engine, an LMDB engine and (with the
+/// feature) a RocksDB engine.
 macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
         mod memory {
@@ -17,6 +19,10 @@ macro_rules! conformance {
         }
         mod lmdb {
             $(#[test] fn $name() { let fixture = super::common::lmdb(); super::$name(&*fixture.engine) })*
+        }
+        #[cfg(feature = "rocksdb")]
+        mod rocksdb {
+            $(#[test] fn $name() { let fixture = super::common::rocksdb(); super::$name(&*fixture.engine) })*
         }
     };
 }
@@ -44,8 +50,11 @@ conformance!(
 fn put_get_delete(engine: &dyn Engine) {
     put_all(engine, Table::Eavt, &[(b"a", b"1"), (b"b", b"2")]);
     let snap = engine.read().unwrap();
-    assert_eq!(snap.get(Table::Eavt, b"a").unwrap(), Some(&b"1"[..]));
-    assert_eq!(snap.get(Table::Eavt, b"c").unwrap(), None);
+    assert_eq!(
+        snap.get(Table::Eavt, b"a").unwrap().as_deref(),
+        Some(&b"1"[..])
+    );
+    assert_eq!(snap.get(Table::Eavt, b"c").unwrap().as_deref(), None);
     drop(snap);
 
     engine
@@ -57,10 +66,13 @@ fn put_get_delete(engine: &dyn Engine) {
         })
         .unwrap();
     let snap = engine.read().unwrap();
-    assert_eq!(snap.get(Table::Eavt, b"a").unwrap(), Some(&b"one"[..]));
-    assert_eq!(snap.get(Table::Eavt, b"b").unwrap(), None);
     assert_eq!(
-        snap.get(Table::Eavt, b"empty-value").unwrap(),
+        snap.get(Table::Eavt, b"a").unwrap().as_deref(),
+        Some(&b"one"[..])
+    );
+    assert_eq!(snap.get(Table::Eavt, b"b").unwrap().as_deref(), None);
+    assert_eq!(
+        snap.get(Table::Eavt, b"empty-value").unwrap().as_deref(),
         Some(&b""[..])
     );
 }
@@ -77,7 +89,7 @@ fn tables_are_separate(engine: &dyn Engine) {
     let snap = engine.read().unwrap();
     for table in Table::ALL {
         assert_eq!(
-            snap.get(table, b"k").unwrap(),
+            snap.get(table, b"k").unwrap().as_deref(),
             Some(table.name().as_bytes())
         );
         assert_eq!(keys(&*snap, table, &KeyRange::all(), Forward).len(), 1);
@@ -323,7 +335,7 @@ fn write_sees_its_own_writes(engine: &dyn Engine) {
         .write(&mut |txn| {
             txn.put(Table::Eavt, b"new", b"1")?;
             txn.delete(Table::Eavt, b"gone")?;
-            assert_eq!(txn.get(Table::Eavt, b"new")?, Some(&b"1"[..]));
+            assert_eq!(txn.get(Table::Eavt, b"new")?.as_deref(), Some(&b"1"[..]));
             assert_eq!(txn.get(Table::Eavt, b"gone")?, None);
             assert_eq!(
                 keys(txn, Table::Eavt, &KeyRange::all(), Forward),
@@ -338,7 +350,12 @@ fn write_sees_its_own_writes(engine: &dyn Engine) {
         })
         .unwrap();
     assert_eq!(
-        engine.read().unwrap().get(Table::Eavt, b"new").unwrap(),
+        engine
+            .read()
+            .unwrap()
+            .get(Table::Eavt, b"new")
+            .unwrap()
+            .as_deref(),
         Some(&b"1"[..])
     );
 }
@@ -381,7 +398,12 @@ fn failed_body_writes_nothing(engine: &dyn Engine) {
     });
     assert_eq!(value, Ok(7));
     assert_eq!(
-        engine.read().unwrap().get(Table::Avet, b"new").unwrap(),
+        engine
+            .read()
+            .unwrap()
+            .get(Table::Avet, b"new")
+            .unwrap()
+            .as_deref(),
         Some(&b"3"[..])
     );
 }
@@ -396,12 +418,18 @@ fn snapshot_isolation(engine: &dyn Engine) {
         })
         .unwrap();
     let after = engine.read().unwrap();
-    assert_eq!(before.get(Table::Eavt, b"a").unwrap(), Some(&b"1"[..]));
+    assert_eq!(
+        before.get(Table::Eavt, b"a").unwrap().as_deref(),
+        Some(&b"1"[..])
+    );
     assert_eq!(
         keys(&*before, Table::Eavt, &KeyRange::all(), Forward),
         vec![b"a".to_vec()]
     );
-    assert_eq!(after.get(Table::Eavt, b"a").unwrap(), Some(&b"2"[..]));
+    assert_eq!(
+        after.get(Table::Eavt, b"a").unwrap().as_deref(),
+        Some(&b"2"[..])
+    );
     assert_eq!(
         keys(&*after, Table::Eavt, &KeyRange::all(), Forward).len(),
         2
@@ -489,23 +517,23 @@ fn put_sorted_equals_put(engine: &dyn Engine) {
     assert_eq!(pairs.len(), 502);
     assert!(pairs.windows(2).all(|w| w[0].0 < w[1].0));
     assert_eq!(
-        snap.get(Table::Eavt, &key(5)).unwrap(),
+        snap.get(Table::Eavt, &key(5)).unwrap().as_deref(),
         Some(&b"middle"[..])
     );
     assert_eq!(
-        snap.get(Table::Eavt, &key(998)).unwrap(),
+        snap.get(Table::Eavt, &key(998)).unwrap().as_deref(),
         Some(&b"same-as-last"[..])
     );
     assert_eq!(
-        snap.get(Table::Eavt, &key(0)).unwrap(),
+        snap.get(Table::Eavt, &key(0)).unwrap().as_deref(),
         Some(&b"first-again"[..])
     );
     assert_eq!(
-        snap.get(Table::Eavt, &key(2000)).unwrap(),
+        snap.get(Table::Eavt, &key(2000)).unwrap().as_deref(),
         Some(&b"after"[..])
     );
     assert_eq!(
-        snap.get(Table::Eavt, &key(4)).unwrap(),
+        snap.get(Table::Eavt, &key(4)).unwrap().as_deref(),
         Some(&b"sorted"[..])
     );
 }
@@ -533,9 +561,12 @@ fn key_limits(engine: &dyn Engine) {
         .unwrap_err();
     assert!(matches!(error, KvError::EmptyKey));
     let snap = engine.read().unwrap();
-    assert_eq!(snap.get(Table::Values, &longest).unwrap(), Some(&b"ok"[..]));
-    assert_eq!(snap.get(Table::Values, &too_long).unwrap(), None);
-    assert_eq!(snap.get(Table::Values, b"").unwrap(), None);
+    assert_eq!(
+        snap.get(Table::Values, &longest).unwrap().as_deref(),
+        Some(&b"ok"[..])
+    );
+    assert_eq!(snap.get(Table::Values, &too_long).unwrap().as_deref(), None);
+    assert_eq!(snap.get(Table::Values, b"").unwrap().as_deref(), None);
     engine
         .write(&mut |txn| {
             assert!(!txn.delete(Table::Values, b"")?);
@@ -552,6 +583,7 @@ fn key_limits(engine: &dyn Engine) {
             .unwrap()
             .get(Table::Values, b"big")
             .unwrap()
+            .as_deref()
             .map(<[u8]>::len),
         Some(1 << 20)
     );

@@ -124,6 +124,22 @@ fn model_walk(
     out
 }
 
+/// Every key of `range` through [`ReadOps::scan_keys`] (chunks).
+fn chunked_keys(
+    txn: &dyn ReadOps,
+    table: Table,
+    range: &KeyRange,
+    direction: Direction,
+) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    txn.scan_keys(table, range, direction, &mut |chunk| {
+        out.extend(chunk.iter().map(|k| k.to_vec()));
+        datolite_kv::Visit::Continue
+    })
+    .unwrap();
+    out
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
@@ -133,45 +149,54 @@ proptest! {
         ranges in prop::collection::vec(range(), 1..6),
         targets in prop::collection::vec(key(), 0..6),
     ) {
+        // The memory engine is the reference; every on-disk engine of the build must match it.
         let memory = common::memory();
-        let lmdb = common::lmdb();
+        let disks = common::disk_engines();
         for (ops, abort) in &txns {
             apply(&*memory.engine, ops, *abort);
-            apply(&*lmdb.engine, ops, *abort);
-        }
-        let (m, l) = (memory.engine.read().unwrap(), lmdb.engine.read().unwrap());
-        for table in TABLES {
-            for direction in [Direction::Forward, Direction::Reverse] {
-                let all = scan(&*m, table, &KeyRange::all(), direction);
-                prop_assert_eq!(&all, &scan(&*l, table, &KeyRange::all(), direction));
-                for range in &ranges {
-                    let expected: Vec<_> = {
-                        let mut v: Vec<_> = all.iter().filter(|(k, _)| range.contains(k)).cloned().collect();
-                        if direction == Direction::Reverse { v.sort(); v.reverse(); } else { v.sort(); }
-                        v
-                    };
-                    prop_assert_eq!(&scan(&*m, table, range, direction), &expected, "memory {:?}", range);
-                    prop_assert_eq!(&scan(&*l, table, range, direction), &expected, "lmdb {:?}", range);
-                    let in_range: Vec<Vec<u8>> = expected.iter().map(|(k, _)| k.clone()).collect();
-                    let model = model_walk(&in_range, direction, &targets);
-                    prop_assert_eq!(
-                        &cursor_walk(&*m, table, range, direction, &targets),
-                        &model,
-                        "memory cursor {:?} {:?}",
-                        range,
-                        direction
-                    );
-                    prop_assert_eq!(
-                        &cursor_walk(&*l, table, range, direction, &targets),
-                        &model,
-                        "lmdb cursor {:?} {:?}",
-                        range,
-                        direction
-                    );
-                }
+            for disk in &disks {
+                apply(&*disk.engine, ops, *abort);
             }
-            for (k, v) in scan(&*m, table, &KeyRange::all(), Direction::Forward) {
-                prop_assert_eq!(l.get(table, &k).unwrap(), Some(&v[..]));
+        }
+        let m = memory.engine.read().unwrap();
+        for disk in &disks {
+            let name = disk.engine.name();
+            let l = disk.engine.read().unwrap();
+            for table in TABLES {
+                for direction in [Direction::Forward, Direction::Reverse] {
+                    let all = scan(&*m, table, &KeyRange::all(), direction);
+                    prop_assert_eq!(&all, &scan(&*l, table, &KeyRange::all(), direction), "{}", name);
+                    for range in &ranges {
+                        let expected: Vec<_> = {
+                            let mut v: Vec<_> = all.iter().filter(|(k, _)| range.contains(k)).cloned().collect();
+                            if direction == Direction::Reverse { v.sort(); v.reverse(); } else { v.sort(); }
+                            v
+                        };
+                        prop_assert_eq!(&scan(&*m, table, range, direction), &expected, "memory {:?}", range);
+                        prop_assert_eq!(&scan(&*l, table, range, direction), &expected, "{} {:?}", name, range);
+                        let in_range: Vec<Vec<u8>> = expected.iter().map(|(k, _)| k.clone()).collect();
+                        prop_assert_eq!(&chunked_keys(&*l, table, range, direction), &in_range, "{} scan_keys {:?}", name, range);
+                        let model = model_walk(&in_range, direction, &targets);
+                        prop_assert_eq!(
+                            &cursor_walk(&*m, table, range, direction, &targets),
+                            &model,
+                            "memory cursor {:?} {:?}",
+                            range,
+                            direction
+                        );
+                        prop_assert_eq!(
+                            &cursor_walk(&*l, table, range, direction, &targets),
+                            &model,
+                            "{} cursor {:?} {:?}",
+                            name,
+                            range,
+                            direction
+                        );
+                    }
+                }
+                for (k, v) in scan(&*m, table, &KeyRange::all(), Direction::Forward) {
+                    prop_assert_eq!(l.get(table, &k).unwrap().map(|v| v.into_owned()), Some(v.clone()), "{}", name);
+                }
             }
         }
     }

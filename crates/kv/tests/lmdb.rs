@@ -67,8 +67,14 @@ fn data_survives_drop_and_reopen() {
     }
     let engine = open_lmdb(dir.path(), &options);
     let snap = engine.read().unwrap();
-    assert_eq!(snap.get(Table::Meta, b"version").unwrap(), Some(&b"1"[..]));
-    assert_eq!(snap.get(Table::Meta, b"basis-t").unwrap(), Some(&b"42"[..]));
+    assert_eq!(
+        snap.get(Table::Meta, b"version").unwrap().as_deref(),
+        Some(&b"1"[..])
+    );
+    assert_eq!(
+        snap.get(Table::Meta, b"basis-t").unwrap().as_deref(),
+        Some(&b"42"[..])
+    );
     assert!(dir.path().join(LOCK_FILE).exists());
     assert!(dir.path().join("data.mdb").exists());
 }
@@ -154,7 +160,7 @@ fn growth_with_an_open_snapshot_fails_clearly_and_writes_nothing() {
     assert!(message.contains("DATOLITE_LMDB_MAP_SIZE"), "{message}");
     // The snapshot still reads its state; nothing of the failed write landed.
     assert_eq!(
-        snapshot.get(Table::Eavt, b"before").unwrap(),
+        snapshot.get(Table::Eavt, b"before").unwrap().as_deref(),
         Some(&b"1"[..])
     );
     drop(snapshot);
@@ -213,7 +219,10 @@ fn a_second_open_in_one_process_shares_the_environment() {
     let second = open_lmdb(&dir.path().join("."), &fast_options());
     put_all(&first, Table::Eavt, &[(b"k", b"v")]);
     let snapshot = second.read().unwrap();
-    assert_eq!(snapshot.get(Table::Eavt, b"k").unwrap(), Some(&b"v"[..]));
+    assert_eq!(
+        snapshot.get(Table::Eavt, b"k").unwrap().as_deref(),
+        Some(&b"v"[..])
+    );
     drop(snapshot);
     // Options that would need another environment are refused, naming the option.
     let mut other = fast_options();
@@ -239,7 +248,10 @@ fn snapshots_keep_the_database_open_after_the_engine_is_dropped() {
     put_all(&engine, Table::Eavt, &[(b"k", b"v")]);
     let snapshot = engine.read().unwrap();
     drop(engine);
-    assert_eq!(snapshot.get(Table::Eavt, b"k").unwrap(), Some(&b"v"[..]));
+    assert_eq!(
+        snapshot.get(Table::Eavt, b"k").unwrap().as_deref(),
+        Some(&b"v"[..])
+    );
     // Opening again meanwhile shares the environment the snapshot keeps alive.
     let again = open_lmdb(dir.path(), &fast_options());
     drop(snapshot);
@@ -369,7 +381,12 @@ fn threads_opening_and_closing_one_directory_share_it_safely() {
                     let n = t * 1000 + i;
                     put_all(&engine, Table::Eavt, &[(&key(n), b"v")]);
                     assert_eq!(
-                        engine.read().unwrap().get(Table::Eavt, &key(n)).unwrap(),
+                        engine
+                            .read()
+                            .unwrap()
+                            .get(Table::Eavt, &key(n))
+                            .unwrap()
+                            .as_deref(),
                         Some(&b"v"[..])
                     );
                 }

@@ -84,7 +84,10 @@ fn out_of_range_values_are_rejected() {
         ("DATOLITE_LMDB_MAP_GROWTH", "1"),
         ("DATOLITE_LMDB_MAX_READERS", "0"),
         ("DATOLITE_SYNC", "sometimes"),
-        ("DATOLITE_ENGINE", "rocksdb"),
+        ("DATOLITE_ENGINE", "berkeleydb"),
+        ("DATOLITE_ROCKSDB_MEMTABLES", "1"),
+        ("DATOLITE_ROCKSDB_MAX_LEVELS", "30"),
+        ("DATOLITE_ROCKSDB_BACKGROUND_JOBS", "0"),
     ] {
         let error = from(&[(name, value)]).unwrap_err();
         assert!(
@@ -125,4 +128,58 @@ fn sync_and_engine_names_round_trip() {
     for kind in [EngineKind::Lmdb, EngineKind::Memory] {
         assert_eq!(kind.as_str().parse::<EngineKind>().unwrap(), kind);
     }
+}
+
+#[test]
+fn rocksdb_variables_are_applied_and_checked_in_every_build() {
+    let options = from(&[
+        ("DATOLITE_ENGINE", "rocksdb"),
+        ("DATOLITE_ROCKSDB_MEMTABLE_SIZE", "64MiB"),
+        ("DATOLITE_ROCKSDB_MEMTABLES", "3"),
+        ("DATOLITE_ROCKSDB_L0_COMPACTION_TRIGGER", "4"),
+        ("DATOLITE_ROCKSDB_L0_STOP_TRIGGER", "12"),
+        ("DATOLITE_ROCKSDB_BLOOM_BITS", "0"),
+        ("DATOLITE_ROCKSDB_BLOCK_CACHE", "1GiB"),
+        ("DATOLITE_ROCKSDB_INDEX_CACHE", "0"),
+        ("DATOLITE_ROCKSDB_MAX_LEVELS", "5"),
+        ("DATOLITE_ROCKSDB_BACKGROUND_JOBS", "2"),
+        ("DATOLITE_ROCKSDB_READAHEAD", "0"),
+    ])
+    .unwrap();
+    assert_eq!(options.engine, EngineKind::Rocksdb);
+    let r = &options.rocksdb;
+    assert_eq!(
+        (
+            r.memtable_size,
+            r.memtables,
+            r.l0_compaction_trigger,
+            r.l0_stop_trigger
+        ),
+        (64 << 20, 3, 4, 12)
+    );
+    assert_eq!(
+        (r.bloom_bits_per_key, r.block_cache, r.index_filter_cache),
+        (0, 1 << 30, 0)
+    );
+    assert_eq!((r.max_levels, r.background_jobs, r.readahead), (5, 2, 0));
+    // A stop trigger below the compaction trigger is refused, naming the field.
+    let error = from(&[
+        ("DATOLITE_ROCKSDB_L0_COMPACTION_TRIGGER", "8"),
+        ("DATOLITE_ROCKSDB_L0_STOP_TRIGGER", "4"),
+    ])
+    .unwrap_err()
+    .to_string();
+    assert!(error.contains("rocksdb.l0_stop_trigger"), "{error}");
+}
+
+#[cfg(not(feature = "rocksdb"))]
+#[test]
+fn choosing_rocksdb_without_the_feature_is_an_error_that_says_how_to_get_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = from(&[("DATOLITE_ENGINE", "rocksdb")]).unwrap();
+    let Err(error) = datolite_kv::open_engine(Some(dir.path()), &options) else {
+        panic!("the rocksdb engine opened in a build without it");
+    };
+    let error = error.to_string();
+    assert!(error.contains("--features rocksdb"), "{error}");
 }

@@ -35,7 +35,7 @@ pub fn get_u64(txn: &dyn ReadOps, key: &[u8]) -> Result<Option<u64>> {
     match txn.get(Table::Meta, key)? {
         None => Ok(None),
         Some(bytes) => {
-            let array: [u8; 8] = bytes.try_into().map_err(|_| {
+            let array: [u8; 8] = bytes.as_ref().try_into().map_err(|_| {
                 StoreError::Corrupt(format!(
                     "meta {} is not 8 bytes",
                     String::from_utf8_lossy(key)

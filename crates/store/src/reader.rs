@@ -68,10 +68,11 @@ pub struct EntityReader<'a, 'db> {
     cursor: Option<RefCell<Positioned<'a>>>,
 }
 
-/// The EAVT cursor and the key it stands on (`None`: past the end, or not yet positioned).
+/// The EAVT cursor and a copy of the key it stands on (`None`: past the end, or not yet
+/// positioned). A copy, because a cursor's entry lasts only until it moves.
 struct Positioned<'a> {
     cursor: Box<dyn KvCursor<'a> + 'a>,
-    at: Option<&'a [u8]>,
+    at: Option<Vec<u8>>,
 }
 
 impl<'db> Reader<'db> {
@@ -117,19 +118,32 @@ impl EntityReader<'_, '_> {
         let prefix = e.to_be_bytes();
         // `at` is only ever a key that ended an entity (the one before it belongs to another
         // entity), so when it belongs to `e` it is `e`'s first datom.
-        let mut next = match at.take() {
-            Some(key) if key.starts_with(&prefix) => Some(key),
-            _ => cursor.seek(&prefix)?.map(|(k, _)| k),
+        let mut stood = at.take();
+        if let Some(key) = stood.as_deref().filter(|key| key.starts_with(&prefix)) {
+            if !f(decode_key(Index::Eavt, key)?)? {
+                *at = stood;
+                return Ok(());
+            }
+        } else {
+            stood = None;
+        }
+        let mut next = if stood.is_some() {
+            cursor.next()?
+        } else {
+            cursor.seek(&prefix)?
         };
-        while let Some(key) = next {
+        while let Some((key, _)) = next {
             if !key.starts_with(&prefix) {
-                *at = Some(key);
+                let mut kept = stood.unwrap_or_default();
+                kept.clear();
+                kept.extend_from_slice(key);
+                *at = Some(kept);
                 break;
             }
             if !f(decode_key(Index::Eavt, key)?)? {
                 break;
             }
-            next = cursor.next()?.map(|(k, _)| k);
+            next = cursor.next()?;
         }
         Ok(())
     }

@@ -1,7 +1,5 @@
 //! Turning encoded values into values, fetching spilled payloads from the `values` table.
 
-use std::borrow::Cow;
-
 use datolite_kv::{ReadOps, Table};
 
 use crate::encoding::{decode_value, tags, variable, Decoded};
@@ -28,5 +26,5 @@ fn spilled<'t>(v: &'t [u8], txn: &'t dyn ReadOps) -> Result<ValueRef<'t>> {
     let payload = txn.get(Table::Values, v)?.ok_or_else(|| {
         StoreError::Corrupt("a long value is missing from the values table".into())
     })?;
-    Ok(variable(value_type, Cow::Borrowed(payload))?)
+    Ok(variable(value_type, payload)?)
 }

@@ -17,6 +17,26 @@ pub fn lmdb() -> (Store, tempfile::TempDir) {
     (store, dir)
 }
 
+/// A RocksDB store in a fresh temporary directory (kept alive by the returned guard).
+#[cfg(feature = "rocksdb")]
+pub fn rocksdb() -> (Store, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut options = StoreOptions::default();
+    options.kv.engine = datolite_kv::EngineKind::Rocksdb;
+    let store = Store::open(Some(&dir.path().join("db")), options).unwrap();
+    (store, dir)
+}
+
+/// Every on-disk engine this build has, each as a fresh store: LMDB, and RocksDB with the
+/// `rocksdb` feature.
+pub fn disk_stores() -> Vec<(Store, tempfile::TempDir)> {
+    #[allow(unused_mut)]
+    let mut stores = vec![lmdb()];
+    #[cfg(feature = "rocksdb")]
+    stores.push(rocksdb());
+    stores
+}
+
 /// Keys and values of one table.
 pub type Rows = Vec<(Vec<u8>, Vec<u8>)>;
 

@@ -1,9 +1,10 @@
-//! Differential test: random transaction sequences applied to the memory and LMDB engines give
-//! identical tables (every index, the log, values, statistics), and statistics equal a recount.
+//! Differential test: random transaction sequences applied to the memory engine and every
+//! on-disk engine of the build (LMDB; RocksDB with the `rocksdb` feature) give identical tables
+//! (every index, the log, values, statistics), and statistics equal a recount.
 
 mod common;
 
-use common::{dump, lmdb, memory};
+use common::{disk_stores, dump, memory};
 use datolite_store::{EntityRef, Stats, Store, Tx, Value};
 use proptest::prelude::*;
 
@@ -126,24 +127,31 @@ fn apply(store: &Store, t: usize, ops: &[Op]) -> Result<(), String> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(24))]
     #[test]
-    fn memory_and_lmdb_agree(txs in prop::collection::vec(prop::collection::vec(op(), 1..6), 1..10)) {
+    fn memory_and_disk_engines_agree(txs in prop::collection::vec(prop::collection::vec(op(), 1..6), 1..10)) {
+        // Memory against every on-disk engine of this build (LMDB; RocksDB with its feature).
         let mem = memory();
-        let (disk, _dir) = lmdb();
-        for store in [&mem, &disk] {
+        let disks = disk_stores();
+        let stores: Vec<&Store> = std::iter::once(&mem).chain(disks.iter().map(|(s, _)| s)).collect();
+        for store in &stores {
             store.transact_edn(SCHEMA).unwrap();
         }
         for (t, ops) in txs.iter().enumerate() {
             let a = apply(&mem, t, ops);
-            let b = apply(&disk, t, ops);
-            prop_assert_eq!(&a, &b);
+            for (disk, _) in &disks {
+                let b = apply(disk, t, ops);
+                prop_assert_eq!(&a, &b, "engine {}", disk.engine().name());
+            }
         }
         // Every instant is set (the bootstrap is at the epoch, the schema and the data set
-        // theirs): the two engines hold the same bytes in every table.
-        let (dm, dd) = (dump(&mem), dump(&disk));
-        for ((table, rows_m), (_, rows_d)) in dm.iter().zip(dd.iter()) {
-            prop_assert_eq!(rows_m, rows_d, "table {:?} differs", table);
+        // theirs): the engines hold the same bytes in every table.
+        let dm = dump(&mem);
+        for (disk, _) in &disks {
+            let dd = dump(disk);
+            for ((table, rows_m), (_, rows_d)) in dm.iter().zip(dd.iter()) {
+                prop_assert_eq!(rows_m, rows_d, "table {:?} differs on {}", table, disk.engine().name());
+            }
         }
-        for store in [&mem, &disk] {
+        for store in stores {
             let db = store.db().unwrap();
             let recount = Stats::recount(store.engine().read().unwrap().as_ref()).unwrap();
             prop_assert_eq!(db.stats(), &recount);

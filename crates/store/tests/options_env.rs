@@ -99,7 +99,7 @@ fn out_of_range_values_are_rejected() {
         ("DATOLITE_LMDB_MAP_GROWTH", "1"),
         ("DATOLITE_LMDB_MAX_READERS", "0"),
         ("DATOLITE_SYNC", "sometimes"),
-        ("DATOLITE_ENGINE", "rocksdb"),
+        ("DATOLITE_ENGINE", "berkeleydb"),
     ] {
         let error = from(&[(name, value)]).unwrap_err();
         assert!(
@@ -180,7 +180,7 @@ fn sync_and_engine_names_round_trip() {
     for mode in [SyncMode::Full, SyncMode::MetaAsync, SyncMode::None] {
         assert_eq!(mode.as_str().parse::<SyncMode>().unwrap(), mode);
     }
-    for kind in [EngineKind::Lmdb, EngineKind::Memory] {
+    for kind in [EngineKind::Lmdb, EngineKind::Memory, EngineKind::Rocksdb] {
         assert_eq!(kind.as_str().parse::<EngineKind>().unwrap(), kind);
     }
 }

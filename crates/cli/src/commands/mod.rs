@@ -26,11 +26,9 @@ pub mod transact;
 use std::path::Path;
 
 use datolite::{Database, EngineKind, StoreOptions};
+use datolite_kv::{detect_engine, LMDB_DATA_FILE, ROCKSDB_MARKER_FILE};
 
 use crate::error::{CliError, Result};
-
-/// The file LMDB keeps the data in, inside the database directory.
-pub const LMDB_DATA_FILE: &str = "data.mdb";
 
 /// Whether a command may create the database directory.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,6 +67,13 @@ pub fn open_database(db: Option<&Path>, create: Create) -> Result<Database> {
             path.display()
         )));
     }
+    // An existing database is opened with the engine that wrote it unless DATOLITE_ENGINE
+    // names one (then a mismatch is an error that says which engine the directory holds).
+    let engine_named = std::env::var_os("DATOLITE_ENGINE").is_some_and(|v| !v.is_empty());
+    let found = detect_engine(path);
+    if let (false, Some(kind)) = (engine_named, found) {
+        options.kv.engine = kind;
+    }
     if create == Create::Never {
         if !path.exists() {
             return Err(CliError::msg(format!(
@@ -77,9 +82,10 @@ pub fn open_database(db: Option<&Path>, create: Create) -> Result<Database> {
             )));
         }
         // Opening would bootstrap a fresh database inside any existing directory.
-        if options.kv.engine == EngineKind::Lmdb && !path.join(LMDB_DATA_FILE).exists() {
+        if found.is_none() {
             return Err(CliError::msg(format!(
-                "no datolite database in {} (it has no {LMDB_DATA_FILE})",
+                "no datolite database in {} (it has neither {LMDB_DATA_FILE}, LMDB's, nor \
+                 {ROCKSDB_MARKER_FILE}, RocksDB's)",
                 path.display()
             )));
         }

@@ -178,7 +178,7 @@ impl<'t> LmdbCursor<'t> {
 }
 
 impl<'t> KvCursor<'t> for LmdbCursor<'t> {
-    fn next(&mut self) -> Result<Option<(&'t [u8], &'t [u8])>> {
+    fn next(&mut self) -> Result<Option<(&[u8], &[u8])>> {
         let found = match self.state {
             State::Done => return Ok(None),
             State::Fresh => position(&mut self.cursor, self.range.as_slices(), self.direction)?,
@@ -187,7 +187,7 @@ impl<'t> KvCursor<'t> for LmdbCursor<'t> {
         Ok(self.land(found))
     }
 
-    fn seek(&mut self, key: &[u8]) -> Result<Option<(&'t [u8], &'t [u8])>> {
+    fn seek(&mut self, key: &[u8]) -> Result<Option<(&[u8], &[u8])>> {
         let found = match self.range.seek_bounds(self.direction, key) {
             Some(bounds) => position(&mut self.cursor, bounds, self.direction)?,
             None => None,

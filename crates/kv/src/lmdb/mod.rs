@@ -147,7 +147,7 @@ impl LmdbEngine {
     /// that differ from those the directory is already open with in this process.
     pub fn open(path: &Path, options: &EngineOptions) -> Result<Self> {
         options.validate()?;
-        open::prepare_directory(path, options.create_if_missing)?;
+        crate::open::prepare_directory(path, options.create_if_missing, crate::EngineKind::Lmdb)?;
         let id = DirId::of(path).map_err(|error| open::open_error(path, error.to_string()))?;
         let mut open = loop {
             let open = registry::lock();

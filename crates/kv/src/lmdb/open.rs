@@ -1,7 +1,6 @@
 //! Opening an LMDB database directory: checks, the process lock, the environment, the tables.
 
 use std::fs::{self, File, OpenOptions};
-use std::io;
 use std::path::Path;
 use std::time::Duration;
 
@@ -12,43 +11,13 @@ use super::write_lock::WriteLock;
 use crate::{EngineOptions, KvError, Result, SyncMode, Table};
 
 /// The name of LMDB's data file inside the database directory.
-pub(super) const DATA_FILE: &str = "data.mdb";
+pub(super) use crate::open::LMDB_DATA_FILE as DATA_FILE;
 
 /// The largest map a write map starts with (it grows as the data does).
 const WRITE_MAP_START: u64 = 256 << 20;
 
 /// Name of the advisory lock file inside the database directory.
 pub const LOCK_FILE: &str = "datolite.lock";
-
-/// Makes sure `path` is a usable directory, creating it when missing and allowed.
-pub(super) fn prepare_directory(path: &Path, create_if_missing: bool) -> Result<()> {
-    match fs::metadata(path) {
-        Ok(meta) if meta.is_dir() && !create_if_missing && !path.join(DATA_FILE).exists() => {
-            Err(open_error(
-                path,
-                "the directory holds no database (no data.mdb) and creating one was not asked for"
-                    .into(),
-            ))
-        }
-        Ok(meta) if meta.is_dir() => Ok(()),
-        Ok(_) => Err(open_error(
-            path,
-            "the path exists but is not a directory".into(),
-        )),
-        Err(error) if error.kind() == io::ErrorKind::NotFound => {
-            if !create_if_missing {
-                return Err(KvError::MissingDirectory(path.to_path_buf()));
-            }
-            fs::create_dir_all(path).map_err(|error| {
-                open_error(
-                    path,
-                    format!("cannot create the directory: {}", describe(&error)),
-                )
-            })
-        }
-        Err(error) => Err(open_error(path, describe(&error))),
-    }
-}
 
 /// Opens (creating) the lock file whose `flock` is the cross-process write lock
 /// ([`super::write_lock`]). Opening takes no lock: any number of processes may have the
@@ -215,29 +184,7 @@ pub(super) fn open_tables(
     Ok((dbs, reserved))
 }
 
-/// An [`KvError::Open`] for `path`.
-pub(super) fn open_error(path: &Path, reason: String) -> KvError {
-    KvError::Open {
-        path: path.to_path_buf(),
-        reason,
-    }
-}
-
-/// A human sentence for an I/O error, with a hint for the common cases.
-fn describe(error: &io::Error) -> String {
-    match error.kind() {
-        io::ErrorKind::PermissionDenied => {
-            "permission denied (check the owner and mode of the directory and its files)".into()
-        }
-        io::ErrorKind::NotADirectory => "a component of the path is not a directory".into(),
-        io::ErrorKind::ReadOnlyFilesystem => "the file system is read-only".into(),
-        io::ErrorKind::FileTooLarge => format!(
-            "{error}: the data file would pass this process's file size limit (ulimit -f) or \
-             the file system's; use a smaller DATOLITE_LMDB_MAP_SIZE with a write map"
-        ),
-        _ => error.to_string(),
-    }
-}
+pub(super) use crate::open::{describe, open_error};
 
 #[cfg(test)]
 mod tests {

@@ -66,8 +66,12 @@ pub(super) fn scan_keys(
 macro_rules! lmdb_read_ops {
     ($($ty:tt)+) => {
         impl $crate::ReadOps for $($ty)+ {
-    fn get(&self, table: $crate::Table, key: &[u8]) -> $crate::Result<Option<&[u8]>> {
-        $crate::lmdb::ops::get(&self.txn, self.db(table), key)
+    fn get(
+        &self,
+        table: $crate::Table,
+        key: &[u8],
+    ) -> $crate::Result<Option<std::borrow::Cow<'_, [u8]>>> {
+        Ok($crate::lmdb::ops::get(&self.txn, self.db(table), key)?.map(std::borrow::Cow::Borrowed))
     }
 
     fn scan(

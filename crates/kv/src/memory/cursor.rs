@@ -29,7 +29,7 @@ impl<'t> MemoryCursor<'t> {
 }
 
 impl<'t> KvCursor<'t> for MemoryCursor<'t> {
-    fn next(&mut self) -> Result<Option<(&'t [u8], &'t [u8])>> {
+    fn next(&mut self) -> Result<Option<(&[u8], &[u8])>> {
         let Some(iter) = &mut self.iter else {
             return Ok(None);
         };
@@ -40,7 +40,7 @@ impl<'t> KvCursor<'t> for MemoryCursor<'t> {
         Ok(entry.map(|(key, value)| (key.as_slice(), value.as_slice())))
     }
 
-    fn seek(&mut self, key: &[u8]) -> Result<Option<(&'t [u8], &'t [u8])>> {
+    fn seek(&mut self, key: &[u8]) -> Result<Option<(&[u8], &[u8])>> {
         self.iter = self
             .range
             .seek_bounds(self.direction, key)

@@ -23,8 +23,8 @@ impl MemorySnapshot {
 macro_rules! memory_read_ops {
     ($ty:ty) => {
         impl ReadOps for $ty {
-            fn get(&self, table: Table, key: &[u8]) -> Result<Option<&[u8]>> {
-                Ok(get(&self.state.tables[table.index()], key))
+            fn get(&self, table: Table, key: &[u8]) -> Result<Option<std::borrow::Cow<'_, [u8]>>> {
+                Ok(get(&self.state.tables[table.index()], key).map(std::borrow::Cow::Borrowed))
             }
 
             fn scan(

@@ -11,7 +11,7 @@ use crate::{KvError, Result};
 /// The environment variables of the engine's options, with a one-line description (the store's
 /// `ENV_VARS` lists every variable datolite reads, these included).
 pub const ENGINE_ENV_VARS: &[(&str, &str)] = &[
-    ("DATOLITE_ENGINE", "key-value engine: lmdb (default) or memory"),
+    ("DATOLITE_ENGINE", "key-value engine: lmdb (default), memory, or rocksdb (builds with the rocksdb feature)"),
     ("DATOLITE_SYNC", "commit durability: full (default), meta-async or none"),
     ("DATOLITE_CREATE_IF_MISSING", "create the database directory when it is missing (bool, default true)"),
     (
@@ -33,6 +33,16 @@ pub const ENGINE_ENV_VARS: &[(&str, &str)] = &[
         "DATOLITE_LMDB_WRITE_WAIT_MS",
         "how long a write waits for another process's write to finish, in ms (default 10000)",
     ),
+    ("DATOLITE_ROCKSDB_MEMTABLE_SIZE", "bytes of one RocksDB memtable, e.g. 128MiB (default)"),
+    ("DATOLITE_ROCKSDB_MEMTABLES", "RocksDB memtables per table (2-64, default 5)"),
+    ("DATOLITE_ROCKSDB_L0_COMPACTION_TRIGGER", "level-0 files that start a compaction (1-1000, default 5)"),
+    ("DATOLITE_ROCKSDB_L0_STOP_TRIGGER", "level-0 files that stop writes (>= the compaction trigger, default 10)"),
+    ("DATOLITE_ROCKSDB_BLOOM_BITS", "bloom filter bits per key, 0 = none (0-64, default 10: ~1% false positives)"),
+    ("DATOLITE_ROCKSDB_BLOCK_CACHE", "bytes of RocksDB block cache, e.g. 256MiB (default)"),
+    ("DATOLITE_ROCKSDB_INDEX_CACHE", "bytes of cache for index and filter blocks, 0 = uncached (default 100MiB)"),
+    ("DATOLITE_ROCKSDB_MAX_LEVELS", "levels of the LSM tree (2-20, default 7)"),
+    ("DATOLITE_ROCKSDB_BACKGROUND_JOBS", "flush and compaction threads (1-256, default 4)"),
+    ("DATOLITE_ROCKSDB_READAHEAD", "bytes scans read ahead, 0 = RocksDB's adaptive readahead (default 2MiB)"),
 ];
 
 impl EngineOptions {
@@ -52,7 +62,7 @@ impl EngineOptions {
         if let Some(text) = get("DATOLITE_ENGINE") {
             self.engine = text
                 .parse()
-                .map_err(|_| invalid("DATOLITE_ENGINE", "lmdb or memory", &text))?;
+                .map_err(|_| invalid("DATOLITE_ENGINE", "lmdb, memory or rocksdb", &text))?;
         }
         if let Some(text) = get("DATOLITE_SYNC") {
             self.sync = text
@@ -94,6 +104,7 @@ impl EngineOptions {
             self.lmdb.write_wait_ms =
                 parse_in_range("DATOLITE_LMDB_WRITE_WAIT_MS", &text, 0, u64::MAX)?;
         }
+        self.rocksdb.overlay(&lookup)?;
         self.validate()?;
         Ok(self)
     }

@@ -13,12 +13,14 @@
 
 mod env;
 mod profiles;
+mod rocksdb;
 mod validate;
 
 pub use env::{
     invalid, parse_bool, parse_in_range, parse_size, process_env, read_var, ENGINE_ENV_VARS,
 };
 pub use profiles::{profile_name, PROFILES};
+pub use rocksdb::RocksdbOptions;
 pub use validate::{check, MIN_MAP_SIZE};
 
 use std::path::PathBuf;
@@ -34,6 +36,9 @@ pub enum EngineKind {
     Lmdb,
     /// In-memory persistent B-trees; nothing survives the process.
     Memory,
+    /// RocksDB (an LSM tree, over its C++ library): only in builds with the `rocksdb` feature;
+    /// one process at a time.
+    Rocksdb,
 }
 
 impl EngineKind {
@@ -42,6 +47,7 @@ impl EngineKind {
         match self {
             EngineKind::Lmdb => "lmdb",
             EngineKind::Memory => "memory",
+            EngineKind::Rocksdb => "rocksdb",
         }
     }
 }
@@ -49,14 +55,15 @@ impl EngineKind {
 impl FromStr for EngineKind {
     type Err = KvError;
 
-    /// Parses `lmdb` or `memory` (case-insensitive).
+    /// Parses `lmdb`, `memory` or `rocksdb` (case-insensitive).
     fn from_str(text: &str) -> Result<Self, KvError> {
         match text.trim().to_ascii_lowercase().as_str() {
             "lmdb" => Ok(EngineKind::Lmdb),
             "memory" | "mem" => Ok(EngineKind::Memory),
+            "rocksdb" => Ok(EngineKind::Rocksdb),
             _ => Err(KvError::InvalidOption {
                 name: "engine".into(),
-                reason: format!("expected lmdb or memory, got {text:?}"),
+                reason: format!("expected lmdb, memory or rocksdb, got {text:?}"),
             }),
         }
     }
@@ -164,6 +171,8 @@ pub struct EngineOptions {
     pub create_if_missing: bool,
     /// LMDB settings.
     pub lmdb: LmdbOptions,
+    /// RocksDB settings.
+    pub rocksdb: RocksdbOptions,
 }
 
 impl Default for EngineOptions {
@@ -175,6 +184,7 @@ impl Default for EngineOptions {
             sync: SyncMode::Full,
             create_if_missing: true,
             lmdb: LmdbOptions::default(),
+            rocksdb: RocksdbOptions::default(),
         }
     }
 }

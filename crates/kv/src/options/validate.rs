@@ -31,7 +31,7 @@ impl EngineOptions {
         check(lmdb.max_readers >= 1, "lmdb.max_readers", || {
             "must be at least 1, got 0".into()
         })?;
-        Ok(())
+        self.rocksdb.validate()
     }
 }
 

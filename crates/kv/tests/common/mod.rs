@@ -36,6 +36,27 @@ pub fn lmdb() -> Fixture {
     }
 }
 
+/// A fresh RocksDB engine in a temp directory (no fsync).
+#[cfg(feature = "rocksdb")]
+pub fn rocksdb() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = datolite_kv::rocksdb::RocksdbEngine::open(dir.path(), &fast_options()).unwrap();
+    Fixture {
+        engine: Box::new(engine),
+        dir: Some(dir),
+    }
+}
+
+/// A fresh engine of every on-disk kind this build has: LMDB, and RocksDB with the `rocksdb`
+/// feature.
+pub fn disk_engines() -> Vec<Fixture> {
+    #[allow(unused_mut)]
+    let mut fixtures = vec![lmdb()];
+    #[cfg(feature = "rocksdb")]
+    fixtures.push(rocksdb());
+    fixtures
+}
+
 /// Options for tests: defaults without fsync.
 pub fn fast_options() -> EngineOptions {
     EngineOptions {

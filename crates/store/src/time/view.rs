@@ -109,20 +109,25 @@ pub(crate) fn run(
         }
         true
     };
-    let mut pending = next_history(history.as_mut(), &mut failure);
+    let mut pending: Option<(Vec<u8>, u64)> = None;
+    next_history(history.as_mut(), &mut pending, &mut failure);
     let mut stopped = false;
     txn.scan_keys(index.table(), range, direction, &mut |chunk| {
         for &key in chunk {
-            while let Some((hkey, retracted)) = pending {
-                let first = if forward { hkey < key } else { hkey > key };
+            while let Some((hkey, retracted)) = &pending {
+                let first = if forward {
+                    hkey.as_slice() < key
+                } else {
+                    hkey.as_slice() > key
+                };
                 if !first {
                     break;
                 }
-                if !emit(hkey, retracted, &mut f) {
+                if !emit(hkey, *retracted, &mut f) {
                     stopped = true;
                     return Visit::Stop;
                 }
-                pending = next_history(history.as_mut(), &mut failure);
+                next_history(history.as_mut(), &mut pending, &mut failure);
             }
             if failure.is_some() {
                 return Visit::Stop;
@@ -135,37 +140,47 @@ pub(crate) fn run(
         Visit::Continue
     })?;
     while !stopped && failure.is_none() {
-        let Some((hkey, retracted)) = pending else {
+        let Some((hkey, retracted)) = &pending else {
             break;
         };
-        if !emit(hkey, retracted, &mut f) {
+        if !emit(hkey, *retracted, &mut f) {
             break;
         }
-        pending = next_history(history.as_mut(), &mut failure);
+        next_history(history.as_mut(), &mut pending, &mut failure);
     }
     failure.map_or(Ok(()), Err)
 }
 
-/// The history cursor's next entry and its retracting transaction; `None` at the end or on an
-/// error (left in `failure`).
+/// Puts the history cursor's next entry and its retracting transaction into `pending` (a copy:
+/// the cursor's entry lasts only until it moves, and the index scan goes on meanwhile); `None`
+/// at the end or on an error (left in `failure`).
 fn next_history<'t>(
     cursor: Option<&mut Box<dyn KvCursor<'t> + 't>>,
+    pending: &mut Option<(Vec<u8>, u64)>,
     failure: &mut Option<StoreError>,
-) -> Option<(&'t [u8], u64)> {
-    let (key, value) = match cursor?.next() {
-        Ok(entry) => entry?,
+) {
+    let mut reuse = pending.take().map(|(key, _)| key).unwrap_or_default();
+    let Some(cursor) = cursor else {
+        return;
+    };
+    let (key, value) = match cursor.next() {
+        Ok(Some(entry)) => entry,
+        Ok(None) => return,
         Err(e) => {
             *failure = Some(e.into());
-            return None;
+            return;
         }
     };
     match <[u8; 8]>::try_from(value) {
-        Ok(bytes) => Some((key, u64::from_be_bytes(bytes))),
+        Ok(bytes) => {
+            reuse.clear();
+            reuse.extend_from_slice(key);
+            *pending = Some((reuse, u64::from_be_bytes(bytes)));
+        }
         Err(_) => {
             *failure = Some(StoreError::Corrupt(
                 "a history entry whose value is not a transaction id".into(),
             ));
-            None
         }
     }
 }

@@ -95,7 +95,7 @@ impl TxContext<'_> {
             let value_ref = value.as_ref();
             let payload = spill_payload(&value_ref);
             match self.txn.get(Table::Values, &venc)? {
-                Some(existing) if existing == &payload[..] => {}
+                Some(existing) if *existing == payload[..] => {}
                 Some(_) => {
                     return Err(StoreError::Corrupt(
                         "two different long values share a prefix and a 64-bit hash; the value cannot be stored".into(),
