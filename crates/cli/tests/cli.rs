@@ -675,11 +675,13 @@ fn bench_scan_json_has_every_key() {
     assert_eq!(report["count_attribute_datoms"], 400);
 }
 
-/// `bench ohlc --size small`: 10 symbols × 30 days of hourly bars (the size's definition in
-/// `bench_ohlc.rs` and the README).
+/// `bench ohlc --size small`'s symbols (the size's definition in `bench_ohlc.rs` and the
+/// README: 10 symbols × 30 days of hourly bars).
 const OHLC_SMALL_SYMBOLS: u64 = 10;
+/// `bench ohlc --size small`'s days of hourly bars, from 2024-01-01 on.
 const OHLC_SMALL_DAYS: u64 = 30;
 
+/// `bench ohlc --size small`: every key, no empty answer, and the answers the size implies.
 #[test]
 fn bench_ohlc_json_has_every_key_and_plausible_answers() {
     let output = datolite()
@@ -727,6 +729,7 @@ fn bench_ohlc_json_has_every_key_and_plausible_answers() {
     assert!(datoms < 7 * symbols * days * 24 + symbols + 100, "{report}");
 }
 
+/// A size `bench ohlc` does not know is refused by the argument parser (exit 2).
 #[test]
 fn bench_ohlc_unknown_size_is_a_usage_error() {
     let output = datolite()

@@ -20,12 +20,12 @@
 //! 1. `latest_close` — the last close of every symbol: a subquery finds each symbol's latest
 //!    bar time with the `max` aggregate, and the outer query joins back to that bar's close.
 //! 2. `daily_high_low` — per symbol and day of January 2024, the highest high and the lowest
-//!    low, through a subquery run once per symbol. The dialect has no function truncating an
-//!    instant to its day, and no way to get an instant's epoch milliseconds for arithmetic
-//!    (`quot` and `mod` take integers only), but it has `year month day hour minute second`
-//!    (UTC parts of an instant): the subquery keeps the bars in `[2024-01-01, 2024-02-01)`
-//!    with range predicates on the instant and groups by `(day ?t)`, the day of the month,
-//!    which names the day uniquely inside one month. No attribute was added for it.
+//!    low, grouped by a subquery (the `max` and `min` aggregates). The dialect has no function
+//!    truncating an instant to its day, and no way to get an instant's epoch milliseconds for
+//!    arithmetic (`quot` and `mod` take integers only), but it has `year month day hour minute
+//!    second` (UTC parts of an instant): the subquery keeps the bars in `[2024-01-01,
+//!    2024-02-01)` with range predicates on the instant and groups by `(day ?t)`, the day of
+//!    the month, which names the day uniquely inside one month. No attribute was added for it.
 //! 3. `range_filter` — every bar of one week (2024-01-08 to 2024-01-15) whose close is above
 //!    100.0: range predicates on the instant and a predicate on the price.
 //! 4. `count_per_symbol` — bars per symbol, with the `count` aggregate.
@@ -164,16 +164,23 @@ const LATEST_CLOSE: &str = "[:find ?ticker ?time ?close \
  :where [(q [:find ?s (max ?t) :where [?b :bar/symbol ?s] [?b :bar/time ?t]] $) [[?s ?time]]] \
  [?s :symbol/ticker ?ticker] [?b :bar/symbol ?s] [?b :bar/time ?time] [?b :bar/close ?close]]";
 
-/// Query 2: per symbol, a subquery groups that symbol's bars of the month by day of the month
-/// (`day`, see the module documentation) and keeps the highest high and the lowest low.
+/// Query 2: one subquery groups the month's bars by symbol and day of the month (`day`, see
+/// the module documentation) and keeps the highest high and the lowest low; the outer query
+/// names each symbol by its ticker. The subquery holds no ticker pattern, so its plan starts
+/// from the AVET range of the month (a symbol-first plan, or a subquery run per symbol, reads
+/// every bar of every symbol: several times slower).
 const DAILY_HIGH_LOW: &str = "[:find ?ticker ?day ?high ?low :in $ ?from ?to \
- :where [?s :symbol/ticker ?ticker] \
- [(q [:find ?day (max ?h) (min ?l) :in $ ?s ?from ?to \
-      :where [?b :bar/symbol ?s] [?b :bar/time ?t] [(>= ?t ?from)] [(< ?t ?to)] \
-             [(day ?t) ?day] [?b :bar/high ?h] [?b :bar/low ?l]] \
-     $ ?s ?from ?to) [[?day ?high ?low]]]]";
+ :where [(q [:find ?s ?day (max ?h) (min ?l) :in $ ?from ?to \
+             :where [?b :bar/time ?t] [(>= ?t ?from)] [(< ?t ?to)] [(day ?t) ?day] \
+                    [?b :bar/symbol ?s] [?b :bar/high ?h] [?b :bar/low ?l]] \
+            $ ?from ?to) [[?s ?day ?high ?low]]] \
+        [?s :symbol/ticker ?ticker]]";
 
-/// Query 3: the bars of a time range whose close is above a price.
+/// Query 3: the bars of a time range whose close is above a price, named by ticker — written
+/// as a user would. The planner is greedy by estimated rows: it starts from the few tickers
+/// (est. 50) rather than the week's AVET range and so reads every bar of every symbol; without
+/// the ticker pattern the same query runs from the range, several times faster. The bench
+/// keeps the natural form so that it measures what users meet.
 const RANGE_FILTER: &str = "[:find ?ticker ?t ?close :in $ ?from ?to ?min \
  :where [?b :bar/time ?t] [(>= ?t ?from)] [(< ?t ?to)] [?b :bar/close ?close] [(> ?close ?min)] \
  [?b :bar/symbol ?s] [?s :symbol/ticker ?ticker]]";
@@ -508,7 +515,7 @@ fn queries() -> [(&'static str, &'static str, &'static str, Vec<String>); 4] {
         ),
         (
             "daily_high_low",
-            "daily high/low per symbol, January 2024 (subquery per symbol)",
+            "daily high/low per symbol, January 2024 (grouping subquery)",
             DAILY_HIGH_LOW,
             vec![inst(MONTH.0), inst(MONTH.1)],
         ),
