@@ -675,6 +675,71 @@ fn bench_scan_json_has_every_key() {
     assert_eq!(report["count_attribute_datoms"], 400);
 }
 
+/// `bench ohlc --size small`'s symbols (the size's definition in `bench_ohlc.rs` and the
+/// README: 10 symbols × 30 days of hourly bars).
+const OHLC_SMALL_SYMBOLS: u64 = 10;
+/// `bench ohlc --size small`'s days of hourly bars, from 2024-01-01 on.
+const OHLC_SMALL_DAYS: u64 = 30;
+
+/// `bench ohlc --size small`: every key, no empty answer, and the answers the size implies.
+#[test]
+fn bench_ohlc_json_has_every_key_and_plausible_answers() {
+    let output = datolite()
+        .args([
+            "bench", "ohlc", "--size", "small", "--runs", "1", "--format", "json",
+        ])
+        .output()
+        .expect("run");
+    let report = json(&ok(output));
+    assert_eq!(report["size"], "small", "{report}");
+    for key in ["symbols", "bars", "datoms", "load_ms"] {
+        assert!(
+            report[key].is_number(),
+            "{key} missing or not a number: {report}"
+        );
+    }
+    for query in [
+        "latest_close",
+        "daily_high_low",
+        "range_filter",
+        "count_per_symbol",
+    ] {
+        assert!(
+            report[format!("{query}_ms")].is_number(),
+            "{query}_ms missing: {report}"
+        );
+        let rows = report[format!("{query}_rows")].as_u64().unwrap_or(0);
+        assert!(rows > 0, "{query}_rows missing or 0: {report}");
+    }
+    // The answers, from the size's definition: one bar per symbol per hour, so one count and
+    // one latest close per symbol, and a high/low per symbol for each day of January the data
+    // covers (all 30).
+    let (symbols, days) = (OHLC_SMALL_SYMBOLS, OHLC_SMALL_DAYS);
+    assert_eq!(report["symbols"], symbols, "{report}");
+    assert_eq!(report["bars"], symbols * days * 24, "{report}");
+    assert_eq!(report["count_per_symbol_rows"], symbols, "{report}");
+    assert_eq!(report["latest_close_rows"], symbols, "{report}");
+    assert_eq!(report["daily_high_low_rows"], symbols * days, "{report}");
+    // A bar in the week filtered is one of 7 × 24 per symbol.
+    let range_rows = report["range_filter_rows"].as_u64().unwrap_or(0);
+    assert!(range_rows <= symbols * 7 * 24, "{report}");
+    // Seven datoms a bar and a ticker a symbol, plus the schema and transaction instants.
+    let datoms = report["datoms"].as_u64().unwrap_or(0);
+    assert!(datoms > 7 * symbols * days * 24 + symbols, "{report}");
+    assert!(datoms < 7 * symbols * days * 24 + symbols + 100, "{report}");
+}
+
+/// A size `bench ohlc` does not know is refused by the argument parser (exit 2).
+#[test]
+fn bench_ohlc_unknown_size_is_a_usage_error() {
+    let output = datolite()
+        .args(["bench", "ohlc", "--size", "huge"])
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("huge"), "{}", stderr(&output));
+}
+
 #[test]
 fn check_backup_and_restore_round_trip() {
     let (tmp, db) = people_db();

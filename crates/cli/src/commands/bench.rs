@@ -1,5 +1,5 @@
 //! `datolite bench people` lives in `people.rs`, `bench time` in `bench_time.rs`, `bench graph`
-//! in `graph.rs`, `bench query` in `bench_query.rs`.
+//! in `graph.rs`, `bench query` in `bench_query.rs`, `bench ohlc` in `bench_ohlc.rs`.
 //!
 //! `datolite bench scan --datoms N`: load N datoms into a fresh temporary database, then time
 //! every scan of the storage plan (see `measure.rs`) against the raw engine scan.
@@ -51,6 +51,9 @@ enum Bench {
     /// Bulk load N generated datoms into a new database, beside a bare LMDB append of the same
     /// keys: datoms/s, the ratio to the raw append, peak memory, bytes per datom per table.
     Import(crate::commands::bench_import::ImportBenchArgs),
+    /// Market data: hourly OHLC bars of many symbols, bulk-loaded, then the latest close, daily
+    /// high/low, a time-range price filter and bars per symbol (median of --runs).
+    Ohlc(crate::commands::bench_ohlc::OhlcBenchArgs),
 }
 
 /// Arguments of `bench scan`.
@@ -91,6 +94,7 @@ pub fn run(db: Option<&std::path::Path>, args: BenchArgs) -> Result<()> {
         Bench::Query(args) => crate::commands::bench_query::run(db, args),
         Bench::Tx(args) => crate::commands::bench_tx::run(args),
         Bench::Import(args) => crate::commands::bench_import::run(args),
+        Bench::Ohlc(args) => crate::commands::bench_ohlc::run(args),
     }
 }
 

@@ -3,6 +3,7 @@
 pub mod backup;
 pub mod bench;
 pub mod bench_import;
+pub mod bench_ohlc;
 pub mod bench_query;
 pub mod bench_time;
 pub mod bench_tx;
