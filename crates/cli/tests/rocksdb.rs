@@ -4,6 +4,7 @@
 //! that says why, and backs up and restores.
 #![cfg(feature = "rocksdb")]
 
+use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::Stdio;
 
@@ -61,7 +62,10 @@ fn a_rocksdb_database_answers_like_an_lmdb_one_and_reopens_with_its_engine() {
         r#"[[:db/retract [:user/email "carol@example.com"] :user/friend [:user/email "bob@example.com"]]]"#,
     );
     for db in [&rocks, &lmdb] {
-        ok(run(db, &["transact", retract.to_str().expect("utf-8 path")]));
+        ok(run(
+            db,
+            &["transact", retract.to_str().expect("utf-8 path")],
+        ));
     }
     assert_eq!(query(&rocks, FRIENDS), query(&lmdb, FRIENDS));
     let history = "[:find ?f ?added :where [?p :user/name \"Carol\"] [?p :user/friend ?q ?t ?added] [?q :user/name ?f]]";
@@ -82,20 +86,12 @@ fn a_rocksdb_database_answers_like_an_lmdb_one_and_reopens_with_its_engine() {
 fn the_wrong_engine_and_a_second_process_are_refused_with_the_reason() {
     let tmp = TempDir::new().expect("temp dir");
     let (rocks, lmdb) = both(&tmp);
-    let err = fails(run_env(
-        &rocks,
-        ("DATOLITE_ENGINE", "lmdb"),
-        &["stats"],
-    ));
+    let err = fails(run_env(&rocks, ("DATOLITE_ENGINE", "lmdb"), &["stats"]));
     assert!(
         err.contains("holds a rocksdb database") && err.contains("DATOLITE_ENGINE=rocksdb"),
         "{err}"
     );
-    let err = fails(run_env(
-        &lmdb,
-        ("DATOLITE_ENGINE", "rocksdb"),
-        &["stats"],
-    ));
+    let err = fails(run_env(&lmdb, ("DATOLITE_ENGINE", "rocksdb"), &["stats"]));
     assert!(err.contains("holds a lmdb database"), "{err}");
     // A REPL keeps the database open; a second process cannot open it meanwhile.
     let mut repl = datolite()
@@ -107,21 +103,21 @@ fn the_wrong_engine_and_a_second_process_are_refused_with_the_reason() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn repl");
-    // The REPL has opened the database once it answers a query.
-    let mut answered = false;
-    for _ in 0..100 {
-        let out = run(&rocks, &["stats"]);
-        if !out.status.success() {
-            let err = stderr(&out);
-            assert!(err.contains("another process has it open"), "{err}");
-            answered = true;
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    drop(repl.stdin.take());
-    let _ = repl.wait();
-    assert!(answered, "a second process opened a RocksDB database the REPL held");
+    let mut input = repl.stdin.take().expect("repl stdin");
+    writeln!(input, "[:find (count ?p) . :where [?p :user/name]]").expect("write to repl");
+    input.flush().expect("flush repl stdin");
+    // Once the REPL answers, it holds the database.
+    let mut answer = String::new();
+    BufReader::new(repl.stdout.take().expect("repl stdout"))
+        .read_line(&mut answer)
+        .expect("read the repl's answer");
+    assert!(answer.contains('3'), "the REPL answered {answer:?}");
+    let err = fails(run(&rocks, &["stats"]));
+    assert!(err.contains("another process has it open"), "{err}");
+    drop(input);
+    assert!(repl.wait().expect("repl exits").success());
+    // Closed again: the database opens.
+    ok(run(&rocks, &["stats"]));
 }
 
 #[test]
@@ -129,7 +125,10 @@ fn backup_and_restore_keep_the_engine() {
     let tmp = TempDir::new().expect("temp dir");
     let (rocks, _) = both(&tmp);
     let backup = tmp.path().join("backup");
-    ok(run(&rocks, &["backup", backup.to_str().expect("utf-8 path")]));
+    ok(run(
+        &rocks,
+        &["backup", backup.to_str().expect("utf-8 path")],
+    ));
     assert!(backup.join("CURRENT").exists());
     let restored = tmp.path().join("restored");
     ok(run(
