@@ -74,6 +74,15 @@ pub struct ScanJson {
     pub ratio_decoded_to_raw: f64,
     /// `single_worker_scan_ms / parallel_scan_ms`.
     pub parallel_speedup: f64,
+    /// Time per datom of the full scans, in nanoseconds: flat across database sizes when a
+    /// scan costs the same for every datom.
+    pub scan_decoded_ns_per_datom: f64,
+    /// Key-only scan, per datom.
+    pub scan_keys_only_ns_per_datom: f64,
+    /// Parallel decoded fold, per datom.
+    pub parallel_scan_ns_per_datom: f64,
+    /// Raw engine scan, per datom.
+    pub raw_engine_scan_ns_per_datom: f64,
 }
 
 impl ScanTimings {
@@ -94,7 +103,16 @@ impl ScanTimings {
             engine: self.engine,
             ratio_decoded_to_raw: round3(self.ratio_decoded_to_raw()),
             parallel_speedup: round3(self.parallel_speedup()),
+            scan_decoded_ns_per_datom: self.ns_per_datom(self.scan_decoded_ms),
+            scan_keys_only_ns_per_datom: self.ns_per_datom(self.scan_keys_only_ms),
+            parallel_scan_ns_per_datom: self.ns_per_datom(self.parallel_scan_ms),
+            raw_engine_scan_ns_per_datom: self.ns_per_datom(self.raw_engine_scan_ms),
         }
+    }
+
+    /// `ms` spread over the datoms scanned, in nanoseconds (rounded to a thousandth).
+    pub fn ns_per_datom(&self, ms: f64) -> f64 {
+        round3(ms * 1e6 / self.datoms.max(1) as f64)
     }
 
     /// How many times slower decoding every datom is than walking the raw keys.
@@ -153,7 +171,7 @@ pub fn touch(value: &ValueRef<'_>) -> u64 {
 
 /// Folds one datom into a (count, checksum) accumulator.
 #[inline]
-fn fold_datom(acc: &mut (u64, u64), d: &DatomRef<'_>) {
+pub(crate) fn fold_datom(acc: &mut (u64, u64), d: &DatomRef<'_>) {
     acc.0 += 1;
     acc.1 = acc
         .1
@@ -217,7 +235,7 @@ pub fn decoded_scan(db: &Db) -> Result<(u64, u64)> {
 }
 
 /// A parallel decoded fold over EAVT with `workers` workers: (count, checksum).
-fn parallel_fold(db: &Db, workers: usize) -> Result<(u64, u64)> {
+pub(crate) fn parallel_fold(db: &Db, workers: usize) -> Result<(u64, u64)> {
     Ok(db.scan(Index::Eavt).parallel(workers).fold(
         || (0u64, 0u64),
         fold_datom,

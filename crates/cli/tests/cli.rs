@@ -671,8 +671,101 @@ fn bench_scan_json_has_every_key() {
         );
     }
     // 2,000 bench datoms plus the bootstrap schema, the bench schema and transaction instants.
-    assert!(report["datoms"].as_u64().expect("datoms") >= 2000);
+    let datoms = report["datoms"].as_u64().expect("datoms");
+    assert!(datoms >= 2000);
     assert_eq!(report["count_attribute_datoms"], 400);
+    // Time per datom, so growth across sizes shows: each is its scan's time over the datoms.
+    for scan in [
+        "scan_decoded",
+        "scan_keys_only",
+        "parallel_scan",
+        "raw_engine_scan",
+    ] {
+        let ms = report[format!("{scan}_ms")].as_f64().expect("ms");
+        let ns = report[format!("{scan}_ns_per_datom")]
+            .as_f64()
+            .expect("ns per datom");
+        // The ms are rounded to a microsecond: allow for that.
+        assert!(
+            (ns - ms * 1e6 / datoms as f64).abs() <= 0.0005 * 1e6 / datoms as f64 + 0.001,
+            "{scan}: {ns} ns/datom from {ms} ms over {datoms} datoms"
+        );
+    }
+}
+
+/// `bench ablation` at a tiny size: every optimization off and on with consistent ratios, the
+/// engines (RocksDB marked as not built unless this binary has it) and the durability modes.
+#[test]
+fn bench_ablation_json_reports_each_optimization_the_engines_and_durability() {
+    let output = datolite()
+        .args([
+            "bench", "ablation", "--datoms", "2000", "--runs", "1", "--format", "json",
+        ])
+        .output()
+        .expect("run");
+    let report = json(&ok(output));
+    assert!(report["datoms"].as_u64().unwrap_or(0) >= 2000, "{report}");
+    let names: Vec<&str> = report["ablations"]
+        .as_array()
+        .expect("ablations")
+        .iter()
+        .map(|row| {
+            let (off, on) = (
+                row["off_ms"].as_f64().expect("off"),
+                row["on_ms"].as_f64().expect("on"),
+            );
+            let speedup = row["speedup"].as_f64().expect("speedup");
+            // Both times are rounded to a microsecond: compare where that is negligible.
+            if on >= 0.1 {
+                assert!((speedup - off / on).abs() <= 0.02 * speedup, "{row}");
+            }
+            row["name"].as_str().expect("name")
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "scan batch (prefetch)",
+            "key-only scan",
+            "statistics count",
+            "parallel scan",
+            "LMDB readahead (cold cache)",
+            "all together"
+        ]
+    );
+    let engines = report["engines"].as_array().expect("engines");
+    let built: Vec<(&str, bool)> = engines
+        .iter()
+        .map(|row| {
+            (
+                row["engine"].as_str().expect("engine"),
+                row["built"] == true,
+            )
+        })
+        .collect();
+    assert_eq!(
+        built,
+        [
+            ("lmdb", true),
+            ("rocksdb", cfg!(feature = "rocksdb")),
+            ("memory", true)
+        ]
+    );
+    for row in engines.iter().filter(|row| row["built"] == true) {
+        assert!(row["load_ms"].as_f64().unwrap_or(0.0) > 0.0, "{row}");
+        assert!(
+            row["bytes_per_datom"].as_f64().unwrap_or(0.0) > 0.0,
+            "{row}"
+        );
+    }
+    let modes: Vec<&str> = report["durability"]
+        .as_array()
+        .expect("durability")
+        .iter()
+        .filter(|row| row["engine"] == "lmdb")
+        .map(|row| row["sync"].as_str().expect("sync"))
+        .collect();
+    assert_eq!(modes, ["full", "meta-async", "none"]);
 }
 
 /// `bench ohlc --size small`'s symbols (the size's definition in `bench_ohlc.rs` and the

@@ -1,4 +1,4 @@
-//! `datolite bench people` lives in `people.rs`, `bench time` in `bench_time.rs`, `bench graph`
+//! `datolite bench ablation` lives in `bench_ablation.rs`, `bench people` in `people.rs`, `bench time` in `bench_time.rs`, `bench graph`
 //! in `graph.rs`, `bench query` in `bench_query.rs`, `bench ohlc` in `bench_ohlc.rs`.
 //!
 //! `datolite bench scan --datoms N`: load N datoms into a fresh temporary database, then time
@@ -48,6 +48,10 @@ enum Bench {
     Query(crate::commands::bench_query::QueryBenchArgs),
     /// Durable one-entity transactions from many threads at once (group commit): tx/s, p50/p99.
     Tx(crate::commands::bench_tx::TxBenchArgs),
+    /// The storage plan's ablation: each optimization off and on (scan batch, key-only scans,
+    /// statistics count, parallel workers, LMDB readahead on a cold cache, all together), the
+    /// engines side by side and the durability modes, on the same data in one run.
+    Ablation(crate::commands::bench_ablation::AblationBenchArgs),
     /// Bulk load N generated datoms into a new database, beside a bare LMDB append of the same
     /// keys: datoms/s, the ratio to the raw append, peak memory, bytes per datom per table.
     Import(crate::commands::bench_import::ImportBenchArgs),
@@ -95,6 +99,7 @@ pub fn run(db: Option<&std::path::Path>, args: BenchArgs) -> Result<()> {
         Bench::Tx(args) => crate::commands::bench_tx::run(args),
         Bench::Import(args) => crate::commands::bench_import::run(args),
         Bench::Ohlc(args) => crate::commands::bench_ohlc::run(args),
+        Bench::Ablation(args) => crate::commands::bench_ablation::run(args),
     }
 }
 

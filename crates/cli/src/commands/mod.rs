@@ -2,6 +2,7 @@
 
 pub mod backup;
 pub mod bench;
+pub mod bench_ablation;
 pub mod bench_import;
 pub mod bench_ohlc;
 pub mod bench_query;
