@@ -11,7 +11,8 @@
 //! - A commit and the opening of a snapshot group exclude each other (the commit gate), so
 //!   [`Engine::read_group`] hands out snapshots of one state.
 //! - One process at a time: RocksDB locks its directory. Within a process, opening a directory
-//!   twice shares the first engine (`REGISTRY`), as LMDB's engine does.
+//!   twice shares the first engine (`REGISTRY`), as LMDB's engine does, and a second open that
+//!   asks for another sync mode or other RocksDB settings is refused.
 //! - A directory that holds another engine's files is refused, never opened as empty.
 
 mod read;
@@ -29,7 +30,8 @@ use self::read::RocksdbSnapshot;
 use crate::open::open_error;
 use crate::overlay::OverlayWrite;
 use crate::{
-    Engine, EngineKind, EngineOptions, KvError, ReadTxn, Result, SyncMode, Table, WriteTxn,
+    Engine, EngineKind, EngineOptions, KvError, ReadTxn, Result, RocksdbOptions, SyncMode, Table,
+    WriteTxn,
 };
 
 /// What every handle on one open database shares.
@@ -37,6 +39,8 @@ pub(crate) struct Shared {
     db: DB,
     path: PathBuf,
     sync: SyncMode,
+    /// The RocksDB settings it was opened with (a second open must ask for the same).
+    knobs: RocksdbOptions,
     /// Bytes scans read ahead (0: RocksDB's adaptive readahead).
     readahead: usize,
     /// Serializes write transactions.
@@ -78,12 +82,28 @@ impl RocksdbEngine {
         let mut registry = REGISTRY.lock().unwrap_or_else(PoisonError::into_inner);
         let open = registry.get_or_insert_with(HashMap::new);
         if let Some(shared) = open.get(&canonical).and_then(Weak::upgrade) {
+            // One engine per directory: options it was not opened with cannot apply.
+            if shared.sync != options.sync || shared.knobs != options.rocksdb {
+                return Err(KvError::InvalidOption {
+                    name: if shared.sync != options.sync {
+                        "sync".into()
+                    } else {
+                        "rocksdb".into()
+                    },
+                    reason: format!(
+                        "{} is already open in this process with other settings; a second open \
+                         shares that engine, so it must ask for the same",
+                        canonical.display()
+                    ),
+                });
+            }
             return Ok(RocksdbEngine { shared });
         }
         let shared = Arc::new(Shared {
             db: open_db(&canonical, options)?,
             path: canonical.clone(),
             sync: options.sync,
+            knobs: options.rocksdb.clone(),
             readahead: usize::try_from(options.rocksdb.readahead).unwrap_or(usize::MAX),
             writer: Mutex::new(()),
             commit_gate: RwLock::new(()),
@@ -99,7 +119,9 @@ fn open_db(path: &Path, options: &EngineOptions) -> Result<DB> {
     let knobs = &options.rocksdb;
     let size = |bytes: u64| usize::try_from(bytes).unwrap_or(usize::MAX);
     let mut table = BlockBasedOptions::default();
-    let cache = Cache::new_lru_cache(size(knobs.block_cache + knobs.index_filter_cache));
+    let cache = Cache::new_lru_cache(size(
+        knobs.block_cache.saturating_add(knobs.index_filter_cache),
+    ));
     table.set_block_cache(&cache);
     if knobs.bloom_bits_per_key > 0 {
         table.set_bloom_filter(f64::from(knobs.bloom_bits_per_key), false);
