@@ -9,34 +9,21 @@ use std::hint::black_box;
 use criterion::{criterion_group, criterion_main, Criterion};
 use datolite_kv::Table;
 use datolite_store::StoreOptions;
-use datolite_store::{EntityRef, Index, Store, Tx, Value, ValueRef};
+use datolite_store::{EntityRef, Index, Store, Tx, ValueRef};
 
-const ENTITIES: i64 = 24_800;
+mod support;
 
-fn database() -> (Store, tempfile::TempDir) {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let store = Store::open(Some(&dir.path().join("db")), StoreOptions::default()).expect("open");
-    let mut previous: Option<u64> = None;
-    for chunk in 0..(ENTITIES / 2_000) {
-        let mut tx = Tx::new();
-        for i in chunk * 2_000..(chunk + 1) * 2_000 {
-            let e = tx.tempid(&format!("e{i}"));
-            tx.add(e.clone(), ":bench/long", i)
-                .add(e.clone(), ":bench/double", i as f64 / 3.0)
-                .add(e.clone(), ":bench/string", format!("name {}", i % 977))
-                .add(
-                    e.clone(),
-                    ":bench/instant",
-                    Value::Instant(1_700_000_000_000 + i * 60_000),
-                );
-            match previous {
-                Some(p) => tx.add(e, ":bench/ref", EntityRef::Id(p)),
-                None => tx.add(e, ":bench/ref", EntityRef::CurrentTx),
-            };
-        }
-        let report = store.transact(tx.ops()).expect("load");
-        previous = report.tempids.values().next().copied();
-    }
+use support::{database, ENTITIES};
+
+/// The shared database ([`support::database`]) with the default options, its size checked once
+/// so a broken loader fails here instead of timing scans of a smaller database.
+fn checked_database() -> (Store, tempfile::TempDir) {
+    let (store, dir) = database(StoreOptions::default());
+    let db = store.db().expect("snapshot");
+    assert_eq!(
+        db.count_attribute(":bench/long").expect("count"),
+        ENTITIES as u64
+    );
     (store, dir)
 }
 
@@ -51,7 +38,7 @@ fn touch(v: &ValueRef<'_>) -> u64 {
 }
 
 fn scans(c: &mut Criterion) {
-    let (store, _dir) = database();
+    let (store, _dir) = checked_database();
     let db = store.db().expect("snapshot");
     let mut group = c.benchmark_group("eavt_124k");
     group.bench_function("raw_engine_scan", |b| {
@@ -110,7 +97,7 @@ fn decoded(db: &datolite_store::Db) -> u64 {
 }
 
 fn views(c: &mut Criterion) {
-    let (store, _dir) = database();
+    let (store, _dir) = checked_database();
     let before = store.db().expect("snapshot").basis_t();
     let mut tx = Tx::new();
     let db = store.db().expect("snapshot");
