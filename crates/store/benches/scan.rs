@@ -1,8 +1,9 @@
 //! `cargo bench -p datolite-store`: scans of a 124,000-datom LMDB database against the bare
 //! engine cursor over the same table, measured in one run so the ratio is meaningful on a
 //! noisy machine (`datolite bench scan` reports the same figures from the CLI); then, after
-//! `:bench/long` and `:bench/string` of every tenth entity are replaced, decoded scans of the current state, of the
-//! state as of before, and of the history (`datolite bench time` from the CLI).
+//! `:bench/long` and `:bench/string` of every tenth entity are replaced, decoded scans of the
+//! current state, of the state as of before, and of the history (`datolite bench time` from
+//! the CLI).
 
 use std::hint::black_box;
 
