@@ -90,6 +90,9 @@ enum Command {
     Restore(commands::backup::RestoreArgs),
     /// Benchmarks on a fresh temporary database.
     Bench(commands::bench::BenchArgs),
+    /// Measure this machine (and the --db database, read-only) and recommend storage options,
+    /// with the evidence and the DATOLITE_* lines to apply them.
+    Tune(commands::tune::TuneArgs),
 }
 
 fn main() -> ExitCode {
@@ -121,6 +124,7 @@ fn main() -> ExitCode {
         Command::Backup(args) => commands::backup::backup(db.as_deref(), args),
         Command::Restore(args) => commands::backup::restore(db.as_deref(), args),
         Command::Bench(args) => commands::bench::run(db.as_deref(), args),
+        Command::Tune(args) => commands::tune::run(db.as_deref(), args),
     };
     match outcome {
         Ok(()) | Err(CliError::BrokenPipe) => ExitCode::SUCCESS,

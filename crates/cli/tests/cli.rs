@@ -918,3 +918,79 @@ fn bench_tx_json_has_every_key() {
     );
     assert!(err.contains("--seconds"), "{err}");
 }
+
+/// `tune`: every knob with its measurements, the fastest candidate recommended (durability
+/// kept), lines that the binary accepts, and a `--db` database timed but left as it was.
+#[test]
+fn tune_recommends_the_measured_fastest_and_its_lines_apply() {
+    let (tmp, db) = people_db();
+    let db_str = db.to_str().expect("utf-8 path");
+    let before = ok(run(&db, &["log", "--format", "json"]));
+    let report = json(&ok(datolite()
+        .args([
+            "--db", db_str, "tune", "--datoms", "2000", "--runs", "1", "--format", "json",
+        ])
+        .output()
+        .expect("run tune")));
+    let choices = report["choices"].as_array().expect("choices");
+    let knobs: Vec<&str> = choices
+        .iter()
+        .map(|c| c["knob"].as_str().expect("knob"))
+        .collect();
+    assert_eq!(
+        knobs,
+        [
+            "profile",
+            "scan batch size",
+            "parallel workers",
+            "LMDB readahead off",
+            "sync",
+            "engine"
+        ]
+    );
+    for choice in choices {
+        let candidates = choice["candidates"].as_array().expect("candidates");
+        let recommended = choice["recommended"].as_str().expect("recommended");
+        match choice["knob"].as_str() {
+            Some("sync") => assert_eq!(recommended, "full", "{choice}"),
+            Some("profile") => assert!(candidates.is_empty()),
+            _ => {
+                let fastest = candidates
+                    .iter()
+                    .min_by(|a, b| {
+                        let ms = |c: &&Json| c["ms"].as_f64().expect("ms");
+                        ms(a).total_cmp(&ms(b))
+                    })
+                    .expect("a candidate");
+                assert_eq!(fastest["value"], recommended, "{choice}");
+            }
+        }
+    }
+    // Batch size and workers were timed on the database given, which is unchanged.
+    assert!(choices[1]["measured_on"]
+        .as_str()
+        .is_some_and(|on| on.contains(db_str)));
+    assert_eq!(ok(run(&db, &["log", "--format", "json"])), before);
+    // The lines apply: the binary accepts every variable they set.
+    let mut command = datolite();
+    for line in report["env_lines"].as_array().expect("env lines") {
+        let line = line.as_str().expect("line");
+        let (name, value) = line
+            .strip_prefix("export ")
+            .and_then(|assignment| assignment.split_once('='))
+            .expect("export NAME=value");
+        command.env(name, value);
+    }
+    let out = command
+        .arg("--db")
+        .arg(tmp.path().join("tuned"))
+        .args(["transact", "-"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run with the tuned variables");
+    assert!(
+        !stderr(&out).contains("DATOLITE_"),
+        "a tuned variable was rejected: {}",
+        stderr(&out)
+    );
+}

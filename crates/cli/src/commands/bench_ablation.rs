@@ -83,12 +83,12 @@ struct EngineRow {
 
 /// One durability mode on one engine.
 #[derive(Debug, Serialize)]
-struct DurabilityRow {
-    engine: &'static str,
-    sync: &'static str,
-    transactions: u64,
-    ms_per_tx: f64,
-    tx_per_sec: f64,
+pub(crate) struct DurabilityRow {
+    pub(crate) engine: &'static str,
+    pub(crate) sync: &'static str,
+    pub(crate) transactions: u64,
+    pub(crate) ms_per_tx: f64,
+    pub(crate) tx_per_sec: f64,
 }
 
 /// The JSON of `bench ablation`.
@@ -164,14 +164,14 @@ pub fn run(args: AblationBenchArgs) -> Result<()> {
 }
 
 /// `base` with `engine` chosen.
-fn with_engine(base: &StoreOptions, engine: EngineKind) -> StoreOptions {
+pub(crate) fn with_engine(base: &StoreOptions, engine: EngineKind) -> StoreOptions {
     let mut options = base.clone();
     options.kv.engine = engine;
     options
 }
 
 /// The on-disk engines this binary has.
-fn disk_engines() -> Vec<EngineKind> {
+pub(crate) fn disk_engines() -> Vec<EngineKind> {
     if cfg!(feature = "rocksdb") {
         vec![EngineKind::Lmdb, EngineKind::Rocksdb]
     } else {
@@ -210,7 +210,7 @@ fn agree<T: PartialEq + std::fmt::Debug>(what: &str, off: T, on: T) -> Result<()
 }
 
 /// The owned iterator over EAVT, decoding and folding every datom: (count, checksum).
-fn iterator_fold(db: &Db) -> Result<(u64, u64)> {
+pub(crate) fn iterator_fold(db: &Db) -> Result<(u64, u64)> {
     let mut acc = (0u64, 0u64);
     for datom in db.scan(Index::Eavt).iter()? {
         let d = datom?;
@@ -337,7 +337,7 @@ fn readahead_ablation(path: &Path, options: &StoreOptions, runs: usize) -> Resul
 
 /// Drops `file`'s pages from the page cache (they are clean: the database is closed and its
 /// commits synced), so the next read comes from the disk.
-fn evict(file: &Path) -> Result<()> {
+pub(crate) fn evict(file: &Path) -> Result<()> {
     use std::os::fd::AsRawFd;
     let handle = std::fs::File::open(file)
         .map_err(|e| CliError::msg(format!("cannot open {}: {e}", file.display())))?;
@@ -402,7 +402,7 @@ fn other_engine(
 }
 
 /// [`DURABILITY_TXS`] one-entity transactions under `sync` on a fresh `engine` database.
-fn durability_row(
+pub(crate) fn durability_row(
     base: &StoreOptions,
     engine: EngineKind,
     sync: SyncMode,

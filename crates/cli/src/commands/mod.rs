@@ -24,6 +24,7 @@ pub mod stats;
 pub mod time;
 pub mod timing;
 pub mod transact;
+pub mod tune;
 
 use std::path::Path;
 
