@@ -138,3 +138,47 @@ fn backup_and_restore_keep_the_engine() {
     assert!(restored.join("CURRENT").exists());
     assert_eq!(query(&restored, FRIENDS), query(&rocks, FRIENDS));
 }
+
+#[test]
+fn ablation_and_tune_measure_rocksdb_beside_lmdb() {
+    let report = json(&ok(datolite()
+        .args([
+            "bench", "ablation", "--datoms", "2000", "--runs", "1", "--format", "json",
+        ])
+        .output()
+        .expect("run bench ablation")));
+    let rocks = report["engines"]
+        .as_array()
+        .expect("engines")
+        .iter()
+        .find(|row| row["engine"] == "rocksdb")
+        .expect("a rocksdb row");
+    assert_eq!(rocks["built"], true, "{rocks}");
+    assert!(rocks["load_ms"].as_f64().unwrap_or(0.0) > 0.0, "{rocks}");
+    let modes = report["durability"]
+        .as_array()
+        .expect("durability")
+        .iter()
+        .filter(|row| row["engine"] == "rocksdb")
+        .count();
+    assert_eq!(modes, 3, "{report}");
+    let tune = json(&ok(datolite()
+        .args([
+            "tune", "--datoms", "2000", "--runs", "1", "--format", "json",
+        ])
+        .output()
+        .expect("run tune")));
+    let engine = tune["choices"]
+        .as_array()
+        .expect("choices")
+        .iter()
+        .find(|c| c["knob"] == "engine")
+        .expect("engine choice");
+    let tried: Vec<&str> = engine["candidates"]
+        .as_array()
+        .expect("candidates")
+        .iter()
+        .map(|c| c["value"].as_str().expect("value"))
+        .collect();
+    assert_eq!(tried, ["lmdb", "rocksdb"]);
+}
