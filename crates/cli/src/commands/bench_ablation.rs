@@ -34,7 +34,7 @@ use serde::Serialize;
 use crate::commands::bench::load;
 use crate::commands::storage_options;
 use crate::error::{CliError, Result};
-use crate::measure::{best_of, decoded_scan, fold_datom, parallel_fold};
+use crate::measure::{best_of, count_keys, decoded_scan, fold_datom, parallel_fold};
 use crate::output::{self, round3, Format};
 
 /// Arguments of `bench ablation`.
@@ -226,16 +226,6 @@ pub(crate) fn iterator_fold(db: &Db) -> Result<(u64, u64)> {
     Ok(acc)
 }
 
-/// Datoms counted by a key-only scan.
-fn count_by_scan(db: &Db) -> Result<u64> {
-    let mut n = 0u64;
-    db.scan(Index::Eavt).for_each_key(|_| {
-        n += 1;
-        true
-    })?;
-    Ok(n)
-}
-
 /// The ablations on a warm cache: batch, key-only, statistics, workers, and all together.
 fn warm_ablations(
     database: &Database,
@@ -264,7 +254,7 @@ fn warm_ablations(
     ));
 
     let (off_ms, (decoded, _)) = best_of(runs, || decoded_scan(&db))?;
-    let (on_ms, keys) = best_of(runs, || count_by_scan(&db))?;
+    let (on_ms, keys) = best_of(runs, || count_keys(&db))?;
     agree("key-only scan", decoded, keys)?;
     rows.push(ablation(
         "key-only scan",
@@ -273,7 +263,7 @@ fn warm_ablations(
         on_ms,
     ));
 
-    let (off_ms, scanned) = best_of(runs, || count_by_scan(&db))?;
+    let (off_ms, scanned) = best_of(runs, || count_keys(&db))?;
     let (on_ms, counted) = best_of(runs, || Ok(db.count()?))?;
     agree("statistics count", scanned, counted)?;
     rows.push(ablation(
@@ -293,9 +283,7 @@ fn warm_ablations(
         on_ms,
     ));
 
-    let (off_ms, off) = best_of(runs, || {
-        Ok((count_by_scan(&small)?, iterator_fold(&small)?))
-    })?;
+    let (off_ms, off) = best_of(runs, || Ok((count_keys(&small)?, iterator_fold(&small)?)))?;
     let (on_ms, on) = best_of(runs, || Ok((large.count()?, parallel_fold(&large, 2)?)))?;
     agree("all together", off, on)?;
     rows.push(ablation(
@@ -307,25 +295,10 @@ fn warm_ablations(
     Ok(rows)
 }
 
-/// LMDB readahead off and on, each run on a cold cache: the database closed, its data file's
-/// pages dropped from the page cache, then opened and scanned once.
+/// LMDB readahead off and on, each run on a cold cache.
 fn readahead_ablation(path: &Path, options: &StoreOptions, runs: usize) -> Result<Ablation> {
-    let cold_scan = |no_readahead: bool| -> Result<(f64, (u64, u64))> {
-        let mut options = options.clone();
-        options.kv.lmdb.no_readahead = no_readahead;
-        let mut best = f64::INFINITY;
-        let mut last = (0, 0);
-        for _ in 0..runs.max(1) {
-            evict(&path.join(datolite_kv::LMDB_DATA_FILE))?;
-            let database = Database::open(path, options.clone())?;
-            let start = Instant::now();
-            last = decoded_scan(&database.db()?)?;
-            best = best.min(start.elapsed().as_secs_f64() * 1000.0);
-        }
-        Ok((best, last))
-    };
-    let (off_ms, off) = cold_scan(true)?;
-    let (on_ms, on) = cold_scan(false)?;
+    let (off_ms, off) = cold_scan(path, options, true, runs)?;
+    let (on_ms, on) = cold_scan(path, options, false, runs)?;
     agree("readahead", off, on)?;
     Ok(ablation(
         "LMDB readahead (cold cache)",
@@ -335,9 +308,34 @@ fn readahead_ablation(path: &Path, options: &StoreOptions, runs: usize) -> Resul
     ))
 }
 
+/// The best of `runs` decoded scans of the LMDB database at `path` on a cold cache, readahead
+/// off or on: each run drops the data file from the page cache, opens the database (closed
+/// before: the option is the environment's) and scans it once; every run must read the same
+/// datoms. Returns (ms, fold).
+pub(crate) fn cold_scan(
+    path: &Path,
+    options: &StoreOptions,
+    no_readahead: bool,
+    runs: usize,
+) -> Result<(f64, (u64, u64))> {
+    let mut options = options.clone();
+    options.kv.lmdb.no_readahead = no_readahead;
+    let mut best = f64::INFINITY;
+    let mut first = None;
+    for _ in 0..runs.max(1) {
+        evict(&path.join(datolite_kv::LMDB_DATA_FILE))?;
+        let database = Database::open(path, options.clone())?;
+        let start = Instant::now();
+        let fold = decoded_scan(&database.db()?)?;
+        best = best.min(start.elapsed().as_secs_f64() * 1000.0);
+        agree("cold scans", *first.get_or_insert(fold), fold)?;
+    }
+    Ok((best, first.unwrap_or_default()))
+}
+
 /// Drops `file`'s pages from the page cache (they are clean: the database is closed and its
 /// commits synced), so the next read comes from the disk.
-pub(crate) fn evict(file: &Path) -> Result<()> {
+fn evict(file: &Path) -> Result<()> {
     use std::os::fd::AsRawFd;
     let handle = std::fs::File::open(file)
         .map_err(|e| CliError::msg(format!("cannot open {}: {e}", file.display())))?;
@@ -360,7 +358,7 @@ pub(crate) fn evict(file: &Path) -> Result<()> {
 fn engine_row(database: &Database, load_ms: f64, runs: usize) -> Result<EngineRow> {
     let db = database.db()?;
     let (scan_decoded_ms, (decoded, _)) = best_of(runs, || decoded_scan(&db))?;
-    let (scan_keys_only_ms, keys) = best_of(runs, || count_by_scan(&db))?;
+    let (scan_keys_only_ms, keys) = best_of(runs, || count_keys(&db))?;
     let (count_ms, counted) = best_of(runs, || Ok(db.count()?))?;
     agree("engine scans", decoded, keys)?;
     agree("engine count", keys, counted)?;

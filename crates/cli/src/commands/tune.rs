@@ -26,7 +26,6 @@
 //! than the machine's memory (LMDB's advice for random reads on data that does not fit).
 
 use std::path::Path;
-use std::time::Instant;
 
 use clap::Args;
 use datolite::{Database, Db, EngineKind, StoreOptions, SyncMode};
@@ -34,7 +33,7 @@ use serde::Serialize;
 
 use crate::commands::bench::load;
 use crate::commands::bench_ablation::{
-    disk_engines, durability_row, evict, iterator_fold, with_engine,
+    cold_scan, disk_engines, durability_row, iterator_fold, with_engine,
 };
 use crate::commands::{open_database, storage_options, Create};
 use crate::error::{CliError, Result};
@@ -271,20 +270,11 @@ fn readahead_choice(
     let mut candidates = Vec::new();
     let mut reference = None;
     for no_readahead in [true, false] {
-        let mut options = options.clone();
-        options.kv.lmdb.no_readahead = no_readahead;
-        let mut best = f64::INFINITY;
-        for _ in 0..runs.max(1) {
-            evict(&path.join(datolite_kv::LMDB_DATA_FILE))?;
-            let database = Database::open(path, options.clone())?;
-            let start = Instant::now();
-            let fold = decoded_scan(&database.db()?)?;
-            best = best.min(start.elapsed().as_secs_f64() * 1000.0);
-            agree(&mut reference, fold, "readahead settings")?;
-        }
+        let (ms, fold) = cold_scan(path, options, no_readahead, runs)?;
+        agree(&mut reference, fold, "readahead settings")?;
         candidates.push(Candidate {
             value: no_readahead.to_string(),
-            ms: round3(best),
+            ms: round3(ms),
         });
     }
     let mut choice = fastest(
