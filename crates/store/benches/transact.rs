@@ -18,11 +18,11 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, SamplingMode};
 use datolite_kv::SyncMode;
-use datolite_store::{EntityRef, Index, Store, StoreOptions, Tx, Value};
+use datolite_store::{EntityRef, Index, Store, StoreOptions, Tx};
 
 mod support;
 
-use support::{database, ENTITIES};
+use support::{add_values, database, ENTITIES};
 
 /// Attributes per new entity.
 const ATTRIBUTES: usize = 5;
@@ -52,15 +52,8 @@ fn new_entities(n: usize, next: &mut i64, target: u64) -> Tx {
         let i = ENTITIES + *next;
         *next += 1;
         let e = tx.tempid(&format!("n{i}"));
-        tx.add(e.clone(), ":bench/long", i)
-            .add(e.clone(), ":bench/double", i as f64 / 3.0)
-            .add(e.clone(), ":bench/string", format!("name {}", i % 977))
-            .add(
-                e.clone(),
-                ":bench/instant",
-                Value::Instant(1_700_000_000_000 + i * 60_000),
-            )
-            .add(e, ":bench/ref", EntityRef::Id(target));
+        add_values(&mut tx, &e, i);
+        tx.add(e, ":bench/ref", EntityRef::Id(target));
     }
     tx
 }

@@ -10,6 +10,19 @@ pub const ENTITIES: i64 = 24_800;
 /// Entities per loading transaction.
 const CHUNK: i64 = 2_000;
 
+/// Adds entity number `i`'s four value attributes (long, double, string, instant) to `tx`; its
+/// ref is the caller's.
+pub fn add_values(tx: &mut Tx, e: &EntityRef, i: i64) {
+    tx.add(e.clone(), ":bench/long", i)
+        .add(e.clone(), ":bench/double", i as f64 / 3.0)
+        .add(e.clone(), ":bench/string", format!("name {}", i % 977))
+        .add(
+            e.clone(),
+            ":bench/instant",
+            Value::Instant(1_700_000_000_000 + i * 60_000),
+        );
+}
+
 /// A fresh 124,000-datom LMDB database opened with `options` (`options.kv.path` is ignored: the
 /// database lives in the returned temporary directory, removed when it is dropped).
 pub fn database(options: StoreOptions) -> (Store, tempfile::TempDir) {
@@ -22,14 +35,7 @@ pub fn database(options: StoreOptions) -> (Store, tempfile::TempDir) {
         let mut tx = Tx::new();
         for i in chunk * CHUNK..((chunk + 1) * CHUNK).min(ENTITIES) {
             let e = tx.tempid(&format!("e{i}"));
-            tx.add(e.clone(), ":bench/long", i)
-                .add(e.clone(), ":bench/double", i as f64 / 3.0)
-                .add(e.clone(), ":bench/string", format!("name {}", i % 977))
-                .add(
-                    e.clone(),
-                    ":bench/instant",
-                    Value::Instant(1_700_000_000_000 + i * 60_000),
-                );
+            add_values(&mut tx, &e, i);
             // Each chunk's entities point at an entity of the chunk before (the first chunk's
             // at its own transaction), so VAET holds a ref per entity.
             match previous {
