@@ -833,6 +833,121 @@ fn bench_ohlc_unknown_size_is_a_usage_error() {
     assert!(stderr(&output).contains("huge"), "{}", stderr(&output));
 }
 
+/// `bench report` at a tiny size: it runs each benchmark as a command it lists, keeps every
+/// command's JSON, draws the charts, and the README's numbers are the JSON's.
+#[test]
+fn bench_report_writes_the_readme_the_charts_and_every_output() {
+    let tmp = TempDir::new().expect("tmp");
+    let out = tmp.path().join("report");
+    let out_arg = out.to_str().expect("utf-8 path");
+    let output = datolite()
+        .args([
+            "bench",
+            "report",
+            "--out",
+            out_arg,
+            "--sizes",
+            "2000",
+            "--runs",
+            "1",
+            "--ohlc",
+            "small",
+            "--tune-datoms",
+            "2000",
+        ])
+        .output()
+        .expect("run");
+    ok(output);
+    let readme = std::fs::read_to_string(out.join("README.md")).expect("README.md");
+    for chart in ["scan-rate.svg", "load-rate.svg", "ablation.svg", "ohlc.svg"] {
+        let svg = std::fs::read_to_string(out.join(chart)).expect("chart");
+        assert!(svg.starts_with("<svg"), "{chart} is not an SVG");
+        assert!(
+            readme.contains(&format!("]({chart})")),
+            "{chart} not linked"
+        );
+    }
+    // Every output is listed with the command that printed it, and parses.
+    let data: Vec<_> = std::fs::read_dir(out.join("data"))
+        .expect("data/")
+        .map(|e| e.expect("entry").file_name().into_string().expect("name"))
+        .collect();
+    for name in [
+        "scan-lmdb-2000.json",
+        "ablation-2000.json",
+        "import-2000.json",
+        "ohlc-small.json",
+        "tune.json",
+    ] {
+        assert!(data.iter().any(|d| d == name), "{name} missing: {data:?}");
+        let text = std::fs::read_to_string(out.join("data").join(name)).expect("output");
+        json(&text);
+        assert!(
+            readme.contains(&format!("(data/{name})")),
+            "{name} not listed"
+        );
+    }
+    assert!(readme.contains(
+        "`DATOLITE_ENGINE=lmdb datolite bench scan --datoms 2000 --runs 1 --format json`"
+    ));
+    // The scan table shows the scan's own numbers.
+    let scan = json(&std::fs::read_to_string(out.join("data/scan-lmdb-2000.json")).expect("scan"));
+    let ratio = scan["ratio_decoded_to_raw"].as_f64().expect("ratio");
+    assert!(
+        readme.contains(&format!(
+            "decoded scan ÷ raw lmdb cursor at {} datoms",
+            thousands(&scan)
+        )),
+        "{readme}"
+    );
+    assert!(
+        readme.contains(&format!("{ratio:.2}×")) || ratio >= 100.0,
+        "{readme}"
+    );
+    let tune = json(&std::fs::read_to_string(out.join("data/tune.json")).expect("tune"));
+    for line in tune["env_lines"].as_array().expect("env_lines") {
+        assert!(
+            readme.contains(line.as_str().expect("line")),
+            "{line} missing"
+        );
+    }
+}
+
+/// `12,345` for a report's `datoms`.
+fn thousands(report: &Json) -> String {
+    let digits = report["datoms"].as_u64().expect("datoms").to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A benchmark that fails inside `bench report` stops it with the failing command named.
+#[test]
+fn bench_report_names_a_failing_command() {
+    let tmp = TempDir::new().expect("tmp");
+    let output = datolite()
+        .env("DATOLITE_SCAN_BATCH_SIZE", "many")
+        .args([
+            "bench",
+            "report",
+            "--out",
+            tmp.path().join("r").to_str().expect("utf-8"),
+            "--sizes",
+            "1000",
+        ])
+        .output()
+        .expect("run");
+    let message = fails(output);
+    assert!(message.contains("bench scan --datoms 1000"), "{message}");
+    assert!(message.contains("DATOLITE_SCAN_BATCH_SIZE"), "{message}");
+    assert!(!tmp.path().join("r/README.md").exists());
+}
+
 #[test]
 fn check_backup_and_restore_round_trip() {
     let (tmp, db) = people_db();

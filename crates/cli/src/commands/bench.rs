@@ -1,5 +1,5 @@
 //! `datolite bench ablation` lives in `bench_ablation.rs`, `bench people` in `people.rs`, `bench time` in `bench_time.rs`, `bench graph`
-//! in `graph.rs`, `bench query` in `bench_query.rs`, `bench ohlc` in `bench_ohlc.rs`.
+//! in `graph.rs`, `bench query` in `bench_query.rs`, `bench ohlc` in `bench_ohlc.rs`, `bench report` in `bench_report.rs`.
 //!
 //! `datolite bench scan --datoms N`: load N datoms into a fresh temporary database, then time
 //! every scan of the storage plan (see `measure.rs`) against the raw engine scan.
@@ -58,6 +58,9 @@ enum Bench {
     /// Market data: hourly OHLC bars of many symbols, bulk-loaded, then the latest close, daily
     /// high/low, a time-range price filter and bars per symbol (median of --runs).
     Ohlc(crate::commands::bench_ohlc::OhlcBenchArgs),
+    /// Run the storage plan's benchmarks (scan, ablation and import at each size, ohlc, tune,
+    /// optionally the peers) and write a Markdown report with SVG charts to --out.
+    Report(crate::commands::bench_report::ReportBenchArgs),
 }
 
 /// Arguments of `bench scan`.
@@ -100,6 +103,7 @@ pub fn run(db: Option<&std::path::Path>, args: BenchArgs) -> Result<()> {
         Bench::Import(args) => crate::commands::bench_import::run(args),
         Bench::Ohlc(args) => crate::commands::bench_ohlc::run(args),
         Bench::Ablation(args) => crate::commands::bench_ablation::run(args),
+        Bench::Report(args) => crate::commands::bench_report::run(args),
     }
 }
 

@@ -80,7 +80,7 @@ pub enum Size {
 
 impl Size {
     /// The size's name, as `--size` spells it and the report shows it.
-    fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Size::Small => "small",
             Size::Medium => "medium",

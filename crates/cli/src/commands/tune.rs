@@ -378,7 +378,8 @@ fn engine_choice(
 }
 
 /// Physical memory from `/proc/meminfo` (`MemTotal`), when the platform has it.
-fn physical_memory() -> Option<u64> {
+/// The machine's memory, from `/proc/meminfo` (`None` where there is none).
+pub(crate) fn physical_memory() -> Option<u64> {
     let text = std::fs::read_to_string("/proc/meminfo").ok()?;
     let line = text.lines().find(|l| l.starts_with("MemTotal:"))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
