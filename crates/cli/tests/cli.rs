@@ -833,6 +833,54 @@ fn bench_ohlc_unknown_size_is_a_usage_error() {
     assert!(stderr(&output).contains("huge"), "{}", stderr(&output));
 }
 
+/// `bench parallel` at a tiny size: every trial taken apart, the spreads over the trials.
+#[test]
+fn bench_parallel_json_takes_every_trial_apart() {
+    let output = datolite()
+        .args([
+            "bench", "parallel", "--datoms", "2000", "--trials", "3", "--format", "json",
+        ])
+        .output()
+        .expect("run");
+    let report = json(&ok(output));
+    let workers = report["workers"].as_u64().expect("workers");
+    assert!(workers >= 2, "{report}");
+    let parts = report["part_sizes"].as_array().expect("part sizes");
+    let keys: u64 = parts.iter().filter_map(Json::as_u64).sum();
+    assert_eq!(keys, report["datoms"].as_u64().expect("datoms"));
+    let trials = report["trials"].as_array().expect("trials");
+    assert_eq!(trials.len(), 3);
+    for trial in trials {
+        let one = &trial["one"];
+        let all = &trial["all"];
+        assert_eq!(one["threads"], 1, "{trial}");
+        let threads = all["threads"].as_u64().expect("threads");
+        assert!((1..=workers).contains(&threads), "{trial}");
+        let (w1, wn) = (
+            one["wall_ms"].as_f64().expect("ms"),
+            all["wall_ms"].as_f64().expect("ms"),
+        );
+        let speedup = trial["speedup"].as_f64().expect("speedup");
+        assert!(
+            (speedup - w1 / wn).abs() < 0.01 * speedup + 0.002,
+            "{trial}"
+        );
+        for key in ["cpu_ms", "preempted_ms", "start_ms", "imbalance_ms"] {
+            let v = all[key].as_f64().expect(key);
+            assert!(
+                v >= 0.0 && v <= wn + 0.01,
+                "{key} outside the fold's wall time: {trial}"
+            );
+        }
+        assert!(trial["cores_speedup"].as_f64().expect("cores") > 0.0);
+    }
+    for key in ["speedup", "inflation", "cores_speedup"] {
+        let s = &report[key];
+        let (min, median, max) = (s["min"].as_f64(), s["median"].as_f64(), s["max"].as_f64());
+        assert!(min <= median && median <= max, "{key}: {s}");
+    }
+}
+
 /// `bench report` at a tiny size: it runs each benchmark as a command it lists, keeps every
 /// command's JSON, draws the charts, and the README's numbers are the JSON's.
 #[test]

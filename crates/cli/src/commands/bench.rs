@@ -1,5 +1,7 @@
-//! `datolite bench ablation` lives in `bench_ablation.rs`, `bench people` in `people.rs`, `bench time` in `bench_time.rs`, `bench graph`
-//! in `graph.rs`, `bench query` in `bench_query.rs`, `bench ohlc` in `bench_ohlc.rs`, `bench report` in `bench_report.rs`.
+//! `datolite bench ablation` lives in `bench_ablation.rs`, `bench people` in `people.rs`,
+//! `bench time` in `bench_time.rs`, `bench graph` in `graph.rs`, `bench query` in
+//! `bench_query.rs`, `bench ohlc` in `bench_ohlc.rs`, `bench report` in `bench_report.rs`,
+//! `bench parallel` in `bench_parallel.rs`.
 //!
 //! `datolite bench scan --datoms N`: load N datoms into a fresh temporary database, then time
 //! every scan of the storage plan (see `measure.rs`) against the raw engine scan.
@@ -58,6 +60,10 @@ enum Bench {
     /// Market data: hourly OHLC bars of many symbols, bulk-loaded, then the latest close, daily
     /// high/low, a time-range price filter and bars per symbol (median of --runs).
     Ohlc(crate::commands::bench_ohlc::OhlcBenchArgs),
+    /// Why a parallel scan's speed-up varies: folds with every worker and with one, trial after
+    /// trial, each split into CPU inflation, waiting and imbalance, beside the cores' own
+    /// speed-up on pure arithmetic at the same moment.
+    Parallel(crate::commands::bench_parallel::ParallelBenchArgs),
     /// Run the storage plan's benchmarks (scan, ablation and import at each size, ohlc, tune,
     /// optionally the peers) and write a Markdown report with SVG charts to --out.
     Report(crate::commands::bench_report::ReportBenchArgs),
@@ -103,6 +109,7 @@ pub fn run(db: Option<&std::path::Path>, args: BenchArgs) -> Result<()> {
         Bench::Import(args) => crate::commands::bench_import::run(args),
         Bench::Ohlc(args) => crate::commands::bench_ohlc::run(args),
         Bench::Ablation(args) => crate::commands::bench_ablation::run(args),
+        Bench::Parallel(args) => crate::commands::bench_parallel::run(args),
         Bench::Report(args) => crate::commands::bench_report::run(args),
     }
 }

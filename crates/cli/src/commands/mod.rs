@@ -5,6 +5,7 @@ pub mod bench;
 pub mod bench_ablation;
 pub mod bench_import;
 pub mod bench_ohlc;
+pub mod bench_parallel;
 pub mod bench_query;
 pub mod bench_report;
 pub mod bench_time;
