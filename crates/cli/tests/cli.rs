@@ -966,7 +966,7 @@ fn thousands(report: &Json) -> String {
     let digits = report["datoms"].as_u64().expect("datoms").to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
