@@ -924,6 +924,7 @@ fn bench_report_writes_the_readme_the_charts_and_every_output() {
         "scan-lmdb-2000.json",
         "ablation-2000.json",
         "import-2000.json",
+        "parallel-2000.json",
         "ohlc-small.json",
         "tune.json",
     ] {

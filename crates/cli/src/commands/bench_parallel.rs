@@ -3,7 +3,7 @@
 //!
 //! A parallel decoded fold over EAVT with every worker versus one worker, `--trials` times,
 //! back to back. Every part of a fold carries a clock: its worker thread, and the wall and
-//! thread CPU time (`CLOCK_THREAD_CPUTIME_ID`) at its start and every 2,048 datoms. A fold's
+//! thread CPU time (`CLOCK_THREAD_CPUTIME_ID`) at its start and every 256 datoms. A fold's
 //! wall time then splits into:
 //!
 //! - **start**: from the call until the last worker begins its first part (snapshots, cut
@@ -60,7 +60,7 @@ struct PartClock {
 }
 
 /// Datoms between two clock readings inside a part.
-const CHECKPOINT: u64 = 2048;
+const CHECKPOINT: u64 = 256;
 
 /// A timed fold's accumulator: the (count, checksum) of `fold_datom` and the parts' clocks.
 struct Timed {

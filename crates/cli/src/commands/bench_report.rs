@@ -5,7 +5,8 @@
 //!
 //! Every number in the report comes from a command the report lists: each benchmark runs as a
 //! child process of this same binary (`bench scan` per on-disk engine and size, `bench
-//! ablation` and `bench import` per size, `bench ohlc` per size, `tune`), its JSON is kept in
+//! ablation` and `bench import` per size, `bench parallel` at the sizes of 1.24M datoms and
+//! more, `bench ohlc` per size, `tune`), its JSON is kept in
 //! `DIR/data/`, and the tables and charts are drawn from those files only. With `--peers DIR`
 //! (the folder of `../shared/peers`: its `setup` and bench scripts) the datascript-bench people
 //! queries also run on Datalevin and DataScript, and on datolite over the same EDN file.
@@ -153,6 +154,8 @@ struct Results {
     ablations: Vec<(u64, Json)>,
     /// `bench import`, by size.
     imports: Vec<(u64, Json)>,
+    /// `bench parallel`, by size.
+    parallel: Vec<(u64, Json)>,
     /// `bench ohlc`, by size name.
     ohlc: Vec<(&'static str, Json)>,
     /// `tune`.
@@ -195,6 +198,7 @@ fn measure(runner: &mut Runner, args: &ReportBenchArgs) -> Result<Results> {
         scans: Vec::new(),
         ablations: Vec::new(),
         imports: Vec::new(),
+        parallel: Vec::new(),
         ohlc: Vec::new(),
         tune: Json::Null,
         peers: None,
@@ -227,6 +231,23 @@ fn measure(runner: &mut Runner, args: &ReportBenchArgs) -> Result<Results> {
         )?;
         results.imports.push((size, json));
     }
+    for size in parallel_sizes(&args.sizes) {
+        let json = runner.datolite(
+            &format!("parallel-{size}"),
+            &[],
+            &strings(&[
+                "bench",
+                "parallel",
+                "--datoms",
+                &size.to_string(),
+                "--trials",
+                &PARALLEL_TRIALS.to_string(),
+                "--format",
+                "json",
+            ]),
+        )?;
+        results.parallel.push((size, json));
+    }
     for size in &args.ohlc {
         let name = size.name();
         let json = runner.datolite(
@@ -247,6 +268,20 @@ fn measure(runner: &mut Runner, args: &ReportBenchArgs) -> Result<Results> {
         results.peers = Some(peers(runner, dir)?);
     }
     Ok(results)
+}
+
+/// Trials of `bench parallel` per size.
+const PARALLEL_TRIALS: u64 = 20;
+
+/// The sizes `bench parallel` runs at: those of at least 1.24M datoms (where the storage plan
+/// asks for a parallel speed-up), or the largest when none is that big.
+fn parallel_sizes(sizes: &[u64]) -> Vec<u64> {
+    let big: Vec<u64> = sizes.iter().copied().filter(|&n| n >= 1_240_000).collect();
+    if big.is_empty() {
+        sizes.iter().copied().max().into_iter().collect()
+    } else {
+        big
+    }
 }
 
 fn strings(items: &[&str]) -> Vec<String> {
@@ -803,6 +838,8 @@ fn sections(results: &Results, charts: &Charts) -> Result<String> {
     md.push('\n');
     md.push_str(&chart("scan-rate.svg"));
 
+    md.push_str(&parallel_section(&results.parallel)?);
+
     md.push_str("## Each optimization off and on (`bench ablation`)\n\n");
     md.push_str(
         "Each row times the same work with one optimization off and on, on the same LMDB \
@@ -963,6 +1000,69 @@ fn sections(results: &Results, charts: &Charts) -> Result<String> {
     Ok(md)
 }
 
+/// The parallel speed-up's spread over the trials, and what it went with.
+fn parallel_section(runs: &[(u64, Json)]) -> Result<String> {
+    let mut md = String::from("## Parallel scans, trial after trial (`bench parallel`)\n\n");
+    md.push_str(
+        "A decoded fold over EAVT with every worker and with one, back to back, trial after \
+         trial; *cores* is the same comparison for a loop of pure arithmetic run right after, \
+         which is as well as this machine's cores can scale at that moment. Inflation is the \
+         CPU time of all workers over one worker's; start, preempted and imbalance are medians \
+         over the trials of the parallel fold's time before its last worker began, inside parts \
+         while off the CPU, and between the first and the last worker to finish.\n\n",
+    );
+    let mut rows = Vec::new();
+    for (size, json) in runs {
+        let spread = |key: &str| -> Result<String> {
+            let s = json
+                .get(key)
+                .ok_or_else(|| CliError::msg(format!("`bench parallel` lacks `{key}`")))?;
+            Ok(format!(
+                "{} / {} / {}",
+                num(field(s, "min")?),
+                num(field(s, "median")?),
+                num(field(s, "max")?)
+            ))
+        };
+        let trials = array(json, "trials")?;
+        let median_of = |key: &str| -> Result<String> {
+            let mut v = trials
+                .iter()
+                .map(|t| t.get("all").map_or(Ok(f64::NAN), |all| field(all, key)))
+                .collect::<Result<Vec<f64>>>()?;
+            v.sort_by(f64::total_cmp);
+            Ok(num(v.get(v.len() / 2).copied().unwrap_or(f64::NAN)))
+        };
+        rows.push(vec![
+            thousands(*size),
+            trials.len().to_string(),
+            spread("speedup")?,
+            spread("cores_speedup")?,
+            num(field(json, "speedup_vs_cores_correlation")?),
+            spread("inflation")?,
+            median_of("start_ms")?,
+            median_of("preempted_ms")?,
+            median_of("imbalance_ms")?,
+        ]);
+    }
+    md.push_str(&markdown(
+        &[
+            "datoms",
+            "trials",
+            "speed-up min / median / max",
+            "cores' speed-up",
+            "correlation",
+            "CPU inflation",
+            "start ms",
+            "preempted ms",
+            "imbalance ms",
+        ],
+        &rows,
+    ));
+    md.push('\n');
+    Ok(md)
+}
+
 /// The ratios the storage plan asks about, computed from the outputs.
 fn headline(results: &Results) -> Result<String> {
     let mut lines = Vec::new();
@@ -1010,6 +1110,25 @@ fn headline(results: &Results) -> Result<String> {
                 ));
             }
         }
+    }
+    for (size, json) in &results.parallel {
+        let speedup = json
+            .get("speedup")
+            .ok_or_else(|| CliError::msg("`bench parallel` lacks `speedup`"))?;
+        let cores = json
+            .get("cores_speedup")
+            .ok_or_else(|| CliError::msg("`bench parallel` lacks `cores_speedup`"))?;
+        lines.push(format!(
+            "parallel fold at {} datoms over {} trials: speed-up **{}–{}** (median {}); the \
+             cores themselves gave {}–{} at the same moments",
+            thousands(*size),
+            array(json, "trials")?.len(),
+            num(field(speedup, "min")?),
+            num(field(speedup, "max")?),
+            num(field(speedup, "median")?),
+            num(field(cores, "min")?),
+            num(field(cores, "max")?),
+        ));
     }
     if let Some(choices) = results.tune.get("env_lines").and_then(Json::as_array) {
         let env: Vec<&str> = choices.iter().filter_map(Json::as_str).collect();
