@@ -833,6 +833,82 @@ fn bench_ohlc_unknown_size_is_a_usage_error() {
     assert!(stderr(&output).contains("huge"), "{}", stderr(&output));
 }
 
+/// `bench import` at a tiny size: every key, the tables within the file, the ratio its own.
+#[test]
+fn bench_import_json_has_every_key() {
+    let output = datolite()
+        .args(["bench", "import", "--datoms", "2000", "--format", "json"])
+        .output()
+        .expect("run");
+    let report = json(&ok(output));
+    for key in [
+        "datoms",
+        "transactions",
+        "import_ms",
+        "datoms_per_sec",
+        "raw_append_ms",
+        "ratio_to_raw",
+        "peak_rss_anon_mb",
+        "bytes_per_datom",
+        "spilled_runs",
+    ] {
+        assert!(report[key].is_number(), "{key} missing: {report}");
+    }
+    assert!(report["datoms"].as_u64().expect("datoms") >= 2000);
+    let ratio =
+        report["import_ms"].as_f64().expect("ms") / report["raw_append_ms"].as_f64().expect("ms");
+    assert!((report["ratio_to_raw"].as_f64().expect("ratio") - ratio).abs() < 0.01 * ratio + 0.01);
+    let tables = report["bytes_per_datom_by_table"]
+        .as_array()
+        .expect("tables");
+    let sum: f64 = tables.iter().filter_map(|t| t[1].as_f64()).sum();
+    let total = report["bytes_per_datom"].as_f64().expect("bytes");
+    // The tables' pages are part of the file, which also holds LMDB's meta and free pages.
+    assert!(
+        sum > 0.0 && sum <= total + 0.01,
+        "tables {sum} vs the file {total}"
+    );
+}
+
+/// `bench time` at a tiny size: the three views' scans, the queries, the history's bytes.
+#[test]
+fn bench_time_json_has_every_key() {
+    let output = datolite()
+        .args([
+            "bench", "time", "--datoms", "2000", "--runs", "1", "--format", "json",
+        ])
+        .output()
+        .expect("run");
+    let report = json(&ok(output));
+    for key in [
+        "datoms",
+        "retracted",
+        "replace_ms",
+        "history_bytes",
+        "history_bytes_per_retracted",
+        "ratio_history_rate_to_current",
+        "ratio_as_of_rate_to_current",
+    ] {
+        assert!(report[key].is_number(), "{key} missing: {report}");
+    }
+    let scans = report["scans"].as_array().expect("scans");
+    let views: Vec<&str> = scans.iter().filter_map(|s| s["view"].as_str()).collect();
+    assert_eq!(views, ["current", "as of before", "history"]);
+    // The history holds every current datom's assertion plus each retraction and what it retracted.
+    let datoms = |i: usize| scans[i]["datoms"].as_u64().expect("datoms");
+    let retracted = report["retracted"].as_u64().expect("retracted");
+    assert!(retracted > 0);
+    assert!(datoms(2) >= datoms(0) + retracted, "{report}");
+    let queries = report["queries"].as_array().expect("queries");
+    assert!(!queries.is_empty());
+    for q in queries {
+        assert!(
+            q["current_ms"].is_number() && q["as_of_ms"].is_number(),
+            "{q}"
+        );
+    }
+}
+
 /// `bench parallel` at a tiny size: every trial taken apart, the spreads over the trials.
 #[test]
 fn bench_parallel_json_takes_every_trial_apart() {

@@ -122,11 +122,15 @@ fn parallel_parts_are_balanced() {
             let sizes = db.scan(index).parallel(workers).part_sizes().unwrap();
             let total: u64 = sizes.iter().sum();
             assert_eq!(total, db.scan(index).count().unwrap());
-            let ideal = total / sizes.len() as u64;
             assert!(sizes.len() >= workers, "{index:?}: {sizes:?}");
+            // Workers take parts as they become free, so they finish at most about one part
+            // apart: no part may hold more than half of one worker's share. (Parts are many and
+            // some may be empty: AVET's cuts interpolate values, and a run of one value cannot
+            // be cut.)
+            let most = total / (2 * workers as u64);
             assert!(
-                sizes.iter().all(|&s| s <= ideal * 2),
-                "{index:?} with {workers} workers: {sizes:?}"
+                sizes.iter().all(|&s| s <= most),
+                "{index:?} with {workers} workers: a part over {most}: {sizes:?}"
             );
         }
     }

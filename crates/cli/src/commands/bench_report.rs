@@ -81,7 +81,7 @@ impl Runner {
     fn datolite(&mut self, name: &str, env: &[(&str, &str)], args: &[String]) -> Result<Json> {
         let mut command = Command::new(&self.exe);
         command.args(args);
-        let shown = format!("{}datolite {}", env_prefix(env), args.join(" "));
+        let shown = format!("{}datolite {}", env_prefix(env), shell_words(args));
         let text = self.run(name, "json", command, env, shown)?;
         serde_json::from_str(&text)
             .map_err(|e| CliError::msg(format!("`{name}` printed JSON that does not parse: {e}")))
@@ -97,7 +97,12 @@ impl Runner {
     ) -> Result<String> {
         let mut command = Command::new(program);
         command.args(args);
-        let shown = format!("{}{program} {}", env_prefix(env), args.join(" "));
+        let shown = format!(
+            "{}{} {}",
+            env_prefix(env),
+            shell_quote(program),
+            shell_words(args)
+        );
         self.run(name, "txt", command, env, shown)
     }
 
@@ -143,7 +148,30 @@ impl Runner {
 }
 
 fn env_prefix(env: &[(&str, &str)]) -> String {
-    env.iter().map(|(k, v)| format!("{k}={v} ")).collect()
+    env.iter()
+        .map(|(k, v)| format!("{k}={} ", shell_quote(v)))
+        .collect()
+}
+
+/// `args` as a shell would need them typed.
+fn shell_words(args: &[String]) -> String {
+    args.iter()
+        .map(|a| shell_quote(a))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `word`, single-quoted when a shell would otherwise split or expand it.
+fn shell_quote(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=,:@+%".contains(c));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
 }
 
 /// What every run printed, by size (datoms asked for) where it has one.
@@ -801,7 +829,8 @@ fn sections(results: &Results, charts: &Charts) -> Result<String> {
     md.push_str("## Scans at each size (`bench scan`)\n\n");
     md.push_str(
         "A full EAVT scan of the whole database, decoding every datom, beside the bare engine \
-         cursor over the same keys. Time per datom stays flat as the database grows.\n\n",
+         cursor over the same keys; the time per datom shows how the cost grows with the \
+         database.\n\n",
     );
     let mut rows = Vec::new();
     for (engine, _, json) in &results.scans {
@@ -1236,6 +1265,15 @@ mod tests {
         assert_eq!(timings.len(), 2);
         assert!(peer_timings("nothing here\n").is_err());
         assert!(peer_timings("q1\tfast ms\t(1 runs)\n").is_err());
+    }
+
+    #[test]
+    fn commands_are_shown_as_a_shell_takes_them() {
+        assert_eq!(shell_quote("--datoms"), "--datoms");
+        assert_eq!(shell_quote("/tmp/a b"), "'/tmp/a b'");
+        assert_eq!(shell_quote("import x; print(x)"), "'import x; print(x)'");
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+        assert_eq!(shell_quote(""), "''");
     }
 
     #[test]
