@@ -54,22 +54,37 @@ fn plot_error<E: std::fmt::Display>(path: &Path) -> impl Fn(E) -> CliError + '_ 
     move |e| CliError::msg(format!("cannot draw {}: {e}", path.display()))
 }
 
-/// The range of the positive values in `values`, widened by a margin on a log scale.
-fn log_range(values: impl Iterator<Item = f64>) -> Range<f64> {
+/// Head room above the highest value, as a share of the axis, so the legend (upper right)
+/// stays clear of the data.
+const HEAD_ROOM: f64 = 0.3;
+
+/// The range of the positive values in `values` on a log scale, with a margin below and above
+/// — and the head room above too when the axis is a y axis (`head_room`).
+fn log_range(values: impl Iterator<Item = f64>, head_room: bool) -> Range<f64> {
     let (lo, hi) = values
         .filter(|v| v.is_finite() && *v > 0.0)
         .fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)));
     if lo > hi {
         return 0.1..10.0;
     }
-    (lo / 1.6)..(hi * 1.6)
+    let (lo, hi) = (lo / 1.6, hi * 1.6);
+    if !head_room {
+        return lo..hi;
+    }
+    let decades = (hi / lo).log10();
+    lo..(hi * 10f64.powf(decades * HEAD_ROOM / (1.0 - HEAD_ROOM)))
+}
+
+/// The top of a linear axis from 0 that shows `max` with the head room above.
+fn linear_top(max: f64) -> f64 {
+    max.max(1e-9) / (1.0 - HEAD_ROOM)
 }
 
 /// Lines over a logarithmic x axis; the y axis is logarithmic when `log_y`.
 pub fn line_chart(path: &Path, titles: &Titles<'_>, series: &[Series], log_y: bool) -> Result<()> {
     let err = plot_error(path);
     let points = || series.iter().flat_map(|s| s.values.iter());
-    let x = log_range(points().map(|(x, _)| *x));
+    let x = log_range(points().map(|(x, _)| *x), false);
     let ys: Vec<f64> = points().filter_map(|(_, y)| *y).collect();
     let root = SVGBackend::new(path, SIZE).into_drawing_area();
     root.fill(&WHITE).map_err(&err)?;
@@ -82,11 +97,11 @@ pub fn line_chart(path: &Path, titles: &Titles<'_>, series: &[Series], log_y: bo
     let x_axis = x.log_scale();
     if log_y {
         let mut chart = builder
-            .build_cartesian_2d(x_axis, log_range(ys.iter().copied()).log_scale())
+            .build_cartesian_2d(x_axis, log_range(ys.iter().copied(), true).log_scale())
             .map_err(&err)?;
         mesh_and_lines(&mut chart, titles, series).map_err(&err)?;
     } else {
-        let top = ys.iter().copied().fold(0.0f64, f64::max).max(1e-9) * 1.15;
+        let top = linear_top(ys.iter().copied().fold(0.0f64, f64::max));
         let mut chart = builder.build_cartesian_2d(x_axis, 0.0..top).map_err(&err)?;
         mesh_and_lines(&mut chart, titles, series).map_err(&err)?;
     }
@@ -160,12 +175,12 @@ pub fn bar_chart(
         .y_label_area_size(70);
     let x = -0.5..(groups.len() as f64 - 0.5);
     if log_y {
-        let y = log_range(ys.iter().copied());
+        let y = log_range(ys.iter().copied(), true);
         let floor = y.start;
         let mut chart = builder.build_cartesian_2d(x, y.log_scale()).map_err(&err)?;
         mesh_and_bars(&mut chart, titles, groups, series, floor).map_err(&err)?;
     } else {
-        let top = ys.iter().copied().fold(0.0f64, f64::max).max(1e-9) * 1.15;
+        let top = linear_top(ys.iter().copied().fold(0.0f64, f64::max));
         let mut chart = builder.build_cartesian_2d(x, 0.0..top).map_err(&err)?;
         mesh_and_bars(&mut chart, titles, groups, series, 0.0).map_err(&err)?;
     }
