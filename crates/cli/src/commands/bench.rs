@@ -1,6 +1,6 @@
 //! `datolite bench ablation` lives in `bench_ablation.rs`, `bench people` in `people.rs`,
 //! `bench time` in `bench_time.rs`, `bench graph` in `graph.rs`, `bench query` in
-//! `bench_query.rs`, `bench ohlc` in `bench_ohlc.rs`, `bench report` in `bench_report.rs`,
+//! `bench_query.rs`, `bench ohlc` in `bench_ohlc.rs`, `bench report` in `bench_report/`,
 //! `bench parallel` in `bench_parallel.rs`.
 //!
 //! `datolite bench scan --datoms N`: load N datoms into a fresh temporary database, then time

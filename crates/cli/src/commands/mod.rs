@@ -21,7 +21,6 @@ pub mod people;
 pub mod pull;
 pub mod query;
 pub mod repl;
-pub mod report_plots;
 pub mod scan;
 pub mod stats;
 pub mod time;

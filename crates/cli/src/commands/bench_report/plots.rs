@@ -10,12 +10,13 @@ use std::path::Path;
 
 use plotters::coord::ranged1d::ValueFormatter;
 use plotters::coord::types::RangedCoordf64;
+use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use crate::error::{CliError, Result};
 
 /// One named line or bar series.
-pub struct Series {
+pub(super) struct Series {
     /// The legend's text.
     pub name: String,
     /// (x, y) points of a line chart, or one y per group of a bar chart (`None`: not measured).
@@ -23,7 +24,7 @@ pub struct Series {
 }
 
 /// A chart's titles.
-pub struct Titles<'a> {
+pub(super) struct Titles<'a> {
     /// Above the chart.
     pub caption: &'a str,
     /// Under the x axis.
@@ -81,19 +82,19 @@ fn linear_top(max: f64) -> f64 {
 }
 
 /// Lines over a logarithmic x axis; the y axis is logarithmic when `log_y`.
-pub fn line_chart(path: &Path, titles: &Titles<'_>, series: &[Series], log_y: bool) -> Result<()> {
+pub(super) fn line_chart(
+    path: &Path,
+    titles: &Titles<'_>,
+    series: &[Series],
+    log_y: bool,
+) -> Result<()> {
     let err = plot_error(path);
     let points = || series.iter().flat_map(|s| s.values.iter());
     let x = log_range(points().map(|(x, _)| *x), false);
     let ys: Vec<f64> = points().filter_map(|(_, y)| *y).collect();
     let root = SVGBackend::new(path, SIZE).into_drawing_area();
     root.fill(&WHITE).map_err(&err)?;
-    let mut builder = ChartBuilder::on(&root);
-    builder
-        .caption(titles.caption, ("sans-serif", 20))
-        .margin(16)
-        .x_label_area_size(44)
-        .y_label_area_size(70);
+    let mut builder = frame(&root, titles);
     let x_axis = x.log_scale();
     if log_y {
         let mut chart = builder
@@ -106,6 +107,20 @@ pub fn line_chart(path: &Path, titles: &Titles<'_>, series: &[Series], log_y: bo
         mesh_and_lines(&mut chart, titles, series).map_err(&err)?;
     }
     root.present().map_err(&err)
+}
+
+/// A chart's frame on `root`: the caption and room for the axes' labels.
+fn frame<'a, 'b>(
+    root: &'a DrawingArea<SVGBackend<'b>, Shift>,
+    titles: &Titles<'_>,
+) -> ChartBuilder<'a, 'b, SVGBackend<'b>> {
+    let mut builder = ChartBuilder::on(root);
+    builder
+        .caption(titles.caption, ("sans-serif", 20))
+        .margin(16)
+        .x_label_area_size(44)
+        .y_label_area_size(70);
+    builder
 }
 
 type Chart<'a, 'b, X, Y> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<X, Y>>;
@@ -153,7 +168,7 @@ where
 
 /// Grouped bars: one group per name in `groups`, one bar per series in each group, on a
 /// logarithmic y axis when `log_y` (speed-ups and latencies span several orders of magnitude).
-pub fn bar_chart(
+pub(super) fn bar_chart(
     path: &Path,
     titles: &Titles<'_>,
     groups: &[String],
@@ -167,12 +182,7 @@ pub fn bar_chart(
         .collect();
     let root = SVGBackend::new(path, SIZE).into_drawing_area();
     root.fill(&WHITE).map_err(&err)?;
-    let mut builder = ChartBuilder::on(&root);
-    builder
-        .caption(titles.caption, ("sans-serif", 20))
-        .margin(16)
-        .x_label_area_size(44)
-        .y_label_area_size(70);
+    let mut builder = frame(&root, titles);
     let x = -0.5..(groups.len() as f64 - 0.5);
     if log_y {
         let y = log_range(ys.iter().copied(), true);
@@ -236,7 +246,7 @@ where
 }
 
 /// `1240000` → `1.24M`, `0.05` → `0.05`: axis labels that fit.
-pub fn short_number(v: f64) -> String {
+pub(super) fn short_number(v: f64) -> String {
     let a = v.abs();
     let (scaled, suffix) = if a >= 1e9 {
         (v / 1e9, "G")
