@@ -664,6 +664,8 @@ fn bench_scan_json_has_every_key() {
         "peak_rss_anon_mb",
         "ratio_decoded_to_raw",
         "parallel_speedup",
+        "lookup_ms",
+        "reverse_ref_ms",
     ] {
         assert!(
             report[key].is_number(),
@@ -674,6 +676,10 @@ fn bench_scan_json_has_every_key() {
     let datoms = report["datoms"].as_u64().expect("datoms");
     assert!(datoms >= 2000);
     assert_eq!(report["count_attribute_datoms"], 400);
+    // The selective queries find the middle entity (its value is unique at this size) and the
+    // one entity that refers to it.
+    assert_eq!(report["lookup_rows"], 1, "{report}");
+    assert_eq!(report["reverse_ref_rows"], 1, "{report}");
     // Time per datom, so growth across sizes shows: each is its scan's time over the datoms.
     for scan in [
         "scan_decoded",
@@ -983,7 +989,13 @@ fn bench_report_writes_the_readme_the_charts_and_every_output() {
         .expect("run");
     ok(output);
     let readme = std::fs::read_to_string(out.join("README.md")).expect("README.md");
-    for chart in ["scan-rate.svg", "load-rate.svg", "ablation.svg", "ohlc.svg"] {
+    for chart in [
+        "scan-rate.svg",
+        "selective.svg",
+        "load-rate.svg",
+        "ablation.svg",
+        "ohlc.svg",
+    ] {
         let svg = std::fs::read_to_string(out.join(chart)).expect("chart");
         assert!(svg.starts_with("<svg"), "{chart} is not an SVG");
         assert!(

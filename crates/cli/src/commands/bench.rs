@@ -16,10 +16,11 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use clap::{Args, Subcommand};
-use datolite::{Database, EntityRef, Tx, Value};
+use datolite::{Database, DbQueries, EntityRef, Tx, Value};
 use serde::Serialize;
 
 use crate::commands::storage_options;
+use crate::commands::timing::time_runs;
 use crate::error::{CliError, Result};
 use crate::measure::{measure_scans, ScanJson, ScanTimings};
 use crate::output::{self, round3, Format};
@@ -132,7 +133,52 @@ fn scan(args: ScanBenchArgs) -> Result<()> {
     let load = load(&database, args.datoms)?;
     let runs = usize::try_from(args.runs).unwrap_or(1);
     let timings = measure_scans(&database, ":bench/long", runs)?;
-    report(&args, &load, &timings)
+    let selective = selective_queries(&database, args.datoms, runs)?;
+    report(&args, &load, &timings, &selective)
+}
+
+/// Selective queries of `bench scan`: (JSON key, query). Each reads a handful of datoms
+/// through an index, so its time should stay flat as the database grows, unlike a scan's.
+const SELECTIVE: [(&str, &str); 2] = [
+    // AVET: the entities with one `:bench/long` value, and their doubles.
+    (
+        "lookup",
+        "[:find ?e ?d :in $ ?v :where [?e :bench/long ?v] [?e :bench/double ?d]]",
+    ),
+    // AVET then VAET: who refers to those entities (each is referred to by the next one).
+    (
+        "reverse_ref",
+        "[:find ?x :in $ ?v :where [?e :bench/long ?v] [?x :bench/ref ?e]]",
+    ),
+];
+
+/// The median time and rows of each selective query, asked about the middle entity's value.
+fn selective_queries(database: &Database, datoms: u64, runs: usize) -> Result<Vec<Selective>> {
+    let db = database.db()?;
+    let middle = (datoms / 5 / 2) as i64;
+    let value = (middle.wrapping_mul(7919) % 1_000_003).to_string();
+    let mut out = Vec::new();
+    for (name, query) in SELECTIVE {
+        let timing = time_runs(runs, || Ok(db.q_edn(query, &[value.as_str()])?.row_count()))?;
+        if timing.rows == 0 {
+            return Err(CliError::msg(format!(
+                "bench scan: the selective query `{name}` found nothing for {value}; this is a bug in datolite"
+            )));
+        }
+        out.push(Selective {
+            name,
+            median_ms: round3(timing.median_ms),
+            rows: timing.rows,
+        });
+    }
+    Ok(out)
+}
+
+/// One selective query's timing.
+struct Selective {
+    name: &'static str,
+    median_ms: f64,
+    rows: usize,
 }
 
 /// Loads `n` user datoms, sampling memory on a background thread meanwhile.
@@ -206,11 +252,14 @@ pub(crate) fn bench_tx(first: u64, datoms: u64, previous: Option<u64>) -> (Tx, S
     (tx, last_name)
 }
 
-/// The JSON of `bench scan`: the scan keys (`datoms` first), then the load's.
+/// The JSON of `bench scan`: the scan keys (`datoms` first), the selective queries'
+/// (`<name>_ms`, `<name>_rows`), then the load's.
 #[derive(Debug, Serialize)]
 struct BenchJson {
     #[serde(flatten)]
     scans: ScanJson,
+    #[serde(flatten)]
+    selective: serde_json::Map<String, serde_json::Value>,
     requested_datoms: u64,
     runs: u64,
     load_ms: f64,
@@ -219,7 +268,12 @@ struct BenchJson {
 }
 
 /// Prints the report.
-fn report(args: &ScanBenchArgs, load: &Load, t: &ScanTimings) -> Result<()> {
+fn report(
+    args: &ScanBenchArgs,
+    load: &Load,
+    t: &ScanTimings,
+    selective: &[Selective],
+) -> Result<()> {
     let per_sec = if load.ms > 0.0 {
         load.datoms as f64 / (load.ms / 1000.0)
     } else {
@@ -228,6 +282,15 @@ fn report(args: &ScanBenchArgs, load: &Load, t: &ScanTimings) -> Result<()> {
     match args.format {
         Format::Json => output::print_json(&BenchJson {
             scans: t.to_json(),
+            selective: selective
+                .iter()
+                .flat_map(|q| {
+                    [
+                        (format!("{}_ms", q.name), serde_json::json!(q.median_ms)),
+                        (format!("{}_rows", q.name), serde_json::json!(q.rows)),
+                    ]
+                })
+                .collect(),
             requested_datoms: args.datoms,
             runs: args.runs,
             load_ms: round3(load.ms),
@@ -250,8 +313,16 @@ fn report(args: &ScanBenchArgs, load: &Load, t: &ScanTimings) -> Result<()> {
                 format!("{:.1}", load.peak_rss_anon_mb),
             ]);
             let scans = crate::commands::demo::scan_table(t, args.runs as usize);
+            let mut queries = output::table(&["selective query", "median (ms)", "rows"], &[1, 2]);
+            for q in selective {
+                queries.add_row(vec![
+                    q.name.to_string(),
+                    format!("{:.3}", q.median_ms),
+                    q.rows.to_string(),
+                ]);
+            }
             output::print_text(&format!(
-                "bench scan: {} datoms in EAVT\n{load_table}\n{scans}\ndecoded / raw = {:.2}×   parallel speedup ({} workers vs 1) = {:.2}×",
+                "bench scan: {} datoms in EAVT\n{load_table}\n{scans}\n{queries}\ndecoded / raw = {:.2}×   parallel speedup ({} workers vs 1) = {:.2}×",
                 output::thousands(t.datoms),
                 t.ratio_decoded_to_raw(),
                 t.workers,

@@ -46,6 +46,34 @@ pub(super) fn draw(out: &Path, results: &Results) -> Result<Charts> {
     )?;
     charts.push(("scan-rate.svg", "scan time per datom against size"));
 
+    // Selective queries against size, per engine.
+    let mut series = Vec::new();
+    for engine in engines_in(&results.scans) {
+        for (label, key) in [("lookup", "lookup_ms"), ("reverse ref", "reverse_ref_ms")] {
+            let values = results
+                .scans
+                .iter()
+                .filter(|(e, _, _)| *e == engine)
+                .map(|(_, _, json)| Ok((field(json, "datoms")?, Some(field(json, key)?))))
+                .collect::<Result<Vec<_>>>()?;
+            series.push(Series {
+                name: format!("{engine} {label}"),
+                values,
+            });
+        }
+    }
+    line_chart(
+        &out.join("selective.svg"),
+        &Titles {
+            caption: "Selective queries: median time against database size",
+            x: "datoms",
+            y: "ms",
+        },
+        &series,
+        false,
+    )?;
+    charts.push(("selective.svg", "selective query time against size"));
+
     // Load rate against size: each engine through the transactor, and the bulk import.
     let mut series: Vec<Series> = Vec::new();
     for (size, json) in &results.ablations {

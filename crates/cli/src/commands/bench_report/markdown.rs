@@ -216,13 +216,17 @@ fn sections(results: &Results, charts: &Charts) -> Result<String> {
             num(field(json, "single_worker_scan_ms")?),
             num(field(json, "parallel_scan_ms")?),
             times(field(json, "parallel_speedup")?),
+            num(field(json, "lookup_ms")?),
+            num(field(json, "reverse_ref_ms")?),
         ]);
     }
     md.push_str(&table_section(
         "Scans at each size (`bench scan`)",
         "A full EAVT scan of the whole database, decoding every datom, beside the bare engine \
          cursor over the same keys; the time per datom shows how the cost grows with the \
-         database.",
+         database. *lookup* and *reverse ref* are selective queries (median ms): the entities \
+         with one `:bench/long` value and their doubles (AVET), and who refers to them (AVET, \
+         then VAET) — their time shows how a query that reads a few datoms grows with it.",
         &[
             "engine",
             "datoms",
@@ -235,9 +239,11 @@ fn sections(results: &Results, charts: &Charts) -> Result<String> {
             "fold, 1 worker ms",
             "fold, 2 workers ms",
             "parallel speed-up",
+            "lookup ms",
+            "reverse ref ms",
         ],
         &rows,
-        &chart("scan-rate.svg"),
+        &format!("{}{}", chart("scan-rate.svg"), chart("selective.svg")),
     ));
 
     md.push_str(&parallel_section(&results.parallel)?);
