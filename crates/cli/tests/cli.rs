@@ -147,6 +147,63 @@ fn scan_entity_and_attribute_narrow_the_scan() {
     );
 }
 
+/// `scan --entity` takes an id, a lookup ref or an ident, on the indexes and on the log; one
+/// that names nothing is an error naming it.
+#[test]
+fn scan_entity_takes_ids_lookup_refs_and_idents() {
+    let (_tmp, db) = people_db();
+    let by_ref = ok(run(
+        &db,
+        &[
+            "scan",
+            "eavt",
+            "--entity",
+            r#"[:user/email "alice@example.com"]"#,
+        ],
+    ));
+    assert_eq!(by_ref.lines().count(), 3, "{by_ref}");
+    assert!(
+        by_ref.contains("\"Alice\"") && !by_ref.contains("\"Bob\""),
+        "{by_ref}"
+    );
+    let id = by_ref
+        .split_whitespace()
+        .next()
+        .and_then(|w| w.strip_prefix('['))
+        .expect("entity id")
+        .to_string();
+    assert_eq!(ok(run(&db, &["scan", "eavt", "--entity", &id])), by_ref);
+    // The attribute :user/age is an entity too: by its ident.
+    let ident = ok(run(&db, &["scan", "eavt", "--entity", ":user/age"]));
+    assert!(ident.contains(":db/ident :user/age"), "{ident}");
+    let log = ok(run(
+        &db,
+        &[
+            "scan",
+            "log",
+            "--count",
+            "--entity",
+            r#"[:user/email "bob@example.com"]"#,
+        ],
+    ));
+    assert_eq!(log.trim(), "3");
+    for (entity, message) in [
+        (r#"[:user/email "nobody@x"]"#, "matches no entity"),
+        (":user/nobody", "unknown ident :user/nobody"),
+        (r#""alice""#, "an entity is an id, an ident or a lookup ref"),
+        ("[:user/email", "line 1, column 1"),
+    ] {
+        let failed = run(&db, &["scan", "eavt", "--entity", entity]);
+        assert_eq!(failed.status.code(), Some(1), "{entity}");
+        let text = stderr(&failed);
+        assert!(
+            text.contains("--entity") && text.contains(message),
+            "{entity}: {text}"
+        );
+        assert!(!text.contains("pull:"), "{text}");
+    }
+}
+
 #[test]
 fn scan_log_prints_assertions_and_retractions_in_tx_order() {
     let (tmp, db) = people_db();

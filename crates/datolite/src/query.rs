@@ -37,6 +37,11 @@ pub trait DbQueries {
     /// attributes.
     fn pull(&self, entity: &str, pattern: &str) -> Result<Option<PullMap>>;
 
+    /// The id of the entity `entity` names (EDN: an id, an ident or a lookup ref
+    /// `[:person/email "a@b"]`), as Datomic's `entid`; an unknown ident or a lookup ref that
+    /// matches nothing is an error naming it.
+    fn entid(&self, entity: &str) -> Result<u64>;
+
     /// [`DbQueries::pull`] of entity ids, in order, on one snapshot (Datomic's `pull-many`).
     fn pull_many(&self, entities: &[u64], pattern: &str) -> Result<Vec<Option<PullMap>>>;
 
@@ -137,9 +142,13 @@ impl DbQueries for Db {
     }
 
     fn pull(&self, entity: &str, pattern: &str) -> Result<Option<PullMap>> {
-        let entity = edn::parse(entity).map_err(datolite_query::QueryError::from)?;
-        let e = datolite_query::entity_of(self, &entity)?;
+        let e = self.entid(entity)?;
         Ok(datolite_query::pull(self, e, &parse_pull(pattern)?)?)
+    }
+
+    fn entid(&self, entity: &str) -> Result<u64> {
+        let entity = edn::parse(entity).map_err(datolite_query::QueryError::from)?;
+        Ok(datolite_query::entity_of(self, &entity)?)
     }
 
     fn pull_many(&self, entities: &[u64], pattern: &str) -> Result<Vec<Option<PullMap>>> {

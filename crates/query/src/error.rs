@@ -47,6 +47,10 @@ pub enum QueryError {
     /// message quotes the pattern or spec.
     #[error("pull: {0}")]
     Pull(String),
+    /// An entity named by an ident or a lookup ref that names nothing, or a form that is none
+    /// of an id, an ident and a lookup ref; the message quotes it.
+    #[error("{0}")]
+    Entity(String),
 }
 
 impl QueryError {
@@ -63,7 +67,10 @@ impl QueryError {
         match self {
             QueryError::Edn(e) => Some(e.pos()),
             QueryError::Invalid { pos, .. } | QueryError::Limit { pos, .. } => Some(*pos),
-            QueryError::InputCount { .. } | QueryError::Storage(_) | QueryError::Pull(_) => None,
+            QueryError::InputCount { .. }
+            | QueryError::Storage(_)
+            | QueryError::Pull(_)
+            | QueryError::Entity(_) => None,
         }
     }
 }

@@ -8,7 +8,7 @@ use std::io::Write;
 use std::path::Path;
 
 use clap::{Args, ValueEnum};
-use datolite::{Db, Index, ValueRef};
+use datolite::{Db, DbQueries, Index, ValueRef};
 
 use crate::commands::time::TimeArgs;
 use crate::commands::{open_database, Create};
@@ -50,9 +50,10 @@ pub struct ScanArgs {
     #[arg(long, value_name = "N", requires = "count", conflicts_with = "limit", value_parser = clap::value_parser!(u64).range(1..=1024))]
     parallel: Option<u64>,
 
-    /// Only datoms of entity E (for vaet: datoms referring to E).
+    /// Only datoms of entity E (for vaet: datoms referring to E): an id, an ident
+    /// (`:person/ann`) or a lookup ref (`'[:person/email "a@b"]'`).
     #[arg(long, value_name = "E")]
-    entity: Option<u64>,
+    entity: Option<String>,
 
     /// Only datoms of this attribute (`:user/name`).
     #[arg(long, value_name = ":ns/name")]
@@ -109,13 +110,14 @@ pub fn run(db_path: Option<&Path>, args: ScanArgs) -> Result<()> {
 /// combinations an index cannot narrow to (a scan binds a prefix of its key).
 fn bind<'db>(db: &'db Db, index: Index, args: &ScanArgs) -> Result<datolite::Scan<'db>> {
     let scan = db.scan(index);
+    let entity = entity(db, args)?;
     let attribute = || -> Result<String> {
         let ident = args.attribute.as_deref().unwrap_or_default();
         // Fail early with the library's "unknown attribute" message.
         db.attribute(ident)?;
         Ok(ident.to_string())
     };
-    Ok(match (index, args.entity, &args.attribute) {
+    Ok(match (index, entity, &args.attribute) {
         (_, None, None) => scan,
         (Index::Eavt, Some(e), None) => scan.entity(e),
         (Index::Eavt, Some(e), Some(_)) => scan.entity(e).attribute(&attribute()?),
@@ -131,7 +133,7 @@ fn bind<'db>(db: &'db Db, index: Index, args: &ScanArgs) -> Result<datolite::Sca
             )))
         }
         (Index::Avet, _, Some(_)) => {
-            if args.entity.is_some() {
+            if entity.is_some() {
                 return Err(CliError::msg("avet is ordered attribute, value, entity: it cannot narrow to an entity without a value (use aevt)"));
             }
             scan.attribute(&attribute()?)
@@ -142,6 +144,16 @@ fn bind<'db>(db: &'db Db, index: Index, args: &ScanArgs) -> Result<datolite::Sca
             return Err(CliError::msg("vaet is ordered by the referenced entity first: --attribute needs --entity (use aevt to scan one attribute)"))
         }
     })
+}
+
+/// The entity `--entity` names — an id, an ident or a lookup ref — resolved in `db`.
+fn entity(db: &Db, args: &ScanArgs) -> Result<Option<u64>> {
+    let Some(text) = &args.entity else {
+        return Ok(None);
+    };
+    db.entid(text)
+        .map(Some)
+        .map_err(|e| CliError::msg(format!("--entity {text}: {e}")))
 }
 
 /// Prints a count alone (or `{"count": n}`).
@@ -163,14 +175,13 @@ fn scan_log(db: &Db, args: &ScanArgs) -> Result<()> {
         Some(ident) => Some(db.attribute(ident)?.id),
         None => None,
     };
+    let entity = entity(db, args)?;
     let limit = args.limit.unwrap_or(usize::MAX);
     let mut printer = Printer::new(db, args.format);
     let (mut seen, mut failure) = (0usize, None::<CliError>);
     if limit > 0 {
         db.log(.., |d| {
-            if args.entity.is_some_and(|e| e != d.e)
-                || attribute.is_some_and(|a| u64::from(a) != d.a)
-            {
+            if entity.is_some_and(|e| e != d.e) || attribute.is_some_and(|a| u64::from(a) != d.a) {
                 return true;
             }
             seen += 1;

@@ -192,7 +192,7 @@ pub(crate) fn pull_columns(
 /// unknown ident or a lookup ref matching nothing is an error naming it.
 pub fn entity_of(db: &Db, form: &datolite_edn::Edn) -> Result<u64> {
     use datolite_edn::Edn;
-    let fail = |m: String| QueryError::Pull(m);
+    let fail = |m: String| QueryError::Entity(m);
     match form {
         Edn::Long(n) if *n >= 0 => Ok(*n as u64),
         Edn::Keyword(k) => {
