@@ -51,6 +51,10 @@ struct Cli {
     #[arg(long, value_name = "DIR", global = true)]
     db: Option<PathBuf>,
 
+    /// Indent JSON output (`--format json`); it is compact, one document per line, by default.
+    #[arg(long, global = true)]
+    pretty: bool,
+
     #[command(subcommand)]
     command: Command,
 }
@@ -104,6 +108,7 @@ fn main() -> ExitCode {
         libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
     }
     let cli = Cli::parse();
+    output::set_pretty(cli.pretty);
     env_check::warn_unknown_variables();
     let db = cli
         .db

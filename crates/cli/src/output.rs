@@ -4,6 +4,7 @@
 //! into other tools untouched.
 
 use std::io::{BufWriter, StdoutLock, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::ValueEnum;
 use comfy_table::{presets, CellAlignment, ContentArrangement, Table};
@@ -37,14 +38,89 @@ pub fn stdout() -> BufWriter<StdoutLock<'static>> {
     BufWriter::new(std::io::stdout().lock())
 }
 
-/// Pretty-prints `value` to stdout followed by a newline. Reports are structs deriving
-/// `Serialize`, which keeps their keys in a meaningful order (a `json!` map would sort them).
+/// Whether JSON is indented (`--pretty`); compact, one document per line, otherwise.
+static PRETTY: AtomicBool = AtomicBool::new(false);
+
+/// Sets whether JSON output is indented (the global `--pretty` flag).
+pub fn set_pretty(pretty: bool) {
+    PRETTY.store(pretty, Ordering::Relaxed);
+}
+
+/// Whether JSON output is indented.
+pub fn pretty() -> bool {
+    PRETTY.load(Ordering::Relaxed)
+}
+
+/// Compact JSON text as the user asked for it: as is, or indented with `--pretty`.
+pub fn json_text(compact: String) -> String {
+    if pretty() {
+        indent_json(&compact)
+    } else {
+        compact
+    }
+}
+
+/// Prints `value` as JSON (compact, or indented with `--pretty`) followed by a newline.
+/// Reports are structs deriving `Serialize`, which keeps their keys in a meaningful order (a
+/// `json!` map would sort them).
 pub fn print_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<()> {
-    let mut out = stdout();
-    serde_json::to_writer_pretty(&mut out, value)?;
-    writeln!(out)?;
-    out.flush()?;
-    Ok(())
+    print_text(&json_text(serde_json::to_string(value)?))
+}
+
+/// Compact JSON indented as `serde_json`'s pretty printer does (two spaces, `": "`), working
+/// on the text: numbers are copied as written, so a big integer keeps every digit.
+pub fn indent_json(compact: &str) -> String {
+    let mut out = String::with_capacity(compact.len() * 2);
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut chars = compact.chars().peekable();
+    let newline = |out: &mut String, depth: usize| {
+        out.push('\n');
+        out.push_str(&"  ".repeat(depth));
+    };
+    while let Some(c) = chars.next() {
+        if in_string {
+            out.push(c);
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => {
+                in_string = true;
+                out.push(c);
+            }
+            '{' | '[' => {
+                out.push(c);
+                let close = if c == '{' { '}' } else { ']' };
+                if chars.peek() == Some(&close) {
+                    out.push(close);
+                    chars.next();
+                } else {
+                    depth += 1;
+                    newline(&mut out, depth);
+                }
+            }
+            '}' | ']' => {
+                depth = depth.saturating_sub(1);
+                newline(&mut out, depth);
+                out.push(c);
+            }
+            ',' => {
+                out.push(c);
+                newline(&mut out, depth);
+            }
+            ':' => out.push_str(": "),
+            c if c.is_whitespace() => {}
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Prints `text` (a rendered table or report) to stdout.
@@ -174,6 +250,23 @@ pub fn round3(value: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn indented_json_is_serde_jsons_pretty_print_with_numbers_as_written() {
+        let value = serde_json::json!({
+            "a": [1, 2.5, {"b": "x, \\\"y\": [z]"}],
+            "empty": [], "none": {}, "t": true, "n": null
+        });
+        let compact = serde_json::to_string(&value).expect("json");
+        assert_eq!(
+            indent_json(&compact),
+            serde_json::to_string_pretty(&value).expect("json")
+        );
+        assert_eq!(
+            indent_json("[123456789012345678901234567890]"),
+            "[\n  123456789012345678901234567890\n]"
+        );
+    }
 
     #[test]
     fn thousands_separators() {

@@ -147,6 +147,38 @@ fn scan_entity_and_attribute_narrow_the_scan() {
     );
 }
 
+/// JSON is compact, one document per line, unless `--pretty` indents it; both parse the same.
+#[test]
+fn json_is_compact_unless_pretty() {
+    let (_tmp, db) = people_db();
+    for args in [
+        vec!["stats", "--format", "json"],
+        vec!["scan", "eavt", "--format", "json"],
+        vec![
+            "query",
+            "--format",
+            "json",
+            "[:find ?n ?a :where [?e :user/name ?n] [?e :user/age ?a]]",
+        ],
+        vec![
+            "explain",
+            "--format",
+            "json",
+            "[:find ?n :where [_ :user/name ?n]]",
+        ],
+        vec!["pull", ":user/name", "[*]", "--format", "json"],
+        vec!["log", "--format", "json"],
+    ] {
+        let compact = ok(run(&db, &args));
+        assert_eq!(compact.lines().count(), 1, "{args:?}: {compact}");
+        let mut pretty_args = args.clone();
+        pretty_args.push("--pretty");
+        let pretty = ok(run(&db, &pretty_args));
+        assert!(pretty.lines().count() > 1, "{args:?}: {pretty}");
+        assert_eq!(json(&compact), json(&pretty), "{args:?}");
+    }
+}
+
 /// `scan --entity` takes an id, a lookup ref or an ident, on the indexes and on the log; one
 /// that names nothing is an error naming it.
 #[test]

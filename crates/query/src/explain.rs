@@ -90,10 +90,10 @@ pub struct RulePlan {
 }
 
 impl Explain {
-    /// The plan as JSON (the fields of these types, `null` where absent).
+    /// The plan as compact JSON (the fields of these types, `null` where absent).
     pub fn to_json(&self) -> String {
         // Every field is a string, number, bool, list or struct: serialising cannot fail.
-        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+        serde_json::to_string(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
     }
 }
 

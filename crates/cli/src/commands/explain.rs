@@ -44,6 +44,6 @@ pub fn run(db_path: Option<&Path>, args: ExplainArgs) -> Result<()> {
         q.db.explain_plan_limited(&q.text, &q.inputs(), &q.sources, args.analyze, &q.limits)?;
     match args.format {
         ExplainFormat::Text => output::print_text(plan.to_string().trim_end()),
-        ExplainFormat::Json => output::print_text(&plan.to_json()),
+        ExplainFormat::Json => output::print_text(&output::json_text(plan.to_json())),
     }
 }

@@ -46,7 +46,9 @@ pub fn run(db_path: Option<&Path>, args: PullArgs) -> Result<()> {
     let map = db.pull(&args.entity, &pattern)?;
     match args.format {
         ScanFormat::Edn => output::print_text(&datolite::pull_edn(map.as_ref())),
-        ScanFormat::Json => output::print_text(&datolite::pull_json(map.as_ref())),
+        ScanFormat::Json => {
+            output::print_text(&output::json_text(datolite::pull_json(map.as_ref())))
+        }
         ScanFormat::Table => output::print_text(&table(map.as_ref()).to_string()),
     }
 }

@@ -136,7 +136,7 @@ pub fn run_query(db: &Db, text: &str, args: &[&str], limits: &QueryOptions) -> R
 pub fn render(text: &str, result: &QueryResult, format: QueryFormat) -> String {
     match format {
         QueryFormat::Edn => datolite::result_edn(result),
-        QueryFormat::Json => datolite::result_json(result),
+        QueryFormat::Json => output::json_text(datolite::result_json(result)),
         QueryFormat::Table => {
             // Return maps title their columns with the key names.
             let headers = match result.map_keys() {

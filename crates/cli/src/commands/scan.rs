@@ -240,8 +240,14 @@ impl<'db> Printer<'db> {
         match self.format {
             ScanFormat::Edn => writeln!(self.out, "[{e} {ident} {v} {tx} {added}]")?,
             ScanFormat::Json => {
+                // Streamed row by row: compact, or one row per line with --pretty.
                 let row = serde_json::json!([e, ident, output::value_json(v), tx, added]);
-                let lead = if self.printed == 0 { "[\n  " } else { ",\n  " };
+                let lead = match (self.printed == 0, output::pretty()) {
+                    (true, true) => "[\n  ",
+                    (false, true) => ",\n  ",
+                    (true, false) => "[",
+                    (false, false) => ",",
+                };
                 write!(self.out, "{lead}{row}")?;
             }
             ScanFormat::Table => {
@@ -263,7 +269,8 @@ impl<'db> Printer<'db> {
     fn finish(mut self) -> Result<()> {
         match self.format {
             ScanFormat::Json if self.printed == 0 => writeln!(self.out, "[]")?,
-            ScanFormat::Json => writeln!(self.out, "\n]")?,
+            ScanFormat::Json if output::pretty() => writeln!(self.out, "\n]")?,
+            ScanFormat::Json => writeln!(self.out, "]")?,
             ScanFormat::Table => {
                 if let Some(table) = &self.table {
                     writeln!(self.out, "{table}")?;
