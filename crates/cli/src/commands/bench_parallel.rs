@@ -315,12 +315,11 @@ fn spin(n: u64) -> u64 {
 }
 
 fn spread(mut values: Vec<f64>) -> Spread {
-    values.sort_by(f64::total_cmp);
-    let at = |i: usize| values.get(i).copied().unwrap_or(0.0);
+    let median = round3(crate::commands::timing::median(&mut values));
     Spread {
-        min: at(0),
-        median: at(values.len() / 2),
-        max: at(values.len().saturating_sub(1)),
+        min: values.first().copied().unwrap_or(0.0),
+        median,
+        max: values.last().copied().unwrap_or(0.0),
     }
 }
 
