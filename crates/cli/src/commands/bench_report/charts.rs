@@ -16,24 +16,13 @@ pub(super) fn draw(out: &Path, results: &Results) -> Result<Charts> {
     let mut charts = Vec::new();
 
     // Scan cost per datom against size, per engine: decoded and raw.
-    let mut series = Vec::new();
-    for engine in engines_in(&results.scans) {
-        for (label, key) in [
+    let series = scan_series(
+        results,
+        &[
             ("decoded", "scan_decoded_ns_per_datom"),
             ("raw engine", "raw_engine_scan_ns_per_datom"),
-        ] {
-            let values = results
-                .scans
-                .iter()
-                .filter(|(e, _, _)| *e == engine)
-                .map(|(_, _, json)| Ok((field(json, "datoms")?, Some(field(json, key)?))))
-                .collect::<Result<Vec<_>>>()?;
-            series.push(Series {
-                name: format!("{engine} {label}"),
-                values,
-            });
-        }
-    }
+        ],
+    )?;
     line_chart(
         &out.join("scan-rate.svg"),
         &Titles {
@@ -47,21 +36,10 @@ pub(super) fn draw(out: &Path, results: &Results) -> Result<Charts> {
     charts.push(("scan-rate.svg", "scan time per datom against size"));
 
     // Selective queries against size, per engine.
-    let mut series = Vec::new();
-    for engine in engines_in(&results.scans) {
-        for (label, key) in [("lookup", "lookup_ms"), ("reverse ref", "reverse_ref_ms")] {
-            let values = results
-                .scans
-                .iter()
-                .filter(|(e, _, _)| *e == engine)
-                .map(|(_, _, json)| Ok((field(json, "datoms")?, Some(field(json, key)?))))
-                .collect::<Result<Vec<_>>>()?;
-            series.push(Series {
-                name: format!("{engine} {label}"),
-                values,
-            });
-        }
-    }
+    let series = scan_series(
+        results,
+        &[("lookup", "lookup_ms"), ("reverse ref", "reverse_ref_ms")],
+    )?;
     line_chart(
         &out.join("selective.svg"),
         &Titles {
@@ -211,6 +189,26 @@ fn push_point(series: &mut Vec<Series>, name: String, point: (f64, Option<f64>))
             values: vec![point],
         }),
     }
+}
+
+/// One line per engine and `(label, key)`: `bench scan`'s `key` against its datoms.
+fn scan_series(results: &Results, keys: &[(&str, &str)]) -> Result<Vec<Series>> {
+    let mut series = Vec::new();
+    for engine in engines_in(&results.scans) {
+        for (label, key) in keys {
+            let values = results
+                .scans
+                .iter()
+                .filter(|(e, _, _)| *e == engine)
+                .map(|(_, _, json)| Ok((field(json, "datoms")?, Some(field(json, key)?))))
+                .collect::<Result<Vec<_>>>()?;
+            series.push(Series {
+                name: format!("{engine} {label}"),
+                values,
+            });
+        }
+    }
+    Ok(series)
 }
 
 /// The engines in `scans`, in the order first seen.
