@@ -609,6 +609,67 @@ fn unknown_bench_is_a_usage_error() {
     assert_eq!(output.status.code(), Some(2));
 }
 
+/// Every command the demo suggests runs as printed: it starts with how to run this binary
+/// again, and the rest succeeds — the `--with` preview included, whose file the demo wrote.
+#[test]
+fn demo_suggests_commands_that_run_as_printed() {
+    let tmp = TempDir::new().expect("temp dir");
+    let dir = tmp.path().join("demo");
+    let dir_arg = dir.to_str().expect("utf-8");
+    let text = ok(datolite()
+        .args(["demo", "--dir", dir_arg, "--bars", "100"])
+        .output()
+        .expect("run"));
+    // How the demo names this binary: `cargo run --` in a cargo `target/debug`, else its path.
+    let exe = Path::new(env!("CARGO_BIN_EXE_datolite"));
+    let in_target = exe
+        .parent()
+        .and_then(Path::parent)
+        .and_then(Path::file_name)
+        .is_some_and(|n| n == "target");
+    let run = if in_target {
+        "cargo run --".to_string()
+    } else {
+        exe.canonicalize().expect("binary").display().to_string()
+    };
+    let prefix = format!("{run} --db ");
+    let commands: Vec<&str> = text
+        .lines()
+        .filter_map(|line| line.split_once(prefix.as_str()).map(|(_, rest)| rest))
+        .collect();
+    // Five "Try next" lines and four from the time section.
+    assert_eq!(commands.len(), 9, "{text}");
+    for command in commands {
+        // The time section puts some commands in parentheses, one before a colon.
+        let command = command.trim_end_matches([')', ':']);
+        let mut words = shell_words(command);
+        assert_eq!(
+            words.first().map(String::as_str),
+            Some(dir_arg),
+            "{command}"
+        );
+        words.remove(0);
+        if words.first().map(String::as_str) == Some("repl") {
+            continue; // interactive; its stdin would be empty
+        }
+        let output = datolite()
+            .arg("--db")
+            .arg(&dir)
+            .args(&words)
+            .output()
+            .expect("run");
+        let out = ok(output);
+        if command.contains("--with") {
+            let preview = text
+                .split("gives ")
+                .nth(1)
+                .and_then(|rest| rest.split(';').next())
+                .expect("the preview's value");
+            assert!(out.contains(preview), "{out} vs {preview}");
+        }
+    }
+}
+
 #[test]
 fn demo_builds_then_reuses_a_small_database() {
     let tmp = TempDir::new().expect("temp dir");

@@ -98,3 +98,82 @@ pub fn open_database(db: Option<&Path>, create: Create) -> Result<Database> {
     }
     Ok(Database::open(path, options)?)
 }
+
+/// How the user can run this binary again, for commands a report suggests: `datolite` when
+/// that is what `PATH` finds, `cargo run --release --` (or `cargo run --`) for a binary in a
+/// cargo `target` directory (the README's `cargo run --release -- demo`), else the binary's path.
+pub fn invocation() -> String {
+    let exe = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.canonicalize().ok());
+    let on_path = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join("datolite"))
+            .find(|p| p.is_file())
+            .and_then(|p| p.canonicalize().ok())
+    });
+    invocation_for(exe.as_deref(), on_path.as_deref())
+}
+
+/// [`invocation`] for a binary at `exe` when `PATH` finds `datolite` at `on_path`.
+fn invocation_for(exe: Option<&Path>, on_path: Option<&Path>) -> String {
+    let Some(exe) = exe else {
+        return "datolite".into();
+    };
+    if on_path == Some(exe) {
+        return "datolite".into();
+    }
+    let profile = exe.parent().and_then(Path::file_name);
+    let in_target = exe
+        .parent()
+        .and_then(Path::parent)
+        .and_then(Path::file_name)
+        .is_some_and(|name| name == "target");
+    match profile.and_then(|p| p.to_str()) {
+        Some("release") if in_target => "cargo run --release --".into(),
+        Some("debug") if in_target => "cargo run --".into(),
+        _ => {
+            let path = exe.display().to_string();
+            if path
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "/._-+".contains(c))
+            {
+                path
+            } else {
+                format!("'{}'", path.replace('\'', r"'\''"))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::invocation_for;
+    use std::path::Path;
+
+    #[test]
+    fn invocations_that_run_as_printed() {
+        let release = Path::new("/src/datolite/target/release/datolite");
+        let debug = Path::new("/src/datolite/target/debug/datolite");
+        let installed = Path::new("/usr/local/bin/datolite");
+        assert_eq!(invocation_for(Some(installed), Some(installed)), "datolite");
+        assert_eq!(
+            invocation_for(Some(release), None),
+            "cargo run --release --"
+        );
+        assert_eq!(
+            invocation_for(Some(release), Some(installed)),
+            "cargo run --release --"
+        );
+        assert_eq!(invocation_for(Some(debug), None), "cargo run --");
+        assert_eq!(
+            invocation_for(Some(installed), None),
+            "/usr/local/bin/datolite"
+        );
+        assert_eq!(
+            invocation_for(Some(Path::new("/opt/my tools/datolite")), None),
+            "'/opt/my tools/datolite'"
+        );
+        assert_eq!(invocation_for(None, None), "datolite");
+    }
+}

@@ -159,11 +159,12 @@ pub(super) fn report(
         "The memory engine (DATOLITE_ENGINE=memory) keeps nothing: the database is gone now."
             .to_string()
     } else {
+        let run = format!("{} --db {dir_text}", crate::commands::invocation());
         format!(
-            "Try next:\n  datolite --db {dir_text} stats\n  datolite --db {dir_text} scan eavt --limit 10\n  \
-             datolite --db {dir_text} scan aevt --attribute :bar/close --count\n  \
-             datolite --db {dir_text} query '[:find ?name :where [_ :symbol/name ?name]]'\n  \
-             datolite --db {dir_text} repl"
+            "Try next:\n  {run} stats\n  {run} scan eavt --limit 10\n  \
+             {run} scan aevt --attribute :bar/close --count\n  \
+             {run} query '[:find ?name :where [_ :symbol/name ?name]]'\n  \
+             {run} repl"
         )
     };
     let text = format!(

@@ -2,12 +2,18 @@
 //! bar's close), the close before and after it read with as-of, the attribute's history, and a
 //! speculative `with` previewing one more correction — each with the command that shows it.
 
+use std::path::Path;
+
 use datolite::{Cell, Database, Db, DbQueries, QueryResult, TimePoint, Value};
 use serde::Serialize;
 
-use crate::error::{CliError, Result};
+use crate::error::{CliError, Context, Result};
 
 /// The close of one bar.
+/// The previewed correction, written into the demo's directory so that the `--with` command
+/// the demo prints runs as printed.
+pub(super) const FIX_FILE: &str = "fix.edn";
+
 const CLOSE: &str = "[:find ?close . :in $ ?b :where [?b :bar/close ?close]]";
 /// Every close the bar ever had, with the transaction and whether it was asserted.
 const HISTORY: &str = "[:find ?close ?tx ?added :in $ ?b :where [?b :bar/close ?close ?tx ?added]]";
@@ -31,7 +37,7 @@ pub(super) struct TimeJson {
 }
 
 /// Reads the correction back through the time API.
-pub(super) fn time_section(database: &Database) -> Result<TimeJson> {
+pub(super) fn time_section(database: &Database, dir: &Path) -> Result<TimeJson> {
     let db = database.db()?;
     let correction_t = db.basis_t();
     let correction = db
@@ -59,7 +65,10 @@ pub(super) fn time_section(database: &Database) -> Result<TimeJson> {
     }
     history.sort_by_key(|&(_, tx, added)| (tx, added));
     let preview = ((close_after + 0.01) * 100.0).round() / 100.0;
-    let (with, _) = db.with_edn(&format!("[[:db/add {bar} :bar/close {preview:?}]]"))?;
+    let fix = format!("[[:db/add {bar} :bar/close {preview:?}]]\n");
+    let fix_path = dir.join(FIX_FILE);
+    std::fs::write(&fix_path, &fix).context(|| format!("cannot write {}", fix_path.display()))?;
+    let (with, _) = db.with_edn(&fix)?;
     Ok(TimeJson {
         bar,
         correction_t,
@@ -96,11 +105,13 @@ pub(super) fn time_report(t: &TimeJson, dir: &str) -> String {
     format!(
         "\nTime: facts are never overwritten\
          \n  The build ended with a correction (t {t_fix}): the close of bar {bar} went from {before} to {after}.\
-         \n  as of t {t_before}   {before}     datolite --db {dir} query --as-of {t_before} '{CLOSE}' {bar}\
-         \n  now          {after}     datolite --db {dir} query '{CLOSE}' {bar}\
-         \n  history of the bar's close (datolite --db {dir} query --history '{HISTORY}' {bar}):\n{history}\
-         \n  with: a further correction previewed in memory gives {preview}; the database still says {committed}\
-         \n      (datolite --db {dir} query --with FIX.edn '{CLOSE}' {bar})\n",
+         \n  as of t {t_before}   {before}     {run} query --as-of {t_before} '{CLOSE}' {bar}\
+         \n  now          {after}     {run} query '{CLOSE}' {bar}\
+         \n  history of the bar's close ({run} query --history '{HISTORY}' {bar}):\n{history}\
+         \n  with: a further correction ({fix}) previewed in memory gives {preview}; the database still says {committed}\
+         \n      ({run} query --with {fix} '{CLOSE}' {bar})\n",
+        run = format!("{} --db {dir}", crate::commands::invocation()),
+        fix = Path::new(dir).join(FIX_FILE).display(),
         t_fix = t.correction_t,
         t_before = t.correction_t - 1,
         bar = t.bar,
