@@ -99,7 +99,13 @@ impl Failure {
 
     /// Converts the byte offset to a line/column within `src`.
     pub(crate) fn resolve(self, src: &str) -> EdnError {
-        let pos = crate::position::pos_at(src, self.offset);
+        self.resolve_from(src, Pos::START)
+    }
+
+    /// Converts the byte offset to a line/column within `src`, which starts at `start` of a
+    /// larger input (the stream reader parses one form's text at a time).
+    pub(crate) fn resolve_from(self, src: &str, start: Pos) -> EdnError {
+        let pos = crate::position::LineCursor::starting_at(start).advance_to(src, self.offset);
         let message = if self.mentions_opening {
             format!("{} opened at {pos}", self.message)
         } else {

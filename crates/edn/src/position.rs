@@ -39,6 +39,15 @@ impl Default for LineCursor {
 }
 
 impl LineCursor {
+    /// A cursor at offset 0 of a text that starts at `pos` of a larger input.
+    pub(crate) fn starting_at(pos: Pos) -> Self {
+        LineCursor {
+            offset: 0,
+            line: pos.line,
+            column: pos.column,
+        }
+    }
+
     /// Returns the position of byte `offset` and remembers it.
     ///
     /// A byte-order mark at the start of `src` takes no column: the reader

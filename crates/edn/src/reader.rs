@@ -136,6 +136,12 @@ impl<'a, B: Builder> Parser<'a, B> {
         }
     }
 
+    /// The next top-level form with its failure unresolved (the stream reader resolves it
+    /// against the position of its text in the whole input); `Ok(None)` at the end.
+    pub(crate) fn next_unresolved(&mut self) -> Result<Option<B::Node>, Failure> {
+        self.top_level()
+    }
+
     /// Reads exactly one form surrounded only by whitespace and comments.
     pub(crate) fn single(mut self) -> Result<B::Node, EdnError> {
         let src = self.cur.src();

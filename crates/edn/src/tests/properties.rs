@@ -289,3 +289,60 @@ proptest! {
         }
     }
 }
+
+/// A reader handing out at most `n` bytes per read, so the stream reader's cuts fall anywhere.
+struct Trickle<'a> {
+    data: &'a [u8],
+    n: usize,
+}
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.n.min(buf.len()).min(self.data.len());
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        Ok(n)
+    }
+}
+
+/// Every form of `src` through the stream reader, `n` bytes per read.
+fn streamed(src: &str, n: usize) -> Result<Vec<Edn>, String> {
+    StreamReader::new(Trickle {
+        data: src.as_bytes(),
+        n,
+    })
+    .collect::<Result<Vec<_>, _>>()
+    .map_err(|e| e.to_string())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn stream_reads_what_the_reader_reads(
+        values in prop::collection::vec(edn(), 0..6),
+        gaps in prop::collection::vec(prop::sample::select(vec![" ", "\n", ",", " ;c\n", " #_ 1 ", "\r\n"]), 6),
+        n in 1usize..40,
+    ) {
+        let mut src = String::new();
+        for (value, gap) in values.iter().zip(&gaps) {
+            src.push_str(&value.to_string());
+            src.push_str(gap);
+        }
+        prop_assert_eq!(streamed(&src, n), Ok(values), "{:?}", src);
+    }
+
+    #[test]
+    fn stream_agrees_with_the_reader_on_fragment_soup(parts in prop::collection::vec(prop::sample::select(vec![
+        "#:", "#\"", "\"", "^", "{", "}", "[", "]", "(", ")", "#{", ":a", "a/b", "p", "\\", "\\o",
+        "12", "1.5", "N", "#_", "##", "Inf", " ", "\n", ";", ",", "#inst", "é", "\\]",
+    ]), 0..24), n in 1usize..16) {
+        let src: String = parts.concat();
+        let whole = parse_all(&src).map_err(|e| e.to_string());
+        let stream = streamed(&src, n);
+        prop_assert_eq!(whole.is_ok(), stream.is_ok(), "{:?}: {:?} vs {:?}", src, whole, stream);
+        if let (Ok(whole), Ok(stream)) = (&whole, &stream) {
+            prop_assert_eq!(whole, stream);
+        }
+    }
+}
