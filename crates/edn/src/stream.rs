@@ -182,7 +182,10 @@ impl<R: Read> StreamReader<R> {
             match scan(text, self.eof) {
                 Scan::More => self.fill()?,
                 Scan::End(len) => {
-                    self.consume(len);
+                    // The trivia may hold a malformed discard (`#_[}`): the parser reads it.
+                    if let Some(form) = self.parse_cut(len)? {
+                        return Ok(Some(form));
+                    }
                     return match self.entered.last() {
                         Some(&(closer, opened)) => Err(Failure::at(
                             0,
@@ -201,14 +204,19 @@ impl<R: Read> StreamReader<R> {
                     let found = text[at];
                     match self.entered.last() {
                         Some(&(closer, _)) if closer == found => {
+                            if let Some(form) = self.parse_cut(at)? {
+                                return Ok(Some(form));
+                            }
                             self.entered.pop();
-                            self.consume(at + 1);
+                            self.consume(1);
                             return Ok(None);
                         }
+                        // A stray bracket, which the parser names at its position — or
+                        // the end of a token the scanner cut short (`#_:a\]`).
                         _ => {
-                            // The parser names the stray bracket at its position.
-                            self.parse_cut(at + 1)?;
-                            return Ok(None);
+                            if let Some(form) = self.parse_cut(at + 1)? {
+                                return Ok(Some(form));
+                            }
                         }
                     }
                 }
@@ -311,7 +319,8 @@ impl<R: Read> StreamReader<R> {
             Err(e) => return Err(self.invalid_utf8(&chunk[..e.valid_up_to()])),
         };
         self.undecoded = chunk.split_off(valid);
-        let text = std::str::from_utf8(&chunk).map_err(|e| self.invalid_utf8(&chunk[..e.valid_up_to()]))?;
+        let text = std::str::from_utf8(&chunk)
+            .map_err(|e| self.invalid_utf8(&chunk[..e.valid_up_to()]))?;
         self.buf.push_str(text);
         Ok(())
     }
@@ -347,7 +356,11 @@ fn seq_name(closer: u8) -> &'static str {
 fn scan(text: &[u8], eof: bool) -> Scan {
     let Some(at) = skip_trivia(text, 0) else {
         // A comment or `#_` runs to the end: at the end of the input the parser decides.
-        return if eof { Scan::Form(text.len()) } else { Scan::More };
+        return if eof {
+            Scan::Form(text.len())
+        } else {
+            Scan::More
+        };
     };
     match text.get(at) {
         None if eof => Scan::End(at),
@@ -444,7 +457,7 @@ fn collection_end(text: &[u8], mut at: usize) -> Option<usize> {
 }
 
 /// The end of a token (number, symbol, keyword, rest of a character literal) from `at`: the
-/// next delimiter, or `None` at the end of the text (the token may go on).
+/// next delimiter (a backslash too: `:a\\b` is a keyword and a character to the reader), or `None` at the end of the text (the token may go on).
 fn token_end(text: &[u8], at: usize) -> Option<usize> {
     text.get(at..)?
         .iter()
@@ -465,6 +478,7 @@ fn token_end(text: &[u8], at: usize) -> Option<usize> {
                     | b'}'
                     | b'"'
                     | b';'
+                    | b'\\'
             )
         })
         .map(|n| at + n)

@@ -335,7 +335,7 @@ proptest! {
     #[test]
     fn stream_agrees_with_the_reader_on_fragment_soup(parts in prop::collection::vec(prop::sample::select(vec![
         "#:", "#\"", "\"", "^", "{", "}", "[", "]", "(", ")", "#{", ":a", "a/b", "p", "\\", "\\o",
-        "12", "1.5", "N", "#_", "##", "Inf", " ", "\n", ";", ",", "#inst", "é", "\\]",
+        "12", "1.5", "N", "#_", "##", "Inf", " ", "\n", ";", ",", "#inst", "é", "\\]", "a", "#", "'",
     ]), 0..24), n in 1usize..16) {
         let src: String = parts.concat();
         let whole = parse_all(&src).map_err(|e| e.to_string());
