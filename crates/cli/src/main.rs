@@ -3,7 +3,8 @@
 //! ```text
 //! datolite demo                                  build a sample database and show the system at work
 //! datolite --db DIR transact FILE|-              EDN tx-data; prints tx id, datom count, tempids
-//! datolite --db DIR import FILE...               bulk load EDN tx-data, with progress
+//! datolite --db DIR import FILE|-...             bulk load EDN, JSON lines or CSV, with progress
+//! datolite --db DIR export [--format edn|jsonl] [FILE|-]   the database as replayable tx-data
 //! datolite --db DIR stats [--format json]        statistics per attribute
 //! datolite --db DIR scan eavt|aevt|avet|vaet|log [--count] [--limit N] [--parallel N]
 //! datolite --db DIR query [--format table|edn|json] QUERY [ARG ...]   each ARG one EDN value
@@ -70,8 +71,12 @@ enum Command {
     Demo(commands::demo::DemoArgs),
     /// Run one transaction of EDN tx-data from FILE (or `-` for stdin).
     Transact(commands::transact::TransactArgs),
-    /// Bulk-load EDN tx-data files in batches.
+    /// Bulk-load EDN tx-data, JSON lines or CSV (files or stdin) in batches, or replay an
+    /// export.
     Import(commands::import::ImportArgs),
+    /// Write the whole database as transaction data that `import` replays into an identical
+    /// database.
+    Export(commands::export::ExportArgs),
     /// Show statistics: datoms, and per attribute counts, distinct entities and values, min, max.
     Stats(commands::stats::StatsArgs),
     /// Run a Datalog query (EDN text or @FILE); each ARG is one EDN value for `:in`.
@@ -118,6 +123,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => commands::demo::run(args),
         Command::Transact(args) => commands::transact::run(db.as_deref(), args),
         Command::Import(args) => commands::import::run(db.as_deref(), args),
+        Command::Export(args) => commands::export::run(db.as_deref(), args),
         Command::Stats(args) => commands::stats::run(db.as_deref(), args),
         Command::Scan(args) => commands::scan::run(db.as_deref(), args),
         Command::Log(args) => commands::log::run(db.as_deref(), args),

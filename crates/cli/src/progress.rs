@@ -13,15 +13,20 @@ pub enum Unit {
     Bytes,
 }
 
-/// A progress bar of `total` units on stderr, hidden when stderr is not a terminal.
-pub fn bar(total: u64, unit: Unit) -> ProgressBar {
+/// A progress bar of `total` units on stderr, hidden when stderr is not a terminal; with no
+/// total (stdin) it shows how much went by.
+pub fn bar(total: impl Into<Option<u64>>, unit: Unit) -> ProgressBar {
+    let total = total.into();
     let target = if std::io::stderr().is_terminal() {
         ProgressDrawTarget::stderr()
     } else {
         ProgressDrawTarget::hidden()
     };
-    let bar = ProgressBar::with_draw_target(Some(total), target);
+    let bar = ProgressBar::with_draw_target(total, target);
     let template = match unit {
+        Unit::Bytes if total.is_none() => {
+            "{spinner} {elapsed_precise} {bytes} ({bytes_per_sec}) {msg}".to_string()
+        }
         Unit::Items(name) => format!("{{spinner}} {{elapsed_precise}} [{{wide_bar}}] {{human_pos}}/{{human_len}} {name} ({{per_sec}}) {{msg}}"),
         Unit::Bytes => "{spinner} {elapsed_precise} [{wide_bar}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta}) {msg}".to_string(),
     };

@@ -13,6 +13,7 @@ pub mod bench_tx;
 pub mod check;
 pub mod demo;
 pub mod explain;
+pub mod export;
 pub mod graph;
 pub mod import;
 pub mod limits;

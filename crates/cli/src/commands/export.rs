@@ -1,0 +1,363 @@
+//! `datolite --db DIR export [--format edn|jsonl] [--no-instants] [FILE|-]`: the whole database
+//! as transaction data that `import` replays into an identical database.
+//!
+//! The export is the log replayed: a header, then every transaction after the bootstrap, in
+//! order, as one top-level form (EDN: a vector of `[:db/add …]`/`[:db/retract …]`; JSON lines:
+//! one object per line). Replaying the log reproduces everything a database is — schema before
+//! the data that uses it (it was transacted first), retractions and so history and `as-of`, and
+//! with the transaction instants (kept unless `--no-instants`) the same `t`s and instants.
+//!
+//! **Ids.** An entity created by a transaction is written as the tempid `"e<id>"`; existing
+//! entities by id. Entity ids are dense counters (`docs/design.md` §4.4) and a transaction
+//! allocates fresh ids in the order its tempids first appear, so each transaction opens with one
+//! assertion per new entity in ascending id order: replayed into an empty database, every tempid
+//! gets back its old id — `import` checks that and refuses to go on otherwise, so a divergence
+//! is an error, never a database with different ids. Attributes are written by the ident they
+//! had at that point of the log (renames replay as they happened). Composite tuples are left out:
+//! the transactor recomputes them.
+//!
+//! Writing to FILE goes to a temporary file renamed at the end: an error leaves no half export.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, ValueEnum};
+use datolite::{Db, TimePoint, TxEntry, Value};
+use datolite_edn::format_inst_millis;
+use datolite_store::TupleType;
+use serde_json::json;
+
+use crate::commands::{open_database, Create};
+use crate::error::{CliError, Context, Result};
+use crate::output;
+
+/// The export format version, in the header; `import` refuses another.
+pub const EXPORT_VERSION: u64 = 1;
+
+/// The header key of an EDN export (a top-level map holding it starts the file).
+pub const EDN_HEADER_KEY: &str = ":datolite.export/format";
+
+/// The header key of a JSON-lines export.
+pub const JSON_HEADER_KEY: &str = "datolite_export";
+
+/// How an export is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// A header map, then one vector of operations per transaction.
+    Edn,
+    /// A header object, then one `{"t", "tx_data"}` object per transaction, one per line.
+    Jsonl,
+}
+
+/// Arguments of `export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Where to write; `-` (the default) is stdout.
+    #[arg(value_name = "FILE", default_value = "-")]
+    out: PathBuf,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value = "edn")]
+    format: ExportFormat,
+
+    /// Leave out the transactions' instants: an import then stamps them with its own time.
+    #[arg(long)]
+    no_instants: bool,
+}
+
+/// One operation of an exported transaction.
+struct Op {
+    added: bool,
+    e: Target,
+    /// The attribute's ident with its colon.
+    attr: String,
+    v: OpValue,
+}
+
+/// An entity position: a tempid (`"e<id>"`, `"datomic.tx"`) or an existing id.
+enum Target {
+    Tempid(String),
+    Id(u64),
+}
+
+/// A value: a tempid for a reference to a new entity, else the value itself.
+enum OpValue {
+    Tempid(String),
+    /// A built-in ident (`:db.type/long`), for schema readable by people.
+    Ident(String),
+    Value(Value),
+}
+
+/// Runs `export`.
+pub fn run(db_path: Option<&Path>, args: ExportArgs) -> Result<()> {
+    let database = open_database(db_path, Create::Never)?;
+    let db = database.db()?;
+    if args.out.as_os_str() == "-" {
+        let mut out = output::stdout();
+        write_export(&db, &args, &mut out)?;
+        out.flush()?;
+        return Ok(());
+    }
+    let target = &args.out;
+    let dir = match target.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut temp = tempfile::NamedTempFile::new_in(&dir)
+        .context(|| format!("cannot write in {}", dir.display()))?;
+    {
+        let mut out = std::io::BufWriter::new(temp.as_file_mut());
+        write_export(&db, &args, &mut out)?;
+        out.flush()
+            .context(|| format!("cannot write {}", target.display()))?;
+    }
+    temp.persist(target)
+        .map_err(|e| CliError::msg(format!("cannot write {}: {}", target.display(), e.error)))?;
+    Ok(())
+}
+
+/// Writes the header and every transaction after the bootstrap.
+fn write_export(db: &Db, args: &ExportArgs, out: &mut impl Write) -> Result<()> {
+    let instants = !args.no_instants;
+    match args.format {
+        ExportFormat::Edn => writeln!(
+            out,
+            "{{{EDN_HEADER_KEY} {EXPORT_VERSION} :datolite.export/basis-t {} :datolite.export/instants {instants}}}",
+            db.basis_t()
+        )?,
+        ExportFormat::Jsonl => writeln!(
+            out,
+            "{}",
+            json!({ JSON_HEADER_KEY: EXPORT_VERSION, "basis_t": db.basis_t(), "instants": instants })
+        )?,
+    }
+    let mut replay = Replay::new(db);
+    let mut failure: Option<CliError> = None;
+    db.for_each_tx(Some(TimePoint::T(2)), None, |entry| {
+        let ops = replay.ops(&entry, instants);
+        let written = match args.format {
+            ExportFormat::Edn => write_edn(out, &ops),
+            ExportFormat::Jsonl => write_jsonl(out, entry.t, &ops),
+        };
+        match written {
+            Ok(()) => true,
+            Err(error) => {
+                failure = Some(error);
+                false
+            }
+        }
+    })?;
+    failure.map_or(Ok(()), Err)
+}
+
+/// What the export knows of the log up to the transaction it writes.
+struct Replay<'a> {
+    db: &'a Db,
+    /// Attribute id → its ident (with colon) at this point of the log.
+    idents: HashMap<u64, String>,
+    /// The next id each partition would allocate: ids at or above it are new.
+    next_db: u64,
+    next_user: u64,
+}
+
+/// The first user-partition id (`docs/design.md` §4.4).
+const FIRST_USER_ID: u64 = (4 << 42) + 1000;
+/// The first schema-partition id for user schema.
+const FIRST_DB_ID: u64 = 100;
+/// The tx partition's base: ids from here up are transactions.
+const TX_PARTITION: u64 = 3 << 42;
+/// `:db/ident`'s id.
+const DB_IDENT: u64 = 1;
+
+impl<'a> Replay<'a> {
+    fn new(db: &'a Db) -> Self {
+        // The built-in attributes and idents (ids below 100) never change.
+        let idents = (0..FIRST_DB_ID)
+            .filter_map(|id| db.schema().ident_of(id).map(|i| (id, format!(":{i}"))))
+            .collect();
+        Replay {
+            db,
+            idents,
+            next_db: FIRST_DB_ID,
+            next_user: FIRST_USER_ID,
+        }
+    }
+
+    /// Whether `id` is created by the transaction being written.
+    fn is_new(&self, id: u64) -> bool {
+        if id >= FIRST_USER_ID {
+            id >= self.next_user
+        } else {
+            (FIRST_DB_ID..TX_PARTITION).contains(&id) && id >= self.next_db
+        }
+    }
+
+    /// The operations of one transaction, new entities introduced in id order.
+    fn ops(&mut self, entry: &TxEntry, instants: bool) -> Vec<Op> {
+        // Idents change before the transaction's other operations are resolved.
+        for d in entry.datoms.iter().filter(|d| d.a == DB_IDENT) {
+            if let Value::Keyword(k) = &d.v {
+                if d.added {
+                    self.idents.insert(d.e, format!(":{k}"));
+                } else if self.idents.get(&d.e).is_some_and(|i| i[1..] == **k) {
+                    self.idents.remove(&d.e);
+                }
+            }
+        }
+        let mut ops = Vec::with_capacity(entry.datoms.len());
+        let mut rest = Vec::with_capacity(entry.datoms.len());
+        let mut introduced: Vec<u64> = Vec::new();
+        for d in &entry.datoms {
+            if self.is_composite(d.a) || (d.e == entry.tx && d.a == txinstant_id(self.db)) {
+                continue;
+            }
+            let op = Op {
+                added: d.added,
+                e: self.target(d.e, entry.tx),
+                attr: self.ident(d.a),
+                v: self.value(&d.v, d.a, entry.tx),
+            };
+            // The first assertion of each new entity opens the transaction, in id order.
+            if d.added && self.is_new(d.e) && !introduced.contains(&d.e) {
+                introduced.push(d.e);
+                ops.push((d.e, op));
+            } else {
+                rest.push(op);
+            }
+        }
+        ops.sort_by_key(|(e, _)| *e);
+        let mut ops: Vec<Op> = ops.into_iter().map(|(_, op)| op).collect();
+        ops.extend(rest);
+        if instants {
+            ops.push(Op {
+                added: true,
+                e: Target::Tempid("datomic.tx".into()),
+                attr: ":db/txInstant".into(),
+                v: OpValue::Value(Value::Instant(entry.instant)),
+            });
+        }
+        for id in introduced {
+            if id >= FIRST_USER_ID {
+                self.next_user = self.next_user.max(id + 1);
+            } else {
+                self.next_db = self.next_db.max(id + 1);
+            }
+        }
+        ops
+    }
+
+    fn is_composite(&self, a: u64) -> bool {
+        u32::try_from(a)
+            .ok()
+            .and_then(|id| self.db.schema().attribute(id))
+            .is_some_and(|attr| matches!(attr.tuple, Some(TupleType::Composite(_))))
+    }
+
+    fn ident(&self, a: u64) -> String {
+        self.idents
+            .get(&a)
+            .cloned()
+            .unwrap_or_else(|| a.to_string())
+    }
+
+    fn target(&self, e: u64, tx: u64) -> Target {
+        if e == tx {
+            Target::Tempid("datomic.tx".into())
+        } else if self.is_new(e) {
+            Target::Tempid(format!("e{e}"))
+        } else {
+            Target::Id(e)
+        }
+    }
+
+    fn value(&self, v: &Value, a: u64, tx: u64) -> OpValue {
+        let Value::Ref(id) = v else {
+            return OpValue::Value(v.clone());
+        };
+        let is_ref_attr = u32::try_from(a)
+            .ok()
+            .and_then(|a| self.db.schema().attribute(a))
+            .is_some_and(|attr| attr.is_ref());
+        if !is_ref_attr {
+            return OpValue::Value(v.clone());
+        }
+        if *id == tx {
+            OpValue::Tempid("datomic.tx".into())
+        } else if self.is_new(*id) {
+            OpValue::Tempid(format!("e{id}"))
+        } else if *id < FIRST_DB_ID {
+            self.idents
+                .get(id)
+                .map_or(OpValue::Value(v.clone()), |i| OpValue::Ident(i.clone()))
+        } else {
+            OpValue::Value(v.clone())
+        }
+    }
+}
+
+/// `:db/txInstant`'s id.
+fn txinstant_id(db: &Db) -> u64 {
+    db.schema()
+        .attribute_named(":db/txInstant")
+        .map_or(7, |a| u64::from(a.id))
+}
+
+/// One transaction as an EDN vector, one operation per line.
+fn write_edn(out: &mut impl Write, ops: &[Op]) -> Result<()> {
+    out.write_all(b"[")?;
+    for (i, op) in ops.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b"\n ")?;
+        }
+        let verb = if op.added { ":db/add" } else { ":db/retract" };
+        let e = match &op.e {
+            Target::Tempid(t) => edn_string(t),
+            Target::Id(id) => id.to_string(),
+        };
+        let v = match &op.v {
+            OpValue::Tempid(t) => edn_string(t),
+            OpValue::Ident(i) => i.clone(),
+            OpValue::Value(v) => v.to_string(),
+        };
+        write!(out, "[{verb} {e} {} {v}]", op.attr)?;
+    }
+    out.write_all(b"]\n")?;
+    Ok(())
+}
+
+/// A string as EDN.
+fn edn_string(s: &str) -> String {
+    let mut text = String::new();
+    // Writing to a String cannot fail.
+    let _ = datolite_edn::write_string(&mut text, s);
+    text
+}
+
+/// One transaction as a JSON object on one line: values as `docs/design.md` §9.3, except big
+/// numbers as strings (JSON readers round them) and tempids as strings; `import` types them by
+/// their attribute.
+fn write_jsonl(out: &mut impl Write, t: u64, ops: &[Op]) -> Result<()> {
+    let tx_data: Vec<serde_json::Value> = ops
+        .iter()
+        .map(|op| {
+            let verb = if op.added { "db/add" } else { "db/retract" };
+            let e = match &op.e {
+                Target::Tempid(t) => json!(t),
+                Target::Id(id) => json!(id),
+            };
+            let v = match &op.v {
+                OpValue::Tempid(t) | OpValue::Ident(t) => json!(t),
+                OpValue::Value(v @ (Value::BigInt(_) | Value::BigDec(_))) => {
+                    let text = v.to_string();
+                    json!(text.trim_end_matches(['N', 'M']))
+                }
+                OpValue::Value(Value::Instant(ms)) => json!(format_inst_millis(*ms)),
+                OpValue::Value(v) => output::owned_value_json(v),
+            };
+            json!([verb, e, op.attr, v])
+        })
+        .collect();
+    writeln!(out, "{}", json!({ "t": t, "tx_data": tx_data }))?;
+    Ok(())
+}

@@ -1,0 +1,497 @@
+//! The reading side of `import`: one thread reads the inputs — EDN, JSON lines or CSV, from
+//! files or stdin, streamed — and sends their operations to the loader in batches.
+//!
+//! Memory is bounded by a batch and the largest single form, line or row: EDN is read form by
+//! form with the stream reader, and a top-level vector of operations is entered so that its
+//! elements come one at a time (the progress bar moves inside it too). An export (`datolite
+//! export`) is recognised by its header and replayed one transaction per form or line.
+
+use std::io::{BufRead, BufReader, Read};
+use std::sync::mpsc::SyncSender;
+
+use datolite::TxOp;
+use datolite_edn::{Edn, StreamError, StreamReader};
+use datolite_store::transactor::tx_op;
+
+use super::entities::{AttrType, EntityBuilder};
+use super::{Batch, Input, InputFormat, Replay};
+use crate::commands::export::{EDN_HEADER_KEY, EXPORT_VERSION, JSON_HEADER_KEY};
+use crate::error::{CliError, Result};
+
+/// The receiver hung up (the load failed): stop reading.
+pub struct Stop;
+
+/// Sends batches of one input.
+pub struct Batcher<'a> {
+    /// The input's name in messages (its path, or `stdin`).
+    name: String,
+    batch: usize,
+    sender: &'a SyncSender<Result<Batch>>,
+    /// Operations read but not sent yet.
+    pending: Vec<TxOp>,
+    /// Batches of this input sent so far.
+    batches: u64,
+    /// Operations of this input sent so far.
+    ops: u64,
+    /// The `--id-column` values of the rows in `pending`.
+    identities: std::collections::HashSet<String>,
+}
+
+impl<'a> Batcher<'a> {
+    /// A batcher for the input `name`, sending every `batch` operations.
+    pub fn new(name: String, batch: usize, sender: &'a SyncSender<Result<Batch>>) -> Self {
+        Batcher {
+            name,
+            batch,
+            sender,
+            pending: Vec::new(),
+            batches: 0,
+            ops: 0,
+            identities: Default::default(),
+        }
+    }
+
+    /// Queues operations, sending full batches.
+    fn push(&mut self, ops: impl IntoIterator<Item = TxOp>) -> std::result::Result<(), Stop> {
+        self.pending.extend(ops);
+        while self.pending.len() >= self.batch {
+            self.send(self.batch, None)?;
+        }
+        Ok(())
+    }
+
+    /// Queues the operations of one entity row. A row naming an entity (by its `--id-column`
+    /// value) already named in the pending batch starts a new transaction: in one transaction
+    /// two values of one cardinality-one attribute conflict, while rows are read as updates
+    /// in order — the later one wins.
+    fn push_entity(
+        &mut self,
+        ops: Vec<TxOp>,
+        identity: Option<String>,
+    ) -> std::result::Result<(), Stop> {
+        if let Some(identity) = identity {
+            if self.identities.contains(&identity) {
+                self.flush()?;
+            }
+            self.identities.insert(identity);
+        }
+        self.push(ops)
+    }
+
+    /// Sends what is pending (the end of the input).
+    fn flush(&mut self) -> std::result::Result<(), Stop> {
+        match self.pending.len() {
+            0 => Ok(()),
+            n => self.send(n, None),
+        }
+    }
+
+    /// Sends the first `n` pending operations as one transaction.
+    fn send(&mut self, n: usize, replay: Option<Replay>) -> std::result::Result<(), Stop> {
+        let rest = self.pending.split_off(n);
+        let ops = std::mem::replace(&mut self.pending, rest);
+        // Rows still pending keep their identities (a superset only costs an early flush).
+        if self.pending.is_empty() {
+            self.identities.clear();
+        }
+        self.batches += 1;
+        let batch = Batch {
+            name: self.name.clone(),
+            number: self.batches,
+            first_op: self.ops + 1,
+            ops,
+            replay,
+        };
+        self.ops += n as u64;
+        self.sender.send(Ok(batch)).map_err(|_| Stop)
+    }
+
+    /// Sends `ops` as one transaction of a replayed export, which must become `t`.
+    fn send_transaction(
+        &mut self,
+        ops: Vec<TxOp>,
+        replay: Replay,
+    ) -> std::result::Result<(), Stop> {
+        self.flush()?;
+        self.pending = ops;
+        self.send(self.pending.len(), Some(replay))
+    }
+
+    /// An error of this input.
+    fn failure(&self, what: &str) -> CliError {
+        CliError::msg(format!("import of {} failed: {what}", self.name))
+    }
+}
+
+/// Reads one input in its format, sending its batches; `Ok` also when the loader hung up.
+pub fn read_input(
+    input: &Input,
+    reader: impl Read,
+    batcher: &mut Batcher<'_>,
+    types: &mut EntityBuilder,
+) -> Result<()> {
+    let outcome = match input.format {
+        InputFormat::Edn => read_edn(reader, batcher, types),
+        InputFormat::Jsonl => read_jsonl(reader, batcher, types),
+        InputFormat::Csv => read_csv(reader, batcher, types),
+    };
+    match outcome {
+        Ok(Ok(())) | Ok(Err(Stop)) => Ok(()),
+        Err(error) => Err(error),
+    }
+}
+
+/// The outcome of reading: an error, or whether the loader went away.
+type Read_ = Result<std::result::Result<(), Stop>>;
+
+/// EDN tx-data: forms of operations, one big vector entered, or an export replayed.
+fn read_edn(reader: impl Read, batcher: &mut Batcher<'_>, types: &mut EntityBuilder) -> Read_ {
+    let mut stream = StreamReader::new(reader);
+    let malformed = |batcher: &Batcher<'_>, e: StreamError| match e {
+        StreamError::Io(e) => batcher.failure(&format!("cannot read: {e}")),
+        StreamError::Edn(e) => batcher.failure(&format!("malformed EDN at {e}")),
+    };
+    let mut state = EdnState {
+        first: true,
+        export_t: None,
+    };
+    loop {
+        // A vector that does not start with a keyword holds operations: read them one by one
+        // (an export's transactions are whole forms).
+        let entered = state.export_t.is_none()
+            && stream
+                .enter_seq_if(|first| first != Some(b':'))
+                .map_err(|e| malformed(batcher, e))?;
+        loop {
+            let Some(form) = stream.next_form() else {
+                if entered {
+                    break;
+                }
+                return Ok(batcher.flush());
+            };
+            let form = form.map_err(|e| malformed(batcher, e))?;
+            let at = stream.pos();
+            if state
+                .form(&form, batcher, types)
+                .map_err(|e| batcher.failure(&format!("in the form ending at {at}: {e}")))?
+                .is_err()
+            {
+                return Ok(Err(Stop));
+            }
+            if !entered {
+                break;
+            }
+        }
+    }
+}
+
+/// Where an EDN input is.
+struct EdnState {
+    /// No form read yet (only the first may be an export's header).
+    first: bool,
+    /// In an export: the `t` of the last transaction sent.
+    export_t: Option<u64>,
+}
+
+impl EdnState {
+    /// Sends the operations of one form (or, in an export, its transaction).
+    fn form(&mut self, form: &Edn, batcher: &mut Batcher<'_>, types: &mut EntityBuilder) -> Read_ {
+        let first = std::mem::replace(&mut self.first, false);
+        if is_edn_header(form) {
+            if !first {
+                return Err(CliError::msg(
+                    "an export's header must be the first form of its file",
+                ));
+            }
+            check_version(form.get_keyword(EDN_HEADER_KEY).and_then(Edn::as_long))
+                .map_err(CliError::msg)?;
+            // The export's first transaction follows the bootstrap (t 1).
+            self.export_t = Some(1);
+            return Ok(Ok(()));
+        }
+        if let Some(t) = self.export_t.as_mut() {
+            *t += 1;
+            let ops = datolite_store::transactor::tx_ops(form)?;
+            return Ok(batcher.send_transaction(ops, Replay { t: *t }));
+        }
+        types.types.learn_edn(form);
+        Ok(batcher.push(ops_of(form)?))
+    }
+}
+
+/// Whether a form is an export's header map.
+fn is_edn_header(form: &Edn) -> bool {
+    matches!(form, Edn::Map(_)) && form.get_keyword(EDN_HEADER_KEY).is_some()
+}
+
+/// Refuses an export of another version.
+fn check_version(version: Option<i64>) -> std::result::Result<(), String> {
+    match version {
+        Some(v) if v == EXPORT_VERSION as i64 => Ok(()),
+        other => Err(format!(
+            "this is a datolite export of format {}; this build reads format {EXPORT_VERSION}",
+            other.map_or("?".to_string(), |v| v.to_string())
+        )),
+    }
+}
+
+/// The operations of one form: an entity map, a `[:db/add …]` form or a vector of them.
+fn ops_of(form: &Edn) -> Result<Vec<TxOp>> {
+    Ok(match form {
+        Edn::Map(_) => vec![tx_op(form)?],
+        // `[:db/add e a v]` is one operation; any other vector is a vector of operations.
+        Edn::Vector(items) | Edn::List(items)
+            if items
+                .first()
+                .is_some_and(|first| first.as_keyword().is_some()) =>
+        {
+            vec![tx_op(form)?]
+        }
+        Edn::Vector(items) | Edn::List(items) => items
+            .iter()
+            .map(tx_op)
+            .collect::<std::result::Result<_, _>>()?,
+        other => {
+            return Err(CliError::msg(format!(
+                "expected a vector of operations, an entity map or a [:db/add …] form, got a {}",
+                other.type_name()
+            )))
+        }
+    })
+}
+
+/// JSON lines: an object per line, each an entity; or an export's transactions.
+fn read_jsonl(reader: impl Read, batcher: &mut Batcher<'_>, builder: &mut EntityBuilder) -> Read_ {
+    let mut lines = BufReader::new(reader);
+    let mut line = String::new();
+    let mut number = 0u64;
+    let mut export_t: Option<u64> = None;
+    loop {
+        line.clear();
+        let n = lines
+            .read_line(&mut line)
+            .map_err(|e| batcher.failure(&format!("line {}: cannot read: {e}", number + 1)))?;
+        if n == 0 {
+            break;
+        }
+        number += 1;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let at = |batcher: &Batcher<'_>, column: usize, what: &str| {
+            batcher.failure(&format!("line {number}, column {column}: {what}"))
+        };
+        let value: serde_json::Value = serde_json::from_str(line.trim_end()).map_err(|e| {
+            // serde_json's message ends with its own (in-line) position: give ours instead.
+            let text = e.to_string();
+            let what = text
+                .rsplit_once(" at line ")
+                .map_or(text.as_str(), |(w, _)| w);
+            at(
+                batcher,
+                e.column().max(1),
+                &format!("malformed JSON: {what}"),
+            )
+        })?;
+        let serde_json::Value::Object(object) = value else {
+            return Err(at(
+                batcher,
+                1,
+                "expected a JSON object (an entity) on each line",
+            ));
+        };
+        if let Some(t) = export_t.as_mut() {
+            *t += 1;
+            let ops = export_ops(&object, builder).map_err(|e| at(batcher, 1, &e))?;
+            if batcher.send_transaction(ops, Replay { t: *t }).is_err() {
+                return Ok(Err(Stop));
+            }
+            continue;
+        }
+        if number == 1 && object.contains_key(JSON_HEADER_KEY) {
+            check_version(
+                object
+                    .get(JSON_HEADER_KEY)
+                    .and_then(serde_json::Value::as_i64),
+            )
+            .map_err(|e| at(batcher, 1, &e))?;
+            export_t = Some(1);
+            continue;
+        }
+        let entity = builder
+            .json_entity(&object)
+            .map_err(|e| at(batcher, 1, &e))?;
+        let mut ops = Vec::new();
+        for form in builder.take_declared().iter().chain([&entity]) {
+            ops.push(tx_op(form).map_err(|e| at(batcher, 1, &e.to_string()))?);
+        }
+        if batcher
+            .push_entity(ops, builder.identity_of(&entity))
+            .is_err()
+        {
+            return Ok(Err(Stop));
+        }
+    }
+    Ok(batcher.flush())
+}
+
+/// The operations of one exported transaction (`{"t", "tx_data": [[op, e, attr, value] …]}`),
+/// values typed by their attributes — those the export declared so far included.
+fn export_ops(
+    object: &serde_json::Map<String, serde_json::Value>,
+    builder: &mut EntityBuilder,
+) -> std::result::Result<Vec<TxOp>, String> {
+    use serde_json::Value as J;
+    let Some(J::Array(tx_data)) = object.get("tx_data") else {
+        return Err("expected {\"t\": …, \"tx_data\": [[\"db/add\", e, attr, value] …]}".into());
+    };
+    let ops: Vec<(&str, &J, &str, &J)> = tx_data
+        .iter()
+        .map(|op| match op.as_array().map(Vec::as_slice) {
+            Some([J::String(verb), e, J::String(attr), v]) => {
+                Ok((verb.as_str(), e, attr.as_str(), v))
+            }
+            _ => Err(format!(
+                "expected [\"db/add\", e, \":attr\", value], got {op}"
+            )),
+        })
+        .collect::<std::result::Result<_, _>>()?;
+    // Attributes this transaction declares are used by it: learn them first.
+    let mut declared: std::collections::HashMap<String, serde_json::Map<String, J>> =
+        Default::default();
+    for (_, e, attr, v) in &ops {
+        if attr.starts_with(":db/") {
+            declared
+                .entry(e.to_string())
+                .or_default()
+                .insert(attr.to_string(), (*v).clone());
+        }
+    }
+    for schema in declared.values() {
+        let edn = Edn::Map(
+            schema
+                .iter()
+                .filter_map(|(k, v)| {
+                    let key = datolite_edn::Keyword::parse(k).ok()?;
+                    let value = match v {
+                        J::String(s) if s.starts_with(':') => {
+                            Edn::Keyword(datolite_edn::Keyword::parse(s).ok()?)
+                        }
+                        J::Array(items) => Edn::Vector(
+                            items
+                                .iter()
+                                .filter_map(|i| {
+                                    i.as_str()
+                                        .and_then(|s| datolite_edn::Keyword::parse(s).ok())
+                                        .map(Edn::Keyword)
+                                })
+                                .collect(),
+                        ),
+                        _ => return None,
+                    };
+                    Some((Edn::Keyword(key), value))
+                })
+                .collect(),
+        );
+        builder.types.learn_edn(&edn);
+    }
+    ops.into_iter()
+        .map(|(verb, e, attr, v)| {
+            let attr_type: AttrType = builder
+                .types
+                .get(attr)
+                .cloned()
+                .ok_or_else(|| format!("unknown attribute {attr}"))?;
+            let e = match e {
+                J::Number(n) => Edn::Long(n.as_i64().ok_or_else(|| format!("bad entity id {n}"))?),
+                J::String(s) => Edn::String(s.clone()),
+                other => return Err(format!("bad entity {other}")),
+            };
+            let v = builder
+                .json_value(
+                    v,
+                    &AttrType {
+                        many: false,
+                        ..attr_type
+                    },
+                )
+                .map_err(|m| format!("{attr}: {m}"))?;
+            let form = Edn::Vector(vec![
+                Edn::Keyword(
+                    datolite_edn::Keyword::parse(&format!(":{verb}"))
+                        .map_err(|_| format!("unknown operation {verb}"))?,
+                ),
+                e,
+                Edn::Keyword(
+                    datolite_edn::Keyword::parse(attr)
+                        .map_err(|_| format!("bad attribute {attr}"))?,
+                ),
+                v,
+            ]);
+            tx_op(&form).map_err(|e| e.to_string())
+        })
+        .collect()
+}
+
+/// CSV: a header of attribute names, then one entity per row.
+fn read_csv(reader: impl Read, batcher: &mut Batcher<'_>, builder: &mut EntityBuilder) -> Read_ {
+    let mut csv = csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_reader(reader);
+    let headers = csv
+        .headers()
+        .map_err(|e| batcher.failure(&csv_error(&e)))?
+        .clone();
+    if headers.is_empty() {
+        return Err(batcher.failure("line 1: expected a header of attribute names"));
+    }
+    let mut record = csv::StringRecord::new();
+    loop {
+        match csv.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => return Err(batcher.failure(&csv_error(&e))),
+        }
+        let line = record.position().map_or(0, csv::Position::line);
+        let entity = builder
+            .csv_entity(headers.iter().zip(record.iter()))
+            .map_err(|(column, e)| {
+                batcher.failure(&format!("line {line}, column {}: {e}", column + 1))
+            })?;
+        let mut ops = Vec::new();
+        for form in builder.take_declared().iter().chain([&entity]) {
+            ops.push(tx_op(form).map_err(|e| batcher.failure(&format!("line {line}: {e}")))?);
+        }
+        if batcher
+            .push_entity(ops, builder.identity_of(&entity))
+            .is_err()
+        {
+            return Ok(Err(Stop));
+        }
+    }
+    Ok(batcher.flush())
+}
+
+/// A CSV reader's error with its line.
+fn csv_error(error: &csv::Error) -> String {
+    match error.position() {
+        Some(p) => format!("line {}: {error}", p.line()),
+        None => error.to_string(),
+    }
+}
+
+/// Counts the bytes read, for the progress bar.
+pub struct Counted<R> {
+    /// The input.
+    pub inner: R,
+    /// The bar to move.
+    pub bar: indicatif::ProgressBar,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bar.inc(n as u64);
+        Ok(n)
+    }
+}
