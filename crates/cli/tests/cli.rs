@@ -460,13 +460,14 @@ fn import_failure_in_a_batch_names_file_and_batch() {
 }
 
 #[test]
-fn import_rejects_formats_other_than_edn() {
+fn import_rejects_files_of_unknown_format() {
     let tmp = TempDir::new().expect("temp dir");
     let db = tmp.path().join("db");
-    let csv = file(tmp.path(), "rows.csv", "a,b\n1,2\n");
-    let output = run(&db, &["import", csv.to_str().expect("utf-8")]);
+    let text = file(tmp.path(), "rows.txt", "a,b\n1,2\n");
+    let output = run(&db, &["import", text.to_str().expect("utf-8")]);
     assert_eq!(output.status.code(), Some(1));
-    assert!(stderr(&output).contains(".edn"), "{}", stderr(&output));
+    let err = stderr(&output);
+    assert!(err.contains("rows.txt") && err.contains("--input"), "{err}");
     assert!(
         !db.exists(),
         "a rejected import must not create the database"

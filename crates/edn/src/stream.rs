@@ -111,6 +111,12 @@ impl<R: Read> StreamReader<R> {
         self.offset
     }
 
+    /// Bytes of text held in memory: the form being read and the chunk after it (not the
+    /// input read so far).
+    pub fn buffered(&self) -> usize {
+        self.buf.capacity() + self.undecoded.capacity()
+    }
+
     /// The line and column of the next unread character.
     pub fn pos(&self) -> Pos {
         self.pos
@@ -576,6 +582,53 @@ mod tests {
         assert!(reader.enter_seq_if(|_| true).unwrap());
         let error = reader.find_map(Result::err).unwrap().to_string();
         assert!(error.contains("line 1, column 9"), "{error}");
+    }
+
+    /// A generated input: `[` then `n` entity maps then `]`, never held whole.
+    struct BigVector {
+        n: usize,
+        next: usize,
+        pending: Vec<u8>,
+    }
+
+    impl Read for BigVector {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            while self.pending.len() < buf.len() && self.next <= self.n + 1 {
+                let piece = match self.next {
+                    0 => "[".to_string(),
+                    i if i <= self.n => format!("{{:n {i} :s \"row {i}\"}}\n"),
+                    _ => "]".to_string(),
+                };
+                self.pending.extend_from_slice(piece.as_bytes());
+                self.next += 1;
+            }
+            let n = buf.len().min(self.pending.len());
+            buf[..n].copy_from_slice(&self.pending[..n]);
+            self.pending.drain(..n);
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn one_big_vector_is_read_in_bounded_memory() {
+        let n = 200_000;
+        let mut reader = StreamReader::new(BigVector {
+            n,
+            next: 0,
+            pending: Vec::new(),
+        });
+        assert!(reader.enter_seq_if(|_| true).unwrap());
+        let (mut count, mut peak) = (0, 0);
+        while let Some(form) = reader.next_form() {
+            let form = form.unwrap();
+            count += 1;
+            assert_eq!(form.get_keyword(":n").and_then(Edn::as_long), Some(count));
+            peak = peak.max(reader.buffered());
+        }
+        assert_eq!(count, n as i64);
+        // About 5 MB of input went by; the reader held a few chunks at most.
+        assert!(reader.offset() > 5_000_000, "{}", reader.offset());
+        assert!(peak <= 4 * CHUNK, "peak buffer {peak} bytes");
     }
 
     #[test]

@@ -117,6 +117,13 @@ impl Types {
         }
     }
 
+    /// Gives the type of attribute `old` to its new ident `new` (a rename).
+    pub fn rename(&mut self, old: &str, new: &str) {
+        if let Some(attr) = self.attrs.get(old).cloned() {
+            self.attrs.insert(new.to_string(), attr);
+        }
+    }
+
     /// Records an attribute declared by the import itself.
     pub fn insert(&mut self, ident: String, attr: AttrType) {
         self.attrs.insert(ident, attr);
@@ -133,6 +140,9 @@ pub struct EntityBuilder {
     id_key: Option<String>,
     /// Schema maps to assert with the next entity (attributes it declares by inference).
     declared: Vec<Edn>,
+    /// In a JSON-lines export: each entity given an ident (`"e<id>"`) → that ident, to follow
+    /// renames.
+    pub entity_idents: HashMap<String, String>,
 }
 
 impl EntityBuilder {
@@ -143,6 +153,7 @@ impl EntityBuilder {
             namespace,
             id_key,
             declared: Vec::new(),
+            entity_idents: HashMap::new(),
         }
     }
 

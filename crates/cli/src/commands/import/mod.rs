@@ -198,6 +198,7 @@ pub fn run(db_path: Option<&Path>, args: ImportArgs) -> Result<()> {
         args.id_column.clone(),
     );
     builder.check_id_key().map_err(CliError::msg)?;
+    let start_t = current.basis_t();
     drop(current);
     let bar = progress::bar(total_bytes, Unit::Bytes);
     let mut attempts = 0;
@@ -227,6 +228,7 @@ pub fn run(db_path: Option<&Path>, args: ImportArgs) -> Result<()> {
             scope.spawn(move || read_batches(inputs, batch, builder, bar, &sender));
             for next in batches {
                 let batch = next?;
+                batch.check_next_t(start_t + totals.transactions + 1)?;
                 let report = loader.transact(&batch.ops).map_err(|e| batch.failure(&e))?;
                 batch.check_replay(&report)?;
                 totals.ops += batch.ops.len() as u64;
@@ -363,19 +365,24 @@ impl Batch {
         ))
     }
 
-    /// For a replayed export: the transaction got its old `t` and every new entity its old
-    /// id (the tempid `"e<id>"`), or the replay stops — a copy with other ids would answer
+    /// For a replayed export: the transaction is about to get its old `t` (`next_t`).
+    fn check_next_t(&self, next_t: u64) -> Result<()> {
+        match self.replay {
+            Some(replay) if replay.t != next_t => Err(self.failure(&format!(
+                "an export replays into an empty database, but this transaction would become \
+                 t {next_t} instead of t {} (import an export into a new --db directory, first)",
+                replay.t
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// For a replayed export: every new entity got its old id (the tempid `"e<id>"`), or
+    /// the replay stops — a copy with other ids would answer
     /// queries about ids differently.
     fn check_replay(&self, report: &BulkTx) -> Result<()> {
-        let Some(replay) = self.replay else {
+        if self.replay.is_none() {
             return Ok(());
-        };
-        if report.t != replay.t {
-            return Err(self.failure(&format!(
-                "an export replays into an empty database, but this transaction became t {} \
-                 instead of t {} (import an export into a new --db directory, first)",
-                report.t, replay.t
-            )));
         }
         for (tempid, id) in &report.tempids {
             let old = tempid.strip_prefix('e').and_then(|n| n.parse::<u64>().ok());

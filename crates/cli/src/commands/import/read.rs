@@ -395,6 +395,18 @@ fn export_ops(
         );
         builder.types.learn_edn(&edn);
     }
+    // An ident given to an entity that had one is a rename: the type follows the attribute.
+    for (verb, e, attr, v) in &ops {
+        if let (&"db/add", &":db/ident", J::String(ident)) = (verb, attr, v) {
+            let key = match e {
+                J::Number(n) => format!("e{n}"),
+                other => other.as_str().unwrap_or_default().to_string(),
+            };
+            if let Some(old) = builder.entity_idents.insert(key, ident.clone()) {
+                builder.types.rename(&old, ident);
+            }
+        }
+    }
     ops.into_iter()
         .map(|(verb, e, attr, v)| {
             let attr_type: AttrType = builder
