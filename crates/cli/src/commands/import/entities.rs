@@ -5,7 +5,7 @@
 //! schema, a `--schema` file, or the export being replayed. An attribute that is declared
 //! nowhere gets a type inferred from its first value (JSON: string, integer → long, number →
 //! double, boolean, object → component reference, array → cardinality many; CSV: long, double,
-//! boolean, else string), and its schema is asserted in the same transaction as that value; a
+//! boolean, an ISO-8601 date or instant, else string), and its schema is asserted in the same transaction as that value; a
 //! later value of another type is an error naming it.
 //!
 //! Keys become idents: `:ns/name` and `ns/name` as written, a bare `name` in `--namespace NS`
@@ -401,6 +401,8 @@ fn infer_text(text: &str) -> AttrType {
         ValueType::Double
     } else if text == "true" || text == "false" {
         ValueType::Boolean
+    } else if looks_like_date(text) {
+        ValueType::Instant
     } else {
         ValueType::String
     };
@@ -410,6 +412,16 @@ fn infer_text(text: &str) -> AttrType {
         tuple: None,
         identity: false,
     }
+}
+
+/// Whether a CSV text is an ISO-8601 date or instant (`2024-05-01`, `2024-05-01T09:30:00Z`):
+/// CSV has no types, and dates are the one kind of column worth reading as instants.
+fn looks_like_date(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.len() >= 10
+        && bytes[..4].iter().all(u8::is_ascii_digit)
+        && bytes[4] == b'-'
+        && parse_inst(text).is_ok()
 }
 
 /// A JSON scalar as a value of type `t`.
