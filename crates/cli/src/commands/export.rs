@@ -18,7 +18,7 @@
 //!
 //! Writing to FILE goes to a temporary file renamed at the end: an error leaves no half export.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -207,7 +207,7 @@ impl<'a> Replay<'a> {
         }
         let mut ops = Vec::with_capacity(entry.datoms.len());
         let mut rest = Vec::with_capacity(entry.datoms.len());
-        let mut introduced: Vec<u64> = Vec::new();
+        let mut introduced: HashSet<u64> = HashSet::new();
         for d in &entry.datoms {
             if self.is_composite(d.a) || (d.e == entry.tx && d.a == txinstant_id(self.db)) {
                 continue;
@@ -219,8 +219,7 @@ impl<'a> Replay<'a> {
                 v: self.value(&d.v, d.a, entry.tx),
             };
             // The first assertion of each new entity opens the transaction, in id order.
-            if d.added && self.is_new(d.e) && !introduced.contains(&d.e) {
-                introduced.push(d.e);
+            if d.added && self.is_new(d.e) && introduced.insert(d.e) {
                 ops.push((d.e, op));
             } else {
                 rest.push(op);
