@@ -158,7 +158,7 @@ pub fn run(args: AblationBenchArgs) -> Result<()> {
         durability,
     };
     match args.format {
-        Format::Json => output::print_json(&report),
+        Format::Edn | Format::Json => output::print_data(args.format, &report),
         Format::Table => output::print_text(&table_text(&report)),
     }
 }

@@ -123,7 +123,7 @@ pub fn run(args: ImportBenchArgs) -> Result<()> {
         spilled_runs: report.spilled_runs,
     };
     match args.format {
-        Format::Json => output::print_json(&json),
+        Format::Edn | Format::Json => output::print_data(args.format, &json),
         Format::Table => {
             let tables: Vec<String> = json
                 .bytes_per_datom_by_table

@@ -170,7 +170,7 @@ pub fn run(args: ParallelBenchArgs) -> Result<()> {
         trials,
     };
     match args.format {
-        Format::Json => output::print_json(&report),
+        Format::Edn | Format::Json => output::print_data(args.format, &report),
         Format::Table => output::print_text(&table_text(&report)),
     }
 }

@@ -100,7 +100,7 @@ pub fn run(args: TxBenchArgs) -> Result<()> {
         0.0
     };
     match args.format {
-        Format::Json => output::print_json(&json!({
+        Format::Edn | Format::Json => output::print_data(args.format, &json!({
             "threads": args.threads,
             "seconds": round3(elapsed),
             "transactions": n,

@@ -37,12 +37,15 @@ pub fn run(db_path: Option<&Path>, args: TransactArgs) -> Result<()> {
     let database = open_database(db_path, Create::IfMissing)?;
     let report = database.transact(&text).context(|| name.clone())?;
     match args.format {
-        Format::Json => output::print_json(&TransactJson {
-            tx: report.tx,
-            t: report.t,
-            datoms: report.tx_data.len(),
-            tempids: &report.tempids,
-        }),
+        Format::Edn | Format::Json => output::print_data(
+            args.format,
+            &TransactJson {
+                tx: report.tx,
+                t: report.t,
+                datoms: report.tx_data.len(),
+                tempids: &report.tempids,
+            },
+        ),
         Format::Table => {
             let mut summary = output::table(&["tx", "t", "datoms"], &[0, 1, 2]);
             summary.add_row(vec![

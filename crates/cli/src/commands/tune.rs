@@ -217,7 +217,7 @@ pub fn run(db_path: Option<&Path>, args: TuneArgs) -> Result<()> {
         env_lines,
     };
     match args.format {
-        Format::Json => output::print_json(&report),
+        Format::Edn | Format::Json => output::print_data(args.format, &report),
         Format::Table => output::print_text(&table_text(&report)),
     }
 }
