@@ -16,8 +16,8 @@
 //! datolite [--db DIR] tune                       recommended DATOLITE_* settings, measured
 //! ```
 //!
-//! Every command that prints data takes `--format table|edn|json`, default `table` (`scan` and
-//! `pull` default to `edn`: datoms to read on or pipe). Tables stream row by row with control
+//! Every command that prints data takes `--format table|edn|json`, default `table` (`scan`,
+//! `pull` and `repl` default to `edn`: datoms and maps to read on or pipe). Tables stream row by row with control
 //! characters escaped; EDN of a report is its JSON document with keyword keys.
 //!
 //! Storage options come from `DATOLITE_*` environment variables (`StoreOptions::from_env`).

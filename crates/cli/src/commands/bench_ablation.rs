@@ -1,4 +1,4 @@
-//! `datolite bench ablation [--datoms N] [--runs R] [--format table|json]`: the storage plan's
+//! `datolite bench ablation [--datoms N] [--runs R] [--format table|edn|json]`: the storage plan's
 //! method — every optimization measured off and on, one at a time and all together, on the
 //! same data in one run, with absolute times beside the ratios.
 //!

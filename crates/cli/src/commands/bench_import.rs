@@ -1,4 +1,4 @@
-//! `datolite bench import --datoms N [--format table|json]`: the bulk loader on generated data,
+//! `datolite bench import --datoms N [--format table|edn|json]`: the bulk loader on generated data,
 //! beside the physical reference — a bare LMDB append of the very keys it wrote.
 //!
 //! The data are `bench scan`'s: entities of five attributes of mixed types (long, double, short

@@ -1,4 +1,4 @@
-//! `datolite bench ohlc [--size small|medium|large] [--runs R] [--format table|json]`: the
+//! `datolite bench ohlc [--size small|medium|large] [--runs R] [--format table|edn|json]`: the
 //! market-data shape users analyse — hourly OHLC bars of many symbols — loaded into a fresh
 //! temporary database, then four typical queries timed.
 //!

@@ -1,4 +1,4 @@
-//! `datolite bench parallel [--datoms N] [--trials T] [--format table|json]`: why a parallel
+//! `datolite bench parallel [--datoms N] [--trials T] [--format table|edn|json]`: why a parallel
 //! scan's speed-up moves from run to run.
 //!
 //! A parallel decoded fold over EAVT with every worker versus one worker, `--trials` times,

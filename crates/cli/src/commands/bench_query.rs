@@ -1,4 +1,4 @@
-//! `datolite --db DIR bench query [--runs N] [--format table|json] QUERY [ARG ...]`: any query
+//! `datolite --db DIR bench query [--runs N] [--format table|edn|json] QUERY [ARG ...]`: any query
 //! timed in-process on the user's own database — one untimed warm-up run, then the median of
 //! N runs — beside `explain --analyze`, which shows where the time goes.
 

@@ -1,4 +1,4 @@
-//! `datolite [--db DIR] tune [--datoms N] [--runs R] [--format table|json]`: measures this
+//! `datolite [--db DIR] tune [--datoms N] [--runs R] [--format table|edn|json]`: measures this
 //! machine with a short calibrated workload and recommends storage options — scan batch size,
 //! parallel workers, LMDB readahead, sync mode, engine and profile — with the evidence, and the
 //! exact `DATOLITE_*` lines to apply them.
