@@ -291,7 +291,8 @@ pub fn unquoted_text(s: &str) -> String {
 /// Text for a table cell with every control character escaped — `\n`, `\t`, `\r`, and the
 /// other C0 and C1 controls and DEL as `\u001b` (EDN's spelling) — so that a value cannot
 /// break a table's rows or send the terminal an escape sequence. Every table cell goes through
-/// here (the streamed tables of [`StreamTable`] and the values of [`value_text`]).
+/// here (the streamed tables of [`StreamTable`], the rows of [`row`] and the values of
+/// [`value_text`]).
 pub fn cell_text(s: &str) -> std::borrow::Cow<'_, str> {
     if !s.chars().any(char::is_control) {
         return std::borrow::Cow::Borrowed(s);
@@ -307,6 +308,18 @@ pub fn cell_text(s: &str) -> std::borrow::Cow<'_, str> {
         }
     }
     std::borrow::Cow::Owned(out)
+}
+
+/// A row of a [`table`] with every cell through [`cell_text`]: for tables whose cells hold
+/// user data (tempids, values, keys), so that none can break the table.
+pub fn row(cells: Vec<String>) -> Vec<String> {
+    cells
+        .into_iter()
+        .map(|c| match cell_text(&c) {
+            std::borrow::Cow::Borrowed(_) => c,
+            std::borrow::Cow::Owned(escaped) => escaped,
+        })
+        .collect()
 }
 
 /// Rows of a [`StreamTable`] whose widths set its columns.
@@ -339,13 +352,7 @@ impl StreamTable {
     /// Adds a row (missing cells print empty, extra ones are dropped), printing it to `out`
     /// once the widths are known.
     pub fn row(&mut self, out: &mut impl Write, cells: Vec<String>) -> Result<()> {
-        let cells: Vec<String> = cells
-            .into_iter()
-            .map(|c| match cell_text(&c) {
-                std::borrow::Cow::Borrowed(_) => c,
-                std::borrow::Cow::Owned(escaped) => escaped,
-            })
-            .collect();
+        let cells = row(cells);
         match &self.widths {
             Some(widths) => write_row(out, widths, &self.right, &cells, '│', '┆')?,
             None => {

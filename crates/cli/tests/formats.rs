@@ -250,7 +250,18 @@ fn tables_escape_control_characters() {
         ],
     ));
     let query = ok(run(&db, &["query", "[:find ?n :where [_ :user/name ?n]]"]));
-    for table in [&scan, &query] {
+    let log = ok(run(&db, &["log", "--format", "table"]));
+    let pull = ok(run(
+        &db,
+        &[
+            "pull",
+            "[:user/email \"bob@example.com\"]",
+            "[:user/name]",
+            "--format",
+            "table",
+        ],
+    ));
+    for table in [&scan, &query, &log, &pull] {
         assert!(
             !table.contains('\u{1b}') && !table.contains('\t'),
             "{table}"

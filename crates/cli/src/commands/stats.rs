@@ -158,7 +158,7 @@ pub fn attribute_table(rows: &[AttrRow], schema_columns: bool) -> comfy_table::T
             value(&row.min),
             value(&row.max),
         ]);
-        table.add_row(cells);
+        table.add_row(output::row(cells));
     }
     table
 }

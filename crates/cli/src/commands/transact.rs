@@ -57,7 +57,7 @@ pub fn run(db_path: Option<&Path>, args: TransactArgs) -> Result<()> {
             if !report.tempids.is_empty() {
                 let mut tempids = output::table(&["tempid", "entity"], &[1]);
                 for (tempid, id) in &report.tempids {
-                    tempids.add_row(vec![tempid.clone(), id.to_string()]);
+                    tempids.add_row(output::row(vec![tempid.clone(), id.to_string()]));
                 }
                 text = format!("{text}\n{tempids}");
             }
