@@ -407,3 +407,47 @@ fn table_scan_of_many_datoms_runs_in_bounded_memory() {
         peak >> 20
     );
 }
+
+/// Runs `datolite args… --format FORMAT` without a database and returns stdout.
+fn run_format(args: &[&str], format: &str) -> String {
+    ok(datolite()
+        .args(args)
+        .args(["--format", format])
+        .output()
+        .expect("run"))
+}
+
+/// Benchmarks, `tune` and `demo` print table, EDN and JSON of one shape (the slow ones, tune
+/// and ablation, EDN only: their JSON has its own tests).
+#[test]
+fn benchmarks_tune_and_demo_print_table_edn_and_json() {
+    let tmp = TempDir::new().expect("temp dir");
+    let demo_dir = tmp.path().join("demo");
+    let demo_dir = demo_dir.to_str().expect("utf-8");
+    let quick: Vec<Vec<&str>> = vec![
+        vec!["bench", "tx", "--threads", "1", "--seconds", "0.1"],
+        vec!["bench", "time", "--datoms", "50", "--runs", "1"],
+        vec!["bench", "import", "--datoms", "1000"],
+        vec!["bench", "graph", "--people", "2", "--runs", "1"],
+        vec!["bench", "people", "--people", "50", "--runs", "1"],
+        vec!["bench", "parallel", "--datoms", "1000", "--trials", "1"],
+        vec!["bench", "scan", "--datoms", "1000", "--runs", "1"],
+        vec!["demo", "--dir", demo_dir, "--bars", "100"],
+    ];
+    for args in &quick {
+        assert!(!run_format(args, "table").trim().is_empty(), "{args:?}");
+        let j = json(&run_format(args, "json"));
+        let e = edn(&run_format(args, "edn"));
+        assert!(same_shape(&j, &e), "{args:?}:\n{j}\n{e}");
+    }
+    let tune = edn(&run_format(
+        &["tune", "--datoms", "1000", "--runs", "1"],
+        "edn",
+    ));
+    assert!(matches!(get(&tune, ":cores"), Edn::Long(1..)), "{tune}");
+    let ablation = edn(&run_format(
+        &["bench", "ablation", "--datoms", "1000", "--runs", "1"],
+        "edn",
+    ));
+    assert!(matches!(get(&ablation, ":ablations"), Edn::Vector(v) if !v.is_empty()));
+}
