@@ -414,7 +414,7 @@ fn write_border(
     Ok(())
 }
 
-/// One row of cells padded (or cut) to `widths`.
+/// One row of cells padded (or cut, the last character then `…`) to `widths`.
 fn write_row(
     out: &mut impl Write,
     widths: &[usize],
@@ -423,37 +423,34 @@ fn write_row(
     outer: char,
     inner: char,
 ) -> Result<()> {
-    let mut line = String::new();
+    let mut line = String::with_capacity(widths.iter().sum::<usize>() + 4 * widths.len());
     line.push(outer);
     for (i, &width) in widths.iter().enumerate() {
         if i > 0 {
             line.push(inner);
         }
-        let cell = fit(cells.get(i).map_or("", String::as_str), width);
-        let pad = " ".repeat(width - cell.chars().count());
+        let cell = cells.get(i).map_or("", String::as_str);
+        let chars = cell.chars().count();
+        let pad = width.saturating_sub(chars);
+        let right_aligned = right.get(i).copied().unwrap_or(false);
         line.push(' ');
-        if right.get(i).copied().unwrap_or(false) {
-            line.push_str(&pad);
-            line.push_str(&cell);
+        if right_aligned {
+            line.extend(std::iter::repeat_n(' ', pad));
+        }
+        if chars <= width {
+            line.push_str(cell);
         } else {
-            line.push_str(&cell);
-            line.push_str(&pad);
+            line.extend(cell.chars().take(width.saturating_sub(1)));
+            line.push('…');
+        }
+        if !right_aligned {
+            line.extend(std::iter::repeat_n(' ', pad));
         }
         line.push(' ');
     }
     line.push(outer);
     writeln!(out, "{line}")?;
     Ok(())
-}
-
-/// `cell` cut to `width` characters, its last one `…` when cut.
-fn fit(cell: &str, width: usize) -> std::borrow::Cow<'_, str> {
-    if cell.chars().count() <= width {
-        return std::borrow::Cow::Borrowed(cell);
-    }
-    let mut cut: String = cell.chars().take(width.saturating_sub(1)).collect();
-    cut.push('…');
-    std::borrow::Cow::Owned(cut)
 }
 
 /// Like [`value_text`], cut to `max` characters (long strings would blow up a table's width).

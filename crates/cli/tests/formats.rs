@@ -355,6 +355,16 @@ fn parallel_scan_prints_the_sequential_output() {
         ],
     ));
     assert_eq!(count.trim(), "1500");
+    // Views over time too: the history's retractions print in place.
+    let retract = db.with_file_name("retract.edn");
+    std::fs::write(&retract, r#"[[:db/retract [:p/name "person 3"] :p/age 3]]"#).expect("write");
+    ok(run(
+        &db,
+        &["transact", retract.to_str().expect("utf-8 path")],
+    ));
+    let history = ok(run(&db, &["scan", "eavt", "--history"]));
+    assert!(history.contains(" :p/age 3 ") && history.contains(" false]"));
+    assert!(history == ok(run(&db, &["scan", "eavt", "--history", "--parallel", "3"])));
     let log = run(&db, &["scan", "log", "--parallel", "2"]);
     assert!(fails(log).contains("--parallel"));
 }
