@@ -80,15 +80,6 @@ pub fn print_data<T: serde::Serialize + ?Sized>(format: Format, value: &T) -> Re
     }
 }
 
-/// JSON text rendered by a library (`Plan::to_json`) in `format`: EDN, or JSON compact or
-/// indented with `--pretty`.
-pub fn data_text(format: Format, json: String) -> String {
-    match format {
-        Format::Edn => json_text_to_edn(&json),
-        Format::Table | Format::Json => json_text(json),
-    }
-}
-
 /// Prints `value`, serialized as JSON would be, as one line of EDN (see [`json_text_to_edn`]).
 pub fn print_edn<T: serde::Serialize + ?Sized>(value: &T) -> Result<()> {
     print_text(&json_text_to_edn(&serde_json::to_string(value)?))

@@ -38,8 +38,8 @@ const ORDERED_QUEUE: usize = 4;
 const ORDERED_AHEAD: usize = 2;
 
 /// What a worker of an ordered scan sends for its part: batches of datoms, or the error that
-/// ended the part. The part is complete when its sender is dropped after
-/// [`OrderedShared::finish`].
+/// ended the part. The part is complete when its worker marks it in `completed` and drops the
+/// sender.
 type OrderedMsg = Result<Vec<Datom>>;
 
 /// A scan split over several workers.
@@ -117,6 +117,9 @@ impl<'s, 'db> ParallelScan<'s, 'db> {
             senders,
         };
         let limit = self.scan.limit_value().unwrap_or(usize::MAX);
+        // Threads of their own, not rayon's: the workers block on full channels while `f` runs
+        // on this thread, and blocked tasks would hold rayon's pool (two threads on two cores)
+        // from the rest of the program.
         std::thread::scope(|scope| {
             for guard in guards {
                 let (shared, parts) = (&shared, &parts);

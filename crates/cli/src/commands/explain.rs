@@ -10,7 +10,7 @@ use datolite::DbQueries;
 
 use crate::commands::query::QueryInput;
 use crate::error::Result;
-use crate::output::{self, Format};
+use crate::output;
 
 /// How a plan prints.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -48,7 +48,7 @@ pub fn run(db_path: Option<&Path>, args: ExplainArgs) -> Result<()> {
         q.db.explain_plan_limited(&q.text, &q.inputs(), &q.sources, args.analyze, &q.limits)?;
     match args.format {
         ExplainFormat::Table => output::print_text(plan.to_string().trim_end()),
-        ExplainFormat::Edn => output::print_text(&output::data_text(Format::Edn, plan.to_json())),
+        ExplainFormat::Edn => output::print_text(&output::json_text_to_edn(&plan.to_json())),
         ExplainFormat::Json => output::print_text(&output::json_text(plan.to_json())),
     }
 }
