@@ -5,14 +5,21 @@
 //! datolite --db DIR transact FILE|-              EDN tx-data; prints tx id, datom count, tempids
 //! datolite --db DIR import FILE|-...             bulk load EDN, JSON lines or CSV, with progress
 //! datolite --db DIR export [--format edn|jsonl] [FILE|-]   the database as replayable tx-data
-//! datolite --db DIR stats [--format json]        statistics per attribute
+//! datolite --db DIR stats                        statistics per attribute
+//! datolite --db DIR check                        verify indexes, statistics and the log
 //! datolite --db DIR scan eavt|aevt|avet|vaet|log [--count] [--limit N] [--parallel N]
-//! datolite --db DIR query [--format table|edn|json] QUERY [ARG ...]   each ARG one EDN value
+//! datolite --db DIR query QUERY [ARG ...]        each ARG one EDN value
 //! datolite --db DIR explain [--analyze] QUERY [ARG ...]
+//! datolite --db DIR log [--from POINT] [--to POINT]
+//! datolite --db DIR pull ENTITY PATTERN
 //! datolite --db DIR repl                         interactive queries (stdin script when piped)
-//! datolite bench scan [--datoms N] [--format json]
-//! datolite bench people [--data FILE.edn] [--runs R] [--format json]
+//! datolite bench scan|people|time|graph|tx|import|ohlc|ablation|parallel|query
+//! datolite [--db DIR] tune                       recommended DATOLITE_* settings, measured
 //! ```
+//!
+//! Every command that prints data takes `--format table|edn|json`, default `table` (`scan`,
+//! `pull` and `repl` default to `edn`: datoms and maps to read on or pipe). Tables stream row by row with control
+//! characters escaped; EDN of a report is its JSON document with keyword keys.
 //!
 //! Storage options come from `DATOLITE_*` environment variables (`StoreOptions::from_env`).
 //! Errors print `error: …` on stderr and exit with 1; usage errors exit with 2.

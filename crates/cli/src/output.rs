@@ -13,11 +13,14 @@ use datolite_edn::format_inst_millis;
 
 use crate::error::Result;
 
-/// How a command prints a report.
+/// How a command prints a report: every report command takes `--format table|edn|json`,
+/// default `table`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     /// Human-readable tables.
     Table,
+    /// One EDN map, the JSON document's shape with keyword keys (see [`json_text_to_edn`]).
+    Edn,
     /// One JSON document, for scripts.
     Json,
 }
@@ -65,6 +68,118 @@ pub fn json_text(compact: String) -> String {
 /// `json!` map would sort them).
 pub fn print_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<()> {
     print_text(&json_text(serde_json::to_string(value)?))
+}
+
+/// Prints a report as data: EDN or JSON, as `format` says (`table` prints JSON too: callers
+/// print their own table and pass only `edn` or `json` here). One function for every report,
+/// so that EDN output is the JSON document's exact shape (see [`json_text_to_edn`]).
+pub fn print_data<T: serde::Serialize + ?Sized>(format: Format, value: &T) -> Result<()> {
+    match format {
+        Format::Edn => print_edn(value),
+        Format::Table | Format::Json => print_json(value),
+    }
+}
+
+/// Prints `value`, serialized as JSON would be, as one line of EDN (see [`json_text_to_edn`]).
+pub fn print_edn<T: serde::Serialize + ?Sized>(value: &T) -> Result<()> {
+    print_text(&json_text_to_edn(&serde_json::to_string(value)?))
+}
+
+/// JSON text as EDN, same shape: objects become maps whose keys are keywords (`"datoms"` →
+/// `:datoms`; a key that cannot be a keyword stays a string), arrays vectors, `null` `nil`.
+///
+/// Works on the text, like [`indent_json`], so keys keep the struct's order (`serde_json`'s
+/// `Value` would sort them) and numbers keep every digit as written. String values stay
+/// strings: in the JSON contract (`docs/design.md` §9.3) `":a/b"` and instants are strings, and
+/// reading them back as keywords or `#inst` would guess. Text that is not JSON is printed as an
+/// EDN string rather than lost.
+pub fn json_text_to_edn(json: &str) -> String {
+    if serde_json::from_str::<serde::de::IgnoredAny>(json).is_err() {
+        return Value::from(json).to_string();
+    }
+    let mut out = String::with_capacity(json.len());
+    // Per open container: whether it is an object; and whether the next string is a key.
+    let mut objects: Vec<bool> = Vec::new();
+    let mut expect_key = false;
+    let mut rest = json;
+    while let Some(c) = rest.chars().next() {
+        let token_len = json_token_len(rest);
+        let token = &rest[..token_len];
+        match c {
+            '{' | '[' => {
+                out.push(c);
+                objects.push(c == '{');
+                expect_key = c == '{';
+            }
+            '}' | ']' => {
+                out.push(c);
+                objects.pop();
+            }
+            ',' if objects.last() == Some(&true) => {
+                out.push_str(", ");
+                expect_key = true;
+            }
+            ',' | ':' => out.push(' '),
+            '"' => {
+                let text: String = serde_json::from_str(token).unwrap_or_default();
+                if std::mem::take(&mut expect_key) {
+                    out.push_str(&edn_key(&text));
+                } else {
+                    out.push_str(&Value::from(text.as_str()).to_string());
+                }
+            }
+            c if c.is_whitespace() => {}
+            _ if token == "null" => out.push_str("nil"),
+            // Numbers, `true`, `false`: the same text in EDN.
+            _ => out.push_str(token),
+        }
+        rest = &rest[token_len..];
+    }
+    out
+}
+
+/// The length in bytes of the JSON token `text` starts with: a whole string literal, one
+/// punctuation character, or a number or literal up to the next delimiter.
+fn json_token_len(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    match bytes.first() {
+        Some(b'"') => {
+            let mut i = 1;
+            while i < bytes.len() {
+                match bytes[i] {
+                    b'\\' => i += 2,
+                    b'"' => return i + 1,
+                    _ => i += 1,
+                }
+            }
+            bytes.len()
+        }
+        Some(b'{' | b'}' | b'[' | b']' | b',' | b':') => 1,
+        Some(_) => text
+            .find(|c: char| matches!(c, ',' | ']' | '}' | ':') || c.is_whitespace())
+            .unwrap_or(text.len())
+            .max(text.chars().next().map_or(1, char::len_utf8)),
+        None => 0,
+    }
+}
+
+/// A JSON object key as an EDN map key: a keyword when the key is a valid keyword name (or
+/// already one, `":user/name"`), otherwise the string.
+fn edn_key(key: &str) -> String {
+    let name = key.strip_prefix(':').unwrap_or(key);
+    let symbol_char = |c: char| c.is_alphanumeric() || "*+!-_?<>=.".contains(c);
+    let valid_part = |part: &str| {
+        part.chars().next().is_some_and(|c| !c.is_ascii_digit()) && part.chars().all(symbol_char)
+    };
+    let valid = match name.split_once('/') {
+        Some((ns, local)) => valid_part(ns) && valid_part(local),
+        None => valid_part(name),
+    };
+    if valid {
+        format!(":{name}")
+    } else {
+        Value::from(key).to_string()
+    }
 }
 
 /// Compact JSON indented as `serde_json`'s pretty printer does (two spaces, `": "`), working
@@ -148,22 +263,185 @@ pub fn table(header: &[&str], right: &[usize]) -> Table {
 }
 
 /// A value as it reads best in a table or on a line: EDN, except that instants print as bare
-/// RFC 3339 text (the `#inst` tag adds nothing for a reader).
+/// RFC 3339 text (the `#inst` tag adds nothing for a reader). Control characters are escaped
+/// (see [`cell_text`]).
 pub fn value_text(value: &ValueRef<'_>) -> String {
-    match value {
+    let text = match value {
         ValueRef::Instant(ms) => format_inst_millis(*ms),
         other => other.to_string(),
-    }
+    };
+    cell_text(&text).into_owned()
 }
 
 /// A string for a table cell: as is, but with backslashes and control characters escaped as in
 /// EDN (`\n`, `\t`, `\u0001`), so that one cell stays on one line.
 pub fn unquoted_text(s: &str) -> String {
-    if !s.chars().any(|c| c.is_control() || c == '\\') {
-        return s.to_string();
+    cell_text(&s.replace('\\', "\\\\")).into_owned()
+}
+
+/// Text for a table cell with every control character escaped — `\n`, `\t`, `\r`, and the
+/// other C0 and C1 controls and DEL as `\u001b` (EDN's spelling) — so that a value cannot
+/// break a table's rows or send the terminal an escape sequence. Every table cell goes through
+/// here (the streamed tables of [`StreamTable`], the rows of [`row`] and the values of
+/// [`value_text`]).
+pub fn cell_text(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(s);
     }
-    let quoted = Value::from(s).to_string();
-    quoted[1..quoted.len() - 1].replace("\\\"", "\"")
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// A row of a [`table`] with every cell through [`cell_text`]: for tables whose cells hold
+/// user data (tempids, values, keys), so that none can break the table.
+pub fn row(cells: Vec<String>) -> Vec<String> {
+    cells
+        .into_iter()
+        .map(|c| match cell_text(&c) {
+            std::borrow::Cow::Borrowed(_) => c,
+            std::borrow::Cow::Owned(escaped) => escaped,
+        })
+        .collect()
+}
+
+/// Rows of a [`StreamTable`] whose widths set its columns.
+pub const MEASURED_ROWS: usize = 1000;
+
+/// A table printed as its rows come, in [`table`]'s look, so that a million rows cost the
+/// memory of a thousand: the first [`MEASURED_ROWS`] rows are held to measure the columns,
+/// then printed; later rows are padded to those widths, and a longer cell is cut with `…`.
+/// Widths count characters (a double-width character takes one column here).
+pub struct StreamTable {
+    header: Vec<String>,
+    right: Vec<bool>,
+    /// Rows held until the widths are fixed.
+    pending: Vec<Vec<String>>,
+    /// Column widths, once measured (the top border and the header are printed then).
+    widths: Option<Vec<usize>>,
+}
+
+impl StreamTable {
+    /// A table with `header`; columns listed in `right` (by index) are right-aligned.
+    pub fn new(header: &[&str], right: &[usize]) -> Self {
+        StreamTable {
+            header: header.iter().map(|h| cell_text(h).into_owned()).collect(),
+            right: (0..header.len()).map(|i| right.contains(&i)).collect(),
+            pending: Vec::new(),
+            widths: None,
+        }
+    }
+
+    /// Adds a row (missing cells print empty, extra ones are dropped), printing it to `out`
+    /// once the widths are known.
+    pub fn row(&mut self, out: &mut impl Write, cells: Vec<String>) -> Result<()> {
+        let cells = row(cells);
+        match &self.widths {
+            Some(widths) => write_row(out, widths, &self.right, &cells, '│', '┆')?,
+            None => {
+                self.pending.push(cells);
+                if self.pending.len() >= MEASURED_ROWS {
+                    self.start(out)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Prints what is still held and the bottom border.
+    pub fn finish(mut self, out: &mut impl Write) -> Result<()> {
+        if self.widths.is_none() {
+            self.start(out)?;
+        }
+        if let Some(widths) = &self.widths {
+            write_border(out, widths, ('╰', '─', '┴', '╯'))?;
+        }
+        Ok(())
+    }
+
+    /// Measures the columns on the rows held, then prints the top, the header and those rows.
+    fn start(&mut self, out: &mut impl Write) -> Result<()> {
+        let mut widths: Vec<usize> = self.header.iter().map(|h| h.chars().count()).collect();
+        for row in &self.pending {
+            for (i, cell) in row.iter().enumerate().take(widths.len()) {
+                widths[i] = widths[i].max(cell.chars().count());
+            }
+        }
+        write_border(out, &widths, ('╭', '─', '┬', '╮'))?;
+        write_row(out, &widths, &self.right, &self.header, '│', '┆')?;
+        write_border(out, &widths, ('╞', '═', '╪', '╡'))?;
+        for row in std::mem::take(&mut self.pending) {
+            write_row(out, &widths, &self.right, &row, '│', '┆')?;
+        }
+        self.widths = Some(widths);
+        Ok(())
+    }
+}
+
+/// A border line: `(left, fill, cross, right)`.
+fn write_border(
+    out: &mut impl Write,
+    widths: &[usize],
+    (left, fill, cross, right): (char, char, char, char),
+) -> Result<()> {
+    let mut line = String::new();
+    line.push(left);
+    for (i, width) in widths.iter().enumerate() {
+        if i > 0 {
+            line.push(cross);
+        }
+        line.extend(std::iter::repeat_n(fill, width + 2));
+    }
+    line.push(right);
+    writeln!(out, "{line}")?;
+    Ok(())
+}
+
+/// One row of cells padded (or cut, the last character then `…`) to `widths`.
+fn write_row(
+    out: &mut impl Write,
+    widths: &[usize],
+    right: &[bool],
+    cells: &[String],
+    outer: char,
+    inner: char,
+) -> Result<()> {
+    let mut line = String::with_capacity(widths.iter().sum::<usize>() + 4 * widths.len());
+    line.push(outer);
+    for (i, &width) in widths.iter().enumerate() {
+        if i > 0 {
+            line.push(inner);
+        }
+        let cell = cells.get(i).map_or("", String::as_str);
+        let chars = cell.chars().count();
+        let pad = width.saturating_sub(chars);
+        let right_aligned = right.get(i).copied().unwrap_or(false);
+        line.push(' ');
+        if right_aligned {
+            line.extend(std::iter::repeat_n(' ', pad));
+        }
+        if chars <= width {
+            line.push_str(cell);
+        } else {
+            line.extend(cell.chars().take(width.saturating_sub(1)));
+            line.push('…');
+        }
+        if !right_aligned {
+            line.extend(std::iter::repeat_n(' ', pad));
+        }
+        line.push(' ');
+    }
+    line.push(outer);
+    writeln!(out, "{line}")?;
+    Ok(())
 }
 
 /// Like [`value_text`], cut to `max` characters (long strings would blow up a table's width).
@@ -266,6 +544,67 @@ mod tests {
             indent_json("[123456789012345678901234567890]"),
             "[\n  123456789012345678901234567890\n]"
         );
+    }
+
+    #[test]
+    fn reports_as_edn_keep_the_json_shape() {
+        let json = r#"{"datoms": 12, "ms": 1.5, "big": 18446744073709551615,
+            "name": ":user/name", "at": "2013-08-02T00:00:00.000Z", "none": null, "ok": true,
+            "rows": [[1, "a\nb\u001b"], []], "odd key": {}, ":user/age": -3, "q": "\"\\/"}"#;
+        let edn = json_text_to_edn(json);
+        assert_eq!(
+            edn,
+            concat!(
+                r#"{:datoms 12, :ms 1.5, :big 18446744073709551615, :name ":user/name", "#,
+                r#":at "2013-08-02T00:00:00.000Z", :none nil, :ok true, "#,
+                r#":rows [[1 "a\nb\u001b"] []], "odd key" {}, :user/age -3, :q "\"\\/"}"#
+            )
+        );
+        assert!(datolite_edn::parse(&edn).is_ok(), "{edn}");
+        assert_eq!(json_text_to_edn("not json"), "\"not json\"");
+        assert_eq!(
+            json_text_to_edn(r#"[123456789012345678901234567890, 1e3]"#),
+            "[123456789012345678901234567890 1e3]"
+        );
+    }
+
+    #[test]
+    fn streamed_tables_look_like_comfy_tables_and_escape_cells() {
+        let mut expected = table(&["e", "v"], &[0]);
+        expected.add_row(vec!["1", "ann"]);
+        expected.add_row(vec!["22", "bob"]);
+        let mut streamed = StreamTable::new(&["e", "v"], &[0]);
+        let mut out = Vec::new();
+        streamed
+            .row(&mut out, vec!["1".into(), "ann".into()])
+            .expect("row");
+        streamed
+            .row(&mut out, vec!["22".into(), "bob".into()])
+            .expect("row");
+        streamed.finish(&mut out).expect("finish");
+        assert_eq!(
+            String::from_utf8(out).expect("utf-8"),
+            format!("{expected}\n")
+        );
+        assert_eq!(
+            cell_text("a\nb\tc\rd\u{1b}[31m\u{7f}\u{85}é"),
+            r"a\nb\tc\rd\u001b[31m\u007f\u0085é"
+        );
+    }
+
+    #[test]
+    fn streamed_rows_after_the_measured_ones_are_cut_to_the_widths() {
+        let mut streamed = StreamTable::new(&["v"], &[]);
+        let mut out = Vec::new();
+        for _ in 0..MEASURED_ROWS {
+            streamed.row(&mut out, vec!["abcd".into()]).expect("row");
+        }
+        streamed
+            .row(&mut out, vec!["abcdefgh".into()])
+            .expect("row");
+        streamed.finish(&mut out).expect("finish");
+        let text = String::from_utf8(out).expect("utf-8");
+        assert!(text.contains("│ abc… │"), "{text}");
     }
 
     #[test]

@@ -210,6 +210,11 @@ impl<'db> Scan<'db> {
         self.direction
     }
 
+    /// The `limit` set on the scan, if any.
+    pub(crate) fn limit_value(&self) -> Option<usize> {
+        self.limit
+    }
+
     /// Runs `f(key, added)` on every key in range with one snapshot (the primitive under every
     /// consumer). On the current state every key is an assertion of the index; views over time
     /// merge in the history table (`time/view.rs`), whose retractions come with `added` false.

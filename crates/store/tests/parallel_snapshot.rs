@@ -145,3 +145,45 @@ fn parallel_parts_are_balanced() {
     assert!(sizes.len() > 1, "{sizes:?}");
     assert!(sizes.iter().all(|&s| s <= ideal * 2), "{sizes:?}");
 }
+
+#[test]
+fn ordered_parallel_scan_streams_the_sequential_order() {
+    let store = common::memory();
+    load(&store, 0, 6000);
+    let db = store.db().unwrap();
+    for index in [Index::Eavt, Index::Aevt, Index::Avet, Index::Vaet] {
+        let sequential = db.scan(index).collect().unwrap();
+        for workers in [1, 2, 3] {
+            let mut streamed = Vec::new();
+            db.scan(index)
+                .parallel(workers)
+                .for_each_ordered(|d| {
+                    streamed.push(d.to_owned());
+                    true
+                })
+                .unwrap();
+            assert_eq!(streamed, sequential, "{index:?} with {workers} workers");
+        }
+        // A limit counts datoms across parts; stopping early ends the workers.
+        let limited = db.scan(index).limit(2500).collect().unwrap();
+        let mut streamed = Vec::new();
+        db.scan(index)
+            .limit(2500)
+            .parallel(2)
+            .for_each_ordered(|d| {
+                streamed.push(d.to_owned());
+                true
+            })
+            .unwrap();
+        assert_eq!(streamed, limited, "{index:?} limited");
+        let mut seen = 0;
+        db.scan(index)
+            .parallel(2)
+            .for_each_ordered(|_| {
+                seen += 1;
+                seen < 10
+            })
+            .unwrap();
+        assert_eq!(seen, 10);
+    }
+}

@@ -280,23 +280,26 @@ fn report(
         0.0
     };
     match args.format {
-        Format::Json => output::print_json(&BenchJson {
-            scans: t.to_json(),
-            selective: selective
-                .iter()
-                .flat_map(|q| {
-                    [
-                        (format!("{}_ms", q.name), serde_json::json!(q.median_ms)),
-                        (format!("{}_rows", q.name), serde_json::json!(q.rows)),
-                    ]
-                })
-                .collect(),
-            requested_datoms: args.datoms,
-            runs: args.runs,
-            load_ms: round3(load.ms),
-            load_datoms_per_sec: per_sec.round(),
-            peak_rss_anon_mb: round3(load.peak_rss_anon_mb),
-        }),
+        Format::Edn | Format::Json => output::print_data(
+            args.format,
+            &BenchJson {
+                scans: t.to_json(),
+                selective: selective
+                    .iter()
+                    .flat_map(|q| {
+                        [
+                            (format!("{}_ms", q.name), serde_json::json!(q.median_ms)),
+                            (format!("{}_rows", q.name), serde_json::json!(q.rows)),
+                        ]
+                    })
+                    .collect(),
+                requested_datoms: args.datoms,
+                runs: args.runs,
+                load_ms: round3(load.ms),
+                load_datoms_per_sec: per_sec.round(),
+                peak_rss_anon_mb: round3(load.peak_rss_anon_mb),
+            },
+        ),
         Format::Table => {
             let mut load_table = output::table(&["load", "value"], &[1]);
             load_table.add_row(vec![

@@ -1,4 +1,4 @@
-//! `datolite bench ablation [--datoms N] [--runs R] [--format table|json]`: the storage plan's
+//! `datolite bench ablation [--datoms N] [--runs R] [--format table|edn|json]`: the storage plan's
 //! method — every optimization measured off and on, one at a time and all together, on the
 //! same data in one run, with absolute times beside the ratios.
 //!
@@ -158,7 +158,7 @@ pub fn run(args: AblationBenchArgs) -> Result<()> {
         durability,
     };
     match args.format {
-        Format::Json => output::print_json(&report),
+        Format::Edn | Format::Json => output::print_data(args.format, &report),
         Format::Table => output::print_text(&table_text(&report)),
     }
 }

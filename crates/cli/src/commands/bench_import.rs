@@ -1,4 +1,4 @@
-//! `datolite bench import --datoms N [--format table|json]`: the bulk loader on generated data,
+//! `datolite bench import --datoms N [--format table|edn|json]`: the bulk loader on generated data,
 //! beside the physical reference — a bare LMDB append of the very keys it wrote.
 //!
 //! The data are `bench scan`'s: entities of five attributes of mixed types (long, double, short
@@ -123,7 +123,7 @@ pub fn run(args: ImportBenchArgs) -> Result<()> {
         spilled_runs: report.spilled_runs,
     };
     match args.format {
-        Format::Json => output::print_json(&json),
+        Format::Edn | Format::Json => output::print_data(args.format, &json),
         Format::Table => {
             let tables: Vec<String> = json
                 .bytes_per_datom_by_table

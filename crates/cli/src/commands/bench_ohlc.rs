@@ -1,4 +1,4 @@
-//! `datolite bench ohlc [--size small|medium|large] [--runs R] [--format table|json]`: the
+//! `datolite bench ohlc [--size small|medium|large] [--runs R] [--format table|edn|json]`: the
 //! market-data shape users analyse — hourly OHLC bars of many symbols — loaded into a fresh
 //! temporary database, then four typical queries timed.
 //!
@@ -601,23 +601,26 @@ pub fn run(args: OhlcBenchArgs) -> Result<()> {
     }
     let [latest, daily, range, count] = measured;
     match args.format {
-        Format::Json => output::print_json(&OhlcJson {
-            size: args.size.name(),
-            symbols: shape.symbols,
-            days: shape.days,
-            bars: shape.bars(),
-            datoms: load.datoms,
-            load_ms: round3(load.ms),
-            runs: args.runs,
-            latest_close_ms: round3(latest.ms),
-            latest_close_rows: latest.rows,
-            daily_high_low_ms: round3(daily.ms),
-            daily_high_low_rows: daily.rows,
-            range_filter_ms: round3(range.ms),
-            range_filter_rows: range.rows,
-            count_per_symbol_ms: round3(count.ms),
-            count_per_symbol_rows: count.rows,
-        }),
+        Format::Edn | Format::Json => output::print_data(
+            args.format,
+            &OhlcJson {
+                size: args.size.name(),
+                symbols: shape.symbols,
+                days: shape.days,
+                bars: shape.bars(),
+                datoms: load.datoms,
+                load_ms: round3(load.ms),
+                runs: args.runs,
+                latest_close_ms: round3(latest.ms),
+                latest_close_rows: latest.rows,
+                daily_high_low_ms: round3(daily.ms),
+                daily_high_low_rows: daily.rows,
+                range_filter_ms: round3(range.ms),
+                range_filter_rows: range.rows,
+                count_per_symbol_ms: round3(count.ms),
+                count_per_symbol_rows: count.rows,
+            },
+        ),
         Format::Table => output::print_text(&format!(
             "bench ohlc ({}): {} symbols × {} days × 24 hourly bars = {} bars; {} datoms \
              bulk-loaded in {} ms; median of {} run{}\n{table}",

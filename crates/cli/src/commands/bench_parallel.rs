@@ -1,4 +1,4 @@
-//! `datolite bench parallel [--datoms N] [--trials T] [--format table|json]`: why a parallel
+//! `datolite bench parallel [--datoms N] [--trials T] [--format table|edn|json]`: why a parallel
 //! scan's speed-up moves from run to run.
 //!
 //! A parallel decoded fold over EAVT with every worker versus one worker, `--trials` times,
@@ -170,7 +170,7 @@ pub fn run(args: ParallelBenchArgs) -> Result<()> {
         trials,
     };
     match args.format {
-        Format::Json => output::print_json(&report),
+        Format::Edn | Format::Json => output::print_data(args.format, &report),
         Format::Table => output::print_text(&table_text(&report)),
     }
 }

@@ -1,4 +1,4 @@
-//! `datolite --db DIR bench query [--runs N] [--format table|json] QUERY [ARG ...]`: any query
+//! `datolite --db DIR bench query [--runs N] [--format table|edn|json] QUERY [ARG ...]`: any query
 //! timed in-process on the user's own database — one untimed warm-up run, then the median of
 //! N runs — beside `explain --analyze`, which shows where the time goes.
 
@@ -39,11 +39,14 @@ pub fn run(db_path: Option<&Path>, args: QueryBenchArgs) -> Result<()> {
             .row_count())
     })?;
     match args.format {
-        Format::Json => output::print_json(&json!({
-            "median_ms": round3(t.median_ms),
-            "rows": t.rows,
-            "runs": t.runs,
-        })),
+        Format::Edn | Format::Json => output::print_data(
+            args.format,
+            &json!({
+                "median_ms": round3(t.median_ms),
+                "rows": t.rows,
+                "runs": t.runs,
+            }),
+        ),
         Format::Table => output::print_text(&format!(
             "median {} ms over {} run{}, {} rows",
             output::ms(t.median_ms),

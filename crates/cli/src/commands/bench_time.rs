@@ -154,7 +154,7 @@ pub fn run(args: TimeBenchArgs) -> Result<()> {
         runs: args.runs,
     };
     match args.format {
-        Format::Json => output::print_json(&report),
+        Format::Edn | Format::Json => output::print_data(args.format, &report),
         Format::Table => output::print_text(&table(&report)),
     }
 }

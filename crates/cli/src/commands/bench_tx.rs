@@ -1,4 +1,4 @@
-//! `datolite bench tx [--threads N] [--seconds S] [--format table|json]`: small durable
+//! `datolite bench tx [--threads N] [--seconds S] [--format table|edn|json]`: small durable
 //! transactions (one entity each, full sync) from N threads at once into a fresh database, for
 //! S seconds: transactions per second, p50/p99 latency, and how many engine commits carried
 //! them (group commit shares one commit, one sync, among the transactions that arrive while
@@ -100,7 +100,7 @@ pub fn run(args: TxBenchArgs) -> Result<()> {
         0.0
     };
     match args.format {
-        Format::Json => output::print_json(&json!({
+        Format::Edn | Format::Json => output::print_data(args.format, &json!({
             "threads": args.threads,
             "seconds": round3(elapsed),
             "transactions": n,

@@ -1,26 +1,16 @@
-//! `datolite --db DIR check [--repair-stats] [--format table|json]`: verifies the database
+//! `datolite --db DIR check [--repair-stats] [--format table|edn|json]`: verifies the database
 //! (indexes against EAVT, long values, statistics against a recount, the log against the
 //! current datoms and history) and prints a report; exits 1 when anything is wrong.
 //! `--repair-stats` recounts the statistics first.
 
 use std::path::Path;
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 use serde_json::json;
 
 use crate::commands::{open_database, Create};
 use crate::error::{CliError, Result};
-use crate::output;
-
-/// How the report prints.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum CheckFormat {
-    /// A few lines: what was checked, then each problem.
-    Table,
-    /// `{"clean": …, "datoms": …, "history": …, "log_entries": …, "long_values": …,
-    /// "stats_checked": …, "problems": […], "more_problems": …}`.
-    Json,
-}
+use crate::output::{self, Format};
 
 /// Arguments of `check`.
 #[derive(Debug, Args)]
@@ -29,9 +19,11 @@ pub struct CheckArgs {
     #[arg(long)]
     repair_stats: bool,
 
-    /// Output format.
+    /// Output format: `table` is a few lines (what was checked, then each problem); `json`
+    /// `{"clean": …, "datoms": …, "history": …, "log_entries": …, "long_values": …,
+    /// "stats_checked": …, "problems": […], "more_problems": …}`; `edn` the same map.
     #[arg(long, value_enum, default_value = "table")]
-    format: CheckFormat,
+    format: Format,
 }
 
 /// Runs `check`.
@@ -42,17 +34,20 @@ pub fn run(db_path: Option<&Path>, args: CheckArgs) -> Result<()> {
     }
     let report = database.check()?;
     match args.format {
-        CheckFormat::Json => output::print_json(&json!({
-            "clean": report.is_clean(),
-            "datoms": report.datoms,
-            "history": report.history,
-            "log_entries": report.log_entries,
-            "long_values": report.long_values,
-            "stats_checked": report.stats_checked,
-            "problems": report.problems,
-            "more_problems": report.more_problems,
-        }))?,
-        CheckFormat::Table => {
+        Format::Edn | Format::Json => output::print_data(
+            args.format,
+            &json!({
+                "clean": report.is_clean(),
+                "datoms": report.datoms,
+                "history": report.history,
+                "log_entries": report.log_entries,
+                "long_values": report.long_values,
+                "stats_checked": report.stats_checked,
+                "problems": report.problems,
+                "more_problems": report.more_problems,
+            }),
+        )?,
+        Format::Table => {
             let mut text = format!(
                 "checked {} datoms, {} in history, {} log entries, {} long values; statistics {}",
                 report.datoms,

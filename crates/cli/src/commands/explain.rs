@@ -1,7 +1,7 @@
-//! `datolite --db DIR explain [--analyze] [--format text|json] QUERY [ARG ...]`: the plan tree
-//! the query runs — per node the index, bound components, join method and estimated rows,
+//! `datolite --db DIR explain [--analyze] [--format table|edn|json] QUERY [ARG ...]`: the plan
+//! tree the query runs — per node the index, bound components, join method and estimated rows,
 //! nested bodies under their node — and with `--analyze` the actual rows and time of every
-//! node after running it. `--format json` prints the tree for tools.
+//! node after running it. `--format json` (or `edn`, the same tree) prints the tree for tools.
 
 use std::path::Path;
 
@@ -15,8 +15,12 @@ use crate::output;
 /// How a plan prints.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ExplainFormat {
-    /// One numbered line per node, nested bodies indented.
-    Text,
+    /// One numbered line per node, nested bodies indented (`text` is accepted too, its name
+    /// before every command took `table|edn|json`).
+    #[value(alias = "text")]
+    Table,
+    /// The tree as EDN: the JSON tree's shape, keys as keywords.
+    Edn,
     /// The tree as JSON (`steps`, `rules`, per node `op`, `clause`, `access`, `join`,
     /// `est_rows`, `actual`, `bodies`).
     Json,
@@ -30,7 +34,7 @@ pub struct ExplainArgs {
     analyze: bool,
 
     /// Output format.
-    #[arg(long, value_enum, default_value = "text")]
+    #[arg(long, value_enum, default_value = "table")]
     format: ExplainFormat,
 
     #[command(flatten)]
@@ -43,7 +47,8 @@ pub fn run(db_path: Option<&Path>, args: ExplainArgs) -> Result<()> {
     let plan =
         q.db.explain_plan_limited(&q.text, &q.inputs(), &q.sources, args.analyze, &q.limits)?;
     match args.format {
-        ExplainFormat::Text => output::print_text(plan.to_string().trim_end()),
+        ExplainFormat::Table => output::print_text(plan.to_string().trim_end()),
+        ExplainFormat::Edn => output::print_text(&output::json_text_to_edn(&plan.to_json())),
         ExplainFormat::Json => output::print_text(&output::json_text(plan.to_json())),
     }
 }

@@ -238,14 +238,17 @@ pub fn run(args: GraphBenchArgs) -> Result<()> {
         table.add_row(row);
     }
     match args.format {
-        Format::Json => output::print_json(&json!({
-            "people": args.people,
-            "datoms": datoms,
-            "load_ms": round3(load_ms),
-            "runs": args.runs,
-            "rules": RULES,
-            "queries": Json::Object(queries),
-        })),
+        Format::Edn | Format::Json => output::print_data(
+            args.format,
+            &json!({
+                "people": args.people,
+                "datoms": datoms,
+                "load_ms": round3(load_ms),
+                "runs": args.runs,
+                "rules": RULES,
+                "queries": Json::Object(queries),
+            }),
+        ),
         Format::Table => output::print_text(&format!(
             "bench graph: {} people, {} datoms (loaded in {} ms), median of {} run{}\n{table}",
             output::thousands(args.people),

@@ -71,23 +71,32 @@ pub fn run(db_path: Option<&Path>, args: LogArgs) -> Result<()> {
             Ok(())
         }
         LogFormat::Table => {
-            let mut table =
-                output::table(&["t", "tx", "instant", "e", "a", "v", "added"], &[0, 1, 3]);
+            // Streamed, as `scan`'s table: a long log prints without a second copy of it.
+            let mut out = output::stdout();
+            let mut table = output::StreamTable::new(
+                &["t", "tx", "instant", "e", "a", "v", "added"],
+                &[0, 1, 3],
+            );
             for t in &entries {
                 let instant = edn::format_inst_millis(t.instant);
                 for d in &t.datoms {
-                    table.add_row(vec![
-                        t.t.to_string(),
-                        t.tx.to_string(),
-                        instant.clone(),
-                        d.e.to_string(),
-                        attribute_ident(&db, d.a),
-                        output::value_text_short(&d.v.as_ref(), 48),
-                        d.added.to_string(),
-                    ]);
+                    table.row(
+                        &mut out,
+                        vec![
+                            t.t.to_string(),
+                            t.tx.to_string(),
+                            instant.clone(),
+                            d.e.to_string(),
+                            attribute_ident(&db, d.a),
+                            output::value_text_short(&d.v.as_ref(), 48),
+                            d.added.to_string(),
+                        ],
+                    )?;
                 }
             }
-            output::print_text(&table.to_string())
+            table.finish(&mut out)?;
+            out.flush()?;
+            Ok(())
         }
     }
 }

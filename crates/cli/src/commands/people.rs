@@ -217,7 +217,7 @@ pub fn run(args: PeopleBenchArgs) -> Result<()> {
         Ok(rows(&db.q_edn(PULL_QUERY, &[])?))
     })?;
     match args.format {
-        Format::Json => output::print_json(&Json::Object(report)),
+        Format::Edn | Format::Json => output::print_data(args.format, &Json::Object(report)),
         Format::Table => output::print_text(&format!(
             "bench people: {} datoms, median of {} run{}\n{table}",
             output::thousands(datoms as u64),

@@ -62,7 +62,7 @@ fn table(map: Option<&PullMap>) -> comfy_table::Table {
             Pulled::Value(v) => output::value_text(&v.as_ref()),
             other => other.to_string(),
         };
-        table.add_row(vec![key.to_string(), text]);
+        table.add_row(output::row(vec![key.to_string(), text]));
     }
     table
 }

@@ -5,6 +5,7 @@
 //! the find elements as written), as EDN, or as JSON per `docs/design.md`, §9 CLI/JSON contract
 //! (see [`datolite::result_json`]).
 
+use std::io::Write;
 use std::path::Path;
 
 use clap::{Args, ValueEnum};
@@ -116,6 +117,13 @@ pub fn run(db_path: Option<&Path>, args: QueryArgs) -> Result<()> {
     let q = args.input.prepare(db_path)?;
     let result =
         q.db.q_edn_limited(&q.text, &q.inputs(), &q.sources, &q.limits)?;
+    if args.format == QueryFormat::Table {
+        // Streamed: a large result prints without a second, rendered copy in memory.
+        let mut out = output::stdout();
+        write_table(&mut out, &q.text, &result)?;
+        out.flush()?;
+        return Ok(());
+    }
     output::print_text(&render(&q.text, &result, args.format))
 }
 
@@ -138,14 +146,22 @@ pub fn render(text: &str, result: &QueryResult, format: QueryFormat) -> String {
         QueryFormat::Edn => datolite::result_edn(result),
         QueryFormat::Json => output::json_text(datolite::result_json(result)),
         QueryFormat::Table => {
-            // Return maps title their columns with the key names.
-            let headers = match result.map_keys() {
-                Some(keys) => keys.names.clone(),
-                None => find_headers(text),
-            };
-            result_table(&headers, result).to_string()
+            let mut out = Vec::new();
+            // Writing to memory cannot fail.
+            let _ = write_table(&mut out, text, result);
+            String::from_utf8_lossy(&out).trim_end().to_string()
         }
     }
+}
+
+/// Writes `result` of query `text` as a table, streamed row by row.
+fn write_table(out: &mut impl Write, text: &str, result: &QueryResult) -> Result<()> {
+    // Return maps title their columns with the key names.
+    let headers = match result.map_keys() {
+        Some(keys) => keys.names.clone(),
+        None => find_headers(text),
+    };
+    write_result_table(out, &headers, result)
 }
 
 /// The find elements of query `text` as written (`?title`, `(count ?e)`), for table headers.
@@ -188,8 +204,12 @@ pub fn find_headers(text: &str) -> Vec<String> {
     headers
 }
 
-/// The result as a table with `headers` (padded with `?1`, `?2`, … if too few).
-fn result_table(headers: &[String], result: &QueryResult) -> comfy_table::Table {
+/// Writes the result as a table with `headers` (padded with `?1`, `?2`, … if too few).
+fn write_result_table(
+    out: &mut impl Write,
+    headers: &[String],
+    result: &QueryResult,
+) -> Result<()> {
     let rows: Vec<&[Cell]> = result.rows();
     let width = rows.first().map_or(headers.len(), |r| r.len());
     let header: Vec<String> = (0..width.max(headers.len()))
@@ -212,11 +232,11 @@ fn result_table(headers: &[String], result: &QueryResult) -> comfy_table::Table 
             })
         })
         .collect();
-    let mut table = output::table(&header_refs, &right);
+    let mut table = output::StreamTable::new(&header_refs, &right);
     for row in rows {
-        table.add_row(row.iter().map(cell_text).collect::<Vec<_>>());
+        table.row(out, row.iter().map(cell_text).collect())?;
     }
-    table
+    table.finish(out)
 }
 
 /// A cell as table text: strings without quotes (control characters escaped, so a newline

@@ -1,8 +1,10 @@
 //! `datolite --db DIR scan eavt|aevt|avet|vaet|log`: print datoms in index order, or count them.
 //!
 //! Index scans stream straight from the engine (`Scan::for_each`), so printing a whole index
-//! never holds it in memory (except `--format table`, which must measure its columns). The log
-//! is read from the engine's log table in transaction order, with retractions.
+//! never holds it in memory: `--format table` too, which measures its columns on the first
+//! rows (`output::StreamTable`). `--parallel N` decodes with N workers and still prints in index
+//! order (`ParallelScan::for_each_ordered`, a bounded look-ahead). The log is read from the
+//! engine's log table in transaction order, with retractions.
 
 use std::io::Write;
 use std::path::Path;
@@ -46,8 +48,9 @@ pub struct ScanArgs {
     #[arg(long, value_name = "N")]
     limit: Option<usize>,
 
-    /// Count with a parallel scan over N workers (needs --count).
-    #[arg(long, value_name = "N", requires = "count", conflicts_with = "limit", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    /// Scan (or count) with N workers; datoms still print in index order, the same output as
+    /// without it. Index scans only.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
     parallel: Option<u64>,
 
     /// Only datoms of entity E (for vaet: datoms referring to E): an id, an ident
@@ -59,7 +62,8 @@ pub struct ScanArgs {
     #[arg(long, value_name = ":ns/name")]
     attribute: Option<String>,
 
-    /// Output format.
+    /// Output format. The default is `edn`, one datom per line, not `table` as for other
+    /// commands: a scan is a stream of datoms for reading on or piping.
     #[arg(long, value_enum, default_value = "edn")]
     format: ScanFormat,
 
@@ -82,24 +86,34 @@ pub fn run(db_path: Option<&Path>, args: ScanArgs) -> Result<()> {
     if let Some(n) = args.limit {
         scan = scan.limit(n);
     }
+    let workers = args
+        .parallel
+        .map(|n| usize::try_from(n).unwrap_or(usize::MAX));
     if args.count {
-        let n = match args.parallel {
+        let n = match workers {
+            // Each part stops at the limit, so the parts' sum is at least the limit when the
+            // scan reaches it: capping the sum gives the sequential count.
             Some(workers) => scan
-                .parallel(usize::try_from(workers).unwrap_or(1))
-                .count()?,
+                .parallel(workers)
+                .count()?
+                .min(args.limit.map_or(u64::MAX, |n| n as u64)),
             None => scan.count()?,
         };
         return print_count(n, args.format);
     }
     let mut printer = Printer::new(&db, args.format);
     let mut failure = None;
-    scan.for_each(|d| match printer.datom(d.e, d.a, &d.v, d.tx, d.added) {
+    let print = |d: &datolite::DatomRef<'_>| match printer.datom(d.e, d.a, &d.v, d.tx, d.added) {
         Ok(()) => true,
         Err(e) => {
             failure = Some(e);
             false
         }
-    })?;
+    };
+    match workers {
+        Some(workers) => scan.parallel(workers).for_each_ordered(print)?,
+        None => scan.for_each(print)?,
+    }
     if let Some(e) = failure {
         return Err(e);
     }
@@ -216,8 +230,8 @@ struct Printer<'db> {
     db: &'db Db,
     format: ScanFormat,
     out: std::io::BufWriter<std::io::StdoutLock<'static>>,
-    /// Rows of `--format table`, which needs every row before printing.
-    table: Option<comfy_table::Table>,
+    /// The table of `--format table`, printed as it streams.
+    table: Option<output::StreamTable>,
     /// Datoms printed so far (JSON needs commas between them).
     printed: u64,
 }
@@ -225,7 +239,7 @@ struct Printer<'db> {
 impl<'db> Printer<'db> {
     fn new(db: &'db Db, format: ScanFormat) -> Self {
         let table = (format == ScanFormat::Table)
-            .then(|| output::table(&["e", "a", "v", "tx", "added"], &[0, 3]));
+            .then(|| output::StreamTable::new(&["e", "a", "v", "tx", "added"], &[0, 3]));
         Printer {
             db,
             format,
@@ -252,13 +266,16 @@ impl<'db> Printer<'db> {
             }
             ScanFormat::Table => {
                 if let Some(table) = &mut self.table {
-                    table.add_row(vec![
-                        e.to_string(),
-                        ident,
-                        output::value_text_short(v, 48),
-                        tx.to_string(),
-                        added.to_string(),
-                    ]);
+                    table.row(
+                        &mut self.out,
+                        vec![
+                            e.to_string(),
+                            ident,
+                            output::value_text_short(v, 48),
+                            tx.to_string(),
+                            added.to_string(),
+                        ],
+                    )?;
                 }
             }
         }
@@ -272,8 +289,8 @@ impl<'db> Printer<'db> {
             ScanFormat::Json if output::pretty() => writeln!(self.out, "\n]")?,
             ScanFormat::Json => writeln!(self.out, "]")?,
             ScanFormat::Table => {
-                if let Some(table) = &self.table {
-                    writeln!(self.out, "{table}")?;
+                if let Some(table) = self.table.take() {
+                    table.finish(&mut self.out)?;
                 }
             }
             ScanFormat::Edn => {}

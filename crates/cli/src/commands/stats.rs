@@ -158,7 +158,7 @@ pub fn attribute_table(rows: &[AttrRow], schema_columns: bool) -> comfy_table::T
             value(&row.min),
             value(&row.max),
         ]);
-        table.add_row(cells);
+        table.add_row(output::row(cells));
     }
     table
 }
@@ -171,12 +171,15 @@ pub fn run(db_path: Option<&Path>, args: StatsArgs) -> Result<()> {
     let size = database.size_on_disk()?;
     let total = db.count()?;
     match args.format {
-        Format::Json => output::print_json(&StatsJson {
-            datoms: total,
-            basis_t: db.basis_t(),
-            size_on_disk_bytes: size,
-            attributes: rows.iter().map(AttrRow::to_json).collect(),
-        }),
+        Format::Edn | Format::Json => output::print_data(
+            args.format,
+            &StatsJson {
+                datoms: total,
+                basis_t: db.basis_t(),
+                size_on_disk_bytes: size,
+                attributes: rows.iter().map(AttrRow::to_json).collect(),
+            },
+        ),
         Format::Table => {
             let path = db_path.map(|p| p.display().to_string()).unwrap_or_default();
             output::print_text(&format!(

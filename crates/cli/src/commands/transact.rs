@@ -37,12 +37,15 @@ pub fn run(db_path: Option<&Path>, args: TransactArgs) -> Result<()> {
     let database = open_database(db_path, Create::IfMissing)?;
     let report = database.transact(&text).context(|| name.clone())?;
     match args.format {
-        Format::Json => output::print_json(&TransactJson {
-            tx: report.tx,
-            t: report.t,
-            datoms: report.tx_data.len(),
-            tempids: &report.tempids,
-        }),
+        Format::Edn | Format::Json => output::print_data(
+            args.format,
+            &TransactJson {
+                tx: report.tx,
+                t: report.t,
+                datoms: report.tx_data.len(),
+                tempids: &report.tempids,
+            },
+        ),
         Format::Table => {
             let mut summary = output::table(&["tx", "t", "datoms"], &[0, 1, 2]);
             summary.add_row(vec![
@@ -54,7 +57,7 @@ pub fn run(db_path: Option<&Path>, args: TransactArgs) -> Result<()> {
             if !report.tempids.is_empty() {
                 let mut tempids = output::table(&["tempid", "entity"], &[1]);
                 for (tempid, id) in &report.tempids {
-                    tempids.add_row(vec![tempid.clone(), id.to_string()]);
+                    tempids.add_row(output::row(vec![tempid.clone(), id.to_string()]));
                 }
                 text = format!("{text}\n{tempids}");
             }

@@ -1,4 +1,4 @@
-//! `datolite [--db DIR] tune [--datoms N] [--runs R] [--format table|json]`: measures this
+//! `datolite [--db DIR] tune [--datoms N] [--runs R] [--format table|edn|json]`: measures this
 //! machine with a short calibrated workload and recommends storage options — scan batch size,
 //! parallel workers, LMDB readahead, sync mode, engine and profile — with the evidence, and the
 //! exact `DATOLITE_*` lines to apply them.
@@ -217,7 +217,7 @@ pub fn run(db_path: Option<&Path>, args: TuneArgs) -> Result<()> {
         env_lines,
     };
     match args.format {
-        Format::Json => output::print_json(&report),
+        Format::Edn | Format::Json => output::print_data(args.format, &report),
         Format::Table => output::print_text(&table_text(&report)),
     }
 }

@@ -113,22 +113,25 @@ pub(super) fn report(
     let bars = db.count_attribute(COUNTED_ATTRIBUTE)?;
     let symbols = db.count_attribute(":symbol/ticker")?;
     let size = database.size_on_disk()?;
-    if format == Format::Json {
-        return output::print_json(&DemoJson {
-            dir: dir.display().to_string(),
-            built: build.is_some(),
-            build_ms: build.map(|b| round3(b.ms)),
-            datoms: total,
-            bars,
-            symbols,
-            basis_t: db.basis_t(),
-            size_on_disk_bytes: size,
-            runs: RUNS,
-            scans: t.to_json(),
-            attributes: rows.iter().map(AttrRow::to_json).collect(),
-            queries: queries.iter().map(DemoQuery::to_json).collect(),
-            time,
-        });
+    if format != Format::Table {
+        return output::print_data(
+            format,
+            &DemoJson {
+                dir: dir.display().to_string(),
+                built: build.is_some(),
+                build_ms: build.map(|b| round3(b.ms)),
+                datoms: total,
+                bars,
+                symbols,
+                basis_t: db.basis_t(),
+                size_on_disk_bytes: size,
+                runs: RUNS,
+                scans: t.to_json(),
+                attributes: rows.iter().map(AttrRow::to_json).collect(),
+                queries: queries.iter().map(DemoQuery::to_json).collect(),
+                time,
+            },
+        );
     }
 
     // Application attributes and the transaction instants; the bootstrap schema is summed up in

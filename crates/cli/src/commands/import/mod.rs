@@ -262,17 +262,20 @@ pub fn run(db_path: Option<&Path>, args: ImportArgs) -> Result<()> {
         0.0
     };
     match args.format {
-        Format::Json => output::print_json(&ImportJson {
-            files: totals.files,
-            ops: totals.ops,
-            datoms: totals.datoms,
-            transactions: totals.transactions,
-            seconds: output::round3(seconds),
-            datoms_per_sec: per_sec.round(),
-            mode: mode.name(),
-            early_index_writes: report.early_writes,
-            spilled_runs: report.spilled_runs,
-        }),
+        Format::Edn | Format::Json => output::print_data(
+            args.format,
+            &ImportJson {
+                files: totals.files,
+                ops: totals.ops,
+                datoms: totals.datoms,
+                transactions: totals.transactions,
+                seconds: output::round3(seconds),
+                datoms_per_sec: per_sec.round(),
+                mode: mode.name(),
+                early_index_writes: report.early_writes,
+                spilled_runs: report.spilled_runs,
+            },
+        ),
         Format::Table => {
             let mut table = output::table(
                 &[
