@@ -142,10 +142,10 @@ pub fn read_input(
 }
 
 /// The outcome of reading: an error, or whether the loader went away.
-type Read_ = Result<std::result::Result<(), Stop>>;
+type Reading = Result<std::result::Result<(), Stop>>;
 
 /// EDN tx-data: forms of operations, one big vector entered, or an export replayed.
-fn read_edn(reader: impl Read, batcher: &mut Batcher<'_>, types: &mut EntityBuilder) -> Read_ {
+fn read_edn(reader: impl Read, batcher: &mut Batcher<'_>, types: &mut EntityBuilder) -> Reading {
     let mut stream = StreamReader::new(reader);
     let malformed = |batcher: &Batcher<'_>, e: StreamError| match e {
         StreamError::Io(e) => batcher.failure(&format!("cannot read: {e}")),
@@ -195,7 +195,7 @@ struct EdnState {
 
 impl EdnState {
     /// Sends the operations of one form (or, in an export, its transaction).
-    fn form(&mut self, form: &Edn, batcher: &mut Batcher<'_>, types: &mut EntityBuilder) -> Read_ {
+    fn form(&mut self, form: &Edn, batcher: &mut Batcher<'_>, types: &mut EntityBuilder) -> Reading {
         let first = std::mem::replace(&mut self.first, false);
         if is_edn_header(form) {
             if !first {
@@ -261,7 +261,7 @@ fn ops_of(form: &Edn) -> Result<Vec<TxOp>> {
 }
 
 /// JSON lines: an object per line, each an entity; or an export's transactions.
-fn read_jsonl(reader: impl Read, batcher: &mut Batcher<'_>, builder: &mut EntityBuilder) -> Read_ {
+fn read_jsonl(reader: impl Read, batcher: &mut Batcher<'_>, builder: &mut EntityBuilder) -> Reading {
     let mut lines = BufReader::new(reader);
     let mut line = String::new();
     let mut number = 0u64;
@@ -446,7 +446,7 @@ fn export_ops(
 }
 
 /// CSV: a header of attribute names, then one entity per row.
-fn read_csv(reader: impl Read, batcher: &mut Batcher<'_>, builder: &mut EntityBuilder) -> Read_ {
+fn read_csv(reader: impl Read, batcher: &mut Batcher<'_>, builder: &mut EntityBuilder) -> Reading {
     let mut csv = csv::ReaderBuilder::new()
         .flexible(false)
         .from_reader(reader);
