@@ -3,8 +3,9 @@
 
 use datolite::ENV_VARS;
 
-/// Variables the command line reads besides the storage options.
-const CLI_VARS: [&str; 1] = ["DATOLITE_DB"];
+/// Variables the command line reads besides the storage options: the database directory and
+/// the REPL's history file.
+const CLI_VARS: [&str; 2] = ["DATOLITE_DB", crate::commands::repl::HISTORY_FILE_VAR];
 
 /// The warning for each unknown `DATOLITE_*` variable among `names`.
 pub fn unknown_variables<'n>(names: impl Iterator<Item = &'n str>) -> Vec<String> {
@@ -51,6 +52,7 @@ mod tests {
             [
                 "DATOLITE_LMDB_MAPSIZE",
                 "DATOLITE_DB",
+                "DATOLITE_HISTORY_FILE",
                 "PATH",
                 "DATOLITE_SYNC",
                 "DATOLITE_ZZZ_QQQ_XXX",

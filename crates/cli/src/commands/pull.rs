@@ -54,7 +54,7 @@ pub fn run(db_path: Option<&Path>, args: PullArgs) -> Result<()> {
 }
 
 /// One row per key: the key and its value as EDN (nested maps stay EDN).
-fn table(map: Option<&PullMap>) -> comfy_table::Table {
+pub fn table(map: Option<&PullMap>) -> comfy_table::Table {
     let mut table = output::table(&["key", "value"], &[]);
     for (key, value) in map.map_or(&[][..], |m| m.0.as_slice()) {
         let text = match value {

@@ -53,7 +53,12 @@ impl TimeArgs {
 }
 
 /// `db` seen as of, since and as history, as asked.
-fn view(db: Db, as_of: Option<TimePoint>, since: Option<TimePoint>, history: bool) -> Result<Db> {
+pub fn view(
+    db: Db,
+    as_of: Option<TimePoint>,
+    since: Option<TimePoint>,
+    history: bool,
+) -> Result<Db> {
     let db = match as_of {
         Some(p) => db.as_of(p)?,
         None => db,

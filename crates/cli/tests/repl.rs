@@ -1,0 +1,352 @@
+//! End-to-end tests of `datolite repl` in batch mode (a script piped into it): query inputs
+//! (`.in` and arguments after the query), rules, the time view (`.as-of`, `.since`,
+//! `.history`, `.now`), `.pull`, errors and the exit code, and where the history lives.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Output, Stdio};
+
+use tempfile::TempDir;
+
+mod common;
+use common::*;
+
+/// A temporary database holding the movie fixture.
+fn movies() -> (TempDir, PathBuf) {
+    let tmp = TempDir::new().expect("temp dir");
+    let db = tmp.path().join("movies");
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/movies.edn");
+    ok(run(&db, &["transact", fixture.to_str().expect("utf-8")]));
+    (tmp, db)
+}
+
+/// Ann (ann@x) is 30 at t 3, corrected to 31 at t 4; Bo arrives at t 5.
+fn corrected() -> (TempDir, PathBuf) {
+    let tmp = TempDir::new().expect("temp dir");
+    let db = tmp.path().join("db");
+    for (name, text) in [
+        (
+            "schema.edn",
+            r#"[{:db/ident :p/name :db/valueType :db.type/string :db/cardinality :db.cardinality/one :db/unique :db.unique/identity}
+                {:db/ident :p/email :db/valueType :db.type/string :db/cardinality :db.cardinality/one :db/unique :db.unique/identity}
+                {:db/ident :p/age :db/valueType :db.type/long :db/cardinality :db.cardinality/one}]"#,
+        ),
+        (
+            "ann.edn",
+            r#"[{:p/name "Ann" :p/email "ann@x" :p/age 30 :db/ident :p/ann}]"#,
+        ),
+        ("fix.edn", r#"[{:p/name "Ann" :p/age 31}]"#),
+        ("bo.edn", r#"[{:p/name "Bo" :p/age 5}]"#),
+    ] {
+        let path = file(tmp.path(), name, text);
+        ok(run(&db, &["transact", path.to_str().expect("utf-8")]));
+    }
+    (tmp, db)
+}
+
+/// Runs `datolite --db DB repl` with `script` on stdin and the variables `env` set.
+fn repl_env(db: &Path, env: &[(&str, &Path)], script: &str) -> Output {
+    let mut command = datolite();
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let mut child = command
+        .arg("--db")
+        .arg(db)
+        .arg("repl")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn datolite");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(script.as_bytes())
+        .expect("write stdin");
+    child.wait_with_output().expect("wait for datolite")
+}
+
+/// Runs `datolite --db DB repl` with `script` on stdin.
+fn repl(db: &Path, script: &str) -> Output {
+    repl_env(db, &[], script)
+}
+
+/// Titles of the movies of `?year` in which `?name` plays.
+const BY_YEAR_AND_ACTOR: &str = "[:find [?t ...] :in $ ?year ?name :where [?m :movie/year ?year] \
+     [?m :movie/cast ?p] [?p :person/name ?name] [?m :movie/title ?t]]";
+
+/// Titles of the movies of `?year`.
+const BY_YEAR: &str =
+    "[:find [?t ...] :in $ ?year :where [?m :movie/year ?year] [?m :movie/title ?t]]";
+
+#[test]
+fn in_sets_the_arguments_of_the_next_query_only() {
+    let (_tmp, db) = movies();
+    let script = format!(
+        ".in 1987 \"Mel Gibson\"\n.in\n{BY_YEAR_AND_ACTOR}\n.in\n.in 1987\n.in clear\n.in\n"
+    );
+    let out = ok(repl(&db, &script));
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "the next query's arguments: 1987 \"Mel Gibson\"",
+            "[\"Lethal Weapon\"]",
+            // One-shot: used up by the query.
+            "no arguments set (.in ARG ... sets them for the next query)",
+            "no arguments set (.in ARG ... sets them for the next query)",
+        ],
+        "{out}"
+    );
+}
+
+#[test]
+fn a_query_takes_its_arguments_after_it() {
+    let (_tmp, db) = movies();
+    let script = format!(
+        "{BY_YEAR_AND_ACTOR} 1985 \"Mel Gibson\"\n\
+         [:find [?t ...] :in $ [?year ...] :where [?m :movie/year ?year] [?m :movie/title ?t]\n\
+           [?m :movie/cast ?p] [?p :person/name \"Mel Gibson\"]] [1979 1981]\n\
+         {BY_YEAR} 1987\n"
+    );
+    let out = ok(repl(&db, &script));
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "[\"Mad Max Beyond Thunderdome\"]",
+            "[\"Mad Max\" \"Mad Max 2\"]",
+            "[\"Lethal Weapon\" \"Predator\" \"RoboCop\"]",
+        ],
+        "{out}"
+    );
+}
+
+#[test]
+fn a_wrong_number_of_arguments_is_the_engines_error_and_later_entries_run() {
+    let (_tmp, db) = movies();
+    let script = format!(
+        "{BY_YEAR}\n{BY_YEAR} 1987 1988\n.in 1987\n{BY_YEAR} 1988\n{BY_YEAR}\n.in \"open\n\n{BY_YEAR} 1987\n"
+    );
+    let output = repl(&db, &script);
+    let err = fails(output.clone());
+    assert!(
+        err.contains("query expects 1 inputs (?year), got 0"),
+        "{err}"
+    );
+    assert!(
+        err.contains("query expects 1 inputs (?year), got 2"),
+        "{err}"
+    );
+    // `.in` and arguments after the query: refused, and the `.in` ones dropped.
+    assert!(
+        err.contains("arguments from both .in (1987) and after the query (1988)"),
+        "{err}"
+    );
+    assert!(err.contains("got 0"), "{err}");
+    assert!(err.contains("5 entries failed"), "{err}");
+    // The unterminated string swallowed the rest of the script: reported at the end.
+    assert!(err.contains("unfinished form"), "{err}");
+    assert_eq!(stdout(&output), "", "{}", stdout(&output));
+    // Later entries still run after errors.
+    let output = repl(&db, &format!("{BY_YEAR}\n{BY_YEAR} 1987\n"));
+    assert!(fails(output.clone()).contains("1 entry failed"));
+    assert_eq!(
+        stdout(&output),
+        "[\"Lethal Weapon\" \"Predator\" \"RoboCop\"]\n"
+    );
+}
+
+#[test]
+fn rules_bind_percent_for_recursive_queries() {
+    let (tmp, db) = movies();
+    let rules = "[[(sequels ?m ?s) [?m :movie/sequel ?s]]\n \
+                 [(sequels ?m ?s) [?m :movie/sequel ?x] (sequels ?x ?s)]]";
+    let query = "[:find [?t ...] :in $ % ?title :where [?m :movie/title ?title] (sequels ?m ?s) \
+                 [?s :movie/title ?t]]";
+    let one_step = "[[(sequels ?m ?s) [?m :movie/sequel ?s]]]";
+    let file_path = file(tmp.path(), "rules.edn", rules);
+    let script = format!(
+        ".rules\n{query} \"Lethal Weapon\"\n.rules {rules}\n{query} \"Lethal Weapon\"\n\
+         .in \"The Terminator\"\n{query}\n.rules clear\n.rules @{}\n.rules\n\
+         {query} {one_step} \"Lethal Weapon\"\n.rules [(broken ?x)]\n.rules 42\n",
+        file_path.display()
+    );
+    let output = repl(&db, &script);
+    let err = fails(output.clone());
+    let out = stdout(&output);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[0],
+        "no rules set (.rules EDN or .rules @FILE sets them)"
+    );
+    assert_eq!(
+        lines[1], "[\"Lethal Weapon 2\" \"Lethal Weapon 3\"]",
+        "{out}"
+    );
+    assert_eq!(
+        lines[2], "[\"Terminator 2: Judgment Day\" \"Terminator 3: Rise of the Machines\"]",
+        "{out}"
+    );
+    // `.rules` shows the rules read from the file.
+    assert!(out.contains("(sequels ?x ?s)"), "{out}");
+    // Rules passed explicitly as the `%` argument win: one step, one sequel.
+    assert_eq!(
+        lines.last().copied(),
+        Some("[\"Lethal Weapon 2\"]"),
+        "{out}"
+    );
+    // Without rules: the message says how to set them.
+    assert!(err.contains("none are set: `.rules"), "{err}");
+    assert!(
+        err.contains(".rules: ") && err.contains("rule definition"),
+        "{err}"
+    );
+    assert!(err.contains(".rules takes one vector of rules"), "{err}");
+    assert!(err.contains("3 entries failed"), "{err}");
+}
+
+#[test]
+fn the_view_moves_through_time_and_now_comes_back() {
+    let (_tmp, db) = corrected();
+    let ages = "[:find ?n ?a :where [?e :p/name ?n] [?e :p/age ?a]]";
+    let history = "[:find ?a ?added :where [?e :p/name \"Ann\"] [?e :p/age ?a _ ?added]]";
+    let script = format!(
+        "{ages}\n.as-of 3\n{ages}\n.pull :p/ann [:p/age]\n.now\n.since 4\n{ages}\n\
+         .now\n.history on\n{history}\n.as-of 3\n{history}\n.history off\n.now\n{ages}\n"
+    );
+    let out = ok(repl(&db, &script));
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "[[\"Ann\" 31] [\"Bo\" 5]]",
+            "[[\"Ann\" 30]]",
+            "{:p/age 30}",
+            "[[\"Bo\" 5]]",
+            "[[30 false] [30 true] [31 true]]",
+            "[[30 true]]",
+            "[[\"Ann\" 31] [\"Bo\" 5]]",
+        ],
+        "{out}"
+    );
+}
+
+#[test]
+fn a_transaction_is_seen_unless_the_view_is_pinned() {
+    let (_tmp, db) = corrected();
+    let ages = "[:find ?n ?a :where [?e :p/name ?n] [?e :p/age ?a]]";
+    let script = format!(
+        ".as-of 3\n.transact [{{:p/name \"Cy\" :p/age 9}}]\n{ages}\n.now\n{ages}\n\
+         .transact [{{:p/name \"Di\" :p/age 1}}]\n{ages}\n"
+    );
+    let output = repl(&db, &script);
+    let out = ok(output.clone());
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].starts_with("tx "), "{out}");
+    assert_eq!(lines[1], "[[\"Ann\" 30]]", "{out}");
+    assert_eq!(lines[2], "[[\"Ann\" 31] [\"Bo\" 5] [\"Cy\" 9]]", "{out}");
+    assert_eq!(
+        lines[4], "[[\"Ann\" 31] [\"Bo\" 5] [\"Cy\" 9] [\"Di\" 1]]",
+        "{out}"
+    );
+    let err = stderr(&output);
+    assert!(err.contains("as of 3 (pinned)"), "{err}");
+    assert_eq!(err.matches("pinned").count(), 1, "{err}");
+}
+
+#[test]
+fn bad_points_and_unknown_commands_are_named() {
+    let (_tmp, db) = corrected();
+    let output = repl(
+        &db,
+        ".as-of yesterday\n.since\n.history maybe\n.frobnicate 1\n.format yaml\n\
+         [:find ?n :where [?e :p/name ?n]\n[:find ?n . :where [?e :p/name ?n] [?e :p/age 5]]\n",
+    );
+    let err = fails(output.clone());
+    assert!(
+        err.contains(".as-of: ") && err.contains("invalid point in time \"yesterday\""),
+        "{err}"
+    );
+    assert!(err.contains(".since needs a POINT"), "{err}");
+    assert!(
+        err.contains(".history takes on or off, not \"maybe\""),
+        "{err}"
+    );
+    assert!(err.contains("unknown command .frobnicate"), "{err}");
+    assert!(err.contains("unknown format \"yaml\""), "{err}");
+    // The unbalanced query swallowed the next line; reported at the end.
+    assert!(err.contains("unfinished form"), "{err}");
+    assert!(err.contains("6 entries failed"), "{err}");
+    // A bad point leaves the view as it was: still the current value.
+    let output = repl(
+        &db,
+        ".as-of 99999\n[:find ?n . :where [?e :p/age 5] [?e :p/name ?n]]\n",
+    );
+    assert_eq!(stdout(&output), "\"Bo\"\n");
+}
+
+#[test]
+fn pull_takes_an_id_an_ident_or_a_lookup_ref() {
+    let (_tmp, db) = corrected();
+    let id = ok(repl(&db, "[:find ?e . :where [?e :p/name \"Ann\"]]\n"));
+    let id = id.trim();
+    let script = format!(
+        ".pull {id} [:p/name]\n.pull :p/ann [:p/email]\n.pull [:p/email \"ann@x\"] [:p/age]\n\
+         .pull [:p/name \"Bo\"]\n.format json\n.pull :p/ann [:p/name :p/age]\n.format table\n\
+         .pull :p/ann [:p/name]\n.pull [:p/email \"nobody\"]\n.pull\n.pull 1 [*] extra\n"
+    );
+    let output = repl(&db, &script);
+    let err = fails(output.clone());
+    let out = stdout(&output);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "{:p/name \"Ann\"}", "{out}");
+    assert_eq!(lines[1], "{:p/email \"ann@x\"}", "{out}");
+    assert_eq!(lines[2], "{:p/age 31}", "{out}");
+    // The default pattern is [*].
+    assert!(
+        lines[3].contains(":p/name \"Bo\"")
+            && lines[3].contains(":p/age 5")
+            && lines[3].contains(":db/id"),
+        "{out}"
+    );
+    assert_eq!(lines[4], r#"{":p/name":"Ann",":p/age":31}"#, "{out}");
+    assert!(out.contains("│ :p/name"), "{out}");
+    assert!(err.contains("nobody"), "{err}");
+    assert!(err.contains(".pull takes ENTITY [PATTERN]"), "{err}");
+    assert!(err.contains("3 entries failed"), "{err}");
+}
+
+#[test]
+fn explain_reads_arguments_and_the_view() {
+    let (_tmp, db) = movies();
+    let out = ok(repl(
+        &db,
+        &format!(".explain {BY_YEAR} 1987\n.in 1987\n.explain-analyze {BY_YEAR}\n"),
+    ));
+    assert!(out.contains(":movie/year"), "{out}");
+    assert!(out.contains("actual"), "{out}");
+}
+
+#[test]
+fn batch_mode_keeps_no_history_and_nothing_in_the_database_directory() {
+    let (tmp, db) = movies();
+    let state = tmp.path().join("state");
+    ok(repl_env(
+        &db,
+        &[("XDG_STATE_HOME", &state)],
+        &format!("{BY_YEAR} 1987\n"),
+    ));
+    // Scripts are not history: nothing written, and never inside the database.
+    assert!(!state.exists());
+    assert!(!db.join(".datolite_history").exists());
+    // The variable that names the history file is known (no "unknown variable" warning).
+    let output = repl_env(
+        &db,
+        &[("DATOLITE_HISTORY_FILE", &tmp.path().join("h"))],
+        &format!("{BY_YEAR} 1987\n"),
+    );
+    assert_eq!(stderr(&output), "");
+}
