@@ -350,3 +350,143 @@ fn batch_mode_keeps_no_history_and_nothing_in_the_database_directory() {
     );
     assert_eq!(stderr(&output), "");
 }
+
+/// A terminal session driven through a pseudo-terminal: answers rustyline's cursor-position
+/// query, types each line once the prompt before it shows, and returns everything the REPL
+/// wrote (prompts, echo and output).
+#[cfg(target_os = "linux")]
+mod terminal {
+    use std::fs::File;
+    use std::io::{Read, Write};
+    use std::os::fd::{FromRawFd, OwnedFd};
+    use std::path::Path;
+    use std::process::{Command, Stdio};
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+
+    /// Runs `command` on a new pseudo-terminal; types `inputs[i]` once `prompts[i]` has shown.
+    pub fn drive(mut command: Command, steps: &[(&str, &str)]) -> String {
+        let (mut master, mut slave) = (-1, -1);
+        let size = libc::winsize {
+            ws_row: 24,
+            ws_col: 120,
+            ws_xpixel: 0,
+            ws_ypixel: 0,
+        };
+        // SAFETY: the pointers are to live locals; openpty writes the two descriptors.
+        let rc = unsafe {
+            libc::openpty(
+                &mut master,
+                &mut slave,
+                std::ptr::null_mut(),
+                std::ptr::null(),
+                &size,
+            )
+        };
+        assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
+        // SAFETY: openpty returned these descriptors, owned from here on.
+        let (master, slave) = unsafe { (File::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
+        let stdio = |fd: &OwnedFd| Stdio::from(fd.try_clone().expect("dup the terminal"));
+        let mut child = command
+            .env("TERM", "xterm")
+            .stdin(stdio(&slave))
+            .stdout(stdio(&slave))
+            .stderr(stdio(&slave))
+            .spawn()
+            .expect("spawn datolite on a terminal");
+        // The command and this process hold copies of the terminal's other end: closed, the
+        // reader sees the end of output once the child exits.
+        drop(command);
+        drop(slave);
+        let seen = Arc::new(Mutex::new(Vec::<u8>::new()));
+        let mut writer = master.try_clone().expect("terminal writer");
+        let reader = {
+            let seen = Arc::clone(&seen);
+            let mut master = master;
+            let mut answer = master.try_clone().expect("terminal answerer");
+            std::thread::spawn(move || {
+                let mut chunk = [0u8; 4096];
+                // Ends with EIO once the child has closed the terminal.
+                while let Ok(n) = master.read(&mut chunk) {
+                    if n == 0 {
+                        break;
+                    }
+                    if chunk[..n].windows(4).any(|w| w == b"\x1b[6n") {
+                        let _ = answer.write_all(b"\x1b[1;1R");
+                    }
+                    seen.lock().expect("lock").extend_from_slice(&chunk[..n]);
+                }
+            })
+        };
+        let text = |seen: &Arc<Mutex<Vec<u8>>>| {
+            String::from_utf8_lossy(&seen.lock().expect("lock")).into_owned()
+        };
+        let mut shown = 0;
+        for (prompt, input) in steps {
+            let deadline = Instant::now() + Duration::from_secs(30);
+            loop {
+                let all = text(&seen);
+                if let Some(at) = all[shown..].find(prompt) {
+                    shown += at + prompt.len();
+                    break;
+                }
+                assert!(Instant::now() < deadline, "no {prompt:?} in {all:?}");
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            writer.write_all(input.as_bytes()).expect("type");
+        }
+        let status = child.wait().expect("wait for datolite");
+        drop(writer);
+        reader.join().expect("terminal reader");
+        let all = text(&seen);
+        assert!(status.success(), "{status:?}: {all:?}");
+        all
+    }
+
+    /// The `datolite --db DB repl` command with a clean environment.
+    pub fn repl(db: &Path) -> Command {
+        let mut command = super::datolite();
+        command.arg("--db").arg(db).arg("repl");
+        command
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn on_a_terminal_tab_completes_and_the_history_goes_to_the_state_directory() {
+    let (tmp, db) = movies();
+    let state = tmp.path().join("state");
+    let mut command = terminal::repl(&db);
+    command
+        .env("XDG_STATE_HOME", &state)
+        .env("HOME", tmp.path().join("home"));
+    let seen = terminal::drive(
+        command,
+        &[
+            (
+                "datolite> ",
+                "[:find (count ?m) . :where [?m :movie/title]]\r",
+            ),
+            // `.his` + Tab completes to `.history`.
+            ("datolite> ", ".his\t on\r"),
+            ("datolite[history]> ", ".as-of 1\r"),
+            ("datolite[as-of 1 history]> ", ".quit\r"),
+        ],
+    );
+    assert!(seen.contains("20"), "{seen:?}");
+    let history = std::fs::read_to_string(state.join("datolite/repl_history"))
+        .expect("the history file in XDG_STATE_HOME");
+    assert!(
+        history.contains("[:find (count ?m) . :where [?m :movie/title]]"),
+        "{history}"
+    );
+    assert!(history.contains(".history on"), "{history}");
+    assert!(!db.join(".datolite_history").exists());
+    assert!(!tmp.path().join("home").exists());
+
+    // No state directory at all: a warning, and the session goes on without history.
+    let mut command = terminal::repl(&db);
+    command.env_remove("XDG_STATE_HOME").env_remove("HOME");
+    let seen = terminal::drive(command, &[("datolite> ", ".quit\r")]);
+    assert!(seen.contains("warning: no history file"), "{seen:?}");
+}
