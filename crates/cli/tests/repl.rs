@@ -263,6 +263,7 @@ fn bad_points_and_unknown_commands_are_named() {
     let output = repl(
         &db,
         ".as-of yesterday\n.since\n.history maybe\n.frobnicate 1\n.format yaml\n\
+         .in 1 ::auto\n[:find ?n :where [?e ::name ?n]]\n.pull [:p/name \"Ann\"] [:p/name ::x]\n\
          [:find ?n :where [?e :p/name ?n]\n[:find ?n . :where [?e :p/name ?n] [?e :p/age 5]]\n",
     );
     let err = fails(output.clone());
@@ -277,15 +278,30 @@ fn bad_points_and_unknown_commands_are_named() {
     );
     assert!(err.contains("unknown command .frobnicate"), "{err}");
     assert!(err.contains("unknown format \"yaml\""), "{err}");
+    // Bad EDN: the message quotes the input.
+    assert!(err.contains("error: .in: cannot read 1 ::auto: "), "{err}");
+    assert!(
+        err.contains("error: cannot read [:find ?n :where [?e ::name ?n]]: "),
+        "{err}"
+    );
+    assert!(
+        err.contains("error: .pull: cannot read [:p/name \"Ann\"] [:p/name ::x]: "),
+        "{err}"
+    );
     // The unbalanced query swallowed the next line; reported at the end.
     assert!(err.contains("unfinished form"), "{err}");
-    assert!(err.contains("6 entries failed"), "{err}");
-    // A bad point leaves the view as it was: still the current value.
+    assert!(err.contains("9 entries failed"), "{err}");
+    // A point after the latest transaction: allowed (it is the current value), with a note.
     let output = repl(
         &db,
         ".as-of 99999\n[:find ?n . :where [?e :p/age 5] [?e :p/name ?n]]\n",
     );
     assert_eq!(stdout(&output), "\"Bo\"\n");
+    assert!(
+        stderr(&output).contains("note: .as-of 99999 is after the latest transaction (t 5)"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]

@@ -233,8 +233,23 @@ impl Session<'_> {
     }
 
     /// Makes `view` the session's, once the database shows it (a bad point is an error now).
+    /// A point after the latest transaction is allowed, as Datomic allows it, with a note:
+    /// it is more often a typo than a plan.
     fn set_view(&mut self, view: View) -> Result<()> {
-        view.apply(self.database.db()?)?;
+        let current = self.database.db()?;
+        let basis = current.basis_t();
+        view.apply(current)?;
+        for (name, point) in [(".as-of", &view.as_of), (".since", &view.since)] {
+            if let Some(p) = point
+                .as_ref()
+                .filter(|p| p.point.t().is_some_and(|t| t > basis))
+            {
+                eprintln!(
+                    "note: {name} {} is after the latest transaction (t {basis})",
+                    p.text
+                );
+            }
+        }
         self.view = view;
         Ok(())
     }
