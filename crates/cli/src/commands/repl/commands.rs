@@ -142,11 +142,7 @@ impl Session<'_> {
             }
             "now" => self.set_view(View::default())?,
             "pull" => self.pull(rest)?,
-            other => {
-                return Err(CliError::msg(format!(
-                    "unknown command .{other} (.help lists them)"
-                )))
-            }
+            other => return Err(unknown_command(other)),
         }
         Ok(Next::Continue)
     }
@@ -337,6 +333,22 @@ impl Session<'_> {
     }
 }
 
+/// The error for `.name`, naming the closest command when one is a likely misspelling.
+fn unknown_command(name: &str) -> CliError {
+    let typed = format!(".{name}");
+    let closest = COMMANDS
+        .iter()
+        .map(|c| (strsim::damerau_levenshtein(&typed, c), *c))
+        .min()
+        .filter(|(distance, _)| *distance <= 2.max(typed.len() / 4));
+    match closest {
+        Some((_, command)) => CliError::msg(format!(
+            "unknown command {typed} (did you mean {command}? .help lists them)"
+        )),
+        None => CliError::msg(format!("unknown command {typed} (.help lists them)")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -353,10 +365,21 @@ mod tests {
                 assert!(!e.to_string().contains("unknown command"), "{command}: {e}");
             }
         }
-        let error = session.command("nope", "").err().map(|e| e.to_string());
+        let error = session
+            .command("frobnicate", "")
+            .err()
+            .map(|e| e.to_string());
         assert_eq!(
             error.as_deref(),
-            Some("unknown command .nope (.help lists them)")
+            Some("unknown command .frobnicate (.help lists them)")
+        );
+        let error = session
+            .command("histroy", "on")
+            .err()
+            .map(|e| e.to_string());
+        assert_eq!(
+            error.as_deref(),
+            Some("unknown command .histroy (did you mean .history? .help lists them)")
         );
     }
 }

@@ -44,6 +44,10 @@ use completion::ReplHelper;
 pub use history::HISTORY_FILE_VAR;
 use session::Session;
 
+/// How many entries the history keeps (rustyline's default, 100, is short for queries one
+/// comes back to).
+const HISTORY_SIZE: usize = 1000;
+
 /// Arguments of `repl`.
 #[derive(Debug, Args)]
 pub struct ReplArgs {
@@ -123,7 +127,12 @@ fn finish(failures: usize) -> Result<()> {
 
 /// The terminal loop, with line editing, completion and history.
 fn interactive(session: &mut Session<'_>) -> Result<()> {
-    let config = Config::builder().auto_add_history(false).build();
+    // Entries, not lines, go into the history (a multi-line query is one entry).
+    let config = Config::builder()
+        .auto_add_history(false)
+        .max_history_size(HISTORY_SIZE)
+        .map_err(|e| CliError::msg(format!("cannot start line editing: {e}")))?
+        .build();
     let mut editor: Editor<ReplHelper, DefaultHistory> = Editor::with_config(config)
         .map_err(|e| CliError::msg(format!("cannot start line editing: {e}")))?;
     editor.set_helper(Some(ReplHelper {
