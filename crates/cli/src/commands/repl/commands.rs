@@ -34,7 +34,7 @@ pub const HELP: &str = "\
 Enter a Datalog query (it may span lines; it runs when its brackets balance), e.g.
   [:find ?title :where [?m :movie/year 1987] [?m :movie/title ?title]]
 A query with inputs takes one EDN value per non-source :in element ($ sources take none),
-either after the query on the same entry:
+either after the query, on the line where it ends:
   [:find ?t :in $ ?year ?name :where [?m :movie/year ?year] …] 1987 \"Mel Gibson\"
 or set just before it with .in. A wrong number of arguments is an error naming the :in.
 `%` takes the session's .rules when its argument is left out.
