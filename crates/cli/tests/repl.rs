@@ -367,102 +367,183 @@ fn batch_mode_keeps_no_history_and_nothing_in_the_database_directory() {
     assert_eq!(stderr(&output), "");
 }
 
-/// A terminal session driven through a pseudo-terminal: answers rustyline's cursor-position
-/// query, types each line once the prompt before it shows, and returns everything the REPL
-/// wrote (prompts, echo and output).
+/// Terminal sessions driven through a pseudo-terminal.
 #[cfg(target_os = "linux")]
 mod terminal {
     use std::fs::File;
     use std::io::{Read, Write};
     use std::os::fd::{FromRawFd, OwnedFd};
+    use std::os::unix::process::CommandExt;
     use std::path::Path;
-    use std::process::{Command, Stdio};
+    use std::process::{Child, Command, Stdio};
     use std::sync::{Arc, Mutex};
+    use std::thread::JoinHandle;
     use std::time::{Duration, Instant};
 
-    /// Runs `command` on a new pseudo-terminal; types `inputs[i]` once `prompts[i]` has shown.
-    pub fn drive(mut command: Command, steps: &[(&str, &str)]) -> String {
-        let (mut master, mut slave) = (-1, -1);
-        let size = libc::winsize {
-            ws_row: 24,
-            ws_col: 120,
-            ws_xpixel: 0,
-            ws_ypixel: 0,
-        };
-        // SAFETY: the pointers are to live locals; openpty writes the two descriptors.
-        let rc = unsafe {
-            libc::openpty(
-                &mut master,
-                &mut slave,
-                std::ptr::null_mut(),
-                std::ptr::null(),
-                &size,
-            )
-        };
-        assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
-        // SAFETY: openpty returned these descriptors, owned from here on.
-        let (master, slave) = unsafe { (File::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
-        let stdio = |fd: &OwnedFd| Stdio::from(fd.try_clone().expect("dup the terminal"));
-        let mut child = command
-            .env("TERM", "xterm")
-            .stdin(stdio(&slave))
-            .stdout(stdio(&slave))
-            .stderr(stdio(&slave))
-            .spawn()
-            .expect("spawn datolite on a terminal");
-        // The command and this process hold copies of the terminal's other end: closed, the
-        // reader sees the end of output once the child exits.
-        drop(command);
-        drop(slave);
-        let seen = Arc::new(Mutex::new(Vec::<u8>::new()));
-        let mut writer = master.try_clone().expect("terminal writer");
-        let reader = {
-            let seen = Arc::clone(&seen);
-            let mut master = master;
-            let mut answer = master.try_clone().expect("terminal answerer");
-            std::thread::spawn(move || {
-                let mut chunk = [0u8; 4096];
-                // Ends with EIO once the child has closed the terminal.
-                while let Ok(n) = master.read(&mut chunk) {
-                    if n == 0 {
-                        break;
-                    }
-                    if chunk[..n].windows(4).any(|w| w == b"\x1b[6n") {
-                        let _ = answer.write_all(b"\x1b[1;1R");
-                    }
-                    seen.lock().expect("lock").extend_from_slice(&chunk[..n]);
-                }
-            })
-        };
-        let text = |seen: &Arc<Mutex<Vec<u8>>>| {
-            String::from_utf8_lossy(&seen.lock().expect("lock")).into_owned()
-        };
-        let mut shown = 0;
-        for (prompt, input) in steps {
-            let deadline = Instant::now() + Duration::from_secs(30);
-            loop {
-                let all = text(&seen);
-                if let Some(at) = all[shown..].find(prompt) {
-                    shown += at + prompt.len();
-                    break;
-                }
-                assert!(Instant::now() < deadline, "no {prompt:?} in {all:?}");
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            writer.write_all(input.as_bytes()).expect("type");
-        }
-        let status = child.wait().expect("wait for datolite");
-        drop(writer);
-        reader.join().expect("terminal reader");
-        let all = text(&seen);
-        assert!(status.success(), "{status:?}: {all:?}");
-        all
+    /// A child on a pseudo-terminal: what it wrote so far (prompts, echo, output), and a way
+    /// to type. rustyline's cursor-position query is answered, as a terminal would.
+    pub struct Terminal {
+        child: Child,
+        writer: File,
+        seen: Arc<Mutex<Vec<u8>>>,
+        reader: Option<JoinHandle<()>>,
+        /// How much of the output `expect` has consumed.
+        shown: usize,
     }
 
-    /// The `datolite --db DB repl` command with a clean environment.
-    pub fn repl(db: &Path) -> Command {
+    impl Terminal {
+        /// Starts `command` on a new pseudo-terminal, its controlling terminal (so Ctrl-C
+        /// typed there is a SIGINT to it).
+        pub fn start(mut command: Command) -> Terminal {
+            let (mut master, mut slave) = (-1, -1);
+            let size = libc::winsize {
+                ws_row: 24,
+                ws_col: 200,
+                ws_xpixel: 0,
+                ws_ypixel: 0,
+            };
+            // SAFETY: the pointers are to live locals; openpty writes the two descriptors.
+            let rc = unsafe {
+                libc::openpty(
+                    &mut master,
+                    &mut slave,
+                    std::ptr::null_mut(),
+                    std::ptr::null(),
+                    &size,
+                )
+            };
+            assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
+            // Not inherited by the children of tests running alongside: a copy of this
+            // terminal held there would keep its reader waiting after our child exits.
+            for fd in [master, slave] {
+                // SAFETY: fcntl on descriptors openpty just returned.
+                unsafe {
+                    libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC);
+                }
+            }
+            // SAFETY: openpty returned these descriptors, owned from here on.
+            let (master, slave) =
+                unsafe { (File::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
+            let stdio = |fd: &OwnedFd| Stdio::from(fd.try_clone().expect("dup the terminal"));
+            command
+                .env("TERM", "xterm")
+                .stdin(stdio(&slave))
+                .stdout(stdio(&slave))
+                .stderr(stdio(&slave));
+            // SAFETY: between fork and exec only async-signal-safe calls: a new session, then
+            // stdin (the terminal) as its controlling terminal.
+            unsafe {
+                command.pre_exec(|| {
+                    if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                    Ok(())
+                });
+            }
+            let child = command.spawn().expect("spawn datolite on a terminal");
+            // The command and this process hold copies of the terminal's other end: closed,
+            // the reader sees the end of output once the child exits.
+            drop(command);
+            drop(slave);
+            let seen = Arc::new(Mutex::new(Vec::<u8>::new()));
+            let writer = master.try_clone().expect("terminal writer");
+            let reader = {
+                let seen = Arc::clone(&seen);
+                let mut master = master;
+                let mut answer = master.try_clone().expect("terminal answerer");
+                std::thread::spawn(move || {
+                    let mut chunk = [0u8; 4096];
+                    // Ends with EIO once the child has closed the terminal.
+                    while let Ok(n) = master.read(&mut chunk) {
+                        if n == 0 {
+                            break;
+                        }
+                        if chunk[..n].windows(4).any(|w| w == b"\x1b[6n") {
+                            let _ = answer.write_all(b"\x1b[1;1R");
+                        }
+                        seen.lock().expect("lock").extend_from_slice(&chunk[..n]);
+                    }
+                })
+            };
+            Terminal {
+                child,
+                writer,
+                seen,
+                reader: Some(reader),
+                shown: 0,
+            }
+        }
+
+        /// Everything written so far.
+        pub fn text(&self) -> String {
+            String::from_utf8_lossy(&self.seen.lock().expect("lock")).into_owned()
+        }
+
+        /// Whether `text` was written since the last `expect`.
+        pub fn shows(&self, text: &str) -> bool {
+            self.text()
+                .get(self.shown..)
+                .is_some_and(|t| t.contains(text))
+        }
+
+        /// Waits (up to 30 s) until `text` is written after what the last call consumed.
+        pub fn expect(&mut self, text: &str) {
+            let deadline = Instant::now() + Duration::from_secs(30);
+            loop {
+                let all = self.text();
+                if let Some(at) = all.get(self.shown..).and_then(|t| t.find(text)) {
+                    self.shown += at + text.len();
+                    return;
+                }
+                if Instant::now() > deadline {
+                    let _ = self.child.kill();
+                    panic!("no {text:?} in {all:?}");
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+
+        /// Types `keys`.
+        pub fn type_keys(&mut self, keys: &str) {
+            self.writer.write_all(keys.as_bytes()).expect("type");
+        }
+
+        /// Waits for the child to exit successfully; returns everything it wrote.
+        pub fn finish(mut self) -> String {
+            let status = self.child.wait().expect("wait for datolite");
+            if let Some(reader) = self.reader.take() {
+                reader.join().expect("terminal reader");
+            }
+            let all = self.text();
+            assert!(status.success(), "{status:?}: {all:?}");
+            all
+        }
+    }
+
+    impl Drop for Terminal {
+        /// A test that failed half-way leaves no REPL behind.
+        fn drop(&mut self) {
+            if self.reader.is_some() {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+            }
+        }
+    }
+
+    /// Runs `command` on a terminal, typing each input once the text before it shows.
+    pub fn drive(command: Command, steps: &[(&str, &str)]) -> String {
+        let mut terminal = Terminal::start(command);
+        for (prompt, input) in steps {
+            terminal.expect(prompt);
+            terminal.type_keys(input);
+        }
+        terminal.finish()
+    }
+
+    /// The `datolite --db DB repl ARGS` command with a clean environment.
+    pub fn repl(db: &Path, args: &[&str]) -> Command {
         let mut command = super::datolite();
-        command.arg("--db").arg(db).arg("repl");
+        command.arg("--db").arg(db).arg("repl").args(args);
         command
     }
 }
@@ -472,7 +553,7 @@ mod terminal {
 fn on_a_terminal_tab_completes_and_the_history_goes_to_the_state_directory() {
     let (tmp, db) = movies();
     let state = tmp.path().join("state");
-    let mut command = terminal::repl(&db);
+    let mut command = terminal::repl(&db, &[]);
     command
         .env("XDG_STATE_HOME", &state)
         .env("HOME", tmp.path().join("home"));
@@ -501,8 +582,41 @@ fn on_a_terminal_tab_completes_and_the_history_goes_to_the_state_directory() {
     assert!(!tmp.path().join("home").exists());
 
     // No state directory at all: a warning, and the session goes on without history.
-    let mut command = terminal::repl(&db);
+    let mut command = terminal::repl(&db, &[]);
     command.env_remove("XDG_STATE_HOME").env_remove("HOME");
     let seen = terminal::drive(command, &[("datolite> ", ".quit\r")]);
     assert!(seen.contains("warning: no history file"), "{seen:?}");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn on_a_terminal_ctrl_c_cancels_the_running_query_and_the_repl_goes_on() {
+    let tmp = TempDir::new().expect("temp dir");
+    let db = tmp.path().join("db");
+    let many: Vec<String> = (0..500).map(|i| format!("{{:g 1 :n {i}}}")).collect();
+    let data = file(tmp.path(), "many.edn", &format!("[{}]", many.join(" ")));
+    ok(run(&db, &["transact", data.to_str().expect("utf-8")]));
+    // Time and rows unbounded but for a minute, so a failure here cannot run on for long.
+    let mut terminal = terminal::Terminal::start(terminal::repl(
+        &db,
+        &["--timeout", "60s", "--max-rows", "0"],
+    ));
+    terminal.expect("datolite> ");
+    // 500^4 combinations joined through ?g: hours of work.
+    terminal.type_keys("[:find (count ?a) . :where [?a :g ?g] [?b :g ?g] [?c :g ?g] [?d :g ?g]]\r");
+    // Ctrl-C until the query says it was cancelled (one typed before the query starts reaches
+    // the line editor instead, which only clears its line).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !terminal.shows("the query was cancelled") {
+        assert!(std::time::Instant::now() < deadline, "{}", terminal.text());
+        terminal.type_keys("\x03");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    terminal.expect("the query was cancelled");
+    terminal.expect("datolite> ");
+    terminal.type_keys("[:find (count ?a) . :where [?a :n 7]]\r");
+    terminal.expect("\n1\r");
+    terminal.expect("datolite> ");
+    terminal.type_keys(".quit\r");
+    terminal.finish();
 }

@@ -63,7 +63,8 @@ Commands:
   .format table|edn|json   how results and .pull print (default: edn)
   .help                    this text
   .quit                    leave (also .exit, Ctrl-D)
-Tab completes commands and attribute idents (:movie/ti<Tab>). The line history is kept in
+Tab completes commands and attribute idents (:movie/ti<Tab>). Ctrl-C drops the form being
+typed, or cancels the query running (a transaction is not interrupted). The history is kept in
 $XDG_STATE_HOME/datolite/repl_history (else ~/.local/state/datolite/repl_history;
 DATOLITE_HISTORY_FILE names another file).";
 

@@ -2,8 +2,9 @@
 //!
 //! Input accumulates until the form is balanced (brackets, braces and parentheses counted
 //! outside strings and `;` comments), so a query may span lines. On a terminal it edits lines
-//! with `rustyline`, completes commands and attribute idents with Tab ([`completion`]) and keeps
-//! its history in the user's state directory ([`history`]). With stdin not a terminal it reads
+//! with `rustyline`, completes commands and attribute idents with Tab ([`completion`]), keeps
+//! its history in the user's state directory ([`history`]), and Ctrl-C cancels a running query
+//! ([`interrupt`]). With stdin not a terminal it reads
 //! every line, runs each complete form and prints its result, which is how scripts and tests
 //! drive it; there it keeps no history and exits with 1 when any entry failed (later entries
 //! still run).
@@ -23,6 +24,7 @@ mod commands;
 mod completion;
 mod forms;
 mod history;
+mod interrupt;
 mod session;
 mod view;
 
@@ -30,6 +32,7 @@ use std::io::{BufRead, IsTerminal};
 use std::path::Path;
 
 use clap::Args;
+use datolite::Cancel;
 use rustyline::config::Config;
 use rustyline::error::ReadlineError;
 use rustyline::history::DefaultHistory;
@@ -165,7 +168,11 @@ fn interactive(session: &mut Session<'_>) -> Result<()> {
                     continue;
                 }
                 let _ = editor.add_history_entry(&entry);
-                let next = session.entry(&entry);
+                // Ctrl-C while the entry runs cancels its query (a fresh handle each time: a
+                // cancelled one stays cancelled).
+                let cancel = Cancel::new();
+                session.limits.cancel = Some(cancel.clone());
+                let next = interrupt::cancel_on_interrupt(&cancel, || session.entry(&entry));
                 if let Some(helper) = editor.helper_mut() {
                     // A transaction may have added attributes.
                     helper.idents = session.idents();
