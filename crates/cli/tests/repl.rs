@@ -311,7 +311,7 @@ fn pull_takes_an_id_an_ident_or_a_lookup_ref() {
     let id = id.trim();
     let script = format!(
         ".pull {id} [:p/name]\n.pull :p/ann [:p/email]\n.pull [:p/email \"ann@x\"] [:p/age]\n\
-         .pull [:p/name \"Bo\"]\n.format json\n.pull :p/ann [:p/name :p/age]\n.format table\n\
+         .pull [:p/name \"Bo\"]\n.format\n.format json\n.pull :p/ann [:p/name :p/age]\n.format table\n\
          .pull :p/ann [:p/name]\n.pull [:p/email \"nobody\"]\n.pull\n.pull 1 [*] extra\n"
     );
     let output = repl(&db, &script);
@@ -328,7 +328,8 @@ fn pull_takes_an_id_an_ident_or_a_lookup_ref() {
             && lines[3].contains(":db/id"),
         "{out}"
     );
-    assert_eq!(lines[4], r#"{":p/name":"Ann",":p/age":31}"#, "{out}");
+    assert_eq!(lines[4], "format: edn", "{out}");
+    assert_eq!(lines[5], r#"{":p/name":"Ann",":p/age":31}"#, "{out}");
     assert!(out.contains("│ :p/name"), "{out}");
     assert!(err.contains("nobody"), "{err}");
     assert!(err.contains(".pull takes ENTITY [PATTERN]"), "{err}");

@@ -60,7 +60,7 @@ Commands:
   .transact EDN            run one transaction of EDN tx-data; the next entries read it
                            (unless .as-of pins the view)
   .stats                   datoms and per-attribute statistics (as `datolite stats`)
-  .format table|edn|json   how results and .pull print (default: edn)
+  .format table|edn|json   how results and .pull print (default: edn); alone, shows it
   .help                    this text
   .quit                    leave (also .exit, Ctrl-D)
 Tab completes commands and attribute idents (:movie/ti<Tab>). Ctrl-C drops the form being
@@ -109,6 +109,13 @@ impl Session<'_> {
             "stats" => self.stats()?,
             "explain" | "explain-analyze" => self.explain(name, rest)?,
             "transact" => self.transact(rest)?,
+            "format" if rest.is_empty() => {
+                let name = self
+                    .format
+                    .to_possible_value()
+                    .map(|v| v.get_name().to_string());
+                output::print_text(&format!("format: {}", name.unwrap_or_default()))?;
+            }
             "format" => {
                 self.format = QueryFormat::from_str(rest, true).map_err(|_| {
                     CliError::msg(format!(
