@@ -195,7 +195,12 @@ struct EdnState {
 
 impl EdnState {
     /// Sends the operations of one form (or, in an export, its transaction).
-    fn form(&mut self, form: &Edn, batcher: &mut Batcher<'_>, types: &mut EntityBuilder) -> Reading {
+    fn form(
+        &mut self,
+        form: &Edn,
+        batcher: &mut Batcher<'_>,
+        types: &mut EntityBuilder,
+    ) -> Reading {
         let first = std::mem::replace(&mut self.first, false);
         if is_edn_header(form) {
             if !first {
@@ -261,7 +266,11 @@ fn ops_of(form: &Edn) -> Result<Vec<TxOp>> {
 }
 
 /// JSON lines: an object per line, each an entity; or an export's transactions.
-fn read_jsonl(reader: impl Read, batcher: &mut Batcher<'_>, builder: &mut EntityBuilder) -> Reading {
+fn read_jsonl(
+    reader: impl Read,
+    batcher: &mut Batcher<'_>,
+    builder: &mut EntityBuilder,
+) -> Reading {
     let mut lines = BufReader::new(reader);
     let mut line = String::new();
     let mut number = 0u64;
