@@ -9,8 +9,13 @@
 //! datolite --db DIR query [--format table|edn|json] QUERY [ARG ...]   each ARG one EDN value
 //! datolite --db DIR explain [--analyze] QUERY [ARG ...]
 //! datolite --db DIR repl                         interactive queries (stdin script when piped)
+//! datolite --db DIR log [--from POINT] [--to POINT] [--format json]   the transactions
+//! datolite --db DIR pull ENTITY PATTERN [--format json]               one entity, pulled
+//! datolite --db DIR serve [--addr 127.0.0.1:8765] [--token-file FILE] [--read-only]
+//!                         [--max-body BYTES] [--timeout-ms N]         the database over HTTP
 //! datolite bench scan [--datoms N] [--format json]
 //! datolite bench people [--data FILE.edn] [--runs R] [--format json]
+//! datolite bench serve [--clients N] [--seconds S] [--people N] [--format json]
 //! ```
 //!
 //! Storage options come from `DATOLITE_*` environment variables (`StoreOptions::from_env`).
@@ -92,6 +97,9 @@ enum Command {
     Backup(commands::backup::BackupArgs),
     /// Restore a checked backup into the new directory --db names.
     Restore(commands::backup::RestoreArgs),
+    /// Serve the database over HTTP (JSON or EDN): /query, /pull, /transact, /datoms, /log,
+    /// /stats, /health; until SIGTERM or Ctrl-C.
+    Serve(commands::serve::ServeArgs),
     /// Benchmarks on a fresh temporary database.
     Bench(commands::bench::BenchArgs),
     /// Measure this machine (and the --db database, read-only) and recommend storage options,
@@ -128,6 +136,7 @@ fn main() -> ExitCode {
         Command::Check(args) => commands::check::run(db.as_deref(), args),
         Command::Backup(args) => commands::backup::backup(db.as_deref(), args),
         Command::Restore(args) => commands::backup::restore(db.as_deref(), args),
+        Command::Serve(args) => commands::serve::run(db.as_deref(), args),
         Command::Bench(args) => commands::bench::run(db.as_deref(), args),
         Command::Tune(args) => commands::tune::run(db.as_deref(), args),
     };
