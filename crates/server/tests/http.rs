@@ -542,7 +542,7 @@ fn shutdown_lets_the_request_in_flight_finish() {
     let reply = in_flight.join().expect("client").expect("an answer");
     assert_eq!(reply.status, 200, "{}", reply.body);
     let db = server.database.db().expect("snapshot");
-    let expected = datolite::result_json(&db.q_edn(&query, &[]).expect("query"));
+    let expected = datolite::result_json(&db.q_edn(query, &[]).expect("query"));
     assert_eq!(reply.body, format!("{{\"result\":{expected}}}"));
     assert!(
         std::net::TcpStream::connect(addr).is_err(),
