@@ -22,7 +22,7 @@ pub async fn require_token(
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
+        .and_then(bearer);
     let error = match given {
         None => "this server needs a token: send the header Authorization: Bearer <token>",
         Some(token) if constant_time_eq(token.trim().as_bytes(), expected.as_bytes()) => {
@@ -31,6 +31,13 @@ pub async fn require_token(
         Some(_) => "wrong token in the Authorization header",
     };
     ApiError::Unauthorized(error.into()).into_response_as(Format::of(request.headers()))
+}
+
+/// The token of an `Authorization` value `Bearer <token>` (the scheme's case does not matter,
+/// as HTTP says).
+fn bearer(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then_some(token)
 }
 
 /// Whether `a` equals `b`, in time that depends on their lengths only.
@@ -46,7 +53,15 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::constant_time_eq;
+    use super::{bearer, constant_time_eq};
+
+    #[test]
+    fn the_bearer_scheme_in_any_case() {
+        assert_eq!(bearer("Bearer abc"), Some("abc"));
+        assert_eq!(bearer("bearer abc"), Some("abc"));
+        assert_eq!(bearer("Basic abc"), None);
+        assert_eq!(bearer("Bearer"), None);
+    }
 
     #[test]
     fn equal_only_when_every_byte_and_the_length_match() {

@@ -2,8 +2,9 @@
 //! `datolite scan --format json` prints them (`[e, ":attr/ident", value, tx, added]`), in
 //! `{"datoms": […]}`.
 //!
-//! `e` is an id, an ident or a lookup ref (EDN); `a` an attribute ident; `v` an EDN value (for
-//! `vaet` and reference attributes: an entity, as `e`). The components given must be a prefix
+//! `e` is an id, an ident or a lookup ref (EDN); `a` an attribute ident; `v` an EDN literal of
+//! the attribute's type, as stored (`5.0` for a double; for `vaet` and reference attributes an
+//! entity, as `e`). The components given must be a prefix
 //! of the index's order (eavt: e a v; aevt: a e v; avet: a v e; vaet: v a e) — a scan binds the
 //! start of its key. `limit` defaults to [`DEFAULT_LIMIT`] and may not pass [`MAX_LIMIT`].
 
