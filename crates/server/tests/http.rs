@@ -279,6 +279,24 @@ fn bad_requests_are_400_naming_the_problem() {
         "{}",
         reply.body
     );
+    let reply = http.get("/datoms?index=eavt&entity=1").expect("datoms");
+    assert_error(&reply, 400, &["unknown parameter", "entity"]);
+    let reply = http.get("/log?from=someday").expect("log");
+    assert_error(&reply, 400, &["from: ", "someday"]);
+    let reply = http.get("/log?limit=0").expect("log");
+    assert_error(&reply, 400, &["limit"]);
+    let reply = post(
+        &mut http,
+        "/pull",
+        &json!({ "entity": "[:person/name \"Nobody\"]", "pattern": "[*]" }),
+    );
+    assert_error(&reply, 400, &["Nobody"]);
+    let reply = post(
+        &mut http,
+        "/query",
+        &json!({ "query": "[:find ?e :where [?e :person/name]]", "timeout_ms": 0 }),
+    );
+    assert_error(&reply, 400, &["timeout_ms"]);
     // Wrong method: 405 with the method to use.
     let reply = http.get("/query").expect("request");
     assert_error(&reply, 405, &["POST /query"]);
