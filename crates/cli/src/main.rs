@@ -13,6 +13,8 @@
 //! datolite --db DIR log [--from POINT] [--to POINT]
 //! datolite --db DIR pull ENTITY PATTERN
 //! datolite --db DIR repl                         interactive queries (stdin script when piped)
+//! datolite --db DIR serve [--addr 127.0.0.1:8765] [--token-file FILE] [--read-only]
+//!                         [--max-body BYTES] [--timeout-ms N]         the database over HTTP
 //! datolite bench scan|people|time|graph|tx|import|ohlc|ablation|parallel|query
 //! datolite [--db DIR] tune                       recommended DATOLITE_* settings, measured
 //! ```
@@ -104,6 +106,9 @@ enum Command {
     Backup(commands::backup::BackupArgs),
     /// Restore a checked backup into the new directory --db names.
     Restore(commands::backup::RestoreArgs),
+    /// Serve the database over HTTP (JSON or EDN): /query, /pull, /transact, /datoms, /log,
+    /// /stats, /health; until SIGTERM or Ctrl-C.
+    Serve(commands::serve::ServeArgs),
     /// Benchmarks on a fresh temporary database.
     Bench(commands::bench::BenchArgs),
     /// Measure this machine (and the --db database, read-only) and recommend storage options,
@@ -141,6 +146,7 @@ fn main() -> ExitCode {
         Command::Check(args) => commands::check::run(db.as_deref(), args),
         Command::Backup(args) => commands::backup::backup(db.as_deref(), args),
         Command::Restore(args) => commands::backup::restore(db.as_deref(), args),
+        Command::Serve(args) => commands::serve::run(db.as_deref(), args),
         Command::Bench(args) => commands::bench::run(db.as_deref(), args),
         Command::Tune(args) => commands::tune::run(db.as_deref(), args),
     };

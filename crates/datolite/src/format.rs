@@ -270,7 +270,7 @@ fn non_finite(out: &mut String, d: f64) {
 }
 
 /// `s` as a JSON string literal.
-fn json_string(out: &mut String, s: &str) {
+pub(crate) fn json_string(out: &mut String, s: &str) {
     out.push('"');
     for c in s.chars() {
         match c {

@@ -32,6 +32,7 @@ mod database;
 mod error;
 mod format;
 mod query;
+mod report;
 
 pub use database::Database;
 pub use datolite_edn as edn;
@@ -50,6 +51,10 @@ pub use datolite_store::{StoreOptions, ENV_VARS};
 pub use error::Error;
 pub use format::{cell_edn_string, pull_edn, pull_json, result_edn, result_json, value_json};
 pub use query::DbQueries;
+pub use report::{
+    attribute_ident, attribute_summaries, datom_json, stats_json, tx_entry_json, tx_report_json,
+    AttributeSummary,
+};
 
 /// Result with datolite's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,7 +1,7 @@
 //! `datolite bench ablation` lives in `bench_ablation.rs`, `bench people` in `people.rs`,
 //! `bench time` in `bench_time.rs`, `bench graph` in `graph.rs`, `bench query` in
 //! `bench_query.rs`, `bench ohlc` in `bench_ohlc.rs`, `bench report` in `bench_report/`,
-//! `bench parallel` in `bench_parallel.rs`.
+//! `bench parallel` in `bench_parallel.rs`, `bench serve` in `bench_serve.rs`.
 //!
 //! `datolite bench scan --datoms N`: load N datoms into a fresh temporary database, then time
 //! every scan of the storage plan (see `measure.rs`) against the raw engine scan.
@@ -49,6 +49,9 @@ enum Bench {
     Graph(crate::commands::graph::GraphBenchArgs),
     /// Time any query on the database --db names: a warm-up run, then the median of --runs.
     Query(crate::commands::bench_query::QueryBenchArgs),
+    /// The HTTP server under load on loopback: N clients for S seconds, each alternating q1 of
+    /// the people workload and a one-entity transaction; requests/s, p50/p99, errors (none).
+    Serve(crate::commands::bench_serve::ServeBenchArgs),
     /// Durable one-entity transactions from many threads at once (group commit): tx/s, p50/p99.
     Tx(crate::commands::bench_tx::TxBenchArgs),
     /// The storage plan's ablation: each optimization off and on (scan batch, key-only scans,
@@ -107,6 +110,7 @@ pub fn run(db: Option<&std::path::Path>, args: BenchArgs) -> Result<()> {
         Bench::Graph(args) => crate::commands::graph::run(args),
         Bench::Query(args) => crate::commands::bench_query::run(db, args),
         Bench::Tx(args) => crate::commands::bench_tx::run(args),
+        Bench::Serve(args) => crate::commands::bench_serve::run(args),
         Bench::Import(args) => crate::commands::bench_import::run(args),
         Bench::Ohlc(args) => crate::commands::bench_ohlc::run(args),
         Bench::Ablation(args) => crate::commands::bench_ablation::run(args),

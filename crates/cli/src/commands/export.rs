@@ -352,7 +352,11 @@ fn write_jsonl(out: &mut impl Write, t: u64, ops: &[Op]) -> Result<()> {
                     json!(text.trim_end_matches(['N', 'M']))
                 }
                 OpValue::Value(Value::Instant(ms)) => json!(format_inst_millis(*ms)),
-                OpValue::Value(v) => output::owned_value_json(v),
+                OpValue::Value(v) => {
+                    // Big numbers were handled above, so a double holds every value here.
+                    let text = datolite::value_json(v);
+                    serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text))
+                }
             };
             json!([verb, e, op.attr, v])
         })

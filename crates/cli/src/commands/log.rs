@@ -13,7 +13,6 @@ use std::path::Path;
 
 use clap::{Args, ValueEnum};
 use datolite::{edn, Db, TimePoint, TxEntry};
-use serde::Serialize;
 
 use crate::commands::scan::attribute_ident;
 use crate::commands::{open_database, Create};
@@ -59,8 +58,11 @@ pub fn run(db_path: Option<&Path>, args: LogArgs) -> Result<()> {
     let entries = db.tx_range(args.from, args.to)?;
     match args.format {
         LogFormat::Json => {
-            let txs: Vec<TxJson> = entries.iter().map(|t| tx_json(&db, t)).collect();
-            output::print_json(&txs)
+            let txs: Vec<String> = entries
+                .iter()
+                .map(|t| datolite::tx_entry_json(&db, t))
+                .collect();
+            output::print_text(&output::json_text(format!("[{}]", txs.join(","))))
         }
         LogFormat::Edn => {
             let mut out = output::stdout();
@@ -98,37 +100,6 @@ pub fn run(db_path: Option<&Path>, args: LogArgs) -> Result<()> {
             out.flush()?;
             Ok(())
         }
-    }
-}
-
-/// One transaction as JSON, its keys in the contract's order.
-#[derive(Serialize)]
-struct TxJson {
-    t: u64,
-    tx: u64,
-    instant: String,
-    datoms: Vec<serde_json::Value>,
-}
-
-/// One transaction as JSON.
-fn tx_json(db: &Db, t: &TxEntry) -> TxJson {
-    TxJson {
-        t: t.t,
-        tx: t.tx,
-        instant: edn::format_inst_millis(t.instant),
-        datoms: t
-            .datoms
-            .iter()
-            .map(|d| {
-                serde_json::json!([
-                    d.e,
-                    attribute_ident(db, d.a),
-                    output::owned_value_json(&d.v),
-                    d.tx,
-                    d.added
-                ])
-            })
-            .collect(),
     }
 }
 

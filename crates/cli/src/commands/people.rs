@@ -102,7 +102,7 @@ enum Data {
 }
 
 /// The 20,000 generated people as one transaction of entity maps.
-fn people_tx(people: u64) -> Tx {
+pub(crate) fn people_tx(people: u64) -> Tx {
     let mut rng = XorShift(0x2545_F491_4F6C_DD1D);
     let mut tx = Tx::new();
     for _ in 0..people {

@@ -218,12 +218,7 @@ fn scan_log(db: &Db, args: &ScanArgs) -> Result<()> {
 }
 
 /// The ident of attribute `a` (`:user/name`), or its id when the schema does not know it.
-pub fn attribute_ident(db: &Db, a: u64) -> String {
-    u32::try_from(a)
-        .ok()
-        .and_then(|id| db.schema().attribute(id))
-        .map_or_else(|| a.to_string(), |attr| format!(":{}", attr.ident))
-}
+pub use datolite::attribute_ident;
 
 /// Prints datoms as they stream by, in the chosen format.
 struct Printer<'db> {
@@ -250,12 +245,14 @@ impl<'db> Printer<'db> {
     }
 
     fn datom(&mut self, e: u64, a: u64, v: &ValueRef<'_>, tx: u64, added: bool) -> Result<()> {
-        let ident = attribute_ident(self.db, a);
         match self.format {
-            ScanFormat::Edn => writeln!(self.out, "[{e} {ident} {v} {tx} {added}]")?,
+            ScanFormat::Edn => {
+                let ident = attribute_ident(self.db, a);
+                writeln!(self.out, "[{e} {ident} {v} {tx} {added}]")?
+            }
             ScanFormat::Json => {
                 // Streamed row by row: compact, or one row per line with --pretty.
-                let row = serde_json::json!([e, ident, output::value_json(v), tx, added]);
+                let row = datolite::datom_json(self.db, e, a, v, tx, added);
                 let lead = match (self.printed == 0, output::pretty()) {
                     (true, true) => "[\n  ",
                     (false, true) => ",\n  ",
@@ -270,7 +267,7 @@ impl<'db> Printer<'db> {
                         &mut self.out,
                         vec![
                             e.to_string(),
-                            ident,
+                            attribute_ident(self.db, a),
                             output::value_text_short(v, 48),
                             tx.to_string(),
                             added.to_string(),

@@ -7,8 +7,7 @@
 use std::path::Path;
 
 use clap::Args;
-use datolite::{Cardinality, Db, Unique, Value};
-use serde::Serialize;
+use datolite::{Db, Value};
 
 use crate::commands::time::TimeArgs;
 use crate::commands::{open_database, Create};
@@ -26,107 +25,21 @@ pub struct StatsArgs {
     time: TimeArgs,
 }
 
-/// One attribute's schema and statistics, ready to print.
-#[derive(Clone, Debug)]
-pub struct AttrRow {
-    /// Ident with the colon (`:bar/close`).
-    pub ident: String,
-    /// Value type name (`double`).
-    pub value_type: String,
-    /// `one` or `many`.
-    pub cardinality: &'static str,
-    /// `identity`, `value`, or none.
-    pub unique: Option<&'static str>,
-    /// Datoms of the attribute.
-    pub count: u64,
-    /// Entities with a value.
-    pub distinct_entities: u64,
-    /// Distinct values.
-    pub distinct_values: u64,
-    /// Smallest value.
-    pub min: Option<Value>,
-    /// Largest value.
-    pub max: Option<Value>,
-}
+/// One attribute's schema and statistics, ready to print (the library's, which the server's
+/// `/stats` shares).
+pub use datolite::AttributeSummary as AttrRow;
 
-/// [`AttrRow`] as JSON, values per `docs/design.md`, §9 CLI/JSON contract.
-#[derive(Debug, Serialize)]
-pub struct AttrJson {
-    ident: String,
-    #[serde(rename = "type")]
-    value_type: String,
-    cardinality: &'static str,
-    unique: Option<&'static str>,
-    count: u64,
-    distinct_entities: u64,
-    distinct_values: u64,
-    min: Option<serde_json::Value>,
-    max: Option<serde_json::Value>,
-}
-
-impl AttrRow {
-    /// The row as JSON.
-    pub fn to_json(&self) -> AttrJson {
-        AttrJson {
-            ident: self.ident.clone(),
-            value_type: self.value_type.clone(),
-            cardinality: self.cardinality,
-            unique: self.unique,
-            count: self.count,
-            distinct_entities: self.distinct_entities,
-            distinct_values: self.distinct_values,
-            min: self.min.as_ref().map(output::owned_value_json),
-            max: self.max.as_ref().map(output::owned_value_json),
-        }
-    }
-}
-
-/// The JSON of `stats`.
-#[derive(Debug, Serialize)]
-struct StatsJson {
-    datoms: u64,
-    basis_t: u64,
-    size_on_disk_bytes: u64,
-    attributes: Vec<AttrJson>,
+/// [`AttrRow`] as JSON (`AttributeSummary::to_json`), to embed in a report such as the demo's.
+pub fn attr_json(row: &AttrRow) -> Box<serde_json::value::RawValue> {
+    // The library writes valid JSON; should it ever not, carry the text as a string.
+    let text = row.to_json();
+    serde_json::value::RawValue::from_string(text.clone())
+        .unwrap_or_else(|_| serde_json::value::to_raw_value(&text).unwrap_or_default())
 }
 
 /// Rows of every attribute that has datoms in snapshot `db`, in attribute id order.
 pub fn attribute_rows(db: &Db) -> Result<Vec<AttrRow>> {
-    // Min and max are kept encoded; the snapshot decodes them (long values live out of line).
-    let decode = |bytes: &Option<Vec<u8>>| -> Result<Option<Value>> {
-        match bytes {
-            None => Ok(None),
-            Some(b) => Ok(Some(db.decode_value(b)?)),
-        }
-    };
-    let mut rows = Vec::new();
-    // Views over time count what they show (statistics describe the current state).
-    let counted = db.view_stats()?;
-    for (&id, stats) in &counted.attributes {
-        if stats.count == 0 {
-            continue;
-        }
-        let attr = db.schema().attribute(id);
-        rows.push(AttrRow {
-            ident: attr.map_or_else(|| format!("#{id}"), |a| format!(":{}", a.ident)),
-            value_type: attr.map_or_else(|| "?".to_string(), |a| a.value_type.to_string()),
-            cardinality: match attr.map(|a| a.cardinality) {
-                Some(Cardinality::Many) => "many",
-                _ => "one",
-            },
-            unique: match attr.and_then(|a| a.unique) {
-                Some(Unique::Identity) => Some("identity"),
-                Some(Unique::Value) => Some("value"),
-                None => None,
-            },
-            count: stats.count,
-            distinct_entities: stats.distinct_entities,
-            distinct_values: stats.distinct_values,
-            min: decode(&stats.min)?,
-            max: decode(&stats.max)?,
-        });
-    }
-    Ok(rows)
+    Ok(datolite::attribute_summaries(db)?)
 }
 
 /// The attribute statistics as a table; `schema_columns` adds type, cardinality and unique.
@@ -167,20 +80,14 @@ pub fn attribute_table(rows: &[AttrRow], schema_columns: bool) -> comfy_table::T
 pub fn run(db_path: Option<&Path>, args: StatsArgs) -> Result<()> {
     let database = open_database(db_path, Create::Never)?;
     let db = args.time.apply(database.db()?)?;
-    let rows = attribute_rows(&db)?;
     let size = database.size_on_disk()?;
-    let total = db.count()?;
     match args.format {
-        Format::Edn | Format::Json => output::print_data(
-            args.format,
-            &StatsJson {
-                datoms: total,
-                basis_t: db.basis_t(),
-                size_on_disk_bytes: size,
-                attributes: rows.iter().map(AttrRow::to_json).collect(),
-            },
-        ),
+        Format::Edn | Format::Json => {
+            output::print_data_text(args.format, datolite::stats_json(&db, size)?)
+        }
         Format::Table => {
+            let rows = attribute_rows(&db)?;
+            let total = db.count()?;
             let path = db_path.map(|p| p.display().to_string()).unwrap_or_default();
             output::print_text(&format!(
                 "database {path}: {} datoms, basis t {}, {} on disk\n{}",

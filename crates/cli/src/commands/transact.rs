@@ -4,7 +4,6 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use serde::Serialize;
 
 use crate::commands::{open_database, Create};
 use crate::error::{Context, Result};
@@ -22,30 +21,15 @@ pub struct TransactArgs {
     format: Format,
 }
 
-/// The JSON of `transact`.
-#[derive(Debug, Serialize)]
-struct TransactJson<'a> {
-    tx: u64,
-    t: u64,
-    datoms: usize,
-    tempids: &'a std::collections::BTreeMap<String, u64>,
-}
-
 /// Runs `transact`.
 pub fn run(db_path: Option<&Path>, args: TransactArgs) -> Result<()> {
     let (name, text) = read_input(&args.file)?;
     let database = open_database(db_path, Create::IfMissing)?;
     let report = database.transact(&text).context(|| name.clone())?;
     match args.format {
-        Format::Edn | Format::Json => output::print_data(
-            args.format,
-            &TransactJson {
-                tx: report.tx,
-                t: report.t,
-                datoms: report.tx_data.len(),
-                tempids: &report.tempids,
-            },
-        ),
+        Format::Edn | Format::Json => {
+            output::print_data_text(args.format, datolite::tx_report_json(&report))
+        }
         Format::Table => {
             let mut summary = output::table(&["tx", "t", "datoms"], &[0, 1, 2]);
             summary.add_row(vec![

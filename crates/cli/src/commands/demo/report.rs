@@ -9,7 +9,7 @@ use super::data::Build;
 use super::queries::{query_report, DemoQuery, QueryJson};
 use super::time::{time_report, TimeJson};
 use super::{COUNTED_ATTRIBUTE, RUNS};
-use crate::commands::stats::{attribute_rows, attribute_table, AttrJson, AttrRow};
+use crate::commands::stats::{attr_json, attribute_rows, attribute_table, AttrRow};
 use crate::error::Result;
 use crate::measure::{ScanJson, ScanTimings};
 use crate::output::{self, round3, Format};
@@ -92,7 +92,7 @@ struct DemoJson<'a> {
     /// Runs per timing (the best is reported).
     runs: usize,
     scans: ScanJson,
-    attributes: Vec<AttrJson>,
+    attributes: Vec<Box<serde_json::value::RawValue>>,
     queries: Vec<QueryJson>,
     time: &'a TimeJson,
 }
@@ -127,7 +127,7 @@ pub(super) fn report(
                 size_on_disk_bytes: size,
                 runs: RUNS,
                 scans: t.to_json(),
-                attributes: rows.iter().map(AttrRow::to_json).collect(),
+                attributes: rows.iter().map(attr_json).collect(),
                 queries: queries.iter().map(DemoQuery::to_json).collect(),
                 time,
             },

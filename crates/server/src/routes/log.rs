@@ -1,0 +1,77 @@
+//! `GET /log?from=POINT&to=POINT&limit=N`: transactions of the log in order, each as
+//! `datolite log --format json` prints it ([`datolite::tx_entry_json`]), in
+//! `{"transactions": […], "next": t}` — `next` is the t to pass as `from` for the following
+//! page, `null` when the range is exhausted. `from` is inclusive, `to` exclusive, as the
+//! command line's; `limit` defaults to [`DEFAULT_LIMIT`] transactions, at most [`MAX_LIMIT`].
+
+use std::collections::HashMap;
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::response::Response;
+
+use crate::point::parse_text;
+use crate::routes::ok;
+use crate::{blocking, ApiError, AppState, Format};
+
+/// Transactions returned when the request gives no `limit`.
+pub const DEFAULT_LIMIT: usize = 100;
+/// The largest `limit`.
+pub const MAX_LIMIT: usize = 10_000;
+
+/// Reads the log of one snapshot.
+pub async fn log(
+    State(state): State<AppState>,
+    params: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> Response {
+    let result = async {
+        let Query(params) = params.map_err(|e| ApiError::bad(e.body_text()))?;
+        if let Some(unknown) = params
+            .keys()
+            .find(|k| !["from", "to", "limit"].contains(&k.as_str()))
+        {
+            return Err(ApiError::bad(format!(
+                "unknown parameter {unknown:?}: /log takes from, to and limit"
+            )));
+        }
+        let point = |name: &str| params.get(name).map(|t| parse_text(t, name)).transpose();
+        let (from, to) = (point("from")?, point("to")?);
+        let limit = match params.get("limit") {
+            None => DEFAULT_LIMIT,
+            Some(text) => match text.parse::<usize>() {
+                Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
+                _ => {
+                    return Err(ApiError::bad(format!(
+                        "limit: expected a number from 1 to {MAX_LIMIT}, got {text:?}"
+                    )))
+                }
+            },
+        };
+        let database = state.database.clone();
+        blocking::run(move || {
+            let db = database.db()?;
+            let mut entries = Vec::new();
+            let mut next = None;
+            // One past the limit tells whether there is a next page, and where it starts.
+            db.for_each_tx(from, to, |entry| {
+                if entries.len() == limit {
+                    next = Some(entry.t);
+                    return false;
+                }
+                entries.push(datolite::tx_entry_json(&db, &entry));
+                true
+            })?;
+            let next = next.map_or_else(|| "null".to_string(), |t| t.to_string());
+            Ok::<_, ApiError>(format!(
+                "{{\"transactions\":[{}],\"next\":{next}}}",
+                entries.join(",")
+            ))
+        })
+        .await
+    }
+    .await;
+    match result {
+        Ok(json) => ok(Format::Json, json),
+        Err(e) => e.into_response_as(Format::Json),
+    }
+}
