@@ -414,3 +414,110 @@ fn csv_errors_name_the_line_and_column() {
     ));
     assert!(count.contains('x'), "{count}");
 }
+
+#[test]
+fn export_reproduces_ids_however_new_entities_refer_to_each_other() {
+    let tmp = TempDir::new().expect("temp dir");
+    let db = tmp.path().join("db");
+    let txs = [
+        // The link attribute sorts before the name, so an entity's first datom may be a
+        // reference to an entity created after it.
+        "[{:db/ident :n/link :db/valueType :db.type/ref :db/cardinality :db.cardinality/many}
+          {:db/ident :n/name :db/valueType :db.type/string :db/cardinality :db.cardinality/one}]",
+        r#"[[:db/add "x" :n/name "x"] [:db/add "y" :n/name "y"] [:db/add "x" :n/link "z"] [:db/add "z" :n/name "z"]]"#,
+        // A chain whose entities are only references but for the last.
+        r#"[{:db/id "a" :n/link "b"} {:db/id "b" :n/link "c"} {:db/id "c" :n/name "c"}]"#,
+        // An entity that first appears as a value, and one referring back.
+        r#"[[:db/add "p" :n/link "q"] [:db/add "q" :n/name "q"] [:db/add "r" :n/link "p"] [:db/add "r" :n/name "r"]]"#,
+    ];
+    for (i, tx) in txs.iter().enumerate() {
+        let path = file(tmp.path(), &format!("tx{i}.edn"), tx);
+        ok(run(&db, &["transact", path.to_str().expect("utf-8")]));
+    }
+    for format in ["edn", "jsonl"] {
+        let text = ok(run(&db, &["export", "--format", format]));
+        let copy = tmp.path().join(format!("copy-{format}"));
+        ok(run_with_stdin(
+            &copy,
+            &["import", "--input", format, "-"],
+            text.as_bytes(),
+        ));
+        assert_eq!(fingerprint(&copy), fingerprint(&db), "{format}");
+    }
+}
+
+#[test]
+fn an_export_cut_short_is_refused() {
+    let (tmp, db) = rich_db();
+    let edn = ok(run(&db, &["export"]));
+    // Drop the last transaction (its form is the last line group).
+    let cut = &edn[..edn.trim_end().rfind("\n[").expect("several forms")];
+    let err = fails(run_with_stdin(
+        &tmp.path().join("a"),
+        &["import", "-"],
+        cut.as_bytes(),
+    ));
+    assert!(
+        err.contains("incomplete") && err.contains("basis t 6"),
+        "{err}"
+    );
+    let jsonl = ok(run(&db, &["export", "--format", "jsonl"]));
+    let lines: Vec<&str> = jsonl.lines().collect();
+    let gap = [&lines[..2], &lines[3..]].concat().join("\n");
+    let err = fails(run_with_stdin(
+        &tmp.path().join("b"),
+        &["import", "--input", "jsonl", "-"],
+        gap.as_bytes(),
+    ));
+    assert!(
+        err.contains("line 3") && err.contains("expected the export's transaction t 3"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_tempid_split_across_batches_is_an_error_not_two_entities() {
+    let tmp = TempDir::new().expect("temp dir");
+    let db = tmp.path().join("db");
+    let data = file(
+        tmp.path(),
+        "split.edn",
+        r#"[[:db/add "a" :p/name "x"] [:db/add "a" :p/age 1] [:db/add "a" :p/email "e"]]"#,
+    );
+    let err = fails(run(
+        &db,
+        &["import", "--batch", "2", data.to_str().expect("utf-8")],
+    ));
+    assert!(
+        err.contains("tempid a") && err.contains("batch 1") && err.contains("--batch"),
+        "{err}"
+    );
+    // One form that is not entered is one transaction, however long.
+    let whole = file(
+        tmp.path(),
+        "whole.edn",
+        r#"{:db/id "a" :p/name "x" :p/age 1 :p/email "e"}"#,
+    );
+    let report = json(&ok(run(
+        &db,
+        &[
+            "import",
+            "--batch",
+            "1",
+            "--format",
+            "json",
+            whole.to_str().expect("utf-8"),
+        ],
+    )));
+    assert_eq!(report["transactions"], 1);
+    // With a batch large enough the vector's tempid is one entity.
+    ok(run(
+        &tmp.path().join("db2"),
+        &["import", data.to_str().expect("utf-8")],
+    ));
+    let n = ok(run(
+        &tmp.path().join("db2"),
+        &["query", "[:find (count ?e) . :where [?e :p/name]]"],
+    ));
+    assert!(n.contains('1'), "{n}");
+}

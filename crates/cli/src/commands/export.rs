@@ -135,11 +135,12 @@ fn write_export(db: &Db, args: &ExportArgs, out: &mut impl Write) -> Result<()> 
     let mut replay = Replay::new(db);
     let mut failure: Option<CliError> = None;
     db.for_each_tx(Some(TimePoint::T(2)), None, |entry| {
-        let ops = replay.ops(&entry, instants);
-        let written = match args.format {
-            ExportFormat::Edn => write_edn(out, &ops),
-            ExportFormat::Jsonl => write_jsonl(out, entry.t, &ops),
-        };
+        let written = replay
+            .ops(&entry, instants)
+            .and_then(|ops| match args.format {
+                ExportFormat::Edn => write_edn(out, &ops),
+                ExportFormat::Jsonl => write_jsonl(out, entry.t, &ops),
+            });
         match written {
             Ok(()) => true,
             Err(error) => {
@@ -194,7 +195,7 @@ impl<'a> Replay<'a> {
     }
 
     /// The operations of one transaction, new entities introduced in id order.
-    fn ops(&mut self, entry: &TxEntry, instants: bool) -> Vec<Op> {
+    fn ops(&mut self, entry: &TxEntry, instants: bool) -> Result<Vec<Op>> {
         // Idents change before the transaction's other operations are resolved.
         for d in entry.datoms.iter().filter(|d| d.a == DB_IDENT) {
             if let Value::Keyword(k) = &d.v {
@@ -205,29 +206,33 @@ impl<'a> Replay<'a> {
                 }
             }
         }
-        let mut ops = Vec::with_capacity(entry.datoms.len());
-        let mut rest = Vec::with_capacity(entry.datoms.len());
-        let mut introduced: HashSet<u64> = HashSet::new();
+        // Each kept datom as an operation, with the new entities it names (subject, value).
+        let mut rows: Vec<Row> = Vec::with_capacity(entry.datoms.len());
         for d in &entry.datoms {
             if self.is_composite(d.a) || (d.e == entry.tx && d.a == txinstant_id(self.db)) {
                 continue;
             }
-            let op = Op {
-                added: d.added,
-                e: self.target(d.e, entry.tx),
-                attr: self.ident(d.a),
-                v: self.value(&d.v, d.a, entry.tx),
+            let value_new = match (&d.v, self.value(&d.v, d.a, entry.tx)) {
+                (Value::Ref(id), OpValue::Tempid(_)) if *id != entry.tx => Some(*id),
+                _ => None,
             };
-            // The first assertion of each new entity opens the transaction, in id order.
-            if d.added && self.is_new(d.e) && introduced.insert(d.e) {
-                ops.push((d.e, op));
-            } else {
-                rest.push(op);
-            }
+            rows.push(Row {
+                e: d.e,
+                value_new,
+                op: Some(Op {
+                    added: d.added,
+                    e: self.target(d.e, entry.tx),
+                    attr: self.ident(d.a),
+                    v: self.value(&d.v, d.a, entry.tx),
+                }),
+            });
         }
-        ops.sort_by_key(|(e, _)| *e);
-        let mut ops: Vec<Op> = ops.into_iter().map(|(_, op)| op).collect();
-        ops.extend(rest);
+        let order = opening_order(&rows, |id| self.is_new(id)).map_err(|what| {
+            CliError::msg(format!("cannot export transaction t {}: {what}", entry.t))
+        })?;
+        let mut ops: Vec<Op> = order.iter().filter_map(|&i| rows[i].op.take()).collect();
+        let introduced: Vec<u64> = order.iter().map(|&i| rows[i].e).collect();
+        ops.extend(rows.iter_mut().filter_map(|row| row.op.take()));
         if instants {
             ops.push(Op {
                 added: true,
@@ -236,14 +241,17 @@ impl<'a> Replay<'a> {
                 v: OpValue::Value(Value::Instant(entry.instant)),
             });
         }
-        for id in introduced {
+        for id in introduced
+            .into_iter()
+            .chain(rows.iter().filter_map(|r| r.value_new))
+        {
             if id >= FIRST_USER_ID {
                 self.next_user = self.next_user.max(id + 1);
             } else {
                 self.next_db = self.next_db.max(id + 1);
             }
         }
-        ops
+        Ok(ops)
     }
 
     fn is_composite(&self, a: u64) -> bool {
@@ -293,6 +301,118 @@ impl<'a> Replay<'a> {
             OpValue::Value(v.clone())
         }
     }
+}
+
+/// A datom of a transaction being exported: its subject, the new entity its value names (a
+/// reference to an entity the transaction creates), and its operation until written.
+struct Row {
+    e: u64,
+    value_new: Option<u64>,
+    op: Option<Op>,
+}
+
+/// The rows that open the transaction, in order, such that the new entities first appear in
+/// ascending id order within each partition — the order a replay allocates them in (the
+/// transactor numbers tempids by first appearance, subject before value). For each new id, the
+/// opener is one of its assertions whose value names no later new entity; failing that, one
+/// naming just the next new entity of its partition, or an assertion about an entity already
+/// there whose value is it. The result is checked by simulating the replay's first appearances:
+/// an order that would not give the ids back is an error, never a file that replays wrong.
+fn opening_order(
+    rows: &[Row],
+    is_new: impl Fn(u64) -> bool,
+) -> std::result::Result<Vec<usize>, String> {
+    let mut new_ids: Vec<u64> = rows
+        .iter()
+        .filter(|r| r.op.as_ref().is_some_and(|op| op.added) && is_new(r.e))
+        .map(|r| r.e)
+        .chain(rows.iter().filter_map(|r| r.value_new))
+        .collect();
+    new_ids.sort_unstable();
+    new_ids.dedup();
+    let partition = |id: u64| id >= FIRST_USER_ID;
+    let mut introduced: HashSet<u64> = HashSet::new();
+    // A value may introduce `m` right after `n` when every new id of m's partition below m is
+    // there already (or is `n`).
+    let fits = |m: u64, n: u64, introduced: &HashSet<u64>| {
+        new_ids
+            .iter()
+            .filter(|&&p| partition(p) == partition(m) && p < m)
+            .all(|p| *p == n || introduced.contains(p))
+    };
+    let added = |r: &Row| r.op.as_ref().is_some_and(|op| op.added);
+    // The assertions about each entity, and those whose value is each new entity.
+    let mut by_subject: HashMap<u64, Vec<usize>> = HashMap::new();
+    let mut by_value: HashMap<u64, Vec<usize>> = HashMap::new();
+    for (i, r) in rows.iter().enumerate().filter(|(_, r)| added(r)) {
+        by_subject.entry(r.e).or_default().push(i);
+        if let Some(m) = r.value_new {
+            by_value.entry(m).or_default().push(i);
+        }
+    }
+    let none = Vec::new();
+    let mut order = Vec::new();
+    for &n in &new_ids {
+        if introduced.contains(&n) {
+            continue;
+        }
+        let own = by_subject.get(&n).unwrap_or(&none);
+        let plain = own.iter().copied().find(|&i| {
+            rows[i]
+                .value_new
+                .is_none_or(|m| introduced.contains(&m) || m == n)
+        });
+        let with_next = || {
+            own.iter()
+                .copied()
+                .find(|&i| rows[i].value_new.is_some_and(|m| fits(m, n, &introduced)))
+        };
+        let as_value = || {
+            by_value
+                .get(&n)
+                .unwrap_or(&none)
+                .iter()
+                .copied()
+                .find(|&i| {
+                    let e = rows[i].e;
+                    !is_new(e) || introduced.contains(&e)
+                })
+        };
+        let Some(i) = plain.or_else(with_next).or_else(as_value) else {
+            return Err(format!("no assertion introduces the new entity {n}"));
+        };
+        introduced.insert(rows[i].e);
+        introduced.extend(rows[i].value_new);
+        introduced.insert(n);
+        order.push(i);
+    }
+    // The check: first appearances in the order the file will have them.
+    let mut seen: HashSet<u64> = HashSet::new();
+    let mut last: [Option<u64>; 2] = [None, None];
+    let mut opens = vec![false; rows.len()];
+    order.iter().for_each(|&i| opens[i] = true);
+    let rest = (0..rows.len()).filter(|&i| !opens[i]);
+    for i in order.iter().copied().chain(rest) {
+        let r = &rows[i];
+        if !added(r) {
+            continue;
+        }
+        for id in [Some(r.e).filter(|e| is_new(*e)), r.value_new]
+            .into_iter()
+            .flatten()
+        {
+            if seen.insert(id) {
+                let slot = &mut last[usize::from(partition(id))];
+                if slot.is_some_and(|prev| prev > id) {
+                    return Err(format!(
+                        "its new entities cannot be ordered so that a replay gives {id} back"
+                    ));
+                }
+                *slot = Some(id);
+            }
+        }
+    }
+    Ok(order)
 }
 
 /// `:db/txInstant`'s id.

@@ -11,7 +11,8 @@ use std::sync::mpsc::SyncSender;
 
 use datolite::TxOp;
 use datolite_edn::{Edn, StreamError, StreamReader};
-use datolite_store::transactor::tx_op;
+use datolite_store::transactor::{tx_op, EntityRef, Tempid};
+use std::collections::HashSet;
 
 use super::entities::{AttrType, EntityBuilder};
 use super::{Batch, Input, InputFormat, Replay};
@@ -21,7 +22,33 @@ use crate::error::{CliError, Result};
 /// The receiver hung up (the load failed): stop reading.
 pub struct Stop;
 
+/// A tempid that names the same entity wherever it appears in a transaction (not the tempids
+/// generated for maps without `:db/id`, which are per occurrence).
+fn shared_tempid(entity: &EntityRef) -> Option<String> {
+    match entity {
+        EntityRef::Tempid(t @ (Tempid::Named(_) | Tempid::Numbered(_) | Tempid::Partition(..))) => {
+            t.report_key()
+        }
+        _ => None,
+    }
+}
+
+/// A tempid's hash, to remember it in 8 bytes.
+fn tempid_hash(tempid: &str) -> u64 {
+    use std::hash::Hasher;
+    // Fixed keys: the same tempid hashes the same in every batch.
+    let mut hasher = std::hash::DefaultHasher::new();
+    hasher.write(tempid.as_bytes());
+    hasher.finish()
+}
+
 /// Sends batches of one input.
+///
+/// A batch is one transaction, and tempids are scoped to a transaction. So a unit — one
+/// top-level form, one element of an entered vector, one JSON line or CSV row — is never split
+/// (a batch closes at the first unit boundary at or past `--batch` operations), and a tempid
+/// naming an entity in two batches is an error rather than two entities: the batcher remembers
+/// a 64-bit hash of every such tempid of the batches it sent (about 16 bytes each).
 pub struct Batcher<'a> {
     /// The input's name in messages (its path, or `stdin`).
     name: String,
@@ -34,7 +61,10 @@ pub struct Batcher<'a> {
     /// Operations of this input sent so far.
     ops: u64,
     /// The `--id-column` values of the rows in `pending`.
-    identities: std::collections::HashSet<String>,
+    identities: HashSet<String>,
+    /// Hashes of the tempids that name an entity in `pending`, and in the batches sent.
+    pending_tempids: HashSet<u64>,
+    sent_tempids: HashSet<u64>,
 }
 
 impl<'a> Batcher<'a> {
@@ -47,53 +77,68 @@ impl<'a> Batcher<'a> {
             pending: Vec::new(),
             batches: 0,
             ops: 0,
-            identities: Default::default(),
+            identities: HashSet::new(),
+            pending_tempids: HashSet::new(),
+            sent_tempids: HashSet::new(),
         }
     }
 
-    /// Queues operations, sending full batches.
-    fn push(&mut self, ops: impl IntoIterator<Item = TxOp>) -> std::result::Result<(), Stop> {
-        self.pending.extend(ops);
-        while self.pending.len() >= self.batch {
-            self.send(self.batch, None)?;
+    /// Queues the operations of one unit (never split), sending the batch once it is full.
+    fn push(&mut self, ops: Vec<TxOp>) -> Reading {
+        for op in &ops {
+            let Some(tempid) = op.entity().and_then(shared_tempid) else {
+                continue;
+            };
+            let hash = tempid_hash(&tempid);
+            if self.sent_tempids.contains(&hash) && !self.pending_tempids.contains(&hash) {
+                return Err(CliError::msg(format!(
+                    "tempid {tempid} names an entity in batch {} and again in batch {}: tempids \
+                     connect the operations of one transaction only, so this would make two \
+                     entities (raise --batch, or refer to the entity by a lookup ref or a unique \
+                     identity)",
+                    self.batches,
+                    self.batches + 1
+                )));
+            }
+            self.pending_tempids.insert(hash);
         }
-        Ok(())
+        self.pending.extend(ops);
+        if self.pending.len() >= self.batch {
+            return Ok(self.flush());
+        }
+        Ok(Ok(()))
     }
 
     /// Queues the operations of one entity row. A row naming an entity (by its `--id-column`
     /// value) already named in the pending batch starts a new transaction: in one transaction
     /// two values of one cardinality-one attribute conflict, while rows are read as updates
     /// in order — the later one wins.
-    fn push_entity(
-        &mut self,
-        ops: Vec<TxOp>,
-        identity: Option<String>,
-    ) -> std::result::Result<(), Stop> {
+    fn push_entity(&mut self, ops: Vec<TxOp>, identity: Option<String>) -> Reading {
         if let Some(identity) = identity {
             if self.identities.contains(&identity) {
-                self.flush()?;
+                if let Err(stop) = self.flush() {
+                    return Ok(Err(stop));
+                }
             }
             self.identities.insert(identity);
         }
         self.push(ops)
     }
 
-    /// Sends what is pending (the end of the input).
+    /// Sends what is pending as one transaction (a full batch, or the end of the input).
     fn flush(&mut self) -> std::result::Result<(), Stop> {
-        match self.pending.len() {
-            0 => Ok(()),
-            n => self.send(n, None),
+        if self.pending.is_empty() {
+            return Ok(());
         }
+        self.send(None)
     }
 
-    /// Sends the first `n` pending operations as one transaction.
-    fn send(&mut self, n: usize, replay: Option<Replay>) -> std::result::Result<(), Stop> {
-        let rest = self.pending.split_off(n);
-        let ops = std::mem::replace(&mut self.pending, rest);
-        // Rows still pending keep their identities (a superset only costs an early flush).
-        if self.pending.is_empty() {
-            self.identities.clear();
-        }
+    /// Sends the pending operations as one transaction.
+    fn send(&mut self, replay: Option<Replay>) -> std::result::Result<(), Stop> {
+        let ops = std::mem::take(&mut self.pending);
+        let n = ops.len();
+        self.identities.clear();
+        self.sent_tempids.extend(self.pending_tempids.drain());
         self.batches += 1;
         let batch = Batch {
             name: self.name.clone(),
@@ -114,7 +159,7 @@ impl<'a> Batcher<'a> {
     ) -> std::result::Result<(), Stop> {
         self.flush()?;
         self.pending = ops;
-        self.send(self.pending.len(), Some(replay))
+        self.send(Some(replay))
     }
 
     /// An error of this input.
@@ -153,12 +198,12 @@ fn read_edn(reader: impl Read, batcher: &mut Batcher<'_>, types: &mut EntityBuil
     };
     let mut state = EdnState {
         first: true,
-        export_t: None,
+        export: None,
     };
     loop {
         // A vector that does not start with a keyword holds operations: read them one by one
         // (an export's transactions are whole forms).
-        let entered = state.export_t.is_none()
+        let entered = state.export.is_none()
             && stream
                 .enter_seq_if(|first| first != Some(b':'))
                 .map_err(|e| malformed(batcher, e))?;
@@ -166,6 +211,9 @@ fn read_edn(reader: impl Read, batcher: &mut Batcher<'_>, types: &mut EntityBuil
             let Some(form) = stream.next_form() else {
                 if entered {
                     break;
+                }
+                if let Some(export) = &state.export {
+                    export.finish().map_err(|e| batcher.failure(&e))?;
                 }
                 return Ok(batcher.flush());
             };
@@ -189,8 +237,8 @@ fn read_edn(reader: impl Read, batcher: &mut Batcher<'_>, types: &mut EntityBuil
 struct EdnState {
     /// No form read yet (only the first may be an export's header).
     first: bool,
-    /// In an export: the `t` of the last transaction sent.
-    export_t: Option<u64>,
+    /// In an export: where the replay is.
+    export: Option<ExportReplay>,
 }
 
 impl EdnState {
@@ -210,17 +258,68 @@ impl EdnState {
             }
             check_version(form.get_keyword(EDN_HEADER_KEY).and_then(Edn::as_long))
                 .map_err(CliError::msg)?;
-            // The export's first transaction follows the bootstrap (t 1).
-            self.export_t = Some(1);
+            let basis_t = form
+                .get_keyword(":datolite.export/basis-t")
+                .and_then(Edn::as_long);
+            self.export = Some(ExportReplay::new(basis_t).map_err(CliError::msg)?);
             return Ok(Ok(()));
         }
-        if let Some(t) = self.export_t.as_mut() {
-            *t += 1;
+        if let Some(export) = self.export.as_mut() {
+            let t = export.next(None).map_err(CliError::msg)?;
             let ops = datolite_store::transactor::tx_ops(form)?;
-            return Ok(batcher.send_transaction(ops, Replay { t: *t }));
+            return Ok(batcher.send_transaction(ops, Replay { t }));
         }
         types.types.learn_edn(form);
-        Ok(batcher.push(ops_of(form)?))
+        batcher.push(ops_of(form)?)
+    }
+}
+
+/// Where the replay of an export is: the `t` of the last transaction sent, and the basis `t`
+/// the header promised — an export cut short (a lost line or form) is an error at its end.
+struct ExportReplay {
+    t: u64,
+    basis_t: u64,
+}
+
+impl ExportReplay {
+    /// A replay of an export whose header gives `basis_t`.
+    fn new(basis_t: Option<i64>) -> std::result::Result<Self, String> {
+        let basis_t = basis_t
+            .and_then(|t| u64::try_from(t).ok())
+            .filter(|t| *t >= 1)
+            .ok_or("the export's header has no basis t")?;
+        // The export's first transaction follows the bootstrap (t 1).
+        Ok(ExportReplay { t: 1, basis_t })
+    }
+
+    /// The `t` of the next transaction; `given` is the one the input states (JSON lines).
+    fn next(&mut self, given: Option<Option<u64>>) -> std::result::Result<u64, String> {
+        self.t += 1;
+        match given {
+            Some(Some(t)) if t == self.t => Ok(t),
+            Some(other) => Err(format!(
+                "expected the export's transaction t {}, found {} (is a line missing?)",
+                self.t,
+                other.map_or("no \"t\"".to_string(), |t| format!("t {t}"))
+            )),
+            None if self.t > self.basis_t => Err(format!(
+                "the export has more transactions than its header's basis t {}",
+                self.basis_t
+            )),
+            None => Ok(self.t),
+        }
+    }
+
+    /// At the end of the input: every transaction up to the basis `t` was read.
+    fn finish(&self) -> std::result::Result<(), String> {
+        if self.t == self.basis_t {
+            Ok(())
+        } else {
+            Err(format!(
+                "the export ends at t {} but its header says basis t {}: it is incomplete",
+                self.t, self.basis_t
+            ))
+        }
     }
 }
 
@@ -274,19 +373,24 @@ fn read_jsonl(
     let mut lines = BufReader::new(reader);
     let mut line = String::new();
     let mut number = 0u64;
-    let mut export_t: Option<u64> = None;
+    let mut export: Option<ExportReplay> = None;
+    let mut seen_object = false;
     loop {
         line.clear();
         let n = lines
             .read_line(&mut line)
             .map_err(|e| batcher.failure(&format!("line {}: cannot read: {e}", number + 1)))?;
         if n == 0 {
+            if let Some(export) = &export {
+                export.finish().map_err(|e| batcher.failure(&e))?;
+            }
             break;
         }
         number += 1;
         if line.trim().is_empty() {
             continue;
         }
+        let first = !std::mem::replace(&mut seen_object, true);
         let at = |batcher: &Batcher<'_>, column: usize, what: &str| {
             batcher.failure(&format!("line {number}, column {column}: {what}"))
         };
@@ -309,22 +413,31 @@ fn read_jsonl(
                 "expected a JSON object (an entity) on each line",
             ));
         };
-        if let Some(t) = export_t.as_mut() {
-            *t += 1;
-            let ops = export_ops(&object, builder).map_err(|e| at(batcher, 1, &e))?;
-            if batcher.send_transaction(ops, Replay { t: *t }).is_err() {
-                return Ok(Err(Stop));
+        if object.contains_key(JSON_HEADER_KEY) {
+            if !first {
+                return Err(at(
+                    batcher,
+                    1,
+                    "an export's header must be the first line of its file",
+                ));
             }
-            continue;
-        }
-        if number == 1 && object.contains_key(JSON_HEADER_KEY) {
             check_version(
                 object
                     .get(JSON_HEADER_KEY)
                     .and_then(serde_json::Value::as_i64),
             )
             .map_err(|e| at(batcher, 1, &e))?;
-            export_t = Some(1);
+            let basis_t = object.get("basis_t").and_then(serde_json::Value::as_i64);
+            export = Some(ExportReplay::new(basis_t).map_err(|e| at(batcher, 1, &e))?);
+            continue;
+        }
+        if let Some(export) = export.as_mut() {
+            let given = object.get("t").and_then(serde_json::Value::as_u64);
+            let t = export.next(Some(given)).map_err(|e| at(batcher, 1, &e))?;
+            let ops = export_ops(&object, builder).map_err(|e| at(batcher, 1, &e))?;
+            if batcher.send_transaction(ops, Replay { t }).is_err() {
+                return Ok(Err(Stop));
+            }
             continue;
         }
         let entity = builder
@@ -334,10 +447,8 @@ fn read_jsonl(
         for form in builder.take_declared().iter().chain([&entity]) {
             ops.push(tx_op(form).map_err(|e| at(batcher, 1, &e.to_string()))?);
         }
-        if batcher
-            .push_entity(ops, builder.identity_of(&entity))
-            .is_err()
-        {
+        let pushed = batcher.push_entity(ops, builder.identity_of(&entity));
+        if pushed.map_err(|e| at(batcher, 1, &e.to_string()))?.is_err() {
             return Ok(Err(Stop));
         }
     }
@@ -483,8 +594,9 @@ fn read_csv(reader: impl Read, batcher: &mut Batcher<'_>, builder: &mut EntityBu
         for form in builder.take_declared().iter().chain([&entity]) {
             ops.push(tx_op(form).map_err(|e| batcher.failure(&format!("line {line}: {e}")))?);
         }
-        if batcher
-            .push_entity(ops, builder.identity_of(&entity))
+        let pushed = batcher.push_entity(ops, builder.identity_of(&entity));
+        if pushed
+            .map_err(|e| batcher.failure(&format!("line {line}: {e}")))?
             .is_err()
         {
             return Ok(Err(Stop));
