@@ -123,6 +123,8 @@ pub fn json_text_to_edn(json: &str) -> String {
             '}' | ']' => {
                 out.push(c);
                 objects.pop();
+                // `{}` expected a key that never came: the next string is a value (`[{},"s"]`).
+                expect_key = false;
             }
             ',' if objects.last() == Some(&true) => {
                 out.push_str(", ");
@@ -561,6 +563,11 @@ mod tests {
         assert_eq!(
             json_text_to_edn(r#"[123456789012345678901234567890, 1e3]"#),
             "[123456789012345678901234567890 1e3]"
+        );
+        // An empty map expects a key that never comes: the string after it is a value.
+        assert_eq!(
+            json_text_to_edn(r#"[{},"s",{"k":{}},"t"]"#),
+            r#"[{} "s" {:k {}} "t"]"#
         );
     }
 

@@ -28,13 +28,16 @@ fn rich_db() -> (TempDir, PathBuf) {
             {:db/ident :p/site :db/valueType :db.type/uri :db/cardinality :db.cardinality/one}
             {:db/ident :p/raw :db/valueType :db.type/bytes :db/cardinality :db.cardinality/one}
             {:db/ident :p/ratio :db/valueType :db.type/float :db/cardinality :db.cardinality/one}
+            {:db/ident :p/d :db/valueType :db.type/double :db/cardinality :db.cardinality/many}
+            {:db/ident :p/decs :db/valueType :db.type/tuple :db/tupleType :db.type/bigdec :db/cardinality :db.cardinality/one}
             {:db/ident :p/address :db/valueType :db.type/ref :db/isComponent true :db/cardinality :db.cardinality/one}
             {:db/ident :a/city :db/valueType :db.type/string :db/cardinality :db.cardinality/one}
             {:db/ident :p/name+born :db/valueType :db.type/tuple :db/tupleAttrs [:p/name :p/born]}
             {:db/id "datomic.tx" :db/txInstant #inst "2024-01-01"}]"#,
         r#"[{:db/id "b" :p/name "Bob" :p/friend "a" :p/tags [:x :y] :p/pair [1 :k] :p/big 1.50M
              :p/n 123456789012345678901234567890N :p/id #uuid "550e8400-e29b-41d4-a716-446655440000"
-             :p/site #uri "http://x.org/a" :p/raw #bytes "00ff" :p/ratio 0.25 :p/address {:a/city "Oslo"}}
+             :p/site #uri "http://x.org/a" :p/raw #bytes "00ff" :p/ratio 0.25 :p/address {:a/city "Oslo"}
+             :p/d [##NaN ##-Inf 2.5] :p/decs [1.50M 123456789012345678901234567890.5M]}
             {:db/id "a" :p/name "Al \"the\" one\n" :p/born #inst "2000-01-01" :p/friend "b"}
             {:db/id "datomic.tx" :db/txInstant #inst "2024-02-01"}]"#,
         r#"[[:db/retract [:p/name "Bob"] :p/tags :x] {:p/name "Al \"the\" one\n" :p/born #inst "2001-01-01"}
@@ -356,6 +359,38 @@ fn csv_rows_become_entities_with_inferred_or_declared_types() {
         ],
     )));
     assert_eq!(note, serde_json::json!(["two\nlines"]));
+    // Codes that look like numbers but would change as numbers stay strings.
+    let codes = file(tmp.path(), "codes.csv", "zip,phone,ratio\n00501,+44,1.50\n");
+    ok(run(
+        &db,
+        &["import", "--namespace", "c", codes.to_str().expect("utf-8")],
+    ));
+    let row = json(&ok(run(
+        &db,
+        &[
+            "query",
+            "--format",
+            "json",
+            "[:find ?z ?p ?r :where [?e :c/zip ?z] [?e :c/phone ?p] [?e :c/ratio ?r]]",
+        ],
+    )));
+    assert_eq!(row, serde_json::json!([["00501", "+44", 1.5]]));
+    // Without a schema, an ISO-8601 date column is read as instants.
+    let dated = file(tmp.path(), "dated.csv", "sym,at\nX,2024-05-01T09:30:00Z\n");
+    ok(run(
+        &db,
+        &["import", "--namespace", "q", dated.to_str().expect("utf-8")],
+    ));
+    let at = json(&ok(run(
+        &db,
+        &[
+            "query",
+            "--format",
+            "json",
+            "[:find ?t . :where [?a :db/ident :q/at] [?a :db/valueType ?v] [?v :db/ident ?t]]",
+        ],
+    )));
+    assert_eq!(at, ":db.type/instant");
 }
 
 #[test]

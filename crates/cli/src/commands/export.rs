@@ -24,7 +24,6 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 use datolite::{Db, TimePoint, TxEntry, Value};
-use datolite_edn::format_inst_millis;
 use datolite_store::TupleType;
 use serde_json::json;
 
@@ -457,30 +456,40 @@ fn edn_string(s: &str) -> String {
 /// numbers as strings (JSON readers round them) and tempids as strings; `import` types them by
 /// their attribute.
 fn write_jsonl(out: &mut impl Write, t: u64, ops: &[Op]) -> Result<()> {
-    let tx_data: Vec<serde_json::Value> = ops
-        .iter()
-        .map(|op| {
-            let verb = if op.added { "db/add" } else { "db/retract" };
-            let e = match &op.e {
-                Target::Tempid(t) => json!(t),
-                Target::Id(id) => json!(id),
-            };
-            let v = match &op.v {
-                OpValue::Tempid(t) | OpValue::Ident(t) => json!(t),
-                OpValue::Value(v @ (Value::BigInt(_) | Value::BigDec(_))) => {
-                    let text = v.to_string();
-                    json!(text.trim_end_matches(['N', 'M']))
-                }
-                OpValue::Value(Value::Instant(ms)) => json!(format_inst_millis(*ms)),
-                OpValue::Value(v) => {
-                    // Big numbers were handled above, so a double holds every value here.
-                    let text = datolite::value_json(v);
-                    serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text))
-                }
-            };
-            json!([verb, e, op.attr, v])
-        })
-        .collect();
-    writeln!(out, "{}", json!({ "t": t, "tx_data": tx_data }))?;
+    // Written as text: values keep every digit (a `serde_json::Value` would round them).
+    write!(out, "{{\"t\":{t},\"tx_data\":[")?;
+    for (i, op) in ops.iter().enumerate() {
+        let verb = if op.added { "db/add" } else { "db/retract" };
+        let e = match &op.e {
+            Target::Tempid(t) => json!(t).to_string(),
+            Target::Id(id) => id.to_string(),
+        };
+        let v = match &op.v {
+            OpValue::Tempid(t) | OpValue::Ident(t) => json!(t).to_string(),
+            OpValue::Value(v) => jsonl_value(v),
+        };
+        let comma = if i > 0 { "," } else { "" };
+        write!(out, "{comma}[\"{verb}\",{e},{},{v}]", json!(op.attr))?;
+    }
+    writeln!(out, "]}}")?;
     Ok(())
+}
+
+/// A value as JSON text for a JSON-lines export: `docs/design.md` §9.3, except big integers and
+/// decimals as strings of their digits (JSON readers hold numbers as doubles), inside tuples too.
+fn jsonl_value(v: &Value) -> String {
+    match v {
+        Value::BigInt(_) | Value::BigDec(_) => {
+            let text = v.to_string();
+            json!(text.trim_end_matches(['N', 'M'])).to_string()
+        }
+        Value::Tuple(items) => {
+            let items: Vec<String> = items
+                .iter()
+                .map(|item| item.as_ref().map_or_else(|| "null".to_string(), jsonl_value))
+                .collect();
+            format!("[{}]", items.join(","))
+        }
+        other => datolite::value_json(other),
+    }
 }

@@ -4,8 +4,9 @@
 //! string. Each value is converted by its attribute's declared type — from the database's
 //! schema, a `--schema` file, or the export being replayed. An attribute that is declared
 //! nowhere gets a type inferred from its first value (JSON: string, integer → long, number →
-//! double, boolean, object → component reference, array → cardinality many; CSV: long, double,
-//! boolean, an ISO-8601 date or instant, else string), and its schema is asserted in the same transaction as that value; a
+//! double, boolean, object → component reference, array → cardinality many; CSV: long and
+//! double only when the number prints back as written (`00501` stays a string), boolean, an
+//! ISO-8601 date or instant, else string), and its schema is asserted in the same transaction as that value; a
 //! later value of another type is an error naming it.
 //!
 //! Keys become idents: `:ns/name` and `ns/name` as written, a bare `name` in `--namespace NS`
@@ -395,9 +396,9 @@ fn infer_json(value: &serde_json::Value) -> Option<AttrType> {
 
 /// The type a CSV text suggests for an attribute declared nowhere.
 fn infer_text(text: &str) -> AttrType {
-    let value_type = if text.parse::<i64>().is_ok() {
+    let value_type = if text.parse::<i64>().is_ok_and(|n| n.to_string() == text) {
         ValueType::Long
-    } else if text.parse::<f64>().is_ok() && text.chars().any(|c| c.is_ascii_digit()) {
+    } else if plain_decimal(text) {
         ValueType::Double
     } else if text == "true" || text == "false" {
         ValueType::Boolean
@@ -412,6 +413,22 @@ fn infer_text(text: &str) -> AttrType {
         tuple: None,
         identity: false,
     }
+}
+
+/// Whether a CSV text is a decimal number whose digits a double keeps as written: an optional
+/// `-`, digits without a leading zero (`0` alone is fine), a point, digits. Codes such as
+/// `00501`, `+44` or `1e5` stay strings: read as numbers they would change (and, as an
+/// `--id-column`, merge rows).
+fn plain_decimal(text: &str) -> bool {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let Some((whole, fraction)) = digits.split_once('.') else {
+        return false;
+    };
+    let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    all_digits(whole)
+        && all_digits(fraction)
+        && (whole == "0" || !whole.starts_with('0'))
+        && whole.len() + fraction.len() <= 15
 }
 
 /// Whether a CSV text is an ISO-8601 date or instant (`2024-05-01`, `2024-05-01T09:30:00Z`):
@@ -464,9 +481,13 @@ pub fn text_value(text: &str, t: ValueType) -> Result<Edn, String> {
     Ok(match t {
         ValueType::String => Edn::String(text.to_string()),
         ValueType::Long => Edn::Long(text.trim().parse().map_err(|_| expected())?),
-        ValueType::Double | ValueType::Float => {
-            Edn::Double(text.trim().parse().map_err(|_| expected())?)
-        }
+        // Not-a-number and infinities are strings in JSON (§9.3): their EDN text.
+        ValueType::Double | ValueType::Float => Edn::Double(match text.trim() {
+            "##NaN" => f64::NAN,
+            "##Inf" => f64::INFINITY,
+            "##-Inf" => f64::NEG_INFINITY,
+            number => number.parse().map_err(|_| expected())?,
+        }),
         ValueType::Boolean => match text.trim() {
             "true" => Edn::Bool(true),
             "false" => Edn::Bool(false),
