@@ -329,7 +329,8 @@ pub const MEASURED_ROWS: usize = 1000;
 
 /// A table printed as its rows come, in [`table`]'s look, so that a million rows cost the
 /// memory of a thousand: the first [`MEASURED_ROWS`] rows are held to measure the columns,
-/// then printed; later rows are padded to those widths, and a longer cell is cut with `…`.
+/// then printed; later rows are padded to those widths, and a longer cell is printed whole —
+/// that row runs wider, since cutting would hide data (an entity id cut to `4…`).
 /// Widths count characters (a double-width character takes one column here).
 pub struct StreamTable {
     header: Vec<String>,
@@ -416,7 +417,7 @@ fn write_border(
     Ok(())
 }
 
-/// One row of cells padded (or cut, the last character then `…`) to `widths`.
+/// One row of cells padded to `widths` (a longer cell whole: the row runs wider).
 fn write_row(
     out: &mut impl Write,
     widths: &[usize],
@@ -439,12 +440,7 @@ fn write_row(
         if right_aligned {
             line.extend(std::iter::repeat_n(' ', pad));
         }
-        if chars <= width {
-            line.push_str(cell);
-        } else {
-            line.extend(cell.chars().take(width.saturating_sub(1)));
-            line.push('…');
-        }
+        line.push_str(cell);
         if !right_aligned {
             line.extend(std::iter::repeat_n(' ', pad));
         }
@@ -596,7 +592,7 @@ mod tests {
     }
 
     #[test]
-    fn streamed_rows_after_the_measured_ones_are_cut_to_the_widths() {
+    fn streamed_rows_after_the_measured_ones_are_never_cut() {
         let mut streamed = StreamTable::new(&["v"], &[]);
         let mut out = Vec::new();
         for _ in 0..MEASURED_ROWS {
@@ -607,7 +603,10 @@ mod tests {
             .expect("row");
         streamed.finish(&mut out).expect("finish");
         let text = String::from_utf8(out).expect("utf-8");
-        assert!(text.contains("│ abc… │"), "{text}");
+        assert!(
+            text.contains("│ abcd │") && text.contains("│ abcdefgh │"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -143,7 +143,7 @@ impl<R: Read> StreamReader<R> {
     }
 
     /// When the next form is a vector or list whose first element starts with a byte `head`
-    /// accepts (`None`: the sequence is empty), enters it — its elements then come one at a
+    /// accepts (its closing bracket when the sequence is empty; `None` when the input ends), enters it — its elements then come one at a
     /// time from [`StreamReader::next_form`] — and returns `true`; otherwise reads nothing.
     pub fn enter_seq_if(&mut self, head: impl Fn(Option<u8>) -> bool) -> Result<bool, StreamError> {
         if self.failed || !self.ready.is_empty() {

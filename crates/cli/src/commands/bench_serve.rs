@@ -162,7 +162,14 @@ pub fn run(args: ServeBenchArgs) -> Result<()> {
             .collect();
         handles
             .into_iter()
-            .map(|h| h.join().unwrap_or_default())
+            .map(|h| {
+                // A client that panicked counts as an error, never as a quiet zero.
+                h.join().unwrap_or_else(|_| {
+                    let mut failed = Series::default();
+                    failed.fail("a client thread panicked".to_string());
+                    (failed, Series::default())
+                })
+            })
             .collect()
     });
     let elapsed = started.elapsed().as_secs_f64();

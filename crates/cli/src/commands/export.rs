@@ -24,6 +24,8 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 use datolite::{Db, TimePoint, TxEntry, Value};
+use datolite_store::bootstrap::{attr, FIRST_USER_COUNTER, FIRST_USER_SCHEMA_ID};
+use datolite_store::model::{entity_in, PART_TX, PART_USER};
 use datolite_store::TupleType;
 use serde_json::json;
 
@@ -162,13 +164,13 @@ struct Replay<'a> {
 }
 
 /// The first user-partition id (`docs/design.md` §4.4).
-const FIRST_USER_ID: u64 = (4 << 42) + 1000;
+const FIRST_USER_ID: u64 = entity_in(PART_USER, FIRST_USER_COUNTER);
 /// The first schema-partition id for user schema.
-const FIRST_DB_ID: u64 = 100;
+const FIRST_DB_ID: u64 = FIRST_USER_SCHEMA_ID;
 /// The tx partition's base: ids from here up are transactions.
-const TX_PARTITION: u64 = 3 << 42;
+const TX_PARTITION: u64 = entity_in(PART_TX, 0);
 /// `:db/ident`'s id.
-const DB_IDENT: u64 = 1;
+const DB_IDENT: u64 = attr::IDENT as u64;
 
 impl<'a> Replay<'a> {
     fn new(db: &'a Db) -> Self {
@@ -208,7 +210,7 @@ impl<'a> Replay<'a> {
         // Each kept datom as an operation, with the new entities it names (subject, value).
         let mut rows: Vec<Row> = Vec::with_capacity(entry.datoms.len());
         for d in &entry.datoms {
-            if self.is_composite(d.a) || (d.e == entry.tx && d.a == txinstant_id(self.db)) {
+            if self.is_composite(d.a) || (d.e == entry.tx && d.a == TX_INSTANT) {
                 continue;
             }
             let value_new = match (&d.v, self.value(&d.v, d.a, entry.tx)) {
@@ -415,11 +417,7 @@ fn opening_order(
 }
 
 /// `:db/txInstant`'s id.
-fn txinstant_id(db: &Db) -> u64 {
-    db.schema()
-        .attribute_named(":db/txInstant")
-        .map_or(7, |a| u64::from(a.id))
-}
+const TX_INSTANT: u64 = attr::TX_INSTANT as u64;
 
 /// One transaction as an EDN vector, one operation per line.
 fn write_edn(out: &mut impl Write, ops: &[Op]) -> Result<()> {
@@ -486,7 +484,10 @@ fn jsonl_value(v: &Value) -> String {
         Value::Tuple(items) => {
             let items: Vec<String> = items
                 .iter()
-                .map(|item| item.as_ref().map_or_else(|| "null".to_string(), jsonl_value))
+                .map(|item| {
+                    item.as_ref()
+                        .map_or_else(|| "null".to_string(), jsonl_value)
+                })
                 .collect();
             format!("[{}]", items.join(","))
         }

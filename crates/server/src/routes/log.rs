@@ -19,6 +19,10 @@ pub const DEFAULT_LIMIT: usize = 100;
 /// The largest `limit`.
 pub const MAX_LIMIT: usize = 10_000;
 
+/// Datoms after which a page ends (at a transaction's end): `limit` counts transactions, and a
+/// transaction may hold many datoms.
+pub const MAX_PAGE_DATOMS: usize = 100_000;
+
 /// Reads the log of one snapshot.
 pub async fn log(
     State(state): State<AppState>,
@@ -52,12 +56,16 @@ pub async fn log(
             let db = database.db()?;
             let mut entries = Vec::new();
             let mut next = None;
-            // One past the limit tells whether there is a next page, and where it starts.
+            let mut datoms = 0usize;
+            // One past the limit tells whether there is a next page, and where it starts. A
+            // page also ends past MAX_PAGE_DATOMS datoms (a bulk import's transactions hold
+            // 10,000 each), after at least one transaction, so its size stays bounded.
             db.for_each_tx(from, to, |entry| {
-                if entries.len() == limit {
+                if entries.len() == limit || (datoms >= MAX_PAGE_DATOMS && !entries.is_empty()) {
                     next = Some(entry.t);
                     return false;
                 }
+                datoms += entry.datoms.len();
                 entries.push(datolite::tx_entry_json(&db, &entry));
                 true
             })?;

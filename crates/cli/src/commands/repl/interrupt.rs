@@ -52,9 +52,15 @@ pub fn cancel_on_interrupt<T>(cancel: &Cancel, work: impl FnOnce() -> T) -> T {
                 std::thread::sleep(POLL);
             }
         });
-        let result = work();
-        done.store(true, Ordering::Relaxed);
-        result
+        // Set however `work` ends — a panic too, or the scope would wait for the watcher.
+        struct Done<'a>(&'a AtomicBool);
+        impl Drop for Done<'_> {
+            fn drop(&mut self) {
+                self.0.store(true, Ordering::Relaxed);
+            }
+        }
+        let _done = Done(&done);
+        work()
     });
     if let Some(previous) = previous {
         // SAFETY: `previous` is the action sigaction returned for SIGINT above.
