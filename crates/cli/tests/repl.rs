@@ -2,9 +2,8 @@
 //! (`.in` and arguments after the query), rules, the time view (`.as-of`, `.since`,
 //! `.history`, `.now`), `.pull`, errors and the exit code, and where the history lives.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Output, Stdio};
+use std::process::Output;
 
 use tempfile::TempDir;
 
@@ -50,22 +49,7 @@ fn repl_env(db: &Path, env: &[(&str, &Path)], script: &str) -> Output {
     for (name, value) in env {
         command.env(name, value);
     }
-    let mut child = command
-        .arg("--db")
-        .arg(db)
-        .arg("repl")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn datolite");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(script.as_bytes())
-        .expect("write stdin");
-    child.wait_with_output().expect("wait for datolite")
+    run_with_stdin_in(command, db, &["repl"], script.as_bytes())
 }
 
 /// Runs `datolite --db DB repl` with `script` on stdin.

@@ -47,7 +47,13 @@ pub fn run_env(db: &Path, (name, value): (&str, &str), args: &[&str]) -> Output 
 
 /// Runs `datolite --db DB args…` with `input` on stdin.
 pub fn run_with_stdin(db: &Path, args: &[&str], input: &[u8]) -> Output {
-    let mut child = datolite()
+    run_with_stdin_in(datolite(), db, args, input)
+}
+
+/// Runs `command` (a [`datolite`] with its environment set) as `--db DB args…` with `input` on
+/// stdin.
+pub fn run_with_stdin_in(mut command: Command, db: &Path, args: &[&str], input: &[u8]) -> Output {
+    let mut child = command
         .arg("--db")
         .arg(db)
         .args(args)
