@@ -15,7 +15,7 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use datolite::{Db, DbQueries, Index, Value, ValueType};
 
-use crate::routes::ok;
+use crate::routes::{ok, params};
 use crate::{blocking, ApiError, AppState, Format};
 
 /// Datoms returned when the request gives no `limit`.
@@ -49,11 +49,11 @@ pub async fn datoms(
 
 /// The rows of the scan the parameters ask for.
 fn scan(db: &Db, params: &HashMap<String, String>) -> Result<Vec<String>, ApiError> {
-    if let Some(unknown) = params.keys().find(|k| !PARAMETERS.contains(&k.as_str())) {
-        return Err(ApiError::bad(format!(
-            "unknown parameter {unknown:?}: /datoms takes index, e, a, v and limit"
-        )));
-    }
+    params::check_known(
+        params,
+        &PARAMETERS,
+        "/datoms takes index, e, a, v and limit",
+    )?;
     let name = params
         .get("index")
         .ok_or_else(|| ApiError::bad("missing parameter index: eavt, aevt, avet or vaet"))?;
@@ -68,17 +68,7 @@ fn scan(db: &Db, params: &HashMap<String, String>) -> Result<Vec<String>, ApiErr
             )))
         }
     };
-    let limit = match params.get("limit") {
-        None => DEFAULT_LIMIT,
-        Some(text) => match text.parse::<usize>() {
-            Ok(n) if n <= MAX_LIMIT => n,
-            _ => {
-                return Err(ApiError::bad(format!(
-                    "limit: expected a number from 0 to {MAX_LIMIT}, got {text:?}"
-                )))
-            }
-        },
-    };
+    let limit = params::limit(params, DEFAULT_LIMIT, 0..=MAX_LIMIT)?;
     // The attribute first: `v` reads according to its type.
     let attribute = match params.get("a") {
         Some(ident) => Some(db.attribute(ident).map_err(|e| ApiError::from(e).at("a"))?),

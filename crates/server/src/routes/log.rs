@@ -11,7 +11,7 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 
 use crate::point::parse_text;
-use crate::routes::ok;
+use crate::routes::{ok, params};
 use crate::{blocking, ApiError, AppState, Format};
 
 /// Transactions returned when the request gives no `limit`.
@@ -30,27 +30,14 @@ pub async fn log(
 ) -> Response {
     let result = async {
         let Query(params) = params.map_err(|e| ApiError::bad(e.body_text()))?;
-        if let Some(unknown) = params
-            .keys()
-            .find(|k| !["from", "to", "limit"].contains(&k.as_str()))
-        {
-            return Err(ApiError::bad(format!(
-                "unknown parameter {unknown:?}: /log takes from, to and limit"
-            )));
-        }
+        params::check_known(
+            &params,
+            &["from", "to", "limit"],
+            "/log takes from, to and limit",
+        )?;
         let point = |name: &str| params.get(name).map(|t| parse_text(t, name)).transpose();
         let (from, to) = (point("from")?, point("to")?);
-        let limit = match params.get("limit") {
-            None => DEFAULT_LIMIT,
-            Some(text) => match text.parse::<usize>() {
-                Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
-                _ => {
-                    return Err(ApiError::bad(format!(
-                        "limit: expected a number from 1 to {MAX_LIMIT}, got {text:?}"
-                    )))
-                }
-            },
-        };
+        let limit = params::limit(&params, DEFAULT_LIMIT, 1..=MAX_LIMIT)?;
         let database = state.database.clone();
         blocking::run(move || {
             let db = database.db()?;

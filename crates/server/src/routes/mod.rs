@@ -4,6 +4,7 @@
 mod datoms;
 mod health;
 mod log;
+mod params;
 mod pull;
 mod query;
 mod stats;
