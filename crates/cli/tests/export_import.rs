@@ -302,6 +302,32 @@ fn json_lines_errors_name_the_line_and_column() {
         err.contains("line 2, column 9") && err.contains("malformed JSON"),
         "{err}"
     );
+    // With strict schema on, an attribute declared nowhere is an error naming it, not inferred.
+    let strict = run_env(
+        &db,
+        ("DATOLITE_STRICT_SCHEMA", "true"),
+        &["import", "--namespace", "x", typed.to_str().expect("utf-8")],
+    );
+    let err = fails(strict);
+    assert!(
+        err.contains("unknown attribute :x/n") && err.contains("line 1"),
+        "{err}"
+    );
+    let strict_csv = file(tmp.path(), "strict.csv", "sym\nX\n");
+    let err = fails(run_env(
+        &db,
+        ("DATOLITE_STRICT_SCHEMA", "true"),
+        &[
+            "import",
+            "--namespace",
+            "s",
+            strict_csv.to_str().expect("utf-8"),
+        ],
+    ));
+    assert!(
+        err.contains("unknown attribute :s/sym") && err.contains("line 2, column 1"),
+        "{err}"
+    );
     let array = file(tmp.path(), "array.jsonl", "[1, 2]\n");
     let err = fails(run(&db, &["import", array.to_str().expect("utf-8")]));
     assert!(

@@ -144,17 +144,26 @@ pub struct EntityBuilder {
     /// In a JSON-lines export: each entity given an ident (`"e<id>"`) → that ident, to follow
     /// renames.
     pub entity_idents: HashMap<String, String>,
+    /// The store's strict schema: an attribute declared nowhere is an error, not inferred.
+    strict: bool,
 }
 
 impl EntityBuilder {
-    /// A builder knowing `types`, putting bare keys in `namespace`, upserting on `id_key`.
-    pub fn new(types: Types, namespace: Option<String>, id_key: Option<String>) -> Self {
+    /// A builder knowing `types`, putting bare keys in `namespace`, upserting on `id_key`,
+    /// inferring undeclared attributes unless `strict`.
+    pub fn new(
+        types: Types,
+        namespace: Option<String>,
+        id_key: Option<String>,
+        strict: bool,
+    ) -> Self {
         EntityBuilder {
             types,
             namespace,
             id_key,
             declared: Vec::new(),
             entity_idents: HashMap::new(),
+            strict,
         }
     }
 
@@ -213,7 +222,7 @@ impl EntityBuilder {
             let attr = match self.types.get(&ident) {
                 Some(attr) => attr.clone(),
                 None => match infer_json(value) {
-                    Some(attr) => self.declare(&ident, attr),
+                    Some(attr) => self.declare(&ident, attr)?,
                     // An empty array says nothing of its type, and asserts nothing.
                     None => continue,
                 },
@@ -297,7 +306,7 @@ impl EntityBuilder {
                 Some(attr) => attr.clone(),
                 None => {
                     let inferred = infer_text(text);
-                    self.declare(&ident, inferred)
+                    self.declare(&ident, inferred).map_err(fail)?
                 }
             };
             let value = text_value(text, attr.value_type)
@@ -307,8 +316,15 @@ impl EntityBuilder {
         Ok(Edn::Map(entries))
     }
 
-    /// Declares `ident` with the inferred `attr` (unique identity when it is the id key).
-    fn declare(&mut self, ident: &str, mut attr: AttrType) -> AttrType {
+    /// Declares `ident` with the inferred `attr` (unique identity when it is the id key) — or,
+    /// with strict schema on, refuses it as the transactor refuses an undeclared attribute.
+    fn declare(&mut self, ident: &str, mut attr: AttrType) -> Result<AttrType, String> {
+        if self.strict {
+            return Err(format!(
+                "unknown attribute {ident}: DATOLITE_STRICT_SCHEMA is on, so it must be declared \
+                 (in the database or in --schema FILE)"
+            ));
+        }
         let is_id = self
             .id_key
             .as_deref()
@@ -340,7 +356,7 @@ impl EntityBuilder {
         }
         self.declared.push(Edn::Map(map));
         self.types.insert(ident.to_string(), attr.clone());
-        attr
+        Ok(attr)
     }
 
     /// The `--id-column` value of an entity map (its EDN text), when it has one.

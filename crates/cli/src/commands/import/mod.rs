@@ -196,6 +196,7 @@ pub fn run(db_path: Option<&Path>, args: ImportArgs) -> Result<()> {
         entities::Types::from_schema(current.schema()),
         args.namespace.clone(),
         args.id_column.clone(),
+        database.options().strict_schema,
     );
     builder.check_id_key().map_err(CliError::msg)?;
     let start_t = current.basis_t();
