@@ -32,6 +32,20 @@ pub enum KvError {
         /// How long the write waited.
         waited_ms: u64,
     },
+    /// Another transactor kept a shared database's write lock (a PostgreSQL advisory lock) for
+    /// longer than this write was allowed to wait (`PostgresOptions::write_wait_ms`); nothing
+    /// was written.
+    #[error(
+        "database {database} is being written by another transactor: waited {waited_ms} ms for \
+         its write lock (a PostgreSQL advisory lock) and gave up, nothing was written; retry, or \
+         wait longer with DATOLITE_PG_WRITE_WAIT_MS"
+    )]
+    TransactorBusy {
+        /// The server (password hidden) and schema.
+        database: String,
+        /// How long the write waited.
+        waited_ms: u64,
+    },
     /// The disk holding the database is full (or a file size limit was reached): the write
     /// was not committed, and every earlier commit is intact.
     #[error(

@@ -30,6 +30,8 @@ pub mod memory;
 mod open;
 mod options;
 pub mod overlay;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 mod range;
 #[cfg(feature = "rocksdb")]
 pub mod rocksdb;
@@ -38,10 +40,10 @@ mod txn;
 
 pub use error::{KvError, Result};
 pub use limits::MAX_KEY_LEN;
-pub use open::{detect_engine, open_engine, LMDB_DATA_FILE, ROCKSDB_MARKER_FILE};
+pub use open::{detect_engine, init_engine, open_engine, LMDB_DATA_FILE, ROCKSDB_MARKER_FILE};
 pub use options::{
-    available_cores, EngineKind, EngineOptions, LmdbOptions, RocksdbOptions, SyncMode,
-    ENGINE_ENV_VARS, MIN_MAP_SIZE, PROFILES,
+    available_cores, is_postgres_url, redact_url, EngineKind, EngineOptions, LmdbOptions,
+    PostgresOptions, RocksdbOptions, SyncMode, ENGINE_ENV_VARS, MIN_MAP_SIZE, PROFILES,
 };
 /// Parsers of `DATOLITE_*` variable values and the range check of options, shared with the
 /// store's options so every variable and option reads and fails alike.

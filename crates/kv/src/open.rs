@@ -15,8 +15,8 @@ pub const LMDB_DATA_FILE: &str = "data.mdb";
 /// The file that marks a directory as a RocksDB database (it names the current manifest).
 pub const ROCKSDB_MARKER_FILE: &str = "CURRENT";
 
-/// Opens the engine `options.engine` names: LMDB or RocksDB at `path`, or a fresh memory engine
-/// (which ignores `path`).
+/// Opens the engine `options.engine` names: LMDB or RocksDB at `path`, the PostgreSQL schema
+/// `options.postgres` names, or a fresh memory engine (the last two ignore `path`).
 pub fn open_engine(path: Option<&Path>, options: &EngineOptions) -> Result<Arc<dyn Engine>> {
     let on_disk = || {
         path.ok_or_else(|| KvError::InvalidOption {
@@ -42,6 +42,52 @@ pub fn open_engine(path: Option<&Path>, options: &EngineOptions) -> Result<Arc<d
                      `--features rocksdb` (needs libclang), or use lmdb or memory"
                 .into(),
         }),
+        #[cfg(feature = "postgres")]
+        EngineKind::Postgres => Ok(Arc::new(crate::postgres::PostgresEngine::open(options)?)),
+        #[cfg(not(feature = "postgres"))]
+        EngineKind::Postgres => Err(postgres_missing()),
+    }
+}
+
+/// Creates a new, empty database where `options` point — a PostgreSQL schema (which opening
+/// never creates), or an on-disk engine's directory — and opens it. An existing database is
+/// an error that says so; nothing in it changes.
+pub fn init_engine(path: Option<&Path>, options: &EngineOptions) -> Result<Arc<dyn Engine>> {
+    match options.engine {
+        #[cfg(feature = "postgres")]
+        EngineKind::Postgres => Ok(Arc::new(crate::postgres::PostgresEngine::init(options)?)),
+        #[cfg(not(feature = "postgres"))]
+        EngineKind::Postgres => Err(postgres_missing()),
+        EngineKind::Memory => open_engine(path, options),
+        EngineKind::Lmdb | EngineKind::Rocksdb => {
+            if let Some(path) = path {
+                if let Some(found) = detect_engine(path) {
+                    return Err(open_error(
+                        path,
+                        format!(
+                            "it already holds a {} database; nothing was changed",
+                            found.as_str()
+                        ),
+                    ));
+                }
+            }
+            let creating = EngineOptions {
+                create_if_missing: true,
+                ..options.clone()
+            };
+            open_engine(path, &creating)
+        }
+    }
+}
+
+/// The error for the postgres engine in a build without it.
+#[cfg(not(feature = "postgres"))]
+fn postgres_missing() -> KvError {
+    KvError::InvalidOption {
+        name: "engine".into(),
+        reason: "the postgres engine is not built into this binary; build with `--features \
+                 postgres` (the datolite binary has it by default)"
+            .into(),
     }
 }
 
@@ -107,7 +153,7 @@ pub(crate) fn prepare_directory(
 fn marker(kind: EngineKind) -> &'static str {
     match kind {
         EngineKind::Rocksdb => ROCKSDB_MARKER_FILE,
-        EngineKind::Lmdb | EngineKind::Memory => LMDB_DATA_FILE,
+        EngineKind::Lmdb | EngineKind::Memory | EngineKind::Postgres => LMDB_DATA_FILE,
     }
 }
 

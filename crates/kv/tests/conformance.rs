@@ -1,5 +1,6 @@
-//! One suite, run against every engine (memory, LMDB, and RocksDB in builds with the `rocksdb`
-//! feature): they must be indistinguishable through the traits.
+//! One suite, run against every engine (memory, LMDB, RocksDB in builds with the `rocksdb`
+//! feature, PostgreSQL in builds with the `postgres` feature given a server in
+//! `DATOLITE_PG_URL`): they must be indistinguishable through the traits.
 
 mod common;
 
@@ -23,6 +24,11 @@ macro_rules! conformance {
         #[cfg(feature = "rocksdb")]
         mod rocksdb {
             $(#[test] fn $name() { let fixture = super::common::rocksdb(); super::$name(&*fixture.engine) })*
+        }
+        // Skipped, saying so on stderr, without a server in DATOLITE_PG_URL.
+        #[cfg(feature = "postgres")]
+        mod postgres {
+            $(#[test] fn $name() { if let Some(fixture) = super::common::postgres() { super::$name(&*fixture.engine) } })*
         }
     };
 }

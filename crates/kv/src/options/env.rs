@@ -11,7 +11,10 @@ use crate::{KvError, Result};
 /// The environment variables of the engine's options, with a one-line description (the store's
 /// `ENV_VARS` lists every variable datolite reads, these included).
 pub const ENGINE_ENV_VARS: &[(&str, &str)] = &[
-    ("DATOLITE_ENGINE", "key-value engine: lmdb (default), memory, or rocksdb (builds with the rocksdb feature)"),
+    (
+        "DATOLITE_ENGINE",
+        "key-value engine: lmdb (default), memory, rocksdb or postgres (builds with those features)",
+    ),
     ("DATOLITE_SYNC", "commit durability: full (default), meta-async or none"),
     ("DATOLITE_CREATE_IF_MISSING", "create the database directory when it is missing (bool, default true)"),
     (
@@ -43,6 +46,15 @@ pub const ENGINE_ENV_VARS: &[(&str, &str)] = &[
     ("DATOLITE_ROCKSDB_MAX_LEVELS", "levels of the LSM tree (2-20, default 7)"),
     ("DATOLITE_ROCKSDB_BACKGROUND_JOBS", "flush and compaction threads (1-256, default 4)"),
     ("DATOLITE_ROCKSDB_READAHEAD", "bytes scans read ahead, 0 = RocksDB's adaptive readahead (default 2MiB)"),
+    ("DATOLITE_PG_URL", "the PostgreSQL server of the postgres engine: postgres://user:password@host:port/dbname"),
+    ("DATOLITE_PG_SCHEMA", "PostgreSQL schema holding the database's tables (default datolite)"),
+    ("DATOLITE_PG_CACHE_SIZE", "bytes of the local cache of fetched rows, 0 = none (default 256MiB)"),
+    ("DATOLITE_PG_POOL_SIZE", "idle PostgreSQL connections kept for snapshots (0-1000, default 8)"),
+    (
+        "DATOLITE_PG_WRITE_WAIT_MS",
+        "how long a write waits for another transactor's write to finish, in ms (default 10000)",
+    ),
+    ("DATOLITE_PG_CONNECT_TIMEOUT", "seconds a connection attempt may take (1-3600, default 10)"),
 ];
 
 impl EngineOptions {
@@ -60,9 +72,13 @@ impl EngineOptions {
     ) -> Result<EngineOptions> {
         let get = |name: &str| read_var(&lookup, name);
         if let Some(text) = get("DATOLITE_ENGINE") {
-            self.engine = text
-                .parse()
-                .map_err(|_| invalid("DATOLITE_ENGINE", "lmdb, memory or rocksdb", &text))?;
+            self.engine = text.parse().map_err(|_| {
+                invalid(
+                    "DATOLITE_ENGINE",
+                    "lmdb, memory, rocksdb or postgres",
+                    &text,
+                )
+            })?;
         }
         if let Some(text) = get("DATOLITE_SYNC") {
             self.sync = text
@@ -105,6 +121,7 @@ impl EngineOptions {
                 parse_in_range("DATOLITE_LMDB_WRITE_WAIT_MS", &text, 0, u64::MAX)?;
         }
         self.rocksdb.overlay(&lookup)?;
+        self.postgres.overlay(&lookup)?;
         self.validate()?;
         Ok(self)
     }

@@ -12,6 +12,7 @@
 //! `profiles.rs` the named profiles, `validate.rs` the range checks.
 
 mod env;
+mod postgres;
 mod profiles;
 mod rocksdb;
 mod validate;
@@ -19,6 +20,7 @@ mod validate;
 pub use env::{
     invalid, parse_bool, parse_in_range, parse_size, process_env, read_var, ENGINE_ENV_VARS,
 };
+pub use postgres::{is_postgres_url, redact_url, PostgresOptions};
 pub use profiles::{profile_name, PROFILES};
 pub use rocksdb::RocksdbOptions;
 pub use validate::{check, MIN_MAP_SIZE};
@@ -39,6 +41,9 @@ pub enum EngineKind {
     /// RocksDB (an LSM tree, over its C++ library): only in builds with the `rocksdb` feature;
     /// one process at a time.
     Rocksdb,
+    /// PostgreSQL (over its wire protocol): shared storage for one transactor and many peer
+    /// processes on any machines; only in builds with the `postgres` feature.
+    Postgres,
 }
 
 impl EngineKind {
@@ -48,6 +53,7 @@ impl EngineKind {
             EngineKind::Lmdb => "lmdb",
             EngineKind::Memory => "memory",
             EngineKind::Rocksdb => "rocksdb",
+            EngineKind::Postgres => "postgres",
         }
     }
 }
@@ -55,15 +61,16 @@ impl EngineKind {
 impl FromStr for EngineKind {
     type Err = KvError;
 
-    /// Parses `lmdb`, `memory` or `rocksdb` (case-insensitive).
+    /// Parses `lmdb`, `memory`, `rocksdb` or `postgres` (case-insensitive).
     fn from_str(text: &str) -> Result<Self, KvError> {
         match text.trim().to_ascii_lowercase().as_str() {
             "lmdb" => Ok(EngineKind::Lmdb),
             "memory" | "mem" => Ok(EngineKind::Memory),
             "rocksdb" => Ok(EngineKind::Rocksdb),
+            "postgres" | "postgresql" => Ok(EngineKind::Postgres),
             _ => Err(KvError::InvalidOption {
                 name: "engine".into(),
-                reason: format!("expected lmdb, memory or rocksdb, got {text:?}"),
+                reason: format!("expected lmdb, memory, rocksdb or postgres, got {text:?}"),
             }),
         }
     }
@@ -173,6 +180,8 @@ pub struct EngineOptions {
     pub lmdb: LmdbOptions,
     /// RocksDB settings.
     pub rocksdb: RocksdbOptions,
+    /// PostgreSQL settings.
+    pub postgres: PostgresOptions,
 }
 
 impl Default for EngineOptions {
@@ -185,6 +194,7 @@ impl Default for EngineOptions {
             create_if_missing: true,
             lmdb: LmdbOptions::default(),
             rocksdb: RocksdbOptions::default(),
+            postgres: PostgresOptions::default(),
         }
     }
 }

@@ -31,7 +31,8 @@ impl EngineOptions {
         check(lmdb.max_readers >= 1, "lmdb.max_readers", || {
             "must be at least 1, got 0".into()
         })?;
-        self.rocksdb.validate()
+        self.rocksdb.validate()?;
+        self.postgres.validate()
     }
 }
 

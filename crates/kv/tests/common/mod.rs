@@ -12,10 +12,13 @@ use datolite_kv::{
 /// Owned key-value pairs.
 pub type Pairs = Vec<(Vec<u8>, Vec<u8>)>;
 
-/// An engine plus whatever must outlive it (the LMDB temp directory).
+/// An engine plus whatever must outlive it (the LMDB temp directory, the PostgreSQL schema).
 pub struct Fixture {
     pub engine: Box<dyn Engine>,
     pub dir: Option<tempfile::TempDir>,
+    /// Declared after the engine: the schema is dropped once the engine's connections are.
+    #[cfg(feature = "postgres")]
+    pub schema: Option<datolite_kv::postgres::testing::TestSchema>,
 }
 
 /// A fresh memory engine.
@@ -23,6 +26,8 @@ pub fn memory() -> Fixture {
     Fixture {
         engine: Box::new(MemoryEngine::new()),
         dir: None,
+        #[cfg(feature = "postgres")]
+        schema: None,
     }
 }
 
@@ -33,6 +38,8 @@ pub fn lmdb() -> Fixture {
     Fixture {
         engine: Box::new(engine),
         dir: Some(dir),
+        #[cfg(feature = "postgres")]
+        schema: None,
     }
 }
 
@@ -44,16 +51,36 @@ pub fn rocksdb() -> Fixture {
     Fixture {
         engine: Box::new(engine),
         dir: Some(dir),
+        #[cfg(feature = "postgres")]
+        schema: None,
     }
 }
 
-/// A fresh engine of every on-disk kind this build has: LMDB, and RocksDB with the `rocksdb`
-/// feature.
+/// A fresh PostgreSQL engine in a schema of its own on the server `DATOLITE_PG_URL` names,
+/// fetching 2 rows per round trip so every scan crosses pages; `None` (the tests skip, saying
+/// so) without a server.
+#[cfg(feature = "postgres")]
+pub fn postgres() -> Option<Fixture> {
+    use datolite_kv::postgres::{testing, PostgresEngine};
+    let url = testing::test_url()?;
+    let schema = testing::TestSchema::new(&url);
+    let engine = PostgresEngine::init(&schema.options(2)).unwrap();
+    Some(Fixture {
+        engine: Box::new(engine),
+        dir: None,
+        schema: Some(schema),
+    })
+}
+
+/// A fresh engine of every persistent kind this build has: LMDB, RocksDB with the `rocksdb`
+/// feature, PostgreSQL with the `postgres` feature and a server in `DATOLITE_PG_URL`.
 pub fn disk_engines() -> Vec<Fixture> {
     #[allow(unused_mut)]
     let mut fixtures = vec![lmdb()];
     #[cfg(feature = "rocksdb")]
     fixtures.push(rocksdb());
+    #[cfg(feature = "postgres")]
+    fixtures.extend(postgres());
     fixtures
 }
 

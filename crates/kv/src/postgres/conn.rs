@@ -1,0 +1,151 @@
+//! One connection to the server and the SQL the engine sends over it: connecting with a timeout,
+//! prepared statements per table (prepared once per connection, on first use), and turning the
+//! client's errors into [`KvError`]s that name the server and say what to do.
+//!
+//! Invariants:
+//! - Every identifier in SQL is quoted (`"values"` is a keyword) and the schema name was
+//!   validated by [`PostgresOptions`](crate::PostgresOptions): no user text reaches SQL except
+//!   as a bound parameter.
+//! - Range queries always carry a lower bound (`k >= $1`; the empty key when unbounded, which
+//!   sorts first) and carry an upper bound only when the range has one, so each can use the
+//!   primary-key index for both ends and `LIMIT` stops the index scan.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use postgres::error::SqlState;
+use postgres::{Client, NoTls, Statement};
+
+use crate::{KvError, Result, Table};
+
+/// A statement the engine prepares, per table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Sql {
+    /// `v` of one key.
+    Get,
+    /// A page of keys and values from `$1` (inclusive), below `$2` when `bounded`, in key order
+    /// (descending when `reverse`), at most the last parameter's rows.
+    Page { reverse: bool, bounded: bool },
+    /// Insert or replace rows given as two arrays.
+    Upsert,
+    /// Delete the keys of an array.
+    Delete,
+}
+
+/// A client plus its prepared statements.
+pub(crate) struct Conn {
+    pub client: Client,
+    statements: HashMap<(Table, Sql), Statement>,
+}
+
+/// Where the tables live: the schema, and the URL for messages (password hidden).
+#[derive(Clone, Debug)]
+pub(crate) struct Target {
+    pub schema: String,
+    pub shown_url: String,
+}
+
+impl Target {
+    /// The quoted, schema-qualified name of `table`.
+    pub fn table(&self, table: Table) -> String {
+        format!("\"{}\".\"{}\"", self.schema, table.name())
+    }
+
+    /// The quoted, schema-qualified name of the root table.
+    pub fn root(&self) -> String {
+        format!("\"{}\".\"root\"", self.schema)
+    }
+
+    /// The error for a failed client call while doing `what`.
+    pub fn error(&self, what: &str, error: postgres::Error) -> KvError {
+        if let Some(db) = error.as_db_error() {
+            if *db.code() == SqlState::DISK_FULL {
+                return KvError::DiskFull {
+                    path: self.shown_url.clone().into(),
+                    detail: db.message().to_string(),
+                };
+            }
+            return KvError::Engine(format!(
+                "postgres at {} ({what}): {} (SQLSTATE {})",
+                self.shown_url,
+                db.message(),
+                db.code().code()
+            ));
+        }
+        if error.is_closed() {
+            return KvError::Engine(format!(
+                "postgres at {} ({what}): the connection to the server was lost; nothing of an \
+                 unfinished write was committed unless this was its COMMIT, and the next \
+                 operation reconnects",
+                self.shown_url
+            ));
+        }
+        KvError::Engine(format!("postgres at {} ({what}): {error}", self.shown_url))
+    }
+
+    /// The SQL text of `sql` for `table`.
+    fn text(&self, table: Table, sql: Sql) -> String {
+        let name = self.table(table);
+        match sql {
+            Sql::Get => format!("SELECT v FROM {name} WHERE k = $1"),
+            Sql::Page { reverse, bounded } => format!(
+                "SELECT k, v FROM {name} WHERE k >= $1{} ORDER BY k{} LIMIT {}",
+                if bounded { " AND k < $2" } else { "" },
+                if reverse { " DESC" } else { "" },
+                if bounded { "$3" } else { "$2" }
+            ),
+            Sql::Upsert => format!(
+                "INSERT INTO {name} (k, v) SELECT * FROM unnest($1::bytea[], $2::bytea[]) \
+                 ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v"
+            ),
+            Sql::Delete => format!("DELETE FROM {name} WHERE k = ANY($1::bytea[])"),
+        }
+    }
+}
+
+impl Conn {
+    /// Connects to `url`, giving up after `timeout_s` seconds.
+    pub fn connect(url: &str, timeout_s: u64, target: &Target) -> Result<Conn> {
+        let mut config: postgres::Config = url.parse().map_err(|error| KvError::InvalidOption {
+            name: "postgres.url".into(),
+            reason: format!("{}: {error}", target.shown_url),
+        })?;
+        config.connect_timeout(Duration::from_secs(timeout_s));
+        if config.get_application_name().is_none() {
+            config.application_name("datolite");
+        }
+        let client = config.connect(NoTls).map_err(|error| KvError::Open {
+            path: target.shown_url.clone().into(),
+            reason: format!(
+                "cannot connect to the PostgreSQL server: {error}{}",
+                source_text(&error)
+            ),
+        })?;
+        Ok(Conn {
+            client,
+            statements: HashMap::new(),
+        })
+    }
+
+    /// The prepared statement `sql` of `table`, preparing it on first use.
+    pub fn statement(&mut self, target: &Target, table: Table, sql: Sql) -> Result<Statement> {
+        if let Some(statement) = self.statements.get(&(table, sql)) {
+            return Ok(statement.clone());
+        }
+        let statement = self
+            .client
+            .prepare(&target.text(table, sql))
+            .map_err(|error| target.error("preparing a statement", error))?;
+        self.statements.insert((table, sql), statement.clone());
+        Ok(statement)
+    }
+}
+
+/// The text of an error's cause (the client's own message is often just "error connecting").
+fn source_text(error: &postgres::Error) -> String {
+    use std::error::Error as _;
+    match error.source() {
+        Some(source) => format!(" ({source})"),
+        None => String::new(),
+    }
+}

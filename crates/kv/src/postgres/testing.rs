@@ -1,0 +1,97 @@
+//! Helpers for test suites that run against a real PostgreSQL server — this crate's and those
+//! of the crates built on it: where the server is, and a fresh schema per test that is dropped
+//! afterwards.
+//!
+//! Tests find the server in `DATOLITE_PG_URL`. Without it they are skipped, never silently:
+//! [`test_url`] writes a line saying so straight to stderr (past the test harness's output
+//! capture), and with `DATOLITE_PG_REQUIRED=1` (CI's PostgreSQL step) a missing URL fails the
+//! test instead.
+
+use std::io::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Once;
+
+use super::conn::{Conn, Target};
+use crate::{EngineKind, EngineOptions, SyncMode};
+
+/// The server to test against, or `None` (after saying once why the tests are skipped).
+///
+/// # Panics
+/// When `DATOLITE_PG_REQUIRED` is set to `1` and `DATOLITE_PG_URL` is not.
+pub fn test_url() -> Option<String> {
+    let url = std::env::var("DATOLITE_PG_URL")
+        .ok()
+        .filter(|url| !url.trim().is_empty());
+    if url.is_none() {
+        let required = std::env::var("DATOLITE_PG_REQUIRED").is_ok_and(|v| v.trim() == "1");
+        assert!(
+            !required,
+            "DATOLITE_PG_REQUIRED=1 but DATOLITE_PG_URL is not set: the PostgreSQL tests cannot run"
+        );
+        static SAID: Once = Once::new();
+        SAID.call_once(|| {
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED: the PostgreSQL engine tests of this binary did not run: \
+                 DATOLITE_PG_URL is not set (.ci/run's PostgreSQL step starts a server and sets \
+                 it; see the README, Shared storage)"
+            );
+        });
+    }
+    url
+}
+
+/// A schema of its own for one test; dropped, with everything in it, when the guard drops.
+#[derive(Debug)]
+pub struct TestSchema {
+    /// The schema's name (unique per process and call).
+    pub name: String,
+    url: String,
+}
+
+impl TestSchema {
+    /// A new, unused schema name on the server at `url` (nothing is created yet: `init`
+    /// creates it).
+    pub fn new(url: &str) -> TestSchema {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        TestSchema {
+            name: format!(
+                "test_{}_{}_{nanos}",
+                std::process::id(),
+                NEXT.fetch_add(1, Ordering::Relaxed)
+            ),
+            url: url.to_string(),
+        }
+    }
+
+    /// Engine options for this schema: the postgres engine, commits without waiting for the
+    /// server's disk (tests need no durability), and `fetch_rows` rows per round trip.
+    pub fn options(&self, fetch_rows: usize) -> EngineOptions {
+        let mut options = EngineOptions {
+            engine: EngineKind::Postgres,
+            sync: SyncMode::None,
+            ..EngineOptions::default()
+        };
+        options.postgres.url = Some(self.url.clone());
+        options.postgres.schema = self.name.clone();
+        options.postgres.fetch_rows = fetch_rows;
+        options
+    }
+}
+
+impl Drop for TestSchema {
+    fn drop(&mut self) {
+        let target = Target {
+            schema: self.name.clone(),
+            shown_url: crate::redact_url(&self.url),
+        };
+        if let Ok(mut conn) = Conn::connect(&self.url, 10, &target) {
+            let _ = conn
+                .client
+                .batch_execute(&format!("DROP SCHEMA IF EXISTS \"{}\" CASCADE", self.name));
+        }
+    }
+}

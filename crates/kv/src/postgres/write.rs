@@ -1,0 +1,213 @@
+//! The transactor's write: one PostgreSQL transaction per [`Engine::write`](crate::Engine).
+//!
+//! Invariants:
+//! - The transaction takes the schema's advisory lock before reading anything, so writers in
+//!   every process on every machine run one at a time, and each reads the state every earlier
+//!   write committed (a lock is released only after its transaction's commit is visible). The
+//!   transaction runs `READ COMMITTED`: under the lock nothing else commits, so its reads are
+//!   one stable state, and the write needs no retry.
+//! - The body writes into an overlay; its delta reaches the server only after the body
+//!   succeeded, in batched statements, with the root's commit count and the touched tables'
+//!   versions bumped in the same transaction. Until `COMMIT` nothing is visible; a process that
+//!   dies before it leaves nothing (the server rolls back and releases the lock).
+//! - A second writer tries the lock until `write_wait_ms` has passed, then fails with
+//!   [`KvError::TransactorBusy`], having written nothing.
+
+use std::sync::{Arc, PoisonError};
+use std::time::{Duration, Instant};
+
+use super::conn::{Conn, Sql};
+use super::read::PgSnapshot;
+use super::Shared;
+use crate::overlay::{Delta, OverlayWrite};
+use crate::{KvError, Result, SyncMode, Table, WriteTxn};
+
+/// Rows per `INSERT … SELECT unnest(…)` or `DELETE … = ANY(…)` statement.
+const ROWS_PER_STATEMENT: usize = 5_000;
+
+/// Runs `body` as one transaction of the transactor (see the module's invariants).
+pub(crate) fn write(
+    shared: &Arc<Shared>,
+    body: &mut dyn FnMut(&mut dyn WriteTxn) -> Result<()>,
+) -> Result<()> {
+    // This process's writers queue here; the connection stays with the slot between writes.
+    let mut slot = shared.writer.lock().unwrap_or_else(PoisonError::into_inner);
+    let conn = match slot.take() {
+        Some(conn) if !conn.client.is_closed() => conn,
+        _ => shared.connect()?,
+    };
+    let (conn, outcome) = run(shared, conn, body);
+    // Whatever happened, the transaction is over; keep the connection if it still works.
+    if let Some(mut conn) = conn {
+        if outcome.is_err() && conn.client.batch_execute("ROLLBACK").is_err() {
+            return outcome;
+        }
+        *slot = Some(conn);
+    }
+    outcome
+}
+
+/// Begins, locks, runs the body and commits; returns the connection when it is still usable
+/// (outside a transaction on success, inside the failed one on error).
+fn run(
+    shared: &Arc<Shared>,
+    mut conn: Conn,
+    body: &mut dyn FnMut(&mut dyn WriteTxn) -> Result<()>,
+) -> (Option<Conn>, Result<()>) {
+    let target = &shared.target;
+    let begin = if shared.sync == SyncMode::Full {
+        "BEGIN"
+    } else {
+        // The commit returns before its WAL reaches the disk: a server crash may lose the last
+        // commits, never half of one.
+        "BEGIN; SET LOCAL synchronous_commit TO off"
+    };
+    if let Err(error) = conn.client.batch_execute(begin) {
+        return (None, Err(target.error("beginning a write", error)));
+    }
+    if let Err(error) = lock(shared, &mut conn) {
+        return (Some(conn), Err(error));
+    }
+    let root = conn.client.query_one(
+        &format!(
+            "SELECT epoch, commits, versions FROM {} WHERE id = 1",
+            target.root()
+        ),
+        &[],
+    );
+    let (commits, versions) = match root {
+        Ok(row) => {
+            if let Err(error) = shared.check_epoch(Some(row.get(0))) {
+                return (Some(conn), Err(error));
+            }
+            let versions: Vec<i64> = row.get(2);
+            match <[i64; 12]>::try_from(versions) {
+                Ok(versions) => (row.get::<_, i64>(1), versions),
+                Err(found) => {
+                    let text = format!("{found:?}");
+                    return (Some(conn), Err(shared.corrupt_root(&text)));
+                }
+            }
+        }
+        Err(error) => return (Some(conn), Err(target.error("reading the root", error))),
+    };
+    // The body reads the committed state through the transactor's own connection.
+    let snapshot = PgSnapshot::new(conn, versions, shared, false);
+    let delta = {
+        let mut txn = OverlayWrite::new(&snapshot);
+        body(&mut txn).map(|()| txn.into_delta())
+    };
+    let Some(mut conn) = snapshot.take_conn() else {
+        return (
+            None,
+            Err(KvError::Engine(
+                "postgres: the transactor's connection is gone".into(),
+            )),
+        );
+    };
+    let delta = match delta {
+        Ok(delta) => delta,
+        Err(error) => return (Some(conn), Err(error)),
+    };
+    if delta.is_empty() {
+        // Nothing to commit: end the transaction (and free the lock) without a new version.
+        return match conn.client.batch_execute("ROLLBACK") {
+            Ok(()) => (Some(conn), Ok(())),
+            Err(error) => (None, Err(target.error("ending a write", error))),
+        };
+    }
+    if let Err(error) = flush(shared, &mut conn, &delta, commits + 1, versions) {
+        return (Some(conn), Err(error));
+    }
+    match conn.client.batch_execute("COMMIT") {
+        Ok(()) => (Some(conn), Ok(())),
+        Err(error) => (None, Err(target.error("committing", error))),
+    }
+}
+
+/// Takes the schema's advisory lock, trying until `write_wait_ms` has passed.
+fn lock(shared: &Shared, conn: &mut Conn) -> Result<()> {
+    let started = Instant::now();
+    let mut pause = Duration::from_millis(1);
+    loop {
+        let locked: bool = conn
+            .client
+            .query_one("SELECT pg_try_advisory_xact_lock($1)", &[&shared.lock_key])
+            .map_err(|error| shared.target.error("taking the write lock", error))?
+            .get(0);
+        if locked {
+            return Ok(());
+        }
+        let waited = started.elapsed();
+        if waited >= Duration::from_millis(shared.write_wait_ms) {
+            return Err(KvError::TransactorBusy {
+                database: format!(
+                    "{} (schema {})",
+                    shared.target.shown_url, shared.target.schema
+                ),
+                waited_ms: waited.as_millis() as u64,
+            });
+        }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(50));
+    }
+}
+
+/// Sends `delta` and the new root: commit number `commit`, the touched tables' versions set
+/// to it.
+fn flush(
+    shared: &Shared,
+    conn: &mut Conn,
+    delta: &Delta,
+    commit: i64,
+    mut versions: [i64; 12],
+) -> Result<()> {
+    let target = &shared.target;
+    let fail = |error| target.error("writing", error);
+    // One pass over the delta, which lists its changes table by table.
+    let mut changes: [(Vec<&[u8]>, Vec<&[u8]>, Vec<&[u8]>); 12] =
+        std::array::from_fn(|_| Default::default());
+    for (table, key, value) in delta.changes() {
+        let (keys, values, deleted) = &mut changes[table.index()];
+        match value {
+            Some(value) => {
+                keys.push(key);
+                values.push(value);
+            }
+            None => deleted.push(key),
+        }
+    }
+    for (table, (keys, values, deleted)) in Table::ALL.into_iter().zip(&changes) {
+        if keys.is_empty() && deleted.is_empty() {
+            continue;
+        }
+        versions[table.index()] = commit;
+        if !keys.is_empty() {
+            let upsert = conn.statement(target, table, Sql::Upsert)?;
+            for (keys, values) in keys
+                .chunks(ROWS_PER_STATEMENT)
+                .zip(values.chunks(ROWS_PER_STATEMENT))
+            {
+                conn.client
+                    .execute(&upsert, &[&keys, &values])
+                    .map_err(fail)?;
+            }
+        }
+        if !deleted.is_empty() {
+            let delete = conn.statement(target, table, Sql::Delete)?;
+            for keys in deleted.chunks(ROWS_PER_STATEMENT) {
+                conn.client.execute(&delete, &[&keys]).map_err(fail)?;
+            }
+        }
+    }
+    conn.client
+        .execute(
+            &format!(
+                "UPDATE {} SET commits = $1, versions = $2 WHERE id = 1",
+                target.root()
+            ),
+            &[&commit, &versions.as_slice()],
+        )
+        .map_err(fail)?;
+    Ok(())
+}
