@@ -54,8 +54,9 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[derive(Debug, Parser)]
 #[command(name = "datolite", version, after_help = ENV_HELP)]
 struct Cli {
-    /// Database directory; default: the DATOLITE_DB environment variable. `transact` and
-    /// `import` create it when missing.
+    /// Database directory, or a shared database's server as postgres://user@host:port/dbname
+    /// (its schema: DATOLITE_PG_SCHEMA); default: the DATOLITE_DB environment variable.
+    /// `transact` and `import` create a directory when missing; `init` creates either.
     // Not clap's `env`: clap rejects an empty variable, while every DATOLITE_* variable treats
     // empty as unset (so `DATOLITE_DB= datolite …` clears it).
     #[arg(long, value_name = "DIR", global = true)]
@@ -78,6 +79,9 @@ an invalid value is an error.";
 enum Command {
     /// Build a sample database of market bars (~124,000 datoms) and show statistics and scans.
     Demo(commands::demo::DemoArgs),
+    /// Create a new, empty database: a directory, or the PostgreSQL schema of a shared
+    /// database (`--db postgres://…`), which nothing else creates.
+    Init(commands::init::InitArgs),
     /// Run one transaction of EDN tx-data from FILE (or `-` for stdin).
     Transact(commands::transact::TransactArgs),
     /// Bulk-load EDN tx-data, JSON lines or CSV (files or stdin) in batches, or replay an
@@ -133,6 +137,7 @@ fn main() -> ExitCode {
         .filter(|path| !path.as_os_str().is_empty());
     let outcome = match cli.command {
         Command::Demo(args) => commands::demo::run(args),
+        Command::Init(args) => commands::init::run(db.as_deref(), args),
         Command::Transact(args) => commands::transact::run(db.as_deref(), args),
         Command::Import(args) => commands::import::run(db.as_deref(), args),
         Command::Export(args) => commands::export::run(db.as_deref(), args),

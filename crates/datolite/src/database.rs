@@ -33,6 +33,17 @@ impl Database {
         })
     }
 
+    /// Creates a new, empty database where `options` point — the PostgreSQL schema
+    /// `options.kv.postgres` names (opening never creates one), or the directory
+    /// `options.kv.path` — and opens it. An existing database is an error; nothing in it
+    /// changes.
+    pub fn init(options: StoreOptions) -> Result<Database> {
+        let path = options.kv.path.clone();
+        Ok(Database {
+            store: Store::init(path.as_deref(), options)?,
+        })
+    }
+
     /// A fresh in-memory database (nothing survives the process).
     pub fn memory() -> Result<Database> {
         Database::open_with(StoreOptions::memory())

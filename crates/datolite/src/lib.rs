@@ -36,7 +36,9 @@ mod report;
 
 pub use database::Database;
 pub use datolite_edn as edn;
-pub use datolite_kv::{EngineKind, EngineOptions, LmdbOptions, RocksdbOptions, SyncMode};
+pub use datolite_kv::{
+    EngineKind, EngineOptions, LmdbOptions, PostgresOptions, RocksdbOptions, SyncMode,
+};
 pub use datolite_query::{
     Cancel, Cell, Explain, InputForm, InputValue, PlanNode, PullKey, PullMap, PullPattern, Pulled,
     QueryError, QueryOptions, QueryResult, ReturnKind, ReturnMap,

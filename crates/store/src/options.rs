@@ -212,6 +212,14 @@ impl StoreOptions {
         Ok(self)
     }
 
+    /// The engine's options as the store opens it: the PostgreSQL engine fetches
+    /// `scan_batch_size` rows per round trip, so one knob sizes scan batches on every engine.
+    pub fn engine_options(&self) -> EngineOptions {
+        let mut kv = self.kv.clone();
+        kv.postgres.fetch_rows = self.scan_batch_size;
+        kv
+    }
+
     /// Checks every value against its allowed range; the error names the offending field.
     pub fn validate(&self) -> Result<()> {
         check(self.scan_batch_size >= 1, "scan_batch_size", || {

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use datolite_kv::{open_engine, write_with, Engine, WriteTxn};
+use datolite_kv::{init_engine, open_engine, write_with, Engine, WriteTxn};
 
 use crate::bootstrap::bootstrap_into;
 use crate::meta;
@@ -27,7 +27,16 @@ impl Store {
     /// ignores `path`.
     pub fn open(path: Option<&Path>, options: StoreOptions) -> Result<Store> {
         options.validate()?;
-        let engine = open_engine(path, &options.kv)?;
+        let engine = open_engine(path, &options.engine_options())?;
+        Store::with_engine(engine, options)
+    }
+
+    /// Creates a new, empty database where `path` and `options` point (a PostgreSQL schema,
+    /// which opening never creates, or an engine's directory) and opens it; an existing
+    /// database is an error and stays as it was.
+    pub fn init(path: Option<&Path>, options: StoreOptions) -> Result<Store> {
+        options.validate()?;
+        let engine = init_engine(path, &options.engine_options())?;
         Store::with_engine(engine, options)
     }
 

@@ -27,13 +27,37 @@ pub fn rocksdb() -> (Store, tempfile::TempDir) {
     (store, dir)
 }
 
-/// Every on-disk engine this build has, each as a fresh store: LMDB, and RocksDB with the
-/// `rocksdb` feature.
-pub fn disk_stores() -> Vec<(Store, tempfile::TempDir)> {
+/// A PostgreSQL store in a schema of its own (dropped with the returned guard), fetching 3 rows
+/// per round trip so scans cross pages; `None`, saying so on stderr, without a server in
+/// `DATOLITE_PG_URL`.
+#[cfg(feature = "postgres")]
+pub fn postgres() -> Option<(Store, Guard)> {
+    use datolite_kv::postgres::testing;
+    let url = testing::test_url()?;
+    let schema = testing::TestSchema::new(&url);
+    let mut options = StoreOptions::default();
+    options.kv = schema.options(3);
+    options.scan_batch_size = 3;
+    let store = Store::init(None, options).unwrap();
+    Some((store, Box::new(schema)))
+}
+
+/// What must outlive a store: its temporary directory, its PostgreSQL schema.
+pub type Guard = Box<dyn std::any::Any>;
+
+/// Every persistent engine this build has, each as a fresh store: LMDB, RocksDB with the
+/// `rocksdb` feature, PostgreSQL with the `postgres` feature and a server.
+pub fn disk_stores() -> Vec<(Store, Guard)> {
+    let (store, dir) = lmdb();
     #[allow(unused_mut)]
-    let mut stores = vec![lmdb()];
+    let mut stores: Vec<(Store, Guard)> = vec![(store, Box::new(dir))];
     #[cfg(feature = "rocksdb")]
-    stores.push(rocksdb());
+    {
+        let (store, dir) = rocksdb();
+        stores.push((store, Box::new(dir)));
+    }
+    #[cfg(feature = "postgres")]
+    stores.extend(postgres());
     stores
 }
 

@@ -17,6 +17,7 @@ pub mod explain;
 pub mod export;
 pub mod graph;
 pub mod import;
+pub mod init;
 pub mod limits;
 pub mod log;
 pub mod people;
@@ -53,14 +54,19 @@ pub fn storage_options() -> Result<StoreOptions> {
     Ok(StoreOptions::from_env()?)
 }
 
-/// Opens the database directory `--db` names, with options from the environment.
+/// Opens the database `--db` names — a directory, or a `postgres://` URL — with options from
+/// the environment.
 pub fn open_database(db: Option<&Path>, create: Create) -> Result<Database> {
+    let mut options = storage_options()?;
+    if let Some(options) = shared_storage(db, options.clone())? {
+        // A shared database is never created by opening it: `init` does that.
+        return Ok(Database::open_with(options)?);
+    }
     let Some(path) = db else {
         return Err(CliError::Usage(
             "this command needs a database: pass --db DIR (before or after the command name) or set DATOLITE_DB".into(),
         ));
     };
-    let mut options = storage_options()?;
     if options.kv.engine == EngineKind::Memory {
         return Err(CliError::msg(format!(
             "DATOLITE_ENGINE=memory keeps nothing on disk, so --db {} would not be used (and \
@@ -100,6 +106,42 @@ pub fn open_database(db: Option<&Path>, create: Create) -> Result<Database> {
         options.kv.create_if_missing = false;
     }
     Ok(Database::open(path, options)?)
+}
+
+/// The options for the PostgreSQL database `db` names (a `postgres://` URL), or that
+/// `DATOLITE_ENGINE=postgres` and `DATOLITE_PG_URL` name when there is no `--db`; `None` for a
+/// directory. A URL with another engine named, or a directory with the postgres engine named,
+/// is an error: either would open something other than what the user meant.
+pub fn shared_storage(db: Option<&Path>, mut options: StoreOptions) -> Result<Option<StoreOptions>> {
+    let url = db
+        .and_then(Path::to_str)
+        .filter(|text| datolite_kv::is_postgres_url(text));
+    let engine_named = std::env::var_os("DATOLITE_ENGINE").is_some_and(|v| !v.is_empty());
+    match (url, db) {
+        (Some(url), _) => {
+            if engine_named && options.kv.engine != EngineKind::Postgres {
+                return Err(CliError::msg(format!(
+                    "--db {} names a PostgreSQL server, but DATOLITE_ENGINE={}; unset \
+                     DATOLITE_ENGINE or set it to postgres",
+                    datolite_kv::redact_url(url),
+                    options.kv.engine.as_str()
+                )));
+            }
+            options.kv.engine = EngineKind::Postgres;
+            options.kv.postgres.url = Some(url.to_string());
+            Ok(Some(options))
+        }
+        (None, Some(path)) if options.kv.engine == EngineKind::Postgres => {
+            Err(CliError::msg(format!(
+                "DATOLITE_ENGINE=postgres keeps the data in PostgreSQL, but --db {} is a \
+                 directory; pass --db postgres://user@host:port/dbname (or set DATOLITE_PG_URL \
+                 and leave out --db)",
+                path.display()
+            )))
+        }
+        (None, None) if options.kv.engine == EngineKind::Postgres => Ok(Some(options)),
+        (None, _) => Ok(None),
+    }
 }
 
 /// How the user can run this binary again, for commands a report suggests: `datolite` when

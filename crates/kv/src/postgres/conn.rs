@@ -117,7 +117,8 @@ impl Conn {
         let client = config.connect(NoTls).map_err(|error| KvError::Open {
             path: target.shown_url.clone().into(),
             reason: format!(
-                "cannot connect to the PostgreSQL server: {error}{}",
+                "cannot connect to the PostgreSQL server: {error}{} (is it running, and \
+                 reachable from here?)",
                 source_text(&error)
             ),
         })?;

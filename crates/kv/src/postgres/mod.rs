@@ -250,7 +250,17 @@ impl PostgresEngine {
                 &format!("SELECT format, epoch FROM {} WHERE id = 1", target.root()),
                 &[],
             )
-            .map_err(|error| target.error("opening", error))?;
+            .map_err(|error| {
+                let missing = error.as_db_error().is_some_and(|db| {
+                    *db.code() == postgres::error::SqlState::UNDEFINED_TABLE
+                        || *db.code() == postgres::error::SqlState::INVALID_SCHEMA_NAME
+                });
+                if missing {
+                    not_a_database(&target, "it has no root table")
+                } else {
+                    target.error("opening", error)
+                }
+            })?;
         let Some(root) = root else {
             return Err(not_a_database(&target, "its root table is empty"));
         };
