@@ -112,7 +112,10 @@ pub fn open_database(db: Option<&Path>, create: Create) -> Result<Database> {
 /// `DATOLITE_ENGINE=postgres` and `DATOLITE_PG_URL` name when there is no `--db`; `None` for a
 /// directory. A URL with another engine named, or a directory with the postgres engine named,
 /// is an error: either would open something other than what the user meant.
-pub fn shared_storage(db: Option<&Path>, mut options: StoreOptions) -> Result<Option<StoreOptions>> {
+pub fn shared_storage(
+    db: Option<&Path>,
+    mut options: StoreOptions,
+) -> Result<Option<StoreOptions>> {
     let url = db
         .and_then(Path::to_str)
         .filter(|text| datolite_kv::is_postgres_url(text));

@@ -394,7 +394,7 @@ impl Engine for PostgresEngine {
 
     fn read_group(&self, n: usize) -> Result<Vec<Box<dyn ReadTxn>>> {
         if n <= 1 {
-            return Ok((0..n).map(|_| self.read()).collect::<Result<_>>()?);
+            return (0..n).map(|_| self.read()).collect();
         }
         let (first, id) = self.shared.snapshot(true, None)?;
         let id = id.ok_or_else(|| {

@@ -153,6 +153,9 @@ fn lock(shared: &Shared, conn: &mut Conn) -> Result<()> {
     }
 }
 
+/// One table's puts (keys, then values) and deletes.
+type TableChanges<'a> = (Vec<&'a [u8]>, Vec<&'a [u8]>, Vec<&'a [u8]>);
+
 /// Sends `delta` and the new root: commit number `commit`, the touched tables' versions set
 /// to it.
 fn flush(
@@ -165,8 +168,7 @@ fn flush(
     let target = &shared.target;
     let fail = |error| target.error("writing", error);
     // One pass over the delta, which lists its changes table by table.
-    let mut changes: [(Vec<&[u8]>, Vec<&[u8]>, Vec<&[u8]>); 12] =
-        std::array::from_fn(|_| Default::default());
+    let mut changes: [TableChanges<'_>; 12] = std::array::from_fn(|_| Default::default());
     for (table, key, value) in delta.changes() {
         let (keys, values, deleted) = &mut changes[table.index()];
         match value {

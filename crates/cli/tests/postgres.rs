@@ -1,0 +1,240 @@
+//! The binary on a shared PostgreSQL database: `init`, the commands through `--db postgres://…`,
+//! and several processes at once — one writer, two readers, and a second writer that waits for
+//! the first (or gives up clearly). Skipped, saying so, without `DATOLITE_PG_URL`.
+#![cfg(feature = "postgres")]
+
+mod common;
+
+use std::io::Write;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use common::{datolite, fails, ok};
+use datolite_kv::postgres::testing::{test_url, TestSchema};
+use datolite_kv::postgres::PostgresEngine;
+use datolite_kv::{Engine, Table};
+
+/// Persons per transaction of the writer: every consistent snapshot counts a multiple of it.
+const PER_TX: usize = 10;
+/// Transactions the writer process runs.
+const TXS: usize = 60;
+
+const SCHEMA: &str = "[{:db/ident :person/name :db/valueType :db.type/string \
+                      :db/cardinality :db.cardinality/one :db/unique :db.unique/identity}]";
+
+/// `datolite` on `url` in `schema`, with `args`.
+fn pg(url: &str, schema: &TestSchema, args: &[&str]) -> Command {
+    let mut command = datolite();
+    command
+        .env("DATOLITE_PG_SCHEMA", &schema.name)
+        .arg("--db")
+        .arg(url)
+        .args(args);
+    command
+}
+
+/// One transaction of `PER_TX` new persons named after `tag`.
+fn persons(tag: &str) -> String {
+    let maps: Vec<String> = (0..PER_TX)
+        .map(|i| format!("{{:person/name \"{tag}-{i}\"}}"))
+        .collect();
+    format!("[{}]", maps.join(" "))
+}
+
+const COUNT: &str = "[:find (count ?e) . :where [?e :person/name]]";
+
+#[test]
+fn init_creates_the_schema_once_and_the_commands_work_on_it() {
+    let Some(url) = test_url() else { return };
+    let schema = TestSchema::new(&url);
+    let missing = fails(pg(&url, &schema, &["stats"]).output().unwrap());
+    assert!(
+        missing.contains("holds no datolite database") && missing.contains("init"),
+        "{missing}"
+    );
+    let created = ok(pg(&url, &schema, &["init"]).output().unwrap());
+    assert!(
+        created.contains("created an empty postgres database"),
+        "{created}"
+    );
+    let again = fails(pg(&url, &schema, &["init"]).output().unwrap());
+    assert!(
+        again.contains("already holds a datolite database"),
+        "{again}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let tx = common::file(dir.path(), "tx.edn", SCHEMA);
+    ok(pg(&url, &schema, &["transact"]).arg(&tx).output().unwrap());
+    let people = common::file(dir.path(), "people.edn", &persons("ann"));
+    ok(pg(&url, &schema, &["transact"])
+        .arg(&people)
+        .output()
+        .unwrap());
+    let count = ok(pg(&url, &schema, &["query", COUNT, "--format", "edn"])
+        .output()
+        .unwrap());
+    assert_eq!(count.trim(), PER_TX.to_string());
+    let checked = ok(pg(&url, &schema, &["check"]).output().unwrap());
+    assert!(checked.contains("checked"), "{checked}");
+    let pulled = ok(
+        pg(&url, &schema, &["pull", "[:person/name \"ann-3\"]", "[*]"])
+            .output()
+            .unwrap(),
+    );
+    assert!(pulled.contains("ann-3"), "{pulled}");
+    let backup = fails(
+        pg(&url, &schema, &["backup"])
+            .arg(dir.path().join("b"))
+            .output()
+            .unwrap(),
+    );
+    assert!(backup.contains("pg_dump"), "{backup}");
+    // A URL with another engine named would open something else: refused.
+    let mut lmdb = pg(&url, &schema, &["stats"]);
+    lmdb.env("DATOLITE_ENGINE", "lmdb");
+    let conflict = fails(lmdb.output().unwrap());
+    assert!(conflict.contains("DATOLITE_ENGINE=lmdb"), "{conflict}");
+}
+
+/// A `datolite repl` process on the shared database, fed through its stdin.
+fn repl(url: &str, schema: &TestSchema) -> Child {
+    pg(url, schema, &["repl", "--format", "edn"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+#[test]
+fn one_writer_two_readers_and_a_second_writer_that_waits() {
+    let Some(url) = test_url() else { return };
+    let schema = TestSchema::new(&url);
+    ok(pg(&url, &schema, &["init"]).output().unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let tx = common::file(dir.path(), "schema.edn", SCHEMA);
+    ok(pg(&url, &schema, &["transact"]).arg(&tx).output().unwrap());
+
+    // Two reader processes count persons over and over, each query a new snapshot; one
+    // writer process adds PER_TX persons per transaction.
+    let mut writer = repl(&url, &schema);
+    let mut readers = [repl(&url, &schema), repl(&url, &schema)];
+    let done = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let done = &done;
+        let mut writer_in = writer.stdin.take().unwrap();
+        scope.spawn(move || {
+            for n in 0..TXS {
+                writeln!(writer_in, ".transact {}", persons(&format!("w{n}"))).unwrap();
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            drop(writer_in);
+            done.store(true, Ordering::SeqCst);
+        });
+        for reader in &mut readers {
+            let mut reader_in = reader.stdin.take().unwrap();
+            scope.spawn(move || {
+                while !done.load(Ordering::SeqCst) {
+                    writeln!(reader_in, "{COUNT}").unwrap();
+                    std::thread::sleep(Duration::from_millis(3));
+                }
+            });
+        }
+    });
+    let written = writer.wait_with_output().unwrap();
+    assert!(
+        written.status.success(),
+        "{}",
+        String::from_utf8_lossy(&written.stderr)
+    );
+    let mut seen = std::collections::BTreeSet::new();
+    for reader in readers {
+        let output = reader.wait_with_output().unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let counts: Vec<usize> = String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .map(|line| match line.trim() {
+                "nil" => 0, // no person yet: an aggregate over nothing
+                count => count
+                    .parse()
+                    .unwrap_or_else(|_| panic!("not a count: {line}")),
+            })
+            .collect();
+        assert!(!counts.is_empty());
+        seen.extend(counts.iter().copied());
+        // Every snapshot saw whole transactions, and later snapshots never saw fewer.
+        for pair in counts.windows(2) {
+            assert!(pair[0] <= pair[1], "a later snapshot saw less: {counts:?}");
+        }
+        for count in &counts {
+            assert_eq!(
+                count % PER_TX,
+                0,
+                "a snapshot saw part of a transaction: {counts:?}"
+            );
+        }
+    }
+    // The readers ran while the writer did: they saw the database grow.
+    assert!(seen.len() >= 2, "the readers saw only {seen:?}");
+    let total = |expected: usize| {
+        let count = ok(pg(&url, &schema, &["query", COUNT, "--format", "edn"])
+            .output()
+            .unwrap());
+        assert_eq!(count.trim(), expected.to_string());
+    };
+    total(TXS * PER_TX);
+
+    // A transactor holds the write lock (this process, through the engine); a second writer
+    // process waits for it and then commits; one that may not wait long gives up clearly.
+    let mut options = schema.options(64);
+    options.postgres.write_wait_ms = 30_000;
+    let holder = PostgresEngine::open(&options).unwrap();
+    let late = common::file(dir.path(), "late.edn", &persons("late"));
+    let hasty = common::file(dir.path(), "hasty.edn", &persons("hasty"));
+    let (locked_tx, locked_rx) = mpsc::channel();
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            holder
+                .write(&mut |txn| {
+                    txn.put(Table::Meta, b"test-holder", b"1")?;
+                    let _ = locked_tx.send(());
+                    std::thread::sleep(Duration::from_millis(1500));
+                    Ok(())
+                })
+                .unwrap();
+        });
+        locked_rx.recv().unwrap();
+        let started = Instant::now();
+        let waiting = pg(&url, &schema, &["transact"])
+            .arg(&late)
+            .env("DATOLITE_PG_WRITE_WAIT_MS", "30000")
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let gave_up = fails(
+            pg(&url, &schema, &["transact"])
+                .arg(&hasty)
+                .env("DATOLITE_PG_WRITE_WAIT_MS", "200")
+                .output()
+                .unwrap(),
+        );
+        assert!(
+            gave_up.contains("another transactor") && gave_up.contains("nothing was written"),
+            "{gave_up}"
+        );
+        let waited = waiting.wait_with_output().unwrap();
+        assert!(waited.status.success());
+        assert!(
+            started.elapsed() >= Duration::from_millis(800),
+            "the second writer did not wait"
+        );
+    });
+    total(TXS * PER_TX + PER_TX);
+}
