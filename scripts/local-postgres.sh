@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# A throwaway local PostgreSQL for datolite's shared storage: tests, benchmarks, trying it out.
+#
+#   bash scripts/local-postgres.sh start   # installs PostgreSQL (Debian/Ubuntu, as root) when
+#                                          # missing, starts a cluster on 127.0.0.1, prints the URL
+#   bash scripts/local-postgres.sh stop    # stops it and deletes its data
+#
+# The cluster lives in $DATOLITE_PG_DIR (default /tmp/datolite-pg), listens on loopback only, on
+# $DATOLITE_PG_PORT (default 55432), with trust authentication for user `datolite`: for a
+# machine's own tests, never for data that matters. PostgreSQL refuses to run as root, so as
+# root the cluster runs as the `postgres` user the Debian package creates.
+set -euo pipefail
+
+dir="${DATOLITE_PG_DIR:-/tmp/datolite-pg}"
+port="${DATOLITE_PG_PORT:-55432}"
+url="postgres://datolite@127.0.0.1:${port}/postgres"
+
+bin_dir() {
+  local found
+  found="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
+  if [ -z "$found" ] && command -v pg_ctl >/dev/null 2>&1; then
+    found="$(dirname "$(command -v pg_ctl)")"
+  fi
+  printf '%s' "$found"
+}
+
+# Runs a command as the cluster's owner: `postgres` when we are root, else ourselves.
+as_owner() {
+  if [ "$(id -u)" = 0 ]; then
+    su -s /bin/bash postgres -c "$(printf '%q ' "$@")"
+  else
+    "$@"
+  fi
+}
+
+case "${1:-start}" in
+  start)
+    if [ -z "$(bin_dir)" ]; then
+      if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "installing PostgreSQL from the distribution's packages…" >&2
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+      else
+        echo "PostgreSQL is not installed: install it (e.g. apt-get install postgresql) or run a container: docker run -d -p ${port}:5432 -e POSTGRES_HOST_AUTH_METHOD=trust -e POSTGRES_USER=datolite postgres:15" >&2
+        exit 1
+      fi
+    fi
+    bin="$(bin_dir)"
+    if [ -f "$dir/postmaster.pid" ] && as_owner "$bin/pg_ctl" -D "$dir" status >/dev/null 2>&1; then
+      echo "already running in $dir" >&2
+    else
+      rm -rf "$dir"
+      mkdir -p "$dir"
+      [ "$(id -u)" = 0 ] && chown postgres "$dir"
+      as_owner "$bin/initdb" -D "$dir" -U datolite --auth=trust -E UTF8 >/dev/null
+      as_owner "$bin/pg_ctl" -D "$dir" -w -l "$dir/server.log" \
+        -o "-p $port -k /tmp -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null ||
+        { tail -n 4 "$dir/server.log" >&2; echo "(another server on port $port? set DATOLITE_PG_PORT)" >&2; exit 1; }
+    fi
+    echo "PostgreSQL is up: export DATOLITE_PG_URL=$url" >&2
+    printf '%s\n' "$url"
+    ;;
+  stop)
+    bin="$(bin_dir)"
+    if [ -n "$bin" ] && [ -d "$dir" ]; then
+      as_owner "$bin/pg_ctl" -D "$dir" -m fast stop >/dev/null 2>&1 || true
+    fi
+    rm -rf "$dir"
+    ;;
+  *)
+    echo "usage: bash scripts/local-postgres.sh start|stop" >&2
+    exit 2
+    ;;
+esac
