@@ -12,7 +12,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use common::{datolite, fails, ok};
-use datolite_kv::postgres::testing::{test_url, TestSchema};
+use datolite_kv::postgres::scratch::{test_url, ScratchSchema};
 use datolite_kv::postgres::PostgresEngine;
 use datolite_kv::{Engine, Table};
 
@@ -25,7 +25,7 @@ const SCHEMA: &str = "[{:db/ident :person/name :db/valueType :db.type/string \
                       :db/cardinality :db.cardinality/one :db/unique :db.unique/identity}]";
 
 /// `datolite` on `url` in `schema`, with `args`.
-fn pg(url: &str, schema: &TestSchema, args: &[&str]) -> Command {
+fn pg(url: &str, schema: &ScratchSchema, args: &[&str]) -> Command {
     let mut command = datolite();
     command
         .env("DATOLITE_PG_SCHEMA", &schema.name)
@@ -48,7 +48,7 @@ const COUNT: &str = "[:find (count ?e) . :where [?e :person/name]]";
 #[test]
 fn init_creates_the_schema_once_and_the_commands_work_on_it() {
     let Some(url) = test_url() else { return };
-    let schema = TestSchema::new(&url);
+    let schema = ScratchSchema::new(&url);
     let missing = fails(pg(&url, &schema, &["stats"]).output().unwrap());
     assert!(
         missing.contains("holds no datolite database") && missing.contains("init"),
@@ -100,7 +100,7 @@ fn init_creates_the_schema_once_and_the_commands_work_on_it() {
 }
 
 /// A `datolite repl` process on the shared database, fed through its stdin.
-fn repl(url: &str, schema: &TestSchema) -> Child {
+fn repl(url: &str, schema: &ScratchSchema) -> Child {
     pg(url, schema, &["repl", "--format", "edn"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -112,7 +112,7 @@ fn repl(url: &str, schema: &TestSchema) -> Child {
 #[test]
 fn one_writer_two_readers_and_a_second_writer_that_waits() {
     let Some(url) = test_url() else { return };
-    let schema = TestSchema::new(&url);
+    let schema = ScratchSchema::new(&url);
     ok(pg(&url, &schema, &["init"]).output().unwrap());
     let dir = tempfile::tempdir().unwrap();
     let tx = common::file(dir.path(), "schema.edn", SCHEMA);

@@ -55,4 +55,6 @@ pub mod env {
 pub use options::profile_name;
 pub use range::{prefix_successor, Direction, KeyRange, SliceBounds};
 pub use table::Table;
-pub use txn::{write_with, Engine, KvCursor, ReadOps, ReadTxn, Visit, WriteTxn, SCAN_CHUNK};
+pub use txn::{
+    write_with, CacheStats, Engine, KvCursor, ReadOps, ReadTxn, Visit, WriteTxn, SCAN_CHUNK,
+};

@@ -134,6 +134,19 @@ pub trait KvCursor<'t> {
     fn seek(&mut self, key: &[u8]) -> Result<Option<(&[u8], &[u8])>>;
 }
 
+/// What an engine's local cache did: hits, misses and what it holds. Engines that read through
+/// the operating system's page cache (LMDB) or their own block cache (RocksDB) have none of
+/// their own to report.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CacheStats {
+    /// Requests answered from the cache.
+    pub hits: u64,
+    /// Requests that went to the storage.
+    pub misses: u64,
+    /// Bytes held now.
+    pub bytes: u64,
+}
+
 /// An embedded key-value engine.
 pub trait Engine: Send + Sync {
     /// Short name of the engine ("lmdb", "memory", "rocksdb").
@@ -165,6 +178,14 @@ pub trait Engine: Send + Sync {
     /// The benchmarks' yardstick: walks every key of `table` in a fresh snapshot with the
     /// engine's own bare iterator (no visitor, no decoding) and returns (keys, key bytes).
     fn raw_scan(&self, table: Table) -> Result<(u64, u64)>;
+
+    /// The engine's own cache of fetched data, if it keeps one (the PostgreSQL engine).
+    fn cache_stats(&self) -> Option<CacheStats> {
+        None
+    }
+
+    /// Empties the engine's own cache, if it keeps one: the benchmarks' cold runs.
+    fn clear_cache(&self) {}
 
     /// Writes a consistent copy of the latest commit into `dest`, an existing empty directory,
     /// while writers go on (a hot backup). Engines without files say so.

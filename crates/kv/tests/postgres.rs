@@ -11,7 +11,7 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use datolite_kv::postgres::testing::{test_url, TestSchema};
+use datolite_kv::postgres::scratch::{test_url, ScratchSchema};
 use datolite_kv::postgres::PostgresEngine;
 use datolite_kv::{Direction, Engine, KeyRange, KvError, Table, Visit};
 
@@ -19,8 +19,8 @@ use datolite_kv::{Direction, Engine, KeyRange, KvError, Table, Visit};
 const KILLED_ROWS: u64 = 200_000;
 
 /// A schema and its options, or `None` without a server.
-fn schema() -> Option<TestSchema> {
-    test_url().map(|url| TestSchema::new(&url))
+fn schema() -> Option<ScratchSchema> {
+    test_url().map(|url| ScratchSchema::new(&url))
 }
 
 fn count(engine: &dyn Engine, table: Table) -> u64 {
@@ -119,19 +119,19 @@ fn repeated_reads_come_from_the_cache_until_a_commit_changes_the_table() {
     common::put_all(&engine, Table::Eavt, &borrowed);
     engine.clear_cache();
     assert_eq!(count(&engine, Table::Aevt), 100);
-    let cold = engine.cache_stats();
+    let cold = engine.cache_stats().unwrap();
     assert!(cold.misses > 0 && cold.hits == 0, "{cold:?}");
     assert_eq!(count(&engine, Table::Aevt), 100);
-    let warm = engine.cache_stats();
+    let warm = engine.cache_stats().unwrap();
     assert_eq!(warm.misses, cold.misses, "a second scan went to the server");
     assert!(warm.hits >= cold.misses);
     // A commit to another table leaves this one's pages valid; one to this table does not.
     common::put_all(&engine, Table::Eavt, &[(b"z", b"")]);
     assert_eq!(count(&engine, Table::Aevt), 100);
-    assert_eq!(engine.cache_stats().misses, cold.misses);
+    assert_eq!(engine.cache_stats().unwrap().misses, cold.misses);
     common::put_all(&engine, Table::Aevt, &[(b"z", b"")]);
     assert_eq!(count(&engine, Table::Aevt), 101);
-    assert!(engine.cache_stats().misses > cold.misses);
+    assert!(engine.cache_stats().unwrap().misses > cold.misses);
 }
 
 /// The killed writer's part: runs only when the parent test starts this binary with
@@ -144,7 +144,7 @@ fn child_writer_for_the_kill_test() {
     ) else {
         return;
     };
-    let mut options = TestSchema::new(&url).options(64);
+    let mut options = ScratchSchema::new(&url).options(64);
     options.postgres.schema = schema;
     let engine = PostgresEngine::open(&options).unwrap();
     engine

@@ -32,9 +32,9 @@ pub fn rocksdb() -> (Store, tempfile::TempDir) {
 /// `DATOLITE_PG_URL`.
 #[cfg(feature = "postgres")]
 pub fn postgres() -> Option<(Store, Guard)> {
-    use datolite_kv::postgres::testing;
-    let url = testing::test_url()?;
-    let schema = testing::TestSchema::new(&url);
+    use datolite_kv::postgres::scratch;
+    let url = scratch::test_url()?;
+    let schema = scratch::ScratchSchema::new(&url);
     let mut options = StoreOptions::default();
     options.kv = schema.options(3);
     options.scan_batch_size = 3;

@@ -84,6 +84,9 @@ struct ScanBenchArgs {
     #[arg(long, value_name = "R", default_value_t = 7, value_parser = clap::value_parser!(u64).range(1..=1000))]
     runs: u64,
 
+    #[command(flatten)]
+    engines: crate::commands::bench_engines::EngineChoice,
+
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
@@ -129,7 +132,27 @@ pub(crate) struct Load {
     peak_rss_anon_mb: f64,
 }
 
+impl Load {
+    /// Datoms loaded per second.
+    pub(crate) fn per_sec(&self) -> f64 {
+        if self.ms > 0.0 {
+            self.datoms as f64 / (self.ms / 1000.0)
+        } else {
+            0.0
+        }
+    }
+}
+
 fn scan(args: ScanBenchArgs) -> Result<()> {
+    let kinds = args.engines.kinds()?;
+    if !kinds.is_empty() {
+        return crate::commands::bench_scan_engines::run(
+            &kinds,
+            args.datoms,
+            args.runs,
+            args.format,
+        );
+    }
     let options = storage_options()?;
     let dir = tempfile::TempDir::with_prefix("datolite-bench-")
         .map_err(|e| CliError::msg(format!("cannot create a temporary directory: {e}")))?;
@@ -143,7 +166,7 @@ fn scan(args: ScanBenchArgs) -> Result<()> {
 
 /// Selective queries of `bench scan`: (JSON key, query). Each reads a handful of datoms
 /// through an index, so its time should stay flat as the database grows, unlike a scan's.
-const SELECTIVE: [(&str, &str); 2] = [
+pub(crate) const SELECTIVE: [(&str, &str); 2] = [
     // AVET: the entities with one `:bench/long` value, and their doubles.
     (
         "lookup",
@@ -156,11 +179,17 @@ const SELECTIVE: [(&str, &str); 2] = [
     ),
 ];
 
+/// The `:bench/long` value of the middle entity of `datoms` loaded datoms: what the selective
+/// queries ask about.
+pub(crate) fn middle_value(datoms: u64) -> String {
+    let middle = (datoms / 5 / 2) as i64;
+    (middle.wrapping_mul(7919) % 1_000_003).to_string()
+}
+
 /// The median time and rows of each selective query, asked about the middle entity's value.
 fn selective_queries(database: &Database, datoms: u64, runs: usize) -> Result<Vec<Selective>> {
     let db = database.db()?;
-    let middle = (datoms / 5 / 2) as i64;
-    let value = (middle.wrapping_mul(7919) % 1_000_003).to_string();
+    let value = middle_value(datoms);
     let mut out = Vec::new();
     for (name, query) in SELECTIVE {
         let timing = time_runs(runs, || Ok(db.q_edn(query, &[value.as_str()])?.row_count()))?;
@@ -278,11 +307,7 @@ fn report(
     t: &ScanTimings,
     selective: &[Selective],
 ) -> Result<()> {
-    let per_sec = if load.ms > 0.0 {
-        load.datoms as f64 / (load.ms / 1000.0)
-    } else {
-        0.0
-    };
+    let per_sec = load.per_sec();
     match args.format {
         Format::Edn | Format::Json => output::print_data(
             args.format,

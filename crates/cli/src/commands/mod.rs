@@ -3,11 +3,13 @@
 pub mod backup;
 pub mod bench;
 pub mod bench_ablation;
+pub mod bench_engines;
 pub mod bench_import;
 pub mod bench_ohlc;
 pub mod bench_parallel;
 pub mod bench_query;
 pub mod bench_report;
+pub mod bench_scan_engines;
 pub mod bench_serve;
 pub mod bench_time;
 pub mod bench_tx;

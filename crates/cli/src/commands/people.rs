@@ -9,11 +9,12 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Args;
-use datolite::{Database, DbQueries, QueryResult, Tx, TxValue, Value};
+use datolite::{Database, DbQueries, EngineKind, QueryResult, Tx, TxValue, Value};
 use serde_json::{Map, Value as Json};
 
+use crate::commands::bench_engines::{ratio_text, time_variant, BenchDb, Variant};
 use crate::commands::storage_options;
-use crate::commands::timing::{median, time_runs};
+use crate::commands::timing::{median, time_runs, Timing};
 use crate::error::{CliError, Context, Result};
 use crate::output::{self, round3, Format};
 use crate::rng::XorShift;
@@ -34,6 +35,9 @@ pub struct PeopleBenchArgs {
     /// repeated (its `<name>_runs` says how often it ran).
     #[arg(long, value_name = "R", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=1000))]
     runs: u64,
+
+    #[command(flatten)]
+    engines: crate::commands::bench_engines::EngineChoice,
 
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
@@ -141,6 +145,10 @@ pub fn run(args: PeopleBenchArgs) -> Result<()> {
         None => Data::Generated(people_tx(args.people)),
     };
     let runs = usize::try_from(args.runs).unwrap_or(1);
+    let kinds = args.engines.kinds()?;
+    if !kinds.is_empty() {
+        return run_engines(&args, &data, &kinds, runs);
+    }
     let options = storage_options()?;
 
     // Load: a fresh temporary database per run; the last one stays for the queries.
@@ -151,26 +159,15 @@ pub fn run(args: PeopleBenchArgs) -> Result<()> {
         let dir = tempfile::TempDir::with_prefix("datolite-bench-people-")
             .map_err(|e| CliError::msg(format!("cannot create a temporary directory: {e}")))?;
         let database = Database::open(dir.path(), options.clone())?;
-        let start = Instant::now();
-        let report = match &data {
-            Data::Generated(tx) => database.transact_tx(tx)?,
-            Data::Edn(text) => database.transact(text).context(|| "--data".to_string())?,
-        };
-        load_ms.push(start.elapsed().as_secs_f64() * 1000.0);
-        datoms = report.tx_data.len();
+        let (ms, added) = load(&database, &data)?;
+        load_ms.push(ms);
+        datoms = added;
         kept = Some((dir, database));
     }
     let (_dir, database) = kept.ok_or_else(|| CliError::msg("no run"))?;
-    let db = database.db()?;
 
     let mut report = Map::new();
-    report.insert(
-        "source".into(),
-        Json::from(match &args.data {
-            Some(path) => path.display().to_string(),
-            None => format!("generated: {} people", args.people),
-        }),
-    );
+    report.insert("source".into(), Json::from(source(&args)));
     report.insert("runs".into(), Json::from(args.runs));
     report.insert("add_all_datoms".into(), Json::from(datoms));
     report.insert(
@@ -183,8 +180,7 @@ pub fn run(args: PeopleBenchArgs) -> Result<()> {
         output::ms(median(&mut load_ms)),
         output::thousands(datoms as u64),
     ]);
-    let mut measure = |name: &str, label: String, f: &mut dyn FnMut() -> Result<usize>| {
-        let t = time_runs(runs, &mut *f).context(|| name.to_string())?;
+    for (name, label, t) in measure_all(&database, &mut |f| time_runs(runs, f))? {
         report.insert(format!("{name}_ms"), Json::from(round3(t.median_ms)));
         report.insert(format!("{name}_rows"), Json::from(t.rows));
         report.insert(format!("{name}_runs"), Json::from(t.runs));
@@ -193,12 +189,48 @@ pub fn run(args: PeopleBenchArgs) -> Result<()> {
             output::ms(t.median_ms),
             output::thousands(t.rows as u64),
         ]);
-        Ok::<(), CliError>(())
+    }
+    match args.format {
+        Format::Edn | Format::Json => output::print_data(args.format, &Json::Object(report)),
+        Format::Table => output::print_text(&format!(
+            "bench people: {} datoms, median of {} run{}\n{table}",
+            output::thousands(datoms as u64),
+            args.runs,
+            if args.runs == 1 { "" } else { "s" }
+        )),
+    }
+}
+
+/// What was loaded, for the report.
+fn source(args: &PeopleBenchArgs) -> String {
+    match &args.data {
+        Some(path) => path.display().to_string(),
+        None => format!("generated: {} people", args.people),
+    }
+}
+
+/// Loads `data` in one transaction: (ms, datoms added).
+fn load(database: &Database, data: &Data) -> Result<(f64, usize)> {
+    let start = Instant::now();
+    let report = match data {
+        Data::Generated(tx) => database.transact_tx(tx)?,
+        Data::Edn(text) => database.transact(text).context(|| "--data".to_string())?,
     };
+    Ok((start.elapsed().as_secs_f64() * 1000.0, report.tx_data.len()))
+}
+
+/// A timer: runs a measured closure as the caller wants (warm-up and median, cold or warm).
+type Timer<'a> = dyn FnMut(&mut dyn FnMut() -> Result<usize>) -> Result<Timing> + 'a;
+
+/// Times every query and pull of the workload on the latest snapshot of `database`:
+/// (report key, label, timing), in report order.
+fn measure_all(database: &Database, time: &mut Timer<'_>) -> Result<Vec<(String, String, Timing)>> {
+    let db = database.db()?;
+    let mut out = Vec::new();
     for (name, query, query_args) in QUERIES {
-        measure(name, format!("{name}  {query}"), &mut || {
-            Ok(rows(&db.q_edn(query, query_args)?))
-        })?;
+        let t =
+            time(&mut || Ok(rows(&db.q_edn(query, query_args)?))).context(|| name.to_string())?;
+        out.push((name.to_string(), format!("{name}  {query}"), t));
     }
     // Pull: every person as a map (`pull-many` of `[*]`), and pull inside a query.
     let people: Vec<u64> = db
@@ -208,21 +240,123 @@ pub fn run(args: PeopleBenchArgs) -> Result<()> {
         .iter()
         .map(|d| d.e)
         .collect();
-    measure(
-        "pull_all",
+    let t = time(&mut || Ok(db.pull_many(&people, "[*]")?.len())).context(|| "pull_all".into())?;
+    out.push((
+        "pull_all".into(),
         format!("pull_all  pull-many [*] of the {} people", people.len()),
-        &mut || Ok(db.pull_many(&people, "[*]")?.len()),
-    )?;
-    measure("pull_q", format!("pull_q  {PULL_QUERY}"), &mut || {
-        Ok(rows(&db.q_edn(PULL_QUERY, &[])?))
-    })?;
+        t,
+    ));
+    let t = time(&mut || Ok(rows(&db.q_edn(PULL_QUERY, &[])?))).context(|| "pull_q".into())?;
+    out.push(("pull_q".into(), format!("pull_q  {PULL_QUERY}"), t));
+    Ok(out)
+}
+
+/// One variant's results in `bench people --engine …`.
+struct Column {
+    variant: Variant,
+    engine: &'static str,
+    load_ms: f64,
+    datoms: usize,
+    /// (report key, label, timing), in report order.
+    measures: Vec<(String, String, Timing)>,
+}
+
+/// `bench people --engine …`: the workload on each engine, each in its variants (see
+/// `bench_engines.rs`), in one table whose cells also give the ratio to the first column.
+fn run_engines(
+    args: &PeopleBenchArgs,
+    data: &Data,
+    kinds: &[EngineKind],
+    runs: usize,
+) -> Result<()> {
+    let mut columns: Vec<Column> = Vec::new();
+    for &kind in kinds {
+        let bench = BenchDb::fresh(kind, "datolite-bench-people-")?;
+        let (load_ms, datoms) = load(&bench.database, data)?;
+        for variant in bench.variants() {
+            let database = bench.open_as(&variant)?;
+            let measures = measure_all(&database, &mut |f| {
+                time_variant(&database, variant.cold, runs, f)
+            })?;
+            columns.push(Column {
+                variant,
+                engine: kind.as_str(),
+                load_ms,
+                datoms,
+                measures,
+            });
+        }
+    }
+    // Every engine must answer alike: a different row count is a wrong answer somewhere.
+    if let Some(first) = columns.first() {
+        for column in &columns[1..] {
+            for ((name, _, t), (_, _, expected)) in column.measures.iter().zip(&first.measures) {
+                if t.rows != expected.rows {
+                    return Err(CliError::msg(format!(
+                        "bench people: {name} returned {} rows on {} and {} on {}; this is a bug \
+                         in datolite",
+                        t.rows, column.variant.label, expected.rows, first.variant.label
+                    )));
+                }
+            }
+        }
+    }
+    let datoms = columns.first().map_or(0, |c| c.datoms);
     match args.format {
-        Format::Edn | Format::Json => output::print_data(args.format, &Json::Object(report)),
-        Format::Table => output::print_text(&format!(
-            "bench people: {} datoms, median of {} run{}\n{table}",
-            output::thousands(datoms as u64),
-            args.runs,
-            if args.runs == 1 { "" } else { "s" }
-        )),
+        Format::Edn | Format::Json => {
+            let variants: Vec<Json> = columns
+                .iter()
+                .map(|c| {
+                    let mut object = Map::new();
+                    object.insert("variant".into(), Json::from(c.variant.label.clone()));
+                    object.insert("engine".into(), Json::from(c.engine));
+                    object.insert("fetch_rows".into(), Json::from(c.variant.fetch_rows));
+                    let cache = if c.variant.cold { "cold" } else { "warm" };
+                    object.insert("cache".into(), Json::from(cache));
+                    object.insert("add_all_ms".into(), Json::from(round3(c.load_ms)));
+                    for (name, _, t) in &c.measures {
+                        object.insert(format!("{name}_ms"), Json::from(round3(t.median_ms)));
+                        object.insert(format!("{name}_rows"), Json::from(t.rows));
+                    }
+                    Json::Object(object)
+                })
+                .collect();
+            let mut report = Map::new();
+            report.insert("source".into(), Json::from(source(args)));
+            report.insert("runs".into(), Json::from(args.runs));
+            report.insert("add_all_datoms".into(), Json::from(datoms));
+            report.insert("variants".into(), Json::from(variants));
+            output::print_data(args.format, &Json::Object(report))
+        }
+        Format::Table => {
+            let mut headers = vec!["median (ms), ratio to the first column".to_string()];
+            headers.extend(columns.iter().map(|c| c.variant.label.clone()));
+            let header_refs: Vec<&str> = headers.iter().map(String::as_str).collect();
+            let numeric: Vec<usize> = (1..headers.len()).collect();
+            let mut table = output::table(&header_refs, &numeric);
+            let cell =
+                |ms: f64, first: f64| format!("{} ({})", output::ms(ms), ratio_text(ms, first));
+            let Some(first) = columns.first() else {
+                return Ok(());
+            };
+            let mut row = vec!["add_all (one transaction)".to_string()];
+            row.extend(columns.iter().map(|c| cell(c.load_ms, first.load_ms)));
+            table.add_row(row);
+            for (i, (name, _, expected)) in first.measures.iter().enumerate() {
+                let mut row = vec![name.clone()];
+                row.extend(
+                    columns
+                        .iter()
+                        .map(|c| cell(c.measures[i].2.median_ms, expected.median_ms)),
+                );
+                table.add_row(row);
+            }
+            output::print_text(&format!(
+                "bench people: {} datoms on each engine, median of {runs} run{} (cold: \
+                 datolite's cache emptied before every run)\n{table}",
+                output::thousands(datoms as u64),
+                if runs == 1 { "" } else { "s" }
+            ))
+        }
     }
 }

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use lru::LruCache;
 
-use crate::Table;
+use crate::{CacheStats, Table};
 
 /// Bytes an entry costs beyond its keys and values (the map slot, the vectors' headers).
 const ENTRY_OVERHEAD: u64 = 96;
@@ -66,17 +66,6 @@ impl Rows {
     pub fn len(&self) -> usize {
         self.keys.len()
     }
-}
-
-/// Hits, misses and size, for the benchmarks' report.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct CacheStats {
-    /// Requests answered from the cache.
-    pub hits: u64,
-    /// Requests that went to the server.
-    pub misses: u64,
-    /// Bytes held now.
-    pub bytes: u64,
 }
 
 /// The cache (see the module's invariant).

@@ -26,6 +26,8 @@ pub(crate) enum Sql {
     /// A page of keys and values from `$1` (inclusive), below `$2` when `bounded`, in key order
     /// (descending when `reverse`), at most the last parameter's rows.
     Page { reverse: bool, bounded: bool },
+    /// Insert rows given as two arrays, none of which may exist.
+    Insert,
     /// Insert or replace rows given as two arrays.
     Upsert,
     /// Delete the keys of an array.
@@ -94,6 +96,9 @@ impl Target {
                 if reverse { " DESC" } else { "" },
                 if bounded { "$3" } else { "$2" }
             ),
+            Sql::Insert => {
+                format!("INSERT INTO {name} (k, v) SELECT * FROM unnest($1::bytea[], $2::bytea[])")
+            }
             Sql::Upsert => format!(
                 "INSERT INTO {name} (k, v) SELECT * FROM unnest($1::bytea[], $2::bytea[]) \
                  ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v"

@@ -22,7 +22,7 @@
 mod cache;
 mod conn;
 mod read;
-pub mod testing;
+pub mod scratch;
 mod write;
 
 use std::sync::{Arc, Mutex, PoisonError};
@@ -30,12 +30,13 @@ use std::time::{Duration, Instant};
 
 use postgres::SimpleQueryMessage;
 
-pub use self::cache::CacheStats;
 use self::cache::PageCache;
 use self::conn::{Conn, Target};
 use self::read::PgSnapshot;
 use crate::options::redact_url;
-use crate::{Engine, EngineOptions, KvError, ReadTxn, Result, SyncMode, Table, WriteTxn};
+use crate::{
+    CacheStats, Engine, EngineOptions, KvError, ReadTxn, Result, SyncMode, Table, WriteTxn,
+};
 
 /// The layout version `init` writes into the root row; opening checks it.
 const FORMAT: i32 = 1;
@@ -347,16 +348,6 @@ impl PostgresEngine {
         PostgresEngine::open(options)
     }
 
-    /// Hits, misses and bytes of the local cache.
-    pub fn cache_stats(&self) -> CacheStats {
-        self.shared.cache.stats()
-    }
-
-    /// Empties the local cache (the benchmarks' cold runs).
-    pub fn clear_cache(&self) {
-        self.shared.cache.clear();
-    }
-
     /// Runs `query` on an idle connection outside any transaction.
     fn with_idle<T>(&self, query: impl FnOnce(&mut Conn) -> Result<T>) -> Result<T> {
         let (mut conn, _) = self.shared.checkout()?;
@@ -485,6 +476,14 @@ impl Engine for PostgresEngine {
     fn raw_scan(&self, table: Table) -> Result<(u64, u64)> {
         let (snapshot, _) = self.shared.snapshot(false, None)?;
         snapshot.raw_scan(table)
+    }
+
+    fn cache_stats(&self) -> Option<CacheStats> {
+        Some(self.shared.cache.stats())
+    }
+
+    fn clear_cache(&self) {
+        self.shared.cache.clear();
     }
 
     /// Refused: the data lives in PostgreSQL, whose own tools copy it consistently.

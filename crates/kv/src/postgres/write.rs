@@ -14,6 +14,9 @@
 //!   [`KvError::TransactorBusy`], having written nothing.
 
 use std::sync::{Arc, PoisonError};
+
+use postgres::error::SqlState;
+use postgres::Statement;
 use std::time::{Duration, Instant};
 
 use super::conn::{Conn, Sql};
@@ -153,6 +156,60 @@ fn lock(shared: &Shared, conn: &mut Conn) -> Result<()> {
     }
 }
 
+/// Tables whose puts mostly replace existing rows: they go straight to the upsert.
+const UPDATED_IN_PLACE: [Table; 2] = [Table::Meta, Table::Stats];
+
+/// Tries the fast path for `table`'s puts: plain inserts (a third of an upsert's cost in
+/// PostgreSQL, whose `ON CONFLICT` inserts speculatively), inside a savepoint. Index, log and
+/// history keys are new facts, so this nearly always succeeds; when a key existed, the
+/// savepoint is rolled back and `false` says to upsert instead.
+fn insert_new(
+    shared: &Shared,
+    conn: &mut Conn,
+    table: Table,
+    keys: &[&[u8]],
+    values: &[&[u8]],
+) -> Result<bool> {
+    if UPDATED_IN_PLACE.contains(&table) {
+        return Ok(false);
+    }
+    let target = &shared.target;
+    let fail = |error| target.error("writing", error);
+    conn.client.batch_execute("SAVEPOINT puts").map_err(fail)?;
+    let insert = conn.statement(target, table, Sql::Insert)?;
+    match put_rows(conn, &insert, keys, values) {
+        Ok(()) => {
+            conn.client
+                .batch_execute("RELEASE SAVEPOINT puts")
+                .map_err(fail)?;
+            Ok(true)
+        }
+        Err(error) if error.code() == Some(&SqlState::UNIQUE_VIOLATION) => {
+            conn.client
+                .batch_execute("ROLLBACK TO SAVEPOINT puts")
+                .map_err(fail)?;
+            Ok(false)
+        }
+        Err(error) => Err(fail(error)),
+    }
+}
+
+/// Sends `keys` and `values` with `statement` (an insert or an upsert), a batch per statement.
+fn put_rows(
+    conn: &mut Conn,
+    statement: &Statement,
+    keys: &[&[u8]],
+    values: &[&[u8]],
+) -> Result<(), postgres::Error> {
+    for (keys, values) in keys
+        .chunks(ROWS_PER_STATEMENT)
+        .zip(values.chunks(ROWS_PER_STATEMENT))
+    {
+        conn.client.execute(statement, &[&keys, &values])?;
+    }
+    Ok(())
+}
+
 /// One table's puts (keys, then values) and deletes.
 type TableChanges<'a> = (Vec<&'a [u8]>, Vec<&'a [u8]>, Vec<&'a [u8]>);
 
@@ -184,16 +241,9 @@ fn flush(
             continue;
         }
         versions[table.index()] = commit;
-        if !keys.is_empty() {
+        if !keys.is_empty() && !insert_new(shared, conn, table, keys, values)? {
             let upsert = conn.statement(target, table, Sql::Upsert)?;
-            for (keys, values) in keys
-                .chunks(ROWS_PER_STATEMENT)
-                .zip(values.chunks(ROWS_PER_STATEMENT))
-            {
-                conn.client
-                    .execute(&upsert, &[&keys, &values])
-                    .map_err(fail)?;
-            }
+            put_rows(conn, &upsert, keys, values).map_err(fail)?;
         }
         if !deleted.is_empty() {
             let delete = conn.statement(target, table, Sql::Delete)?;

@@ -18,7 +18,7 @@ pub struct Fixture {
     pub dir: Option<tempfile::TempDir>,
     /// Declared after the engine: the schema is dropped once the engine's connections are.
     #[cfg(feature = "postgres")]
-    pub schema: Option<datolite_kv::postgres::testing::TestSchema>,
+    pub schema: Option<datolite_kv::postgres::scratch::ScratchSchema>,
 }
 
 /// A fresh memory engine.
@@ -61,9 +61,9 @@ pub fn rocksdb() -> Fixture {
 /// so) without a server.
 #[cfg(feature = "postgres")]
 pub fn postgres() -> Option<Fixture> {
-    use datolite_kv::postgres::{testing, PostgresEngine};
-    let url = testing::test_url()?;
-    let schema = testing::TestSchema::new(&url);
+    use datolite_kv::postgres::{scratch, PostgresEngine};
+    let url = scratch::test_url()?;
+    let schema = scratch::ScratchSchema::new(&url);
     let engine = PostgresEngine::init(&schema.options(2)).unwrap();
     Some(Fixture {
         engine: Box::new(engine),

@@ -1,6 +1,6 @@
-//! Helpers for test suites that run against a real PostgreSQL server — this crate's and those
-//! of the crates built on it: where the server is, and a fresh schema per test that is dropped
-//! afterwards.
+//! Throwaway schemas on a real PostgreSQL server, for test suites (this crate's and those of
+//! the crates built on it) and for the benchmarks: where the test server is, and a fresh schema
+//! that is dropped, with everything in it, afterwards.
 //!
 //! Tests find the server in `DATOLITE_PG_URL`. Without it they are skipped, never silently:
 //! [`test_url`] writes a line saying so straight to stderr (past the test harness's output
@@ -41,25 +41,30 @@ pub fn test_url() -> Option<String> {
     url
 }
 
-/// A schema of its own for one test; dropped, with everything in it, when the guard drops.
+/// A schema of its own for one test or benchmark; dropped, with everything in it, when the guard drops.
 #[derive(Debug)]
-pub struct TestSchema {
+pub struct ScratchSchema {
     /// The schema's name (unique per process and call).
     pub name: String,
     url: String,
 }
 
-impl TestSchema {
+impl ScratchSchema {
     /// A new, unused schema name on the server at `url` (nothing is created yet: `init`
     /// creates it).
-    pub fn new(url: &str) -> TestSchema {
+    pub fn new(url: &str) -> ScratchSchema {
+        Self::with_prefix(url, "test")
+    }
+
+    /// [`ScratchSchema::new`] with another prefix than `test` (the benchmarks use `bench`).
+    pub fn with_prefix(url: &str, prefix: &str) -> ScratchSchema {
         static NEXT: AtomicU64 = AtomicU64::new(0);
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.subsec_nanos());
-        TestSchema {
+        ScratchSchema {
             name: format!(
-                "test_{}_{}_{nanos}",
+                "{prefix}_{}_{}_{nanos}",
                 std::process::id(),
                 NEXT.fetch_add(1, Ordering::Relaxed)
             ),
@@ -71,18 +76,24 @@ impl TestSchema {
     /// server's disk (tests need no durability), and `fetch_rows` rows per round trip.
     pub fn options(&self, fetch_rows: usize) -> EngineOptions {
         let mut options = EngineOptions {
-            engine: EngineKind::Postgres,
             sync: SyncMode::None,
             ..EngineOptions::default()
         };
-        options.postgres.url = Some(self.url.clone());
-        options.postgres.schema = self.name.clone();
+        self.point(&mut options);
         options.postgres.fetch_rows = fetch_rows;
         options
     }
+
+    /// Points `options` at this schema (the postgres engine, the server, the schema), leaving
+    /// every other setting as it is.
+    pub fn point(&self, options: &mut EngineOptions) {
+        options.engine = EngineKind::Postgres;
+        options.postgres.url = Some(self.url.clone());
+        options.postgres.schema = self.name.clone();
+    }
 }
 
-impl Drop for TestSchema {
+impl Drop for ScratchSchema {
     fn drop(&mut self) {
         let target = Target {
             schema: self.name.clone(),
