@@ -1,6 +1,7 @@
 //! The binary on a shared PostgreSQL database: `init`, the commands through `--db postgres://…`,
 //! and several processes at once — one writer, two readers, and a second writer that waits for
 //! the first (or gives up clearly). Skipped, saying so, without `DATOLITE_PG_URL`.
+//! The first tests need no server: they check what happens when there is none.
 #![cfg(feature = "postgres")]
 
 mod common;
@@ -44,6 +45,58 @@ fn persons(tag: &str) -> String {
 }
 
 const COUNT: &str = "[:find (count ?e) . :where [?e :person/name]]";
+
+#[test]
+fn an_unreachable_server_or_a_mixed_up_target_is_a_clear_error() {
+    // Port 1 on loopback: nothing listens there.
+    let unreachable = fails(
+        datolite()
+            .args(["--db", "postgres://me:secret@127.0.0.1:1/app", "stats"])
+            .output()
+            .unwrap(),
+    );
+    assert!(
+        unreachable.contains("cannot connect to the PostgreSQL server")
+            && unreachable.contains("me:***@")
+            && !unreachable.contains("secret"),
+        "{unreachable}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let no_url = fails(
+        datolite()
+            .env("DATOLITE_ENGINE", "postgres")
+            .arg("stats")
+            .output()
+            .unwrap(),
+    );
+    assert!(no_url.contains("DATOLITE_PG_URL"), "{no_url}");
+    let directory = fails(
+        datolite()
+            .env("DATOLITE_ENGINE", "postgres")
+            .arg("--db")
+            .arg(dir.path())
+            .arg("stats")
+            .output()
+            .unwrap(),
+    );
+    assert!(directory.contains("is a directory"), "{directory}");
+    let restore = fails(
+        datolite()
+            .args(["--db", "postgres://127.0.0.1:1/app", "restore"])
+            .arg(dir.path())
+            .output()
+            .unwrap(),
+    );
+    assert!(restore.contains("names a PostgreSQL server"), "{restore}");
+    let bad_url = fails(
+        datolite()
+            .env("DATOLITE_PG_URL", "mysql://x")
+            .arg("stats")
+            .output()
+            .unwrap(),
+    );
+    assert!(bad_url.contains("DATOLITE_PG_URL"), "{bad_url}");
+}
 
 #[test]
 fn init_creates_the_schema_once_and_the_commands_work_on_it() {

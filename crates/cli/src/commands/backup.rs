@@ -41,6 +41,13 @@ pub fn restore(db_path: Option<&Path>, args: RestoreArgs) -> Result<()> {
             "restore needs the directory to restore into: pass --db DIR (a new directory)".into(),
         ));
     };
+    if dest.to_str().is_some_and(datolite_kv::is_postgres_url) {
+        return Err(CliError::msg(
+            "restore writes a database directory, and --db names a PostgreSQL server: restore \
+             into a directory, then `datolite --db DIR export` and `datolite --db postgres://… \
+             import` the export into the shared database",
+        ));
+    }
     Database::restore(&args.backup, dest)?;
     output::print_text(&format!(
         "restored {} into {}",

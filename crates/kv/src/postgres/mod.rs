@@ -1,6 +1,6 @@
 //! The PostgreSQL engine (cargo feature `postgres`): shared storage for one transactor and many
 //! peers on any machines, Datomic Pro's deployment over a storage it does not own
-//! (`docs/design.md`, §2.5).
+//! (`docs/design.md`, §2.6).
 //!
 //! - Layout: a PostgreSQL schema (default `datolite`) holds one table per [`Table`],
 //!   `(k bytea PRIMARY KEY, v bytea NOT NULL)` — PostgreSQL orders `bytea` bytewise, so keys
