@@ -26,7 +26,8 @@ pub struct PostgresOptions {
     /// Connections kept open for snapshots once they are returned (more are opened on demand).
     pub pool_size: usize,
     /// How long a write waits for another transactor's write to finish (PostgreSQL advisory
-    /// lock) before failing with [`KvError::WriteBusy`](crate::KvError), in milliseconds.
+    /// lock) before failing with [`KvError::TransactorBusy`](crate::KvError::TransactorBusy), in
+    /// milliseconds.
     pub write_wait_ms: u64,
     /// How long connecting to the server may take before it counts as unreachable, in seconds.
     pub connect_timeout_s: u64,
