@@ -5,7 +5,14 @@ use datolite::ENV_VARS;
 
 /// Variables the command line reads besides the storage options: the database directory and
 /// the REPL's history file.
-const CLI_VARS: [&str; 2] = ["DATOLITE_DB", crate::commands::repl::HISTORY_FILE_VAR];
+const CLI_VARS: [&str; 5] = [
+    "DATOLITE_DB",
+    crate::commands::repl::HISTORY_FILE_VAR,
+    // Read by scripts/local-postgres.sh and the PostgreSQL test suites, not by the binary.
+    "DATOLITE_PG_DIR",
+    "DATOLITE_PG_PORT",
+    "DATOLITE_PG_REQUIRED",
+];
 
 /// The warning for each unknown `DATOLITE_*` variable among `names`.
 pub fn unknown_variables<'n>(names: impl Iterator<Item = &'n str>) -> Vec<String> {

@@ -10,7 +10,7 @@ use std::io::Write;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::{datolite, fails, ok};
 use datolite_kv::postgres::scratch::{test_url, ScratchSchema};
@@ -88,6 +88,17 @@ fn an_unreachable_server_or_a_mixed_up_target_is_a_clear_error() {
             .unwrap(),
     );
     assert!(restore.contains("names a PostgreSQL server"), "{restore}");
+    // Commands that build their own database in a directory never write the shared one.
+    let demo = fails(
+        datolite()
+            .env("DATOLITE_ENGINE", "postgres")
+            .env("DATOLITE_PG_URL", "postgres://127.0.0.1:1/app")
+            .args(["demo", "--dir"])
+            .arg(dir.path().join("demo"))
+            .output()
+            .unwrap(),
+    );
+    assert!(demo.contains("not in a"), "{demo}");
     let bad_url = fails(
         datolite()
             .env("DATOLITE_PG_URL", "mysql://x")
@@ -130,6 +141,18 @@ fn init_creates_the_schema_once_and_the_commands_work_on_it() {
         .output()
         .unwrap());
     assert_eq!(count.trim(), PER_TX.to_string());
+    // A password in the URL is never shown (the local server trusts any).
+    if let Some((user, rest)) = url
+        .split_once('@')
+        .filter(|(user, _)| !user[11..].contains(':'))
+    {
+        let with_password = format!("{user}:hunter2@{rest}");
+        let stats = ok(pg(&with_password, &schema, &["stats"]).output().unwrap());
+        assert!(
+            stats.contains(":***@") && !stats.contains("hunter2"),
+            "{stats}"
+        );
+    }
     let checked = ok(pg(&url, &schema, &["check"]).output().unwrap());
     assert!(checked.contains("checked"), "{checked}");
     let pulled = ok(
@@ -173,7 +196,13 @@ fn one_writer_two_readers_and_a_second_writer_that_waits() {
 
     // Two reader processes count persons over and over, each query a new snapshot; one
     // writer process adds PER_TX persons per transaction.
-    let mut writer = repl(&url, &schema);
+    let writer_log = dir.path().join("writer.stderr");
+    let mut writer = pg(&url, &schema, &["repl", "--format", "edn"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&writer_log).unwrap())
+        .spawn()
+        .unwrap();
     let mut readers = [repl(&url, &schema), repl(&url, &schema)];
     let done = AtomicBool::new(false);
     std::thread::scope(|scope| {
@@ -184,8 +213,6 @@ fn one_writer_two_readers_and_a_second_writer_that_waits() {
                 writeln!(writer_in, ".transact {}", persons(&format!("w{n}"))).unwrap();
                 std::thread::sleep(Duration::from_millis(5));
             }
-            drop(writer_in);
-            done.store(true, Ordering::SeqCst);
         });
         for reader in &mut readers {
             let mut reader_in = reader.stdin.take().unwrap();
@@ -196,13 +223,15 @@ fn one_writer_two_readers_and_a_second_writer_that_waits() {
                 }
             });
         }
+        // The readers go on until the writer process has committed everything and exited.
+        let status = writer.wait().unwrap();
+        done.store(true, Ordering::SeqCst);
+        assert!(
+            status.success(),
+            "{}",
+            std::fs::read_to_string(&writer_log).unwrap_or_default()
+        );
     });
-    let written = writer.wait_with_output().unwrap();
-    assert!(
-        written.status.success(),
-        "{}",
-        String::from_utf8_lossy(&written.stderr)
-    );
     let mut seen = std::collections::BTreeSet::new();
     for reader in readers {
         let output = reader.wait_with_output().unwrap();
@@ -252,20 +281,22 @@ fn one_writer_two_readers_and_a_second_writer_that_waits() {
     let late = common::file(dir.path(), "late.edn", &persons("late"));
     let hasty = common::file(dir.path(), "hasty.edn", &persons("hasty"));
     let (locked_tx, locked_rx) = mpsc::channel();
+    let (release_tx, release_rx) = mpsc::channel::<()>();
     std::thread::scope(|scope| {
-        scope.spawn(|| {
+        let holder = &holder;
+        scope.spawn(move || {
             holder
                 .write(&mut |txn| {
                     txn.put(Table::Meta, b"test-holder", b"1")?;
                     let _ = locked_tx.send(());
-                    std::thread::sleep(Duration::from_millis(1500));
+                    // Held until the test says so (or a minute, should the test fail first).
+                    let _ = release_rx.recv_timeout(Duration::from_secs(60));
                     Ok(())
                 })
                 .unwrap();
         });
         locked_rx.recv().unwrap();
-        let started = Instant::now();
-        let waiting = pg(&url, &schema, &["transact"])
+        let mut waiting = pg(&url, &schema, &["transact"])
             .arg(&late)
             .env("DATOLITE_PG_WRITE_WAIT_MS", "30000")
             .stdout(Stdio::piped())
@@ -282,11 +313,18 @@ fn one_writer_two_readers_and_a_second_writer_that_waits() {
             gave_up.contains("another transactor") && gave_up.contains("nothing was written"),
             "{gave_up}"
         );
-        let waited = waiting.wait_with_output().unwrap();
-        assert!(waited.status.success());
+        // The waiting writer is still waiting: the lock is still held.
+        std::thread::sleep(Duration::from_millis(300));
         assert!(
-            started.elapsed() >= Duration::from_millis(800),
-            "the second writer did not wait"
+            waiting.try_wait().unwrap().is_none(),
+            "the second writer did not wait for the lock"
+        );
+        release_tx.send(()).unwrap();
+        let waited = waiting.wait_with_output().unwrap();
+        assert!(
+            waited.status.success(),
+            "{}",
+            String::from_utf8_lossy(&waited.stderr)
         );
     });
     total(TXS * PER_TX + PER_TX);

@@ -42,11 +42,40 @@ pub fn open_engine(path: Option<&Path>, options: &EngineOptions) -> Result<Arc<d
                      `--features rocksdb` (needs libclang), or use lmdb or memory"
                 .into(),
         }),
-        #[cfg(feature = "postgres")]
-        EngineKind::Postgres => Ok(Arc::new(crate::postgres::PostgresEngine::open(options)?)),
-        #[cfg(not(feature = "postgres"))]
-        EngineKind::Postgres => Err(postgres_missing()),
+        EngineKind::Postgres => {
+            refuse_directory(path)?;
+            open_postgres(options)
+        }
     }
+}
+
+/// The postgres engine keeps nothing in a directory: a caller that names one expects its own
+/// database there (a benchmark's throwaway directory, the demo's), and opening the shared
+/// database instead would write into it.
+fn refuse_directory(path: Option<&Path>) -> Result<()> {
+    match path {
+        Some(path) => Err(KvError::InvalidOption {
+            name: "engine".into(),
+            reason: format!(
+                "the postgres engine keeps its data on the server (DATOLITE_PG_URL), not in a \
+                 directory: {} would not be used, and the shared database would be written \
+                 instead; open it without a directory (Database::open_with, or --db \
+                 postgres://…), or choose another engine for a directory",
+                path.display()
+            ),
+        }),
+        None => Ok(()),
+    }
+}
+
+#[cfg(feature = "postgres")]
+fn open_postgres(options: &EngineOptions) -> Result<Arc<dyn Engine>> {
+    Ok(Arc::new(crate::postgres::PostgresEngine::open(options)?))
+}
+
+#[cfg(not(feature = "postgres"))]
+fn open_postgres(_options: &EngineOptions) -> Result<Arc<dyn Engine>> {
+    Err(postgres_missing())
 }
 
 /// Creates a new, empty database where `options` point — a PostgreSQL schema (which opening
@@ -55,7 +84,10 @@ pub fn open_engine(path: Option<&Path>, options: &EngineOptions) -> Result<Arc<d
 pub fn init_engine(path: Option<&Path>, options: &EngineOptions) -> Result<Arc<dyn Engine>> {
     match options.engine {
         #[cfg(feature = "postgres")]
-        EngineKind::Postgres => Ok(Arc::new(crate::postgres::PostgresEngine::init(options)?)),
+        EngineKind::Postgres => {
+            refuse_directory(path)?;
+            Ok(Arc::new(crate::postgres::PostgresEngine::init(options)?))
+        }
         #[cfg(not(feature = "postgres"))]
         EngineKind::Postgres => Err(postgres_missing()),
         EngineKind::Memory => open_engine(path, options),

@@ -224,3 +224,35 @@ fn opening_a_schema_without_a_database_says_how_to_create_one() {
         "{again}"
     );
 }
+
+#[test]
+fn connections_the_server_dropped_are_replaced_by_the_next_read_and_write() {
+    let Some(schema) = schema() else { return };
+    let mut options = schema.options(8);
+    // A name of its own, so terminating its connections touches no other test.
+    let app = format!("reconnect_{}", schema.name);
+    let url = options.postgres.url.clone().unwrap();
+    options.postgres.url = Some(format!("{url}?application_name={app}"));
+    let engine = PostgresEngine::init(&options).unwrap();
+    common::put_all(&engine, Table::Eavt, &[(b"a", b"1")]);
+    assert_eq!(count(&engine, Table::Eavt), 1);
+    // The server drops every connection of the engine: its pooled snapshots' and its
+    // transactor's (what a restart or a failover does).
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let killed = client
+        .query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+            &[&app],
+        )
+        .unwrap()
+        .len();
+    assert!(
+        killed >= 2,
+        "expected pooled and transactor connections, killed {killed}"
+    );
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(count(&engine, Table::Eavt), 1);
+    common::put_all(&engine, Table::Eavt, &[(b"b", b"2")]);
+    assert_eq!(count(&engine, Table::Eavt), 2);
+    assert!(engine.size_on_disk().unwrap() > 0);
+}

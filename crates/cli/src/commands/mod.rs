@@ -149,6 +149,12 @@ pub fn shared_storage(
     }
 }
 
+/// `--db` as messages and reports show it: a directory's path, or a server's URL with its
+/// password hidden.
+pub fn shown(db: &Path) -> String {
+    datolite_kv::redact_url(&db.display().to_string())
+}
+
 /// How the user can run this binary again, for commands a report suggests: `datolite` when
 /// that is what `PATH` finds, `cargo run --release --` (or `cargo run --`) for a binary in a
 /// cargo `target` directory (the README's `cargo run --release -- demo`), else the binary's path.

@@ -88,7 +88,7 @@ pub fn run(db_path: Option<&Path>, args: StatsArgs) -> Result<()> {
         Format::Table => {
             let rows = attribute_rows(&db)?;
             let total = db.count()?;
-            let path = db_path.map(|p| p.display().to_string()).unwrap_or_default();
+            let path = db_path.map(crate::commands::shown).unwrap_or_default();
             output::print_text(&format!(
                 "database {path}: {} datoms, basis t {}, {} on disk\n{}",
                 output::thousands(total),

@@ -111,7 +111,7 @@ pub fn run(db_path: Option<&Path>, args: TuneArgs) -> Result<()> {
     };
     let (target_name, target_dir, target_options) = match &users {
         Some((dir, db)) => (
-            dir.display().to_string(),
+            crate::commands::shown(dir),
             dir.to_path_buf(),
             db.options().clone(),
         ),
@@ -128,7 +128,7 @@ pub fn run(db_path: Option<&Path>, args: TuneArgs) -> Result<()> {
     for size in BATCH_SIZES {
         let mut options = target_options.clone();
         options.scan_batch_size = size;
-        let db = Database::open(&target_dir, options)?.db()?;
+        let db = reopen(&target_dir, options)?.db()?;
         let (ms, fold) = best_of(runs, || iterator_fold(&db))?;
         agree(&mut reference, fold, "batch sizes")?;
         candidates.push(Candidate {
@@ -212,7 +212,7 @@ pub fn run(db_path: Option<&Path>, args: TuneArgs) -> Result<()> {
         cores,
         memory_bytes: memory,
         calibration_datoms,
-        database: db_path.map(|p| p.display().to_string()),
+        database: db_path.map(crate::commands::shown),
         choices,
         env_lines,
     };
@@ -416,4 +416,12 @@ fn table_text(report: &TuneJson) -> String {
         )),
         report.env_lines.join("\n")
     )
+}
+
+/// The database in `dir` (or the shared one `options` name) opened again with `options`.
+fn reopen(dir: &Path, options: StoreOptions) -> Result<Database> {
+    if options.kv.engine == EngineKind::Postgres {
+        return Ok(Database::open_with(options)?);
+    }
+    Ok(Database::open(dir, options)?)
 }

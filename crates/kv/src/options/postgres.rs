@@ -56,23 +56,30 @@ pub fn is_postgres_url(text: &str) -> bool {
     lower.starts_with("postgres://") || lower.starts_with("postgresql://")
 }
 
-/// `url` with any password replaced by `***`, for messages and logs.
-pub fn redact_url(url: &str) -> String {
-    let Some(scheme_end) = url.find("://") else {
-        return url.to_string();
-    };
-    let rest = &url[scheme_end + 3..];
-    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let authority = &rest[..authority_end];
-    match (authority.rfind('@'), authority.find(':')) {
-        (Some(at), Some(colon)) if colon < at => format!(
-            "{}{}:***{}",
-            &url[..scheme_end + 3],
-            &authority[..colon],
-            &url[scheme_end + 3 + at..]
-        ),
-        _ => url.to_string(),
+/// `text` — a connection URL, a `key=value` connection string, or any text that may hold one
+/// — with every password replaced by `***`, for messages and logs. The credentials of a URL
+/// are found as the client finds them: everything before the first `@` after the scheme (a
+/// password may hold an unescaped `/` or `?`); `password=…` parameters are hidden too.
+pub fn redact_url(text: &str) -> String {
+    let mut out = text.to_string();
+    if let Some(scheme_end) = out.find("://") {
+        let start = scheme_end + 3;
+        if let Some(at) = out[start..].find('@') {
+            if let Some(colon) = out[start..start + at].find(':') {
+                out.replace_range(start + colon + 1..start + at, "***");
+            }
+        }
     }
+    let mut from = 0;
+    while let Some(found) = out[from..].to_ascii_lowercase().find("password=") {
+        let value = from + found + "password=".len();
+        let end = out[value..]
+            .find(|c: char| c == '&' || c.is_whitespace())
+            .map_or(out.len(), |n| value + n);
+        out.replace_range(value..end, "***");
+        from = value + 3;
+    }
+    out
 }
 
 impl PostgresOptions {
@@ -158,6 +165,19 @@ mod tests {
         );
         assert_eq!(redact_url("postgres://me@db/app"), "postgres://me@db/app");
         assert_eq!(redact_url("postgresql://db"), "postgresql://db");
+        assert_eq!(
+            redact_url("postgres://me:pa/ss?x@db/app"),
+            "postgres://me:***@db/app"
+        );
+        assert_eq!(
+            redact_url("postgres://me@db/app?sslmode=disable&password=s3cret"),
+            "postgres://me@db/app?sslmode=disable&password=***"
+        );
+        assert_eq!(
+            redact_url("host=db Password=s3cret user=me"),
+            "host=db Password=*** user=me"
+        );
+        assert_eq!(redact_url("/var/lib/db"), "/var/lib/db");
         assert!(is_postgres_url("PostgreSQL://x"));
         assert!(!is_postgres_url("/var/db"));
     }

@@ -98,10 +98,11 @@ impl PageCache {
 
     /// The cached answer to `key`, if any.
     pub fn get(&self, key: &CacheKey) -> Option<Arc<Rows>> {
+        let mut inner = self.lock();
         if self.capacity == 0 {
+            inner.stats.misses += 1;
             return None;
         }
-        let mut inner = self.lock();
         let found = inner.entries.get(key).cloned();
         match found {
             Some(_) => inner.stats.hits += 1,

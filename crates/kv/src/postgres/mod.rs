@@ -91,13 +91,15 @@ impl Shared {
     }
 
     /// Runs the simple-query `sql` (several statements, one round trip) on an idle connection,
-    /// retrying once on a fresh connection when a pooled one turns out dead (the server
-    /// restarted since it was pooled). Returns the connection, still in whatever transaction
+    /// retrying once on a fresh connection when a pooled one fails (it may have died since it
+    /// was pooled: the server restarted, a failover, a terminated backend). Returns the connection, still in whatever transaction
     /// `sql` began, and the rows.
     fn begin(&self, sql: &str) -> Result<(Conn, Vec<postgres::SimpleQueryRow>)> {
         let (mut conn, pooled) = self.checkout()?;
         let outcome = match conn.client.simple_query(sql) {
-            Err(error) if pooled && error.is_closed() => {
+            // A pooled connection may have died since (a restart, a failover, a terminated
+            // backend): the statements are read-only, so one retry on a new one is safe.
+            Err(_) if pooled => {
                 conn = self.connect()?;
                 conn.client.simple_query(sql)
             }
@@ -265,7 +267,12 @@ impl PostgresEngine {
         let Some(root) = root else {
             return Err(not_a_database(&target, "its root table is empty"));
         };
-        let format: i32 = root.get(0);
+        // A table of another application named `root` (a shared schema such as `public`) must
+        // be an error, not a panic on a column of another type.
+        let (format, epoch) = match (root.try_get::<_, i32>(0), root.try_get::<_, i64>(1)) {
+            (Ok(format), Ok(epoch)) => (format, epoch),
+            _ => return Err(not_a_database(&target, "its root table is not datolite's")),
+        };
         if format != FORMAT {
             return Err(KvError::Open {
                 path: target.shown_url.clone().into(),
@@ -284,7 +291,7 @@ impl PostgresEngine {
             pool_size: pg.pool_size,
             writer: Mutex::new(None),
             cache: PageCache::new(pg.cache_size),
-            epoch: root.get(1),
+            epoch,
             sync: options.sync,
             write_wait_ms: pg.write_wait_ms,
             lock_key: lock_key(&target.schema),
@@ -348,10 +355,17 @@ impl PostgresEngine {
         PostgresEngine::open(options)
     }
 
-    /// Runs `query` on an idle connection outside any transaction.
-    fn with_idle<T>(&self, query: impl FnOnce(&mut Conn) -> Result<T>) -> Result<T> {
-        let (mut conn, _) = self.shared.checkout()?;
-        let value = query(&mut conn)?;
+    /// Runs the read-only `query` on an idle connection outside any transaction, once more on a
+    /// fresh connection when a pooled one fails (it may have died since it was pooled).
+    fn with_idle<T>(&self, mut query: impl FnMut(&mut Conn) -> Result<T>) -> Result<T> {
+        let (mut conn, pooled) = self.shared.checkout()?;
+        let value = match query(&mut conn) {
+            Err(_) if pooled => {
+                conn = self.shared.connect()?;
+                query(&mut conn)?
+            }
+            outcome => outcome?,
+        };
         self.shared.give_back(conn);
         Ok(value)
     }

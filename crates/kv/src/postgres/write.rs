@@ -35,10 +35,7 @@ pub(crate) fn write(
 ) -> Result<()> {
     // This process's writers queue here; the connection stays with the slot between writes.
     let mut slot = shared.writer.lock().unwrap_or_else(PoisonError::into_inner);
-    let conn = match slot.take() {
-        Some(conn) if !conn.client.is_closed() => conn,
-        _ => shared.connect()?,
-    };
+    let conn = begin(shared, slot.take())?;
     let (conn, outcome) = run(shared, conn, body);
     // Whatever happened, the transaction is over; keep the connection if it still works.
     if let Some(mut conn) = conn {
@@ -50,14 +47,10 @@ pub(crate) fn write(
     outcome
 }
 
-/// Begins, locks, runs the body and commits; returns the connection when it is still usable
-/// (outside a transaction on success, inside the failed one on error).
-fn run(
-    shared: &Arc<Shared>,
-    mut conn: Conn,
-    body: &mut dyn FnMut(&mut dyn WriteTxn) -> Result<()>,
-) -> (Option<Conn>, Result<()>) {
-    let target = &shared.target;
+/// The transactor's connection inside a new transaction: the one kept from the last write, or
+/// a new one — also when the kept one turns out dead (the server restarted, a failover, an
+/// idle timeout), which is safe to retry because nothing was sent yet.
+fn begin(shared: &Shared, kept: Option<Conn>) -> Result<Conn> {
     let begin = if shared.sync == SyncMode::Full {
         "BEGIN"
     } else {
@@ -65,9 +58,26 @@ fn run(
         // commits, never half of one.
         "BEGIN; SET LOCAL synchronous_commit TO off"
     };
-    if let Err(error) = conn.client.batch_execute(begin) {
-        return (None, Err(target.error("beginning a write", error)));
+    if let Some(mut conn) = kept.filter(|conn| !conn.client.is_closed()) {
+        if conn.client.batch_execute(begin).is_ok() {
+            return Ok(conn);
+        }
     }
+    let mut conn = shared.connect()?;
+    conn.client
+        .batch_execute(begin)
+        .map_err(|error| shared.target.error("beginning a write", error))?;
+    Ok(conn)
+}
+
+/// Locks, runs the body and commits, in the transaction `conn` is in; returns the connection
+/// when it is still usable (outside a transaction on success, inside the failed one on error).
+fn run(
+    shared: &Arc<Shared>,
+    mut conn: Conn,
+    body: &mut dyn FnMut(&mut dyn WriteTxn) -> Result<()>,
+) -> (Option<Conn>, Result<()>) {
+    let target = &shared.target;
     if let Err(error) = lock(shared, &mut conn) {
         return (Some(conn), Err(error));
     }
@@ -78,21 +88,12 @@ fn run(
         ),
         &[],
     );
-    let (commits, versions) = match root {
-        Ok(row) => {
-            if let Err(error) = shared.check_epoch(Some(row.get(0))) {
-                return (Some(conn), Err(error));
-            }
-            let versions: Vec<i64> = row.get(2);
-            match <[i64; 12]>::try_from(versions) {
-                Ok(versions) => (row.get::<_, i64>(1), versions),
-                Err(found) => {
-                    let text = format!("{found:?}");
-                    return (Some(conn), Err(shared.corrupt_root(&text)));
-                }
-            }
-        }
-        Err(error) => return (Some(conn), Err(target.error("reading the root", error))),
+    let (commits, versions) = match root.map_err(|error| target.error("reading the root", error)) {
+        Ok(row) => match read_root(shared, &row) {
+            Ok(root) => root,
+            Err(error) => return (Some(conn), Err(error)),
+        },
+        Err(error) => return (Some(conn), Err(error)),
     };
     // The body reads the committed state through the transactor's own connection.
     let snapshot = PgSnapshot::new(conn, versions, shared, false);
@@ -125,6 +126,22 @@ fn run(
     match conn.client.batch_execute("COMMIT") {
         Ok(()) => (Some(conn), Ok(())),
         Err(error) => (None, Err(target.error("committing", error))),
+    }
+}
+
+/// The commit count and table versions of the root row `row` (epoch checked).
+fn read_root(shared: &Shared, row: &postgres::Row) -> Result<(i64, [i64; 12])> {
+    shared.check_epoch(row.try_get::<_, i64>(0).ok())?;
+    let commits = row.try_get::<_, i64>(1);
+    let versions = row.try_get::<_, Vec<Option<i64>>>(2);
+    let found = format!("{versions:?}");
+    let versions: Option<Vec<i64>> = versions.ok().and_then(|v| v.into_iter().collect());
+    match (
+        commits,
+        versions.and_then(|v| <[i64; 12]>::try_from(v).ok()),
+    ) {
+        (Ok(commits), Some(versions)) => Ok((commits, versions)),
+        _ => Err(shared.corrupt_root(&found)),
     }
 }
 

@@ -441,6 +441,9 @@ impl TxContext<'_> {
 /// seeking from run to run, not a search each — on the PostgreSQL engine a seek inside the
 /// page in hand costs no round trip, so a large transaction asks once per page, not per value.
 fn new_values(txn: &dyn ReadOps, buffer: &buffer::KeyBuffer, order: &[u32]) -> Result<Vec<u32>> {
+    if order.is_empty() {
+        return Ok(Vec::new());
+    }
     let last = txn
         .first(Table::Avet, &KeyRange::all(), Direction::Reverse)?
         .map(|(k, _)| k);

@@ -299,7 +299,7 @@ impl Session<'_> {
         let rows = attribute_rows(&db)?;
         output::print_text(&format!(
             "database {}: {} datoms, basis t {}, {} on disk\n{}",
-            self.db_path.display(),
+            crate::commands::shown(self.db_path),
             output::thousands(db.count()?),
             db.basis_t(),
             output::bytes(self.database.size_on_disk()?),

@@ -148,7 +148,7 @@ fn interactive(session: &mut Session<'_>) -> Result<()> {
     }
     println!(
         "datolite repl on {} — .help for help, .quit to leave",
-        session.db_path.display()
+        crate::commands::shown(session.db_path)
     );
     let mut buffer = String::new();
     loop {
