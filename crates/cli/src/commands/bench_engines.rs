@@ -7,12 +7,10 @@
 //! dropped afterwards. "Cold" is datolite's cache only: the server's own buffers stay warm, as
 //! they would for a peer that restarts next to a busy server.
 
-use std::time::Instant;
-
 use clap::Args;
 use datolite::{Database, EngineKind, StoreOptions};
 
-use crate::commands::timing::{median, Timing, SLOW_MS};
+use crate::commands::timing::{time_runs_after, Timing};
 use crate::error::{CliError, Result};
 
 /// `--engine`: the engines to run on, side by side.
@@ -161,35 +159,25 @@ impl BenchDb {
     }
 }
 
-/// Like [`crate::commands::timing::time_runs`] — one untimed run, then the median of `runs` —
-/// except that for a `cold` variant the engine's cache is emptied before every run, outside
-/// the timing.
+/// [`time_runs`](crate::commands::timing::time_runs) — one untimed run, then the median of
+/// `runs` — except that for a `cold` variant the engine's cache is emptied before every timed
+/// run, outside the timing.
 pub fn time_variant(
     database: &Database,
     cold: bool,
     runs: usize,
-    mut f: impl FnMut() -> Result<usize>,
+    f: impl FnMut() -> Result<usize>,
 ) -> Result<Timing> {
     let engine = database.store().engine();
-    f()?;
-    let mut samples = Vec::with_capacity(runs);
-    let mut rows = 0;
-    for _ in 0..runs.max(1) {
-        if cold {
-            engine.clear_cache();
-        }
-        let start = Instant::now();
-        rows = f()?;
-        samples.push(start.elapsed().as_secs_f64() * 1000.0);
-        if samples.len() == 1 && samples[0] > SLOW_MS {
-            break;
-        }
-    }
-    Ok(Timing {
-        median_ms: median(&mut samples),
-        rows,
-        runs: samples.len(),
-    })
+    time_runs_after(
+        runs,
+        || {
+            if cold {
+                engine.clear_cache();
+            }
+        },
+        f,
+    )
 }
 
 /// `a / b` as text (`-` when `b` is zero).

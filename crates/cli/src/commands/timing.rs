@@ -22,11 +22,22 @@ pub struct Timing {
 
 /// Runs `f` once untimed (the first run also pays for touching the snapshot's pages), then
 /// `runs` times timed.
-pub fn time_runs(runs: usize, mut f: impl FnMut() -> Result<usize>) -> Result<Timing> {
+pub fn time_runs(runs: usize, f: impl FnMut() -> Result<usize>) -> Result<Timing> {
+    time_runs_after(runs, || {}, f)
+}
+
+/// [`time_runs`], calling `before` ahead of every timed run, outside the timing (the
+/// benchmarks' cold runs empty a cache there).
+pub fn time_runs_after(
+    runs: usize,
+    mut before: impl FnMut(),
+    mut f: impl FnMut() -> Result<usize>,
+) -> Result<Timing> {
     f()?;
     let mut samples = Vec::with_capacity(runs);
     let mut rows = 0;
     for _ in 0..runs.max(1) {
+        before();
         let start = Instant::now();
         rows = f()?;
         samples.push(start.elapsed().as_secs_f64() * 1000.0);
