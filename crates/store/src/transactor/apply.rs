@@ -239,13 +239,19 @@ impl TxContext<'_> {
             if slot == buffer::LOG {
                 continue;
             }
+            if buffers[slot].len() == 0 {
+                continue;
+            }
             let order = buffers[slot].sorted();
+            // The table's last key before this batch, read once: keys after it are appended,
+            // and AVET values after it are new without looking.
+            let last = buffer::last_key(&*self.txn, table)?;
             if slot == buffer::slot(Index::Avet) && stats_on {
-                for a in new_values(&*self.txn, &buffers[slot], &order)? {
+                for a in new_values(&*self.txn, &buffers[slot], &order, last.as_deref())? {
                     self.stats.row(a).distinct_values += 1;
                 }
             }
-            buffers[slot].write_sorted(&mut *self.txn, table, order, |_, _, _| Ok(()))?;
+            buffers[slot].write_sorted(&mut *self.txn, table, order, last.as_deref())?;
             buffers[slot].clear();
         }
         self.buffers = buffers;
@@ -436,17 +442,16 @@ impl TxContext<'_> {
 }
 
 /// The attribute of every (attribute, value) run of the AVET keys `buffer` holds (in `order`,
-/// ascending) that the index does not hold yet: a new distinct value. A run sorting after the
-/// index's last key is new without looking; the others are looked up by one forward cursor
+/// ascending) that the index does not hold yet: a new distinct value. A run sorting after
+/// `last`, the index's last key, is new without looking; the others are looked up by one forward cursor
 /// seeking from run to run, not a search each — on the PostgreSQL engine a seek inside the
 /// page in hand costs no round trip, so a large transaction asks once per page, not per value.
-fn new_values(txn: &dyn ReadOps, buffer: &buffer::KeyBuffer, order: &[u32]) -> Result<Vec<u32>> {
-    if order.is_empty() {
-        return Ok(Vec::new());
-    }
-    let last = txn
-        .first(Table::Avet, &KeyRange::all(), Direction::Reverse)?
-        .map(|(k, _)| k);
+fn new_values(
+    txn: &dyn ReadOps,
+    buffer: &buffer::KeyBuffer,
+    order: &[u32],
+    last: Option<&[u8]>,
+) -> Result<Vec<u32>> {
     let mut cursor = txn.cursor(Table::Avet, KeyRange::all(), Direction::Forward)?;
     let mut previous_run: Option<&[u8]> = None;
     let mut new = Vec::new();
@@ -458,8 +463,8 @@ fn new_values(txn: &dyn ReadOps, buffer: &buffer::KeyBuffer, order: &[u32]) -> R
             continue;
         }
         previous_run = Some(run);
-        let stored = match &last {
-            Some(last) if run <= last.as_slice() => cursor
+        let stored = match last {
+            Some(last) if run <= last => cursor
                 .seek(run)?
                 .is_some_and(|(found, _)| found.starts_with(run)),
             _ => false,

@@ -6,7 +6,7 @@
 //! appended without a tree search. Retractions are not deferred; they run first, so the
 //! transactor's reads of the committed state see them.
 
-use datolite_kv::{Direction, KeyRange, Table, WriteTxn};
+use datolite_kv::{Direction, KeyRange, ReadOps, Table, WriteTxn};
 
 use crate::bulk::Deferred;
 use crate::encoding::Index;
@@ -176,32 +176,22 @@ impl KeyBuffer {
     }
 
     /// Writes every key (empty value) into `table` in `order` (from [`KeyBuffer::sorted`], or
-    /// an order known to be the same). `before_put` sees each key
-    /// first, with the table's last key before this batch, while the table still holds none of
-    /// the batch (statistics look at the committed state there). Keys that sort after that
-    /// last key are appended in one batch, without tree searches.
+    /// an order known to be the same). `last` is the table's last key before this batch
+    /// ([`last_key`]): keys that sort after it are appended in one batch, without tree searches.
     pub fn write_sorted(
         &self,
         txn: &mut dyn WriteTxn,
         table: Table,
         mut order: Vec<u32>,
-        mut before_put: impl FnMut(&mut dyn WriteTxn, &[u8], Option<&[u8]>) -> Result<()>,
+        last: Option<&[u8]>,
     ) -> Result<()> {
         if self.ends.is_empty() {
             return Ok(());
         }
         order.dedup_by(|a, b| self.key(*a as usize) == self.key(*b as usize));
-        let last = txn
-            .first(table, &KeyRange::all(), Direction::Reverse)?
-            .map(|(k, _)| k);
-        for &i in &order {
-            before_put(txn, self.key(i as usize), last.as_deref())?;
-        }
         // Sorted input: once one key is past the old last key, all the rest are too.
-        let split = order.partition_point(|&i| {
-            last.as_deref()
-                .is_some_and(|last| self.key(i as usize) <= last)
-        });
+        let split =
+            order.partition_point(|&i| last.is_some_and(|last| self.key(i as usize) <= last));
         for &i in &order[..split] {
             txn.put(table, self.key(i as usize), &[])?;
         }
@@ -211,6 +201,13 @@ impl KeyBuffer {
         )?;
         Ok(())
     }
+}
+
+/// The last key of `table`, if any.
+pub(crate) fn last_key(txn: &dyn ReadOps, table: Table) -> Result<Option<Vec<u8>>> {
+    Ok(txn
+        .first(table, &KeyRange::all(), Direction::Reverse)?
+        .map(|(k, _)| k))
 }
 
 /// Moves the keys of user attributes in AEVT, AVET and VAET from `buffers` to `deferred` (a
