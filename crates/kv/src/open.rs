@@ -16,7 +16,8 @@ pub const LMDB_DATA_FILE: &str = "data.mdb";
 pub const ROCKSDB_MARKER_FILE: &str = "CURRENT";
 
 /// Opens the engine `options.engine` names: LMDB or RocksDB at `path`, the PostgreSQL schema
-/// `options.postgres` names, or a fresh memory engine (the last two ignore `path`).
+/// `options.postgres` names (which refuses a `path`: see `refuse_directory`), or a fresh memory
+/// engine (which ignores `path`).
 pub fn open_engine(path: Option<&Path>, options: &EngineOptions) -> Result<Arc<dyn Engine>> {
     let on_disk = || {
         path.ok_or_else(|| KvError::InvalidOption {
@@ -44,7 +45,7 @@ pub fn open_engine(path: Option<&Path>, options: &EngineOptions) -> Result<Arc<d
         }),
         EngineKind::Postgres => {
             refuse_directory(path)?;
-            open_postgres(options)
+            postgres(options, false)
         }
     }
 }
@@ -68,14 +69,26 @@ fn refuse_directory(path: Option<&Path>) -> Result<()> {
     }
 }
 
+/// The PostgreSQL database `options` name, opened — or first created, with `init`.
 #[cfg(feature = "postgres")]
-fn open_postgres(options: &EngineOptions) -> Result<Arc<dyn Engine>> {
-    Ok(Arc::new(crate::postgres::PostgresEngine::open(options)?))
+fn postgres(options: &EngineOptions, init: bool) -> Result<Arc<dyn Engine>> {
+    use crate::postgres::PostgresEngine;
+    Ok(Arc::new(if init {
+        PostgresEngine::init(options)?
+    } else {
+        PostgresEngine::open(options)?
+    }))
 }
 
+/// The error for the postgres engine in a build without it.
 #[cfg(not(feature = "postgres"))]
-fn open_postgres(_options: &EngineOptions) -> Result<Arc<dyn Engine>> {
-    Err(postgres_missing())
+fn postgres(_options: &EngineOptions, _init: bool) -> Result<Arc<dyn Engine>> {
+    Err(KvError::InvalidOption {
+        name: "engine".into(),
+        reason: "the postgres engine is not built into this binary; build with `--features \
+                 postgres` (the datolite binary has it by default)"
+            .into(),
+    })
 }
 
 /// Creates a new, empty database where `options` point — a PostgreSQL schema (which opening
@@ -83,13 +96,10 @@ fn open_postgres(_options: &EngineOptions) -> Result<Arc<dyn Engine>> {
 /// an error that says so; nothing in it changes.
 pub fn init_engine(path: Option<&Path>, options: &EngineOptions) -> Result<Arc<dyn Engine>> {
     match options.engine {
-        #[cfg(feature = "postgres")]
         EngineKind::Postgres => {
             refuse_directory(path)?;
-            Ok(Arc::new(crate::postgres::PostgresEngine::init(options)?))
+            postgres(options, true)
         }
-        #[cfg(not(feature = "postgres"))]
-        EngineKind::Postgres => Err(postgres_missing()),
         EngineKind::Memory => open_engine(path, options),
         EngineKind::Lmdb | EngineKind::Rocksdb => {
             if let Some(path) = path {
@@ -109,17 +119,6 @@ pub fn init_engine(path: Option<&Path>, options: &EngineOptions) -> Result<Arc<d
             };
             open_engine(path, &creating)
         }
-    }
-}
-
-/// The error for the postgres engine in a build without it.
-#[cfg(not(feature = "postgres"))]
-fn postgres_missing() -> KvError {
-    KvError::InvalidOption {
-        name: "engine".into(),
-        reason: "the postgres engine is not built into this binary; build with `--features \
-                 postgres` (the datolite binary has it by default)"
-            .into(),
     }
 }
 

@@ -244,7 +244,8 @@ impl WriteTxn for OverlayWrite<'_> {
     }
 }
 
-fn scan<'t>(
+/// Every entry of a cursor, to `visit` until it says stop: a scan over an engine's cursor.
+pub(crate) fn scan<'t>(
     mut cursor: Box<dyn KvCursor<'t> + 't>,
     visit: &mut dyn FnMut(&[u8], &[u8]) -> Visit,
 ) -> Result<()> {

@@ -142,6 +142,36 @@ fn as_slice(bound: &Bound<Vec<u8>>) -> Bound<&[u8]> {
     }
 }
 
+/// The bounds of `(start, end)` as engines that take an inclusive lower and an exclusive
+/// upper bound want them (RocksDB's iterator bounds, PostgreSQL's `k >= $lo AND k < $hi`):
+/// an excluded start or an included end becomes its [`successor`]; `None` is unbounded.
+#[cfg(any(feature = "rocksdb", feature = "postgres"))]
+pub(crate) fn half_open_bounds(
+    start: Bound<&[u8]>,
+    end: Bound<&[u8]>,
+) -> (Option<Vec<u8>>, Option<Vec<u8>>) {
+    let lower = match start {
+        Bound::Unbounded => None,
+        Bound::Included(key) => Some(key.to_vec()),
+        Bound::Excluded(key) => Some(successor(key)),
+    };
+    let upper = match end {
+        Bound::Unbounded => None,
+        Bound::Included(key) => Some(successor(key)),
+        Bound::Excluded(key) => Some(key.to_vec()),
+    };
+    (lower, upper)
+}
+
+/// The smallest key greater than `key`: `key` with a zero byte appended.
+#[cfg(any(feature = "rocksdb", feature = "postgres"))]
+pub(crate) fn successor(key: &[u8]) -> Vec<u8> {
+    let mut next = Vec::with_capacity(key.len() + 1);
+    next.extend_from_slice(key);
+    next.push(0);
+    next
+}
+
 /// The smallest byte string greater than every string starting with `prefix`, or `None` when no
 /// such string exists (the prefix is empty or all `0xFF`).
 pub fn prefix_successor(prefix: &[u8]) -> Option<Vec<u8>> {

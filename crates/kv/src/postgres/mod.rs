@@ -90,22 +90,31 @@ impl Shared {
         }
     }
 
-    /// Runs the simple-query `sql` (several statements, one round trip) on an idle connection,
-    /// retrying once on a fresh connection when a pooled one fails (it may have died since it
-    /// was pooled: the server restarted, a failover, a terminated backend). Returns the connection, still in whatever transaction
-    /// `sql` began, and the rows.
-    fn begin(&self, sql: &str) -> Result<(Conn, Vec<postgres::SimpleQueryRow>)> {
+    /// Runs the read-only `query` on an idle connection, once more on a fresh connection when a
+    /// pooled one fails: it may have died since it was pooled (the server restarted, a
+    /// failover, a terminated backend), and a read-only query is safe to repeat. Returns the
+    /// connection with the answer.
+    fn on_idle<T>(&self, mut query: impl FnMut(&mut Conn) -> Result<T>) -> Result<(Conn, T)> {
         let (mut conn, pooled) = self.checkout()?;
-        let outcome = match conn.client.simple_query(sql) {
-            // A pooled connection may have died since (a restart, a failover, a terminated
-            // backend): the statements are read-only, so one retry on a new one is safe.
+        let value = match query(&mut conn) {
             Err(_) if pooled => {
                 conn = self.connect()?;
-                conn.client.simple_query(sql)
+                query(&mut conn)?
             }
-            outcome => outcome,
+            outcome => outcome?,
         };
-        let messages = outcome.map_err(|error| self.target.error("opening a snapshot", error))?;
+        Ok((conn, value))
+    }
+
+    /// Runs the simple-query `sql` (several statements, one round trip) on an idle connection
+    /// ([`Shared::on_idle`]). Returns the connection, still in whatever transaction `sql`
+    /// began, and the rows.
+    fn begin(&self, sql: &str) -> Result<(Conn, Vec<postgres::SimpleQueryRow>)> {
+        let (conn, messages) = self.on_idle(|conn| {
+            conn.client
+                .simple_query(sql)
+                .map_err(|error| self.target.error("opening a snapshot", error))
+        })?;
         let rows = messages
             .into_iter()
             .filter_map(|message| match message {
@@ -357,15 +366,8 @@ impl PostgresEngine {
 
     /// Runs the read-only `query` on an idle connection outside any transaction, once more on a
     /// fresh connection when a pooled one fails (it may have died since it was pooled).
-    fn with_idle<T>(&self, mut query: impl FnMut(&mut Conn) -> Result<T>) -> Result<T> {
-        let (mut conn, pooled) = self.shared.checkout()?;
-        let value = match query(&mut conn) {
-            Err(_) if pooled => {
-                conn = self.shared.connect()?;
-                query(&mut conn)?
-            }
-            outcome => outcome?,
-        };
+    fn with_idle<T>(&self, query: impl FnMut(&mut Conn) -> Result<T>) -> Result<T> {
+        let (conn, value) = self.shared.on_idle(query)?;
         self.shared.give_back(conn);
         Ok(value)
     }

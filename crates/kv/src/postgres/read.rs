@@ -20,6 +20,7 @@ use std::sync::Arc;
 use super::cache::{CacheKey, Request, Rows};
 use super::conn::{Conn, Sql};
 use super::Shared;
+use crate::range::{half_open_bounds, successor};
 use crate::{Direction, KeyRange, KvCursor, KvError, ReadOps, ReadTxn, Result, Table, Visit};
 
 /// Rows of the first page of a scan (fewer when `fetch_rows` is smaller).
@@ -163,25 +164,8 @@ impl Drop for PgSnapshot {
 /// A range as the SQL wants it: an inclusive lower bound (the empty key, which sorts first,
 /// when unbounded) and an exclusive upper bound, if any.
 fn sql_bounds(start: Bound<&[u8]>, end: Bound<&[u8]>) -> (Vec<u8>, Option<Vec<u8>>) {
-    let lo = match start {
-        Bound::Unbounded => Vec::new(),
-        Bound::Included(key) => key.to_vec(),
-        Bound::Excluded(key) => successor(key),
-    };
-    let hi = match end {
-        Bound::Unbounded => None,
-        Bound::Included(key) => Some(successor(key)),
-        Bound::Excluded(key) => Some(key.to_vec()),
-    };
-    (lo, hi)
-}
-
-/// The smallest key greater than `key`.
-fn successor(key: &[u8]) -> Vec<u8> {
-    let mut next = Vec::with_capacity(key.len() + 1);
-    next.extend_from_slice(key);
-    next.push(0);
-    next
+    let (lower, upper) = half_open_bounds(start, end);
+    (lower.unwrap_or_default(), upper)
 }
 
 impl ReadOps for PgSnapshot {
@@ -197,13 +181,7 @@ impl ReadOps for PgSnapshot {
         direction: Direction,
         visit: &mut dyn FnMut(&[u8], &[u8]) -> Visit,
     ) -> Result<()> {
-        let mut cursor = self.cursor(table, range.clone(), direction)?;
-        while let Some((key, value)) = cursor.next()? {
-            if visit(key, value) == Visit::Stop {
-                break;
-            }
-        }
-        Ok(())
+        crate::overlay::scan(self.cursor(table, range.clone(), direction)?, visit)
     }
 
     fn scan_keys(

@@ -16,6 +16,7 @@ use std::sync::Arc;
 use ::rocksdb::{DBRawIteratorWithThreadMode, ReadOptions, SnapshotWithThreadMode, DB};
 
 use super::{engine_error, Shared};
+use crate::range::half_open_bounds;
 use crate::{Direction, KeyRange, KvCursor, ReadOps, ReadTxn, Result, Table, Visit};
 
 /// A RocksDB snapshot that owns a handle on its database (so it can be boxed, sent to another
@@ -51,10 +52,12 @@ impl RocksdbSnapshot {
         range: &KeyRange,
     ) -> Result<DBRawIteratorWithThreadMode<'_, DB>> {
         let mut options = ReadOptions::default();
-        if let Some(lower) = lower_bound(&range.start) {
+        let (start, end) = range.as_slices();
+        let (lower, upper) = half_open_bounds(start, end);
+        if let Some(lower) = lower {
             options.set_iterate_lower_bound(lower);
         }
-        if let Some(upper) = upper_bound(&range.end) {
+        if let Some(upper) = upper {
             options.set_iterate_upper_bound(upper);
         }
         if self.shared.readahead > 0 {
@@ -64,33 +67,6 @@ impl RocksdbSnapshot {
             .snapshot
             .raw_iterator_cf_opt(self.shared.cf(table)?, options))
     }
-}
-
-/// The iterator's lower bound (inclusive) for a range start: the smallest key after an
-/// excluded one is that key with a zero byte appended.
-fn lower_bound(start: &Bound<Vec<u8>>) -> Option<Vec<u8>> {
-    match start {
-        Bound::Unbounded => None,
-        Bound::Included(key) => Some(key.clone()),
-        Bound::Excluded(key) => Some(successor(key)),
-    }
-}
-
-/// The iterator's upper bound (exclusive) for a range end.
-fn upper_bound(end: &Bound<Vec<u8>>) -> Option<Vec<u8>> {
-    match end {
-        Bound::Unbounded => None,
-        Bound::Included(key) => Some(successor(key)),
-        Bound::Excluded(key) => Some(key.clone()),
-    }
-}
-
-/// The smallest key greater than `key`.
-fn successor(key: &[u8]) -> Vec<u8> {
-    let mut next = Vec::with_capacity(key.len() + 1);
-    next.extend_from_slice(key);
-    next.push(0);
-    next
 }
 
 /// Moves `iter` one entry on in `direction`.
