@@ -12,6 +12,7 @@ use datolite::{Database, EngineKind, StoreOptions};
 
 use crate::commands::timing::{time_runs_after, Timing};
 use crate::error::{CliError, Result};
+use crate::output;
 
 /// `--engine`: the engines to run on, side by side.
 #[derive(Debug, Args)]
@@ -144,18 +145,15 @@ impl BenchDb {
         }
     }
 
-    /// The database as `variant` reads it: opened again with its rows per round trip when it
-    /// names some (the same data: another connection to the same schema or directory).
+    /// The database as `variant` reads it: a PostgreSQL variant (the only ones naming rows
+    /// per round trip) opens the same schema again, with its own connections and cache.
     pub fn open_as(&self, variant: &Variant) -> Result<Database> {
         let Some(rows) = variant.fetch_rows else {
             return Ok(self.database.clone());
         };
         let mut options = self.options.clone();
         options.scan_batch_size = rows;
-        match self.kind {
-            EngineKind::Postgres => Ok(Database::open_with(options)?),
-            _ => Ok(self.database.clone()),
-        }
+        Ok(Database::open_with(options)?)
     }
 }
 
@@ -177,6 +175,30 @@ pub fn time_variant(
             }
         },
         f,
+    )
+}
+
+/// The table of a comparison: a first column naming the measure, then one column per variant
+/// headed by `labels`; cells from [`ms_cell`].
+pub fn comparison_table<'a>(labels: impl Iterator<Item = &'a str>) -> comfy_table::Table {
+    let mut headers = vec!["median (ms), ratio to the first column"];
+    headers.extend(labels);
+    let numeric: Vec<usize> = (1..headers.len()).collect();
+    output::table(&headers, &numeric)
+}
+
+/// A comparison cell: `ms`, and its ratio to the first column's `first`.
+pub fn ms_cell(ms: f64, first: f64) -> String {
+    format!("{} ({})", output::ms(ms), ratio_text(ms, first))
+}
+
+/// The line above a comparison table: which benchmark, on how many datoms, how many runs.
+pub fn comparison_heading(bench: &str, datoms: u64, runs: usize) -> String {
+    format!(
+        "bench {bench}: {} datoms on each engine, median of {runs} run{} (cold: datolite's \
+         cache emptied before every run)",
+        output::thousands(datoms),
+        if runs == 1 { "" } else { "s" }
     )
 }
 

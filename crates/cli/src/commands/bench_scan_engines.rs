@@ -8,7 +8,9 @@ use datolite::{DbQueries, EngineKind};
 use datolite_kv::Table;
 
 use crate::commands::bench::{load, middle_value, SELECTIVE};
-use crate::commands::bench_engines::{ratio_text, time_variant, BenchDb};
+use crate::commands::bench_engines::{
+    comparison_heading, comparison_table, ms_cell, ratio_text, time_variant, BenchDb,
+};
 use crate::error::{CliError, Result};
 use crate::measure::{count_keys, decoded_scan, raw_engine_scan};
 use crate::output::{self, round3, Format};
@@ -121,11 +123,7 @@ fn print(columns: &[Column], datoms: u64, runs: usize, format: Format) -> Result
             )
         }
         Format::Table => {
-            let mut headers = vec!["median (ms), ratio to the first column".to_string()];
-            headers.extend(columns.iter().map(|c| c.label.clone()));
-            let header_refs: Vec<&str> = headers.iter().map(String::as_str).collect();
-            let numeric: Vec<usize> = (1..headers.len()).collect();
-            let mut table = output::table(&header_refs, &numeric);
+            let mut table = comparison_table(columns.iter().map(|c| c.label.as_str()));
             let first = columns.first();
             let mut load_row = vec!["load (datoms/s)".to_string()];
             load_row.extend(columns.iter().map(|c| {
@@ -138,23 +136,19 @@ fn print(columns: &[Column], datoms: u64, runs: usize, format: Format) -> Result
             table.add_row(load_row);
             for (i, (_, label)) in MEASURES.iter().enumerate() {
                 let mut row = vec![label.to_string()];
-                row.extend(columns.iter().map(|c| {
-                    format!(
-                        "{} ({})",
-                        output::ms(c.ms[i]),
-                        ratio_text(c.ms[i], first.map_or(0.0, |f| f.ms[i]))
-                    )
-                }));
+                row.extend(
+                    columns
+                        .iter()
+                        .map(|c| ms_cell(c.ms[i], first.map_or(0.0, |f| f.ms[i]))),
+                );
                 table.add_row(row);
             }
             let mut ratio_row = vec!["decoded / raw scan".to_string()];
             ratio_row.extend(columns.iter().map(|c| ratio_text(c.ms[0], c.ms[3])));
             table.add_row(ratio_row);
             output::print_text(&format!(
-                "bench scan: {} datoms on each engine, median of {runs} run{} (cold: datolite's \
-                 cache emptied before every run)\n{table}",
-                output::thousands(datoms),
-                if runs == 1 { "" } else { "s" }
+                "{}\n{table}",
+                comparison_heading("scan", datoms, runs)
             ))
         }
     }

@@ -18,7 +18,7 @@ pub struct InitArgs {}
 /// Runs `init`.
 pub fn run(db: Option<&Path>, _args: InitArgs) -> Result<()> {
     let options = storage_options()?;
-    let (options, place) = match shared_storage(db, options.clone())? {
+    let (options, place) = match shared_storage(db, &options)? {
         Some(options) => {
             let place = format!(
                 "schema {} of {}",

@@ -60,7 +60,7 @@ pub fn storage_options() -> Result<StoreOptions> {
 /// the environment.
 pub fn open_database(db: Option<&Path>, create: Create) -> Result<Database> {
     let mut options = storage_options()?;
-    if let Some(options) = shared_storage(db, options.clone())? {
+    if let Some(options) = shared_storage(db, &options)? {
         // A shared database is never created by opening it: `init` does that.
         return Ok(Database::open_with(options)?);
     }
@@ -110,14 +110,11 @@ pub fn open_database(db: Option<&Path>, create: Create) -> Result<Database> {
     Ok(Database::open(path, options)?)
 }
 
-/// The options for the PostgreSQL database `db` names (a `postgres://` URL), or that
-/// `DATOLITE_ENGINE=postgres` and `DATOLITE_PG_URL` name when there is no `--db`; `None` for a
-/// directory. A URL with another engine named, or a directory with the postgres engine named,
+/// `options` pointed at the PostgreSQL database `db` names (a `postgres://` URL), or at the
+/// one `DATOLITE_ENGINE=postgres` and `DATOLITE_PG_URL` name when there is no `--db`; `None`
+/// for a directory. A URL with another engine named, or a directory with the postgres engine named,
 /// is an error: either would open something other than what the user meant.
-pub fn shared_storage(
-    db: Option<&Path>,
-    mut options: StoreOptions,
-) -> Result<Option<StoreOptions>> {
+pub fn shared_storage(db: Option<&Path>, options: &StoreOptions) -> Result<Option<StoreOptions>> {
     let url = db
         .and_then(Path::to_str)
         .filter(|text| datolite_kv::is_postgres_url(text));
@@ -132,6 +129,7 @@ pub fn shared_storage(
                     options.kv.engine.as_str()
                 )));
             }
+            let mut options = options.clone();
             options.kv.engine = EngineKind::Postgres;
             options.kv.postgres.url = Some(url.to_string());
             Ok(Some(options))
@@ -144,7 +142,7 @@ pub fn shared_storage(
                 path.display()
             )))
         }
-        (None, None) if options.kv.engine == EngineKind::Postgres => Ok(Some(options)),
+        (None, None) if options.kv.engine == EngineKind::Postgres => Ok(Some(options.clone())),
         (None, _) => Ok(None),
     }
 }

@@ -12,7 +12,9 @@ use clap::Args;
 use datolite::{Database, DbQueries, EngineKind, QueryResult, Tx, TxValue, Value};
 use serde_json::{Map, Value as Json};
 
-use crate::commands::bench_engines::{ratio_text, time_variant, BenchDb, Variant};
+use crate::commands::bench_engines::{
+    comparison_heading, comparison_table, ms_cell, time_variant, BenchDb, Variant,
+};
 use crate::commands::storage_options;
 use crate::commands::timing::{median, time_runs, Timing};
 use crate::error::{CliError, Context, Result};
@@ -329,33 +331,25 @@ fn run_engines(
             output::print_data(args.format, &Json::Object(report))
         }
         Format::Table => {
-            let mut headers = vec!["median (ms), ratio to the first column".to_string()];
-            headers.extend(columns.iter().map(|c| c.variant.label.clone()));
-            let header_refs: Vec<&str> = headers.iter().map(String::as_str).collect();
-            let numeric: Vec<usize> = (1..headers.len()).collect();
-            let mut table = output::table(&header_refs, &numeric);
-            let cell =
-                |ms: f64, first: f64| format!("{} ({})", output::ms(ms), ratio_text(ms, first));
+            let mut table = comparison_table(columns.iter().map(|c| c.variant.label.as_str()));
             let Some(first) = columns.first() else {
                 return Ok(());
             };
             let mut row = vec!["add_all (one transaction)".to_string()];
-            row.extend(columns.iter().map(|c| cell(c.load_ms, first.load_ms)));
+            row.extend(columns.iter().map(|c| ms_cell(c.load_ms, first.load_ms)));
             table.add_row(row);
             for (i, (name, _, expected)) in first.measures.iter().enumerate() {
                 let mut row = vec![name.clone()];
                 row.extend(
                     columns
                         .iter()
-                        .map(|c| cell(c.measures[i].2.median_ms, expected.median_ms)),
+                        .map(|c| ms_cell(c.measures[i].2.median_ms, expected.median_ms)),
                 );
                 table.add_row(row);
             }
             output::print_text(&format!(
-                "bench people: {} datoms on each engine, median of {runs} run{} (cold: \
-                 datolite's cache emptied before every run)\n{table}",
-                output::thousands(datoms as u64),
-                if runs == 1 { "" } else { "s" }
+                "{}\n{table}",
+                comparison_heading("people", datoms as u64, runs)
             ))
         }
     }
