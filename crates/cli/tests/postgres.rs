@@ -88,6 +88,14 @@ fn an_unreachable_server_or_a_mixed_up_target_is_a_clear_error() {
             .unwrap(),
     );
     assert!(restore.contains("names a PostgreSQL server"), "{restore}");
+    // An option the client does not know is named, not ignored.
+    let unknown = fails(
+        datolite()
+            .args(["--db", "postgres://127.0.0.1:1/app?bogus=1", "stats"])
+            .output()
+            .unwrap(),
+    );
+    assert!(unknown.contains("unknown option `bogus`"), "{unknown}");
     // Commands that build their own database in a directory never write the shared one.
     let demo = fails(
         datolite()

@@ -113,7 +113,7 @@ impl Conn {
     pub fn connect(url: &str, timeout_s: u64, target: &Target) -> Result<Conn> {
         let mut config: postgres::Config = url.parse().map_err(|error| KvError::InvalidOption {
             name: "postgres.url".into(),
-            reason: format!("{}: {error}", target.shown_url),
+            reason: format!("{}: {error}{}", target.shown_url, source_text(&error)),
         })?;
         config.connect_timeout(Duration::from_secs(timeout_s));
         if config.get_application_name().is_none() {
