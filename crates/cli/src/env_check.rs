@@ -5,13 +5,15 @@ use datolite::ENV_VARS;
 
 /// Variables the command line reads besides the storage options: the database directory and
 /// the REPL's history file.
-const CLI_VARS: [&str; 5] = [
+const CLI_VARS: [&str; 7] = [
     "DATOLITE_DB",
     crate::commands::repl::HISTORY_FILE_VAR,
     // Read by scripts/local-postgres.sh and the PostgreSQL test suites, not by the binary.
     "DATOLITE_PG_DIR",
     "DATOLITE_PG_PORT",
     "DATOLITE_PG_REQUIRED",
+    "DATOLITE_PG_TLS_URL",
+    "DATOLITE_PG_TLS_ROOT",
 ];
 
 /// The warning for each unknown `DATOLITE_*` variable among `names`.

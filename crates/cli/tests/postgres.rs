@@ -96,6 +96,30 @@ fn an_unreachable_server_or_a_mixed_up_target_is_a_clear_error() {
             .unwrap(),
     );
     assert!(unknown.contains("unknown option `bogus`"), "{unknown}");
+    // So are a TLS mode libpq does not know, and a check with nothing to check against (HOME
+    // has no ~/.postgresql/root.crt); both before any connection is tried.
+    let mode = fails(
+        datolite()
+            .args(["--db", "postgres://127.0.0.1:1/app?sslmode=verify", "stats"])
+            .output()
+            .unwrap(),
+    );
+    assert!(mode.contains("sslmode=verify: expected disable"), "{mode}");
+    let no_root = fails(
+        datolite()
+            .env("HOME", dir.path())
+            .args([
+                "--db",
+                "postgres://127.0.0.1:1/app?sslmode=verify-full",
+                "stats",
+            ])
+            .output()
+            .unwrap(),
+    );
+    assert!(
+        no_root.contains("no root certificate") && no_root.contains("sslrootcert=<PEM file>"),
+        "{no_root}"
+    );
     // Commands that build their own database in a directory never write the shared one.
     let demo = fails(
         datolite()

@@ -1,4 +1,5 @@
-//! One connection to the server and the SQL the engine sends over it: connecting with a timeout,
+//! One connection to the server and the SQL the engine sends over it: connecting with a timeout
+//! (over TLS as the URL asks, see [`tls`](super::tls)),
 //! prepared statements per table (prepared once per connection, on first use), and turning the
 //! client's errors into [`KvError`]s that name the server and say what to do.
 //!
@@ -15,6 +16,9 @@ use std::time::Duration;
 
 use postgres::error::SqlState;
 use postgres::{Client, NoTls, Statement};
+use tokio_postgres_rustls::MakeRustlsConnect;
+
+use super::tls;
 
 use crate::{KvError, Result, Table};
 
@@ -108,24 +112,54 @@ impl Target {
     }
 }
 
-impl Conn {
-    /// Connects to `url`, giving up after `timeout_s` seconds.
-    pub fn connect(url: &str, timeout_s: u64, target: &Target) -> Result<Conn> {
-        let mut config: postgres::Config = url.parse().map_err(|error| KvError::InvalidOption {
+/// How to reach the server: the client's settings parsed from the URL and the TLS connector,
+/// built once per engine (reading root certificates is not free) and used for every connection.
+#[derive(Clone)]
+pub(crate) struct Server {
+    config: postgres::Config,
+    tls: Option<MakeRustlsConnect>,
+}
+
+impl Server {
+    /// The server of `url` (libpq's URL syntax, TLS parameters included), connections to which
+    /// give up after `timeout_s` seconds.
+    pub fn new(url: &str, timeout_s: u64, target: &Target) -> Result<Server> {
+        let invalid = |reason: String| KvError::InvalidOption {
             name: "postgres.url".into(),
-            reason: format!("{}: {error}{}", target.shown_url, source_text(&error)),
-        })?;
+            reason: format!("{}: {reason}", target.shown_url),
+        };
+        let (client_url, settings) = tls::split_url(url).map_err(invalid)?;
+        let mut config: postgres::Config = client_url
+            .parse()
+            .map_err(|error: postgres::Error| invalid(format!("{error}{}", source_text(&error))))?;
         config.connect_timeout(Duration::from_secs(timeout_s));
+        config.ssl_mode(settings.mode.client_mode());
         if config.get_application_name().is_none() {
             config.application_name("datolite");
         }
-        let client = config.connect(NoTls).map_err(|error| KvError::Open {
-            path: target.shown_url.clone().into(),
-            reason: format!(
-                "cannot connect to the PostgreSQL server: {error}{} (is it running, and \
-                 reachable from here?)",
-                source_text(&error)
-            ),
+        let tls = tls::connector(&settings).map_err(invalid)?;
+        Ok(Server { config, tls })
+    }
+}
+
+impl Conn {
+    /// Opens a connection to `server`.
+    pub fn connect(server: &Server, target: &Target) -> Result<Conn> {
+        let connected = match &server.tls {
+            None => server.config.connect(NoTls),
+            Some(tls) => server.config.connect(tls.clone()),
+        };
+        let client = connected.map_err(|error| {
+            let cause = source_text(&error);
+            let hint = if format!("{error}{cause}").contains("TLS") {
+                "check the URL's sslmode and sslrootcert, and the server's certificate"
+            } else {
+                "is it running, and reachable from here?"
+            };
+            KvError::Open {
+                path: target.shown_url.clone().into(),
+                reason: format!("cannot connect to the PostgreSQL server: {error}{cause} ({hint})"),
+            }
         })?;
         Ok(Conn {
             client,

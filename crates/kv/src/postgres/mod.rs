@@ -23,6 +23,7 @@ mod cache;
 mod conn;
 mod read;
 pub mod scratch;
+mod tls;
 mod write;
 
 use std::sync::{Arc, Mutex, PoisonError};
@@ -31,7 +32,7 @@ use std::time::{Duration, Instant};
 use postgres::SimpleQueryMessage;
 
 use self::cache::PageCache;
-use self::conn::{Conn, Target};
+use self::conn::{Conn, Server, Target};
 use self::read::PgSnapshot;
 use crate::options::redact_url;
 use crate::{
@@ -43,10 +44,9 @@ const FORMAT: i32 = 1;
 
 /// What every snapshot and write of one engine shares.
 pub(crate) struct Shared {
-    /// The URL as given (it may carry a password: never shown).
-    url: String,
+    /// How to connect (the URL may carry a password: only `target.shown_url` is ever shown).
+    server: Server,
     target: Target,
-    connect_timeout_s: u64,
     /// Rows per round trip of a scan.
     fetch_rows: u32,
     /// Idle connections, each outside any transaction.
@@ -66,7 +66,7 @@ pub(crate) struct Shared {
 impl Shared {
     /// A fresh connection to the server.
     fn connect(&self) -> Result<Conn> {
-        Conn::connect(&self.url, self.connect_timeout_s, &self.target)
+        Conn::connect(&self.server, &self.target)
     }
 
     /// An idle pooled connection, or a new one.
@@ -229,8 +229,8 @@ impl std::fmt::Debug for PostgresEngine {
     }
 }
 
-/// The URL and target of `options`, or the error saying how to name a server.
-fn target_of(options: &EngineOptions) -> Result<(String, Target)> {
+/// The server and target of `options`, or the error saying how to name a server.
+fn target_of(options: &EngineOptions) -> Result<(Server, Target)> {
     let url = options
         .postgres
         .url
@@ -245,7 +245,8 @@ fn target_of(options: &EngineOptions) -> Result<(String, Target)> {
         schema: options.postgres.schema.clone(),
         shown_url: redact_url(&url),
     };
-    Ok((url, target))
+    let server = Server::new(&url, options.postgres.connect_timeout_s, &target)?;
+    Ok((server, target))
 }
 
 impl PostgresEngine {
@@ -253,9 +254,9 @@ impl PostgresEngine {
     /// `options.postgres.url`. The schema must have been created by [`PostgresEngine::init`].
     pub fn open(options: &EngineOptions) -> Result<Self> {
         options.validate()?;
-        let (url, target) = target_of(options)?;
+        let (server, target) = target_of(options)?;
         let pg = &options.postgres;
-        let mut conn = Conn::connect(&url, pg.connect_timeout_s, &target)?;
+        let mut conn = Conn::connect(&server, &target)?;
         let root = conn
             .client
             .query_opt(
@@ -293,8 +294,7 @@ impl PostgresEngine {
             });
         }
         let shared = Shared {
-            url,
-            connect_timeout_s: pg.connect_timeout_s,
+            server,
             fetch_rows: u32::try_from(pg.fetch_rows).unwrap_or(u32::MAX),
             pool: Mutex::new(vec![conn]),
             pool_size: pg.pool_size,
@@ -316,8 +316,8 @@ impl PostgresEngine {
     /// reported as an error.
     pub fn init(options: &EngineOptions) -> Result<Self> {
         options.validate()?;
-        let (url, target) = target_of(options)?;
-        let mut conn = Conn::connect(&url, options.postgres.connect_timeout_s, &target)?;
+        let (server, target) = target_of(options)?;
+        let mut conn = Conn::connect(&server, &target)?;
         let client = &mut conn.client;
         let fail = |error| target.error("creating the database", error);
         let mut txn = client.transaction().map_err(fail)?;
