@@ -36,6 +36,10 @@ bin_dir() {
 # pg_hba.conf that admits `datolite_tls` only over TLS, into the new cluster's directory.
 tls_setup() {
   local tmp
+  if ! command -v openssl >/dev/null 2>&1; then
+    echo "openssl is missing: it makes the cluster's TLS certificates (apt-get install openssl)" >&2
+    exit 1
+  fi
   tmp="$(mktemp -d)"
   openssl req -x509 -new -nodes -days 30 -subj "/CN=datolite test CA" \
     -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -keyout "$tmp/ca.key" -out "$dir/ca.crt" \
@@ -46,7 +50,7 @@ tls_setup() {
     2>/dev/null
   printf '%s\n' "subjectAltName=DNS:localhost,IP:127.0.0.1" "basicConstraints=CA:FALSE" \
     "keyUsage=critical,digitalSignature" "extendedKeyUsage=serverAuth" > "$tmp/server.ext"
-  openssl x509 -req -in "$tmp/server.csr" -CA "$dir/ca.crt" -CAkey "$tmp/ca.key" -CAcreateserial \
+  openssl x509 -req -in "$tmp/server.csr" -CA "$dir/ca.crt" -CAkey "$tmp/ca.key" -CAserial "$tmp/ca.srl" -CAcreateserial \
     -days 30 -extfile "$tmp/server.ext" -out "$dir/server.crt" 2>/dev/null
   rm -rf "$tmp"
   # First match wins: the TLS-only role is rejected over plain text, everyone else trusted.
@@ -99,6 +103,10 @@ case "${1:-start}" in
     printf '%s\n' "$url"
     ;;
   tls)
+    if [ ! -f "$dir/ca.crt" ]; then
+      echo "no TLS setup in $dir (a cluster started by an older version of this script?): stop it, then start it again" >&2
+      exit 1
+    fi
     printf 'DATOLITE_PG_TLS_URL=%q\nDATOLITE_PG_TLS_ROOT=%q\n' "$tls_url" "$dir/ca.crt"
     ;;
   stop)

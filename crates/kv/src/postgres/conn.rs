@@ -132,6 +132,15 @@ impl Server {
         let mut config: postgres::Config = client_url
             .parse()
             .map_err(|error: postgres::Error| invalid(format!("{error}{}", source_text(&error))))?;
+        // The client's own default: anything else means a parameter reached it that
+        // `split_url` did not see, and the mode below would silently override it.
+        if config.get_ssl_mode() != postgres::config::SslMode::Prefer {
+            return Err(invalid(
+                "sslmode is spelt in a way this build cannot read consistently: write it as \
+                 a plain sslmode=… parameter"
+                    .into(),
+            ));
+        }
         config.connect_timeout(Duration::from_secs(timeout_s));
         config.ssl_mode(settings.mode.client_mode());
         if config.get_application_name().is_none() {

@@ -18,8 +18,14 @@
 //! libpq 16 does), or else from `~/.postgresql/root.crt` when that file exists.
 //!
 //! Invariants:
-//! - A mode that promises a check (`verify-ca`, `verify-full`, or any mode with roots at hand)
-//!   never connects without it: missing or unreadable roots are an error, not a downgrade.
+//! - `require`, `verify-ca` and `verify-full` never connect without TLS, and never without the
+//!   check they promise: missing or unreadable roots are an error, not a downgrade. Roots at
+//!   hand make `require` (and `prefer`, when TLS is negotiated) check the chain too. `prefer`
+//!   and `allow` fall back to plain text when the server declines TLS, so, as in libpq, they
+//!   protect against eavesdroppers only when nobody tampers with the connection.
+//! - The client never reads an `sslmode` this module did not: [`split_url`] finds the query
+//!   and decodes keys as the client does, and [`Server::new`](super::conn::Server::new)
+//!   refuses a URL whose remaining parameters still set a mode.
 //! - Even when the certificate is not checked, the server must prove it holds the certificate's
 //!   key (the handshake signature is always verified): such a link resists eavesdroppers, not
 //!   impostors, exactly like libpq's `require`.
@@ -107,19 +113,30 @@ const UNSUPPORTED: [&str; 5] = ["sslcert", "sslkey", "sslpassword", "sslcrl", "s
 /// `url` without its `sslmode` and `sslrootcert` parameters, and what they asked. The error
 /// says which parameter is wrong and what was expected.
 pub(crate) fn split_url(url: &str) -> Result<(String, TlsSettings), String> {
-    let (base, query) = match url.split_once('?') {
-        Some((base, query)) => (base, query),
+    // The query starts at the first `?` after the credentials, found as the client finds them
+    // (up to the first `@` after the scheme): a password may hold an unescaped `?`.
+    let authority = url.find("://").map_or(0, |at| at + 3);
+    let after_credentials = url[authority..]
+        .find('@')
+        .map_or(authority, |at| authority + at + 1);
+    let (base, query) = match url[after_credentials..].find('?') {
+        Some(at) => url.split_at(after_credentials + at),
         None => (url, ""),
     };
+    let query = query.strip_prefix('?').unwrap_or(query);
     let mut mode = None;
     let mut roots = None;
     let mut kept = Vec::new();
     for pair in query.split('&').filter(|pair| !pair.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        // The client decodes keys too: `%73slmode` is `sslmode`.
+        let key = percent_decode_str(key)
+            .decode_utf8()
+            .map_err(|_| format!("a parameter name is not UTF-8 once decoded: {key:?}"))?;
         let value = percent_decode_str(value)
             .decode_utf8()
             .map_err(|_| format!("the value of {key} is not UTF-8 once decoded"))?;
-        match key {
+        match key.as_ref() {
             "sslmode" => {
                 mode = Some(SslMode::parse(&value).ok_or_else(|| {
                     format!(
@@ -218,12 +235,15 @@ pub(crate) fn connector(settings: &TlsSettings) -> Result<Option<MakeRustlsConne
             }
         }
     };
-    let config = ClientConfig::builder_with_provider(provider)
+    let mut config = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|error| format!("TLS setup: {error}"))?
         .dangerous()
         .with_custom_certificate_verifier(verifier)
         .with_no_client_auth();
+    // PostgreSQL 17's direct TLS (`sslnegotiation=direct`, passed to the client) requires this
+    // protocol name; older servers ignore it.
+    config.alpn_protocols = vec![b"postgresql".to_vec()];
     Ok(Some(MakeRustlsConnect::new(config)))
 }
 
@@ -385,6 +405,24 @@ mod tests {
         let (rest, tls) = split("postgres://me@db/app");
         assert_eq!(rest, "postgres://me@db/app");
         assert_eq!(tls.mode, SslMode::Prefer, "libpq's default");
+    }
+
+    #[test]
+    fn the_query_is_found_and_read_as_the_client_reads_it() {
+        // A `?` in the password is not the query.
+        let (rest, tls) = split("postgres://me:pa?ss@db/app?sslmode=require");
+        assert_eq!(rest, "postgres://me:pa?ss@db/app");
+        assert_eq!(tls.mode, SslMode::Require);
+        // Encoded keys are keys.
+        let (rest, tls) = split("postgres://db/app?%73slmode=verify-full&sslrootcert=/ca.pem");
+        assert_eq!(rest, "postgres://db/app");
+        assert_eq!(tls.mode, SslMode::VerifyFull);
+        // No credentials, no query, a `?` right after the host.
+        let (rest, tls) = split("postgresql://db?sslmode=disable");
+        assert_eq!(
+            (rest.as_str(), tls.mode),
+            ("postgresql://db", SslMode::Disable)
+        );
     }
 
     #[test]
