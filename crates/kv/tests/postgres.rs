@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use datolite_kv::postgres::scratch::{test_url, ScratchSchema};
 use datolite_kv::postgres::PostgresEngine;
-use datolite_kv::{Direction, Engine, KeyRange, KvError, Table, Visit};
+use datolite_kv::{Direction, Engine, KeyRange, KvError, ReadTxn, Table, Visit};
 
 /// Rows the killed writer's transaction holds: enough that sending them takes a while.
 const KILLED_ROWS: u64 = 200_000;
@@ -132,6 +132,76 @@ fn repeated_reads_come_from_the_cache_until_a_commit_changes_the_table() {
     common::put_all(&engine, Table::Aevt, &[(b"z", b"")]);
     assert_eq!(count(&engine, Table::Aevt), 101);
     assert!(engine.cache_stats().unwrap().misses > cold.misses);
+}
+
+/// The key of row `j` of entity `n`.
+fn row_key(n: u64, j: u8) -> Vec<u8> {
+    [common::key(n), vec![j]].concat()
+}
+
+/// Reads through one snapshot of `engine`, rendered for comparison, per entity of `order`: point
+/// reads of a present or absent row and of an absent one, the first row and every row of the
+/// entity's prefix, and the prefix's last row (reverse: not windowed).
+fn windowed_reads(snapshot: &dyn ReadTxn, order: impl Iterator<Item = u64>) -> Vec<String> {
+    let mut out = Vec::new();
+    for n in order {
+        for key in [row_key(n, 1), row_key(n, 9)] {
+            let value = snapshot
+                .get(Table::Avet, &key)
+                .unwrap()
+                .map(|v| v.into_owned());
+            out.push(format!("get {key:?} {value:?}"));
+        }
+        let prefix = KeyRange::prefix(&common::key(n));
+        for direction in [Direction::Forward, Direction::Reverse] {
+            let first = snapshot.first(Table::Avet, &prefix, direction).unwrap();
+            out.push(format!("first {n} {direction:?} {first:?}"));
+        }
+        let mut rows = Vec::new();
+        snapshot
+            .scan(Table::Avet, &prefix, Direction::Forward, &mut |k, v| {
+                rows.push((k.to_vec(), v.to_vec()));
+                Visit::Continue
+            })
+            .unwrap();
+        out.push(format!("scan {n} {rows:?}"));
+    }
+    out
+}
+
+#[test]
+fn windowed_reads_answer_as_the_memory_engine_and_save_round_trips() {
+    let Some(schema) = schema() else { return };
+    let postgres = PostgresEngine::init(&schema.options(1024)).unwrap();
+    let memory = common::memory();
+    // Entities 0, 2, 4, … 1,198 with rows 0, 1 and 2; the odd ones are the gaps between them.
+    let pairs: Vec<(Vec<u8>, Vec<u8>)> = (0..600u64)
+        .flat_map(|n| (0..3).map(move |j| (row_key(n * 2, j), format!("v{n}.{j}").into_bytes())))
+        .collect();
+    let borrowed: Vec<(&[u8], &[u8])> = pairs.iter().map(|(k, v)| (&k[..], &v[..])).collect();
+    common::put_all(&postgres, Table::Avet, &borrowed);
+    common::put_all(&*memory.engine, Table::Avet, &borrowed);
+    postgres.clear_cache();
+    let (theirs, ours) = (memory.engine.read().unwrap(), postgres.read().unwrap());
+    // In key order: windows serve the next entities' reads.
+    let before = postgres.cache_stats().unwrap().misses;
+    assert_eq!(
+        windowed_reads(&*ours, 0..1200),
+        windowed_reads(&*theirs, 0..1200)
+    );
+    let trips = postgres.cache_stats().unwrap().misses - before;
+    // One reverse `first` per entity goes to the server; the 4,800 windowed reads (6,000 round
+    // trips without windows) take a few windows.
+    assert!(
+        trips < 1200 + 1200 / 4,
+        "{trips} round trips for 6,000 reads"
+    );
+    // Scattered, within what the snapshot now knows, and past the last entity.
+    let scattered = || (0..400u64).map(|n| n * 7919 % 1300);
+    assert_eq!(
+        windowed_reads(&*ours, scattered()),
+        windowed_reads(&*theirs, scattered())
+    );
 }
 
 /// The killed writer's part: runs only when the parent test starts this binary with

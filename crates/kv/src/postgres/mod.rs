@@ -21,6 +21,7 @@
 
 mod cache;
 mod conn;
+mod coverage;
 mod read;
 pub mod scratch;
 mod tls;

@@ -11,6 +11,9 @@
 //!   (`cache.rs`), keyed by the table's version.
 //! - The connection is borrowed only while a query runs, never while a visitor runs, so a
 //!   visitor may read through the same snapshot.
+//! - Point reads and forward `first`s of the indexes go through *windows* (`coverage.rs`): an
+//!   uncovered read fetches rows from its start on, and later reads inside what a window
+//!   proved complete, cursors' included, are answered without a round trip.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -19,6 +22,7 @@ use std::sync::Arc;
 
 use super::cache::{CacheKey, Request, Rows};
 use super::conn::{Conn, Sql};
+use super::coverage::{windowed, Known, Row};
 use super::Shared;
 use crate::range::{half_open_bounds, successor};
 use crate::{Direction, KeyRange, KvCursor, KvError, ReadOps, ReadTxn, Result, Table, Visit};
@@ -36,6 +40,9 @@ pub(crate) struct PgSnapshot {
     /// Whether dropping the snapshot ends its transaction and pools the connection (peers); the
     /// transactor takes its connection back instead.
     pooled: bool,
+    /// Per table ([`Table::index`]): the rows fetched in windows and where they are complete
+    /// (`coverage.rs`).
+    known: RefCell<[Known; Table::ALL.len()]>,
 }
 
 impl PgSnapshot {
@@ -46,6 +53,7 @@ impl PgSnapshot {
             versions,
             shared: Arc::clone(shared),
             pooled,
+            known: RefCell::new(std::array::from_fn(|_| Known::new())),
         }
     }
 
@@ -122,6 +130,44 @@ impl PgSnapshot {
         Ok(rows)
     }
 
+    /// The first row of `[lo, hi)` of a windowed table: from what this snapshot knows, else from
+    /// a window of rows fetched from `lo` on (one round trip), which later reads may land in.
+    fn window_first(&self, table: Table, lo: &[u8], hi: Option<&[u8]>) -> Result<Option<Row>> {
+        let limit = {
+            let mut known = self.known.borrow_mut();
+            let known = &mut known[table.index()];
+            if let Some(answer) = known.first(lo, hi) {
+                return Ok(answer);
+            }
+            known.next_window(self.shared.fetch_rows)
+        };
+        let rows = self.fetch(
+            table,
+            Request::Page {
+                lo: lo.to_vec(),
+                hi: None,
+                reverse: false,
+                limit,
+            },
+        )?;
+        self.known.borrow_mut()[table.index()].record(lo, limit, &rows);
+        // The window starts at `lo`: its first row is the answer when it lies below `hi`.
+        Ok(rows
+            .keys
+            .first()
+            .zip(rows.values.first())
+            .filter(|(k, _)| hi.is_none_or(|hi| k.as_slice() < hi))
+            .map(|(k, v)| (k.clone(), v.clone())))
+    }
+
+    /// Every row of `[lo, hi)` when this snapshot's windows already hold the whole range.
+    fn known_rows(&self, table: Table, lo: &[u8], hi: Option<&[u8]>) -> Option<Rows> {
+        if !windowed(table) {
+            return None;
+        }
+        self.known.borrow_mut()[table.index()].rows_in(lo, hi)
+    }
+
     /// [`crate::Engine::raw_scan`]'s loop: every key of `table` in one streamed query (no pages,
     /// no cache), the bare cost of reading the table from the server.
     pub fn raw_scan(&self, table: Table) -> Result<(u64, u64)> {
@@ -170,6 +216,11 @@ fn sql_bounds(start: Bound<&[u8]>, end: Bound<&[u8]>) -> (Vec<u8>, Option<Vec<u8
 
 impl ReadOps for PgSnapshot {
     fn get(&self, table: Table, key: &[u8]) -> Result<Option<Cow<'_, [u8]>>> {
+        if windowed(table) {
+            // `[key, key\0)` holds `key` alone.
+            let row = self.window_first(table, key, Some(&successor(key)))?;
+            return Ok(row.map(|(_, v)| Cow::Owned(v)));
+        }
         let rows = self.fetch(table, Request::Get(key.to_vec()))?;
         Ok(rows.values.first().map(|v| Cow::Owned(v.clone())))
     }
@@ -225,6 +276,9 @@ impl ReadOps for PgSnapshot {
         }
         let (start, end) = range.as_slices();
         let (lo, hi) = sql_bounds(start, end);
+        if direction == Direction::Forward && windowed(table) {
+            return self.window_first(table, &lo, hi.as_deref());
+        }
         let rows = self.fetch(
             table,
             Request::Page {
@@ -269,6 +323,16 @@ struct PgCursor<'t> {
 impl PgCursor<'_> {
     /// Fetches the page that starts at the bounds `(lo, hi)` (already clipped to the range).
     fn load(&mut self, lo: Vec<u8>, hi: Option<Vec<u8>>) -> Result<()> {
+        if !self.reverse {
+            if let Some(rows) = self.snapshot.known_rows(self.table, &lo, hi.as_deref()) {
+                // The whole rest of the range, from windows this snapshot fetched.
+                self.rows = Arc::new(rows);
+                self.last_page = true;
+                self.page_bound = Some((lo, hi));
+                self.at = None;
+                return Ok(());
+            }
+        }
         let limit = self.limit;
         self.rows = self.snapshot.fetch(
             self.table,
