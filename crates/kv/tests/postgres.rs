@@ -141,7 +141,8 @@ fn row_key(n: u64, j: u8) -> Vec<u8> {
 
 /// Reads through one snapshot of `engine`, rendered for comparison, per entity of `order`: point
 /// reads of a present or absent row and of an absent one, the first row and every row of the
-/// entity's prefix, and the prefix's last row (reverse: not windowed).
+/// entity's prefix, and the prefix's last row (reverse: not windowed); every 100th entity, the
+/// keys of a prefix of hundreds of rows.
 fn windowed_reads(snapshot: &dyn ReadTxn, order: impl Iterator<Item = u64>) -> Vec<String> {
     let mut out = Vec::new();
     for n in order {
@@ -165,6 +166,18 @@ fn windowed_reads(snapshot: &dyn ReadTxn, order: impl Iterator<Item = u64>) -> V
             })
             .unwrap();
         out.push(format!("scan {n} {rows:?}"));
+        if n % 100 == 0 {
+            // Hundreds of rows: pages after pages from what the snapshot knows, then the server.
+            let mut keys = Vec::new();
+            let wide = KeyRange::prefix(&common::key(n)[..7]);
+            snapshot
+                .scan_keys(Table::Avet, &wide, Direction::Forward, &mut |page| {
+                    keys.extend(page.iter().map(|k| k.to_vec()));
+                    Visit::Continue
+                })
+                .unwrap();
+            out.push(format!("wide {n} {keys:?}"));
+        }
     }
     out
 }

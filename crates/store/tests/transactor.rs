@@ -242,3 +242,38 @@ fn new_forms_keep_statistics_exact_on_lmdb() {
     let (store, _dir) = lmdb();
     new_forms_keep_statistics_exact(&store);
 }
+
+/// Retracting an attribute's smallest and largest values over and over in one transaction
+/// (renaming every user), then again beside a new value, leaves its bounds exact on every engine:
+/// they are recomputed once per transaction, from the tables it leaves.
+#[test]
+fn retracted_bounds_are_recomputed_from_what_the_transaction_leaves() {
+    let mut stores: Vec<(Store, common::Guard)> = vec![(memory(), Box::new(()))];
+    stores.extend(common::disk_stores());
+    for (store, _guard) in &stores {
+        store.transact_edn(SCHEMA).unwrap();
+        let users = |name: &str| -> String {
+            (0..300)
+                .map(|i| format!("{{:user/email \"u{i}@x\" :user/name \"{name}{i}\"}}"))
+                .collect()
+        };
+        store.transact_edn(&format!("[{}]", users("n"))).unwrap();
+        let before = store.db().unwrap().stats().clone();
+        store.transact_edn(&format!("[{}]", users("m"))).unwrap();
+        store
+            .transact_edn(
+                r#"[[:db/retract [:user/email "u0@x"] :user/name "m0"]
+                    [:db/retract [:user/email "u99@x"] :user/name "m99"]
+                    {:user/email "u1@x" :user/name "m5x"}]"#,
+            )
+            .unwrap();
+        let db = store.db().unwrap();
+        let recount = store
+            .engine()
+            .read()
+            .map(|txn| datolite_store::Stats::recount(txn.as_ref()).unwrap())
+            .unwrap();
+        assert_eq!(db.stats(), &recount, "{}", store.engine().name());
+        assert_ne!(db.stats(), &before, "the bounds moved");
+    }
+}

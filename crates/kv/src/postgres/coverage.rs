@@ -113,25 +113,38 @@ impl Known {
         Some(answer)
     }
 
-    /// Every row of `[lo, hi)` when the whole range is known.
-    pub fn rows_in(&mut self, lo: &[u8], hi: Option<&[u8]>) -> Option<Rows> {
+    /// A page of at most `limit` rows of `[lo, hi)` from what is known, and whether it holds
+    /// the rest of the range (`false`: continue after its last row). `None` when `lo` is not
+    /// known, or when nothing known lies between `lo` and the end of what is known while the range
+    /// goes on past it.
+    pub fn rows_in(&mut self, lo: &[u8], hi: Option<&[u8]>, limit: usize) -> Option<(Rows, bool)> {
         let end = self.end_of_interval_at(lo)?;
         let inside = match (hi, end) {
             (_, None) => true,
             (Some(hi), Some(end)) => hi <= end,
             (None, Some(_)) => false,
         };
-        if !inside {
-            return None;
-        }
-        let upper = hi.map_or(Bound::Unbounded, Bound::Excluded);
+        // The known part of the range ends at the nearer of `hi` and `end`.
+        let upper = match (hi, end) {
+            (Some(hi), Some(end)) => Bound::Excluded(hi.min(end)),
+            (Some(bound), None) | (None, Some(bound)) => Bound::Excluded(bound),
+            (None, None) => Bound::Unbounded,
+        };
         let mut rows = Rows::default();
-        for (k, v) in self.rows.range::<[u8], _>((Bound::Included(lo), upper)) {
+        for (k, v) in self
+            .rows
+            .range::<[u8], _>((Bound::Included(lo), upper))
+            .take(limit)
+        {
             rows.keys.push(k.clone());
             rows.values.push(v.clone());
         }
+        let full = rows.keys.len() >= limit;
+        if !full && !inside && rows.keys.is_empty() {
+            return None;
+        }
         self.hits += 1;
-        Some(rows)
+        Some((rows, inside && !full))
     }
 
     /// The size of the next window, adapting to whether the last one served later reads, at
@@ -254,11 +267,25 @@ mod tests {
             "the first row decides, though the range goes on past the window"
         );
         assert_eq!(first(&mut known, b"a", None), None);
+        let keys = |page: Option<(Rows, bool)>| page.map(|(rows, complete)| (rows.keys, complete));
         assert_eq!(
-            known.rows_in(b"b", Some(b"d")).map(|r| r.keys),
-            Some(vec![b"b".to_vec(), b"c1".to_vec()])
+            keys(known.rows_in(b"b", Some(b"d"), 10)),
+            Some((vec![b"b".to_vec(), b"c1".to_vec()], true))
         );
-        assert!(known.rows_in(b"b", None).is_none());
+        assert_eq!(
+            keys(known.rows_in(b"b", Some(b"d"), 1)),
+            Some((vec![b"b".to_vec()], false)),
+            "a page of one row, more to come"
+        );
+        assert_eq!(
+            keys(known.rows_in(b"c", None, 10)),
+            Some((vec![b"c1".to_vec(), b"d".to_vec()], false)),
+            "the known rows, then the server"
+        );
+        assert!(
+            known.rows_in(b"d\0", None, 10).is_none(),
+            "nothing known there"
+        );
         assert_eq!(
             known.first(b"c", None).flatten().map(|(_, v)| v),
             Some(b"v:c1".to_vec())
@@ -272,8 +299,10 @@ mod tests {
         assert_eq!(known.first(b"q", None), Some(None));
         assert_eq!(known.first(b"zzz", Some(b"zzzz")), Some(None));
         assert_eq!(
-            known.rows_in(b"o", None).map(|r| r.keys),
-            Some(vec![b"p".to_vec()])
+            known
+                .rows_in(b"o", None, 10)
+                .map(|(rows, complete)| (rows.keys, complete)),
+            Some((vec![b"p".to_vec()], true))
         );
         assert_eq!(known.first(b"l", None), None);
     }
@@ -288,8 +317,10 @@ mod tests {
         known.record(b"d", 2, &rows(&[b"d", b"e"])); // [d, e\0): bridges to the second
         assert_eq!(known.intervals.len(), 1);
         assert_eq!(
-            known.rows_in(b"a", Some(b"f\0")).map(|r| r.keys.len()),
-            Some(6)
+            known
+                .rows_in(b"a", Some(b"f\0"), 10)
+                .map(|(rows, complete)| (rows.keys.len(), complete)),
+            Some((6, true))
         );
         known.record(b"0", 1, &rows(&[b"z"])); // covers everything from "0" to "z"
         assert_eq!(known.intervals.len(), 1);

@@ -160,12 +160,47 @@ impl PgSnapshot {
             .map(|(k, v)| (k.clone(), v.clone())))
     }
 
-    /// Every row of `[lo, hi)` when this snapshot's windows already hold the whole range.
-    fn known_rows(&self, table: Table, lo: &[u8], hi: Option<&[u8]>) -> Option<Rows> {
-        if !windowed(table) {
-            return None;
+    /// A page of at most `limit` rows of `[lo, hi)` from this snapshot's windows, and whether
+    /// it holds the rest of the range; `None` when they do not know where `[lo, hi)` begins.
+    fn known_rows(
+        &self,
+        table: Table,
+        lo: &[u8],
+        hi: Option<&[u8]>,
+        limit: u32,
+    ) -> Option<(Rows, bool)> {
+        self.known.borrow_mut()[table.index()].rows_in(lo, hi, limit as usize)
+    }
+
+    /// A forward cursor's first page (at most `limit` rows) of `[lo, hi)` on a windowed table:
+    /// from what this snapshot knows, else from a window fetched from `lo`, which later reads
+    /// may land in. `true` when the page holds the rest of the range.
+    fn window_page(
+        &self,
+        table: Table,
+        lo: &[u8],
+        hi: Option<&[u8]>,
+        limit: u32,
+    ) -> Result<(Rows, bool)> {
+        if let Some(page) = self.known_rows(table, lo, hi, limit) {
+            return Ok(page);
         }
-        self.known.borrow_mut()[table.index()].rows_in(lo, hi)
+        let window = self.known.borrow_mut()[table.index()].next_window(self.shared.fetch_rows);
+        let rows = self.fetch(
+            table,
+            Request::Page {
+                lo: lo.to_vec(),
+                hi: None,
+                reverse: false,
+                limit: window,
+            },
+        )?;
+        self.known.borrow_mut()[table.index()].record(lo, window, &rows);
+        // Known from `lo` on now: only a table forgetting what it knew (its byte bound) can
+        // leave this empty, and then the window itself is the answer.
+        Ok(self
+            .known_rows(table, lo, hi, limit)
+            .unwrap_or_else(|| (Rows::default(), rows.keys.len() < window as usize)))
     }
 
     /// [`crate::Engine::raw_scan`]'s loop: every key of `table` in one streamed query (no pages,
@@ -321,15 +356,39 @@ struct PgCursor<'t> {
 }
 
 impl PgCursor<'_> {
+    /// Fetches the range's first page: through a window on the indexes going forward (one
+    /// cursor per entity is how the transactor and `pull` read), else as any page.
+    fn load_first(&mut self, lo: Vec<u8>, hi: Option<Vec<u8>>) -> Result<()> {
+        if self.reverse || !windowed(self.table) {
+            return self.load(lo, hi);
+        }
+        let (rows, complete) =
+            self.snapshot
+                .window_page(self.table, &lo, hi.as_deref(), self.limit)?;
+        self.known_page(lo, hi, rows, complete);
+        Ok(())
+    }
+
+    /// Takes a page served from the snapshot's windows.
+    fn known_page(&mut self, lo: Vec<u8>, hi: Option<Vec<u8>>, rows: Rows, complete: bool) {
+        self.rows = Arc::new(rows);
+        self.last_page = complete;
+        self.page_bound = Some((lo, hi));
+        self.at = None;
+        self.limit = self
+            .limit
+            .saturating_mul(2)
+            .min(self.snapshot.shared.fetch_rows);
+    }
+
     /// Fetches the page that starts at the bounds `(lo, hi)` (already clipped to the range).
     fn load(&mut self, lo: Vec<u8>, hi: Option<Vec<u8>>) -> Result<()> {
-        if !self.reverse {
-            if let Some(rows) = self.snapshot.known_rows(self.table, &lo, hi.as_deref()) {
-                // The whole rest of the range, from windows this snapshot fetched.
-                self.rows = Arc::new(rows);
-                self.last_page = true;
-                self.page_bound = Some((lo, hi));
-                self.at = None;
+        if !self.reverse && windowed(self.table) {
+            let known = self
+                .snapshot
+                .known_rows(self.table, &lo, hi.as_deref(), self.limit);
+            if let Some((rows, complete)) = known {
+                self.known_page(lo, hi, rows, complete);
                 return Ok(());
             }
         }
@@ -370,7 +429,7 @@ impl<'t> KvCursor<'t> for PgCursor<'t> {
             (None, _) => {
                 let (start, end) = self.range.as_slices();
                 let (lo, hi) = sql_bounds(start, end);
-                self.load(lo, hi)?;
+                self.load_first(lo, hi)?;
                 0
             }
             (Some(_), Some(at)) if at + 1 < self.rows.len() => at + 1,

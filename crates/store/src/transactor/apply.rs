@@ -339,11 +339,7 @@ impl TxContext<'_> {
             row.distinct_entities -= u64::from(!entity_left && row.distinct_entities > 0);
             row.distinct_values -= u64::from(!value_left && row.distinct_values > 0);
             if !value_left && (was_min || was_max) {
-                let min = extreme_value(&*self.txn, a, Direction::Forward)?;
-                let max = extreme_value(&*self.txn, a, Direction::Reverse)?;
-                let row = self.stats.row(a);
-                row.min = min;
-                row.max = max;
+                self.stale_extremes.insert(a);
             }
             if self.stats.get(a).is_some_and(|row| row.count == 0) {
                 self.stats.remove(a);
@@ -352,6 +348,28 @@ impl TxContext<'_> {
             *datoms = datoms.saturating_sub(1);
         }
         self.note(e, attr, value, false);
+        Ok(())
+    }
+
+    /// Recomputes the bounds of the attributes whose smallest or largest value this
+    /// transaction retracted, from the tables as it leaves them: its assertions written, held
+    /// back ones included. One scan from each edge per attribute and transaction.
+    pub(super) fn refresh_extremes(&mut self) -> Result<()> {
+        if self.stale_extremes.is_empty() {
+            return Ok(());
+        }
+        self.flush()?;
+        self.write_held_back()?;
+        for a in std::mem::take(&mut self.stale_extremes) {
+            if self.stats.get(a).is_none() {
+                continue; // every datom of the attribute is gone
+            }
+            let min = extreme_value(&*self.txn, a, Direction::Forward)?;
+            let max = extreme_value(&*self.txn, a, Direction::Reverse)?;
+            let row = self.stats.row(a);
+            row.min = min;
+            row.max = max;
+        }
         Ok(())
     }
 

@@ -134,6 +134,7 @@ pub(crate) fn run_deferring(
         added_ea: Default::default(),
         unique_values: Default::default(),
         added_bounds: Default::default(),
+        stale_extremes: Default::default(),
         buffers: std::array::from_fn(|_| KeyBuffer::with_capacity(expected, 32)),
         composites_touched: Default::default(),
         report: Vec::with_capacity(if deferred.is_some() { 0 } else { expected }),
@@ -194,6 +195,9 @@ pub(crate) fn run_deferring(
             cx.write_held_back()?;
         }
         cx.check_schema_changes(before)?;
+    }
+    if options.stats {
+        cx.refresh_extremes()?;
     }
     cx.write_log()?;
     let TxContext {
