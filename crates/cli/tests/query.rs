@@ -252,6 +252,7 @@ fn bench_people_json_has_every_key() {
         .expect("run bench"));
     let report = json(&out);
     assert!(report["add_all_ms"].is_number(), "{report}");
+    assert!(report["update_all_ms"].is_number(), "{report}");
     for name in ["q1", "q2", "q2_switch", "q3", "q4", "qpred1", "qpred2"] {
         assert!(report[format!("{name}_ms")].is_number(), "{name}: {report}");
     }

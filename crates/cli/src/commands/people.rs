@@ -98,6 +98,9 @@ pub const QUERIES: [(&str, &str, &[&str]); 7] = [
     ),
 ];
 
+/// The row of `update_all`, measured after the queries.
+const UPDATE_LABEL: &str = "update_all (one transaction: every :age changes)";
+
 /// The pull-in-a-query measure (`pull_q`).
 const PULL_QUERY: &str = "[:find (pull ?e [:name :age]) :where [?e :name \"Ivan\"]]";
 
@@ -192,6 +195,14 @@ pub fn run(args: PeopleBenchArgs) -> Result<()> {
             output::thousands(t.rows as u64),
         ]);
     }
+    // Last: it changes the data the queries read.
+    let update_ms = time_updates(&database, runs)?;
+    report.insert("update_all_ms".into(), Json::from(update_ms.map(round3)));
+    table.add_row(vec![
+        UPDATE_LABEL.to_string(),
+        update_ms.map_or_else(|| update_cell(None, None), output::ms),
+        String::new(),
+    ]);
     match args.format {
         Format::Edn | Format::Json => output::print_data(args.format, &Json::Object(report)),
         Format::Table => output::print_text(&format!(
@@ -219,6 +230,56 @@ fn load(database: &Database, data: &Data) -> Result<(f64, usize)> {
         Data::Edn(text) => database.transact(text).context(|| "--data".to_string())?,
     };
     Ok((start.elapsed().as_secs_f64() * 1000.0, report.tx_data.len()))
+}
+
+/// One transaction that changes every person's `:age` (to the next year, modulo 100): the
+/// transactor's work on existing entities — the cardinality-one lookup, the retraction, the
+/// history — rather than on new ones. Row counts of the queries stay as they were. `(ms,
+/// datoms asserted and retracted)`; `None` for `--data` without `:age`.
+fn update_ages(database: &Database) -> Result<Option<(f64, usize)>> {
+    let db = database.db()?;
+    if db.attribute(":age").is_err() {
+        return Ok(None);
+    }
+    let ages = db.scan(datolite::Index::Aevt).attribute(":age").collect()?;
+    let mut tx = Tx::new();
+    for datom in &ages {
+        let Value::Long(age) = datom.v else {
+            return Err(CliError::msg(format!(
+                "bench people: entity {} has a :age that is not a long: {}",
+                datom.e, datom.v
+            )));
+        };
+        tx.add(datom.e, ":age", (age + 1) % 100);
+    }
+    let start = Instant::now();
+    let report = database.transact_tx(&tx)?;
+    Ok(Some((
+        start.elapsed().as_secs_f64() * 1000.0,
+        report.tx_data.len(),
+    )))
+}
+
+/// The median of `runs` [`update_ages`] transactions (each one a change: ages move on by a
+/// year every run); `None` without `:age`.
+fn time_updates(database: &Database, runs: usize) -> Result<Option<f64>> {
+    let mut ms = Vec::with_capacity(runs);
+    for _ in 0..runs.max(1) {
+        match update_ages(database)? {
+            Some((run_ms, _)) => ms.push(run_ms),
+            None => return Ok(None),
+        }
+    }
+    Ok(Some(median(&mut ms)))
+}
+
+/// A table cell for `update_all`: its time, or why there is none.
+fn update_cell(ms: Option<f64>, first: Option<f64>) -> String {
+    match (ms, first) {
+        (Some(ms), Some(first)) => ms_cell(ms, first),
+        (Some(ms), None) => output::ms(ms),
+        (None, _) => "— (no :age)".to_string(),
+    }
 }
 
 /// A timer: runs a measured closure as the caller wants (warm-up and median, cold or warm).
@@ -258,6 +319,9 @@ struct Column {
     variant: Variant,
     engine: &'static str,
     load_ms: f64,
+    /// `update_all`, measured once per engine after all its variants' queries (`None` without
+    /// `:age`).
+    update_ms: Option<f64>,
     datoms: usize,
     /// (report key, label, timing), in report order.
     measures: Vec<(String, String, Timing)>,
@@ -284,9 +348,15 @@ fn run_engines(
                 variant,
                 engine: kind.as_str(),
                 load_ms,
+                update_ms: None,
                 datoms,
                 measures,
             });
+        }
+        // Last: it changes the data the queries read.
+        let update_ms = time_updates(&bench.database, runs)?;
+        for column in columns.iter_mut().filter(|c| c.engine == kind.as_str()) {
+            column.update_ms = update_ms;
         }
     }
     // Every engine must answer alike: a different row count is a wrong answer somewhere.
@@ -316,6 +386,7 @@ fn run_engines(
                     let cache = if c.variant.cold { "cold" } else { "warm" };
                     object.insert("cache".into(), Json::from(cache));
                     object.insert("add_all_ms".into(), Json::from(round3(c.load_ms)));
+                    object.insert("update_all_ms".into(), Json::from(c.update_ms.map(round3)));
                     for (name, _, t) in &c.measures {
                         object.insert(format!("{name}_ms"), Json::from(round3(t.median_ms)));
                         object.insert(format!("{name}_rows"), Json::from(t.rows));
@@ -347,6 +418,13 @@ fn run_engines(
                 );
                 table.add_row(row);
             }
+            let mut row = vec![UPDATE_LABEL.to_string()];
+            row.extend(
+                columns
+                    .iter()
+                    .map(|c| update_cell(c.update_ms, first.update_ms)),
+            );
+            table.add_row(row);
             output::print_text(&format!(
                 "{}\n{table}",
                 comparison_heading("people", datoms as u64, runs)
