@@ -9,7 +9,9 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Args;
-use datolite::{Database, DbQueries, EngineKind, QueryResult, Tx, TxValue, Value};
+use datolite::{
+    Cardinality, Database, DbQueries, EngineKind, QueryResult, Tx, TxValue, Value, ValueType,
+};
 use serde_json::{Map, Value as Json};
 
 use crate::commands::bench_engines::{
@@ -235,10 +237,13 @@ fn load(database: &Database, data: &Data) -> Result<(f64, usize)> {
 /// One transaction that changes every person's `:age` (to the next year, modulo 100): the
 /// transactor's work on existing entities — the cardinality-one lookup, the retraction, the
 /// history — rather than on new ones. Row counts of the queries stay as they were. `(ms,
-/// datoms asserted and retracted)`; `None` for `--data` without `:age`.
+/// datoms asserted and retracted)`; `None` for `--data` without a cardinality-one long `:age`.
 fn update_ages(database: &Database) -> Result<Option<(f64, usize)>> {
     let db = database.db()?;
-    if db.attribute(":age").is_err() {
+    let updatable = db.attribute(":age").is_ok_and(|attribute| {
+        attribute.value_type == ValueType::Long && attribute.cardinality == Cardinality::One
+    });
+    if !updatable {
         return Ok(None);
     }
     let ages = db.scan(datolite::Index::Aevt).attribute(":age").collect()?;
@@ -250,7 +255,7 @@ fn update_ages(database: &Database) -> Result<Option<(f64, usize)>> {
                 datom.e, datom.v
             )));
         };
-        tx.add(datom.e, ":age", (age + 1) % 100);
+        tx.add(datom.e, ":age", age.wrapping_add(1).rem_euclid(100));
     }
     let start = Instant::now();
     let report = database.transact_tx(&tx)?;
@@ -278,7 +283,7 @@ fn update_cell(ms: Option<f64>, first: Option<f64>) -> String {
     match (ms, first) {
         (Some(ms), Some(first)) => ms_cell(ms, first),
         (Some(ms), None) => output::ms(ms),
-        (None, _) => "— (no :age)".to_string(),
+        (None, _) => "— (no long :age)".to_string(),
     }
 }
 

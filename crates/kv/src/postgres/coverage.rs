@@ -7,8 +7,8 @@
 //! its own, so updating 10,000 existing entities took 10,000s of round trips. Such reads come
 //! in key order more often than not (entities in id order, values in order), so each uncovered
 //! read fetches a window of the rows from its start on, and the next reads land inside it. The
-//! window doubles while reads keep landing in it (up to `fetch_rows`) and falls back to its
-//! first size when they do not, so scattered reads fetch little beyond what they asked for.
+//! window doubles while many reads land in it (up to `fetch_rows`) and falls back to its first
+//! size when none do, so scattered reads fetch little beyond what they asked for.
 //!
 //! Invariants:
 //! - An interval `[lo, end)` is recorded only from a forward query from `lo` that returned
@@ -28,8 +28,9 @@ use crate::Table;
 /// Rows of a table's first window (and of a window after a read that missed).
 pub(crate) const FIRST_WINDOW: u32 = 32;
 
-/// Bytes of keys and values one snapshot keeps per table before forgetting them.
-const TABLE_BYTES: usize = 16 << 20;
+/// Bytes of keys and values one snapshot keeps per table before forgetting them (eight tables
+/// are windowed: at most 32 MiB per snapshot, about 100,000 datoms' index rows per table).
+const TABLE_BYTES: usize = 4 << 20;
 
 /// Whether reads of `table` go through windows: the indexes, whose reads come in key order.
 /// The log is read in long scans, and `Values` holds long values that a window would fetch in
@@ -147,13 +148,17 @@ impl Known {
         Some((rows, inside && !full))
     }
 
-    /// The size of the next window, adapting to whether the last one served later reads, at
-    /// most `max` rows.
+    /// The size of the next window, adapting to how many later reads the last one served, at
+    /// most `max` rows. It doubles after serving at least a quarter as many reads as it had
+    /// rows — reads moving along the keys — and falls back to its first size after serving none.
+    /// A few reads of one entity's rows (a `pull` of a random entity) leave it as it is.
     pub fn next_window(&mut self, max: u32) -> u32 {
-        self.window = if self.hits > 0 {
+        self.window = if self.hits >= self.window / 4 {
             self.window.saturating_mul(2)
-        } else {
+        } else if self.hits == 0 {
             FIRST_WINDOW
+        } else {
+            self.window
         }
         .min(max)
         .max(1);
@@ -332,8 +337,16 @@ mod tests {
         let mut known = Known::new();
         assert_eq!(known.next_window(1000), FIRST_WINDOW);
         known.record(b"a", FIRST_WINDOW, &rows(&[b"a"]));
-        assert!(known.first(b"a", None).is_some());
+        for _ in 0..FIRST_WINDOW / 4 {
+            assert!(known.first(b"a", None).is_some());
+        }
         assert_eq!(known.next_window(1000), 2 * FIRST_WINDOW);
+        assert!(known.first(b"a", None).is_some());
+        assert_eq!(
+            known.next_window(1000),
+            2 * FIRST_WINDOW,
+            "one read: the size stays"
+        );
         assert_eq!(
             known.next_window(1000),
             FIRST_WINDOW,

@@ -196,11 +196,26 @@ impl PgSnapshot {
             },
         )?;
         self.known.borrow_mut()[table.index()].record(lo, window, &rows);
-        // Known from `lo` on now: only a table forgetting what it knew (its byte bound) can
-        // leave this empty, and then the window itself is the answer.
-        Ok(self
-            .known_rows(table, lo, hi, limit)
-            .unwrap_or_else(|| (Rows::default(), rows.keys.len() < window as usize)))
+        if let Some(page) = self.known_rows(table, lo, hi, limit) {
+            return Ok(page);
+        }
+        // Unreachable while `record` keeps what it was given; should it ever forget, the window
+        // itself is the page: its rows below `hi`, at most `limit`.
+        let mut page = Rows::default();
+        let below = |k: &&Vec<u8>| hi.is_none_or(|hi| k.as_slice() < hi);
+        for (k, v) in rows
+            .keys
+            .iter()
+            .zip(&rows.values)
+            .take_while(|(k, _)| below(k))
+            .take(limit as usize)
+        {
+            page.keys.push(k.clone());
+            page.values.push(v.clone());
+        }
+        let stopped_early = page.keys.len() < rows.keys.len() || rows.keys.len() < window as usize;
+        let complete = page.keys.len() < limit as usize && stopped_early;
+        Ok((page, complete))
     }
 
     /// [`crate::Engine::raw_scan`]'s loop: every key of `table` in one streamed query (no pages,
