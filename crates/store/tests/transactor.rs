@@ -5,6 +5,17 @@ mod common;
 use common::{lmdb, memory, SCHEMA};
 use datolite_store::{Index, Store, Tx, Value};
 
+/// The latest statistics equal a full recount of the indexes.
+fn assert_stats_exact(store: &Store) {
+    let recount = store
+        .engine()
+        .read()
+        .map(|txn| datolite_store::Stats::recount(txn.as_ref()).unwrap())
+        .unwrap();
+    let db = store.db().unwrap();
+    assert_eq!(db.stats(), &recount, "on {}", store.engine().name());
+}
+
 fn values(store: &Store, e: u64, attr: &str) -> Vec<Value> {
     let db = store.db().unwrap();
     db.datoms(Index::Eavt, &[Value::Ref(e), Value::keyword(attr)])
@@ -147,13 +158,7 @@ fn semantics(store: &Store) {
     );
 
     // Statistics equal a full recount after all of that.
-    let db = store.db().unwrap();
-    let recount = store
-        .engine()
-        .read()
-        .map(|txn| datolite_store::Stats::recount(txn.as_ref()).unwrap())
-        .unwrap();
-    assert_eq!(db.stats(), &recount);
+    assert_stats_exact(store);
 }
 
 #[test]
@@ -222,13 +227,7 @@ fn new_forms_keep_statistics_exact(store: &Store) {
     store
         .transact_edn("[[:db/add :user/name :db/unique :db.unique/value]]")
         .unwrap();
-    let db = store.db().unwrap();
-    let recount = store
-        .engine()
-        .read()
-        .map(|txn| datolite_store::Stats::recount(txn.as_ref()).unwrap())
-        .unwrap();
-    assert_eq!(db.stats(), &recount);
+    assert_stats_exact(store);
     assert_eq!(values(store, ann, ":user/age"), vec![Value::Long(31)]);
 }
 
@@ -267,13 +266,7 @@ fn retracted_bounds_are_recomputed_from_what_the_transaction_leaves() {
                     {:user/email "u1@x" :user/name "m5x"}]"#,
             )
             .unwrap();
-        let db = store.db().unwrap();
-        let recount = store
-            .engine()
-            .read()
-            .map(|txn| datolite_store::Stats::recount(txn.as_ref()).unwrap())
-            .unwrap();
-        assert_eq!(db.stats(), &recount, "{}", store.engine().name());
-        assert_ne!(db.stats(), &before, "the bounds moved");
+        assert_stats_exact(store);
+        assert_ne!(store.db().unwrap().stats(), &before, "the bounds moved");
     }
 }

@@ -133,24 +133,10 @@ impl PgSnapshot {
     /// The first row of `[lo, hi)` of a windowed table: from what this snapshot knows, else from
     /// a window of rows fetched from `lo` on (one round trip), which later reads may land in.
     fn window_first(&self, table: Table, lo: &[u8], hi: Option<&[u8]>) -> Result<Option<Row>> {
-        let limit = {
-            let mut known = self.known.borrow_mut();
-            let known = &mut known[table.index()];
-            if let Some(answer) = known.first(lo, hi) {
-                return Ok(answer);
-            }
-            known.next_window(self.shared.fetch_rows)
-        };
-        let rows = self.fetch(
-            table,
-            Request::Page {
-                lo: lo.to_vec(),
-                hi: None,
-                reverse: false,
-                limit,
-            },
-        )?;
-        self.known.borrow_mut()[table.index()].record(lo, limit, &rows);
+        if let Some(answer) = self.known.borrow_mut()[table.index()].first(lo, hi) {
+            return Ok(answer);
+        }
+        let (rows, _) = self.fetch_window(table, lo)?;
         // The window starts at `lo`: its first row is the answer when it lies below `hi`.
         Ok(rows
             .keys
@@ -158,6 +144,23 @@ impl PgSnapshot {
             .zip(rows.values.first())
             .filter(|(k, _)| hi.is_none_or(|hi| k.as_slice() < hi))
             .map(|(k, v)| (k.clone(), v.clone())))
+    }
+
+    /// Fetches the next window of `table` from `lo` (forward, no upper bound) and records what
+    /// it proves: its rows, and how many were asked for.
+    fn fetch_window(&self, table: Table, lo: &[u8]) -> Result<(Arc<Rows>, u32)> {
+        let window = self.known.borrow_mut()[table.index()].next_window(self.shared.fetch_rows);
+        let rows = self.fetch(
+            table,
+            Request::Page {
+                lo: lo.to_vec(),
+                hi: None,
+                reverse: false,
+                limit: window,
+            },
+        )?;
+        self.known.borrow_mut()[table.index()].record(lo, window, &rows);
+        Ok((rows, window))
     }
 
     /// A page of at most `limit` rows of `[lo, hi)` from this snapshot's windows, and whether
@@ -185,17 +188,7 @@ impl PgSnapshot {
         if let Some(page) = self.known_rows(table, lo, hi, limit) {
             return Ok(page);
         }
-        let window = self.known.borrow_mut()[table.index()].next_window(self.shared.fetch_rows);
-        let rows = self.fetch(
-            table,
-            Request::Page {
-                lo: lo.to_vec(),
-                hi: None,
-                reverse: false,
-                limit: window,
-            },
-        )?;
-        self.known.borrow_mut()[table.index()].record(lo, window, &rows);
+        let (rows, window) = self.fetch_window(table, lo)?;
         if let Some(page) = self.known_rows(table, lo, hi, limit) {
             return Ok(page);
         }
