@@ -11,9 +11,9 @@
 //!   (`cache.rs`), keyed by the table's version.
 //! - The connection is borrowed only while a query runs, never while a visitor runs, so a
 //!   visitor may read through the same snapshot.
-//! - Point reads and forward `first`s of the indexes go through *windows* (`coverage.rs`): an
-//!   uncovered read fetches rows from its start on, and later reads inside what a window
-//!   proved complete, cursors' included, are answered without a round trip.
+//! - Point reads, forward `first`s and forward cursors' first pages of the indexes go through
+//!   *windows* (`coverage.rs`): an uncovered read fetches rows from its start on, and later
+//!   reads and cursor pages inside what a window proved complete need no round trip.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
