@@ -202,7 +202,7 @@ pub fn run(args: PeopleBenchArgs) -> Result<()> {
     report.insert("update_all_ms".into(), Json::from(update_ms.map(round3)));
     table.add_row(vec![
         UPDATE_LABEL.to_string(),
-        update_ms.map_or_else(|| update_cell(None, None), output::ms),
+        update_ms.map_or_else(|| NO_UPDATE.to_string(), output::ms),
         String::new(),
     ]);
     match args.format {
@@ -275,14 +275,8 @@ fn time_updates(database: &Database, runs: usize) -> Result<Option<f64>> {
     Ok(Some(median(&mut ms)))
 }
 
-/// A table cell for `update_all`: its time, or why there is none.
-fn update_cell(ms: Option<f64>, first: Option<f64>) -> String {
-    match (ms, first) {
-        (Some(ms), Some(first)) => ms_cell(ms, first),
-        (Some(ms), None) => output::ms(ms),
-        (None, _) => "— (no long :age)".to_string(),
-    }
-}
+/// The `update_all` cell of data without a cardinality-one long `:age`.
+const NO_UPDATE: &str = "— (no long :age)";
 
 /// A timer: runs a measured closure as the caller wants (warm-up and median, cold or warm).
 type Timer<'a> = dyn FnMut(&mut dyn FnMut() -> Result<usize>) -> Result<Timing> + 'a;
@@ -424,7 +418,11 @@ fn run_engines(
             row.extend(
                 columns
                     .iter()
-                    .map(|c| update_cell(c.update_ms, first.update_ms)),
+                    .map(|c| match (c.update_ms, first.update_ms) {
+                        (Some(ms), Some(first_ms)) => ms_cell(ms, first_ms),
+                        // Every engine loads the same data: all have `:age` or none has.
+                        _ => NO_UPDATE.to_string(),
+                    }),
             );
             table.add_row(row);
             output::print_text(&format!(

@@ -20,6 +20,8 @@ mod validate;
 pub use env::{
     invalid, parse_bool, parse_in_range, parse_size, process_env, read_var, ENGINE_ENV_VARS,
 };
+#[cfg(feature = "postgres")]
+pub(crate) use postgres::credentials;
 pub use postgres::{is_postgres_url, redact_url, PostgresOptions};
 pub use profiles::{profile_name, PROFILES};
 pub use rocksdb::RocksdbOptions;

@@ -56,18 +56,24 @@ pub fn is_postgres_url(text: &str) -> bool {
     lower.starts_with("postgres://") || lower.starts_with("postgresql://")
 }
 
+/// Where a URL's credentials (`user[:password]`) lie: after the scheme's `://`, up to the first
+/// `@` — as the client finds them, so a password may hold an unescaped `/` or `?`. `None`
+/// without a scheme or an `@`.
+pub(crate) fn credentials(url: &str) -> Option<std::ops::Range<usize>> {
+    let start = url.find("://")? + 3;
+    let at = url[start..].find('@')?;
+    Some(start..start + at)
+}
+
 /// `text` — a connection URL, a `key=value` connection string, or any text that may hold one
 /// — with every password replaced by `***`, for messages and logs. The credentials of a URL
 /// are found as the client finds them: everything before the first `@` after the scheme (a
 /// password may hold an unescaped `/` or `?`); `password=…` parameters are hidden too.
 pub fn redact_url(text: &str) -> String {
     let mut out = text.to_string();
-    if let Some(scheme_end) = out.find("://") {
-        let start = scheme_end + 3;
-        if let Some(at) = out[start..].find('@') {
-            if let Some(colon) = out[start..start + at].find(':') {
-                out.replace_range(start + colon + 1..start + at, "***");
-            }
+    if let Some(credentials) = credentials(text) {
+        if let Some(colon) = text[credentials.clone()].find(':') {
+            out.replace_range(credentials.start + colon + 1..credentials.end, "***");
         }
     }
     let mut from = 0;

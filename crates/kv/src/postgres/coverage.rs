@@ -93,25 +93,8 @@ impl Known {
     /// The first row at or after `lo` and below `hi`, when what is known decides it: `Some(None)`
     /// when there is none, `None` when a round trip is needed.
     pub fn first(&mut self, lo: &[u8], hi: Option<&[u8]>) -> Option<Option<Row>> {
-        let end = self.end_of_interval_at(lo)?;
-        let next = self
-            .rows
-            .range::<[u8], _>((Bound::Included(lo), Bound::Unbounded))
-            .next()
-            .filter(|(k, _)| end.is_none_or(|end| k.as_slice() < end));
-        let answer = match next {
-            Some((k, v)) => {
-                Some((k.clone(), v.clone())).filter(|_| hi.is_none_or(|hi| k.as_slice() < hi))
-            }
-            // Nothing in the known part: decided only if the range ends inside it.
-            None => match (hi, end) {
-                (_, None) => None,
-                (Some(hi), Some(end)) if hi <= end => None,
-                _ => return None,
-            },
-        };
-        self.hits += 1;
-        Some(answer)
+        let (rows, _) = self.rows_in(lo, hi, 1)?;
+        Some(rows.keys.into_iter().zip(rows.values).next())
     }
 
     /// A page of at most `limit` rows of `[lo, hi)` from what is known, and whether it holds

@@ -136,7 +136,7 @@ impl PgSnapshot {
         if let Some(answer) = self.known.borrow_mut()[table.index()].first(lo, hi) {
             return Ok(answer);
         }
-        let (rows, _) = self.fetch_window(table, lo)?;
+        let rows = self.fetch_window(table, lo)?;
         // The window starts at `lo`: its first row is the answer when it lies below `hi`.
         Ok(rows
             .keys
@@ -147,8 +147,8 @@ impl PgSnapshot {
     }
 
     /// Fetches the next window of `table` from `lo` (forward, no upper bound) and records what
-    /// it proves: its rows, and how many were asked for.
-    fn fetch_window(&self, table: Table, lo: &[u8]) -> Result<(Arc<Rows>, u32)> {
+    /// it proves. Returns its rows.
+    fn fetch_window(&self, table: Table, lo: &[u8]) -> Result<Arc<Rows>> {
         let window = self.known.borrow_mut()[table.index()].next_window(self.shared.fetch_rows);
         let rows = self.fetch(
             table,
@@ -160,7 +160,7 @@ impl PgSnapshot {
             },
         )?;
         self.known.borrow_mut()[table.index()].record(lo, window, &rows);
-        Ok((rows, window))
+        Ok(rows)
     }
 
     /// A page of at most `limit` rows of `[lo, hi)` from this snapshot's windows, and whether
@@ -188,27 +188,11 @@ impl PgSnapshot {
         if let Some(page) = self.known_rows(table, lo, hi, limit) {
             return Ok(page);
         }
-        let (rows, window) = self.fetch_window(table, lo)?;
-        if let Some(page) = self.known_rows(table, lo, hi, limit) {
-            return Ok(page);
-        }
-        // Unreachable while `record` keeps what it was given; should it ever forget, the window
-        // itself is the page: its rows below `hi`, at most `limit`.
-        let mut page = Rows::default();
-        let below = |k: &&Vec<u8>| hi.is_none_or(|hi| k.as_slice() < hi);
-        for (k, v) in rows
-            .keys
-            .iter()
-            .zip(&rows.values)
-            .take_while(|(k, _)| below(k))
-            .take(limit as usize)
-        {
-            page.keys.push(k.clone());
-            page.values.push(v.clone());
-        }
-        let stopped_early = page.keys.len() < rows.keys.len() || rows.keys.len() < window as usize;
-        let complete = page.keys.len() < limit as usize && stopped_early;
-        Ok((page, complete))
+        self.fetch_window(table, lo)?;
+        // A window from `lo` makes `lo` known: it holds a row, or proves the table ends.
+        self.known_rows(table, lo, hi, limit).ok_or_else(|| {
+            KvError::Engine("postgres: a window fetched from a key left it unknown".into())
+        })
     }
 
     /// [`crate::Engine::raw_scan`]'s loop: every key of `table` in one streamed query (no pages,

@@ -45,6 +45,8 @@ use rustls::{
 };
 use tokio_postgres_rustls::MakeRustlsConnect;
 
+use crate::options::credentials;
+
 /// libpq's `sslmode`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum SslMode {
@@ -63,17 +65,31 @@ pub(crate) enum SslMode {
 }
 
 impl SslMode {
+    /// Every mode.
+    const ALL: [SslMode; 6] = [
+        SslMode::Disable,
+        SslMode::Allow,
+        SslMode::Prefer,
+        SslMode::Require,
+        SslMode::VerifyCa,
+        SslMode::VerifyFull,
+    ];
+
     /// The mode named `text`, as libpq spells it.
     fn parse(text: &str) -> Option<SslMode> {
-        Some(match text {
-            "disable" => SslMode::Disable,
-            "allow" => SslMode::Allow,
-            "prefer" => SslMode::Prefer,
-            "require" => SslMode::Require,
-            "verify-ca" => SslMode::VerifyCa,
-            "verify-full" => SslMode::VerifyFull,
-            _ => return None,
-        })
+        SslMode::ALL.into_iter().find(|mode| mode.name() == text)
+    }
+
+    /// The URL spelling of this mode.
+    fn name(self) -> &'static str {
+        match self {
+            SslMode::Disable => "disable",
+            SslMode::Allow => "allow",
+            SslMode::Prefer => "prefer",
+            SslMode::Require => "require",
+            SslMode::VerifyCa => "verify-ca",
+            SslMode::VerifyFull => "verify-full",
+        }
     }
 
     /// The mode the client library is given: it decides whether to ask the server for TLS.
@@ -113,12 +129,9 @@ const UNSUPPORTED: [&str; 5] = ["sslcert", "sslkey", "sslpassword", "sslcrl", "s
 /// `url` without its `sslmode` and `sslrootcert` parameters, and what they asked. The error
 /// says which parameter is wrong and what was expected.
 pub(crate) fn split_url(url: &str) -> Result<(String, TlsSettings), String> {
-    // The query starts at the first `?` after the credentials, found as the client finds them
-    // (up to the first `@` after the scheme): a password may hold an unescaped `?`.
-    let authority = url.find("://").map_or(0, |at| at + 3);
-    let after_credentials = url[authority..]
-        .find('@')
-        .map_or(authority, |at| authority + at + 1);
+    // The query starts at the first `?` after the credentials: a password may hold an
+    // unescaped `?`.
+    let after_credentials = credentials(url).map_or(0, |credentials| credentials.end + 1);
     let (base, query) = match url[after_credentials..].find('?') {
         Some(at) => url.split_at(after_credentials + at),
         None => (url, ""),
@@ -167,7 +180,7 @@ pub(crate) fn split_url(url: &str) -> Result<(String, TlsSettings), String> {
             return Err(format!(
                 "sslrootcert=system needs sslmode=verify-full (a public certificate proves \
                  nothing without the host-name check), got sslmode={}",
-                mode_name(mode)
+                mode.name()
             ));
         }
         (mode, _) => mode.unwrap_or(SslMode::Prefer),
@@ -178,18 +191,6 @@ pub(crate) fn split_url(url: &str) -> Result<(String, TlsSettings), String> {
         format!("{base}?{}", kept.join("&"))
     };
     Ok((rest, TlsSettings { mode, roots }))
-}
-
-/// The URL spelling of `mode`.
-fn mode_name(mode: SslMode) -> &'static str {
-    match mode {
-        SslMode::Disable => "disable",
-        SslMode::Allow => "allow",
-        SslMode::Prefer => "prefer",
-        SslMode::Require => "require",
-        SslMode::VerifyCa => "verify-ca",
-        SslMode::VerifyFull => "verify-full",
-    }
 }
 
 /// libpq's default root certificate file, `~/.postgresql/root.crt`.
@@ -212,7 +213,7 @@ pub(crate) fn connector(settings: &TlsSettings) -> Result<Option<MakeRustlsConne
                     "sslmode={} checks the server's certificate, and there is no root \
                      certificate to check it against: give sslrootcert=<PEM file> (or \
                      sslrootcert=system with verify-full){}",
-                    mode_name(settings.mode),
+                    settings.mode.name(),
                     file.map(|file| format!(", or create {}", file.display()))
                         .unwrap_or_default()
                 ));
@@ -438,7 +439,7 @@ mod tests {
         ] {
             let (_, tls) = split(&format!("postgres://db?sslmode={name}"));
             assert_eq!(tls.mode, mode);
-            assert_eq!(mode_name(mode), name);
+            assert_eq!(mode.name(), name);
             assert_eq!(mode.client_mode(), client, "{name}");
         }
     }
